@@ -1,0 +1,45 @@
+package io.k8sensus;
+
+import io.k8sensus.election.InvalidSettingsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a failed start into one log line that says what to fix. A configuration mistake (a bad setting, a route file
+ * that does not parse) is the operator's to fix and is shown without a stack trace; anything else is a defect and keeps
+ * its stack trace at DEBUG.
+ */
+final class StartupFailure {
+
+    private static final Logger LOG = LoggerFactory.getLogger("k8sensus");
+
+    private StartupFailure() {
+    }
+
+    static void report(Throwable failure) {
+        String reason = RouteFileErrors.explain(failure);
+        if (reason == null) {
+            InvalidSettingsException invalid = find(failure, InvalidSettingsException.class);
+            reason = invalid != null ? invalid.getMessage() : innermostMessage(failure);
+        }
+        LOG.error("k8sensus cannot start: {}", reason);
+        LOG.debug("Start-up failure", failure);
+    }
+
+    static <T extends Throwable> T find(Throwable failure, Class<T> type) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
+    }
+
+    private static String innermostMessage(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
+    }
+}

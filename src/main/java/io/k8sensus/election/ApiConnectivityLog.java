@@ -1,0 +1,76 @@
+package io.k8sensus.election;
+
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
+import io.fabric8.kubernetes.client.http.Interceptor;
+import io.fabric8.kubernetes.client.http.AsyncBody;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * Watches every request the election makes and logs one line when the API server becomes unreachable and one when it
+ * answers again, with its URL. Camel's own controller logs a warning without the URL on every retry; that line is
+ * filtered in {@code log4j2.properties} and this one stands in for it.
+ */
+public class ApiConnectivityLog implements Interceptor {
+
+    private static final Logger LOG = LoggerFactory.getLogger("k8sensus.api");
+
+    private enum State {
+        UNKNOWN,
+        REACHABLE,
+        UNREACHABLE
+    }
+
+    private final String podName;
+    private final AtomicReference<State> state = new AtomicReference<>(State.UNKNOWN);
+
+    public ApiConnectivityLog(String podName) {
+        this.podName = podName;
+    }
+
+    @Override
+    public void after(HttpRequest request, HttpResponse<?> response, AsyncBody.Consumer<List<ByteBuffer>> consumer) {
+        if (response.code() >= 500) {
+            unreachable(request, "HTTP " + response.code());
+        } else if (state.getAndSet(State.REACHABLE) == State.UNREACHABLE) {
+            LOG.info("event=api-reachable pod={} url={}", podName, baseUrl(request));
+        }
+    }
+
+    @Override
+    public void afterConnectionFailure(HttpRequest request, Throwable failure) {
+        unreachable(request, describe(failure));
+    }
+
+    /** True while the last request failed to reach the API server. */
+    public boolean isUnreachable() {
+        return state.get() == State.UNREACHABLE;
+    }
+
+    private void unreachable(HttpRequest request, String cause) {
+        if (state.getAndSet(State.UNREACHABLE) != State.UNREACHABLE) {
+            LOG.warn("event=api-unreachable pod={} url={} cause=\"{}\": staying a follower and retrying",
+                    podName, baseUrl(request), cause);
+        }
+    }
+
+    private static String baseUrl(HttpRequest request) {
+        var uri = request.uri();
+        return uri.getScheme() + "://" + uri.getAuthority();
+    }
+
+    private static String describe(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage();
+        return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+}

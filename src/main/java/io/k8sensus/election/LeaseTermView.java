@@ -1,0 +1,77 @@
+package io.k8sensus.election;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import org.apache.camel.CamelContext;
+import org.apache.camel.cluster.CamelClusterMember;
+import org.apache.camel.component.kubernetes.KubernetesConfiguration;
+import org.apache.camel.component.kubernetes.cluster.KubernetesClusterView;
+import org.apache.camel.component.kubernetes.cluster.lock.KubernetesLockConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Camel's Lease-based view of one group, plus the term's epoch. Camel increments the Lease's
+ * {@code spec.leaseTransitions} on every acquisition with an optimistic update but does not expose it; this view reads
+ * it from the Lease when the leader changes, before any listener (the {@code master:} consumer, the election log)
+ * hears of the change.
+ */
+public class LeaseTermView extends KubernetesClusterView {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LeaseTermView.class);
+
+    private final ElectionSettings settings;
+    private final KubernetesConfiguration configuration;
+    private final LeaderTerms terms;
+    private final ApiConnectivityLog connectivityLog;
+    private final String namespace;
+    private volatile KubernetesClient client;
+
+    public LeaseTermView(CamelContext camelContext, LeaseClusterService service, KubernetesConfiguration configuration,
+                         KubernetesLockConfiguration lockConfiguration, ElectionSettings settings, LeaderTerms terms,
+                         ApiConnectivityLog connectivityLog) {
+        super(camelContext, service, configuration, lockConfiguration);
+        this.settings = settings;
+        this.configuration = configuration;
+        this.terms = terms;
+        this.connectivityLog = connectivityLog;
+        this.namespace = lockConfiguration.getKubernetesResourcesNamespace();
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        // Camel's view closes its client on stop; a restarted view needs a fresh one.
+        client = KubernetesClients.create(settings, connectivityLog);
+        configuration.setKubernetesClient(client);
+        super.doStart();
+    }
+
+    @Override
+    protected void fireLeadershipChangedEvent(CamelClusterMember leader) {
+        terms.update(termOf(leader));
+        super.fireLeadershipChangedEvent(leader);
+    }
+
+    /** The term's epoch as written in the Lease, if the Lease still names that leader. */
+    private LeaderTerm termOf(CamelClusterMember leader) {
+        String group = getNamespace();
+        if (leader == null) {
+            return LeaderTerm.none(group);
+        }
+        long epoch = LeaderTerm.UNKNOWN_EPOCH;
+        try {
+            Lease lease = client.leases().inNamespace(namespace).withName(settings.leaseName(group)).get();
+            if (lease != null && lease.getSpec() != null && leader.getId().equals(lease.getSpec().getHolderIdentity())) {
+                Integer transitions = lease.getSpec().getLeaseTransitions();
+                epoch = transitions == null ? 0 : transitions;
+            } else {
+                LOG.warn("event=epoch-unknown group={} pod={} leader={} reason=\"Lease {} names another holder\"",
+                        group, getLocalMember().getId(), leader.getId(), settings.leaseName(group));
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("event=epoch-unknown group={} pod={} leader={} reason=\"{}\"", group, getLocalMember().getId(),
+                    leader.getId(), e.getMessage());
+        }
+        return new LeaderTerm(group, leader.getId(), epoch, leader.isLocal());
+    }
+}

@@ -1,0 +1,48 @@
+package io.k8sensus.route;
+
+import io.k8sensus.election.LeaderTerm;
+import io.k8sensus.election.LeaseClusterService;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.Consumer;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.component.master.MasterEndpoint;
+import org.apache.camel.support.processor.DelegateAsyncProcessor;
+
+/**
+ * A {@code master:} endpoint whose consumer stamps every exchange with the group, the leader and its epoch before the
+ * route sees it.
+ */
+public class LeaderOnlyEndpoint extends MasterEndpoint {
+
+    private final LeaseClusterService clusterService;
+    private final String group;
+
+    public LeaderOnlyEndpoint(String uri, LeaderOnlyComponent component, LeaseClusterService clusterService,
+                              String group, String delegateUri) {
+        super(uri, component, clusterService, group, delegateUri);
+        this.clusterService = clusterService;
+        this.group = group;
+    }
+
+    @Override
+    public Consumer createConsumer(Processor processor) throws Exception {
+        return super.createConsumer(new TermStamper(processor));
+    }
+
+    private final class TermStamper extends DelegateAsyncProcessor {
+
+        TermStamper(Processor processor) {
+            super(processor);
+        }
+
+        @Override
+        public boolean process(Exchange exchange, AsyncCallback callback) {
+            LeaderTerm term = clusterService.terms().current(group);
+            exchange.getMessage().setHeader(LeaderHeaders.GROUP, group);
+            exchange.getMessage().setHeader(LeaderHeaders.LEADER, term.leader());
+            exchange.getMessage().setHeader(LeaderHeaders.EPOCH, term.epoch());
+            return super.process(exchange, callback);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package io.k8sensus.testing;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+
+import io.k8sensus.K8sensusApplication;
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
+
+/**
+ * One replica of the real application (Camel Main, {@code application.properties}, the shipped YAML routes) inside the
+ * test JVM, with its own pod name, pointed at the embedded API with short test timings.
+ */
+public final class Replica implements AutoCloseable {
+
+    /** Lease 3 s, renew deadline 2 s, retry period 0.4 s x 1.2: a failover takes seconds, not tens of seconds. */
+    public static final long LEASE_MS = 3000;
+    public static final long RENEW_DEADLINE_MS = 2000;
+    public static final long RETRY_PERIOD_MS = 400;
+    public static final double JITTER = 1.2;
+
+    private final String name;
+    private final Main main;
+    private final FiringHistory history;
+
+    private Replica(String name, Main main, FiringHistory history) {
+        this.name = name;
+        this.main = main;
+        this.history = history;
+    }
+
+    /** Starts a replica; {@code overrides} replace the test defaults (e.g. the groups or the routes). */
+    public static Replica start(String name, EmbeddedKubernetesApi api, FiringHistory history,
+                                Map<String, String> overrides) throws Exception {
+        Main main = K8sensusApplication.newMain();
+        Properties props = new Properties();
+        props.putAll(testProperties(name, api));
+        props.putAll(overrides);
+        main.setOverrideProperties(props);
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void afterConfigure(BaseMainSupport m) {
+                history.recordFrom(name, m.getCamelContext());
+            }
+        });
+        main.start();
+        return new Replica(name, main, history);
+    }
+
+    public static Map<String, String> testProperties(String name, EmbeddedKubernetesApi api) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("camel.main.name", name);
+        p.put("camel.main.shutdown-timeout", "5");
+        p.put("k8sensus.routes.dir", "");
+        p.put("k8sensus.heartbeat.period-ms", "200");
+        p.put("k8sensus.replica-heartbeat.period-ms", "200");
+        p.put("k8sensus.kubernetes.master-url", api.url());
+        p.put("k8sensus.kubernetes.namespace", EmbeddedKubernetesApi.NAMESPACE);
+        p.put("k8sensus.kubernetes.call-timeout-ms", "1900");
+        p.put("k8sensus.election.pod-name", name);
+        p.put("k8sensus.election.lease-duration-ms", String.valueOf(LEASE_MS));
+        p.put("k8sensus.election.renew-deadline-ms", String.valueOf(RENEW_DEADLINE_MS));
+        p.put("k8sensus.election.retry-period-ms", String.valueOf(RETRY_PERIOD_MS));
+        p.put("k8sensus.election.jitter", String.valueOf(JITTER));
+        return p;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public CamelContext context() {
+        return main.getCamelContext();
+    }
+
+    public FiringHistory history() {
+        return history;
+    }
+
+    public void stop() {
+        try {
+            main.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("Replica " + name + " did not stop", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (main.isStarted()) {
+            stop();
+        }
+    }
+}
