@@ -17,13 +17,18 @@ final class StartupFailure {
     }
 
     static void report(Throwable failure) {
-        String reason = RouteFileErrors.explain(failure);
-        if (reason == null) {
-            InvalidSettingsException invalid = find(failure, InvalidSettingsException.class);
-            reason = invalid != null ? invalid.getMessage() : innermostMessage(failure);
-        }
-        LOG.error("k8sensus cannot start: {}", reason);
+        LOG.error("k8sensus cannot start: {}", describe(failure));
         LOG.debug("Start-up failure", failure);
+    }
+
+    /** What went wrong, in one line. */
+    static String describe(Throwable failure) {
+        String reason = RouteFileErrors.explain(failure);
+        if (reason != null) {
+            return reason;
+        }
+        InvalidSettingsException invalid = find(failure, InvalidSettingsException.class);
+        return invalid != null ? invalid.getMessage() : innermostMessage(failure);
     }
 
     static <T extends Throwable> T find(Throwable failure, Class<T> type) {

@@ -1,5 +1,9 @@
 package io.k8sensus.testing;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.logging.Level;
@@ -30,10 +34,24 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
     private final NamespacedKubernetesClient client;
 
     public EmbeddedKubernetesApi() {
+        this(0);
+    }
+
+    /** An API on a given loopback port (0: any free port). */
+    public EmbeddedKubernetesApi(int port) {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 new KubernetesCrudDispatcher(), false);
-        server.init();
+        server.init(InetAddress.getLoopbackAddress(), port);
         client = server.createClient();
+    }
+
+    /** A loopback port that nothing listens on right now. */
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public String url() {

@@ -35,9 +35,14 @@ public final class Replica implements AutoCloseable {
     /** Starts a replica; {@code overrides} replace the test defaults (e.g. the groups or the routes). */
     public static Replica start(String name, EmbeddedKubernetesApi api, FiringHistory history,
                                 Map<String, String> overrides) throws Exception {
+        return start(name, api.url(), history, overrides);
+    }
+
+    public static Replica start(String name, String apiUrl, FiringHistory history,
+                                Map<String, String> overrides) throws Exception {
         Main main = K8sensusApplication.newMain();
         Properties props = new Properties();
-        props.putAll(testProperties(name, api));
+        props.putAll(testProperties(name, apiUrl));
         props.putAll(overrides);
         main.setOverrideProperties(props);
         main.addMainListener(new MainListenerSupport() {
@@ -51,13 +56,17 @@ public final class Replica implements AutoCloseable {
     }
 
     public static Map<String, String> testProperties(String name, EmbeddedKubernetesApi api) {
+        return testProperties(name, api.url());
+    }
+
+    public static Map<String, String> testProperties(String name, String apiUrl) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("camel.main.name", name);
         p.put("camel.main.shutdown-timeout", "5");
         p.put("k8sensus.routes.dir", "");
         p.put("k8sensus.heartbeat.period-ms", "200");
         p.put("k8sensus.replica-heartbeat.period-ms", "200");
-        p.put("k8sensus.kubernetes.master-url", api.url());
+        p.put("k8sensus.kubernetes.master-url", apiUrl);
         p.put("k8sensus.kubernetes.namespace", EmbeddedKubernetesApi.NAMESPACE);
         p.put("k8sensus.kubernetes.call-timeout-ms", "1900");
         p.put("k8sensus.election.pod-name", name);
