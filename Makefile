@@ -1,7 +1,10 @@
 # k8sensus: common tasks. `make help` lists them.
 MVN ?= mvn -B -ntp
+KUBECTL ?= kubectl
+IMAGE ?= k8sensus:0.1.0
+IMAGE_TOOL ?= $(shell command -v docker || command -v podman || command -v buildah)
 
-.PHONY: help build test
+.PHONY: help build test image image-check apply clean
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
@@ -10,3 +13,16 @@ build: ## Build target/k8sensus.jar (and target/lib/) without running the tests
 
 test: ## Run the test suite (what CI runs)
 	$(MVN) verify
+
+image: ## Build the container image $(IMAGE) with docker, podman or buildah
+	@test -n "$(IMAGE_TOOL)" || { echo "make image: needs docker, podman or buildah" >&2; exit 1; }
+	$(IMAGE_TOOL) build -t $(IMAGE) .
+
+image-check: ## Build the Dockerfile with buildah from local Debian-made base images and start the image once
+	bash scripts/image-check.sh
+
+apply: ## Deploy to the current kubectl context (namespace k8sensus): kubectl apply -k k8s/
+	$(KUBECTL) apply -k k8s/
+
+clean: ## Delete everything `make apply` created
+	$(KUBECTL) delete -k k8s/ --ignore-not-found

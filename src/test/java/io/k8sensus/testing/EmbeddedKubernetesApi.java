@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 
 import io.fabric8.kubernetes.api.model.Pod;
@@ -16,10 +19,14 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 
 /**
  * An embedded Kubernetes API (fabric8's mock server in CRUD mode: real objects, 409 on a stale resourceVersion), plus
  * the kubelet's part: Pods that are Running and Ready, and their removal.
+ * <p>
+ * Two ports share one store: replicas talk to {@link #url()}, whose requests are recorded; the test's own client
+ * ({@link #client()}) talks to the other, so its requests never mix with the replicas'.
  */
 public final class EmbeddedKubernetesApi implements AutoCloseable {
 
@@ -28,21 +35,23 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
 
     /** The mock server logs every request at INFO; a strong reference keeps the lowered level from being collected. */
     private static final java.util.logging.Logger MOCK_SERVER_LOG = quiet("io.fabric8.mockwebserver");
-    private static final java.util.logging.Logger OKHTTP_LOG = quiet("okhttp3.mockwebserver");
 
-    private final KubernetesMockServer server;
+    private final KubernetesMockServer replicaServer;
+    private final KubernetesMockServer adminServer;
     private final NamespacedKubernetesClient client;
 
     public EmbeddedKubernetesApi() {
         this(0);
     }
 
-    /** An API on a given loopback port (0: any free port). */
+    /** An API whose replica port is a given loopback port (0: any free port). */
     public EmbeddedKubernetesApi(int port) {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
-        server.init(InetAddress.getLoopbackAddress(), port);
-        client = server.createClient();
+        KubernetesCrudDispatcher store = new KubernetesCrudDispatcher();
+        replicaServer = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), store, false);
+        adminServer = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), store, false);
+        replicaServer.init(InetAddress.getLoopbackAddress(), port);
+        adminServer.init(InetAddress.getLoopbackAddress(), 0);
+        client = adminServer.createClient();
     }
 
     /** A loopback port that nothing listens on right now. */
@@ -54,12 +63,24 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
         }
     }
 
+    /** The URL replicas use. */
     public String url() {
-        return server.url("/");
+        return replicaServer.url("/");
     }
 
+    /** The test's own client (the kubelet's and kubectl's part). */
     public NamespacedKubernetesClient client() {
         return client;
+    }
+
+    /** Every request the replicas made so far, oldest first, as "METHOD path?query"; each is returned once. */
+    public List<String> takeReplicaRequests() throws InterruptedException {
+        List<String> requests = new ArrayList<>();
+        RecordedRequest request;
+        while ((request = replicaServer.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
+            requests.add(request.getMethod() + " " + request.getPath());
+        }
+        return requests;
     }
 
     /** Plays the kubelet: the Pod exists, matches the candidate labels, and is Running and Ready. */
@@ -90,7 +111,8 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
     @Override
     public void close() {
         client.close();
-        server.destroy();
+        adminServer.destroy();
+        replicaServer.destroy();
     }
 
     private static java.util.logging.Logger quiet(String name) {

@@ -63,6 +63,7 @@ public final class Replica implements AutoCloseable {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("camel.main.name", name);
         p.put("camel.main.shutdown-timeout", "5");
+        p.put("camel.management.enabled", "false");
         p.put("k8sensus.routes.dir", "");
         p.put("k8sensus.heartbeat.period-ms", "200");
         p.put("k8sensus.replica-heartbeat.period-ms", "200");

@@ -1,0 +1,132 @@
+package io.k8sensus.deploy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.k8sensus.testing.EmbeddedKubernetesApi;
+import io.k8sensus.testing.FiringHistory;
+import io.k8sensus.testing.Replica;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The Role in {@code k8s/rbac.yaml} is exactly enough: an election with the Deployment's configuration (three
+ * replicas, both groups, the leader stopped and its Pod deleted) makes only requests that the Role allows, and every
+ * verb of every rule is used by at least one of them.
+ */
+class RbacTest {
+
+    /** One API request as RBAC sees it. */
+    record Access(String verb, String apiGroup, String resource, String name, String request) {
+    }
+
+    private static final Pattern PATH = Pattern.compile(
+            "^/(?:api/v1|apis/(?<group>[^/]+)/[^/]+)/namespaces/[^/]+/(?<resource>[^/?]+)(?:/(?<name>[^/?]+))?(?:\\?(?<query>.*))?$");
+
+    private final EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
+    private final List<Replica> replicas = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        replicas.forEach(Replica::close);
+        api.close();
+    }
+
+    static Access toAccess(String request) {
+        String method = request.substring(0, request.indexOf(' '));
+        String path = request.substring(request.indexOf(' ') + 1);
+        Matcher m = PATH.matcher(path);
+        if (!m.matches()) {
+            throw new AssertionError("request outside a namespace, which a Role cannot grant: " + request);
+        }
+        String query = m.group("query") == null ? "" : m.group("query");
+        String name = m.group("name");
+        String verb = switch (method) {
+            case "GET" -> name != null ? "get" : query.contains("watch=true") ? "watch" : "list";
+            case "POST" -> "create";
+            case "PUT" -> "update";
+            case "PATCH" -> "patch";
+            case "DELETE" -> name != null ? "delete" : "deletecollection";
+            default -> throw new AssertionError("unexpected method in " + request);
+        };
+        String group = m.group("group") == null ? "" : m.group("group");
+        return new Access(verb, group, m.group("resource"), name, request);
+    }
+
+    static boolean allows(PolicyRule rule, Access access) {
+        return rule.getApiGroups().contains(access.apiGroup())
+               && rule.getResources().contains(access.resource())
+               && rule.getVerbs().contains(access.verb())
+               && (rule.getResourceNames() == null || rule.getResourceNames().isEmpty()
+                   || rule.getResourceNames().contains(access.name()));
+    }
+
+    @Test
+    void role_allows_every_request_of_an_election_and_nothing_unused() throws Exception {
+        Manifests manifests = new Manifests();
+        Map<String, String> overrides = new LinkedHashMap<>(manifests.deploymentOverrides());
+        overrides.put("k8sensus.routes.dir", Manifests.DIR.resolve("routes").toString());
+        FiringHistory history = new FiringHistory();
+        for (String name : List.of("replica-a", "replica-b", "replica-c")) {
+            api.addReadyPod(name);
+            replicas.add(Replica.start(name, api, history, overrides));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> history.of("leader-heartbeat").size() >= 2
+                                                           && api.holder("k8sensus-jobs") != null);
+        String leader = history.of("leader-heartbeat").get(0).replica();
+        replicas.stream().filter(r -> r.name().equals(leader)).findFirst().orElseThrow().stop();
+        api.deletePod(leader);
+        await().atMost(Duration.ofSeconds(30)).until(() -> history.runs("leader-heartbeat").size() >= 2);
+        replicas.forEach(Replica::close);
+
+        List<Access> accesses = api.takeReplicaRequests().stream().map(RbacTest::toAccess).toList();
+        List<PolicyRule> rules = manifests.role().getRules();
+
+        List<String> denied = accesses.stream().filter(a -> rules.stream().noneMatch(r -> allows(r, a)))
+                .map(a -> a.verb() + " " + a.resource() + (a.name() == null ? "" : "/" + a.name()) + " (" + a.request() + ")")
+                .distinct().toList();
+        assertThat(denied).as("requests that k8s/rbac.yaml does not allow").isEmpty();
+
+        Set<String> unused = new LinkedHashSet<>();
+        for (PolicyRule rule : rules) {
+            for (String verb : rule.getVerbs()) {
+                boolean used = accesses.stream().anyMatch(a -> a.verb().equals(verb) && allows(rule, a));
+                if (!used) {
+                    unused.add("verb " + verb + " on " + rule.getResources() + " " + (rule.getResourceNames() == null
+                            ? "" : rule.getResourceNames()));
+                }
+            }
+            for (String name : rule.getResourceNames() == null ? List.<String>of() : rule.getResourceNames()) {
+                if (accesses.stream().noneMatch(a -> name.equals(a.name()) && allows(rule, a))) {
+                    unused.add("resourceName " + name + " on " + rule.getResources());
+                }
+            }
+        }
+        assertThat(unused).as("grants in k8s/rbac.yaml that no request used").isEmpty();
+        System.out.printf("RBAC: %d requests checked, verbs used: %s%n", accesses.size(),
+                accesses.stream().map(a -> a.verb() + " " + a.resource()).distinct().toList());
+    }
+
+    @Test
+    void the_mapping_from_request_to_rbac_verb_is_right() {
+        assertThat(toAccess("GET /apis/coordination.k8s.io/v1/namespaces/ns/leases/k8sensus-jobs"))
+                .isEqualTo(new Access("get", "coordination.k8s.io", "leases", "k8sensus-jobs",
+                        "GET /apis/coordination.k8s.io/v1/namespaces/ns/leases/k8sensus-jobs"));
+        assertThat(toAccess("GET /api/v1/namespaces/ns/pods?labelSelector=app%3Dx").verb()).isEqualTo("list");
+        assertThat(toAccess("GET /api/v1/namespaces/ns/pods?watch=true").verb()).isEqualTo("watch");
+        assertThat(toAccess("POST /apis/coordination.k8s.io/v1/namespaces/ns/leases").verb()).isEqualTo("create");
+        assertThat(toAccess("PUT /apis/coordination.k8s.io/v1/namespaces/ns/leases/l").verb()).isEqualTo("update");
+        assertThat(toAccess("PATCH /apis/coordination.k8s.io/v1/namespaces/ns/leases/l").verb()).isEqualTo("patch");
+    }
+}
