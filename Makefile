@@ -4,12 +4,19 @@ KUBECTL ?= kubectl
 IMAGE ?= k8sensus:0.1.0
 IMAGE_TOOL ?= $(shell command -v docker || command -v podman || command -v buildah)
 
-.PHONY: help build test image image-check apply clean
+.PHONY: help build test run image image-check apply clean
+SOURCES := pom.xml $(shell find src -type f 2>/dev/null)
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-build: ## Build target/k8sensus.jar (and target/lib/) without running the tests
+build: target/k8sensus.jar ## Build target/k8sensus.jar (and target/lib/) without running the tests
+
+target/k8sensus.jar target/classpath-test.txt &: $(SOURCES)
 	$(MVN) -q package -DskipTests
+	@touch target/k8sensus.jar target/classpath-test.txt
+
+run: target/k8sensus.jar ## Run 3 replicas on an embedded Kubernetes API with a live view (ARGS="--help" for options)
+	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.launcher.LocalCluster $(ARGS)
 
 test: ## Run the test suite (what CI runs)
 	$(MVN) verify

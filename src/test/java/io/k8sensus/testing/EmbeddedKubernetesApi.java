@@ -85,18 +85,27 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
 
     /** Plays the kubelet: the Pod exists, matches the candidate labels, and is Running and Ready. */
     public void addReadyPod(String name) {
+        addReadyPod(name, NAMESPACE);
+    }
+
+    /** Plays the kubelet in a given namespace. */
+    public void addReadyPod(String name, String namespace) {
         Pod pod = new PodBuilder()
-                .withNewMetadata().withName(name).withNamespace(NAMESPACE).withLabels(CANDIDATE_LABELS).endMetadata()
+                .withNewMetadata().withName(name).withNamespace(namespace).withLabels(CANDIDATE_LABELS).endMetadata()
                 .withNewStatus().withPhase("Running")
                 .addNewCondition().withType("Ready").withStatus("True").endCondition()
                 .endStatus()
                 .build();
-        client.pods().inNamespace(NAMESPACE).resource(pod).create();
+        client.pods().inNamespace(namespace).resource(pod).create();
     }
 
     /** Plays the kubelet when a replica goes away. */
     public void deletePod(String name) {
-        client.pods().inNamespace(NAMESPACE).withName(name).delete();
+        deletePod(name, NAMESPACE);
+    }
+
+    public void deletePod(String name, String namespace) {
+        client.pods().inNamespace(namespace).withName(name).delete();
     }
 
     public Lease lease(String name) {

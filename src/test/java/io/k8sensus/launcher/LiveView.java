@@ -1,0 +1,129 @@
+package io.k8sensus.launcher;
+
+import java.io.PrintStream;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+/**
+ * What the terminal shows: the replicas' election lines and leader-only firings, each prefixed by its replica; the
+ * Leases as they change; a countdown while a replica waits out a lease; and the takeover time after each fault.
+ */
+final class LiveView {
+
+    /** A replica's log line: {@code HH:mm:ss.SSS LEVEL [thread] logger - message}. */
+    private static final Pattern LOG_LINE = Pattern.compile(
+            "^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) +(\\w+) +\\[[^]]*] (\\S+) - (.*)$");
+    private static final Pattern EFFECTIVE_IN = Pattern.compile("will be effective in ([0-9.]+) seconds");
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+
+    private final PrintStream out;
+    private final KubernetesClient client;
+    private final String namespace;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "live-view");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<String, String> shownLeases = new HashMap<>();
+    private String faultedLeader;
+    private long faultNanos;
+    private String faultKind;
+    private final java.util.List<Double> takeovers = new java.util.ArrayList<>();
+
+    LiveView(PrintStream out, KubernetesClient client, String namespace) {
+        this.out = out;
+        this.client = client;
+        this.namespace = namespace;
+    }
+
+    void start() {
+        timer.scheduleWithFixedDelay(this::showLeases, 0, 500, TimeUnit.MILLISECONDS);
+    }
+
+    void stop() {
+        timer.shutdownNow();
+    }
+
+    synchronized void say(String message) {
+        out.println(LocalTime.now().format(CLOCK) + " [k8sensus] " + message);
+        out.flush();
+    }
+
+    /** Called for every output line of a replica. */
+    synchronized void onLine(String replica, String line) {
+        Matcher m = LOG_LINE.matcher(line);
+        if (!m.matches()) {
+            return;
+        }
+        String time = m.group(1);
+        String level = m.group(2);
+        String logger = m.group(3);
+        String message = m.group(4);
+        boolean firing = message.contains("epoch=") && !message.contains("event=");
+        boolean shown = firing || logger.startsWith("k.") || logger.equals("k8sensus")
+                        || level.equals("ERROR") || level.equals("WARN")
+                        || message.contains("Consumer started") || message.contains("Consumer stopped")
+                        || message.contains("becoming the new leader");
+        Matcher effective = EFFECTIVE_IN.matcher(message);
+        if (effective.find()) {
+            long seconds = Math.round(Double.parseDouble(effective.group(1)));
+            out.println(time + " [" + replica + "] owns a lease now, acts in " + seconds
+                        + " s (Camel waits one lease duration after taking over from a holder that did not release)");
+            for (long left = seconds - 1; left > 0; left--) {
+                long remaining = left;
+                timer.schedule(() -> say(replica + " acts in " + remaining + " s"), seconds - left, TimeUnit.SECONDS);
+            }
+            return;
+        }
+        if (shown) {
+            out.println(time + " [" + replica + "] " + (level.equals("INFO") ? "" : level + " ") + message);
+        }
+        if (firing && faultedLeader != null && !faultedLeader.equals(replica)) {
+            double seconds = (System.nanoTime() - faultNanos) / 1e9;
+            takeovers.add(seconds);
+            say(String.format("takeover: %s acted %.1f s after %s was %s", replica, seconds, faultedLeader, faultKind));
+            faultedLeader = null;
+        }
+        out.flush();
+    }
+
+    /** A fault was injected into the leader: measure until another replica acts. */
+    synchronized void faultInjected(String leader, String kind) {
+        faultedLeader = leader;
+        faultKind = kind;
+        faultNanos = System.nanoTime();
+    }
+
+    synchronized java.util.List<Double> takeovers() {
+        return java.util.List.copyOf(takeovers);
+    }
+
+    private void showLeases() {
+        try {
+            for (Lease lease : client.leases().inNamespace(namespace).list().getItems()) {
+                String name = lease.getMetadata().getName();
+                String holder = lease.getSpec().getHolderIdentity();
+                Integer transitions = lease.getSpec().getLeaseTransitions();
+                String shown = (holder == null ? "none" : holder) + " epoch=" + (transitions == null ? 0 : transitions);
+                synchronized (this) {
+                    if (!Objects.equals(shownLeases.put(name, shown), shown)) {
+                        say("lease " + name + ": holder=" + shown + " renewTime=" + lease.getSpec().getRenewTime());
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            // the API is stopping; the next round or the shutdown will tell
+        }
+    }
+}

@@ -1,0 +1,228 @@
+package io.k8sensus.launcher;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.k8sensus.testing.EmbeddedKubernetesApi;
+
+/**
+ * Runs k8sensus locally as a newcomer would see it on a cluster: an embedded Kubernetes API, N replica processes of
+ * the real jar, the kubelet's part (Pods Running and Ready, deleted when their process exits), a live view, and
+ * optional faults on the leader. It lives beside the tests because it is built on the same embedded API.
+ * <p>
+ * {@code make run ARGS="--replicas 3 --kill-leader-every 30"}; Ctrl-C or {@code --duration} stops everything.
+ */
+public final class LocalCluster {
+
+    static final String NAMESPACE = "local";
+    private static final long GRACE_SECONDS = 10;
+
+    private final LauncherOptions options;
+    private final EmbeddedKubernetesApi api;
+    private final LiveView view;
+    private final Map<String, ReplicaProcess> replicas = new ConcurrentHashMap<>();
+    private final Set<String> expectedExits = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger nextIndex = new AtomicInteger(1);
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final CountDownLatch done = new CountDownLatch(1);
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "launcher");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile int exitCode;
+
+    private LocalCluster(LauncherOptions options, EmbeddedKubernetesApi api) {
+        this.options = options;
+        this.api = api;
+        this.view = new LiveView(System.out, api.client(), NAMESPACE);
+    }
+
+    public static void main(String[] args) {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.print(LauncherOptions.USAGE);
+            System.exit(0);
+            return;
+        }
+        LauncherOptions options;
+        try {
+            options = LauncherOptions.parse(List.of(args));
+        } catch (IllegalArgumentException e) {
+            System.err.println("k8sensus run: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (options.apiPort() > 0 && !portIsFree(options.apiPort())) {
+            System.err.println("k8sensus run: port " + options.apiPort() + " is in use: choose another --api-port");
+            System.exit(2);
+            return;
+        }
+        EmbeddedKubernetesApi api;
+        try {
+            api = new EmbeddedKubernetesApi(options.apiPort());
+        } catch (RuntimeException e) {
+            boolean inUse = e.getCause() instanceof BindException
+                            || String.valueOf(e.getMessage()).contains("Address already in use");
+            System.err.println("k8sensus run: cannot start the embedded Kubernetes API on port " + options.apiPort()
+                               + (inUse ? ": the port is in use" : ": " + e.getMessage()));
+            System.exit(2);
+            return;
+        }
+        LocalCluster cluster = new LocalCluster(options, api);
+        // Ctrl-C (and SIGTERM) is a normal way to end a run: stop everything and exit 0, not 130
+        for (String signal : List.of("INT", "TERM")) {
+            sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> cluster.shutdownInBackground());
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(cluster::shutdown, "shutdown-hook"));
+        System.exit(cluster.run());
+    }
+
+    private static boolean portIsFree(int port) {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private int run() {
+        view.say("embedded Kubernetes API on " + api.url() + " (namespace " + NAMESPACE + "); " + options.replicas()
+                 + " replicas; lease " + options.leaseMs() + " ms, renew deadline " + options.renewMs()
+                 + " ms, retry period " + options.retryMs() + " ms"
+                 + (options.routesDir() == null ? "" : "; routes from " + options.routesDir()));
+        view.start();
+        try {
+            for (int i = 0; i < options.replicas(); i++) {
+                startReplica();
+            }
+        } catch (IOException e) {
+            view.say("cannot start a replica: " + e.getMessage());
+            exitCode = 1;
+            shutdown();
+            return exitCode;
+        }
+        if (options.durationSeconds() > 0) {
+            scheduler.schedule(this::shutdownInBackground, options.durationSeconds(), TimeUnit.SECONDS);
+        }
+        if (options.killLeaderEvery() > 0) {
+            scheduler.scheduleWithFixedDelay(() -> faultLeader(true), options.killLeaderEvery(),
+                    options.killLeaderEvery(), TimeUnit.SECONDS);
+        }
+        if (options.stopLeaderEvery() > 0) {
+            scheduler.scheduleWithFixedDelay(() -> faultLeader(false), options.stopLeaderEvery(),
+                    options.stopLeaderEvery(), TimeUnit.SECONDS);
+        }
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return exitCode;
+    }
+
+    private void startReplica() throws IOException {
+        String name = "replica-" + nextIndex.getAndIncrement();
+        api.addReadyPod(name, NAMESPACE);
+        ReplicaProcess replica = ReplicaProcess.start(name, options, api.url(), NAMESPACE, view::onLine);
+        replicas.put(name, replica);
+        view.say("started " + name + " (pid " + replica.pid() + "), its Pod is Running and Ready");
+        replica.process().onExit().thenRun(() -> onExit(replica));
+    }
+
+    /** The kubelet's part: the Pod goes with its process. An exit nobody asked for ends the run. */
+    private void onExit(ReplicaProcess replica) {
+        replicas.remove(replica.name());
+        int code = replica.process().exitValue();
+        if (stopping.get()) {
+            return;
+        }
+        try {
+            api.deletePod(replica.name(), NAMESPACE);
+        } catch (RuntimeException e) {
+            // the API is stopping
+        }
+        view.say(replica.name() + " exited (code " + code + "); its Pod is deleted");
+        if (!expectedExits.remove(replica.name())) {
+            view.say(replica.name() + " stopped by itself: see its lines above; stopping everything");
+            exitCode = 1;
+            shutdownInBackground();
+        }
+    }
+
+    private void faultLeader(boolean kill) {
+        Optional<ReplicaProcess> leader = currentLeader();
+        if (leader.isEmpty()) {
+            view.say("no leader right now: fault skipped");
+            return;
+        }
+        ReplicaProcess replica = leader.get();
+        expectedExits.add(replica.name());
+        view.faultInjected(replica.name(), kill ? "killed (kill -9)" : "stopped (SIGTERM)");
+        if (kill) {
+            view.say("kill -9 " + replica.name() + " (the leader, pid " + replica.pid() + ")");
+            replica.kill();
+        } else {
+            view.say("SIGTERM " + replica.name() + " (the leader, pid " + replica.pid() + ")");
+            replica.stop(GRACE_SECONDS);
+        }
+        try {
+            replica.process().onExit().get(GRACE_SECONDS + 5, TimeUnit.SECONDS);
+            startReplica();
+        } catch (Exception e) {
+            view.say("could not replace " + replica.name() + ": " + e.getMessage());
+        }
+    }
+
+    /** The replica that holds the first Lease (the shipped heartbeat group's, if present). */
+    private Optional<ReplicaProcess> currentLeader() {
+        List<Lease> leases = api.client().leases().inNamespace(NAMESPACE).list().getItems();
+        return leases.stream()
+                .sorted((a, b) -> Boolean.compare(!a.getMetadata().getName().endsWith("-heartbeat"),
+                        !b.getMetadata().getName().endsWith("-heartbeat")))
+                .map(l -> l.getSpec().getHolderIdentity())
+                .filter(h -> h != null && replicas.containsKey(h))
+                .findFirst().map(replicas::get);
+    }
+
+    /** Stops from a thread of its own, so that the scheduler that asked for it can be stopped too. */
+    private void shutdownInBackground() {
+        new Thread(this::shutdown, "shutdown").start();
+    }
+
+    private void shutdown() {
+        if (!stopping.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            view.say("stopping " + replicas.size() + " replicas and the API");
+            scheduler.shutdownNow();
+            List<Thread> stoppers = replicas.values().stream()
+                    .map(r -> new Thread(() -> r.stop(GRACE_SECONDS), "stop-" + r.name())).toList();
+            stoppers.forEach(Thread::start);
+            for (Thread stopper : stoppers) {
+                stopper.join();
+            }
+            view.stop();
+            api.close();
+            List<Double> takeovers = view.takeovers();
+            view.say("stopped" + (takeovers.isEmpty() ? "" : "; takeover times (s): " + takeovers.stream()
+                    .map(t -> String.format("%.1f", t)).toList()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            done.countDown();
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.k8sensus.launcher;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+
+/** One replica: a {@code java -jar k8sensus.jar} process whose output lines go to a handler. */
+final class ReplicaProcess {
+
+    private final String name;
+    private final Process process;
+
+    private ReplicaProcess(String name, Process process) {
+        this.name = name;
+        this.process = process;
+    }
+
+    static ReplicaProcess start(String name, LauncherOptions options, String apiUrl, String namespace,
+                                BiConsumer<String, String> onLine) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
+                "-Dk8sensus.kubernetes.master-url=" + apiUrl,
+                "-Dk8sensus.kubernetes.namespace=" + namespace,
+                "-Dk8sensus.election.pod-name=" + name,
+                "-Dk8sensus.election.lease-duration-ms=" + options.leaseMs(),
+                "-Dk8sensus.election.renew-deadline-ms=" + options.renewMs(),
+                "-Dk8sensus.election.retry-period-ms=" + options.retryMs(),
+                "-Dk8sensus.kubernetes.call-timeout-ms=" + Math.max(400, options.renewMs() / 2),
+                "-Dk8sensus.heartbeat.period-ms=1000",
+                "-Dk8sensus.replica-heartbeat.period-ms=10000",
+                "-Dcamel.management.enabled=false",
+                "-Dcamel.main.shutdown-timeout=5"));
+        if (options.routesDir() != null) {
+            command.add("-Dk8sensus.routes.dir=" + options.routesDir().toAbsolutePath());
+        }
+        command.addAll(List.of("-jar", options.jar().toString()));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    onLine.accept(name, line);
+                }
+            } catch (IOException e) {
+                // the process is gone; its exit is reported by the launcher
+            }
+        }, "output-" + name);
+        reader.setDaemon(true);
+        reader.start();
+        return new ReplicaProcess(name, process);
+    }
+
+    String name() {
+        return name;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    Process process() {
+        return process;
+    }
+
+    /** kill -9: the JVM gets no chance to run anything. */
+    void kill() {
+        process.destroyForcibly();
+    }
+
+    /** SIGTERM, as the kubelet sends on a Pod's deletion; kill -9 if still running after the grace period. */
+    void stop(long graceSeconds) {
+        process.destroy();
+        try {
+            if (!process.waitFor(graceSeconds, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}
