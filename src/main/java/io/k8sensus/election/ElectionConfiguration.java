@@ -38,6 +38,9 @@ public class ElectionConfiguration implements CamelConfiguration {
     @PropertyInject(ElectionSettings.KEY_CALL_TIMEOUT)
     private long callTimeoutMs;
 
+    @PropertyInject(value = ElectionSettings.KEY_RELEASE_ON_SHUTDOWN, defaultValue = "true")
+    private boolean releaseOnShutdown;
+
     private LeaseClusterService clusterService;
 
     @BindToRegistry("leaseClusterService")
@@ -45,7 +48,8 @@ public class ElectionConfiguration implements CamelConfiguration {
         if (clusterService == null) {
             ElectionSettings settings = new ElectionSettings(podNameOrHostName(podName), namespace,
                     ElectionSettings.parseLabels(candidateLabels), leasePrefix, ElectionSettings.parseGroups(groups),
-                    leaseDurationMs, renewDeadlineMs, retryPeriodMs, jitter, masterUrl, callTimeoutMs).validate();
+                    leaseDurationMs, renewDeadlineMs, retryPeriodMs, jitter, masterUrl, callTimeoutMs,
+                    releaseOnShutdown).validate();
             clusterService = new LeaseClusterService(settings);
         }
         return clusterService;

@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
  * @param jitter          random factor (>= 1) applied to the retry period
  * @param masterUrl       API server URL; null means in-cluster config or kubeconfig
  * @param callTimeoutMs   longest that one API call may block, its retry included; below the renew deadline
+ * @param releaseOnShutdown clear the Lease holder when this replica stops, after its leader-only routes stopped
  */
 public record ElectionSettings(
         String podName,
@@ -36,7 +37,8 @@ public record ElectionSettings(
         long retryPeriodMs,
         double jitter,
         String masterUrl,
-        long callTimeoutMs) {
+        long callTimeoutMs,
+        boolean releaseOnShutdown) {
 
     public static final String KEY_POD_NAME = "k8sensus.election.pod-name";
     public static final String KEY_NAMESPACE = "k8sensus.kubernetes.namespace";
@@ -49,6 +51,7 @@ public record ElectionSettings(
     public static final String KEY_JITTER = "k8sensus.election.jitter";
     public static final String KEY_MASTER_URL = "k8sensus.kubernetes.master-url";
     public static final String KEY_CALL_TIMEOUT = "k8sensus.kubernetes.call-timeout-ms";
+    public static final String KEY_RELEASE_ON_SHUTDOWN = "k8sensus.election.release-on-shutdown";
 
     /** A DNS-1123 label: what a group name must be so that the Lease name is exactly prefix-group. */
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");

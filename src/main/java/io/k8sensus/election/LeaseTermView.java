@@ -46,6 +46,22 @@ public class LeaseTermView extends KubernetesClusterView {
         super.doStart();
     }
 
+    /**
+     * Stops Camel's controller, then, if this replica still holds the Lease, releases it. The view stops when the
+     * context stops, after its routes (and their in-flight exchanges) have stopped, or when no route uses the group
+     * any more: never while a leader-only route of the group still runs.
+     */
+    @Override
+    protected void doStop() throws Exception {
+        super.doStop();
+        if (settings.releaseOnShutdown()) {
+            try (KubernetesClient releaseClient = KubernetesClients.create(settings, connectivityLog)) {
+                LeaseRelease.release(releaseClient, namespace, settings.leaseName(getNamespace()), getNamespace(),
+                        getLocalMember().getId());
+            }
+        }
+    }
+
     @Override
     protected void fireLeadershipChangedEvent(CamelClusterMember leader) {
         terms.update(termOf(leader));

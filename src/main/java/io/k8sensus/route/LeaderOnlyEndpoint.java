@@ -30,10 +30,27 @@ public class LeaderOnlyEndpoint extends MasterEndpoint {
         return super.createConsumer(new TermStamper(processor));
     }
 
+    /**
+     * Stamps the term on each exchange. It also keeps the delegate consumer from stopping the route's processors:
+     * camel-master stops its delegate consumer as soon as the route is asked to stop (or leadership is lost), and a
+     * stopped consumer stops the processor it was given, so an exchange still in flight would be rejected halfway
+     * ("RejectedExecutionException") instead of finishing during the graceful shutdown. The route owns its processors
+     * and stops them itself once its in-flight exchanges are done.
+     */
     private final class TermStamper extends DelegateAsyncProcessor {
 
         TermStamper(Processor processor) {
             super(processor);
+        }
+
+        @Override
+        protected void doStop() {
+            // the route stops its processors after its in-flight exchanges completed
+        }
+
+        @Override
+        protected void doShutdown() {
+            // likewise
         }
 
         @Override

@@ -26,19 +26,25 @@ public final class FiringHistory {
     }
 
     private final ConcurrentLinkedQueue<Firing> firings = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Firing> failures = new ConcurrentLinkedQueue<>();
 
     void recordFrom(String replica, CamelContext context) {
         context.getManagementStrategy().addEventNotifier(new EventNotifierSupport() {
             @Override
             public void notify(CamelEvent event) {
-                Exchange exchange = ((CamelEvent.ExchangeCompletedEvent) event).getExchange();
-                firings.add(new Firing(replica, exchange.getFromRouteId(), System.nanoTime(),
-                        exchange.getMessage().getHeader(LeaderHeaders.EPOCH, Long.class)));
+                Exchange exchange = ((CamelEvent.ExchangeEvent) event).getExchange();
+                Firing firing = new Firing(replica, exchange.getFromRouteId(), System.nanoTime(),
+                        exchange.getMessage().getHeader(LeaderHeaders.EPOCH, Long.class));
+                if (event instanceof CamelEvent.ExchangeFailedEvent || exchange.isFailed()) {
+                    failures.add(firing);
+                } else {
+                    firings.add(firing);
+                }
             }
 
             @Override
             public boolean isEnabled(CamelEvent event) {
-                return event instanceof CamelEvent.ExchangeCompletedEvent;
+                return event instanceof CamelEvent.ExchangeCompletedEvent || event instanceof CamelEvent.ExchangeFailedEvent;
             }
         });
     }
@@ -46,6 +52,11 @@ public final class FiringHistory {
     public List<Firing> of(String routeId) {
         return firings.stream().filter(f -> routeId.equals(f.routeId()))
                 .sorted(Comparator.comparingLong(Firing::nanos)).toList();
+    }
+
+    /** Exchanges that failed (an error, or stopped by a forced shutdown), in time order. */
+    public List<Firing> failures() {
+        return failures.stream().sorted(Comparator.comparingLong(Firing::nanos)).toList();
     }
 
     public long count(String routeId, String replica) {

@@ -13,7 +13,11 @@ import org.apache.logging.log4j.core.config.Property;
 /** Collects the formatted messages of one logger while a test runs. */
 public final class LogCapture extends AbstractAppender implements AutoCloseable {
 
-    private final List<String> messages = new CopyOnWriteArrayList<>();
+    /** One captured line and when it was logged (System.nanoTime()). */
+    public record Entry(long nanos, String message) {
+    }
+
+    private final List<Entry> entries = new CopyOnWriteArrayList<>();
     private final Logger logger;
 
     private LogCapture(String loggerName) {
@@ -30,11 +34,15 @@ public final class LogCapture extends AbstractAppender implements AutoCloseable 
 
     @Override
     public void append(LogEvent event) {
-        messages.add(event.getMessage().getFormattedMessage());
+        entries.add(new Entry(System.nanoTime(), event.getMessage().getFormattedMessage()));
     }
 
     public List<String> messages() {
-        return List.copyOf(messages);
+        return entries.stream().map(Entry::message).toList();
+    }
+
+    public List<Entry> entries() {
+        return List.copyOf(entries);
     }
 
     @Override

@@ -40,7 +40,14 @@ public final class Replica implements AutoCloseable {
 
     public static Replica start(String name, String apiUrl, FiringHistory history,
                                 Map<String, String> overrides) throws Exception {
+        return start(name, apiUrl, history, overrides, Map.of());
+    }
+
+    /** Starts a replica with extra beans in its registry (for test routes that call them). */
+    public static Replica start(String name, String apiUrl, FiringHistory history,
+                                Map<String, String> overrides, Map<String, Object> beans) throws Exception {
         Main main = K8sensusApplication.newMain();
+        beans.forEach(main::bind);
         Properties props = new Properties();
         props.putAll(testProperties(name, apiUrl));
         props.putAll(overrides);

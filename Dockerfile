@@ -1,0 +1,66 @@
+# k8sensus container image: a Camel Main application run as `java -jar /app/k8sensus.jar`
+# with its runtime dependencies in /app/lib/ (the jar's manifest Class-Path points there).
+#
+# Both base images can be replaced with --build-arg BUILD_IMAGE=... / RUNTIME_IMAGE=...;
+# the build image needs Java 17 and Maven (mvn on PATH), the runtime image a Java 17 JRE
+# (java on PATH). scripts/image-check.sh builds and starts this image without Docker.
+
+ARG BUILD_IMAGE=maven:3.9-eclipse-temurin-17
+ARG RUNTIME_IMAGE=eclipse-temurin:17-jre
+
+# ---------------------------------------------------------------------------------------
+# Build stage: target/k8sensus.jar + target/lib/
+# ---------------------------------------------------------------------------------------
+FROM ${BUILD_IMAGE} AS build
+WORKDIR /build
+
+# The dependencies change less often than the sources: resolve them in a layer of their own,
+# keyed on pom.xml alone, so that a source change does not download them again.
+COPY pom.xml ./
+RUN mvn -B -ntp -q dependency:go-offline
+
+COPY src ./src
+RUN mvn -B -ntp -q package -DskipTests
+
+# ---------------------------------------------------------------------------------------
+# Runtime stage
+# ---------------------------------------------------------------------------------------
+FROM ${RUNTIME_IMAGE}
+
+ARG VERSION=0.1.0
+ARG SOURCE_URL=""
+LABEL org.opencontainers.image.title="k8sensus" \
+      org.opencontainers.image.description="Leader-only Camel routes on Kubernetes, elected through a coordination.k8s.io/v1 Lease" \
+      org.opencontainers.image.source="${SOURCE_URL}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}"
+
+# Dependencies first: they change less often than the application jar.
+COPY --from=build /build/target/lib/ /app/lib/
+COPY --from=build /build/target/k8sensus.jar /app/k8sensus.jar
+
+# Numeric, so that Kubernetes can check runAsNonRoot without a passwd entry in the image.
+USER 10001:10001
+WORKDIR /app
+
+# Management port: liveness at /observe/health/live, readiness at /observe/health/ready
+EXPOSE 9876
+
+# Exec form: java is PID 1 and receives SIGTERM directly, so Camel shuts down gracefully.
+# - MaxRAMPercentage=75: heap sized from the container's memory limit, leaving room for
+#   metaspace, thread stacks and direct buffers
+# - UseSerialGC: a small heap on one or two CPUs; no GC threads to feed
+# - TieredStopAtLevel=1: C1 only, for a faster start and less JIT memory (a long-running but
+#   light workload: timers and Lease calls)
+# - Xss512k: smaller thread stacks
+# - ExitOnOutOfMemoryError: let the kubelet restart the Pod instead of running on half-broken
+# - java.io.tmpdir=/tmp: the root filesystem is read-only; /tmp is a writable emptyDir
+# JAVA_TOOL_OPTIONS, if set on the container, is read by the JVM in addition to these flags.
+ENTRYPOINT ["java", \
+            "-XX:MaxRAMPercentage=75", \
+            "-XX:+UseSerialGC", \
+            "-XX:TieredStopAtLevel=1", \
+            "-Xss512k", \
+            "-XX:+ExitOnOutOfMemoryError", \
+            "-Djava.io.tmpdir=/tmp", \
+            "-jar", "/app/k8sensus.jar"]

@@ -1,0 +1,128 @@
+package io.k8sensus;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.k8sensus.testing.BlockingStep;
+import io.k8sensus.testing.EmbeddedKubernetesApi;
+import io.k8sensus.testing.FiringHistory;
+import io.k8sensus.testing.FiringHistory.Firing;
+import io.k8sensus.testing.LogCapture;
+import io.k8sensus.testing.Replica;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A leader that is shut down finishes its in-flight work, then releases the Lease, and a follower takes over at once,
+ * even though the old leader's Pod is still Ready (as it is during a Pod's termination).
+ */
+class HandoverTest {
+
+    private static final String LEASE = "k8sensus-heartbeat";
+
+    private final EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
+    private final FiringHistory history = new FiringHistory();
+    private final List<Replica> replicas = new ArrayList<>();
+    private final Map<String, BlockingStep> blockingSteps = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @TempDir
+    Path routes;
+
+    @AfterEach
+    void stop() {
+        blockingSteps.values().forEach(BlockingStep::letGo);
+        replicas.forEach(Replica::close);
+        api.close();
+    }
+
+    private void startReplicas(Map<String, String> overrides) throws Exception {
+        Files.writeString(routes.resolve("slow-job.camel.yaml"), """
+                - route:
+                    id: "slow-job"
+                    from:
+                      uri: "master:heartbeat:timer:slow-job"
+                      parameters:
+                        period: "300"
+                      steps:
+                        - process:
+                            ref: "blockingStep"
+                        - log: "slow job done epoch=${header.K8sensusEpoch}"
+                """);
+        Map<String, String> settings = new java.util.HashMap<>(overrides);
+        settings.put("k8sensus.routes.dir", routes.toString());
+        for (String name : List.of("replica-a", "replica-b", "replica-c")) {
+            api.addReadyPod(name);
+            replicas.add(Replica.start(name, api.url(), history, settings,
+                    Map.of("blockingStep", blockingSteps.computeIfAbsent(name, n -> new BlockingStep()))));
+        }
+    }
+
+    private Replica leader() {
+        await().atMost(Duration.ofSeconds(30)).until(() -> !history.of("leader-heartbeat").isEmpty());
+        String name = history.of("leader-heartbeat").get(0).replica();
+        return replicas.stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void stopped_leader_finishes_in_flight_work_then_releases_and_a_follower_takes_over_at_once() throws Exception {
+        startReplicas(Map.of());
+        Replica leader = leader();
+        long epoch = api.lease(LEASE).getSpec().getLeaseTransitions() == null
+                ? 0 : api.lease(LEASE).getSpec().getLeaseTransitions();
+        BlockingStep inFlight = blockingSteps.get(leader.name());
+        await().atMost(Duration.ofSeconds(10)).until(inFlight::hasEntered);
+
+        try (LogCapture election = LogCapture.of("k8sensus.election")) {
+            // graceful stop, as on SIGTERM; its Pod stays Running and Ready
+            Thread stopping = new Thread(leader::stop, "stop-" + leader.name());
+            stopping.start();
+            // while its leader-only exchange is in flight, the leader keeps the Lease
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                    .until(() -> leader.name().equals(api.holder(LEASE)) && stopping.isAlive());
+            inFlight.letGo();
+            stopping.join(Duration.ofSeconds(30).toMillis());
+
+            LogCapture.Entry released = election.entries().stream()
+                    .filter(e -> e.message().startsWith("event=released group=heartbeat pod=" + leader.name()))
+                    .findFirst().orElseThrow(() -> new AssertionError("no event=released line: " + election.messages()));
+            assertThat(released.message()).isEqualTo("event=released group=heartbeat pod=" + leader.name()
+                                                     + " epoch=" + epoch + " lease=" + LEASE);
+
+            List<Firing> oldLeaderWork = history.of("slow-job").stream()
+                    .filter(f -> f.replica().equals(leader.name())).toList();
+            assertThat(oldLeaderWork).as("the in-flight slow job completed").isNotEmpty();
+            assertThat(history.failures()).as("no exchange lost or failed").isEmpty();
+            assertThat(oldLeaderWork.get(oldLeaderWork.size() - 1).nanos())
+                    .as("released only after the last leader-only exchange completed").isLessThan(released.nanos());
+        }
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            String holder = api.holder(LEASE);
+            return holder != null && !holder.equals(leader.name());
+        });
+        assertThat(api.lease(LEASE).getSpec().getLeaseTransitions()).isEqualTo((int) epoch + 1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> history.runs("leader-heartbeat").size() >= 2);
+        assertThat(history.runs("leader-heartbeat").get(1).replica()).isEqualTo(api.holder(LEASE));
+    }
+
+    @Test
+    void with_release_switched_off_a_stopped_leader_whose_pod_stays_ready_keeps_the_lease() throws Exception {
+        startReplicas(Map.of("k8sensus.election.release-on-shutdown", "false"));
+        Replica leader = leader();
+
+        leader.stop();
+
+        // Camel's stock rule: a holder stays valid while its Pod is a Ready candidate, so nobody takes over
+        await().during(Duration.ofSeconds(3 * Replica.LEASE_MS / 1000)).atMost(Duration.ofSeconds(20))
+                .until(() -> leader.name().equals(api.holder(LEASE)));
+        assertThat(history.runs("leader-heartbeat")).hasSize(1);
+    }
+}
