@@ -3,6 +3,7 @@ package io.k8sensus.election;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
+import io.k8sensus.fencing.EpochFence;
 import io.k8sensus.route.ElectionLogPolicy;
 import io.k8sensus.route.LeaderOnlyComponent;
 import org.apache.camel.BindToRegistry;
@@ -63,6 +64,12 @@ public class ElectionConfiguration implements CamelConfiguration {
     @BindToRegistry("electionLog")
     public ElectionLogPolicy electionLog() {
         return new ElectionLogPolicy(leaseClusterService(), leaseClusterService().terms());
+    }
+
+    /** The receiving side of fencing, for routes of this application that receive leader-only actions. */
+    @BindToRegistry("epochFence")
+    public EpochFence epochFence() {
+        return new EpochFence();
     }
 
     /** POD_NAME from the downward API when set, else the host name, which Kubernetes sets to the Pod's name. */

@@ -1,0 +1,59 @@
+package io.k8sensus.fencing;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+
+import io.k8sensus.testing.EmbeddedKubernetesApi;
+import io.k8sensus.testing.FiringHistory;
+import io.k8sensus.testing.Replica;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The fence lets the current term through and rejects an older one, as a receiving route over HTTP. */
+class EpochFenceTest {
+
+    @Test
+    void receiver_route_accepts_the_current_term_and_rejects_an_older_one() throws Exception {
+        int port = EmbeddedKubernetesApi.freePort();
+        try (EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
+             Replica receiver = Replica.start("receiver", api, new FiringHistory(), Map.of(
+                     "k8sensus.routes.dir", "examples/fencing",
+                     "camel.server.enabled", "true",
+                     "camel.server.port", String.valueOf(port)))) {
+            HttpClient http = HttpClient.newHttpClient();
+
+            assertThat(send(http, port, "replica-a", 3)).isEqualTo("200 accepted");
+            assertThat(send(http, port, "replica-b", 4)).isEqualTo("200 accepted");
+            assertThat(send(http, port, "replica-b", 4)).as("same term again").isEqualTo("200 accepted");
+            assertThat(send(http, port, "replica-a", 3)).as("the old leader, awake again")
+                    .isEqualTo("409 event=fence-rejected group=orders leader=replica-a epoch=3"
+                               + " reason=\"a newer term (epoch 4) has acted\"");
+            assertThat(receiver.context().getRegistry().lookupByNameAndType("epochFence", EpochFence.class)
+                    .highest("orders")).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void an_exchange_without_a_term_is_rejected() {
+        EpochFence fence = new EpochFence();
+        org.apache.camel.Exchange exchange = new org.apache.camel.support.DefaultExchange(
+                new org.apache.camel.impl.DefaultCamelContext());
+        exchange.getMessage().setHeader("K8sensusGroup", "orders");
+        exchange.getMessage().setHeader("K8sensusEpoch", -1L);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> fence.process(exchange))
+                .isInstanceOf(StaleLeaderException.class).hasMessageContaining("no valid K8sensusGroup/K8sensusEpoch");
+    }
+
+    private static String send(HttpClient http, int port, String leader, long epoch) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/fenced/actions"))
+                .header("K8sensusGroup", "orders").header("K8sensusLeader", leader)
+                .header("K8sensusEpoch", String.valueOf(epoch))
+                .POST(HttpRequest.BodyPublishers.ofString("action")).build(), HttpResponse.BodyHandlers.ofString());
+        return response.statusCode() + " " + response.body().strip();
+    }
+}
