@@ -10,8 +10,8 @@ import org.apache.camel.component.master.MasterEndpoint;
 import org.apache.camel.support.processor.DelegateAsyncProcessor;
 
 /**
- * A {@code master:} endpoint whose consumer stamps every exchange with the group, the leader and its epoch before the
- * route sees it.
+ * A {@code master:} endpoint whose consumer ({@link LeaderOnlyConsumer}) runs the delegate endpoint only on the leader
+ * and stamps every exchange with the group, the leader and its epoch before the route sees it.
  */
 public class LeaderOnlyEndpoint extends MasterEndpoint {
 
@@ -27,7 +27,9 @@ public class LeaderOnlyEndpoint extends MasterEndpoint {
 
     @Override
     public Consumer createConsumer(Processor processor) throws Exception {
-        return super.createConsumer(new TermStamper(processor));
+        LeaderOnlyConsumer consumer = new LeaderOnlyConsumer(this, new TermStamper(processor), clusterService, group);
+        configureConsumer(consumer);
+        return consumer;
     }
 
     /**

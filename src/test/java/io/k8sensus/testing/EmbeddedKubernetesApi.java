@@ -108,6 +108,12 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
         client.pods().inNamespace(namespace).withName(name).delete();
     }
 
+    /** Plays the kubelet when a readiness probe fails (false) or passes again (true). */
+    public void setPodReady(String name, boolean ready) {
+        client.pods().inNamespace(NAMESPACE).withName(name).edit(pod -> new PodBuilder(pod).editStatus()
+                .editFirstCondition().withStatus(ready ? "True" : "False").endCondition().endStatus().build());
+    }
+
     public Lease lease(String name) {
         return client.leases().inNamespace(NAMESPACE).withName(name).get();
     }
