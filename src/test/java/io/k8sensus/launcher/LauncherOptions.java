@@ -17,9 +17,11 @@ import java.util.List;
  * @param renewMs           renew deadline of the replicas
  * @param retryMs           retry period of the replicas
  * @param jar               the application jar
+ * @param allLines          show every line the replicas print, not only the election and leader-only lines
  */
 public record LauncherOptions(int replicas, long durationSeconds, long killLeaderEvery, long stopLeaderEvery,
-                              Path routesDir, int apiPort, long leaseMs, long renewMs, long retryMs, Path jar) {
+                              Path routesDir, int apiPort, long leaseMs, long renewMs, long retryMs, Path jar,
+                              boolean allLines) {
 
     public static final String USAGE = """
             Usage: make run ARGS="[options]"
@@ -31,6 +33,7 @@ public record LauncherOptions(int replicas, long durationSeconds, long killLeade
               --api-port PORT         port of the embedded Kubernetes API (default: a free port)
               --timings L/R/P         lease duration / renew deadline / retry period in ms (default 6000/4000/1000)
               --jar PATH              the application jar (default target/k8sensus.jar)
+              --all-lines             show every line the replicas print
             """;
 
     public static LauncherOptions parse(List<String> args) {
@@ -44,10 +47,15 @@ public record LauncherOptions(int replicas, long durationSeconds, long killLeade
         long renew = 4000;
         long retry = 1000;
         Path jar = Path.of("target", "k8sensus.jar");
+        boolean allLines = false;
         for (int i = 0; i < args.size(); i++) {
             String option = args.get(i);
             if (option.equals("--help") || option.equals("-h")) {
                 throw new IllegalArgumentException(USAGE);
+            }
+            if (option.equals("--all-lines")) {
+                allLines = true;
+                continue;
             }
             if (i + 1 >= args.size()) {
                 throw new IllegalArgumentException("option " + option + " needs a value\n" + USAGE);
@@ -85,7 +93,7 @@ public record LauncherOptions(int replicas, long durationSeconds, long killLeade
         if (!Files.isRegularFile(jar)) {
             throw new IllegalArgumentException(jar + " does not exist: build it first (make build)");
         }
-        return new LauncherOptions(replicas, duration, kill, stop, routes, apiPort, lease, renew, retry, jar);
+        return new LauncherOptions(replicas, duration, kill, stop, routes, apiPort, lease, renew, retry, jar, allLines);
     }
 
     private static long number(String option, String value) {

@@ -41,7 +41,10 @@ final class LiveView {
     private String faultKind;
     private final java.util.List<Double> takeovers = new java.util.ArrayList<>();
 
-    LiveView(PrintStream out, KubernetesClient client, String namespace) {
+    private final boolean allLines;
+
+    LiveView(PrintStream out, KubernetesClient client, String namespace, boolean allLines) {
+        this.allLines = allLines;
         this.out = out;
         this.client = client;
         this.namespace = namespace;
@@ -64,6 +67,9 @@ final class LiveView {
     synchronized void onLine(String replica, String line) {
         Matcher m = LOG_LINE.matcher(line);
         if (!m.matches()) {
+            if (allLines) {
+                out.println("             [" + replica + "] " + line);
+            }
             return;
         }
         String time = m.group(1);
@@ -71,7 +77,7 @@ final class LiveView {
         String logger = m.group(3);
         String message = m.group(4);
         boolean firing = message.contains("epoch=") && !message.contains("event=");
-        boolean shown = firing || logger.startsWith("k.") || logger.equals("k8sensus")
+        boolean shown = allLines || firing || logger.startsWith("k.") || logger.equals("k8sensus")
                         || level.equals("ERROR") || level.equals("WARN")
                         || message.contains("Consumer started") || message.contains("Consumer stopped")
                         || message.contains("becoming the new leader");

@@ -47,7 +47,7 @@ public final class LocalCluster {
     private LocalCluster(LauncherOptions options, EmbeddedKubernetesApi api) {
         this.options = options;
         this.api = api;
-        this.view = new LiveView(System.out, api.client(), NAMESPACE);
+        this.view = new LiveView(System.out, api.client(), NAMESPACE, options.allLines());
     }
 
     public static void main(String[] args) {

@@ -75,12 +75,13 @@ final class ReplicaProcess {
 
     /** kill -9: the JVM gets no chance to run anything. */
     void kill() {
-        process.destroyForcibly();
+        process.toHandle().destroyForcibly();
     }
 
     /** SIGTERM, as the kubelet sends on a Pod's deletion; kill -9 if still running after the grace period. */
     void stop(long graceSeconds) {
-        process.destroy();
+        // through the handle: Process.destroy() also closes the pipes, and the replica's shutdown lines would be lost
+        process.toHandle().destroy();
         try {
             if (!process.waitFor(graceSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
