@@ -114,8 +114,24 @@ class HandoverTest {
     }
 
     @Test
-    void with_release_switched_off_a_stopped_leader_whose_pod_stays_ready_keeps_the_lease() throws Exception {
+    void with_release_off_a_leader_that_stops_renewing_is_replaced_after_a_lease_duration() throws Exception {
         startReplicas(Map.of("k8sensus.election.release-on-shutdown", "false"));
+        Replica leader = leader();
+        long epoch = api.lease(LEASE).getSpec().getLeaseTransitions();
+
+        leader.stop(); // its Pod stays Running and Ready, and the Lease still names it
+
+        // the Lease record stops changing; after a lease duration on their own clocks, the others take over
+        await().atMost(Duration.ofSeconds(20)).until(() -> history.runs("leader-heartbeat").size() >= 2);
+        assertThat(history.runs("leader-heartbeat").get(1).replica()).isNotEqualTo(leader.name());
+        assertThat(api.lease(LEASE).getSpec().getLeaseTransitions()).isEqualTo((int) epoch + 1);
+    }
+
+    @Test
+    void with_camels_algorithm_and_release_off_a_stopped_leader_whose_pod_stays_ready_keeps_the_lease()
+            throws Exception {
+        startReplicas(Map.of("k8sensus.election.release-on-shutdown", "false",
+                "k8sensus.election.algorithm", "camel"));
         Replica leader = leader();
 
         leader.stop();

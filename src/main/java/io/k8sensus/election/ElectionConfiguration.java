@@ -42,6 +42,9 @@ public class ElectionConfiguration implements CamelConfiguration {
     @PropertyInject(value = ElectionSettings.KEY_RELEASE_ON_SHUTDOWN, defaultValue = "true")
     private boolean releaseOnShutdown;
 
+    @PropertyInject(value = ElectionSettings.KEY_ALGORITHM, defaultValue = ElectionSettings.ALGORITHM_K8SENSUS)
+    private String algorithm;
+
     private LeaseClusterService clusterService;
 
     @BindToRegistry("leaseClusterService")
@@ -50,7 +53,7 @@ public class ElectionConfiguration implements CamelConfiguration {
             ElectionSettings settings = new ElectionSettings(podNameOrHostName(podName), namespace,
                     ElectionSettings.parseLabels(candidateLabels), leasePrefix, ElectionSettings.parseGroups(groups),
                     leaseDurationMs, renewDeadlineMs, retryPeriodMs, jitter, masterUrl, callTimeoutMs,
-                    releaseOnShutdown).validate();
+                    releaseOnShutdown, algorithm == null ? null : algorithm.trim()).validate();
             clusterService = new LeaseClusterService(settings);
         }
         return clusterService;

@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
  * @param masterUrl       API server URL; null means in-cluster config or kubeconfig
  * @param callTimeoutMs   longest that one API call may block, its retry included; below the renew deadline
  * @param releaseOnShutdown clear the Lease holder when this replica stops, after its leader-only routes stopped
+ * @param algorithm       {@code k8sensus} (renewal-aware, the default) or {@code camel} (Camel's own controller)
  */
 public record ElectionSettings(
         String podName,
@@ -38,7 +39,8 @@ public record ElectionSettings(
         double jitter,
         String masterUrl,
         long callTimeoutMs,
-        boolean releaseOnShutdown) {
+        boolean releaseOnShutdown,
+        String algorithm) {
 
     public static final String KEY_POD_NAME = "k8sensus.election.pod-name";
     public static final String KEY_NAMESPACE = "k8sensus.kubernetes.namespace";
@@ -52,6 +54,9 @@ public record ElectionSettings(
     public static final String KEY_MASTER_URL = "k8sensus.kubernetes.master-url";
     public static final String KEY_CALL_TIMEOUT = "k8sensus.kubernetes.call-timeout-ms";
     public static final String KEY_RELEASE_ON_SHUTDOWN = "k8sensus.election.release-on-shutdown";
+    public static final String KEY_ALGORITHM = "k8sensus.election.algorithm";
+    public static final String ALGORITHM_K8SENSUS = "k8sensus";
+    public static final String ALGORITHM_CAMEL = "camel";
 
     /** A DNS-1123 label: what a group name must be so that the Lease name is exactly prefix-group. */
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
@@ -116,6 +121,10 @@ public record ElectionSettings(
             } else if (leasePrefix != null && leaseName(group).length() > MAX_LEASE_NAME) {
                 problems.add(KEY_GROUPS + ": Lease name '" + leaseName(group) + "' is longer than " + MAX_LEASE_NAME);
             }
+        }
+        if (!ALGORITHM_K8SENSUS.equals(algorithm) && !ALGORITHM_CAMEL.equals(algorithm)) {
+            problems.add(KEY_ALGORITHM + " must be " + ALGORITHM_K8SENSUS + " or " + ALGORITHM_CAMEL + " (found '"
+                         + algorithm + "')");
         }
         if (!problems.isEmpty()) {
             throw new InvalidSettingsException("Invalid election settings: " + String.join("; ", problems));

@@ -1,40 +1,27 @@
 package io.k8sensus.election;
 
-import org.apache.camel.component.kubernetes.KubernetesConfiguration;
-import org.apache.camel.component.kubernetes.cluster.KubernetesClusterService;
-import org.apache.camel.component.kubernetes.cluster.KubernetesClusterView;
-import org.apache.camel.component.kubernetes.cluster.LeaseResourceType;
-import org.apache.camel.component.kubernetes.cluster.lock.KubernetesLockConfiguration;
+import org.apache.camel.cluster.CamelClusterView;
+import org.apache.camel.support.cluster.AbstractCamelClusterService;
 
 /**
- * Camel's Kubernetes cluster service with a Lease lock, configured from {@link ElectionSettings}, whose views also
- * track each term's epoch ({@link LeaseTermView}). Groups not listed in the settings are refused.
+ * The Camel cluster service of k8sensus: one Lease per group, named {@code <lease-prefix>-<group>}, configured from
+ * {@link ElectionSettings}. Each group's view is k8sensus's renewal-aware elector ({@link LeaseElectionView}), or,
+ * with {@code k8sensus.election.algorithm=camel}, Camel's own Kubernetes controller ({@link CamelLeaseControllers}).
+ * Groups not listed in the settings are refused.
  */
-public class LeaseClusterService extends KubernetesClusterService {
+public class LeaseClusterService extends AbstractCamelClusterService<CamelClusterView> {
 
     private final ElectionSettings settings;
     private final LeaderTerms terms = new LeaderTerms();
     private final ApiConnectivityLog connectivityLog;
     private final String resolvedNamespace;
+    private CamelLeaseControllers camelControllers;
 
     public LeaseClusterService(ElectionSettings settings) {
-        super(new KubernetesConfiguration());
         this.settings = settings;
         this.connectivityLog = new ApiConnectivityLog(settings.podName());
-        this.resolvedNamespace = settings.namespace() != null
-                ? settings.namespace() : defaultNamespace(settings);
+        this.resolvedNamespace = settings.namespace() != null ? settings.namespace() : defaultNamespace(settings);
         setId("k8sensus-lease");
-        setLeaseResourceType(LeaseResourceType.Lease);
-        setNamespace(resolvedNamespace);
-        setKubernetesResourcesNamespace(resolvedNamespace);
-        setKubernetesResourceName(settings.leasePrefix());
-        setPodName(settings.podName());
-        setClusterLabels(settings.candidateLabels());
-        setLeaseDurationMillis(settings.leaseDurationMs());
-        setRenewDeadlineMillis(settings.renewDeadlineMs());
-        setRetryPeriodMillis(settings.retryPeriodMs());
-        setJitterFactor(settings.jitter());
-        setConnectionTimeout(KubernetesClients.attemptTimeoutMs(settings));
     }
 
     public ElectionSettings settings() {
@@ -50,14 +37,21 @@ public class LeaseClusterService extends KubernetesClusterService {
     }
 
     @Override
-    protected KubernetesClusterView createView(String group) throws Exception {
+    protected CamelClusterView createView(String group) throws Exception {
         if (!settings.groups().contains(group)) {
             throw new InvalidSettingsException("Unknown election group '" + group + "': "
                                                + ElectionSettings.KEY_GROUPS + " lists " + settings.groups());
         }
-        KubernetesLockConfiguration lockConfig = lockConfigWithGroupNameAndDefaults(group);
-        KubernetesConfiguration config = setConfigDefaults(new KubernetesConfiguration(), lockConfig);
-        return new LeaseTermView(getCamelContext(), this, config, lockConfig, settings, terms, connectivityLog);
+        if (ElectionSettings.ALGORITHM_K8SENSUS.equals(settings.algorithm())) {
+            return new LeaseElectionView(this, group, settings, terms, connectivityLog, resolvedNamespace);
+        }
+        synchronized (this) {
+            if (camelControllers == null) {
+                camelControllers = new CamelLeaseControllers(settings, terms, connectivityLog, resolvedNamespace,
+                        getCamelContext());
+            }
+        }
+        return camelControllers.viewFor(group);
     }
 
     private static String defaultNamespace(ElectionSettings settings) {

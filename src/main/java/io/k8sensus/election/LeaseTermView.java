@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import org.apache.camel.CamelContext;
 import org.apache.camel.cluster.CamelClusterMember;
 import org.apache.camel.component.kubernetes.KubernetesConfiguration;
+import org.apache.camel.component.kubernetes.cluster.KubernetesClusterService;
 import org.apache.camel.component.kubernetes.cluster.KubernetesClusterView;
 import org.apache.camel.component.kubernetes.cluster.lock.KubernetesLockConfiguration;
 import org.slf4j.Logger;
@@ -27,7 +28,7 @@ public class LeaseTermView extends KubernetesClusterView {
     private final String namespace;
     private volatile KubernetesClient client;
 
-    public LeaseTermView(CamelContext camelContext, LeaseClusterService service, KubernetesConfiguration configuration,
+    public LeaseTermView(CamelContext camelContext, KubernetesClusterService service, KubernetesConfiguration configuration,
                          KubernetesLockConfiguration lockConfiguration, ElectionSettings settings, LeaderTerms terms,
                          ApiConnectivityLog connectivityLog) {
         super(camelContext, service, configuration, lockConfiguration);

@@ -39,6 +39,8 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
     private final KubernetesMockServer replicaServer;
     private final KubernetesMockServer adminServer;
     private final NamespacedKubernetesClient client;
+    private final KubernetesCrudDispatcher store;
+    private final List<KubernetesMockServer> faultyServers = new ArrayList<>();
 
     public EmbeddedKubernetesApi() {
         this(0);
@@ -46,12 +48,26 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
 
     /** An API whose replica port is a given loopback port (0: any free port). */
     public EmbeddedKubernetesApi(int port) {
-        KubernetesCrudDispatcher store = new KubernetesCrudDispatcher();
+        store = new KubernetesCrudDispatcher();
         replicaServer = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), store, false);
         adminServer = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), store, false);
         replicaServer.init(InetAddress.getLoopbackAddress(), port);
         adminServer.init(InetAddress.getLoopbackAddress(), 0);
         client = adminServer.createClient();
+    }
+
+    /** A port of its own for one replica, on the same store, whose connection the test can break. */
+    public synchronized FaultyConnection faultyConnection() {
+        FaultSwitch faults = new FaultSwitch(store);
+        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                faults, false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        faultyServers.add(server);
+        return new FaultyConnection(server.url("/"), faults);
+    }
+
+    /** The URL a replica uses, and the switch that breaks it. */
+    public record FaultyConnection(String url, FaultSwitch faults) {
     }
 
     /** A loopback port that nothing listens on right now. */
@@ -126,6 +142,7 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
     @Override
     public void close() {
         client.close();
+        faultyServers.forEach(KubernetesMockServer::destroy);
         adminServer.destroy();
         replicaServer.destroy();
     }

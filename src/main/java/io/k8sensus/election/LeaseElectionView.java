@@ -1,0 +1,299 @@
+package io.k8sensus.election;
+
+import java.time.ZonedDateTime;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.readiness.Readiness;
+import io.fabric8.kubernetes.client.utils.PodStatusUtil;
+import org.apache.camel.cluster.CamelClusterMember;
+import org.apache.camel.cluster.CamelClusterService;
+import org.apache.camel.support.cluster.AbstractCamelClusterView;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * k8sensus's elector for one group, a Camel cluster view (so {@code master:} routes use it unchanged).
+ * <p>
+ * It keeps Camel's rule that only Running and Ready candidate Pods may lead, and adds client-go's rule that a Lease
+ * whose record has not changed for a lease duration, as seen on this replica's monotonic clock, has expired: a leader
+ * cut off from the API server is replaced even while its Pod stays Ready, without trusting any clock but the local
+ * one. The leader writes the Lease at every poll; it stops acting when its last successful write is older than the
+ * renew deadline (a timer of its own, so a call that hangs cannot delay it), which is shorter than the lease
+ * duration the others wait. Every acquisition, a restart under the same name included, increments
+ * {@code spec.leaseTransitions}: the epoch of the new term.
+ * <p>
+ * Camel's own controller ({@code k8sensus.election.algorithm=camel}) instead waits a lease duration after taking a
+ * Lease from a holder that left, and never reads whether the holder still renews.
+ */
+public class LeaseElectionView extends AbstractCamelClusterView {
+
+    private static final Logger LOG = LoggerFactory.getLogger("k8sensus.election");
+
+    private final ElectionSettings settings;
+    private final LeaderTerms terms;
+    private final ApiConnectivityLog connectivityLog;
+    private final String namespace;
+    private final String leaseName;
+    private final Member local;
+    private final Map<String, Member> memberCache = new ConcurrentHashMap<>();
+
+    private volatile Member leader;
+    private volatile List<CamelClusterMember> members = List.of();
+    private volatile long leaderEpoch = LeaderTerm.UNKNOWN_EPOCH;
+
+    private ScheduledExecutorService loop;
+    private ScheduledExecutorService deadline;
+    private KubernetesClient client;
+
+    /** The last record seen of another holder's Lease (its resourceVersion) and when it was first seen. */
+    private String observedVersion;
+    private long observedAtNanos;
+    /** When this replica last wrote its own Lease successfully. */
+    private volatile long lastRenewNanos;
+
+    public LeaseElectionView(CamelClusterService service, String group, ElectionSettings settings, LeaderTerms terms,
+                             ApiConnectivityLog connectivityLog, String namespace) {
+        super(service, group);
+        this.settings = settings;
+        this.terms = terms;
+        this.connectivityLog = connectivityLog;
+        this.namespace = namespace;
+        this.leaseName = settings.leaseName(group);
+        this.local = new Member(settings.podName());
+    }
+
+    @Override
+    public java.util.Optional<CamelClusterMember> getLeader() {
+        return java.util.Optional.ofNullable(leader);
+    }
+
+    @Override
+    public CamelClusterMember getLocalMember() {
+        return local;
+    }
+
+    @Override
+    public List<CamelClusterMember> getMembers() {
+        return members;
+    }
+
+    @Override
+    protected void doStart() {
+        client = KubernetesClients.create(settings, connectivityLog);
+        loop = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-election-" + getNamespace()));
+        deadline = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-deadline-" + getNamespace()));
+        loop.execute(this::tick);
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        loop.shutdownNow();
+        loop.awaitTermination(settings.callTimeoutMs(), TimeUnit.MILLISECONDS);
+        deadline.shutdownNow();
+        boolean wasLeader = leader == local;
+        if (wasLeader) {
+            changeLeader(null, LeaderTerm.UNKNOWN_EPOCH);
+        }
+        if (wasLeader && settings.releaseOnShutdown()) {
+            LeaseRelease.release(client, namespace, leaseName, getNamespace(), local.getId());
+        }
+        client.close();
+    }
+
+    private void tick() {
+        try {
+            step();
+        } catch (RuntimeException e) {
+            // the API is unreachable or refused: ApiConnectivityLog says so once; the deadline timer stops acting
+            LOG.debug("Election step of group {} failed", getNamespace(), e);
+        } finally {
+            if (!loop.isShutdown()) {
+                long delay = (long) (settings.retryPeriodMs() * (1 + Math.random() * (settings.jitter() - 1)));
+                loop.schedule(this::tick, delay, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    private void step() {
+        long now = System.nanoTime();
+        Lease lease = client.leases().inNamespace(namespace).withName(leaseName).get();
+        Set<String> candidates = candidates();
+        updateMembers(candidates);
+        boolean member = candidates.contains(local.getId());
+        String holder = lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+
+        if (local.getId().equals(holder) && leader == local) {
+            if (!member) {
+                LOG.info("event=not-a-candidate group={} pod={}: stopping and giving the Lease up", getNamespace(),
+                        local.getId());
+                changeLeader(null, LeaderTerm.UNKNOWN_EPOCH);
+                LeaseRelease.release(client, namespace, leaseName, getNamespace(), local.getId());
+                return;
+            }
+            Lease renewed = write(lease, false);
+            renewed(now, renewed);
+        } else if (holder == null || expired(lease, now) || local.getId().equals(holder)) {
+            // empty, expired, or ours from an earlier life of this Pod: a new term either way
+            if (leader == local) {
+                changeLeader(null, LeaderTerm.UNKNOWN_EPOCH);
+            }
+            if (member) {
+                Lease acquired = lease == null ? create() : write(lease, true);
+                renewed(now, acquired);
+            } else if (holder == null || local.getId().equals(holder)) {
+                changeLeader(null, LeaderTerm.UNKNOWN_EPOCH);
+            } else {
+                changeLeader(toMember(holder), epochOf(lease));
+            }
+        } else {
+            if (leader == local) {
+                LOG.info("event=lost-lease group={} pod={} holder={}", getNamespace(), local.getId(), holder);
+            }
+            changeLeader(toMember(holder), epochOf(lease));
+        }
+    }
+
+    /** A Lease of another holder has expired when its record has not changed for a lease duration, locally. */
+    private boolean expired(Lease lease, long now) {
+        String version = lease.getMetadata().getResourceVersion();
+        if (!Objects.equals(version, observedVersion)) {
+            observedVersion = version;
+            observedAtNanos = now;
+            return false;
+        }
+        return now - observedAtNanos >= TimeUnit.MILLISECONDS.toNanos(settings.leaseDurationMs());
+    }
+
+    private void renewed(long startedNanos, Lease lease) {
+        lastRenewNanos = startedNanos;
+        observedVersion = null;
+        if (leader != local) {
+            changeLeader(local, epochOf(lease));
+        }
+        long renewedAt = startedNanos;
+        deadline.schedule(() -> {
+            if (lastRenewNanos == renewedAt && leader == local) {
+                LOG.warn("event=renew-deadline group={} pod={} epoch={}: no successful renewal for {} ms, stopping",
+                        getNamespace(), local.getId(), leaderEpoch, settings.renewDeadlineMs());
+                changeLeader(null, LeaderTerm.UNKNOWN_EPOCH);
+            }
+        }, settings.renewDeadlineMs() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos),
+                TimeUnit.MILLISECONDS);
+    }
+
+    private Lease create() {
+        ZonedDateTime now = ZonedDateTime.now();
+        Lease lease = new LeaseBuilder().withNewMetadata().withName(leaseName).withNamespace(namespace)
+                .addToLabels("app.kubernetes.io/managed-by", "k8sensus").endMetadata()
+                .withNewSpec().withHolderIdentity(local.getId()).withAcquireTime(now).withRenewTime(now)
+                .withLeaseDurationSeconds(leaseDurationSeconds()).withLeaseTransitions(0).endSpec()
+                .build();
+        return client.leases().inNamespace(namespace).resource(lease).create();
+    }
+
+    /** An optimistic write: renews the Lease, or with {@code acquire} takes it for a new term. */
+    private Lease write(Lease lease, boolean acquire) {
+        ZonedDateTime now = ZonedDateTime.now();
+        LeaseBuilder builder = new LeaseBuilder(lease);
+        if (acquire) {
+            Integer transitions = lease.getSpec() == null ? null : lease.getSpec().getLeaseTransitions();
+            builder.editOrNewSpec().withHolderIdentity(local.getId()).withAcquireTime(now)
+                    .withLeaseDurationSeconds(leaseDurationSeconds())
+                    .withLeaseTransitions(transitions == null ? 1 : transitions + 1).endSpec();
+        }
+        Lease updated = builder.editOrNewSpec().withRenewTime(now).endSpec().build();
+        return client.leases().inNamespace(namespace).resource(updated)
+                .lockResourceVersion(lease.getMetadata().getResourceVersion()).update();
+    }
+
+    private Set<String> candidates() {
+        return client.pods().inNamespace(namespace).withLabels(settings.candidateLabels()).list().getItems().stream()
+                .filter(PodStatusUtil::isRunning)
+                .filter(Readiness::isPodReady)
+                .map((Pod p) -> p.getMetadata().getName())
+                .collect(Collectors.toSet());
+    }
+
+    private void updateMembers(Set<String> names) {
+        Set<String> old = members.stream().map(CamelClusterMember::getId).collect(Collectors.toSet());
+        if (old.equals(names)) {
+            return;
+        }
+        members = names.stream().map(this::toMember).map(CamelClusterMember.class::cast).toList();
+        Set<String> added = new HashSet<>(names);
+        added.removeAll(old);
+        Set<String> removed = new HashSet<>(old);
+        removed.removeAll(names);
+        added.forEach(id -> fireMemberAddedEvent(toMember(id)));
+        removed.forEach(id -> fireMemberRemovedEvent(toMember(id)));
+    }
+
+    private synchronized void changeLeader(Member newLeader, long epoch) {
+        if (newLeader == leader && epoch == leaderEpoch) {
+            return;
+        }
+        leader = newLeader;
+        leaderEpoch = epoch;
+        terms.update(newLeader == null ? LeaderTerm.none(getNamespace())
+                : new LeaderTerm(getNamespace(), newLeader.getId(), epoch, newLeader == local));
+        fireLeadershipChangedEvent(newLeader);
+    }
+
+    private Member toMember(String id) {
+        return id.equals(local.getId()) ? local : memberCache.computeIfAbsent(id, Member::new);
+    }
+
+    private static long epochOf(Lease lease) {
+        Integer transitions = lease == null || lease.getSpec() == null ? null : lease.getSpec().getLeaseTransitions();
+        return transitions == null ? 0 : transitions;
+    }
+
+    private int leaseDurationSeconds() {
+        return (int) Math.max(1, Math.round(settings.leaseDurationMs() / 1000.0));
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private final class Member implements CamelClusterMember {
+
+        private final String id;
+
+        Member(String id) {
+            this.id = id;
+        }
+
+        @Override
+        public boolean isLeader() {
+            return leader == this;
+        }
+
+        @Override
+        public boolean isLocal() {
+            return this == local;
+        }
+
+        @Override
+        public String getId() {
+            return id;
+        }
+    }
+}
