@@ -61,6 +61,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     /** The last record seen of another holder's Lease (its resourceVersion) and when it was first seen. */
     private String observedVersion;
     private long observedAtNanos;
+    private boolean silenceReported;
     /** When this replica last wrote its own Lease successfully. */
     private volatile long lastRenewNanos;
 
@@ -172,9 +173,17 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         if (!Objects.equals(version, observedVersion)) {
             observedVersion = version;
             observedAtNanos = now;
+            silenceReported = false;
             return false;
         }
-        return now - observedAtNanos >= TimeUnit.MILLISECONDS.toNanos(settings.leaseDurationMs());
+        long silentMs = TimeUnit.NANOSECONDS.toMillis(now - observedAtNanos);
+        if (!silenceReported && silentMs > 2 * settings.retryPeriodMs() * settings.jitter()) {
+            // the holder has missed at least two renewals: say when the others may take over
+            silenceReported = true;
+            LOG.info("event=holder-silent group={} pod={} holder={} takeover-in-ms={}", getNamespace(), local.getId(),
+                    lease.getSpec().getHolderIdentity(), Math.max(0, settings.leaseDurationMs() - silentMs));
+        }
+        return silentMs >= settings.leaseDurationMs();
     }
 
     private void renewed(long startedNanos, Lease lease) {

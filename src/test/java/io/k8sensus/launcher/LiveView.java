@@ -25,6 +25,7 @@ final class LiveView {
     private static final Pattern LOG_LINE = Pattern.compile(
             "^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) +(\\w+) +\\[[^]]*] (\\S+) - (.*)$");
     private static final Pattern EFFECTIVE_IN = Pattern.compile("will be effective in ([0-9.]+) seconds");
+    private static final Pattern SILENT = Pattern.compile("event=holder-silent .*holder=(\\S+) takeover-in-ms=(\\d+)");
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
 
     private final PrintStream out;
@@ -36,6 +37,7 @@ final class LiveView {
         return t;
     });
     private final Map<String, String> shownLeases = new HashMap<>();
+    private final java.util.Set<String> silentHolders = new java.util.HashSet<>();
     private String faultedLeader;
     private long faultNanos;
     private String faultKind;
@@ -89,6 +91,20 @@ final class LiveView {
             for (long left = seconds - 1; left > 0; left--) {
                 long remaining = left;
                 timer.schedule(() -> say(replica + " acts in " + remaining + " s"), seconds - left, TimeUnit.SECONDS);
+            }
+            return;
+        }
+        Matcher silent = SILENT.matcher(message);
+        if (silent.find() && !silentHolders.add(silent.group(1) + "@" + time.substring(0, 5))) {
+            return; // every follower reports it; show the first
+        }
+        if (silent.find(0)) {
+            long seconds = (Long.parseLong(silent.group(2)) + 999) / 1000;
+            out.println(time + " [" + replica + "] " + message);
+            for (long left = seconds - 1; left > 0; left--) {
+                long remaining = left;
+                timer.schedule(() -> say("the Lease of " + silent.group(1) + " expires in " + remaining + " s"),
+                        seconds - left, TimeUnit.SECONDS);
             }
             return;
         }
