@@ -1,0 +1,102 @@
+package io.k8sensus.deploy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * {@code kubectl kustomize k8s/} (what {@code kubectl apply -k k8s/} applies) renders the routes ConfigMap and the
+ * Deployment that mounts it, and editing a route changes the ConfigMap's name, so that applying it rolls the
+ * Deployment onto the new routes. Skipped, and reported so, where kubectl is not installed.
+ */
+class KustomizeTest {
+
+    @TempDir
+    Path copy;
+
+    @Test
+    void routes_become_a_configmap_whose_name_changes_with_their_content() throws Exception {
+        assumeTrue(kubectlAvailable(), "kubectl is not installed: kustomize rendering not checked");
+        Rendered before = render(Manifests.DIR);
+        try (Stream<Path> routes = Files.list(Manifests.DIR.resolve("routes"))) {
+            for (Path route : routes.toList()) {
+                assertThat(before.routes().getData()).containsEntry(route.getFileName().toString(),
+                        Files.readString(route));
+            }
+        }
+        assertThat(before.deployment().getSpec().getTemplate().getSpec().getVolumes())
+                .anyMatch(v -> v.getConfigMap() != null
+                               && v.getConfigMap().getName().equals(before.routes().getMetadata().getName()));
+        assertThat(before.all()).allMatch(o -> o.getKind().equals("Namespace")
+                                               || "k8sensus".equals(o.getMetadata().getNamespace()));
+
+        copyTree(Manifests.DIR, copy);
+        Path route = copy.resolve("routes/leader-job.camel.yaml");
+        Files.writeString(route, Files.readString(route).replace("period: \"60000\"", "period: \"30000\""));
+        Rendered after = render(copy);
+        assertThat(after.routes().getMetadata().getName()).as("ConfigMap name after a route edit")
+                .isNotEqualTo(before.routes().getMetadata().getName());
+        assertThat(after.deployment().getSpec().getTemplate().getSpec().getVolumes())
+                .anyMatch(v -> v.getConfigMap() != null
+                               && v.getConfigMap().getName().equals(after.routes().getMetadata().getName()));
+    }
+
+    record Rendered(List<HasMetadata> all) {
+        ConfigMap routes() {
+            return all.stream().filter(ConfigMap.class::isInstance).map(ConfigMap.class::cast)
+                    .filter(c -> c.getMetadata().getName().startsWith("k8sensus-routes-")).findFirst().orElseThrow();
+        }
+
+        Deployment deployment() {
+            return all.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast).findFirst()
+                    .orElseThrow();
+        }
+    }
+
+    private static Rendered render(Path dir) throws Exception {
+        Process kubectl = new ProcessBuilder("kubectl", "kustomize", dir.toString()).redirectErrorStream(true).start();
+        String output = new String(kubectl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(kubectl.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(kubectl.exitValue()).as("kubectl kustomize " + dir + ": " + output).isZero();
+        List<HasMetadata> objects = Stream.of(output.split("(?m)^---\\s*$")).filter(d -> !d.isBlank())
+                .map(d -> (HasMetadata) Serialization.unmarshal(d)).toList();
+        return new Rendered(objects);
+    }
+
+    private static boolean kubectlAvailable() {
+        try {
+            Process p = new ProcessBuilder("kubectl", "version", "--client").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path source : files.toList()) {
+                Path target = to.resolve(from.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target);
+                }
+            }
+        }
+    }
+}
