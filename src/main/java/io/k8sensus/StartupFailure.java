@@ -28,7 +28,7 @@ final class StartupFailure {
             return reason;
         }
         InvalidSettingsException invalid = find(failure, InvalidSettingsException.class);
-        return invalid != null ? invalid.getMessage() : innermostMessage(failure);
+        return invalid != null ? invalid.getMessage() : RootCause.describe(failure);
     }
 
     static <T extends Throwable> T find(Throwable failure, Class<T> type) {
@@ -40,11 +40,4 @@ final class StartupFailure {
         return null;
     }
 
-    private static String innermostMessage(Throwable failure) {
-        Throwable root = failure;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getClass().getSimpleName() + ": " + root.getMessage();
-    }
 }

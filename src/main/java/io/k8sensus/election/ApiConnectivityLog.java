@@ -1,5 +1,6 @@
 package io.k8sensus.election;
 
+import io.k8sensus.RootCause;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.fabric8.kubernetes.client.http.HttpRequest;
@@ -45,7 +46,7 @@ public class ApiConnectivityLog implements Interceptor {
 
     @Override
     public void afterConnectionFailure(HttpRequest request, Throwable failure) {
-        unreachable(request, describe(failure));
+        unreachable(request, RootCause.describe(failure));
     }
 
     /** True while the last request failed to reach the API server. */
@@ -65,12 +66,4 @@ public class ApiConnectivityLog implements Interceptor {
         return uri.getScheme() + "://" + uri.getAuthority();
     }
 
-    private static String describe(Throwable failure) {
-        Throwable root = failure;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = root.getMessage();
-        return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
-    }
 }

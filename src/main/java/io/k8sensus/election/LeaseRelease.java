@@ -1,5 +1,6 @@
 package io.k8sensus.election;
 
+import io.k8sensus.RootCause;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -17,13 +18,6 @@ import org.slf4j.LoggerFactory;
  */
 final class LeaseRelease {
 
-    private static String rootCause(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getClass().getSimpleName() + ": " + root.getMessage();
-    }
 
     private static final Logger LOG = LoggerFactory.getLogger("k8sensus.election");
     private static final int ATTEMPTS = 3;
@@ -54,7 +48,7 @@ final class LeaseRelease {
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt == ATTEMPTS) {
                     LOG.warn("event=release-failed group={} pod={} lease={} reason=\"{}\": a follower takes over once"
-                             + " the lease expires", group, podName, leaseName, rootCause(e));
+                             + " the lease expires", group, podName, leaseName, RootCause.describe(e));
                     return;
                 }
             }
