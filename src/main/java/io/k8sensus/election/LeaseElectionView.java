@@ -64,6 +64,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     private boolean silenceReported;
     /** When this replica last wrote its own Lease successfully. */
     private volatile long lastRenewNanos;
+    /** Until when this replica writes nothing, after a write whose outcome it could not learn. */
+    private long quietUntilNanos;
 
     public LeaseElectionView(CamelClusterService service, String group, ElectionSettings settings, LeaderTerms terms,
                              ApiConnectivityLog connectivityLog, String namespace) {
@@ -135,6 +137,15 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         updateMembers(candidates);
         boolean member = candidates.contains(local.getId());
         String holder = lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+
+        if (now < quietUntilNanos) {
+            // after a write of unknown outcome: only watch, so that writes landing unacknowledged cannot keep a
+            // Lease alive that this replica does not know it holds
+            if (holder != null && !local.getId().equals(holder)) {
+                changeLeader(toMember(holder), epochOf(lease));
+            }
+            return;
+        }
 
         if (local.getId().equals(holder) && leader == local) {
             if (!member) {
@@ -215,6 +226,20 @@ public class LeaseElectionView extends AbstractCamelClusterView {
 
     /** An optimistic write: renews the Lease, or with {@code acquire} takes it for a new term. */
     private Lease write(Lease lease, boolean acquire) {
+        try {
+            return doWrite(lease, acquire);
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                // timed out, refused or 5xx: the write may still land; stay quiet for a lease duration
+                quietUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.leaseDurationMs());
+                LOG.warn("event=write-unknown group={} pod={} reason=\"{}\": writing nothing for {} ms",
+                        getNamespace(), local.getId(), io.k8sensus.RootCause.describe(e), settings.leaseDurationMs());
+            }
+            throw e;
+        }
+    }
+
+    private Lease doWrite(Lease lease, boolean acquire) {
         ZonedDateTime now = ZonedDateTime.now();
         LeaseBuilder builder = new LeaseBuilder(lease);
         if (acquire) {

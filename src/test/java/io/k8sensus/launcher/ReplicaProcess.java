@@ -6,11 +6,12 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /** One replica: a {@code java -jar k8sensus.jar} process whose output lines go to a handler. */
-final class ReplicaProcess {
+public final class ReplicaProcess {
 
     private final String name;
     private final Process process;
@@ -22,25 +23,41 @@ final class ReplicaProcess {
 
     static ReplicaProcess start(String name, LauncherOptions options, String apiUrl, String namespace,
                                 BiConsumer<String, String> onLine) throws IOException {
+        List<String> settings = new ArrayList<>(List.of(
+                "-Dk8sensus.kubernetes.call-timeout-ms=" + Math.max(400, options.renewMs() / 2),
+                "-Dk8sensus.heartbeat.period-ms=1000"));
+        if (options.routesDir() != null) {
+            settings.add("-Dk8sensus.routes.dir=" + options.routesDir().toAbsolutePath());
+        }
+        return start(name, options.jar(), options.leaseMs(), options.renewMs(), options.retryMs(), apiUrl, namespace,
+                settings, Map.of(), onLine);
+    }
+
+    /**
+     * Starts a replica process of {@code jar} with the given timings; {@code settings} are more JVM arguments
+     * ({@code -Dkey=value}), {@code environment} more environment variables (e.g. for faketime).
+     */
+    public static ReplicaProcess start(String name, java.nio.file.Path jar, long leaseMs, long renewMs, long retryMs,
+                                       String apiUrl, String namespace, List<String> settings,
+                                       Map<String, String> environment, BiConsumer<String, String> onLine)
+            throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
                 "-Dk8sensus.kubernetes.master-url=" + apiUrl,
                 "-Dk8sensus.kubernetes.namespace=" + namespace,
                 "-Dk8sensus.election.pod-name=" + name,
-                "-Dk8sensus.election.lease-duration-ms=" + options.leaseMs(),
-                "-Dk8sensus.election.renew-deadline-ms=" + options.renewMs(),
-                "-Dk8sensus.election.retry-period-ms=" + options.retryMs(),
-                "-Dk8sensus.kubernetes.call-timeout-ms=" + Math.max(400, options.renewMs() / 2),
-                "-Dk8sensus.heartbeat.period-ms=1000",
+                "-Dk8sensus.election.lease-duration-ms=" + leaseMs,
+                "-Dk8sensus.election.renew-deadline-ms=" + renewMs,
+                "-Dk8sensus.election.retry-period-ms=" + retryMs,
                 "-Dk8sensus.replica-heartbeat.period-ms=10000",
                 "-Dcamel.management.enabled=false",
                 "-Dcamel.main.shutdown-timeout=5"));
-        if (options.routesDir() != null) {
-            command.add("-Dk8sensus.routes.dir=" + options.routesDir().toAbsolutePath());
-        }
-        command.addAll(List.of("-jar", options.jar().toString()));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        command.addAll(settings);
+        command.addAll(List.of("-jar", jar.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         Thread reader = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(
                     new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -57,29 +74,29 @@ final class ReplicaProcess {
         return new ReplicaProcess(name, process);
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
-    Process process() {
+    public Process process() {
         return process;
     }
 
     /** kill -9: the JVM gets no chance to run anything. */
-    void kill() {
+    public void kill() {
         process.toHandle().destroyForcibly();
     }
 
     /** SIGTERM, as the kubelet sends on a Pod's deletion; kill -9 if still running after the grace period. */
-    void stop(long graceSeconds) {
+    public void stop(long graceSeconds) {
         // through the handle: Process.destroy() also closes the pipes, and the replica's shutdown lines would be lost
         process.toHandle().destroy();
         try {

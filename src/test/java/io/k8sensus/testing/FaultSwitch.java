@@ -8,15 +8,19 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 
 /**
  * One replica's connection to the embedded API, with faults the test switches on: a blackhole (requests never
- * answered, nothing applied) or HTTP 500s. In front of the shared store.
+ * answered, nothing applied), HTTP 500s, or late answers to applied requests. In front of the shared store.
  */
 public final class FaultSwitch extends Dispatcher {
 
     public enum Mode {
         NORMAL,
         BLACKHOLE,
-        FAIL_500
+        FAIL_500,
+        /** Requests are applied, but every answer comes after {@link #LATE_ACK_DELAY_MS}. */
+        LATE_ACK
     }
+
+    public static final long LATE_ACK_DELAY_MS = 5000;
 
     private final Dispatcher store;
     private volatile Mode mode = Mode.NORMAL;
@@ -35,6 +39,7 @@ public final class FaultSwitch extends Dispatcher {
             case NORMAL -> store.dispatch(request);
             case FAIL_500 -> new MockResponse().setResponseCode(500).setBody("{\"kind\":\"Status\",\"code\":500}");
             case BLACKHOLE -> new MockResponse().setResponseCode(504).setBodyDelay(10, TimeUnit.MINUTES);
+            case LATE_ACK -> store.dispatch(request).setBodyDelay(LATE_ACK_DELAY_MS, TimeUnit.MILLISECONDS);
         };
     }
 }

@@ -1,0 +1,119 @@
+package io.k8sensus.chaos;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.k8sensus.launcher.ReplicaProcess;
+import io.k8sensus.testing.EmbeddedKubernetesApi;
+import io.k8sensus.testing.EmbeddedKubernetesApi.FaultyConnection;
+import io.k8sensus.testing.FaultSwitch;
+
+/**
+ * Real replica processes of the application jar on one embedded API, each through a connection of its own that a
+ * scenario can break, with the kubelet played here (Pods Running and Ready, NotReady, deleted).
+ */
+final class ChaosCluster implements AutoCloseable {
+
+    static final String NAMESPACE = EmbeddedKubernetesApi.NAMESPACE;
+    static final String LEASE = "k8sensus-heartbeat";
+
+    final Timings timings;
+    final History history = new History();
+    private final EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
+    private final Path jar;
+    private final Map<String, ReplicaProcess> replicas = new ConcurrentHashMap<>();
+    private final Map<String, FaultyConnection> connections = new ConcurrentHashMap<>();
+    private final List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    /** Lease, renew deadline, retry period (x jitter 1.2), call timeout and the heartbeat's period, in ms. */
+    record Timings(long leaseMs, long renewMs, long retryMs, long callTimeoutMs, long periodMs) {
+        long poll() {
+            return (long) (retryMs * 1.2);
+        }
+    }
+
+    ChaosCluster(Path jar, Timings timings) {
+        this.jar = jar;
+        this.timings = timings;
+    }
+
+    void start(String name, Map<String, String> environment) throws IOException {
+        connections.computeIfAbsent(name, n -> api.faultyConnection());
+        if (api.client().pods().inNamespace(NAMESPACE).withName(name).get() == null) {
+            api.addReadyPod(name);
+        }
+        ReplicaProcess replica = ReplicaProcess.start(name, jar, timings.leaseMs(), timings.renewMs(),
+                timings.retryMs(), connections.get(name).url(), NAMESPACE, List.of(
+                        "-Dk8sensus.kubernetes.call-timeout-ms=" + timings.callTimeoutMs(),
+                        "-Dk8sensus.heartbeat.period-ms=" + timings.periodMs()),
+                environment, (r, line) -> {
+                    output.add(r + " " + line);
+                    history.onLine(r, line);
+                });
+        replicas.put(name, replica);
+    }
+
+    ReplicaProcess replica(String name) {
+        return replicas.get(name);
+    }
+
+    FaultSwitch faults(String name) {
+        return connections.get(name).faults();
+    }
+
+    /** All connections at once (the API down for everyone). */
+    void faultsForAll(FaultSwitch.Mode mode) {
+        connections.values().forEach(c -> c.faults().set(mode));
+    }
+
+    /** The replica the Lease names, once one acts. */
+    String leader() {
+        Lease lease = api.lease(LEASE);
+        return lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+    }
+
+    EmbeddedKubernetesApi api() {
+        return api;
+    }
+
+    void signal(String name, String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(replicas.get(name).pid())).start();
+        kill.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    void awaitExit(String name) throws Exception {
+        replicas.get(name).process().onExit().get(30, TimeUnit.SECONDS);
+    }
+
+    List<String> output() {
+        return List.copyOf(output);
+    }
+
+    @Override
+    public void close() {
+        replicas.values().forEach(r -> {
+            try {
+                signalQuietly(r, "CONT");
+            } finally {
+                r.stop(5);
+            }
+        });
+        api.close();
+    }
+
+    private static void signalQuietly(ReplicaProcess replica, String signal) {
+        try {
+            new ProcessBuilder("kill", "-" + signal, String.valueOf(replica.pid())).start().waitFor(5, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // the process is gone
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.k8sensus.chaos;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.awaitility.Awaitility.await;
+
+/** Runs one scenario on a fresh cluster and reads its history. */
+final class ChaosRun {
+
+    /** libfaketime, as Debian's package installs it. */
+    static final Path LIBFAKETIME = Path.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1");
+
+    /** The outcome of one scenario. */
+    record Result(Scenario scenario, History.Verdict verdict, boolean passed, String skipped, String leader) {
+    }
+
+    private ChaosRun() {
+    }
+
+    static Result run(Scenario scenario, Path jar, ChaosCluster.Timings timings) throws Exception {
+        boolean faketime = scenario.name().equals("clock-offset");
+        if (faketime && !Files.exists(LIBFAKETIME)) {
+            return new Result(scenario, null, false, "faketime is not installed (apt-get install faketime)", null);
+        }
+        try (ChaosCluster cluster = new ChaosCluster(jar, timings)) {
+            cluster.start("replica-1", Map.of());
+            cluster.start("replica-2", Map.of());
+            if (!faketime) {
+                cluster.start("replica-3", Map.of());
+            }
+            try {
+                await().atMost(Duration.ofSeconds(90)).until(() -> cluster.history.size() >= 3);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                List<String> output = cluster.output();
+                output.subList(Math.max(0, output.size() - 40), output.size()).forEach(System.out::println);
+                throw new IllegalStateException("no leader acted within 90 s; the replicas' last lines are above", e);
+            }
+            String leader = cluster.history.actions().get(cluster.history.size() - 1).replica();
+            if (faketime) {
+                cluster.start("replica-3", Map.of(
+                        "LD_PRELOAD", LIBFAKETIME.toString(),
+                        "FAKETIME", "+1h x1.5",
+                        "FAKETIME_DONT_FAKE_MONOTONIC", "1",
+                        "FAKETIME_DONT_RESET", "1"));
+                int before = cluster.history.size();
+                // the new follower is up once the leader has gone on acting for a few more seconds
+                await().atMost(Duration.ofSeconds(90)).until(() -> cluster.api().client().pods()
+                        .inNamespace(ChaosCluster.NAMESPACE).withName("replica-3").get() != null
+                        && cluster.history.size() > before + 8);
+            }
+            long faultAt = System.nanoTime();
+            scenario.inject().into(cluster, leader);
+            long window = scenario.boundMs() + 5000;
+            if (scenario.leaderChanges()) {
+                await().atMost(Duration.ofMillis(window)).pollInterval(Duration.ofMillis(100)).until(
+                        () -> cluster.history.check(faultAt, System.nanoTime()).takeoverMs() >= 0);
+                // and a few seconds more, to see whether anybody else acts
+                long seen = System.nanoTime();
+                await().atMost(Duration.ofSeconds(30)).until(() -> System.nanoTime() - seen > 4_000_000_000L);
+            } else {
+                long start = System.nanoTime();
+                await().atMost(Duration.ofMillis(window + 20_000)).until(
+                        () -> System.nanoTime() - start > Duration.ofMillis(Math.max(10_000, window)).toNanos());
+            }
+            History.Verdict verdict = cluster.history.check(faultAt, System.nanoTime());
+            boolean passed = verdict.overlaps() == 0
+                             && (scenario.zombieAllowed() || verdict.stale() == 0)
+                             && (scenario.leaderChanges()
+                                 ? verdict.takeoverMs() >= 0 && verdict.takeoverMs() <= scenario.boundMs()
+                                 : verdict.takeoverMs() < 0 && verdict.maxGapMs() <= scenario.boundMs());
+            return new Result(scenario, verdict, passed, null, leader);
+        }
+    }
+
+    /** Waits until a new term acts, or {@code maxMs}. */
+    static void awaitNewTerm(ChaosCluster cluster, long maxMs) {
+        List<History.Action> before = cluster.history.actions();
+        long epoch = before.isEmpty() ? -1 : before.get(before.size() - 1).epoch();
+        await().atMost(Duration.ofMillis(maxMs)).pollInterval(Duration.ofMillis(100))
+                .until(() -> cluster.history.actions().stream().anyMatch(a -> a.epoch() > epoch));
+    }
+
+    /** Holds a fault for a while: the time is the fault itself, not a wait for a result. */
+    static void pause(long ms) {
+        long until = System.nanoTime() + ms * 1_000_000;
+        await().atMost(Duration.ofMillis(ms + 5000)).pollInterval(Duration.ofMillis(50))
+                .until(() -> System.nanoTime() >= until);
+    }
+}

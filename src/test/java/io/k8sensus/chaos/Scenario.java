@@ -1,0 +1,97 @@
+package io.k8sensus.chaos;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One fault and what must follow it.
+ *
+ * @param name           short name, for the table
+ * @param fault          what is done to the cluster
+ * @param leaderChanges  whether a new term must act (else: the leader must keep acting)
+ * @param zombieAllowed  whether the old leader may act again after the new one, with its older epoch (a pause)
+ * @param boundMs        takeover bound (leaderChanges) or longest gap without an action (otherwise), in ms
+ * @param boundText      how the bound follows from the timings
+ * @param inject         the fault, given the cluster and the current leader
+ */
+record Scenario(String name, String fault, boolean leaderChanges, boolean zombieAllowed, long boundMs,
+                String boundText, Injection inject) {
+
+    /** Injects a fault. */
+    @FunctionalInterface
+    interface Injection {
+        void into(ChaosCluster cluster, String leader) throws Exception;
+    }
+
+    /** Every scenario, with bounds from the timings. */
+    static List<Scenario> all(ChaosCluster.Timings t) {
+        long crash = t.leaseMs() + 2 * t.poll() + 2000;
+        String crashText = "L + 2P + 2 s";
+        long handover = 2 * t.poll() + 2000;
+        return List.of(
+                new Scenario("steady", "none: 3 replicas for 10 s", false, false, 3 * t.periodMs(), "3 x period",
+                        (c, leader) -> {
+                        }),
+                new Scenario("sigterm", "SIGTERM to the leader (graceful stop, Pod deleted after exit)", true, false,
+                        handover, "2P + 2 s", (c, leader) -> {
+                            c.signal(leader, "TERM");
+                            c.awaitExit(leader);
+                            c.api().deletePod(leader);
+                        }),
+                new Scenario("kill9-pod-deleted", "kill -9 of the leader, its Pod deleted", true, false, crash,
+                        crashText, (c, leader) -> {
+                            c.replica(leader).kill();
+                            c.awaitExit(leader);
+                            c.api().deletePod(leader);
+                        }),
+                new Scenario("kill9-pod-ready", "kill -9 of the leader, its Pod left Ready (node lost)", true, false,
+                        crash, crashText, (c, leader) -> {
+                            c.replica(leader).kill();
+                            c.awaitExit(leader);
+                        }),
+                new Scenario("kill9-restart", "kill -9 of the leader, restarted at once under the same Pod name",
+                        true, false, crash, crashText, (c, leader) -> {
+                            c.replica(leader).kill();
+                            c.awaitExit(leader);
+                            c.start(leader, Map.of());
+                        }),
+                new Scenario("sigstop-long", "SIGSTOP of the leader for L + 3 s, then SIGCONT", true, true, crash,
+                        crashText, (c, leader) -> {
+                            c.signal(leader, "STOP");
+                            ChaosRun.awaitNewTerm(c, t.leaseMs() + 2 * t.poll() + 10_000);
+                            c.signal(leader, "CONT");
+                        }),
+                new Scenario("sigstop-short", "SIGSTOP of the leader for R / 2, then SIGCONT (no change of leader)",
+                        false, false, t.renewMs() / 2 + t.periodMs() + 1000, "R/2 + period + 1 s", (c, leader) -> {
+                            c.signal(leader, "STOP");
+                            ChaosRun.pause(t.renewMs() / 2);
+                            c.signal(leader, "CONT");
+                        }),
+                new Scenario("blackhole", "the leader's API connection blackholed, its Pod Ready", true, false, crash,
+                        crashText, (c, leader) -> c.faults(leader).set(io.k8sensus.testing.FaultSwitch.Mode.BLACKHOLE)),
+                new Scenario("http-500", "the API answers the leader with HTTP 500", true, false, crash, crashText,
+                        (c, leader) -> c.faults(leader).set(io.k8sensus.testing.FaultSwitch.Mode.FAIL_500)),
+                new Scenario("late-ack", "the leader's requests are applied but answered 5 s late", true, false,
+                        crash + t.poll(), crashText + " + P",
+                        (c, leader) -> c.faults(leader).set(io.k8sensus.testing.FaultSwitch.Mode.LATE_ACK)),
+                new Scenario("foreign-write", "holderIdentity set to another name (kubectl edit)", true, false, crash,
+                        crashText, (c, leader) -> c.api().client().leases().inNamespace(ChaosCluster.NAMESPACE)
+                                .withName(ChaosCluster.LEASE).edit(l -> {
+                                    l.getSpec().setHolderIdentity("intruder");
+                                    return l;
+                                })),
+                new Scenario("api-down", "the API unreachable for everyone for L + 1 s, then back", true, false,
+                        t.leaseMs() + 1000 + 2 * t.poll() + 2000, "L + 1 s + 2P + 2 s", (c, leader) -> {
+                            c.faultsForAll(io.k8sensus.testing.FaultSwitch.Mode.BLACKHOLE);
+                            ChaosRun.pause(t.leaseMs() + 1000);
+                            c.faultsForAll(io.k8sensus.testing.FaultSwitch.Mode.NORMAL);
+                        }),
+                new Scenario("clock-offset", "a follower runs 1 h ahead and 1.5x fast on its wall clock (faketime),"
+                                             + " then kill -9 of the leader", true, false, crash, crashText,
+                        (c, leader) -> {
+                            c.replica(leader).kill();
+                            c.awaitExit(leader);
+                            c.api().deletePod(leader);
+                        }));
+    }
+}
