@@ -55,7 +55,7 @@ record Scenario(String name, String fault, boolean leaderChanges, boolean zombie
                             c.awaitExit(leader);
                             c.start(leader, Map.of());
                         }),
-                new Scenario("sigstop-long", "SIGSTOP of the leader for L + 3 s, then SIGCONT", true, true, crash,
+                new Scenario("sigstop-long", "SIGSTOP of the leader until another replica has acted, then SIGCONT", true, true, crash,
                         crashText, (c, leader) -> {
                             c.signal(leader, "STOP");
                             ChaosRun.awaitNewTerm(c, t.leaseMs() + 2 * t.poll() + 10_000);
