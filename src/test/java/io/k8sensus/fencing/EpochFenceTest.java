@@ -21,7 +21,7 @@ class EpochFenceTest {
         int port = EmbeddedKubernetesApi.freePort();
         try (EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
              Replica receiver = Replica.start("receiver", api, new FiringHistory(), Map.of(
-                     "k8sensus.routes.dir", "examples/fencing",
+                     "k8sensus.routes.dir", "examples/fencing/receiver",
                      "camel.server.enabled", "true",
                      "camel.server.port", String.valueOf(port)))) {
             HttpClient http = HttpClient.newHttpClient();
@@ -38,6 +38,43 @@ class EpochFenceTest {
     }
 
     @Test
+    void leader_only_sender_is_accepted_and_after_a_handover_only_the_new_term_counts() throws Exception {
+        int port = EmbeddedKubernetesApi.freePort();
+        FiringHistory history = new FiringHistory();
+        try (EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
+             Replica receiver = Replica.start("receiver", api, new FiringHistory(), Map.of(
+                     "k8sensus.routes.dir", "examples/fencing/receiver",
+                     "camel.server.enabled", "true",
+                     "camel.server.port", String.valueOf(port)))) {
+            EpochFence fence = receiver.context().getRegistry().lookupByNameAndType("epochFence", EpochFence.class);
+            Map<String, String> sender = Map.of(
+                    "k8sensus.routes.dir", "examples/fencing/sender",
+                    "fencing.sender.period-ms", "200",
+                    "fencing.receiver-url", "http://127.0.0.1:" + port + "/fenced/actions");
+            api.addReadyPod("sender-a");
+            api.addReadyPod("sender-b");
+            try (Replica a = Replica.start("sender-a", api, history, sender);
+                 Replica b = Replica.start("sender-b", api, history, sender)) {
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                        .until(() -> history.of("fenced-sender").size() >= 3);
+                String first = history.of("fenced-sender").get(0).replica();
+                long firstEpoch = fence.highest("heartbeat");
+                assertThat(firstEpoch).isGreaterThanOrEqualTo(0);
+
+                (first.equals("sender-a") ? a : b).stop();
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                        .until(() -> fence.highest("heartbeat") > firstEpoch);
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                        .until(() -> history.runs("fenced-sender").size() >= 2
+                                     && history.runs("fenced-sender").get(1).count() >= 3);
+                assertThat(history.failures()).as("no send was refused").isEmpty();
+                assertThat(send(HttpClient.newHttpClient(), port, "heartbeat", first, firstEpoch))
+                        .as("the old leader, if it woke up").startsWith("409 event=fence-rejected group=heartbeat");
+            }
+        }
+    }
+
+    @Test
     void an_exchange_without_a_term_is_rejected() {
         EpochFence fence = new EpochFence();
         org.apache.camel.Exchange exchange = new org.apache.camel.support.DefaultExchange(
@@ -49,9 +86,13 @@ class EpochFenceTest {
     }
 
     private static String send(HttpClient http, int port, String leader, long epoch) throws Exception {
+        return send(http, port, "orders", leader, epoch);
+    }
+
+    private static String send(HttpClient http, int port, String group, String leader, long epoch) throws Exception {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + port + "/fenced/actions"))
-                .header("K8sensusGroup", "orders").header("K8sensusLeader", leader)
+                .header("K8sensusGroup", group).header("K8sensusLeader", leader)
                 .header("K8sensusEpoch", String.valueOf(epoch))
                 .POST(HttpRequest.BodyPublishers.ofString("action")).build(), HttpResponse.BodyHandlers.ofString());
         return response.statusCode() + " " + response.body().strip();
