@@ -49,11 +49,6 @@ public class ApiConnectivityLog implements Interceptor {
         unreachable(request, RootCause.describe(failure));
     }
 
-    /** True while the last request failed to reach the API server. */
-    public boolean isUnreachable() {
-        return state.get() == State.UNREACHABLE;
-    }
-
     private void unreachable(HttpRequest request, String cause) {
         if (state.getAndSet(State.UNREACHABLE) != State.UNREACHABLE) {
             LOG.warn("event=api-unreachable pod={} url={} cause=\"{}\": staying a follower and retrying",

@@ -17,10 +17,6 @@ public record LeaderTerm(String group, String leader, long epoch, boolean local)
         return new LeaderTerm(group, null, UNKNOWN_EPOCH, false);
     }
 
-    public boolean hasLeader() {
-        return leader != null;
-    }
-
     /** The leader for log lines: its name or {@code none}. */
     public String leaderOrNone() {
         return leader == null ? "none" : leader;

@@ -64,7 +64,7 @@ public final class LocalCluster {
             System.exit(2);
             return;
         }
-        if (options.apiPort() > 0 && !portIsFree(options.apiPort())) {
+        if (options.apiPort() > 0 && !EmbeddedKubernetesApi.portIsFree(options.apiPort())) {
             System.err.println("k8sensus run: port " + options.apiPort() + " is in use: choose another --api-port");
             System.exit(2);
             return;
@@ -89,13 +89,6 @@ public final class LocalCluster {
         System.exit(cluster.run());
     }
 
-    private static boolean portIsFree(int port) {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
 
     private int run() {
         view.say("embedded Kubernetes API on " + api.url() + " (namespace " + NAMESPACE + "); " + options.replicas()

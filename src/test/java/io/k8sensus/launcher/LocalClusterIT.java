@@ -1,8 +1,5 @@
 package io.k8sensus.launcher;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.k8sensus.testing.EmbeddedKubernetesApi;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -67,14 +65,7 @@ class LocalClusterIT {
         }
         Matcher api = API.matcher(output);
         assertThat(api.find()).isTrue();
-        assertThat(portIsFree(Integer.parseInt(api.group(1)))).as("API port released").isTrue();
+        assertThat(EmbeddedKubernetesApi.portIsFree(Integer.parseInt(api.group(1)))).as("API port released").isTrue();
     }
 
-    private static boolean portIsFree(int port) {
-        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
 }

@@ -70,6 +70,15 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
     public record FaultyConnection(String url, FaultSwitch faults) {
     }
 
+    /** Whether nothing listens on a loopback port right now. */
+    public static boolean portIsFree(int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** A loopback port that nothing listens on right now. */
     public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
