@@ -4,7 +4,7 @@ KUBECTL ?= kubectl
 IMAGE ?= k8sensus:0.1.0
 IMAGE_TOOL ?= $(shell command -v docker || command -v podman || command -v buildah)
 
-.PHONY: help build test run chaos image image-check apply clean
+.PHONY: help build test run chaos bench image image-check apply clean
 SOURCES := pom.xml $(shell find src -type f 2>/dev/null)
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ test: ## Run the test suite (what CI runs)
 
 chaos: target/k8sensus.jar ## Fault-injection suite with real processes; writes docs/RELIABILITY.md (about 4 min)
 	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.chaos.FaultInjectionSuite --write docs/RELIABILITY.md $(ARGS)
+
+bench: target/k8sensus.jar ## Failover/handover/cost benchmark vs stock Camel and client-go; writes docs/bench/ (ARGS="--trials 10 --timings short,default")
+	@java -Djava.awt.headless=true -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.chaos.Benchmark $(ARGS)
 
 image: ## Build the container image $(IMAGE) with docker, podman or buildah
 	@test -n "$(IMAGE_TOOL)" || { echo "make image: needs docker, podman or buildah" >&2; exit 1; }

@@ -23,12 +23,20 @@ final class ChaosCluster implements AutoCloseable {
     static final String NAMESPACE = EmbeddedKubernetesApi.NAMESPACE;
     static final String LEASE = "k8sensus-heartbeat";
 
+    /** Starts one replica process pointed at an API URL. */
+    @FunctionalInterface
+    interface Launcher {
+        ReplicaProcess start(String name, String apiUrl, Map<String, String> environment,
+                             java.util.function.BiConsumer<String, String> onLine) throws IOException;
+    }
+
     final Timings timings;
     final History history = new History();
     private final EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
-    private final Path jar;
+    private final Launcher launcher;
     private final Map<String, ReplicaProcess> replicas = new ConcurrentHashMap<>();
     private final Map<String, FaultyConnection> connections = new ConcurrentHashMap<>();
+    private final Map<String, Long> startedNanos = new ConcurrentHashMap<>();
     private final List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
 
     /** Lease, renew deadline, retry period (x jitter 1.2), call timeout and the heartbeat's period, in ms. */
@@ -39,8 +47,24 @@ final class ChaosCluster implements AutoCloseable {
     }
 
     ChaosCluster(Path jar, Timings timings) {
-        this.jar = jar;
+        this(timings, k8sensus(jar, timings, List.of()));
+    }
+
+    ChaosCluster(Timings timings, Launcher launcher) {
+        this.launcher = launcher;
         this.timings = timings;
+    }
+
+    /** Replicas of the application jar, with more JVM settings ({@code -Dkey=value}). */
+    static Launcher k8sensus(Path jar, Timings timings, List<String> settings) {
+        return (name, apiUrl, environment, onLine) -> {
+            List<String> all = new ArrayList<>(List.of(
+                    "-Dk8sensus.kubernetes.call-timeout-ms=" + timings.callTimeoutMs(),
+                    "-Dk8sensus.heartbeat.period-ms=" + timings.periodMs()));
+            all.addAll(settings);
+            return ReplicaProcess.start(name, jar, timings.leaseMs(), timings.renewMs(), timings.retryMs(), apiUrl,
+                    NAMESPACE, all, environment, onLine);
+        };
     }
 
     void start(String name, Map<String, String> environment) throws IOException {
@@ -48,19 +72,30 @@ final class ChaosCluster implements AutoCloseable {
         if (api.client().pods().inNamespace(NAMESPACE).withName(name).get() == null) {
             api.addReadyPod(name);
         }
-        ReplicaProcess replica = ReplicaProcess.start(name, jar, timings.leaseMs(), timings.renewMs(),
-                timings.retryMs(), connections.get(name).url(), NAMESPACE, List.of(
-                        "-Dk8sensus.kubernetes.call-timeout-ms=" + timings.callTimeoutMs(),
-                        "-Dk8sensus.heartbeat.period-ms=" + timings.periodMs()),
-                environment, (r, line) -> {
-                    output.add(r + " " + line);
-                    history.onLine(r, line);
-                });
+        startedNanos.put(name, System.nanoTime());
+        ReplicaProcess replica = launcher.start(name, connections.get(name).url(), environment, (r, line) -> {
+            output.add(r + " " + line);
+            history.onLine(r, line);
+        });
         replicas.put(name, replica);
+    }
+
+    /** When the replica's process was started, on the history's clock. */
+    long startedNanos(String name) {
+        return startedNanos.get(name);
     }
 
     ReplicaProcess replica(String name) {
         return replicas.get(name);
+    }
+
+    /** The requests a replica made so far through its own connection, each as "METHOD path". */
+    List<String> takeRequests(String name) throws InterruptedException {
+        return connections.get(name).takeRequests();
+    }
+
+    java.util.Collection<ReplicaProcess> replicas() {
+        return replicas.values();
     }
 
     FaultSwitch faults(String name) {

@@ -55,6 +55,12 @@ public final class ReplicaProcess {
                 "-Dcamel.main.shutdown-timeout=5"));
         command.addAll(settings);
         command.addAll(List.of("-jar", jar.toString()));
+        return startCommand(name, command, environment, onLine);
+    }
+
+    /** Starts any replica command; its output lines go to {@code onLine}. */
+    public static ReplicaProcess startCommand(String name, List<String> command, Map<String, String> environment,
+                                              BiConsumer<String, String> onLine) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(environment);
         Process process = builder.start();

@@ -63,11 +63,21 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
                 faults, false);
         server.init(InetAddress.getLoopbackAddress(), 0);
         faultyServers.add(server);
-        return new FaultyConnection(server.url("/"), faults);
+        return new FaultyConnection(server.url("/"), faults, server);
     }
 
-    /** The URL a replica uses, and the switch that breaks it. */
-    public record FaultyConnection(String url, FaultSwitch faults) {
+    /** The URL a replica uses, the switch that breaks it, and its requests. */
+    public record FaultyConnection(String url, FaultSwitch faults, KubernetesMockServer server) {
+
+        /** The requests made through this connection since the last call, as "METHOD path". */
+        public List<String> takeRequests() throws InterruptedException {
+            List<String> requests = new ArrayList<>();
+            RecordedRequest request;
+            while ((request = server.takeRequest(1, TimeUnit.MILLISECONDS)) != null) {
+                requests.add(request.getMethod() + " " + request.getPath());
+            }
+            return requests;
+        }
     }
 
     /** Whether nothing listens on a loopback port right now. */

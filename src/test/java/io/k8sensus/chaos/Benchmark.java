@@ -1,0 +1,303 @@
+package io.k8sensus.chaos;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import javax.imageio.ImageIO;
+
+import io.k8sensus.launcher.ReplicaProcess;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Failover, handover, overlap, API cost, start-up and memory of three contenders, as real processes on the same
+ * embedded API with the same timings: k8sensus as shipped, stock Camel (Camel's controller, no release on shutdown),
+ * and client-go's algorithm (fabric8's LeaderElector, {@link ClientGoReplica}).
+ * <p>
+ * {@code make bench ARGS="--trials 10 --timings short"}: a progress line per trial, then {@code results.csv}, a table
+ * and {@code failover.png} in {@code --out} (default docs/bench).
+ */
+public final class Benchmark {
+
+    enum Contender {
+        K8SENSUS("k8sensus"),
+        STOCK_CAMEL("stock-camel"),
+        CLIENT_GO("client-go");
+
+        final String label;
+
+        Contender(String label) {
+            this.label = label;
+        }
+
+        ChaosCluster.Launcher launcher(Path jar, ChaosCluster.Timings t) {
+            return switch (this) {
+                case K8SENSUS -> ChaosCluster.k8sensus(jar, t, List.of());
+                case STOCK_CAMEL -> ChaosCluster.k8sensus(jar, t, List.of("-Dk8sensus.election.algorithm=camel",
+                        "-Dk8sensus.election.release-on-shutdown=false"));
+                case CLIENT_GO -> (name, apiUrl, environment, onLine) -> ReplicaProcess.startCommand(name, List.of(
+                        ProcessHandle.current().info().command().orElse("java"), "-XX:+UseSerialGC",
+                        "-XX:TieredStopAtLevel=1", "-Xss512k", "-cp", System.getProperty("java.class.path"),
+                        ClientGoReplica.class.getName(), apiUrl, ChaosCluster.NAMESPACE, name,
+                        String.valueOf(t.leaseMs()), String.valueOf(t.renewMs()), String.valueOf(t.retryMs()),
+                        String.valueOf(t.periodMs()), ChaosCluster.LEASE), environment, onLine);
+            };
+        }
+    }
+
+    /** One measured value; NaN where nothing happened within the wait (e.g. no takeover). */
+    record Sample(String contender, String timings, String figure, String unit, double value) {
+    }
+
+    static final Map<String, ChaosCluster.Timings> TIMINGS = Map.of(
+            "short", new ChaosCluster.Timings(3000, 2000, 500, 1600, 500),
+            "default", new ChaosCluster.Timings(15000, 10000, 2000, 8000, 1000));
+
+    private Benchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<String> a = Arrays.asList(args);
+        int trials = Integer.parseInt(option(a, "--trials", "10"));
+        String timingNames = option(a, "--timings", "short");
+        Path out = Path.of(option(a, "--out", "docs/bench"));
+        Path jar = Path.of("target", "k8sensus.jar");
+        List<Sample> samples = new ArrayList<>();
+        for (String timingName : timingNames.split(",")) {
+            for (Contender contender : Contender.values()) {
+                for (int trial = 1; trial <= trials; trial++) {
+                    List<Sample> trialSamples = trial(contender, timingName, TIMINGS.get(timingName), jar);
+                    samples.addAll(trialSamples);
+                    System.out.printf("[bench] %s %s trial %d/%d: %s%n", contender.label, timingName, trial, trials,
+                            trialSamples.stream().map(s -> s.figure() + "=" + format(s.value())).toList());
+                }
+            }
+        }
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("results.csv"), csv(samples));
+        chart(samples, out.resolve("failover.png"));
+        System.out.println(table(samples));
+        System.out.println("written to " + out);
+    }
+
+    /** One trial of every figure for one contender: three fresh clusters. */
+    static List<Sample> trial(Contender contender, String timingName, ChaosCluster.Timings t, Path jar)
+            throws Exception {
+        List<Sample> samples = new ArrayList<>();
+        String c = contender.label;
+        long wait = 3 * t.leaseMs() + 15_000;
+        // start-up, API cost, memory, then a graceful handover
+        try (ChaosCluster cluster = started(contender, t, jar)) {
+            History.Action first = cluster.history.actions().get(0);
+            samples.add(new Sample(c, timingName, "startup", "ms",
+                    (first.nanos() - cluster.startedNanos(first.replica())) / 1e6));
+            for (String name : List.of("replica-1", "replica-2", "replica-3")) {
+                cluster.takeRequests(name);
+            }
+            long steadyStart = System.nanoTime();
+            ChaosRun.pause(10_000);
+            double seconds = (System.nanoTime() - steadyStart) / 1e9;
+            Map<String, Integer> byVerb = new TreeMap<>();
+            for (String name : List.of("replica-1", "replica-2", "replica-3")) {
+                for (String request : cluster.takeRequests(name)) {
+                    byVerb.merge(verbAndResource(request), 1, Integer::sum);
+                }
+            }
+            int total = byVerb.values().stream().mapToInt(Integer::intValue).sum();
+            samples.add(new Sample(c, timingName, "api-requests-per-replica", "req/s", total / seconds / 3));
+            byVerb.forEach((verb, n) -> samples.add(new Sample(c, timingName, "api-" + verb + "-per-replica", "req/s",
+                    n / seconds / 3)));
+            samples.add(new Sample(c, timingName, "peak-rss", "MiB", cluster.replicas().stream()
+                    .mapToDouble(r -> peakRssMib(r.pid())).max().orElse(Double.NaN)));
+            String leader = cluster.history.actions().get(cluster.history.size() - 1).replica();
+            long faultAt = System.nanoTime();
+            cluster.signal(leader, "TERM");
+            cluster.awaitExit(leader);
+            cluster.api().deletePod(leader);
+            addTakeover(samples, c, timingName, "graceful-handover", cluster, faultAt, wait);
+        }
+        for (boolean deletePod : List.of(true, false)) {
+            try (ChaosCluster cluster = started(contender, t, jar)) {
+                String leader = cluster.history.actions().get(cluster.history.size() - 1).replica();
+                long faultAt = System.nanoTime();
+                cluster.replica(leader).kill();
+                cluster.awaitExit(leader);
+                if (deletePod) {
+                    cluster.api().deletePod(leader);
+                }
+                addTakeover(samples, c, timingName, deletePod ? "crash-failover-pod-deleted" : "crash-failover-pod-ready",
+                        cluster, faultAt, wait);
+            }
+        }
+        return samples;
+    }
+
+    private static ChaosCluster started(Contender contender, ChaosCluster.Timings t, Path jar) throws Exception {
+        ChaosCluster cluster = new ChaosCluster(t, contender.launcher(jar, t));
+        for (String name : List.of("replica-1", "replica-2", "replica-3")) {
+            cluster.start(name, Map.of());
+        }
+        await().atMost(Duration.ofSeconds(120)).until(() -> cluster.history.size() >= 3);
+        return cluster;
+    }
+
+    private static void addTakeover(List<Sample> samples, String c, String timingName, String figure,
+                                    ChaosCluster cluster, long faultAt, long waitMs) {
+        try {
+            await().atMost(Duration.ofMillis(waitMs)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> cluster.history.check(faultAt, System.nanoTime()).takeoverMs() >= 0);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // no takeover within the wait: recorded as NaN
+        }
+        History.Verdict v = cluster.history.check(faultAt, System.nanoTime());
+        samples.add(new Sample(c, timingName, figure, "ms", v.takeoverMs() < 0 ? Double.NaN : v.takeoverMs()));
+        samples.add(new Sample(c, timingName, figure + "-overlaps", "actions", v.overlaps() + v.stale()));
+    }
+
+    /** "get-leases", "list-pods", "update-leases"...: the RBAC view of a request. */
+    static String verbAndResource(String request) {
+        String method = request.substring(0, request.indexOf(' '));
+        String path = request.substring(request.indexOf(' ') + 1).split("\\?")[0];
+        String[] parts = path.split("/");
+        int resourceAt = Arrays.asList(parts).indexOf("namespaces") + 2;
+        String resource = resourceAt < parts.length ? parts[resourceAt] : "other";
+        boolean named = resourceAt + 1 < parts.length;
+        String verb = switch (method) {
+            case "GET" -> request.contains("watch=true") ? "watch" : named ? "get" : "list";
+            case "POST" -> "create";
+            case "PUT" -> "update";
+            case "PATCH" -> "patch";
+            default -> method.toLowerCase();
+        };
+        return verb + "-" + resource;
+    }
+
+    static double peakRssMib(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+                }
+            }
+        } catch (java.io.IOException e) {
+            // the process is gone
+        }
+        return Double.NaN;
+    }
+
+    /** Median, p95 and max per contender, timings and figure; NaN (nothing happened) counts as infinite. */
+    static String csv(List<Sample> samples) {
+        StringBuilder csv = new StringBuilder("contender,timings,figure,unit,median,p95,max,trials\n");
+        grouped(samples).forEach((key, values) -> {
+            double[] v = values.stream().mapToDouble(Sample::value)
+                    .map(x -> Double.isNaN(x) ? Double.POSITIVE_INFINITY : x).sorted().toArray();
+            Sample s = values.get(0);
+            csv.append(String.join(",", s.contender(), s.timings(), s.figure(), s.unit(), format(percentile(v, 50)),
+                    format(percentile(v, 95)), format(v[v.length - 1]), String.valueOf(v.length))).append('\n');
+        });
+        return csv.toString();
+    }
+
+    static String table(List<Sample> samples) {
+        StringBuilder md = new StringBuilder("| contender | timings | figure | unit | median | p95 | max | trials |\n"
+                                             + "|---|---|---|---|---|---|---|---|\n");
+        for (String line : csv(samples).lines().skip(1).toList()) {
+            md.append("| ").append(line.replace(",", " | ")).append(" |\n");
+        }
+        return md.toString();
+    }
+
+    private static Map<String, List<Sample>> grouped(List<Sample> samples) {
+        Map<String, List<Sample>> groups = new LinkedHashMap<>();
+        for (Sample s : samples) {
+            groups.computeIfAbsent(s.contender() + "|" + s.timings() + "|" + s.figure(), k -> new ArrayList<>()).add(s);
+        }
+        return groups;
+    }
+
+    static double percentile(double[] sorted, int p) {
+        int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+    }
+
+    static String format(double v) {
+        return Double.isInfinite(v) || Double.isNaN(v) ? "none" : String.format(java.util.Locale.ROOT, "%.1f", v);
+    }
+
+    /** Each takeover sample as a dot, per figure (rows) and contender (colours); "none" at the right edge. */
+    static void chart(List<Sample> samples, Path png) throws java.io.IOException {
+        List<String> figures = List.of("graceful-handover", "crash-failover-pod-deleted", "crash-failover-pod-ready");
+        Map<String, Color> colours = Map.of("k8sensus", new Color(0x1f77b4), "stock-camel", new Color(0xd62728),
+                "client-go", new Color(0x2ca02c));
+        List<Sample> points = samples.stream().filter(s -> figures.contains(s.figure())).toList();
+        double max = points.stream().mapToDouble(Sample::value).filter(v -> !Double.isNaN(v)).max().orElse(1) * 1.1;
+        int width = 900;
+        int left = 130;
+        int rowHeight = 90;
+        int height = 60 + rowHeight * figures.size() + 40;
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, width, height);
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
+        g.drawString("Time from the fault to the new leader's first action (ms); x = no takeover", 10, 20);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        int plotWidth = width - left - 60;
+        for (int i = 0; i < figures.size(); i++) {
+            int y0 = 50 + i * rowHeight;
+            g.setColor(Color.BLACK);
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
+            g.drawString(figures.get(i), 10, y0 + 4);
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+            g.setColor(Color.LIGHT_GRAY);
+            g.drawLine(left, y0 + rowHeight - 5, left + plotWidth, y0 + rowHeight - 5);
+            int lane = 0;
+            for (String contender : List.of("k8sensus", "stock-camel", "client-go")) {
+                int y = y0 + 22 + lane++ * 20;
+                g.setColor(colours.get(contender));
+                g.drawString(contender, 20, y + 4);
+                for (Sample s : points) {
+                    if (s.figure().equals(figures.get(i)) && s.contender().equals(contender)) {
+                        if (Double.isNaN(s.value())) {
+                            int x = left + plotWidth + 25;
+                            g.setStroke(new BasicStroke(2));
+                            g.drawLine(x - 4, y - 4, x + 4, y + 4);
+                            g.drawLine(x - 4, y + 4, x + 4, y - 4);
+                        } else {
+                            int x = left + (int) (s.value() / max * plotWidth);
+                            g.fillOval(x - 4, y - 4, 8, 8);
+                        }
+                    }
+                }
+            }
+        }
+        g.setColor(Color.BLACK);
+        int axisY = 50 + rowHeight * figures.size() + 10;
+        for (int k = 0; k <= 5; k++) {
+            int x = left + k * plotWidth / 5;
+            g.drawString(String.format("%.0f", max * k / 5), x - 10, axisY + 15);
+        }
+        g.dispose();
+        ImageIO.write(image, "png", png.toFile());
+    }
+
+    private static String option(List<String> args, String name, String fallback) {
+        int i = args.indexOf(name);
+        return i >= 0 && i + 1 < args.size() ? args.get(i + 1) : fallback;
+    }
+}

@@ -1,0 +1,28 @@
+package io.k8sensus.chaos;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The benchmark's smoke form: one trial of every figure for every contender, so that the harness cannot rot. */
+class BenchmarkIT {
+
+    @Test
+    void every_contender_yields_every_figure() throws Exception {
+        for (Benchmark.Contender contender : Benchmark.Contender.values()) {
+            List<Benchmark.Sample> samples = Benchmark.trial(contender, "short", Benchmark.TIMINGS.get("short"),
+                    Path.of("target", "k8sensus.jar"));
+            System.out.println(contender.label + ": " + samples);
+            assertThat(samples).extracting(Benchmark.Sample::figure).contains("startup", "api-requests-per-replica",
+                    "peak-rss", "graceful-handover", "crash-failover-pod-deleted", "crash-failover-pod-ready");
+            assertThat(samples).filteredOn(s -> s.figure().equals("api-requests-per-replica"))
+                    .allSatisfy(s -> assertThat(s.value()).isPositive());
+            // a handover after SIGTERM is measured for every contender (stock Camel's only after its Pod is deleted)
+            assertThat(samples).filteredOn(s -> s.figure().equals("graceful-handover"))
+                    .allSatisfy(s -> assertThat(s.value()).isPositive());
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.k8sensus.chaos;
+
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+
+/**
+ * The client-go contender: fabric8's {@code LeaderElector} (the Java port of client-go's {@code leaderelection}) with a
+ * Lease lock and release on cancel, doing the same leader-only action as k8sensus's shipped heartbeat and printing
+ * it in the same form ({@code leader heartbeat group=... leader=... epoch=... seq=...}).
+ * <p>
+ * Arguments: apiUrl namespace podName leaseMs renewMs retryMs periodMs leaseName
+ */
+public final class ClientGoReplica {
+
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+
+    private ClientGoReplica() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String apiUrl = args[0];
+        String namespace = args[1];
+        String name = args[2];
+        long leaseMs = Long.parseLong(args[3]);
+        long renewMs = Long.parseLong(args[4]);
+        long retryMs = Long.parseLong(args[5]);
+        long periodMs = Long.parseLong(args[6]);
+        String leaseName = args[7];
+
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
+                .withMasterUrl(apiUrl).withNamespace(namespace)
+                .withRequestTimeout((int) (renewMs / 4)).withConnectionTimeout((int) (renewMs / 4))
+                .withRequestRetryBackoffLimit(0).build()).build();
+        ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor();
+        AtomicLong seq = new AtomicLong();
+        ScheduledFuture<?>[] running = new ScheduledFuture<?>[1];
+
+        Runnable onStart = () -> {
+            Lease lease = client.leases().inNamespace(namespace).withName(leaseName).get();
+            Integer transitions = lease == null ? null : lease.getSpec().getLeaseTransitions();
+            long epoch = transitions == null ? 0 : transitions;
+            log(name, "started leading epoch=" + epoch);
+            running[0] = heartbeat.scheduleAtFixedRate(() -> log(name, "leader heartbeat group=heartbeat leader="
+                                                                       + name + " epoch=" + epoch + " seq="
+                                                                       + seq.incrementAndGet()),
+                    periodMs, periodMs, TimeUnit.MILLISECONDS);
+        };
+        Runnable onStop = () -> {
+            if (running[0] != null) {
+                running[0].cancel(false);
+            }
+            log(name, "stopped leading");
+        };
+        LeaderElector elector = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
+                .withName(leaseName)
+                .withLock(new LeaseLock(namespace, leaseName, name))
+                .withLeaseDuration(Duration.ofMillis(leaseMs))
+                .withRenewDeadline(Duration.ofMillis(renewMs))
+                .withRetryPeriod(Duration.ofMillis(retryMs))
+                .withReleaseOnCancel(true)
+                .withLeaderCallbacks(new LeaderCallbacks(onStart, onStop, leader -> log(name, "new leader " + leader)))
+                .build()).build();
+        @SuppressWarnings("unchecked")
+        CompletableFuture<?>[] election = new CompletableFuture<?>[1];
+        java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping.set(true);
+            if (running[0] != null) {
+                running[0].cancel(false);
+            }
+            if (election[0] != null) {
+                election[0].cancel(true);
+            }
+            elector.release();
+            log(name, "released");
+        }));
+        log(name, "started");
+        // like a client-go program that runs the elector again after losing: a candidate until stopped
+        while (!stopping.get()) {
+            election[0] = elector.start();
+            election[0].handle((r, e) -> null).get();
+        }
+    }
+
+    private static void log(String name, String message) {
+        System.out.println(LocalTime.now().format(CLOCK) + " INFO  [" + name + "] clientgo - " + message);
+        System.out.flush();
+    }
+}
