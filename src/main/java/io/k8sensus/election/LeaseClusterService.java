@@ -32,10 +32,6 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
         return terms;
     }
 
-    public String namespace() {
-        return resolvedNamespace;
-    }
-
     @Override
     protected CamelClusterView createView(String group) throws Exception {
         if (!settings.groups().contains(group)) {

@@ -24,12 +24,10 @@ public final class Replica implements AutoCloseable {
 
     private final String name;
     private final Main main;
-    private final FiringHistory history;
 
-    private Replica(String name, Main main, FiringHistory history) {
+    private Replica(String name, Main main) {
         this.name = name;
         this.main = main;
-        this.history = history;
     }
 
     /** Starts a replica; {@code overrides} replace the test defaults (e.g. the groups or the routes). */
@@ -59,7 +57,7 @@ public final class Replica implements AutoCloseable {
             }
         });
         main.start();
-        return new Replica(name, main, history);
+        return new Replica(name, main);
     }
 
     public static Map<String, String> testProperties(String name, EmbeddedKubernetesApi api) {
@@ -91,10 +89,6 @@ public final class Replica implements AutoCloseable {
 
     public CamelContext context() {
         return main.getCamelContext();
-    }
-
-    public FiringHistory history() {
-        return history;
     }
 
     public void stop() {
