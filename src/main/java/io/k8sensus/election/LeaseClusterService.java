@@ -1,5 +1,6 @@
 package io.k8sensus.election;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import org.apache.camel.cluster.CamelClusterView;
 import org.apache.camel.support.cluster.AbstractCamelClusterService;
 
@@ -8,6 +9,9 @@ import org.apache.camel.support.cluster.AbstractCamelClusterService;
  * {@link ElectionSettings}. Each group's view is k8sensus's renewal-aware elector ({@link LeaseElectionView}), or,
  * with {@code k8sensus.election.algorithm=camel}, Camel's own Kubernetes controller ({@link CamelLeaseControllers}).
  * Groups not listed in the settings are refused.
+ * <p>
+ * The k8sensus views share one client and one watch of the candidate Pods ({@link CandidatePods}); each adds a watch
+ * of its own Lease.
  */
 public class LeaseClusterService extends AbstractCamelClusterService<CamelClusterView> {
 
@@ -16,6 +20,8 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
     private final ApiConnectivityLog connectivityLog;
     private final String resolvedNamespace;
     private CamelLeaseControllers camelControllers;
+    private KubernetesClient client;
+    private CandidatePods candidatePods;
 
     public LeaseClusterService(ElectionSettings settings) {
         this.settings = settings;
@@ -32,6 +38,35 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
         return terms;
     }
 
+    /** The client of the k8sensus views, created with the watch of the candidate Pods when a first view starts. */
+    synchronized KubernetesClient client() {
+        if (client == null) {
+            client = KubernetesClients.create(settings, connectivityLog);
+            candidatePods = new CandidatePods(client, resolvedNamespace, settings.candidateLabels());
+            candidatePods.start();
+        }
+        return client;
+    }
+
+    /** The candidate Pods, watched once for every k8sensus view. */
+    synchronized CandidatePods candidatePods() {
+        client();
+        return candidatePods;
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        super.doStop();
+        synchronized (this) {
+            if (client != null) {
+                candidatePods.close();
+                client.close();
+                client = null;
+                candidatePods = null;
+            }
+        }
+    }
+
     @Override
     protected CamelClusterView createView(String group) throws Exception {
         if (!settings.groups().contains(group)) {
@@ -39,7 +74,7 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
                                                + ElectionSettings.KEY_GROUPS + " lists " + settings.groups());
         }
         if (ElectionSettings.ALGORITHM_K8SENSUS.equals(settings.algorithm())) {
-            return new LeaseElectionView(this, group, settings, terms, connectivityLog, resolvedNamespace);
+            return new LeaseElectionView(this, group, settings, terms, resolvedNamespace);
         }
         synchronized (this) {
             if (camelControllers == null) {

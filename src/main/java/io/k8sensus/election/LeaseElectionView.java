@@ -8,18 +8,16 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.readiness.Readiness;
-import io.fabric8.kubernetes.client.utils.PodStatusUtil;
 import org.apache.camel.cluster.CamelClusterMember;
-import org.apache.camel.cluster.CamelClusterService;
 import org.apache.camel.support.cluster.AbstractCamelClusterView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +33,11 @@ import org.slf4j.LoggerFactory;
  * duration the others wait. Every acquisition, a restart under the same name included, increments
  * {@code spec.leaseTransitions}: the epoch of the new term.
  * <p>
+ * Followers cost the API server nothing per poll: they follow the Lease and the candidate Pods through watches
+ * ({@link LeaseWatch}, {@link CandidatePods}), wake up when the Lease changes (a release is taken over at once) and at
+ * the moment it would expire, and read the Lease from the API server only before they write. The leader writes from
+ * its own last successful write, never from the watch, so a late event cannot make it step down or write stale.
+ * <p>
  * Camel's own controller ({@code k8sensus.election.algorithm=camel}) instead waits a lease duration after taking a
  * Lease from a holder that left, and never reads whether the holder still renews.
  */
@@ -44,7 +47,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
 
     private final ElectionSettings settings;
     private final LeaderTerms terms;
-    private final ApiConnectivityLog connectivityLog;
+    private final LeaseClusterService service;
     private final String namespace;
     private final String leaseName;
     private final Member local;
@@ -57,22 +60,28 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     private ScheduledExecutorService loop;
     private ScheduledExecutorService deadline;
     private KubernetesClient client;
+    private CandidatePods candidatePods;
+    private LeaseWatch leaseWatch;
+    private final Runnable wakeUp = this::wake;
+    /** The next election step; only the loop's thread touches it. */
+    private ScheduledFuture<?> nextStep;
 
     /** The last record seen of another holder's Lease (its resourceVersion) and when it was first seen. */
     private String observedVersion;
     private long observedAtNanos;
     private boolean silenceReported;
-    /** When this replica last wrote its own Lease successfully. */
+    /** When this replica last wrote its own Lease successfully, and what the API server answered. */
     private volatile long lastRenewNanos;
+    private volatile Lease ownLease;
     /** Until when this replica writes nothing, after a write whose outcome it could not learn. */
     private long quietUntilNanos;
 
-    public LeaseElectionView(CamelClusterService service, String group, ElectionSettings settings, LeaderTerms terms,
-                             ApiConnectivityLog connectivityLog, String namespace) {
+    public LeaseElectionView(LeaseClusterService service, String group, ElectionSettings settings, LeaderTerms terms,
+                             String namespace) {
         super(service, group);
+        this.service = service;
         this.settings = settings;
         this.terms = terms;
-        this.connectivityLog = connectivityLog;
         this.namespace = namespace;
         this.leaseName = settings.leaseName(group);
         this.local = new Member(settings.podName());
@@ -95,14 +104,38 @@ public class LeaseElectionView extends AbstractCamelClusterView {
 
     @Override
     protected void doStart() {
-        client = KubernetesClients.create(settings, connectivityLog);
+        client = service.client();
+        candidatePods = service.candidatePods();
         loop = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-election-" + getNamespace()));
         deadline = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-deadline-" + getNamespace()));
+        leaseWatch = new LeaseWatch(client, namespace, leaseName, () -> {
+            // the leader's truth is its own last write: only followers act on what the watch delivers
+            if (leader != local) {
+                wake();
+            }
+        });
+        candidatePods.onChange(wakeUp);
+        leaseWatch.start();
         loop.execute(this::tick);
+    }
+
+    /** Runs the next step now instead of at its scheduled time. */
+    private void wake() {
+        try {
+            loop.execute(() -> {
+                if (nextStep != null && nextStep.cancel(false)) {
+                    tick();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // stopping: nothing more to decide
+        }
     }
 
     @Override
     protected void doStop() throws Exception {
+        candidatePods.removeListener(wakeUp);
+        leaseWatch.close();
         loop.shutdownNow();
         loop.awaitTermination(settings.callTimeoutMs(), TimeUnit.MILLISECONDS);
         deadline.shutdownNow();
@@ -113,7 +146,6 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         if (wasLeader && settings.releaseOnShutdown()) {
             LeaseRelease.release(client, namespace, leaseName, getNamespace(), local.getId());
         }
-        client.close();
     }
 
     private void tick() {
@@ -124,19 +156,38 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             LOG.debug("Election step of group {} failed", getNamespace(), e);
         } finally {
             if (!loop.isShutdown()) {
-                long delay = (long) (settings.retryPeriodMs() * (1 + Math.random() * (settings.jitter() - 1)));
-                loop.schedule(this::tick, delay, TimeUnit.MILLISECONDS);
+                nextStep = loop.schedule(this::tick, nextDelayMs(), TimeUnit.MILLISECONDS);
             }
         }
     }
 
+    /** A retry period with jitter; a follower also wakes when the Lease it follows would expire. */
+    private long nextDelayMs() {
+        long delay = (long) (settings.retryPeriodMs() * (1 + Math.random() * (settings.jitter() - 1)));
+        if (leader != local && observedVersion != null) {
+            long untilExpiry = settings.leaseDurationMs()
+                               - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - observedAtNanos);
+            delay = Math.min(delay, Math.max(0, untilExpiry));
+        }
+        return delay;
+    }
+
     private void step() {
         long now = System.nanoTime();
-        Lease lease = client.leases().inNamespace(namespace).withName(leaseName).get();
-        Set<String> candidates = candidates();
+        Set<String> candidates = candidatePods.names();
         updateMembers(candidates);
         boolean member = candidates.contains(local.getId());
-        String holder = lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+        Lease lease;
+        if (leader == local) {
+            lease = ownLease != null ? ownLease : leaseWatch.read();
+        } else {
+            lease = leaseWatch.current();
+            if (member && now >= quietUntilNanos && mayTakeOver(lease, now)) {
+                // about to write: the watch may lag, so decide on the Lease as the API server has it now
+                lease = leaseWatch.read();
+            }
+        }
+        String holder = holderOf(lease);
 
         if (now < quietUntilNanos) {
             // after a write of unknown outcome: only watch, so that writes landing unacknowledged cannot keep a
@@ -178,6 +229,17 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         }
     }
 
+    /** Whether this follower would write: the Lease is absent, free, ours from an earlier life, or expired. */
+    private boolean mayTakeOver(Lease lease, long now) {
+        String holder = holderOf(lease);
+        return holder == null || local.getId().equals(holder) || expired(lease, now);
+    }
+
+    private static String holderOf(Lease lease) {
+        String holder = lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+        return holder == null || holder.isEmpty() ? null : holder;
+    }
+
     /** A Lease of another holder has expired when its record has not changed for a lease duration, locally. */
     private boolean expired(Lease lease, long now) {
         String version = lease.getMetadata().getResourceVersion();
@@ -199,6 +261,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
 
     private void renewed(long startedNanos, Lease lease) {
         lastRenewNanos = startedNanos;
+        ownLease = lease;
         observedVersion = null;
         if (leader != local) {
             changeLeader(local, epochOf(lease));
@@ -229,6 +292,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         try {
             return doWrite(lease, acquire);
         } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            // whatever happened, the next step reads the Lease from the API server
+            ownLease = null;
             if (e.getCode() != 409) {
                 // timed out, refused or 5xx: the write may still land; stay quiet for a lease duration
                 quietUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.leaseDurationMs());
@@ -253,14 +318,6 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                 .lockResourceVersion(lease.getMetadata().getResourceVersion()).update();
     }
 
-    private Set<String> candidates() {
-        return client.pods().inNamespace(namespace).withLabels(settings.candidateLabels()).list().getItems().stream()
-                .filter(PodStatusUtil::isRunning)
-                .filter(Readiness::isPodReady)
-                .map((Pod p) -> p.getMetadata().getName())
-                .collect(Collectors.toSet());
-    }
-
     private void updateMembers(Set<String> names) {
         Set<String> old = members.stream().map(CamelClusterMember::getId).collect(Collectors.toSet());
         if (old.equals(names)) {
@@ -281,6 +338,9 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         }
         leader = newLeader;
         leaderEpoch = epoch;
+        if (newLeader != local) {
+            ownLease = null;
+        }
         terms.update(newLeader == null ? LeaderTerm.none(getNamespace())
                 : new LeaderTerm(getNamespace(), newLeader.getId(), epoch, newLeader == local));
         fireLeadershipChangedEvent(newLeader);

@@ -59,7 +59,7 @@ public final class ClientGoReplica {
             running[0] = heartbeat.scheduleAtFixedRate(() -> log(name, "leader heartbeat group=heartbeat leader="
                                                                        + name + " epoch=" + epoch + " seq="
                                                                        + seq.incrementAndGet()),
-                    periodMs, periodMs, TimeUnit.MILLISECONDS);
+                    0, periodMs, TimeUnit.MILLISECONDS);
         };
         Runnable onStop = () -> {
             if (running[0] != null) {

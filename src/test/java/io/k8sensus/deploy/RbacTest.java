@@ -60,8 +60,22 @@ class RbacTest {
             case "DELETE" -> name != null ? "delete" : "deletecollection";
             default -> throw new AssertionError("unexpected method in " + request);
         };
+        if (name == null && (verb.equals("list") || verb.equals("watch"))) {
+            // the API server authorizes a list or watch with an exact metadata.name field selector as that name
+            name = fieldSelectorName(query);
+        }
         String group = m.group("group") == null ? "" : m.group("group");
         return new Access(verb, group, m.group("resource"), name, request);
+    }
+
+    private static String fieldSelectorName(String query) {
+        for (String parameter : query.split("&")) {
+            String decoded = java.net.URLDecoder.decode(parameter, java.nio.charset.StandardCharsets.UTF_8);
+            if (decoded.startsWith("fieldSelector=metadata.name=") && !decoded.contains(",")) {
+                return decoded.substring("fieldSelector=metadata.name=".length());
+            }
+        }
+        return null;
     }
 
     static boolean allows(PolicyRule rule, Access access) {
@@ -125,6 +139,11 @@ class RbacTest {
                         "GET /apis/coordination.k8s.io/v1/namespaces/ns/leases/k8sensus-jobs"));
         assertThat(toAccess("GET /api/v1/namespaces/ns/pods?labelSelector=app%3Dx").verb()).isEqualTo("list");
         assertThat(toAccess("GET /api/v1/namespaces/ns/pods?watch=true").verb()).isEqualTo("watch");
+        assertThat(toAccess("GET /apis/coordination.k8s.io/v1/namespaces/ns/leases?fieldSelector=metadata.name%3Dl"
+                            + "&watch=true"))
+                .extracting(Access::verb, Access::name).containsExactly("watch", "l");
+        assertThat(toAccess("GET /apis/coordination.k8s.io/v1/namespaces/ns/leases?fieldSelector=metadata.name%3Dl")
+                .verb()).isEqualTo("list");
         assertThat(toAccess("POST /apis/coordination.k8s.io/v1/namespaces/ns/leases").verb()).isEqualTo("create");
         assertThat(toAccess("PUT /apis/coordination.k8s.io/v1/namespaces/ns/leases/l").verb()).isEqualTo("update");
         assertThat(toAccess("PATCH /apis/coordination.k8s.io/v1/namespaces/ns/leases/l").verb()).isEqualTo("patch");

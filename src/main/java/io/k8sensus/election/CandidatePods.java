@@ -1,0 +1,99 @@
+package io.k8sensus.election;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ExceptionHandler;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.readiness.Readiness;
+import io.fabric8.kubernetes.client.utils.PodStatusUtil;
+
+/**
+ * The Pods that may lead: those with the candidate labels that are Running and Ready (Camel's rule). One per replica,
+ * shared by every group.
+ * <p>
+ * Membership is read from a watch (a fabric8 informer: one list, then one long-lived watch), so a replica costs the
+ * API server no request per poll. While the watch is down (API unreachable, reconnecting) the Pods are listed on every
+ * call instead, as a replica without the watch would do, so a stale cache never decides who may lead.
+ */
+final class CandidatePods implements AutoCloseable {
+
+    /** Keep retrying after any failure, the first list included: an API server down at start-up is not fatal. */
+    static final ExceptionHandler ALWAYS_RETRY = (started, failure) -> !ExceptionHandler.isDeserializationException(
+            failure);
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final Map<String, String> labels;
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private SharedIndexInformer<Pod> informer;
+
+    CandidatePods(KubernetesClient client, String namespace, Map<String, String> labels) {
+        this.client = client;
+        this.namespace = namespace;
+        this.labels = labels;
+    }
+
+    void start() {
+        informer = client.pods().inNamespace(namespace).withLabels(labels).runnableInformer(0);
+        informer.exceptionHandler(ALWAYS_RETRY);
+        informer.addEventHandler(new ResourceEventHandler<Pod>() {
+            @Override
+            public void onAdd(Pod pod) {
+                changed();
+            }
+
+            @Override
+            public void onUpdate(Pod before, Pod after) {
+                if (isCandidate(before) != isCandidate(after)) {
+                    changed();
+                }
+            }
+
+            @Override
+            public void onDelete(Pod pod, boolean finalStateUnknown) {
+                changed();
+            }
+        });
+        informer.start();
+    }
+
+    /** Called (on the informer's thread) when a Pod becomes or stops being a candidate. */
+    void onChange(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    void removeListener(Runnable listener) {
+        listeners.remove(listener);
+    }
+
+    /** The names of the candidates now: from the watch, or listed when the watch is down (throws if that fails). */
+    Set<String> names() {
+        Collection<Pod> pods = informer != null && informer.isWatching() ? informer.getStore().list()
+                : client.pods().inNamespace(namespace).withLabels(labels).list().getItems();
+        return pods.stream().filter(CandidatePods::isCandidate).map(p -> p.getMetadata().getName())
+                .collect(Collectors.toSet());
+    }
+
+    @Override
+    public void close() {
+        if (informer != null) {
+            informer.stop();
+        }
+    }
+
+    private void changed() {
+        listeners.forEach(Runnable::run);
+    }
+
+    private static boolean isCandidate(Pod pod) {
+        return PodStatusUtil.isRunning(pod) && Readiness.isPodReady(pod);
+    }
+}
