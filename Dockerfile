@@ -47,20 +47,8 @@ WORKDIR /app
 EXPOSE 9876
 
 # Exec form: java is PID 1 and receives SIGTERM directly, so Camel shuts down gracefully.
-# - MaxRAMPercentage=75: heap sized from the container's memory limit, leaving room for
-#   metaspace, thread stacks and direct buffers
-# - UseSerialGC: a small heap on one or two CPUs; no GC threads to feed
-# - TieredStopAtLevel=1: C1 only, for a faster start and less JIT memory (a long-running but
-#   light workload: timers and Lease calls)
-# - Xss512k: smaller thread stacks
-# - ExitOnOutOfMemoryError: let the kubelet restart the Pod instead of running on half-broken
-# - java.io.tmpdir=/tmp: the root filesystem is read-only; /tmp is a writable emptyDir
+# The JVM settings are in src/main/jvm/jvm.options (one comment each); the benchmark uses the same file.
+# java.io.tmpdir=/tmp: the root filesystem is read-only; /tmp is a writable emptyDir.
 # JAVA_TOOL_OPTIONS, if set on the container, is read by the JVM in addition to these flags.
-ENTRYPOINT ["java", \
-            "-XX:MaxRAMPercentage=75", \
-            "-XX:+UseSerialGC", \
-            "-XX:TieredStopAtLevel=1", \
-            "-Xss512k", \
-            "-XX:+ExitOnOutOfMemoryError", \
-            "-Djava.io.tmpdir=/tmp", \
-            "-jar", "/app/k8sensus.jar"]
+COPY --from=build /build/src/main/jvm/jvm.options /app/jvm.options
+ENTRYPOINT ["java", "@/app/jvm.options", "-Djava.io.tmpdir=/tmp", "-jar", "/app/k8sensus.jar"]

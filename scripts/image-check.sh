@@ -39,9 +39,8 @@ STOP_TIMEOUT=30
 CAMEL_VERSION=4.18.0
 STARTED_LINE="Apache Camel ${CAMEL_VERSION} (k8sensus) started"
 MGMT_PORT=9876
-# Must match the Dockerfile's ENTRYPOINT
-JVM_FLAGS=(-XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k
-           -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp)
+# Must match the Dockerfile's ENTRYPOINT; the JVM settings are in src/main/jvm/jvm.options
+JVM_FLAGS=(@/app/jvm.options -Djava.io.tmpdir=/tmp)
 
 WORK=$(mktemp -d -t image-check.XXXXXX)
 CONTAINERS=()
@@ -256,6 +255,10 @@ n=${#entrypoint[@]}
 for f in "${JVM_FLAGS[@]}"; do
     printf '%s\n' "${entrypoint[@]}" | grep -qxF -- "$f" || problems+=("entrypoint lacks ${f}")
 done
+new_container "$IMAGE"
+cmp -s "$(buildah mount "$ctr")/app/jvm.options" src/main/jvm/jvm.options \
+    || problems+=("/app/jvm.options in the image differs from src/main/jvm/jvm.options")
+buildah umount "$ctr" >/dev/null
 [ "${#cmd[@]}" -eq 0 ] || problems+=("Cmd is [${cmd[*]}]: it would be passed to the application as arguments")
 [[ " $ports " == *" ${MGMT_PORT}/tcp "* ]] || problems+=("port ${MGMT_PORT}/tcp is not exposed")
 [ "$license" = "Apache-2.0" ] || problems+=("label org.opencontainers.image.licenses is '${license}'")

@@ -44,17 +44,81 @@ public final class Benchmark {
         }
 
         ChaosCluster.Launcher launcher(Path jar, ChaosCluster.Timings t) {
+            return launcher(jar, t, ExtraGroups.NONE);
+        }
+
+        /** Replicas that also elect a leader in each of {@code extra}'s groups. */
+        ChaosCluster.Launcher launcher(Path jar, ChaosCluster.Timings t, ExtraGroups extra) {
+            List<String> groups = new ArrayList<>(extra.settings());
             return switch (this) {
-                case K8SENSUS -> ChaosCluster.k8sensus(jar, t, List.of());
-                case STOCK_CAMEL -> ChaosCluster.k8sensus(jar, t, List.of("-Dk8sensus.election.algorithm=camel",
-                        "-Dk8sensus.election.release-on-shutdown=false"));
-                case CLIENT_GO -> (name, apiUrl, environment, onLine) -> ReplicaProcess.startCommand(name, List.of(
-                        ProcessHandle.current().info().command().orElse("java"), "-XX:+UseSerialGC",
-                        "-XX:TieredStopAtLevel=1", "-Xss512k", "-cp", System.getProperty("java.class.path"),
-                        ClientGoReplica.class.getName(), apiUrl, ChaosCluster.NAMESPACE, name,
-                        String.valueOf(t.leaseMs()), String.valueOf(t.renewMs()), String.valueOf(t.retryMs()),
-                        String.valueOf(t.periodMs()), ChaosCluster.LEASE), environment, onLine);
+                case K8SENSUS -> ChaosCluster.k8sensus(jar, t, groups);
+                case STOCK_CAMEL -> {
+                    groups.addAll(List.of("-Dk8sensus.election.algorithm=camel",
+                            "-Dk8sensus.election.release-on-shutdown=false"));
+                    yield ChaosCluster.k8sensus(jar, t, groups);
+                }
+                case CLIENT_GO -> (name, apiUrl, environment, onLine) -> {
+                    List<String> command = new ArrayList<>(List.of(
+                            ProcessHandle.current().info().command().orElse("java"),
+                            "@" + ReplicaProcess.JVM_OPTIONS, "-XX:MaxRAM=" + ReplicaProcess.CONTAINER_MEMORY_LIMIT,
+                            "-cp", System.getProperty("java.class.path"),
+                            ClientGoReplica.class.getName(), apiUrl, ChaosCluster.NAMESPACE, name,
+                            String.valueOf(t.leaseMs()), String.valueOf(t.renewMs()), String.valueOf(t.retryMs()),
+                            String.valueOf(t.periodMs()), ChaosCluster.LEASE));
+                    if (!extra.names().isEmpty()) {
+                        command.add(String.join(",", extra.leases()));
+                    }
+                    yield ReplicaProcess.startCommand(name, command, environment, onLine);
+                };
             };
+        }
+    }
+
+    /**
+     * Groups besides "heartbeat", each with a leader-only route of its own in a routes directory (k8sensus) or an
+     * elector of its own (client-go), for the cost of many groups.
+     */
+    record ExtraGroups(List<String> names, Path routesDir) {
+
+        static final ExtraGroups NONE = new ExtraGroups(List.of(), null);
+
+        static ExtraGroups create(int count, long periodMs) throws java.io.IOException {
+            if (count == 0) {
+                return NONE;
+            }
+            Path dir = Files.createTempDirectory("k8sensus-bench-routes");
+            dir.toFile().deleteOnExit();
+            List<String> names = new ArrayList<>();
+            for (int i = 2; i < count + 2; i++) {
+                String group = "g" + i;
+                names.add(group);
+                Path file = dir.resolve(group + ".camel.yaml");
+                Files.writeString(file, String.join("\n",
+                        "- route:",
+                        "    id: \"leader-" + group + "\"",
+                        "    from:",
+                        "      uri: \"master:" + group + ":timer:" + group + "\"",
+                        "      parameters:",
+                        "        period: \"" + periodMs + "\"",
+                        "      steps:",
+                        "        - log:",
+                        "            message: \"group tick group=" + group + "\"",
+                        ""));
+                file.toFile().deleteOnExit();
+            }
+            return new ExtraGroups(names, dir);
+        }
+
+        List<String> leases() {
+            return names.stream().map(g -> "k8sensus-" + g).toList();
+        }
+
+        List<String> settings() {
+            if (names.isEmpty()) {
+                return List.of();
+            }
+            return List.of("-Dk8sensus.election.groups=heartbeat," + String.join(",", names),
+                    "-Dk8sensus.routes.dir=" + routesDir.toAbsolutePath());
         }
     }
 
@@ -74,8 +138,17 @@ public final class Benchmark {
         int trials = Integer.parseInt(option(a, "--trials", "10"));
         String timingNames = option(a, "--timings", "short");
         Path out = Path.of(option(a, "--out", "docs/bench"));
+        String scalingSizes = option(a, "--scaling", "");
         Path jar = Path.of("target", "k8sensus.jar");
         List<Sample> samples = new ArrayList<>();
+        for (String size : scalingSizes.isEmpty() ? new String[0] : scalingSizes.split(",")) {
+            String[] rg = size.split("x");
+            for (Contender contender : Contender.values()) {
+                String timingName = timingNames.split(",")[0];
+                samples.addAll(scaling(contender, timingName, TIMINGS.get(timingName), jar, Integer.parseInt(rg[0]),
+                        Integer.parseInt(rg[1])));
+            }
+        }
         for (String timingName : timingNames.split(",")) {
             for (Contender contender : Contender.values()) {
                 for (int trial = 1; trial <= trials; trial++) {
@@ -93,65 +166,121 @@ public final class Benchmark {
         System.out.println("written to " + out);
     }
 
-    /** One trial of every figure for one contender: three fresh clusters. */
+    /**
+     * One trial of every figure for one contender, on one cluster: replica-1 starts alone (start-up on a fresh Lease),
+     * two more join (API cost and memory at steady state), then three faults to the leader, each followed by a new
+     * replica so that three candidates face the next: SIGTERM, kill -9 with the Pod deleted, kill -9 with the Pod
+     * left Ready.
+     */
     static List<Sample> trial(Contender contender, String timingName, ChaosCluster.Timings t, Path jar)
             throws Exception {
         List<Sample> samples = new ArrayList<>();
         String c = contender.label;
         long wait = 3 * t.leaseMs() + 15_000;
-        // start-up, API cost, memory, then a graceful handover
-        try (ChaosCluster cluster = started(contender, t, jar)) {
+        try (ChaosCluster cluster = new ChaosCluster(t, contender.launcher(jar, t))) {
+            cluster.start("replica-1", Map.of());
+            await().atMost(Duration.ofSeconds(120)).until(() -> cluster.history.size() >= 1);
             History.Action first = cluster.history.actions().get(0);
             samples.add(new Sample(c, timingName, "startup", "ms",
                     (first.nanos() - cluster.startedNanos(first.replica())) / 1e6));
-            for (String name : List.of("replica-1", "replica-2", "replica-3")) {
-                cluster.takeRequests(name);
-            }
-            long steadyStart = System.nanoTime();
-            ChaosRun.pause(10_000);
-            double seconds = (System.nanoTime() - steadyStart) / 1e9;
-            Map<String, Integer> byVerb = new TreeMap<>();
-            for (String name : List.of("replica-1", "replica-2", "replica-3")) {
-                for (String request : cluster.takeRequests(name)) {
-                    byVerb.merge(verbAndResource(request), 1, Integer::sum);
-                }
-            }
+            joined(cluster, "replica-2");
+            joined(cluster, "replica-3");
+            List<String> names = List.of("replica-1", "replica-2", "replica-3");
+            Map<String, Integer> byVerb = steadyRequests(cluster, names, 10_000);
+            double seconds = 10.0;
             int total = byVerb.values().stream().mapToInt(Integer::intValue).sum();
             samples.add(new Sample(c, timingName, "api-requests-per-replica", "req/s", total / seconds / 3));
             byVerb.forEach((verb, n) -> samples.add(new Sample(c, timingName, "api-" + verb + "-per-replica", "req/s",
                     n / seconds / 3)));
             samples.add(new Sample(c, timingName, "peak-rss", "MiB", cluster.replicas().stream()
                     .mapToDouble(r -> peakRssMib(r.pid())).max().orElse(Double.NaN)));
-            String leader = cluster.history.actions().get(cluster.history.size() - 1).replica();
+
+            String leader = lastActor(cluster);
             long faultAt = System.nanoTime();
             cluster.signal(leader, "TERM");
             cluster.awaitExit(leader);
             cluster.api().deletePod(leader);
             addTakeover(samples, c, timingName, "graceful-handover", cluster, faultAt, wait);
-        }
-        for (boolean deletePod : List.of(true, false)) {
-            try (ChaosCluster cluster = started(contender, t, jar)) {
-                String leader = cluster.history.actions().get(cluster.history.size() - 1).replica();
-                long faultAt = System.nanoTime();
-                cluster.replica(leader).kill();
-                cluster.awaitExit(leader);
-                if (deletePod) {
-                    cluster.api().deletePod(leader);
-                }
-                addTakeover(samples, c, timingName, deletePod ? "crash-failover-pod-deleted" : "crash-failover-pod-ready",
-                        cluster, faultAt, wait);
-            }
+            joined(cluster, "replica-4");
+
+            leader = lastActor(cluster);
+            faultAt = System.nanoTime();
+            cluster.replica(leader).kill();
+            cluster.awaitExit(leader);
+            cluster.api().deletePod(leader);
+            addTakeover(samples, c, timingName, "crash-failover-pod-deleted", cluster, faultAt, wait);
+            joined(cluster, "replica-5");
+
+            leader = lastActor(cluster);
+            faultAt = System.nanoTime();
+            cluster.replica(leader).kill();
+            cluster.awaitExit(leader);
+            addTakeover(samples, c, timingName, "crash-failover-pod-ready", cluster, faultAt, wait);
         }
         return samples;
     }
 
-    private static ChaosCluster started(Contender contender, ChaosCluster.Timings t, Path jar) throws Exception {
-        ChaosCluster cluster = new ChaosCluster(t, contender.launcher(jar, t));
-        for (String name : List.of("replica-1", "replica-2", "replica-3")) {
-            cluster.start(name, Map.of());
+    /**
+     * API cost of the whole group at steady state for a number of replicas and of groups: requests per second of all
+     * replicas together, counted over 20 s once every group has a leader and a lease duration has passed.
+     */
+    static List<Sample> scaling(Contender contender, String timingName, ChaosCluster.Timings t, Path jar,
+                                int replicas, int groups) throws Exception {
+        ExtraGroups extra = ExtraGroups.create(groups - 1, t.periodMs());
+        List<String> leases = new ArrayList<>(List.of(ChaosCluster.LEASE));
+        leases.addAll(extra.leases());
+        List<String> names = new ArrayList<>();
+        try (ChaosCluster cluster = new ChaosCluster(t, contender.launcher(jar, t, extra))) {
+            for (int i = 1; i <= replicas; i++) {
+                names.add("replica-" + i);
+                cluster.start("replica-" + i, Map.of());
+            }
+            await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> leases.stream().allMatch(l -> holder(cluster, l) != null));
+            ChaosRun.pause(t.leaseMs());
+            long window = 20_000;
+            Map<String, Integer> byVerb = steadyRequests(cluster, names, window);
+            int total = byVerb.values().stream().mapToInt(Integer::intValue).sum();
+            String size = replicas + "-replicas-" + groups + "-groups";
+            List<Sample> samples = new ArrayList<>();
+            samples.add(new Sample(contender.label, timingName, "api-total-" + size, "req/s", total * 1000.0 / window));
+            System.out.printf("[bench] %s %s scaling %s: %.1f req/s in all %s%n", contender.label, timingName, size,
+                    total * 1000.0 / window, byVerb);
+            return samples;
         }
-        await().atMost(Duration.ofSeconds(120)).until(() -> cluster.history.size() >= 3);
-        return cluster;
+    }
+
+    private static String holder(ChaosCluster cluster, String lease) {
+        var l = cluster.api().client().leases().inNamespace(ChaosCluster.NAMESPACE).withName(lease).get();
+        String holder = l == null || l.getSpec() == null ? null : l.getSpec().getHolderIdentity();
+        return holder == null || holder.isEmpty() ? null : holder;
+    }
+
+    /** The requests of the given replicas during a window, by verb and resource; earlier requests are dropped. */
+    private static Map<String, Integer> steadyRequests(ChaosCluster cluster, List<String> names, long windowMs)
+            throws InterruptedException {
+        for (String name : names) {
+            cluster.takeRequests(name);
+        }
+        ChaosRun.pause(windowMs);
+        Map<String, Integer> byVerb = new TreeMap<>();
+        for (String name : names) {
+            for (String request : cluster.takeRequests(name)) {
+                byVerb.merge(verbAndResource(request), 1, Integer::sum);
+            }
+        }
+        return byVerb;
+    }
+
+    /** Starts a replica and waits until its process says it has started (a candidate from then on). */
+    private static void joined(ChaosCluster cluster, String name) throws Exception {
+        cluster.start(name, Map.of());
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50)).until(() -> cluster.output()
+                .stream().anyMatch(line -> line.startsWith(name + " ") && line.matches(".*\\bstarted\\b.*")));
+    }
+
+    private static String lastActor(ChaosCluster cluster) {
+        return cluster.history.actions().get(cluster.history.size() - 1).replica();
     }
 
     private static void addTakeover(List<Sample> samples, String c, String timingName, String figure,

@@ -25,4 +25,17 @@ class BenchmarkIT {
                     .allSatisfy(s -> assertThat(s.value()).isPositive());
         }
     }
+
+    @Test
+    void the_cost_of_more_groups_is_measured_for_every_contender() throws Exception {
+        for (Benchmark.Contender contender : Benchmark.Contender.values()) {
+            // every group must get a leader before the window opens: the harness fails otherwise
+            List<Benchmark.Sample> samples = Benchmark.scaling(contender, "short", Benchmark.TIMINGS.get("short"),
+                    Path.of("target", "k8sensus.jar"), 2, 2);
+            assertThat(samples).singleElement().satisfies(s -> {
+                assertThat(s.figure()).isEqualTo("api-total-2-replicas-2-groups");
+                assertThat(s.value()).isPositive();
+            });
+        }
+    }
 }

@@ -24,7 +24,8 @@ import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLo
  * Lease lock and release on cancel, doing the same leader-only action as k8sensus's shipped heartbeat and printing
  * it in the same form ({@code leader heartbeat group=... leader=... epoch=... seq=...}).
  * <p>
- * Arguments: apiUrl namespace podName leaseMs renewMs retryMs periodMs leaseName
+ * Arguments: apiUrl namespace podName leaseMs renewMs retryMs periodMs leaseName [moreLeaseNames,...]; each further
+ * Lease gets an elector of its own with no action (for the cost of many groups).
  */
 public final class ClientGoReplica {
 
@@ -90,6 +91,26 @@ public final class ClientGoReplica {
             elector.release();
             log(name, "released");
         }));
+        if (args.length > 8) {
+            for (String more : args[8].split(",")) {
+                LeaderElector extra = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
+                        .withName(more)
+                        .withLock(new LeaseLock(namespace, more, name))
+                        .withLeaseDuration(Duration.ofMillis(leaseMs))
+                        .withRenewDeadline(Duration.ofMillis(renewMs))
+                        .withRetryPeriod(Duration.ofMillis(retryMs))
+                        .withReleaseOnCancel(true)
+                        .withLeaderCallbacks(new LeaderCallbacks(() -> { }, () -> { }, leader -> { }))
+                        .build()).build();
+                Thread loop = new Thread(() -> {
+                    while (!stopping.get()) {
+                        extra.start().handle((r, e) -> null).join();
+                    }
+                }, "elector-" + more);
+                loop.setDaemon(true);
+                loop.start();
+            }
+        }
         log(name, "started");
         // like a client-go program that runs the elector again after losing: a candidate until stopped
         while (!stopping.get()) {

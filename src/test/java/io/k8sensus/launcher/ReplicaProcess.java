@@ -13,6 +13,15 @@ import java.util.function.BiConsumer;
 /** One replica: a {@code java -jar k8sensus.jar} process whose output lines go to a handler. */
 public final class ReplicaProcess {
 
+    /** The JVM settings of the image, passed to every replica process as an argument file. */
+    public static final java.nio.file.Path JVM_OPTIONS = java.nio.file.Path.of("src", "main", "jvm", "jvm.options")
+            .toAbsolutePath();
+    /**
+     * The memory limit of a replica's container in k8s/deployment.yaml. No container runs here, so
+     * {@code -XX:MaxRAM} tells the JVM what the limit would tell it: heap sizes then follow jvm.options as in the image.
+     */
+    public static final String CONTAINER_MEMORY_LIMIT = "256m";
+
     private final String name;
     private final Process process;
 
@@ -43,7 +52,7 @@ public final class ReplicaProcess {
             throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
+                "@" + JVM_OPTIONS, "-XX:MaxRAM=" + CONTAINER_MEMORY_LIMIT,
                 "-Dk8sensus.kubernetes.master-url=" + apiUrl,
                 "-Dk8sensus.kubernetes.namespace=" + namespace,
                 "-Dk8sensus.election.pod-name=" + name,
