@@ -57,19 +57,23 @@ public final class Benchmark {
                             "-Dk8sensus.election.release-on-shutdown=false"));
                     yield ChaosCluster.k8sensus(jar, t, groups);
                 }
-                case CLIENT_GO -> (name, apiUrl, environment, onLine) -> {
-                    List<String> command = new ArrayList<>(List.of(
-                            ProcessHandle.current().info().command().orElse("java"),
-                            "@" + ReplicaProcess.JVM_OPTIONS, "-XX:MaxRAM=" + ReplicaProcess.CONTAINER_MEMORY_LIMIT,
-                            "-cp", System.getProperty("java.class.path"),
-                            ClientGoReplica.class.getName(), apiUrl, ChaosCluster.NAMESPACE, name,
-                            String.valueOf(t.leaseMs()), String.valueOf(t.renewMs()), String.valueOf(t.retryMs()),
-                            String.valueOf(t.periodMs()), ChaosCluster.LEASE));
-                    if (!extra.names().isEmpty()) {
-                        command.add(String.join(",", extra.leases()));
-                    }
-                    yield ReplicaProcess.startCommand(name, command, environment, onLine);
-                };
+                case CLIENT_GO -> clientGo(t, extra);
+            };
+        }
+
+        private static ChaosCluster.Launcher clientGo(ChaosCluster.Timings t, ExtraGroups extra) {
+            return (name, apiUrl, environment, onLine) -> {
+                List<String> command = new ArrayList<>(List.of(
+                        ProcessHandle.current().info().command().orElse("java"),
+                        "@" + ReplicaProcess.JVM_OPTIONS, "-XX:MaxRAM=" + ReplicaProcess.CONTAINER_MEMORY_LIMIT,
+                        "-cp", System.getProperty("java.class.path"),
+                        ClientGoReplica.class.getName(), apiUrl, ChaosCluster.NAMESPACE, name,
+                        String.valueOf(t.leaseMs()), String.valueOf(t.renewMs()), String.valueOf(t.retryMs()),
+                        String.valueOf(t.periodMs()), ChaosCluster.LEASE));
+                if (!extra.names().isEmpty()) {
+                    command.add(String.join(",", extra.leases()));
+                }
+                return ReplicaProcess.startCommand(name, command, environment, onLine);
             };
         }
     }
@@ -148,6 +152,7 @@ public final class Benchmark {
                 samples.addAll(scaling(contender, timingName, TIMINGS.get(timingName), jar, Integer.parseInt(rg[0]),
                         Integer.parseInt(rg[1])));
             }
+            write(samples, out);
         }
         for (String timingName : timingNames.split(",")) {
             for (Contender contender : Contender.values()) {
@@ -157,13 +162,18 @@ public final class Benchmark {
                     System.out.printf("[bench] %s %s trial %d/%d: %s%n", contender.label, timingName, trial, trials,
                             trialSamples.stream().map(s -> s.figure() + "=" + format(s.value())).toList());
                 }
+                write(samples, out);
             }
         }
+        System.out.println(table(samples));
+        System.out.println("written to " + out);
+    }
+
+    /** Writes what was measured so far, so that a long run stopped midway still leaves its results. */
+    private static void write(List<Sample> samples, Path out) throws java.io.IOException {
         Files.createDirectories(out);
         Files.writeString(out.resolve("results.csv"), csv(samples));
         chart(samples, out.resolve("failover.png"));
-        System.out.println(table(samples));
-        System.out.println("written to " + out);
     }
 
     /**
@@ -186,6 +196,8 @@ public final class Benchmark {
             joined(cluster, "replica-2");
             joined(cluster, "replica-3");
             List<String> names = List.of("replica-1", "replica-2", "replica-3");
+            // the joins' own requests (first list, opening watches) are start-up, not steady state
+            ChaosRun.pause(t.leaseMs());
             Map<String, Integer> byVerb = steadyRequests(cluster, names, 10_000);
             double seconds = 10.0;
             int total = byVerb.values().stream().mapToInt(Integer::intValue).sum();
