@@ -104,4 +104,20 @@ class LeaderElectionTest {
                 .mapToInt(Run::count).sum() >= 5);
         assertThat(history.runs(LEADER_ROUTE)).extracting(Run::replica).containsExactly(leader.name(), after.replica());
     }
+
+    @Test
+    void at_steady_state_only_the_leader_calls_the_api_server_to_renew() {
+        await().atMost(Duration.ofSeconds(30)).until(() -> history.of(LEADER_ROUTE).size() >= 3);
+        // start-up requests (the first lists, the watches opening) end once every replica follows through watches
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(3 * Replica.RETRY_PERIOD_MS))
+                .until(() -> api.takeReplicaRequests().stream().allMatch(r -> r.startsWith("PUT ")));
+
+        List<String> window = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            window.addAll(api.takeReplicaRequests());
+            return window.size() >= 10;
+        });
+        assertThat(window).as("requests of all three replicas at steady state").allMatch(r -> r.equals(
+                "PUT /apis/coordination.k8s.io/v1/namespaces/" + EmbeddedKubernetesApi.NAMESPACE + "/leases/" + LEASE));
+    }
 }
