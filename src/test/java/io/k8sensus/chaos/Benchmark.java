@@ -172,8 +172,36 @@ public final class Benchmark {
     /** Writes what was measured so far, so that a long run stopped midway still leaves its results. */
     private static void write(List<Sample> samples, Path out) throws java.io.IOException {
         Files.createDirectories(out);
-        Files.writeString(out.resolve("results.csv"), csv(samples));
-        chart(samples, out.resolve("failover.png"));
+        Path results = out.resolve("results.csv");
+        List<String> earlier = Files.exists(results) ? Files.readAllLines(results) : List.of();
+        Files.writeString(results, merge(earlier, csv(samples)));
+        if (samples.stream().anyMatch(s -> s.figure().startsWith("crash-failover"))) {
+            chart(samples, out.resolve("failover.png"));
+        }
+    }
+
+    /** The rows of this run, and those of an earlier results.csv for figures this run did not measure. */
+    static String merge(List<String> earlierLines, String csv) {
+        List<String> lines = new ArrayList<>(csv.lines().toList());
+        java.util.Set<String> measured = new java.util.HashSet<>();
+        lines.stream().skip(1).forEach(line -> measured.add(rowKey(line)));
+        earlierLines.stream().skip(1).filter(line -> !line.isBlank() && !measured.contains(rowKey(line)))
+                .forEach(lines::add);
+        List<String> rows = new ArrayList<>(lines.subList(1, lines.size()));
+        rows.sort(java.util.Comparator.comparing(Benchmark::rowOrder));
+        return lines.get(0) + "\n" + String.join("\n", rows) + "\n";
+    }
+
+    private static String rowKey(String line) {
+        String[] cells = line.split(",");
+        return cells[0] + "," + cells[1] + "," + cells[2];
+    }
+
+    /** Timings, then contender in the order of {@link Contender}, then the figure's place in a run. */
+    private static String rowOrder(String line) {
+        String[] cells = line.split(",");
+        int contender = Arrays.stream(Contender.values()).map(c -> c.label).toList().indexOf(cells[0]);
+        return cells[1] + "|" + contender + "|" + (cells[2].startsWith("api-total-") ? "z" : "a");
     }
 
     /**
@@ -247,8 +275,10 @@ public final class Benchmark {
                 names.add("replica-" + i);
                 cluster.start("replica-" + i, Map.of());
             }
+            // steady state: every replica has started and every group has a leader, a lease duration ago
             await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> leases.stream().allMatch(l -> holder(cluster, l) != null));
+                    .until(() -> names.stream().allMatch(name -> hasStarted(cluster, name))
+                                 && leases.stream().allMatch(l -> holder(cluster, l) != null));
             ChaosRun.pause(t.leaseMs());
             long window = 20_000;
             Map<String, Integer> byVerb = steadyRequests(cluster, names, window);
@@ -287,8 +317,13 @@ public final class Benchmark {
     /** Starts a replica and waits until its process says it has started (a candidate from then on). */
     private static void joined(ChaosCluster cluster, String name) throws Exception {
         cluster.start(name, Map.of());
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50)).until(() -> cluster.output()
-                .stream().anyMatch(line -> line.startsWith(name + " ") && line.matches(".*\\bstarted\\b.*")));
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50))
+                .until(() -> hasStarted(cluster, name));
+    }
+
+    private static boolean hasStarted(ChaosCluster cluster, String name) {
+        return cluster.output().stream().anyMatch(line -> line.startsWith(name + " ")
+                                                          && line.matches(".*\\bstarted\\b.*"));
     }
 
     private static String lastActor(ChaosCluster cluster) {
