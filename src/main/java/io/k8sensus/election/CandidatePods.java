@@ -9,7 +9,6 @@ import java.util.stream.Collectors;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ExceptionHandler;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.readiness.Readiness;
@@ -25,25 +24,23 @@ import io.fabric8.kubernetes.client.utils.PodStatusUtil;
  */
 final class CandidatePods implements AutoCloseable {
 
-    /** Keep retrying after any failure, the first list included: an API server down at start-up is not fatal. */
-    static final ExceptionHandler ALWAYS_RETRY = (started, failure) -> !ExceptionHandler.isDeserializationException(
-            failure);
-
     private final KubernetesClient client;
     private final String namespace;
     private final Map<String, String> labels;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private final WatchHealth health;
     private SharedIndexInformer<Pod> informer;
 
-    CandidatePods(KubernetesClient client, String namespace, Map<String, String> labels) {
+    CandidatePods(KubernetesClient client, String namespace, Map<String, String> labels, String podName) {
         this.client = client;
         this.namespace = namespace;
         this.labels = labels;
+        this.health = new WatchHealth(podName, "candidate Pods");
     }
 
     void start() {
         informer = client.pods().inNamespace(namespace).withLabels(labels).runnableInformer(0);
-        informer.exceptionHandler(ALWAYS_RETRY);
+        informer.exceptionHandler(health);
         informer.addEventHandler(new ResourceEventHandler<Pod>() {
             @Override
             public void onAdd(Pod pod) {
@@ -76,7 +73,9 @@ final class CandidatePods implements AutoCloseable {
 
     /** The names of the candidates now: from the watch, or listed when the watch is down (throws if that fails). */
     Set<String> names() {
-        Collection<Pod> pods = informer != null && informer.isWatching() ? informer.getStore().list()
+        boolean watching = informer != null && informer.isWatching();
+        health.watching(watching);
+        Collection<Pod> pods = watching ? informer.getStore().list()
                 : client.pods().inNamespace(namespace).withLabels(labels).list().getItems();
         return pods.stream().filter(CandidatePods::isCandidate).map(p -> p.getMetadata().getName())
                 .collect(Collectors.toSet());

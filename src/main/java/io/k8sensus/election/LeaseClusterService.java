@@ -42,7 +42,7 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
     synchronized KubernetesClient client() {
         if (client == null) {
             client = KubernetesClients.create(settings, connectivityLog);
-            candidatePods = new CandidatePods(client, resolvedNamespace, settings.candidateLabels());
+            candidatePods = new CandidatePods(client, resolvedNamespace, settings.candidateLabels(), settings.podName());
             candidatePods.start();
         }
         return client;

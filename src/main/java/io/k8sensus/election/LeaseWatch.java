@@ -19,18 +19,20 @@ final class LeaseWatch implements AutoCloseable {
     private final String namespace;
     private final String name;
     private final Runnable onChange;
+    private final WatchHealth health;
     private SharedIndexInformer<Lease> informer;
 
-    LeaseWatch(KubernetesClient client, String namespace, String name, Runnable onChange) {
+    LeaseWatch(KubernetesClient client, String namespace, String name, String podName, Runnable onChange) {
         this.client = client;
         this.namespace = namespace;
         this.name = name;
         this.onChange = onChange;
+        this.health = new WatchHealth(podName, "Lease " + name);
     }
 
     void start() {
         informer = client.leases().inNamespace(namespace).withName(name).runnableInformer(0);
-        informer.exceptionHandler(CandidatePods.ALWAYS_RETRY);
+        informer.exceptionHandler(health);
         informer.addEventHandler(new ResourceEventHandler<Lease>() {
             @Override
             public void onAdd(Lease lease) {
@@ -52,7 +54,9 @@ final class LeaseWatch implements AutoCloseable {
 
     /** The Lease as last delivered by the watch, or read now while the watch is down; null if there is none. */
     Lease current() {
-        if (informer != null && informer.isWatching()) {
+        boolean watching = informer != null && informer.isWatching();
+        health.watching(watching);
+        if (watching) {
             return informer.getStore().list().stream().findFirst().orElse(null);
         }
         return read();

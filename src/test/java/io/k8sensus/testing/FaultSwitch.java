@@ -17,7 +17,12 @@ public final class FaultSwitch extends Dispatcher {
         BLACKHOLE,
         FAIL_500,
         /** Requests are applied, but every answer comes after {@link #LATE_ACK_DELAY_MS}. */
-        LATE_ACK
+        LATE_ACK,
+        /**
+         * HTTP 403 for every watch and for lists of Leases, as with a Role that grants only get and update on the
+         * Leases and list on Pods; other requests are served.
+         */
+        FORBID_WATCHES
     }
 
     public static final long LATE_ACK_DELAY_MS = 5000;
@@ -40,6 +45,15 @@ public final class FaultSwitch extends Dispatcher {
             case FAIL_500 -> new MockResponse().setResponseCode(500).setBody("{\"kind\":\"Status\",\"code\":500}");
             case BLACKHOLE -> new MockResponse().setResponseCode(504).setBodyDelay(10, TimeUnit.MINUTES);
             case LATE_ACK -> store.dispatch(request).setBodyDelay(LATE_ACK_DELAY_MS, TimeUnit.MILLISECONDS);
+            case FORBID_WATCHES -> isWatchOrLeaseList(request) ? new MockResponse().setResponseCode(403).setBody(
+                    "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Forbidden\","
+                    + "\"message\":\"forbidden by the Role\",\"code\":403}") : store.dispatch(request);
         };
+    }
+
+    private static boolean isWatchOrLeaseList(RecordedRequest request) {
+        String path = request.getPath().split("\\?")[0];
+        return request.getMethod().equals("GET")
+               && (request.getPath().contains("watch=true") || path.endsWith("/leases"));
     }
 }
