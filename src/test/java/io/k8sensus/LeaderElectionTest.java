@@ -27,9 +27,9 @@ class LeaderElectionTest {
     private static final String LEASE = "k8sensus-heartbeat";
 
     /**
-     * Worst case from a leader's disappearance to the new leader's first action, from the configured timings: one poll
-     * (retry period x jitter) to see the Lease, one lease duration if the holder did not release it,
-     * the timer's 1 s first delay and 1 s to spare (the next poll); doubled for a loaded 2-core machine.
+     * Worst case from a leader's disappearance to the new leader's first action, from the configured timings: one step
+     * (retry period x jitter) to see the Lease, one lease duration if the holder did not release it, and 2 s to
+     * spare; doubled for a loaded 2-core machine.
      */
     private static final Duration FAILOVER_BOUND = Duration.ofMillis(
             2 * ((long) (Replica.RETRY_PERIOD_MS * Replica.JITTER) + Replica.LEASE_MS + 1000 + 1000));

@@ -24,6 +24,7 @@ import io.fabric8.kubernetes.client.utils.PodStatusUtil;
  */
 final class CandidatePods implements AutoCloseable {
 
+    private final KubernetesClient watchClient;
     private final KubernetesClient client;
     private final String namespace;
     private final Map<String, String> labels;
@@ -31,7 +32,10 @@ final class CandidatePods implements AutoCloseable {
     private final WatchHealth health;
     private SharedIndexInformer<Pod> informer;
 
-    CandidatePods(KubernetesClient client, String namespace, Map<String, String> labels, String podName) {
+    /** Watches through {@code watchClient}; lists through {@code client}, the election's, while the watch is down. */
+    CandidatePods(KubernetesClient watchClient, KubernetesClient client, String namespace, Map<String, String> labels,
+                  String podName) {
+        this.watchClient = watchClient;
         this.client = client;
         this.namespace = namespace;
         this.labels = labels;
@@ -39,7 +43,7 @@ final class CandidatePods implements AutoCloseable {
     }
 
     void start() {
-        informer = client.pods().inNamespace(namespace).withLabels(labels).runnableInformer(0);
+        informer = watchClient.pods().inNamespace(namespace).withLabels(labels).runnableInformer(0);
         informer.exceptionHandler(health);
         informer.addEventHandler(new ResourceEventHandler<Pod>() {
             @Override

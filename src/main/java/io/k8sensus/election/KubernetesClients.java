@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.RequestConfigBuilder;
 
 /**
  * Builds the fabric8 clients of the election. Camel's own helper builds a client from the environment without any
@@ -15,6 +16,8 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 public final class KubernetesClients {
 
     static final int RETRY_INTERVAL_MS = 100;
+    /** The request timeout of a watch's list and of opening it: fabric8's default. */
+    static final int WATCH_REQUEST_TIMEOUT_MS = Config.DEFAULT_REQUEST_TIMEOUT;
 
     private KubernetesClients() {
     }
@@ -47,5 +50,17 @@ public final class KubernetesClients {
                 .withConfig(config(settings))
                 .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("k8sensus-connectivity", connectivityLog))
                 .build();
+    }
+
+    /**
+     * A client on the same connections for the watches (informers). Their first list and the opening of a watch are
+     * not on the election's critical path (while a watch is down the election reads instead), and a list of many
+     * Pods from a loaded API server may take longer than one election call may: bounding them by the call timeout
+     * made watches fail at start-up under load and then wait out fabric8's reconnect backoff.
+     */
+    static KubernetesClient forWatches(KubernetesClient client) {
+        return client.newClient(new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
+                .withRequestTimeout(Math.max(WATCH_REQUEST_TIMEOUT_MS, client.getConfiguration().getRequestTimeout()))
+                .build()).adapt(KubernetesClient.class);
     }
 }

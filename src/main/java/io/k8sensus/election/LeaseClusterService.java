@@ -21,6 +21,7 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
     private final String resolvedNamespace;
     private CamelLeaseControllers camelControllers;
     private KubernetesClient client;
+    private KubernetesClient watchClient;
     private CandidatePods candidatePods;
 
     public LeaseClusterService(ElectionSettings settings) {
@@ -42,10 +43,18 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
     synchronized KubernetesClient client() {
         if (client == null) {
             client = KubernetesClients.create(settings, connectivityLog);
-            candidatePods = new CandidatePods(client, resolvedNamespace, settings.candidateLabels(), settings.podName());
+            watchClient = KubernetesClients.forWatches(client);
+            candidatePods = new CandidatePods(watchClient, client, resolvedNamespace, settings.candidateLabels(),
+                    settings.podName());
             candidatePods.start();
         }
         return client;
+    }
+
+    /** The client of the watches (the same connections, a longer request timeout). */
+    synchronized KubernetesClient watchClient() {
+        client();
+        return watchClient;
     }
 
     /** The candidate Pods, watched once for every k8sensus view. */
@@ -60,8 +69,10 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
         synchronized (this) {
             if (client != null) {
                 candidatePods.close();
+                watchClient.close();
                 client.close();
                 client = null;
+                watchClient = null;
                 candidatePods = null;
             }
         }

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
  */
 final class LeaseWatch implements AutoCloseable {
 
+    private final KubernetesClient watchClient;
     private final KubernetesClient client;
     private final String namespace;
     private final String name;
@@ -22,7 +23,9 @@ final class LeaseWatch implements AutoCloseable {
     private final WatchHealth health;
     private SharedIndexInformer<Lease> informer;
 
-    LeaseWatch(KubernetesClient client, String namespace, String name, String podName, Runnable onChange) {
+    LeaseWatch(KubernetesClient watchClient, KubernetesClient client, String namespace, String name, String podName,
+               Runnable onChange) {
+        this.watchClient = watchClient;
         this.client = client;
         this.namespace = namespace;
         this.name = name;
@@ -31,7 +34,7 @@ final class LeaseWatch implements AutoCloseable {
     }
 
     void start() {
-        informer = client.leases().inNamespace(namespace).withName(name).runnableInformer(0);
+        informer = watchClient.leases().inNamespace(namespace).withName(name).runnableInformer(0);
         informer.exceptionHandler(health);
         informer.addEventHandler(new ResourceEventHandler<Lease>() {
             @Override

@@ -27,8 +27,9 @@ import static org.awaitility.Awaitility.await;
  * embedded API with the same timings: k8sensus as shipped, stock Camel (Camel's controller, no release on shutdown),
  * and client-go's algorithm (fabric8's LeaderElector, {@link ClientGoReplica}).
  * <p>
- * {@code make bench ARGS="--trials 10 --timings short"}: a progress line per trial, then {@code results.csv}, a table
- * and {@code failover.png} in {@code --out} (default docs/bench).
+ * {@code make bench ARGS="--trials 10 --timings short,default --scaling 3x1,10x1,30x1,3x10"}: a progress line per
+ * trial, then {@code results.csv}, a table and {@code failover.png} in {@code --out} (default docs/bench).
+ * {@code --contenders k8sensus} runs one contender; a run replaces only the figures it measured.
  */
 public final class Benchmark {
 
@@ -41,6 +42,12 @@ public final class Benchmark {
 
         Contender(String label) {
             this.label = label;
+        }
+
+        static Contender of(String label) {
+            return Arrays.stream(values()).filter(c -> c.label.equals(label)).findFirst().orElseThrow(
+                    () -> new IllegalArgumentException("--contenders: unknown contender '" + label + "', known: "
+                                                       + Arrays.stream(values()).map(c -> c.label).toList()));
         }
 
         ChaosCluster.Launcher launcher(Path jar, ChaosCluster.Timings t) {
@@ -143,11 +150,13 @@ public final class Benchmark {
         String timingNames = option(a, "--timings", "short");
         Path out = Path.of(option(a, "--out", "docs/bench"));
         String scalingSizes = option(a, "--scaling", "");
+        List<Contender> contenders = Arrays.stream(option(a, "--contenders", "k8sensus,stock-camel,client-go")
+                .split(",")).map(Contender::of).toList();
         Path jar = Path.of("target", "k8sensus.jar");
         List<Sample> samples = new ArrayList<>();
         for (String size : scalingSizes.isEmpty() ? new String[0] : scalingSizes.split(",")) {
             String[] rg = size.split("x");
-            for (Contender contender : Contender.values()) {
+            for (Contender contender : contenders) {
                 String timingName = timingNames.split(",")[0];
                 samples.addAll(scaling(contender, timingName, TIMINGS.get(timingName), jar, Integer.parseInt(rg[0]),
                         Integer.parseInt(rg[1])));
@@ -155,7 +164,7 @@ public final class Benchmark {
             write(samples, out);
         }
         for (String timingName : timingNames.split(",")) {
-            for (Contender contender : Contender.values()) {
+            for (Contender contender : contenders) {
                 for (int trial = 1; trial <= trials; trial++) {
                     List<Sample> trialSamples = trial(contender, timingName, TIMINGS.get(timingName), jar);
                     samples.addAll(trialSamples);
@@ -169,39 +178,45 @@ public final class Benchmark {
         System.out.println("written to " + out);
     }
 
-    /** Writes what was measured so far, so that a long run stopped midway still leaves its results. */
+    /**
+     * Writes what was measured so far, so that a long run stopped midway still leaves its results: every sample in
+     * samples.csv, the summary in results.csv, the chart. Samples of an earlier run are kept for the figures this run
+     * did not measure (another contender, other timings, other sizes).
+     */
     private static void write(List<Sample> samples, Path out) throws java.io.IOException {
         Files.createDirectories(out);
-        Path results = out.resolve("results.csv");
-        List<String> earlier = Files.exists(results) ? Files.readAllLines(results) : List.of();
-        Files.writeString(results, merge(earlier, csv(samples)));
-        if (samples.stream().anyMatch(s -> s.figure().startsWith("crash-failover"))) {
-            chart(samples, out.resolve("failover.png"));
-        }
+        Path raw = out.resolve("samples.csv");
+        List<Sample> all = merge(Files.exists(raw) ? parseSamples(Files.readAllLines(raw)) : List.of(), samples);
+        Files.writeString(raw, samplesCsv(all));
+        Files.writeString(out.resolve("results.csv"), csv(all));
+        chart(all, out.resolve("failover.png"));
     }
 
-    /** The rows of this run, and those of an earlier results.csv for figures this run did not measure. */
-    static String merge(List<String> earlierLines, String csv) {
-        List<String> lines = new ArrayList<>(csv.lines().toList());
+    /** This run's samples, and the earlier ones of every contender, timings and figure this run did not measure. */
+    static List<Sample> merge(List<Sample> earlier, List<Sample> run) {
         java.util.Set<String> measured = new java.util.HashSet<>();
-        lines.stream().skip(1).forEach(line -> measured.add(rowKey(line)));
-        earlierLines.stream().skip(1).filter(line -> !line.isBlank() && !measured.contains(rowKey(line)))
-                .forEach(lines::add);
-        List<String> rows = new ArrayList<>(lines.subList(1, lines.size()));
-        rows.sort(java.util.Comparator.comparing(Benchmark::rowOrder));
-        return lines.get(0) + "\n" + String.join("\n", rows) + "\n";
+        run.forEach(s -> measured.add(s.contender() + "|" + s.timings() + "|" + s.figure()));
+        List<Sample> all = new ArrayList<>(earlier.stream()
+                .filter(s -> !measured.contains(s.contender() + "|" + s.timings() + "|" + s.figure())).toList());
+        all.addAll(run);
+        List<String> order = Arrays.stream(Contender.values()).map(c -> c.label).toList();
+        all.sort(java.util.Comparator.comparing(Sample::timings).reversed()
+                .thenComparing(s -> order.indexOf(s.contender())));
+        return all;
     }
 
-    private static String rowKey(String line) {
-        String[] cells = line.split(",");
-        return cells[0] + "," + cells[1] + "," + cells[2];
+    static String samplesCsv(List<Sample> samples) {
+        StringBuilder csv = new StringBuilder("contender,timings,figure,unit,value\n");
+        samples.forEach(s -> csv.append(String.join(",", s.contender(), s.timings(), s.figure(), s.unit(),
+                Double.isNaN(s.value()) ? "none" : String.valueOf(s.value()))).append('\n'));
+        return csv.toString();
     }
 
-    /** Timings, then contender in the order of {@link Contender}, then the figure's place in a run. */
-    private static String rowOrder(String line) {
-        String[] cells = line.split(",");
-        int contender = Arrays.stream(Contender.values()).map(c -> c.label).toList().indexOf(cells[0]);
-        return cells[1] + "|" + contender + "|" + (cells[2].startsWith("api-total-") ? "z" : "a");
+    static List<Sample> parseSamples(List<String> lines) {
+        return lines.stream().skip(1).filter(l -> !l.isBlank()).map(l -> l.split(","))
+                .map(c -> new Sample(c[0], c[1], c[2], c[3], c[4].equals("none") ? Double.NaN
+                        : Double.parseDouble(c[4])))
+                .toList();
     }
 
     /**
@@ -262,7 +277,8 @@ public final class Benchmark {
 
     /**
      * API cost of the whole group at steady state for a number of replicas and of groups: requests per second of all
-     * replicas together, counted over 20 s once every group has a leader and a lease duration has passed.
+     * replicas together, counted over 20 s once every replica has started, every group has a leader, and 30 s more
+     * have passed.
      */
     static List<Sample> scaling(Contender contender, String timingName, ChaosCluster.Timings t, Path jar,
                                 int replicas, int groups) throws Exception {
@@ -275,11 +291,12 @@ public final class Benchmark {
                 names.add("replica-" + i);
                 cluster.start("replica-" + i, Map.of());
             }
-            // steady state: every replica has started and every group has a leader, a lease duration ago
+            // steady state: every replica has started, every group has a leader, and the start-up is 30 s past (30
+            // JVMs starting at once saturate 2 cores for a while: watches time out and are retried meanwhile)
             await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500))
                     .until(() -> names.stream().allMatch(name -> hasStarted(cluster, name))
                                  && leases.stream().allMatch(l -> holder(cluster, l) != null));
-            ChaosRun.pause(t.leaseMs());
+            ChaosRun.pause(30_000);
             long window = 20_000;
             Map<String, Integer> byVerb = steadyRequests(cluster, names, window);
             int total = byVerb.values().stream().mapToInt(Integer::intValue).sum();

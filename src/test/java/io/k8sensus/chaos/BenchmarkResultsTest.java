@@ -6,25 +6,33 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A run of some figures updates their rows of results.csv and keeps the rows of the figures it did not run. */
+/** A run of some figures replaces their samples and keeps those of the figures it did not run. */
 class BenchmarkResultsTest {
 
-    private static final String HEADER = "contender,timings,figure,unit,median,p95,max,trials";
+    private static Benchmark.Sample sample(String contender, String timings, String figure, double value) {
+        return new Benchmark.Sample(contender, timings, figure, "ms", value);
+    }
 
     @Test
-    void a_partial_run_replaces_its_rows_and_keeps_the_others() {
-        List<String> earlier = List.of(HEADER,
-                "k8sensus,short,startup,ms,6000.0,7000.0,7000.0,10",
-                "client-go,short,startup,ms,3000.0,3500.0,3500.0,10",
-                "k8sensus,default,startup,ms,6100.0,7100.0,7100.0,10");
-        String run = HEADER + "\n"
-                     + "k8sensus,short,startup,ms,1800.0,1900.0,1900.0,10\n"
-                     + "k8sensus,short,api-total-30-replicas-1-groups,req/s,2.0,2.0,2.0,1\n";
+    void a_partial_run_replaces_its_figures_and_keeps_the_others() {
+        List<Benchmark.Sample> earlier = List.of(
+                sample("k8sensus", "short", "startup", 6000),
+                sample("k8sensus", "short", "startup", 6500),
+                sample("client-go", "short", "startup", 3000),
+                sample("k8sensus", "default", "startup", 6100));
+        List<Benchmark.Sample> run = List.of(sample("k8sensus", "short", "startup", 1800));
 
-        assertThat(Benchmark.merge(earlier, run).lines().toList()).containsExactly(HEADER,
-                "k8sensus,default,startup,ms,6100.0,7100.0,7100.0,10",
-                "k8sensus,short,startup,ms,1800.0,1900.0,1900.0,10",
-                "k8sensus,short,api-total-30-replicas-1-groups,req/s,2.0,2.0,2.0,1",
-                "client-go,short,startup,ms,3000.0,3500.0,3500.0,10");
+        assertThat(Benchmark.merge(earlier, run)).containsExactly(
+                sample("k8sensus", "short", "startup", 1800),
+                sample("client-go", "short", "startup", 3000),
+                sample("k8sensus", "default", "startup", 6100));
+    }
+
+    @Test
+    void samples_survive_the_file_including_no_takeover() {
+        List<Benchmark.Sample> samples = List.of(sample("stock-camel", "short", "crash-failover-pod-ready", Double.NaN),
+                sample("k8sensus", "short", "graceful-handover", 79.0));
+
+        assertThat(Benchmark.parseSamples(Benchmark.samplesCsv(samples).lines().toList())).isEqualTo(samples);
     }
 }
