@@ -28,12 +28,12 @@ import org.slf4j.LoggerFactory;
  * It keeps Camel's rule that only Running and Ready candidate Pods may lead, and adds client-go's rule that a Lease
  * whose record has not changed for a lease duration, as seen on this replica's monotonic clock, has expired: a leader
  * cut off from the API server is replaced even while its Pod stays Ready, without trusting any clock but the local
- * one. The leader writes the Lease at every poll; it stops acting when its last successful write is older than the
+ * one. The leader writes the Lease every retry period; it stops acting when its last successful write is older than the
  * renew deadline (a timer of its own, so a call that hangs cannot delay it), which is shorter than the lease
  * duration the others wait. Every acquisition, a restart under the same name included, increments
  * {@code spec.leaseTransitions}: the epoch of the new term.
  * <p>
- * Followers cost the API server nothing per poll: they follow the Lease and the candidate Pods through watches
+ * Followers cost the API server nothing at steady state: they follow the Lease and the candidate Pods through watches
  * ({@link LeaseWatch}, {@link CandidatePods}), wake up when the Lease changes (a release is taken over at once) and at
  * the moment it would expire, and read the Lease from the API server only before they write. The leader writes from
  * its own last successful write, never from the watch, so a late event cannot make it step down or write stale.
