@@ -229,7 +229,7 @@ public final class Benchmark {
             throws Exception {
         List<Sample> samples = new ArrayList<>();
         String c = contender.label;
-        long wait = 3 * t.leaseMs() + 15_000;
+        long wait = 2 * t.leaseMs() + 10_000;
         try (ChaosCluster cluster = new ChaosCluster(t, contender.launcher(jar, t))) {
             cluster.start("replica-1", Map.of());
             await().atMost(Duration.ofSeconds(120)).until(() -> cluster.history.size() >= 1);

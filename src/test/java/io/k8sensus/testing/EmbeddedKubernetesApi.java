@@ -19,6 +19,8 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 
 /**
@@ -49,8 +51,9 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
     /** An API whose replica port is a given loopback port (0: any free port). */
     public EmbeddedKubernetesApi(int port) {
         store = new KubernetesCrudDispatcher();
-        replicaServer = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), store, false);
-        adminServer = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), store, false);
+        Dispatcher tolerant = new ClosedWatchTolerance(store);
+        replicaServer = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), tolerant, false);
+        adminServer = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), tolerant, false);
         replicaServer.init(InetAddress.getLoopbackAddress(), port);
         adminServer.init(InetAddress.getLoopbackAddress(), 0);
         client = adminServer.createClient();
@@ -58,7 +61,7 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
 
     /** A port of its own for one replica, on the same store, whose connection the test can break. */
     public synchronized FaultyConnection faultyConnection() {
-        FaultSwitch faults = new FaultSwitch(store);
+        FaultSwitch faults = new FaultSwitch(new ClosedWatchTolerance(store));
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 faults, false);
         server.init(InetAddress.getLoopbackAddress(), 0);
@@ -77,6 +80,30 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
                 requests.add(request.getMethod() + " " + request.getPath());
             }
             return requests;
+        }
+    }
+
+    /**
+     * Works around the mock's watch bookkeeping: a watch whose client went away (a replica stopped or killed) stays
+     * registered for a while with its sender already shut down, and a change made meanwhile fails with
+     * RejectedExecutionException after it was applied, leaving the request unanswered. The request is then made
+     * again, and answered as the API server would answer it now (a DELETE already done: 404; a write: 409).
+     */
+    private static final class ClosedWatchTolerance extends Dispatcher {
+
+        private final Dispatcher store;
+
+        ClosedWatchTolerance(Dispatcher store) {
+            this.store = store;
+        }
+
+        @Override
+        public MockResponse dispatch(RecordedRequest request) {
+            try {
+                return store.dispatch(request);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                return store.dispatch(request);
+            }
         }
     }
 
