@@ -174,6 +174,8 @@ public final class Benchmark {
                 write(samples, out);
             }
         }
+        // also with nothing measured (--trials 0): the summary and the chart are drawn again from samples.csv
+        write(samples, out);
         System.out.println(table(samples));
         System.out.println("written to " + out);
     }
@@ -430,16 +432,23 @@ public final class Benchmark {
         return Double.isInfinite(v) || Double.isNaN(v) ? "none" : String.format(java.util.Locale.ROOT, "%.1f", v);
     }
 
-    /** Each takeover sample as a dot, per figure (rows) and contender (colours); "none" at the right edge. */
+    /**
+     * Each takeover sample as a dot, per figure (rows), timings and contender (lanes, colours); "none" at the right
+     * edge.
+     */
     static void chart(List<Sample> samples, Path png) throws java.io.IOException {
         List<String> figures = List.of("graceful-handover", "crash-failover-pod-deleted", "crash-failover-pod-ready");
         Map<String, Color> colours = Map.of("k8sensus", new Color(0x1f77b4), "stock-camel", new Color(0xd62728),
                 "client-go", new Color(0x2ca02c));
         List<Sample> points = samples.stream().filter(s -> figures.contains(s.figure())).toList();
         double max = points.stream().mapToDouble(Sample::value).filter(v -> !Double.isNaN(v)).max().orElse(1) * 1.1;
+        List<String> timings = points.stream().map(Sample::timings).distinct()
+                .sorted(java.util.Comparator.reverseOrder()).toList();
         int width = 900;
-        int left = 130;
-        int rowHeight = 90;
+        int left = 170;
+        List<String[]> lanes = new ArrayList<>();
+        timings.forEach(t -> Arrays.stream(Contender.values()).forEach(c -> lanes.add(new String[] {t, c.label})));
+        int rowHeight = 30 + 20 * Math.max(1, lanes.size());
         int height = 60 + rowHeight * figures.size() + 40;
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
@@ -460,12 +469,15 @@ public final class Benchmark {
             g.setColor(Color.LIGHT_GRAY);
             g.drawLine(left, y0 + rowHeight - 5, left + plotWidth, y0 + rowHeight - 5);
             int lane = 0;
-            for (String contender : List.of("k8sensus", "stock-camel", "client-go")) {
+            for (String[] timingAndContender : lanes) {
+                String timing = timingAndContender[0];
+                String contender = timingAndContender[1];
                 int y = y0 + 22 + lane++ * 20;
                 g.setColor(colours.get(contender));
-                g.drawString(contender, 20, y + 4);
+                g.drawString(contender + " (" + timing + ")", 20, y + 4);
                 for (Sample s : points) {
-                    if (s.figure().equals(figures.get(i)) && s.contender().equals(contender)) {
+                    if (s.figure().equals(figures.get(i)) && s.contender().equals(contender)
+                        && s.timings().equals(timing)) {
                         if (Double.isNaN(s.value())) {
                             int x = left + plotWidth + 25;
                             g.setStroke(new BasicStroke(2));
