@@ -284,6 +284,12 @@ public final class Benchmark {
      */
     static List<Sample> scaling(Contender contender, String timingName, ChaosCluster.Timings t, Path jar,
                                 int replicas, int groups) throws Exception {
+        return scaling(contender, timingName, t, jar, replicas, groups, 30_000, 20_000);
+    }
+
+    /** The same with a given settling time after start-up and counting window (shorter for a smoke test). */
+    static List<Sample> scaling(Contender contender, String timingName, ChaosCluster.Timings t, Path jar,
+                                int replicas, int groups, long settleMs, long window) throws Exception {
         ExtraGroups extra = ExtraGroups.create(groups - 1, t.periodMs());
         List<String> leases = new ArrayList<>(List.of(ChaosCluster.LEASE));
         leases.addAll(extra.leases());
@@ -298,8 +304,7 @@ public final class Benchmark {
             await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500))
                     .until(() -> names.stream().allMatch(name -> hasStarted(cluster, name))
                                  && leases.stream().allMatch(l -> holder(cluster, l) != null));
-            ChaosRun.pause(30_000);
-            long window = 20_000;
+            ChaosRun.pause(settleMs);
             Map<String, Integer> byVerb = steadyRequests(cluster, names, window);
             int total = byVerb.values().stream().mapToInt(Integer::intValue).sum();
             String size = replicas + "-replicas-" + groups + "-groups";

@@ -31,7 +31,7 @@ class BenchmarkIT {
         for (Benchmark.Contender contender : Benchmark.Contender.values()) {
             // every group must get a leader before the window opens: the harness fails otherwise
             List<Benchmark.Sample> samples = Benchmark.scaling(contender, "short", Benchmark.TIMINGS.get("short"),
-                    Path.of("target", "k8sensus.jar"), 2, 2);
+                    Path.of("target", "k8sensus.jar"), 2, 2, 3_000, 5_000);
             assertThat(samples).singleElement().satisfies(s -> {
                 assertThat(s.figure()).isEqualTo("api-total-2-replicas-2-groups");
                 assertThat(s.value()).isPositive();

@@ -75,11 +75,7 @@ record Scenario(String name, String fault, boolean leaderChanges, boolean zombie
                         crash + t.poll(), crashText + " + P",
                         (c, leader) -> c.faults(leader).set(io.k8sensus.testing.FaultSwitch.Mode.LATE_ACK)),
                 new Scenario("foreign-write", "holderIdentity set to another name (kubectl edit)", true, false, crash,
-                        crashText, (c, leader) -> c.api().client().leases().inNamespace(ChaosCluster.NAMESPACE)
-                                .withName(ChaosCluster.LEASE).edit(l -> {
-                                    l.getSpec().setHolderIdentity("intruder");
-                                    return l;
-                                })),
+                        crashText, (c, leader) -> foreignWrite(c)),
                 new Scenario("api-down", "the API unreachable for everyone for L + 1 s, then back", true, false,
                         t.leaseMs() + 1000 + 2 * t.poll() + 2000, "L + 1 s + 2P + 2 s", (c, leader) -> {
                             c.faultsForAll(io.k8sensus.testing.FaultSwitch.Mode.BLACKHOLE);
@@ -93,5 +89,22 @@ record Scenario(String name, String fault, boolean leaderChanges, boolean zombie
                             c.awaitExit(leader);
                             c.api().deletePod(leader);
                         }));
+    }
+
+    /** Sets the holder to "intruder" as kubectl edit would; like kubectl, tries again when the leader renewed first. */
+    private static void foreignWrite(ChaosCluster c) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                c.api().client().leases().inNamespace(ChaosCluster.NAMESPACE).withName(ChaosCluster.LEASE).edit(l -> {
+                    l.getSpec().setHolderIdentity("intruder");
+                    return l;
+                });
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 10) {
+                    throw e;
+                }
+            }
+        }
     }
 }
