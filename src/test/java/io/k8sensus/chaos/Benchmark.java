@@ -252,27 +252,13 @@ public final class Benchmark {
             samples.add(new Sample(c, timingName, "peak-rss", "MiB", cluster.replicas().stream()
                     .mapToDouble(r -> peakRssMib(r.pid())).max().orElse(Double.NaN)));
 
-            String leader = lastActor(cluster);
-            long faultAt = System.nanoTime();
-            cluster.signal(leader, "TERM");
-            cluster.awaitExit(leader);
-            cluster.api().deletePod(leader);
-            addTakeover(samples, c, timingName, "graceful-handover", cluster, faultAt, wait);
+            addTakeover(samples, c, timingName, "graceful-handover", cluster, fault(cluster, "TERM", true), wait);
             joined(cluster, "replica-4");
-
-            leader = lastActor(cluster);
-            faultAt = System.nanoTime();
-            cluster.replica(leader).kill();
-            cluster.awaitExit(leader);
-            cluster.api().deletePod(leader);
-            addTakeover(samples, c, timingName, "crash-failover-pod-deleted", cluster, faultAt, wait);
+            addTakeover(samples, c, timingName, "crash-failover-pod-deleted", cluster, fault(cluster, "KILL", true),
+                    wait);
             joined(cluster, "replica-5");
-
-            leader = lastActor(cluster);
-            faultAt = System.nanoTime();
-            cluster.replica(leader).kill();
-            cluster.awaitExit(leader);
-            addTakeover(samples, c, timingName, "crash-failover-pod-ready", cluster, faultAt, wait);
+            addTakeover(samples, c, timingName, "crash-failover-pod-ready", cluster, fault(cluster, "KILL", false),
+                    wait);
         }
         return samples;
     }
@@ -348,6 +334,21 @@ public final class Benchmark {
     private static boolean hasStarted(ChaosCluster cluster, String name) {
         return cluster.output().stream().anyMatch(line -> line.startsWith(name + " ")
                                                           && line.matches(".*\\bstarted\\b.*"));
+    }
+
+    /**
+     * Signals the replica that acted last (SIGTERM: a graceful stop; SIGKILL: a crash), waits for its exit and, as
+     * the kubelet would, deletes its Pod or leaves it Ready (a lost node); returns when the fault happened.
+     */
+    private static long fault(ChaosCluster cluster, String signal, boolean deletePod) throws Exception {
+        String leader = lastActor(cluster);
+        long faultAt = System.nanoTime();
+        cluster.signal(leader, signal);
+        cluster.awaitExit(leader);
+        if (deletePod) {
+            cluster.api().deletePod(leader);
+        }
+        return faultAt;
     }
 
     private static String lastActor(ChaosCluster cluster) {

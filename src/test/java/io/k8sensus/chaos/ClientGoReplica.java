@@ -68,15 +68,9 @@ public final class ClientGoReplica {
             }
             log(name, "stopped leading");
         };
-        LeaderElector elector = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
-                .withName(leaseName)
-                .withLock(new LeaseLock(namespace, leaseName, name))
-                .withLeaseDuration(Duration.ofMillis(leaseMs))
-                .withRenewDeadline(Duration.ofMillis(renewMs))
-                .withRetryPeriod(Duration.ofMillis(retryMs))
-                .withReleaseOnCancel(true)
-                .withLeaderCallbacks(new LeaderCallbacks(onStart, onStop, leader -> log(name, "new leader " + leader)))
-                .build()).build();
+        Timings timings = new Timings(leaseMs, renewMs, retryMs);
+        LeaderElector elector = elector(client, namespace, leaseName, name, timings,
+                new LeaderCallbacks(onStart, onStop, leader -> log(name, "new leader " + leader)));
         @SuppressWarnings("unchecked")
         CompletableFuture<?>[] election = new CompletableFuture<?>[1];
         java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
@@ -93,15 +87,8 @@ public final class ClientGoReplica {
         }));
         if (args.length > 8) {
             for (String more : args[8].split(",")) {
-                LeaderElector extra = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
-                        .withName(more)
-                        .withLock(new LeaseLock(namespace, more, name))
-                        .withLeaseDuration(Duration.ofMillis(leaseMs))
-                        .withRenewDeadline(Duration.ofMillis(renewMs))
-                        .withRetryPeriod(Duration.ofMillis(retryMs))
-                        .withReleaseOnCancel(true)
-                        .withLeaderCallbacks(new LeaderCallbacks(() -> { }, () -> { }, leader -> { }))
-                        .build()).build();
+                LeaderElector extra = elector(client, namespace, more, name, timings,
+                        new LeaderCallbacks(() -> { }, () -> { }, leader -> { }));
                 Thread loop = new Thread(() -> {
                     while (!stopping.get()) {
                         extra.start().handle((r, e) -> null).join();
@@ -117,6 +104,23 @@ public final class ClientGoReplica {
             election[0] = elector.start();
             election[0].handle((r, e) -> null).get();
         }
+    }
+
+    private record Timings(long leaseMs, long renewMs, long retryMs) {
+    }
+
+    /** client-go's elector on one Lease, releasing it when cancelled. */
+    private static LeaderElector elector(KubernetesClient client, String namespace, String leaseName, String name,
+                                         Timings t, LeaderCallbacks callbacks) {
+        return client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
+                .withName(leaseName)
+                .withLock(new LeaseLock(namespace, leaseName, name))
+                .withLeaseDuration(Duration.ofMillis(t.leaseMs()))
+                .withRenewDeadline(Duration.ofMillis(t.renewMs()))
+                .withRetryPeriod(Duration.ofMillis(t.retryMs()))
+                .withReleaseOnCancel(true)
+                .withLeaderCallbacks(callbacks)
+                .build()).build();
     }
 
     private static void log(String name, String message) {
