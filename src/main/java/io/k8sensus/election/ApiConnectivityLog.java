@@ -51,7 +51,7 @@ public class ApiConnectivityLog implements Interceptor {
 
     private void unreachable(HttpRequest request, String cause) {
         if (state.getAndSet(State.UNREACHABLE) != State.UNREACHABLE) {
-            LOG.warn("event=api-unreachable pod={} url={} cause=\"{}\": staying a follower and retrying",
+            LOG.warn("event=api-unreachable pod={} url={} cause=\"{}\": retrying; a leader acts until its renew deadline",
                     podName, baseUrl(request), cause);
         }
     }

@@ -74,7 +74,9 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     private volatile long lastRenewNanos;
     private volatile Lease ownLease;
     /** Until when this replica writes nothing, after a write whose outcome it could not learn. */
-    private long quietUntilNanos;
+    private volatile long quietUntilNanos;
+    /** Whether this process has held a term: a Lease naming this Pod is then its own, not an earlier life's. */
+    private boolean heldHere;
 
     public LeaseElectionView(LeaseClusterService service, String group, ElectionSettings settings, LeaderTerms terms,
                              String namespace) {
@@ -190,8 +192,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         String holder = holderOf(lease);
 
         if (now < quietUntilNanos) {
-            // after a write of unknown outcome: only watch, so that writes landing unacknowledged cannot keep a
-            // Lease alive that this replica does not know it holds
+            // after an acquisition of unknown outcome or a term ended by its renew deadline: only watch, so that
+            // writes landing unacknowledged cannot keep alive a Lease that this replica does not know it holds
             if (holder != null && !local.getId().equals(holder)) {
                 changeLeader(toMember(holder), epochOf(lease));
             }
@@ -207,15 +209,15 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                 return;
             }
             Lease renewed = write(lease, false);
-            renewed(now, renewed);
-        } else if (holder == null || expired(lease, now) || local.getId().equals(holder)) {
+            renewed(now, renewed, false);
+        } else if (holder == null || expired(lease, now) || fromEarlierLife(holder)) {
             // empty, expired, or ours from an earlier life of this Pod: a new term either way
             if (leader == local) {
                 changeLeader(null, LeaderTerm.UNKNOWN_EPOCH);
             }
             if (member) {
                 Lease acquired = lease == null ? create() : write(lease, true);
-                renewed(now, acquired);
+                renewed(now, acquired, true);
             } else if (holder == null || local.getId().equals(holder)) {
                 changeLeader(null, LeaderTerm.UNKNOWN_EPOCH);
             } else {
@@ -225,14 +227,27 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             if (leader == local) {
                 LOG.info("event=lost-lease group={} pod={} holder={}", getNamespace(), local.getId(), holder);
             }
-            changeLeader(toMember(holder), epochOf(lease));
+            if (local.getId().equals(holder)) {
+                // the last term of this process, ended by its renew deadline: it expires like anyone else's
+                changeLeader(null, LeaderTerm.UNKNOWN_EPOCH);
+            } else {
+                changeLeader(toMember(holder), epochOf(lease));
+            }
         }
     }
 
     /** Whether this follower would write: the Lease is absent, free, ours from an earlier life, or expired. */
     private boolean mayTakeOver(Lease lease, long now) {
         String holder = holderOf(lease);
-        return holder == null || local.getId().equals(holder) || expired(lease, now);
+        return holder == null || fromEarlierLife(holder) || expired(lease, now);
+    }
+
+    /**
+     * A Lease that names this Pod but was not written by this process: the container restarted under the same Pod
+     * name, and the new process starts a new term at once. A term this process held and lost instead expires.
+     */
+    private boolean fromEarlierLife(String holder) {
+        return local.getId().equals(holder) && !heldHere;
     }
 
     private static String holderOf(Lease lease) {
@@ -259,7 +274,15 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         return silentMs >= settings.leaseDurationMs();
     }
 
-    private void renewed(long startedNanos, Lease lease) {
+    /**
+     * A successful write: an acquisition starts a term, a renewal extends it. Runs under the view's lock, as does
+     * the renew deadline, so that a renewal answered after the deadline ended its term cannot revive that term.
+     */
+    private synchronized void renewed(long startedNanos, Lease lease, boolean acquired) {
+        if (!acquired && leader != local) {
+            return;
+        }
+        heldHere = true;
         lastRenewNanos = startedNanos;
         ownLease = lease;
         observedVersion = null;
@@ -267,14 +290,23 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             changeLeader(local, epochOf(lease));
         }
         long renewedAt = startedNanos;
-        deadline.schedule(() -> {
-            if (lastRenewNanos == renewedAt && leader == local) {
-                LOG.warn("event=renew-deadline group={} pod={} epoch={}: no successful renewal for {} ms, stopping",
-                        getNamespace(), local.getId(), leaderEpoch, settings.renewDeadlineMs());
-                changeLeader(null, LeaderTerm.UNKNOWN_EPOCH);
-            }
-        }, settings.renewDeadlineMs() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos),
+        deadline.schedule(() -> renewDeadline(renewedAt),
+                settings.renewDeadlineMs() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos),
                 TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * No renewal succeeded for the renew deadline: stop acting, and write nothing for a lease duration, because
+     * renewals sent before the deadline may still land and must not keep alive a term that has ended.
+     */
+    private synchronized void renewDeadline(long renewedAt) {
+        if (lastRenewNanos == renewedAt && leader == local) {
+            quietUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.leaseDurationMs());
+            LOG.warn("event=renew-deadline group={} pod={} epoch={}: no successful renewal for {} ms, stopping;"
+                     + " writing nothing for {} ms", getNamespace(), local.getId(), leaderEpoch,
+                    settings.renewDeadlineMs(), settings.leaseDurationMs());
+            changeLeader(null, LeaderTerm.UNKNOWN_EPOCH);
+        }
     }
 
     private Lease create() {
@@ -294,11 +326,22 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
             // whatever happened, the next step reads the Lease from the API server
             ownLease = null;
-            if (e.getCode() != 409) {
-                // timed out, refused or 5xx: the write may still land; stay quiet for a lease duration
+            if (e.getCode() == 409) {
+                throw e; // another replica wrote first
+            }
+            if (acquire) {
+                // timed out, refused or 5xx: the acquisition may still land; stay quiet for a lease duration
                 quietUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.leaseDurationMs());
                 LOG.warn("event=write-unknown group={} pod={} reason=\"{}\": writing nothing for {} ms",
                         getNamespace(), local.getId(), io.k8sensus.RootCause.describe(e), settings.leaseDurationMs());
+            } else if (leader == local) {
+                // the term goes on until its renew deadline, as long as a later renewal succeeds; had the deadline
+                // passed while the call was out, it would have ended the term and said so
+                long leftMs = settings.renewDeadlineMs()
+                              - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastRenewNanos);
+                LOG.warn("event=renew-failed group={} pod={} epoch={} reason=\"{}\": retrying until the renew deadline"
+                         + " in {} ms", getNamespace(), local.getId(), leaderEpoch, io.k8sensus.RootCause.describe(e),
+                        Math.max(0, leftMs));
             }
             throw e;
         }

@@ -15,10 +15,12 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.Buffer;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -99,10 +101,14 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
 
         @Override
         public MockResponse dispatch(RecordedRequest request) {
+            // the store consumes the body as it reads it: keep a copy for the second attempt
+            byte[] body = request.getBody() == null ? null : request.getBody().getBytes();
             try {
                 return store.dispatch(request);
             } catch (java.util.concurrent.RejectedExecutionException e) {
-                return store.dispatch(request);
+                return store.dispatch(new RecordedRequest(request.getHttpVersion(), request.method(),
+                        request.getPath(), request.getHeaders(),
+                        body == null ? null : new Buffer(body)));
             }
         }
     }
@@ -158,7 +164,8 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
                 .addNewCondition().withType("Ready").withStatus("True").endCondition()
                 .endStatus()
                 .build();
-        client.pods().inNamespace(namespace).resource(pod).create();
+        // create, or update if a create answered as a conflict had been applied after all (see ClosedWatchTolerance)
+        client.pods().inNamespace(namespace).resource(pod).createOr(NonDeletingOperation::update);
     }
 
     /** Plays the kubelet when a replica goes away. */

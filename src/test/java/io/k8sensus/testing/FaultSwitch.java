@@ -18,6 +18,8 @@ public final class FaultSwitch extends Dispatcher {
         FAIL_500,
         /** Requests are applied, but every answer comes after {@link #LATE_ACK_DELAY_MS}. */
         LATE_ACK,
+        /** Writes are applied, but answered after {@link #LATE_ACK_DELAY_MS}; reads and watches are served at once. */
+        LATE_ACK_WRITES,
         /**
          * HTTP 403 for every watch and for lists of Leases, as with a Role that grants only get and update on the
          * Leases and list on Pods; other requests are served.
@@ -45,6 +47,8 @@ public final class FaultSwitch extends Dispatcher {
             case FAIL_500 -> new MockResponse().setResponseCode(500).setBody("{\"kind\":\"Status\",\"code\":500}");
             case BLACKHOLE -> new MockResponse().setResponseCode(504).setBodyDelay(10, TimeUnit.MINUTES);
             case LATE_ACK -> store.dispatch(request).setBodyDelay(LATE_ACK_DELAY_MS, TimeUnit.MILLISECONDS);
+            case LATE_ACK_WRITES -> request.getMethod().equals("GET") ? store.dispatch(request)
+                    : store.dispatch(request).setBodyDelay(LATE_ACK_DELAY_MS, TimeUnit.MILLISECONDS);
             case FORBID_WATCHES -> isWatchOrLeaseList(request) ? new MockResponse().setResponseCode(403).setBody(
                     "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Forbidden\","
                     + "\"message\":\"forbidden by the Role\",\"code\":403}") : store.dispatch(request);

@@ -1,0 +1,67 @@
+package io.k8sensus;
+
+import java.time.Duration;
+import java.util.Map;
+
+import io.k8sensus.testing.EmbeddedKubernetesApi;
+import io.k8sensus.testing.EmbeddedKubernetesApi.FaultyConnection;
+import io.k8sensus.testing.FaultSwitch;
+import io.k8sensus.testing.FiringHistory;
+import io.k8sensus.testing.LogCapture;
+import io.k8sensus.testing.Replica;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * One renewal answered too late (a loaded API server, or a replica starved of CPU while its neighbours start) must
+ * not cost the leader its term: it keeps acting and renews again before its renew deadline, with the same epoch.
+ */
+class SlowRenewalTest {
+
+    /** Room for a retry: a renewal times out after 0.8 s, and the next one comes well before the 3 s deadline. */
+    private static final Map<String, String> TIMINGS = Map.of(
+            "k8sensus.election.lease-duration-ms", "4000",
+            "k8sensus.election.renew-deadline-ms", "3000",
+            "k8sensus.kubernetes.call-timeout-ms", "800");
+
+    @Test
+    void a_leader_whose_renewal_times_out_once_renews_again_and_keeps_its_term() throws Exception {
+        FiringHistory history = new FiringHistory();
+        try (EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
+             LogCapture election = LogCapture.of("k8sensus.election")) {
+            FaultyConnection connection = api.faultyConnection();
+            api.addReadyPod("replica-a");
+            api.addReadyPod("replica-b");
+            try (Replica a = Replica.start("replica-a", connection.url(), history, TIMINGS);
+                 Replica b = Replica.start("replica-b", api.url(), history, TIMINGS)) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> history.count("leader-heartbeat", "replica-a") >= 2
+                                                                   && history.count("replica-heartbeat", "replica-b") >= 2);
+                Integer epoch = api.lease("k8sensus-heartbeat").getSpec().getLeaseTransitions();
+
+                // the next renewal is applied, but its answer comes after the call timeout
+                connection.faults().set(FaultSwitch.Mode.LATE_ACK_WRITES);
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> election.messages().stream().anyMatch(m -> m.startsWith("event=renew-failed")));
+                connection.faults().set(FaultSwitch.Mode.NORMAL);
+                long recoveredAt = System.nanoTime();
+
+                // longer than the renew deadline and a lease duration together: time enough for a takeover
+                await().atMost(Duration.ofSeconds(30)).until(() -> history.of("replica-heartbeat").stream()
+                                .filter(f -> f.replica().equals("replica-b") && f.nanos() > recoveredAt)
+                                .count() >= 40);
+
+                assertThat(history.runs("leader-heartbeat")).extracting(FiringHistory.Run::replica)
+                        .as("the leader never changed").containsExactly("replica-a");
+                assertThat(history.runs("leader-heartbeat").get(0).epochs()).as("one term").hasSize(1);
+                assertThat(history.of("leader-heartbeat").stream().filter(f -> f.nanos() > recoveredAt).count())
+                        .as("the leader acted after the slow renewal").isGreaterThan(20);
+                assertThat(api.holder("k8sensus-heartbeat")).isEqualTo("replica-a");
+                assertThat(api.lease("k8sensus-heartbeat").getSpec().getLeaseTransitions()).isEqualTo(epoch);
+                assertThat(election.messages()).noneMatch(m -> m.startsWith("event=renew-deadline")
+                                                               || m.startsWith("event=lost"));
+            }
+        }
+    }
+}
