@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import io.k8sensus.launcher.ReplicaProcess;
+
 import static org.awaitility.Awaitility.await;
 
 /** Runs one scenario on a fresh cluster and reads its history. */
@@ -39,19 +41,14 @@ final class ChaosRun {
                 output.subList(Math.max(0, output.size() - 40), output.size()).forEach(System.out::println);
                 throw new IllegalStateException("no leader acted within 90 s; the replicas' last lines are above", e);
             }
-            String leader = cluster.history.actions().get(cluster.history.size() - 1).replica();
             if (faketime) {
                 cluster.start("replica-3", Map.of(
                         "LD_PRELOAD", LIBFAKETIME.toString(),
                         "FAKETIME", "+1h x1.5",
                         "FAKETIME_DONT_FAKE_MONOTONIC", "1",
                         "FAKETIME_DONT_RESET", "1"));
-                int before = cluster.history.size();
-                // the new follower is up once the leader has gone on acting for a few more seconds
-                await().atMost(Duration.ofSeconds(90)).until(() -> cluster.api().client().pods()
-                        .inNamespace(ChaosCluster.NAMESPACE).withName("replica-3").get() != null
-                        && cluster.history.size() > before + 8);
             }
+            String leader = awaitSteadyState(cluster);
             long faultAt = System.nanoTime();
             scenario.inject().into(cluster, leader);
             long window = scenario.boundMs() + 5000;
@@ -72,8 +69,30 @@ final class ChaosRun {
                              && (scenario.leaderChanges()
                                  ? verdict.takeoverMs() >= 0 && verdict.takeoverMs() <= scenario.boundMs()
                                  : verdict.takeoverMs() < 0 && verdict.maxGapMs() <= scenario.boundMs());
+            if (!passed) {
+                // what the replicas said about the election, to tell why
+                System.out.println("[chaos] " + scenario.name() + ": the replicas' election lines");
+                cluster.output().stream().filter(line -> line.contains("event=")).forEach(System.out::println);
+            }
             return new Result(scenario, verdict, passed, null, leader);
         }
+    }
+
+    /**
+     * Start-up is not the fault under test: waits until every other replica has logged the Lease's holder as its
+     * leader, then a lease duration for the load of the start-ups to pass (three JVMs and the API on two cores slow
+     * every call), then one more renewal. Returns the holder.
+     */
+    private static String awaitSteadyState(ChaosCluster cluster) {
+        String leader = await().atMost(Duration.ofSeconds(60)).until(cluster::leader, holder -> holder != null
+                && cluster.replicas().stream().map(ReplicaProcess::name).filter(name -> !name.equals(holder))
+                        .allMatch(name -> cluster.output().stream().anyMatch(line -> line.startsWith(name + " ")
+                                && line.contains("event=leader-changed") && line.contains(" leader=" + holder + " "))));
+        pause(cluster.timings.leaseMs());
+        String version = cluster.api().lease(ChaosCluster.LEASE).getMetadata().getResourceVersion();
+        await().atMost(Duration.ofSeconds(60)).until(() -> !version.equals(
+                cluster.api().lease(ChaosCluster.LEASE).getMetadata().getResourceVersion()));
+        return leader;
     }
 
     /** Waits until a new term acts, or {@code maxMs}. */

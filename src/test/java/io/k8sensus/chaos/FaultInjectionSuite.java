@@ -87,7 +87,10 @@ public final class FaultInjectionSuite {
 
                 Each scenario starts a fresh cluster: the embedded Kubernetes API with one port per replica (one store),
                 three replica processes of `target/k8sensus.jar` (k8sensus elector), Pods played Running and Ready by
-                the harness. Every leader-only action (the shipped heartbeat, every %d ms) is recorded as
+                the harness. The fault comes at steady state: every replica follows the leader, a lease duration has
+                passed since, and the leader has renewed once more (start-up is measured by `make bench`, and three
+                JVMs starting beside the API on two cores can hold up the first renewals past these short timings).
+                Every leader-only action (the shipped heartbeat, every %d ms) is recorded as
                 `{replica, epoch, seq}` on the harness's monotonic clock as it arrives. After the fault the history is
                 checked: *overlaps* are actions by a replica other than the owner of the newest epoch, with that same
                 epoch; *stale actions* carry an epoch lower than one already seen (the `epochFence` step rejects
