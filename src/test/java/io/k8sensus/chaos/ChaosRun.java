@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.k8sensus.launcher.ReplicaProcess;
 
 import static org.awaitility.Awaitility.await;
@@ -53,8 +55,12 @@ final class ChaosRun {
             scenario.inject().into(cluster, leader);
             long window = scenario.boundMs() + 5000;
             if (scenario.leaderChanges()) {
-                await().atMost(Duration.ofMillis(window)).pollInterval(Duration.ofMillis(100)).until(
-                        () -> cluster.history.check(faultAt, System.nanoTime()).takeoverMs() >= 0);
+                try {
+                    await().atMost(Duration.ofMillis(window)).pollInterval(Duration.ofMillis(100)).until(
+                            () -> cluster.history.check(faultAt, System.nanoTime()).takeoverMs() >= 0);
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    // no takeover within the window: the verdict below says so
+                }
                 // and a few seconds more, to see whether anybody else acts
                 long seen = System.nanoTime();
                 await().atMost(Duration.ofSeconds(30)).until(() -> System.nanoTime() - seen > 4_000_000_000L);
@@ -79,20 +85,26 @@ final class ChaosRun {
     }
 
     /**
-     * Start-up is not the fault under test: waits until every other replica has logged the Lease's holder as its
-     * leader, then a lease duration for the load of the start-ups to pass (three JVMs and the API on two cores slow
-     * every call), then one more renewal. Returns the holder.
+     * Start-up is not the fault under test: waits a lease duration for the load of the start-ups to pass (three JVMs
+     * and the API on two cores slow every call), then until the Lease's holder renews and every other replica has
+     * logged it as its leader. Returns the holder.
      */
     private static String awaitSteadyState(ChaosCluster cluster) {
-        String leader = await().atMost(Duration.ofSeconds(60)).until(cluster::leader, holder -> holder != null
-                && cluster.replicas().stream().map(ReplicaProcess::name).filter(name -> !name.equals(holder))
-                        .allMatch(name -> cluster.output().stream().anyMatch(line -> line.startsWith(name + " ")
-                                && line.contains("event=leader-changed") && line.contains(" leader=" + holder + " "))));
         pause(cluster.timings.leaseMs());
-        String version = cluster.api().lease(ChaosCluster.LEASE).getMetadata().getResourceVersion();
-        await().atMost(Duration.ofSeconds(60)).until(() -> !version.equals(
-                cluster.api().lease(ChaosCluster.LEASE).getMetadata().getResourceVersion()));
-        return leader;
+        AtomicReference<Lease> previous = new AtomicReference<>();
+        return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            Lease now = cluster.api().lease(ChaosCluster.LEASE);
+            Lease before = previous.getAndSet(now);
+            String holder = now.getSpec().getHolderIdentity();
+            boolean renewed = before != null && holder != null
+                              && holder.equals(before.getSpec().getHolderIdentity())
+                              && !now.getMetadata().getResourceVersion().equals(before.getMetadata().getResourceVersion());
+            boolean followed = cluster.replicas().stream().map(ReplicaProcess::name)
+                    .filter(name -> !name.equals(holder))
+                    .allMatch(name -> cluster.output().stream().anyMatch(line -> line.startsWith(name + " ")
+                            && line.contains("event=leader-changed") && line.contains(" leader=" + holder + " ")));
+            return renewed && followed ? holder : null;
+        }, java.util.Objects::nonNull);
     }
 
     /** Waits until a new term acts, or {@code maxMs}. */
