@@ -21,7 +21,7 @@ run: target/k8sensus.jar ## Run 3 replicas on an embedded Kubernetes API with a 
 test: ## Run the test suite (what CI runs)
 	$(MVN) verify
 
-chaos: target/k8sensus.jar ## Fault-injection suite with real processes; writes docs/RELIABILITY.md (about 4 min)
+chaos: target/k8sensus.jar ## Fault-injection suite with real processes; writes docs/RELIABILITY.md (about 5 min)
 	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.chaos.FaultInjectionSuite --write docs/RELIABILITY.md $(ARGS)
 
 bench: target/k8sensus.jar ## Failover/handover/cost benchmark vs stock Camel and client-go; writes docs/bench/ (ARGS="--trials 10 --timings short,default --scaling 3x1,10x1,30x1,3x10 --contenders k8sensus,...")
