@@ -15,16 +15,21 @@ target/k8sensus.jar target/classpath-test.txt &: $(SOURCES)
 	$(MVN) -q package -DskipTests
 	@touch target/k8sensus.jar target/classpath-test.txt
 
-run: target/k8sensus.jar ## Run 3 replicas on an embedded Kubernetes API with a live view (ARGS="--help" for options)
+# The class-data archive the replicas of run, chaos and bench start with, made as the Dockerfile makes the
+# image's; their replicas run without the management server, and so does the training run
+target/k8sensus.jsa: target/k8sensus.jar src/main/jvm/jvm.options src/main/jvm/make-cds-archive.sh
+	sh src/main/jvm/make-cds-archive.sh $(CURDIR)/target/k8sensus.jar $@ -Dcamel.management.enabled=false
+
+run: target/k8sensus.jsa ## Run 3 replicas on an embedded Kubernetes API with a live view (ARGS="--help" for options)
 	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.launcher.LocalCluster $(ARGS)
 
 test: ## Run the test suite (what CI runs)
 	$(MVN) verify
 
-chaos: target/k8sensus.jar ## Fault-injection suite with real processes; writes docs/RELIABILITY.md (about 5 min)
+chaos: target/k8sensus.jsa ## Fault-injection suite with real processes; writes docs/RELIABILITY.md (about 5 min)
 	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.chaos.FaultInjectionSuite --write docs/RELIABILITY.md $(ARGS)
 
-bench: target/k8sensus.jar ## Failover/handover/cost benchmark vs stock Camel and client-go; writes docs/bench/ (ARGS="--trials 10 --timings short,default --scaling 3x1,10x1,30x1,3x10 --contenders k8sensus,...")
+bench: target/k8sensus.jsa ## Failover/handover/cost benchmark vs stock Camel and client-go; writes docs/bench/ (ARGS="--trials 10 --timings short,default --scaling 3x1,10x1,30x1,3x10 --contenders k8sensus,...")
 	@java -Djava.awt.headless=true -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.chaos.Benchmark $(ARGS)
 
 image: ## Build the container image $(IMAGE) with docker, podman or buildah

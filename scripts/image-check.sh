@@ -15,7 +15,8 @@
 #   fill it first with `mvn dependency:go-offline package -DskipTests` on the host).
 # - Then it checks the image's configuration (numeric non-root user, exec-form entrypoint with
 #   the JVM flags, working directory, exposed port, labels) and runs the image's entrypoint
-#   once, pointed at an unreachable Kubernetes API: it passes when Camel reports that it has
+#   once, with the class-data archive required (-Xshare:on), pointed at an unreachable
+#   Kubernetes API: it passes when Camel reports that it has
 #   started and the management port answers the liveness probe. The application then stays a
 #   follower, retrying the API; the check stops it with SIGTERM.
 #
@@ -40,7 +41,7 @@ CAMEL_VERSION=4.18.0
 STARTED_LINE="Apache Camel ${CAMEL_VERSION} (k8sensus) started"
 MGMT_PORT=9876
 # Must match the Dockerfile's ENTRYPOINT; the JVM settings are in src/main/jvm/jvm.options
-JVM_FLAGS=(@/app/jvm.options -Djava.io.tmpdir=/tmp)
+JVM_FLAGS=(@/app/jvm.options -XX:SharedArchiveFile=/app/k8sensus.jsa -Djava.io.tmpdir=/tmp)
 
 WORK=$(mktemp -d -t image-check.XXXXXX)
 CONTAINERS=()
@@ -274,12 +275,16 @@ phase "start"
 # The container shares the host's network: if the management port is taken here, use another
 run_env=(--env K8SENSUS_KUBERNETES_MASTER_URL=http://127.0.0.1:1
          --env POD_NAME=image-check --env POD_NAMESPACE=default)
+# -Xshare:on: the JVM refuses to start unless it can use the class-data archive, so the check
+# proves that the archive fits the image's JVM and jars (without it the JVM would only warn)
+tool_options=-Xshare:on
 port=$MGMT_PORT
 if ss -Hltn "sport = :${port}" 2>/dev/null | grep -q .; then
     port=$(( 20000 + RANDOM % 20000 ))
     log "port ${MGMT_PORT} is in use on this machine: the check uses ${port} (-Dcamel.management.port)"
-    run_env+=(--env "JAVA_TOOL_OPTIONS=-Dcamel.management.port=${port}")
+    tool_options+=" -Dcamel.management.port=${port}"
 fi
+run_env+=(--env "JAVA_TOOL_OPTIONS=${tool_options}")
 new_container "$IMAGE"
 app_log="$WORK/app.log"
 # The image's own entrypoint, as its user and in its working directory; timeout bounds it and,

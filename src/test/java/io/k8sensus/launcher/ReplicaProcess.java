@@ -62,9 +62,28 @@ public final class ReplicaProcess {
                 "-Dk8sensus.replica-heartbeat.period-ms=10000",
                 "-Dcamel.management.enabled=false",
                 "-Dcamel.main.shutdown-timeout=5"));
+        command.addAll(classDataArchive(jar));
         command.addAll(settings);
-        command.addAll(List.of("-jar", jar.toString()));
+        command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
         return startCommand(name, command, environment, onLine);
+    }
+
+    /**
+     * The image starts its replicas with a class-data archive made from its jars; so do these, when {@code make}
+     * has made one beside the jar (target/k8sensus.jsa) since the jar was built. An older archive would not fit the
+     * jar: the JVM would warn and start without it.
+     */
+    static List<String> classDataArchive(java.nio.file.Path jar) {
+        java.nio.file.Path archive = jar.toAbsolutePath().resolveSibling("k8sensus.jsa");
+        try {
+            if (java.nio.file.Files.exists(archive) && java.nio.file.Files.getLastModifiedTime(archive)
+                    .compareTo(java.nio.file.Files.getLastModifiedTime(jar)) > 0) {
+                return List.of("-XX:SharedArchiveFile=" + archive);
+            }
+        } catch (IOException e) {
+            // no archive to use
+        }
+        return List.of();
     }
 
     /** Starts any replica command; its output lines go to {@code onLine}. */
