@@ -9,6 +9,7 @@ import io.k8sensus.testing.EmbeddedKubernetesApi.FaultyConnection;
 import io.k8sensus.testing.FaultSwitch;
 import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.FiringHistory.Firing;
+import io.k8sensus.testing.LogCapture;
 import io.k8sensus.testing.Replica;
 import org.junit.jupiter.api.Test;
 
@@ -33,7 +34,8 @@ class CutOffLeaderTest {
 
     private void checkCutOff(FaultSwitch.Mode fault) throws Exception {
         FiringHistory history = new FiringHistory();
-        try (EmbeddedKubernetesApi api = new EmbeddedKubernetesApi()) {
+        try (EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
+             LogCapture election = LogCapture.of("k8sensus.election")) {
             FaultyConnection connection = api.faultyConnection();
             api.addReadyPod("replica-a");
             api.addReadyPod("replica-b");
@@ -59,6 +61,10 @@ class CutOffLeaderTest {
                     assertThat(history.runs("leader-heartbeat")).extracting(FiringHistory.Run::replica)
                             .containsExactly("replica-a", "replica-b");
                     assertThat(api.holder("k8sensus-heartbeat")).isEqualTo("replica-b");
+                    // the follower said beforehand that the holder had stopped renewing, and when it would take over
+                    assertThat(election.entries()).filteredOn(e -> e.message().startsWith(
+                                    "event=holder-silent group=heartbeat pod=replica-b holder=replica-a takeover-in-ms="))
+                            .singleElement().satisfies(e -> assertThat(e.nanos()).isBetween(cutAt, firstOfB));
                 }
             }
         }

@@ -266,7 +266,15 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         }
         long silentMs = TimeUnit.NANOSECONDS.toMillis(now - observedAtNanos);
         if (!silenceReported && silentMs > 2 * settings.retryPeriodMs() * settings.jitter()) {
-            // the holder has missed at least two renewals: say when the others may take over
+            // the holder seems to have missed two renewals; a watch delivering late (a replica starved of CPU) would
+            // look the same, so ask the API server before saying so
+            Lease fresh = leaseWatch.read();
+            if (fresh != null && !Objects.equals(fresh.getMetadata().getResourceVersion(), version)) {
+                observedVersion = fresh.getMetadata().getResourceVersion();
+                observedAtNanos = now;
+                return false;
+            }
+            // it has: say when the others may take over
             silenceReported = true;
             LOG.info("event=holder-silent group={} pod={} holder={} takeover-in-ms={}", getNamespace(), local.getId(),
                     lease.getSpec().getHolderIdentity(), Math.max(0, settings.leaseDurationMs() - silentMs));
