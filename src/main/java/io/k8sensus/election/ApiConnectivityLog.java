@@ -30,6 +30,7 @@ public class ApiConnectivityLog implements Interceptor {
 
     private final String podName;
     private final AtomicReference<State> state = new AtomicReference<>(State.UNKNOWN);
+    private volatile String lastUrl;
 
     public ApiConnectivityLog(String podName) {
         this.podName = podName;
@@ -49,7 +50,18 @@ public class ApiConnectivityLog implements Interceptor {
         unreachable(request, RootCause.describe(failure));
     }
 
+    /**
+     * A watch delivered a change: the API server answers. A follower that follows by watch makes no request for as
+     * long as it follows, so without this its last word would stay "unreachable".
+     */
+    public void answered() {
+        if (state.compareAndSet(State.UNREACHABLE, State.REACHABLE)) {
+            LOG.info("event=api-reachable pod={} url={}", podName, lastUrl);
+        }
+    }
+
     private void unreachable(HttpRequest request, String cause) {
+        lastUrl = baseUrl(request);
         if (state.getAndSet(State.UNREACHABLE) != State.UNREACHABLE) {
             LOG.warn("event=api-unreachable pod={} url={} cause=\"{}\": retrying; a leader acts until its renew deadline",
                     podName, baseUrl(request), cause);

@@ -30,16 +30,18 @@ final class CandidatePods implements AutoCloseable {
     private final Map<String, String> labels;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private final WatchHealth health;
+    private final ApiConnectivityLog connectivity;
     private SharedIndexInformer<Pod> informer;
 
     /** Watches through {@code watchClient}; lists through {@code client}, the election's, while the watch is down. */
     CandidatePods(KubernetesClient watchClient, KubernetesClient client, String namespace, Map<String, String> labels,
-                  String podName) {
+                  String podName, ApiConnectivityLog connectivity) {
         this.watchClient = watchClient;
         this.client = client;
         this.namespace = namespace;
         this.labels = labels;
         this.health = new WatchHealth(podName, "candidate Pods");
+        this.connectivity = connectivity;
     }
 
     void start() {
@@ -48,11 +50,13 @@ final class CandidatePods implements AutoCloseable {
         informer.addEventHandler(new ResourceEventHandler<Pod>() {
             @Override
             public void onAdd(Pod pod) {
+                connectivity.answered();
                 changed();
             }
 
             @Override
             public void onUpdate(Pod before, Pod after) {
+                connectivity.answered();
                 if (isCandidate(before) != isCandidate(after)) {
                     changed();
                 }
@@ -60,6 +64,7 @@ final class CandidatePods implements AutoCloseable {
 
             @Override
             public void onDelete(Pod pod, boolean finalStateUnknown) {
+                connectivity.answered();
                 changed();
             }
         });

@@ -45,10 +45,15 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
             client = KubernetesClients.create(settings, connectivityLog);
             watchClient = KubernetesClients.forWatches(client);
             candidatePods = new CandidatePods(watchClient, client, resolvedNamespace, settings.candidateLabels(),
-                    settings.podName());
+                    settings.podName(), connectivityLog);
             candidatePods.start();
         }
         return client;
+    }
+
+    /** Says when the API server stops and starts answering; the watches tell it when they deliver. */
+    ApiConnectivityLog connectivityLog() {
+        return connectivityLog;
     }
 
     /** The client of the watches (the same connections, a longer request timeout). */

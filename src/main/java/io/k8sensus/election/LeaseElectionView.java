@@ -110,7 +110,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         candidatePods = service.candidatePods();
         loop = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-election-" + getNamespace()));
         deadline = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-deadline-" + getNamespace()));
-        leaseWatch = new LeaseWatch(service.watchClient(), client, namespace, leaseName, local.getId(), () -> {
+        leaseWatch = new LeaseWatch(service.watchClient(), client, namespace, leaseName, local.getId(),
+                service.connectivityLog(), () -> {
             // the leader's truth is its own last write: only followers act on what the watch delivers
             if (leader != local) {
                 wake();

@@ -21,16 +21,18 @@ final class LeaseWatch implements AutoCloseable {
     private final String name;
     private final Runnable onChange;
     private final WatchHealth health;
+    private final ApiConnectivityLog connectivity;
     private SharedIndexInformer<Lease> informer;
 
     LeaseWatch(KubernetesClient watchClient, KubernetesClient client, String namespace, String name, String podName,
-               Runnable onChange) {
+               ApiConnectivityLog connectivity, Runnable onChange) {
         this.watchClient = watchClient;
         this.client = client;
         this.namespace = namespace;
         this.name = name;
         this.onChange = onChange;
         this.health = new WatchHealth(podName, "Lease " + name);
+        this.connectivity = connectivity;
     }
 
     void start() {
@@ -39,16 +41,19 @@ final class LeaseWatch implements AutoCloseable {
         informer.addEventHandler(new ResourceEventHandler<Lease>() {
             @Override
             public void onAdd(Lease lease) {
+                connectivity.answered();
                 onChange.run();
             }
 
             @Override
             public void onUpdate(Lease before, Lease after) {
+                connectivity.answered();
                 onChange.run();
             }
 
             @Override
             public void onDelete(Lease lease, boolean finalStateUnknown) {
+                connectivity.answered();
                 onChange.run();
             }
         });
