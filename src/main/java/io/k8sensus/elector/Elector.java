@@ -1,0 +1,517 @@
+package io.k8sensus.elector;
+
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
+
+/**
+ * The decision core of one replica's election for one group: a state machine with no I/O, no thread and no clock of
+ * its own. Its driver tells it what it observed ({@link #observe}, {@link #candidates}, {@link #watching}), asks it
+ * what to do ({@link #step}: at most one {@link LeaseRequest} at a time), and hands back the answer
+ * ({@link #answered}); every call carries the time, in nanoseconds of one monotonic clock. The application drives it
+ * with fabric8 and {@link System#nanoTime()}, the tests and the simulation with plain objects and a virtual clock.
+ * Calls must not overlap (the driver serializes them).
+ * <p>
+ * The rules, and why they keep two replicas from acting at once:
+ * <ul>
+ * <li>A leader acts until its renew deadline after it <em>sent</em> its last successful write. The API server applied
+ * that write after it was sent, and a follower saw it after that, so a leader's deadline runs out no later, by the
+ * clocks' rates, than the time a follower starts waiting from.</li>
+ * <li>A follower takes a held Lease only once its spec (holder, epoch, acquire and renew time) has not changed for the
+ * holder's own lease duration ({@code spec.leaseDurationSeconds}), measured on the follower's clock from the moment it
+ * <em>first saw</em> that spec. A change of metadata alone does not reset the wait.</li>
+ * <li>Every write names the version it was decided on; whoever wrote in between makes it fail. A write whose answer
+ * is lost may still land: the elector never acts on a term it has not seen acknowledged, and treats what it cannot
+ * account for as someone else's term, which must expire.</li>
+ * <li>A term is its holder, epoch and acquire time. A leader renews and releases only its own term, so a second
+ * process under the same name (a Pod force-deleted while its node is cut off) neither keeps the other's term alive nor
+ * clears it; a Lease naming this replica's identity in a term this process did not acquire expires like any other.</li>
+ * <li>Each acquisition takes an epoch above every epoch this process has seen, also when the Lease was deleted and
+ * re-created: the epoch never goes down for anyone who has seen it.</li>
+ * </ul>
+ * Safety assumes that the clocks' rates differ by less than (lease duration - renew deadline) / (lease duration + renew
+ * deadline): 20 % at the defaults (15 s, 10 s). A process paused past its renew deadline acts once more when it wakes,
+ * before it reads its clock; the epoch is what fences that.
+ */
+public final class Elector {
+
+    private static final int MAX_RELEASE_ATTEMPTS = 3;
+
+    private final String identity;
+    private final Timings timings;
+    private final DoubleSupplier random;
+    private final Consumer<ElectionEvent> events;
+
+    // --- what this replica knows of the Lease ---
+    /** The newest record seen of the Lease (null: never seen one). Kept when the Lease is deleted: its term must run out. */
+    private LeaseRecord known;
+    /** When the spec of {@link #known} was first seen: the holder's silence is measured from here. */
+    private long knownSince;
+    /** The last observation found no Lease. */
+    private boolean absent;
+    private long highestEpoch = -1;
+    private boolean silenceChecked;
+    private boolean silenceReported;
+
+    // --- candidates ---
+    private Set<String> candidates;
+    private boolean notCandidateReported;
+    private boolean watching;
+
+    // --- this replica's term ---
+    /** The last acknowledged record of this replica's term; null when it does not lead. */
+    private LeaseRecord term;
+    /** When the last acknowledged write of the term was sent: the term may act until this + renew deadline. */
+    private long renewedSentAt;
+    /** When that write was acknowledged: this replica saw its own record then. */
+    private long renewedAt;
+    private long nextRenewAt;
+    /** The last record of a term of this process that has ended: released on stop, while it is still the Lease's. */
+    private LeaseRecord endedTerm;
+
+    // --- requests ---
+    private LeaseRequest inFlight;
+    private long inFlightSentAt;
+    private boolean readWanted;
+    private long nextLookAt;
+    private boolean stopping;
+    private int releaseAttempts;
+
+    /**
+     * @param identity this replica's name in the Lease (its Pod's name)
+     * @param timings  its configured timings
+     * @param random   draws in [0, 1) for the jitter
+     * @param events   receives what an operator should read about
+     */
+    public Elector(String identity, Timings timings, DoubleSupplier random, Consumer<ElectionEvent> events) {
+        this.identity = identity;
+        this.timings = timings;
+        this.random = random;
+        this.events = events;
+    }
+
+    // ------------------------------------------------------------------------------------------------ what it is told
+
+    /**
+     * The Lease as a watch delivered it: {@code lease} null means there is none. A watch may deliver late, so a record of
+     * an older epoch than this replica's term is taken for a late delivery; a read ({@link LeaseRequest.Read}) is taken
+     * as the truth.
+     */
+    public void observe(LeaseRecord lease, long now) {
+        observe(lease, now, false);
+    }
+
+    private void observe(LeaseRecord lease, long now, boolean read) {
+        checkDeadline(now);
+        if (lease == null) {
+            if (!absent && (term != null || known != null)) {
+                LeaseRecord last = term != null ? term : known;
+                events.accept(new ElectionEvent.LeaseDeleted(last.holder(), last.epoch()));
+            }
+            absent = true; // restored at the next step: see decide()
+            return;
+        }
+        boolean reappeared = absent;
+        absent = false;
+        highestEpoch = Math.max(highestEpoch, lease.epoch());
+        if (term != null) {
+            if (lease.sameTerm(term) || !read && lease.epoch() < term.epoch()) {
+                return; // this term's own record (the leader writes from its own acknowledged writes), or a late one
+            }
+            events.accept(new ElectionEvent.LostLease(term.epoch(), lease.holder(), lease.epoch()));
+            endTerm(now, false);
+        }
+        if (endedTerm != null && !lease.sameTerm(endedTerm)) {
+            endedTerm = null; // the Lease has moved on: nothing of this process's to release
+        } else if (endedTerm != null) {
+            endedTerm = lease;
+        }
+        if (known == null || reappeared || !lease.sameSpec(known)) {
+            knownSince = now;
+            silenceChecked = false;
+            silenceReported = false;
+        }
+        known = lease;
+    }
+
+    /** The names of the candidate Pods (Running, Ready, with the labels). Until they are known, nothing is written. */
+    public void candidates(Set<String> names, long now) {
+        checkDeadline(now);
+        candidates = Set.copyOf(names);
+        if (candidates.contains(identity) && notCandidateReported) {
+            notCandidateReported = false;
+            events.accept(new ElectionEvent.Candidate());
+        }
+    }
+
+    /** Whether the Lease's watch is up; while it is down, a follower reads the Lease every retry period instead. */
+    public void watching(boolean up) {
+        watching = up;
+    }
+
+    /** Stop: a leader stops acting at once; then {@link #step} returns a release of the term, if the Lease is still its. */
+    public void stop(long now) {
+        checkDeadline(now);
+        stopping = true;
+        if (term != null) {
+            endTerm(now, true);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ what it does
+
+    /**
+     * What to do now: a request to make, or null. Returns null while a request is out. Call it again after every
+     * answer, every observation, and at {@link #nextStepAt} at the latest.
+     */
+    public LeaseRequest step(long now) {
+        checkDeadline(now);
+        if (inFlight != null) {
+            return null;
+        }
+        LeaseRequest request = decide(now);
+        if (request != null) {
+            inFlight = request;
+            inFlightSentAt = now;
+        }
+        return request;
+    }
+
+    private LeaseRequest decide(long now) {
+        if (term != null && candidates != null && !candidates.contains(identity)) {
+            reportNotCandidate(true);
+            endTerm(now, true);
+        }
+        if (readWanted) {
+            readWanted = false;
+            return new LeaseRequest.Read();
+        }
+        if (term != null) {
+            if (absent) {
+                return new LeaseRequest.Restore(term);
+            }
+            return now >= nextRenewAt ? new LeaseRequest.Renew(term) : null;
+        }
+        if (endedTerm != null && releaseAttempts < MAX_RELEASE_ATTEMPTS) {
+            return new LeaseRequest.Release(endedTerm);
+        }
+        if (stopping) {
+            return null;
+        }
+        if (absent && known != null) {
+            // deleted: put back the last record seen, so that its term runs out as before and the epoch never goes
+            // down; every replica that saw it does so, a candidate or not
+            return new LeaseRequest.Restore(known);
+        }
+        if (!absent && known != null && known.epoch() < highestEpoch) {
+            // re-created by someone who knew less: the next term must still be above every epoch seen
+            return new LeaseRequest.RaiseEpoch(known, highestEpoch);
+        }
+        if (candidates == null) {
+            return null; // candidates not yet known: never write blind
+        }
+        if (!candidates.contains(identity)) {
+            reportNotCandidate(false);
+            return null;
+        }
+        if (known == null && !absent) {
+            return new LeaseRequest.Read(); // not seen yet
+        }
+        if (absent) {
+            // a process that never saw the Lease: the first start of the group (or a deletion nobody restored yet)
+            return new LeaseRequest.Create(identity, nextEpoch(), timings.leaseDurationSeconds());
+        }
+        if (known.holder() == null) {
+            return new LeaseRequest.Acquire(known.version(), identity, nextEpoch(), timings.leaseDurationSeconds());
+        }
+        long silent = now - knownSince;
+        if (silent >= leaseDurationOf(known)) {
+            return new LeaseRequest.Acquire(known.version(), identity, nextEpoch(), timings.leaseDurationSeconds());
+        }
+        if (!silenceChecked && silent > 2 * timings.maxRetryNanos()) {
+            // the holder seems to have missed two renewals; a watch delivering late would look the same: ask
+            silenceChecked = true;
+            return new LeaseRequest.Read();
+        }
+        if (!watching && now >= nextLookAt) {
+            nextLookAt = now + timings.retryNanos(random.getAsDouble());
+            return new LeaseRequest.Read();
+        }
+        return null;
+    }
+
+    /** Above every epoch this process has seen; 0 for the first term of a Lease it never saw. */
+    private long nextEpoch() {
+        return highestEpoch + 1;
+    }
+
+    /** The answer to the request {@link #step} returned. */
+    public void answered(Answer answer, long now) {
+        LeaseRequest request = inFlight;
+        long sentAt = inFlightSentAt;
+        inFlight = null;
+        checkDeadline(now);
+        if (request == null) {
+            throw new IllegalStateException("an answer without a request");
+        } else if (request instanceof LeaseRequest.Read) {
+            answeredRead(answer, now);
+        } else if (request instanceof LeaseRequest.Create create) {
+            answeredAcquire(create.epoch(), answer, sentAt, now);
+        } else if (request instanceof LeaseRequest.Restore restore) {
+            answeredRestore(restore.last(), answer, sentAt, now);
+        } else if (request instanceof LeaseRequest.RaiseEpoch raise) {
+            if (answer instanceof Answer.Ok ok) {
+                events.accept(new ElectionEvent.EpochRaised(raise.lease().holder(), raise.lease().epoch(), raise.epoch()));
+                observe(ok.lease(), now, true);
+            } else if (!(answer instanceof Answer.Failed)) {
+                readWanted = true;
+            }
+        } else if (request instanceof LeaseRequest.Acquire acquire) {
+            answeredAcquire(acquire.epoch(), answer, sentAt, now);
+        } else if (request instanceof LeaseRequest.Renew renew) {
+            answeredRenew(renew.term(), answer, sentAt, now);
+        } else if (request instanceof LeaseRequest.Release release) {
+            answeredRelease(release.term(), answer, now);
+        }
+    }
+
+    private void answeredRead(Answer answer, long now) {
+        if (!(answer instanceof Answer.Ok ok)) {
+            return; // unreachable or refused: try again at the next step
+        }
+        boolean checkingSilence = silenceChecked && !silenceReported && known != null && known.holder() != null;
+        LeaseRecord before = known;
+        observe(ok.lease(), now, true);
+        if (term != null && ok.lease() != null && ok.lease().sameTerm(term)) {
+            // after a conflict on renewal: a renewal of this term landed unacknowledged; renew from this version now
+            term = ok.lease();
+            nextRenewAt = now;
+        }
+        if (checkingSilence && term == null && ok.lease() != null && ok.lease().sameSpec(before)
+            && !identity.equals(known.holder())) {
+            silenceReported = true;
+            long left = leaseDurationOf(known) - (now - knownSince);
+            events.accept(new ElectionEvent.HolderSilent(known.holder(), known.epoch(),
+                    Math.max(0, TimeUnit.NANOSECONDS.toMillis(left))));
+        }
+    }
+
+    private void answeredAcquire(long epoch, Answer answer, long sentAt, long now) {
+        if (answer instanceof Answer.Ok ok) {
+            if (stopping || ok.lease() == null) {
+                endedTerm = ok.lease(); // stopped while the write was out: hand it straight back
+                return;
+            }
+            highestEpoch = Math.max(highestEpoch, ok.lease().epoch());
+            if (now - sentAt >= timings.renewDeadlineNanos()) {
+                // acknowledged after its own deadline: the term is over before it began; it expires like any other
+                observe(ok.lease(), now, true);
+                return;
+            }
+            known = ok.lease();
+            knownSince = now;
+            absent = false;
+            startTerm(ok.lease(), sentAt, now);
+        } else if (answer instanceof Answer.NotFound) {
+            absent = true;
+        } else if (answer instanceof Answer.Failed failed) {
+            // it may land later: then the Lease names this replica in a term it never saw; that term expires
+            events.accept(new ElectionEvent.AcquireUnknown(epoch, failed.reason()));
+            readWanted = true;
+        } else {
+            readWanted = true; // a conflict: someone wrote first; read who
+        }
+    }
+
+    private void answeredRestore(LeaseRecord last, Answer answer, long sentAt, long now) {
+        if (answer instanceof Answer.Ok ok && ok.lease() != null) {
+            events.accept(new ElectionEvent.LeaseRestored(last.holder(), last.epoch()));
+            if (term != null && ok.lease().sameTerm(term)) {
+                // this replica's own term, put back: as good as a renewal sent at that time
+                term = ok.lease();
+                absent = false;
+                known = ok.lease();
+                knownSince = now;
+                renewedSentAt = sentAt;
+                renewedAt = now;
+                return;
+            }
+            observe(ok.lease(), now, true);
+        } else if (!(answer instanceof Answer.Failed)) {
+            readWanted = true; // restored or re-created by someone else first: read it
+        }
+    }
+
+    private void answeredRenew(LeaseRecord renewed, Answer answer, long sentAt, long now) {
+        if (answer instanceof Answer.Ok ok) {
+            if (term != null && renewed.sameTerm(term) && ok.lease() != null && ok.lease().sameTerm(term)) {
+                term = ok.lease();
+                renewedSentAt = sentAt;
+                renewedAt = now;
+                nextRenewAt = sentAt + timings.retryNanos(random.getAsDouble());
+            } else if (ok.lease() != null) {
+                observe(ok.lease(), now, true); // the term ended while the renewal was out: a record to wait out
+            }
+        } else if (answer instanceof Answer.NotFound) {
+            observe(null, now, true); // deleted: the next step restores it
+        } else if (answer instanceof Answer.Failed failed) {
+            if (term != null) {
+                nextRenewAt = now + timings.retryNanos(random.getAsDouble());
+                events.accept(new ElectionEvent.RenewFailed(term.epoch(), failed.reason(),
+                        Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline() - now))));
+            }
+        } else {
+            readWanted = true; // a conflict: a renewal of this term that landed unacknowledged, or someone else
+        }
+    }
+
+    private void answeredRelease(LeaseRecord released, Answer answer, long now) {
+        releaseAttempts++;
+        if (answer instanceof Answer.Ok ok) {
+            endedTerm = null;
+            events.accept(new ElectionEvent.Released(released.epoch()));
+            observe(ok.lease(), now, true);
+        } else if (answer instanceof Answer.NotFound) {
+            endedTerm = null;
+        } else if (answer instanceof Answer.Failed failed) {
+            endedTerm = null;
+            events.accept(new ElectionEvent.ReleaseFailed(released.epoch(), failed.reason()));
+        } else {
+            readWanted = true; // a conflict: release again only if the Lease still names the term
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ the term
+
+    private void startTerm(LeaseRecord lease, long sentAt, long now) {
+        term = lease;
+        endedTerm = null;
+        renewedSentAt = sentAt;
+        renewedAt = now;
+        nextRenewAt = sentAt + timings.retryNanos(random.getAsDouble());
+        releaseAttempts = 0;
+    }
+
+    /** Ends this replica's term: it stops acting now. With {@code release}, the Lease is to be handed back. */
+    private void endTerm(long now, boolean release) {
+        LeaseRecord ended = term;
+        term = null;
+        readWanted = false;
+        endedTerm = release ? ended : null;
+        releaseAttempts = 0;
+        if (known == null || ended.sameTerm(known) || known.epoch() <= ended.epoch()) {
+            // this replica saw its own record when its last write was acknowledged: the others wait from later
+            known = ended;
+            knownSince = renewedAt;
+            silenceChecked = false;
+            silenceReported = false;
+        }
+    }
+
+    /** The renew deadline: a leader that has not renewed by then stops acting. */
+    private void checkDeadline(long now) {
+        if (term != null && now >= deadline()) {
+            events.accept(new ElectionEvent.RenewDeadline(term.epoch(), timings.renewDeadlineMs()));
+            endTerm(now, false);
+        }
+    }
+
+    private long deadline() {
+        return renewedSentAt + timings.renewDeadlineNanos();
+    }
+
+    private void reportNotCandidate(boolean wasLeader) {
+        if (!notCandidateReported) {
+            notCandidateReported = true;
+            events.accept(new ElectionEvent.NotCandidate(wasLeader));
+        }
+    }
+
+    /** The holder's lease duration as it wrote it, else this replica's. */
+    private long leaseDurationOf(LeaseRecord lease) {
+        long ms = lease.leaseDurationMs() > 0 ? lease.leaseDurationMs() : timings.leaseDurationMs();
+        return TimeUnit.MILLISECONDS.toNanos(ms);
+    }
+
+    // ------------------------------------------------------------------------------------------------ what it says
+
+    /** Time passes: ends the term if its renew deadline has come (the driver calls this on a timer of its own). */
+    public void tick(long now) {
+        checkDeadline(now);
+    }
+
+    /** Whether this replica may act now: it holds a term whose renew deadline has not passed. */
+    public boolean mayAct(long now) {
+        return term != null && now < deadline();
+    }
+
+    /** Until when this replica may act, if it leads (the renew deadline); {@link Long#MIN_VALUE} otherwise. */
+    public long mayActUntil() {
+        return term == null ? Long.MIN_VALUE : deadline();
+    }
+
+    /** Whether this replica holds a term (until the next call tells it the deadline has passed). */
+    public boolean leads() {
+        return term != null;
+    }
+
+    /** Who leads as far as this replica knows: itself, the Lease's holder, or null (none, or a term it cannot own). */
+    public String leader() {
+        if (term != null) {
+            return identity;
+        }
+        if (known == null || absent || known.holder() == null || identity.equals(known.holder())) {
+            return null;
+        }
+        return known.holder();
+    }
+
+    /** The epoch of {@link #leader()}'s term, or -1. */
+    public long epoch() {
+        if (term != null) {
+            return term.epoch();
+        }
+        return leader() == null ? -1 : known.epoch();
+    }
+
+    /** Whether a request is out. */
+    public boolean busy() {
+        return inFlight != null;
+    }
+
+    /**
+     * When to call {@link #step} at the latest if nothing happens: the leader's next renewal, a follower's next look
+     * (at the latest a retry period from now, sooner when the Lease it follows would expire). Never in the past, so a
+     * replica that cannot act does not spin.
+     */
+    public long nextStepAt(long now) {
+        long next = now + timings.retryNanos(random.getAsDouble());
+        if (term != null) {
+            return Math.max(now, Math.min(next, nextRenewAt));
+        }
+        boolean candidate = candidates != null && candidates.contains(identity);
+        if (readWanted || endedTerm != null && releaseAttempts < MAX_RELEASE_ATTEMPTS) {
+            return now;
+        }
+        if (candidate && known != null && !absent && known.holder() != null) {
+            long expiry = knownSince + leaseDurationOf(known);
+            if (expiry > now) {
+                next = Math.min(next, expiry);
+            }
+            long silenceCheck = knownSince + 2 * timings.maxRetryNanos() + 1;
+            if (!silenceChecked && silenceCheck > now) {
+                next = Math.min(next, silenceCheck);
+            }
+        }
+        return next;
+    }
+
+    public String identity() {
+        return identity;
+    }
+
+    public Timings timings() {
+        return timings;
+    }
+}

@@ -1,0 +1,48 @@
+package io.k8sensus.elector;
+
+/**
+ * A request the elector asks its driver to make to the API server, one at a time. Every write names the version it
+ * was decided on, so that it fails (HTTP 409) if anyone wrote the Lease since; only {@link Create} needs none, because
+ * it fails if the Lease exists.
+ */
+public sealed interface LeaseRequest {
+
+    /** Read the Lease. */
+    record Read() implements LeaseRequest {
+    }
+
+    /** Create the Lease, held by {@code holder} in a new term of {@code epoch}. */
+    record Create(String holder, long epoch, int leaseDurationSeconds) implements LeaseRequest {
+    }
+
+    /**
+     * Re-create a deleted Lease as {@code last} had it: the same holder, epoch, acquire time and lease duration, with
+     * the renew time set to now, so that everyone sees a new record and waits a full lease duration from it.
+     */
+    record Restore(LeaseRecord last) implements LeaseRequest {
+    }
+
+    /**
+     * Raise the epoch of {@code lease} (its last record) to {@code epoch}, changing nothing else: the Lease shows an
+     * epoch below one this replica has seen (it was deleted and re-created by someone who knew less).
+     */
+    record RaiseEpoch(LeaseRecord lease, long epoch) implements LeaseRequest {
+    }
+
+    /** Take the Lease of version {@code baseVersion} for a new term of {@code epoch} (acquire and renew time: now). */
+    record Acquire(String baseVersion, String holder, long epoch, int leaseDurationSeconds) implements LeaseRequest {
+    }
+
+    /** Renew the term {@code term} (its last record): the renew time becomes now, nothing else changes. */
+    record Renew(LeaseRecord term) implements LeaseRequest {
+    }
+
+    /** Clear the holder of the term {@code term} (its last record), keeping the epoch. */
+    record Release(LeaseRecord term) implements LeaseRequest {
+    }
+
+    /** Whether this request writes the Lease. */
+    default boolean writes() {
+        return !(this instanceof Read);
+    }
+}

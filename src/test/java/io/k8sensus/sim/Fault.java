@@ -1,0 +1,49 @@
+package io.k8sensus.sim;
+
+/**
+ * One fault of a schedule: what happens, to which replica (an index; -1 for all or none), from when, for how long (in
+ * virtual milliseconds). Drawn from the schedule's seed by {@link Schedule}.
+ */
+record Fault(Kind kind, int replica, long atMs, long forMs, long param) {
+
+    enum Kind {
+        /** The process stops (SIGSTOP); its monotonic clock keeps counting. */
+        PAUSE,
+        /** kill -9; restarted under the same name after {@code forMs}; {@code param} 1: its Pod is deleted meanwhile. */
+        CRASH,
+        /** SIGTERM: the leader stops its work and releases; restarted after {@code forMs}. */
+        GRACEFUL_STOP,
+        /** A second process under the same name starts; the first one dies after {@code forMs}. */
+        TWIN,
+        /** Every answer to the replica (or to all) comes {@code param} ms late, up to and past the call timeout. */
+        SLOW_API,
+        /** Connections of the replica (or of all) are refused. */
+        API_DOWN,
+        /** Requests of the replica vanish: nothing applied, nothing answered. */
+        BLACKHOLE,
+        /** Writes of the replica are applied, but their answers are lost. */
+        LOST_ANSWERS,
+        /** Watch events reach the replica up to {@code param} ms late, or twice. */
+        WATCH_LAG,
+        /** The replica's watches break; it re-lists when they come back. */
+        WATCH_DOWN,
+        /** Someone deletes the Lease. */
+        LEASE_DELETED,
+        /** Someone sets the Lease's holder to another name ({@code param}: a replica's index, or -1 for a stranger). */
+        FOREIGN_HOLDER,
+        /** Someone touches the Lease's metadata every {@code param} ms (an annotation, a controller). */
+        METADATA_TOUCH,
+        /** The replica's Pod is NotReady; with {@code param} 1, deleted and re-created after {@code forMs}. */
+        POD_NOT_READY
+    }
+
+    long untilMs() {
+        return atMs + forMs;
+    }
+
+    @Override
+    public String toString() {
+        return kind + (replica >= 0 ? " r" + replica : "") + " at " + atMs + " ms for " + forMs + " ms"
+               + (param != 0 ? " (" + param + ")" : "");
+    }
+}

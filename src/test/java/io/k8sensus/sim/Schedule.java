@@ -1,0 +1,105 @@
+package io.k8sensus.sim;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import io.k8sensus.elector.Timings;
+
+/**
+ * Everything one simulated run is made of, drawn from one seed: the replicas (their timings, clock rates and
+ * offsets), the faults and when they stop. The faults are drawn from a stream of their own, so that a schedule can be
+ * shrunk (faults left out) while every other draw stays the same.
+ *
+ * @param seed      the seed: the same seed gives the same schedule and the same run
+ * @param timings   per replica
+ * @param rates     per replica: how fast its monotonic clock runs against virtual time
+ * @param faults    the faults, all over by {@code faultsEndMs}
+ * @param faultsEndMs when the last fault is over: from then on a leader must act within the bound
+ */
+record Schedule(long seed, List<Timings> timings, double[] rates, List<Fault> faults, long faultsEndMs) {
+
+    /** The timings every replica has unless a rollout mixes them: the short ones of the tests. */
+    static final Timings BASE = new Timings(3000, 2000, 500, 1.2);
+    /** Timings of a rollout that changes them: one longer, one shorter, both valid. */
+    static final List<Timings> MIXED = List.of(new Timings(4000, 2500, 500, 1.2), new Timings(2000, 1300, 300, 1.2));
+    /** How far a clock's rate may be from virtual time's, either way. */
+    static final double MAX_RATE_SKEW = 0.05;
+
+    /** The call timeout of a replica with these timings (below the renew deadline, as the settings require). */
+    static long callTimeoutMs(Timings t) {
+        return t.renewDeadlineMs() / 2;
+    }
+
+    static Schedule draw(long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        int replicas = 2 + random.nextInt(3);
+        boolean mixed = random.nextInt(4) == 0;
+        List<Timings> timings = new ArrayList<>();
+        double[] rates = new double[replicas];
+        for (int i = 0; i < replicas; i++) {
+            timings.add(mixed && random.nextBoolean() ? MIXED.get(random.nextInt(MIXED.size())) : BASE);
+            rates[i] = 1 + (random.nextDouble() * 2 - 1) * MAX_RATE_SKEW;
+        }
+        long faultsEndMs = 3000 + random.nextLong(12_000);
+        SplittableRandom faultRandom = random.split();
+        int count = 1 + faultRandom.nextInt(6);
+        List<Fault> faults = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            faults.add(drawFault(faultRandom, replicas, faultsEndMs));
+        }
+        return new Schedule(seed, List.copyOf(timings), rates, List.copyOf(faults), faultsEndMs);
+    }
+
+    private static Fault drawFault(SplittableRandom r, int replicas, long endMs) {
+        Fault.Kind kind = Fault.Kind.values()[r.nextInt(Fault.Kind.values().length)];
+        int replica = r.nextInt(replicas);
+        long at = 500 + r.nextLong(Math.max(1, endMs - 600));
+        long longest = endMs - at;
+        long lease = BASE.leaseDurationMs();
+        long forMs = switch (kind) {
+            case PAUSE -> 100 + r.nextLong(2 * lease); // shorter than the renew deadline, or past the lease
+            case LEASE_DELETED, FOREIGN_HOLDER -> 0;
+            default -> 100 + r.nextLong(lease + 2000);
+        };
+        forMs = Math.min(forMs, longest);
+        long param = switch (kind) {
+            case CRASH, POD_NOT_READY -> r.nextInt(2);
+            case SLOW_API -> 100 + r.nextLong(3 * callTimeoutMs(BASE) / 2); // up to and past the call timeout
+            case WATCH_LAG -> 100 + r.nextLong(2000);
+            case FOREIGN_HOLDER -> r.nextInt(replicas + 1) - 1;
+            case METADATA_TOUCH -> 50 + r.nextLong(400);
+            default -> 0;
+        };
+        boolean everyone = (kind == Fault.Kind.SLOW_API || kind == Fault.Kind.API_DOWN) && r.nextInt(3) == 0;
+        boolean nobody = kind == Fault.Kind.LEASE_DELETED || kind == Fault.Kind.FOREIGN_HOLDER
+                         || kind == Fault.Kind.METADATA_TOUCH;
+        return new Fault(kind, everyone || nobody ? -1 : replica, at, forMs, param);
+    }
+
+    /** The same schedule without the faults whose indexes are not in {@code keep}. */
+    Schedule keeping(List<Integer> keep) {
+        List<Fault> kept = new ArrayList<>();
+        for (int i : keep) {
+            kept.add(faults.get(i));
+        }
+        return new Schedule(seed, timings, rates, List.copyOf(kept), faultsEndMs);
+    }
+
+    /** The longest lease duration of the replicas. */
+    long maxLeaseMs() {
+        return timings.stream().mapToLong(Timings::leaseDurationMs).max().orElseThrow();
+    }
+
+    /**
+     * How long after the faults end a leader must act, at the latest: writes sent during the faults may still land
+     * (1.5 call timeouts late at most), watch events may come 2 s late, then the last spec seen must stay unchanged
+     * for the longest lease duration on the slowest clock, and a follower looks every retry period; 1 s for the
+     * requests of the takeover.
+     */
+    long boundMs() {
+        long callTimeout = timings.stream().mapToLong(Schedule::callTimeoutMs).max().orElseThrow();
+        long retry = timings.stream().mapToLong(t -> t.maxRetryNanos() / 1_000_000).max().orElseThrow();
+        return 3 * callTimeout / 2 + 2000 + (long) (maxLeaseMs() / (1 - MAX_RATE_SKEW)) + 2 * retry + 1000;
+    }
+}

@@ -1,0 +1,649 @@
+package io.k8sensus.sim;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import io.k8sensus.elector.Answer;
+import io.k8sensus.elector.Elector;
+import io.k8sensus.elector.ElectionEvent;
+import io.k8sensus.elector.LeaseRecord;
+import io.k8sensus.elector.LeaseRequest;
+import io.k8sensus.elector.Timings;
+
+/**
+ * One run of a {@link Schedule}: the replicas' real {@link Elector}s, in one thread, on virtual time, against a
+ * simulated API server. Everything that is random is drawn from the schedule's seed, so a run replays exactly.
+ * <p>
+ * The simulated API server keeps one Lease and applies the real optimistic-concurrency rules (a write naming an old
+ * resourceVersion fails with 409, a create of an existing Lease too, an update of a missing one 404). A request takes
+ * a latency to arrive and is applied then; its answer takes another to come back, and may be lost or come after the
+ * caller has given up (its call timeout), as a real client sees it. Watches deliver every change to every replica in
+ * order, late under a fault, sometimes twice, and re-list after they were down. Each replica's monotonic clock runs
+ * at its own rate; a paused process handles nothing until it resumes, while its clock runs on.
+ * <p>
+ * After every call to an elector the invariants are checked: no two processes may act at one instant (may act = a term
+ * whose renew deadline has not passed on the process's own clock, mapped back to virtual time); every new term's epoch
+ * is above every earlier term's; and once the faults are over, some replica acts within the schedule's bound.
+ */
+final class Simulation {
+
+    private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final Schedule schedule;
+    private final StringBuilder trace;
+    private final SplittableRandom random;
+    private final PriorityQueue<Event> queue = new PriorityQueue<>();
+    private long now;
+    private long seq;
+    private long eventCount;
+
+    // the API server
+    private LeaseRecord lease;
+    private long version;
+    private long stamps;
+    private final boolean[] podReady;
+
+    // the processes; a restart or a twin is a new process under the same name
+    private final List<Process> processes = new ArrayList<>();
+    private final List<Window> windows = new ArrayList<>();
+    private long highestTermEpoch = -1;
+    private boolean leaseDeleted;
+    /** A process that never saw the Lease created it after it was deleted: the epochs after it start lower. */
+    private boolean blindAfterDeletion;
+    private String violation;
+    private boolean limitation;
+
+    private Simulation(Schedule schedule, StringBuilder trace) {
+        this.schedule = schedule;
+        this.trace = trace;
+        this.random = new SplittableRandom(schedule.seed() ^ 0x5DEECE66DL);
+        this.podReady = new boolean[schedule.timings().size()];
+    }
+
+    /** Runs a schedule; with a {@code trace}, writes every step into it. */
+    static Outcome run(Schedule schedule, StringBuilder trace) {
+        return new Simulation(schedule, trace).run();
+    }
+
+    private Outcome run() {
+        for (int i = 0; i < podReady.length; i++) {
+            podReady[i] = true;
+            start(i);
+        }
+        for (Fault fault : schedule.faults()) {
+            at(fault.atMs() * MS, () -> inject(fault));
+        }
+        long faultsEnd = schedule.faultsEndMs() * MS;
+        long checkAt = faultsEnd + schedule.boundMs() * MS;
+        long endAt = checkAt + 2 * schedule.maxLeaseMs() * MS;
+        at(checkAt, () -> checkSomeoneActs("within the bound of " + schedule.boundMs() + " ms after the faults ended"));
+        at(endAt, () -> checkSomeoneActs("at the end"));
+        while (!queue.isEmpty() && violation == null) {
+            Event event = queue.poll();
+            if (event.at > endAt) {
+                break;
+            }
+            now = event.at;
+            eventCount++;
+            event.action.run();
+        }
+        int terms = windows.size();
+        return new Outcome(schedule.seed(), violation, limitation, terms, eventCount, schedule.faults().size());
+    }
+
+    // ------------------------------------------------------------------------------------------ processes
+
+    private final class Process {
+        final int index;
+        final String name;
+        final int incarnation;
+        final Elector elector;
+        final double rate;
+        final long offset;
+        boolean alive = true;
+        boolean stopping;
+        long pausedUntil;
+        long wakeToken;
+        int idleSpins;
+        long requestId;
+        long pendingRequest;
+        long lastWatchAt;
+        long lastPodWatchAt;
+        boolean watchUp = true;
+        boolean sawLease;
+        boolean blindCreate;
+        Window window;
+
+        Process(int index, int incarnation) {
+            this.index = index;
+            this.name = "r" + index;
+            this.incarnation = incarnation;
+            this.rate = schedule.rates()[index];
+            this.offset = random.nextLong(1L << 40);
+            SplittableRandom jitter = random.split();
+            this.elector = new Elector(name, schedule.timings().get(index), jitter::nextDouble, this::event);
+        }
+
+        long local() {
+            return offset + (long) (now * rate);
+        }
+
+        /** The virtual time at which this process's clock shows {@code local}. */
+        long virtual(long local) {
+            return (long) Math.ceil((local - offset) / rate);
+        }
+
+        Timings timings() {
+            return schedule.timings().get(index);
+        }
+
+        void event(ElectionEvent event) {
+            if (trace != null) {
+                log(this, "  " + event);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return name + "#" + incarnation;
+        }
+    }
+
+    private void start(int index) {
+        int incarnation = (int) processes.stream().filter(p -> p.index == index).count();
+        Process p = new Process(index, incarnation);
+        processes.add(p);
+        log(p, "starts (rate " + String.format("%.3f", p.rate) + ", " + p.timings() + ")");
+        p.elector.watching(true);
+        // the informers' first lists
+        deliverCandidates(p, latency(p));
+        long listAt = now + latency(p);
+        p.lastWatchAt = listAt;
+        at(p, listAt, () -> observe(p, lease));
+        at(p, now + MS, () -> drive(p));
+    }
+
+    /** Runs the action for process {@code p} at {@code time}, unless it has died; later if it is paused then. */
+    private void at(Process p, long time, Runnable action) {
+        at(time, () -> runFor(p, action));
+    }
+
+    private void runFor(Process p, Runnable action) {
+        if (!p.alive) {
+            return;
+        }
+        if (now < p.pausedUntil) {
+            at(p.pausedUntil, () -> runFor(p, action));
+            return;
+        }
+        action.run();
+    }
+
+    private void drive(Process p) {
+        LeaseRequest request = p.elector.step(p.local());
+        afterCall(p);
+        if (request != null) {
+            send(p, request);
+        } else if (p.stopping && !p.elector.busy()) {
+            exit(p, "stopped");
+            return;
+        }
+        long token = ++p.wakeToken;
+        if (p.elector.busy()) {
+            return; // the answer (or the call's time-out) drives it next, as the driver's blocked thread would
+        }
+        long wakeAt = Math.max(now + 1, p.virtual(p.elector.nextStepAt(p.local())));
+        if (request == null && wakeAt - now < MS) {
+            if (++p.idleSpins > 1000) {
+                fail(null, null, p + " spins: it asks to be woken at once again and again, with nothing to do");
+                return;
+            }
+        } else {
+            p.idleSpins = 0;
+        }
+        at(p, wakeAt, () -> {
+            if (token == p.wakeToken) {
+                drive(p);
+            }
+        });
+    }
+
+    private void observe(Process p, LeaseRecord record) {
+        p.sawLease |= record != null;
+        log(p, "sees " + record);
+        p.elector.observe(record, p.local());
+        afterCall(p);
+        drive(p);
+    }
+
+    private void exit(Process p, String why) {
+        log(p, "exits: " + why);
+        p.alive = false;
+        closeWindow(p);
+    }
+
+    // ------------------------------------------------------------------------------------------ requests
+
+    private void send(Process p, LeaseRequest request) {
+        long id = ++p.requestId;
+        p.pendingRequest = id;
+        if (request.writes()) {
+            p.blindCreate = request instanceof LeaseRequest.Create && !p.sawLease;
+        }
+        long timeout = p.virtual(p.local() + Schedule.callTimeoutMs(p.timings()) * MS);
+        at(p, timeout, () -> answer(p, id, new Answer.Failed("timeout")));
+        log(p, "-> " + request);
+        if (active(Fault.Kind.API_DOWN, p.index) != null) {
+            at(p, now + MS, () -> answer(p, id, new Answer.Failed("connection refused")));
+            return;
+        }
+        if (active(Fault.Kind.BLACKHOLE, p.index) != null) {
+            return;
+        }
+        at(now + latency(p), () -> {
+            Answer answer = apply(request);
+            if (request instanceof LeaseRequest.Create && p.blindCreate && leaseDeleted
+                && answer instanceof Answer.Ok) {
+                blindAfterDeletion = true;
+                log(p, "  created the Lease without having seen it, after it was deleted: the documented limit");
+            }
+            if (request.writes() && active(Fault.Kind.LOST_ANSWERS, p.index) != null) {
+                return;
+            }
+            Fault slow = active(Fault.Kind.SLOW_API, p.index);
+            long back = slow != null ? slow.param() * MS : latency(p);
+            at(p, now + back, () -> answer(p, id, answer));
+        });
+    }
+
+    private void answer(Process p, long id, Answer answer) {
+        if (p.pendingRequest != id) {
+            return; // answered already, or given up on
+        }
+        p.pendingRequest = 0;
+        if (answer instanceof Answer.Ok ok && ok.lease() != null) {
+            p.sawLease = true;
+        }
+        log(p, "<- " + answer);
+        p.elector.answered(answer, p.local());
+        afterCall(p);
+        drive(p);
+    }
+
+    /** The API server applies a request, with the real concurrency rules. */
+    private Answer apply(LeaseRequest request) {
+        if (request instanceof LeaseRequest.Read) {
+            return new Answer.Ok(lease);
+        }
+        if (request instanceof LeaseRequest.Create create) {
+            if (lease != null) {
+                return new Answer.Conflict();
+            }
+            String stamp = stamp();
+            return commit(new LeaseRecord(create.holder(), create.epoch(), stamp, stamp,
+                    create.leaseDurationSeconds() * 1000L, null));
+        }
+        if (request instanceof LeaseRequest.Restore restore) {
+            if (lease != null) {
+                return new Answer.Conflict();
+            }
+            LeaseRecord last = restore.last();
+            return commit(last.holder() == null ? new LeaseRecord(null, last.epoch(), null, null, 0, null)
+                    : new LeaseRecord(last.holder(), last.epoch(), last.acquireTime(), stamp(), last.leaseDurationMs(),
+                    null));
+        }
+        if (lease == null) {
+            return new Answer.NotFound();
+        }
+        if (request instanceof LeaseRequest.Acquire acquire) {
+            if (!lease.version().equals(acquire.baseVersion())) {
+                return new Answer.Conflict();
+            }
+            String stamp = stamp();
+            return commit(new LeaseRecord(acquire.holder(), acquire.epoch(), stamp, stamp,
+                    acquire.leaseDurationSeconds() * 1000L, null));
+        }
+        if (request instanceof LeaseRequest.RaiseEpoch raise) {
+            LeaseRecord l = raise.lease();
+            if (!lease.version().equals(l.version())) {
+                return new Answer.Conflict();
+            }
+            return commit(new LeaseRecord(l.holder(), raise.epoch(), l.acquireTime(), l.renewTime(), l.leaseDurationMs(),
+                    null));
+        }
+        if (request instanceof LeaseRequest.Renew renew) {
+            LeaseRecord t = renew.term();
+            if (!lease.version().equals(t.version())) {
+                return new Answer.Conflict();
+            }
+            return commit(new LeaseRecord(t.holder(), t.epoch(), t.acquireTime(), stamp(), t.leaseDurationMs(), null));
+        }
+        LeaseRecord t = ((LeaseRequest.Release) request).term();
+        if (!lease.version().equals(t.version())) {
+            return new Answer.Conflict();
+        }
+        return commit(new LeaseRecord(null, t.epoch(), null, null, 0, null));
+    }
+
+    private String stamp() {
+        return "t" + (++stamps);
+    }
+
+    private Answer commit(LeaseRecord written) {
+        lease = written.withVersion(String.valueOf(++version));
+        if (trace != null) {
+            trace.append(String.format("%9.3f  api  Lease is now %s%n", now / 1e6, lease));
+        }
+        publish();
+        return new Answer.Ok(lease);
+    }
+
+    /** Every live process's watch delivers the Lease as it is now, in order, after a delay. */
+    private void publish() {
+        LeaseRecord snapshot = lease;
+        for (Process p : processes) {
+            if (!p.alive || !p.watchUp) {
+                continue;
+            }
+            Fault lag = active(Fault.Kind.WATCH_LAG, p.index);
+            Fault slow = active(Fault.Kind.SLOW_API, p.index);
+            long delay = lag != null ? random.nextLong(lag.param() * MS) : slow != null ? slow.param() * MS : latency(p);
+            long deliverAt = Math.max(p.lastWatchAt, now + delay);
+            p.lastWatchAt = deliverAt;
+            at(p, deliverAt, () -> {
+                if (p.watchUp) {
+                    observe(p, snapshot);
+                }
+            });
+            if (lag != null && random.nextInt(4) == 0) {
+                at(p, deliverAt, () -> observe(p, snapshot)); // delivered twice
+            }
+        }
+    }
+
+    private void deliverCandidates(Process p, long delay) {
+        Set<String> ready = new HashSet<>();
+        for (int i = 0; i < podReady.length; i++) {
+            if (podReady[i]) {
+                ready.add("r" + i);
+            }
+        }
+        long deliverAt = Math.max(p.lastPodWatchAt, now + delay); // a watch delivers in order
+        p.lastPodWatchAt = deliverAt;
+        at(p, deliverAt, () -> {
+            p.elector.candidates(ready, p.local());
+            afterCall(p);
+            drive(p);
+        });
+    }
+
+    private void podsChanged() {
+        for (Process p : processes) {
+            if (p.alive) {
+                deliverCandidates(p, latency(p));
+            }
+        }
+    }
+
+    private long latency(Process p) {
+        return MS + random.nextLong(20 * MS);
+    }
+
+    // ------------------------------------------------------------------------------------------ faults
+
+    private final List<Fault> activeFaults = new ArrayList<>();
+
+    private Fault active(Fault.Kind kind, int index) {
+        for (Fault f : activeFaults) {
+            if (f.kind() == kind && (f.replica() == -1 || f.replica() == index)) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    private Process current(int index) {
+        for (int i = processes.size() - 1; i >= 0; i--) {
+            Process p = processes.get(i);
+            if (p.index == index && p.alive) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private void inject(Fault fault) {
+        if (trace != null) {
+            trace.append(String.format("%9.3f  FAULT %s%n", now / 1e6, fault));
+        }
+        long until = fault.untilMs() * MS;
+        Process p = fault.replica() >= 0 ? current(fault.replica()) : null;
+        switch (fault.kind()) {
+            case PAUSE -> {
+                if (p != null) {
+                    p.pausedUntil = until;
+                }
+            }
+            case CRASH -> {
+                if (p != null) {
+                    exit(p, "killed");
+                }
+                if (fault.param() == 1) {
+                    setPod(fault.replica(), false);
+                }
+                at(until, () -> {
+                    setPod(fault.replica(), true);
+                    if (current(fault.replica()) == null) {
+                        start(fault.replica());
+                    }
+                });
+            }
+            case GRACEFUL_STOP -> {
+                if (p != null) {
+                    Process stopping = p;
+                    at(p, now, () -> {
+                        stopping.stopping = true;
+                        stopping.elector.stop(stopping.local());
+                        afterCall(stopping);
+                        drive(stopping);
+                    });
+                }
+                at(until, () -> restartOnceGone(fault.replica()));
+            }
+            case TWIN -> {
+                if (p != null) {
+                    start(fault.replica());
+                    Process old = p;
+                    at(until, () -> {
+                        if (old.alive) {
+                            exit(old, "the first of two processes under one name dies");
+                        }
+                    });
+                }
+            }
+            case SLOW_API, API_DOWN, BLACKHOLE, LOST_ANSWERS, WATCH_LAG -> {
+                activeFaults.add(fault);
+                at(until, () -> activeFaults.remove(fault));
+            }
+            case WATCH_DOWN -> {
+                if (p != null) {
+                    Process watcher = p;
+                    watcher.watchUp = false;
+                    at(p, now, () -> watcher.elector.watching(false));
+                    at(until, () -> {
+                        watcher.watchUp = true;
+                        LeaseRecord relisted = lease;
+                        long listedAt = Math.max(watcher.lastWatchAt, now + latency(watcher));
+                        watcher.lastWatchAt = listedAt;
+                        at(watcher, listedAt, () -> {
+                            watcher.elector.watching(true);
+                            observe(watcher, relisted);
+                        });
+                    });
+                }
+            }
+            case LEASE_DELETED -> {
+                if (lease != null) {
+                    lease = null;
+                    version++;
+                    leaseDeleted = true;
+                    publish();
+                }
+            }
+            case FOREIGN_HOLDER -> {
+                if (lease != null) {
+                    String holder = fault.param() >= 0 ? "r" + fault.param() : "intruder";
+                    commit(new LeaseRecord(holder, lease.epoch(), lease.acquireTime(), lease.renewTime(),
+                            lease.leaseDurationMs(), null));
+                }
+            }
+            case METADATA_TOUCH -> touch(fault.param() * MS, until);
+            case POD_NOT_READY -> {
+                setPod(fault.replica(), false);
+                at(until, () -> setPod(fault.replica(), true));
+            }
+        }
+    }
+
+    /** Starts the replica again once its process has exited, as a kubelet restarts a container. */
+    private void restartOnceGone(int index) {
+        if (current(index) == null) {
+            start(index);
+        } else {
+            at(now + 50 * MS, () -> restartOnceGone(index));
+        }
+    }
+
+    private void touch(long every, long until) {
+        if (now >= until) {
+            return;
+        }
+        if (lease != null) {
+            lease = lease.withVersion(String.valueOf(++version));
+            publish();
+        }
+        at(now + every, () -> touch(every, until));
+    }
+
+    private void setPod(int index, boolean ready) {
+        if (podReady[index] != ready) {
+            podReady[index] = ready;
+            podsChanged();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ invariants
+
+    /** One term of one process: when it began to act, and until when it may act (by its own clock). */
+    private static final class Window {
+        final Process process;
+        final long epoch;
+        final long start;
+        final boolean blind;
+        long end;
+
+        Window(Process process, long epoch, long start, long end, boolean blind) {
+            this.process = process;
+            this.epoch = epoch;
+            this.start = start;
+            this.end = end;
+            this.blind = blind;
+        }
+
+        @Override
+        public String toString() {
+            return process + " epoch " + epoch + " [" + String.format("%.3f", start / 1e6) + ", "
+                   + String.format("%.3f", end / 1e6) + ") ms";
+        }
+    }
+
+    private void afterCall(Process p) {
+        Elector e = p.elector;
+        if (!e.leads()) {
+            closeWindow(p);
+            return;
+        }
+        long end = p.virtual(e.mayActUntil());
+        if (p.window == null || p.window.epoch != e.epoch()) {
+            closeWindow(p);
+            Window w = new Window(p, e.epoch(), now, end, p.blindCreate && leaseDeleted);
+            log(p, "  ACTS in epoch " + e.epoch() + " until " + String.format("%.3f", end / 1e6));
+            if (w.blind) {
+                blindAfterDeletion = true;
+            }
+            if (e.epoch() <= highestTermEpoch) {
+                fail(w, null, "term " + w + " has epoch " + e.epoch() + ", not above the " + highestTermEpoch
+                              + " of an earlier term");
+            }
+            highestTermEpoch = Math.max(highestTermEpoch, e.epoch());
+            p.window = w;
+            windows.add(w);
+        } else {
+            p.window.end = Math.max(p.window.end, end);
+        }
+        for (Window other : windows) {
+            if (other.process != p && other.start < p.window.end && p.window.start < other.end) {
+                fail(p.window, other, "two processes may act at once: " + other + " and " + p.window);
+            }
+        }
+    }
+
+    private void closeWindow(Process p) {
+        if (p.window != null) {
+            p.window.end = Math.min(p.window.end, now);
+            p.window = null;
+        }
+    }
+
+    private void checkSomeoneActs(String when) {
+        for (Window w : windows) {
+            if (w.process.alive && w.start <= now && now < w.end) {
+                return;
+            }
+        }
+        fail(null, null, "no replica acts " + when + " (" + String.format("%.3f", now / 1e6) + " ms)");
+    }
+
+    /**
+     * Records a violation. One that involves a term created by a process that never saw the Lease, after the Lease
+     * was deleted and before anyone restored it, is the documented limit (that process cannot know the old term), and
+     * so is a lower epoch after such a term; both are counted apart.
+     */
+    private void fail(Window a, Window b, String what) {
+        if ((a != null && a.blind) || (b != null && b.blind) || (b == null && a != null && blindAfterDeletion)) {
+            limitation = true;
+            log(null, "LIMIT " + what);
+            return;
+        }
+        violation = what;
+        log(null, "VIOLATION " + what);
+    }
+
+    // ------------------------------------------------------------------------------------------ events
+
+    private record Event(long at, long seq, Runnable action) implements Comparable<Event> {
+        @Override
+        public int compareTo(Event o) {
+            return at != o.at ? Long.compare(at, o.at) : Long.compare(seq, o.seq);
+        }
+    }
+
+    private void at(long time, Runnable action) {
+        queue.add(new Event(Math.max(time, now), seq++, action));
+    }
+
+    private void log(Process p, String what) {
+        if (trace != null) {
+            trace.append(String.format("%9.3f  %-5s %s%n", now / 1e6, p == null ? "" : p.toString(), what));
+        }
+    }
+
+    /** What a run found. */
+    record Outcome(long seed, String violation, boolean limitation, int terms, long events, int faults) {
+    }
+}

@@ -1,0 +1,185 @@
+package io.k8sensus.sim;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Runs many schedules of the deterministic simulation ({@code make simulate}), on every core, and reports
+ * schedules per second, faults per schedule, terms, the runs that hit the documented limit, and violations. A
+ * violation prints its seed, the shrunk schedule (the fewest faults that still fail) and its trace; the seed replays
+ * it: {@code make simulate ARGS="--seed N"}.
+ * <pre>
+ * --schedules N   how many (default 100000)      --from S     the first seed (default 1)
+ * --seed S        replay one schedule, with its trace, and shrink it if it fails
+ * --threads T     default: the number of cores
+ * </pre>
+ */
+public final class Simulator {
+
+    /** What a batch of runs found. */
+    record Summary(long schedules, long violations, long limitations, long faults, long terms, long events,
+                   long nanos, Simulation.Outcome firstViolation) {
+
+        double perSecond() {
+            return schedules / (nanos / 1e9);
+        }
+
+        String describe() {
+            return String.format(Locale.ROOT, "%,d schedules in %.1f s (%,.0f/s), %.1f faults and %.1f terms per"
+                                              + " schedule, %,d events; documented limit hit in %d; violations: %d",
+                    schedules, nanos / 1e9, perSecond(), faults / (double) schedules, terms / (double) schedules,
+                    events, limitations, violations);
+        }
+    }
+
+    private Simulator() {
+    }
+
+    /** Runs seeds {@code from .. from + count - 1} on {@code threads} threads; {@code progress} may be null. */
+    static Summary run(long from, long count, int threads, PrintStream progress) throws Exception {
+        AtomicLong next = new AtomicLong(from);
+        AtomicLong done = new AtomicLong();
+        AtomicLong violations = new AtomicLong();
+        AtomicLong limitations = new AtomicLong();
+        AtomicLong faults = new AtomicLong();
+        AtomicLong terms = new AtomicLong();
+        AtomicLong events = new AtomicLong();
+        AtomicReference<Simulation.Outcome> first = new AtomicReference<>();
+        long end = from + count;
+        long started = System.nanoTime();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> workers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                workers.add(pool.submit(() -> {
+                    for (long seed = next.getAndIncrement(); seed < end; seed = next.getAndIncrement()) {
+                        Simulation.Outcome outcome = Simulation.run(Schedule.draw(seed), null);
+                        faults.addAndGet(outcome.faults());
+                        terms.addAndGet(outcome.terms());
+                        events.addAndGet(outcome.events());
+                        if (outcome.limitation()) {
+                            limitations.incrementAndGet();
+                        }
+                        if (outcome.violation() != null) {
+                            violations.incrementAndGet();
+                            first.compareAndSet(null, outcome);
+                        }
+                        long n = done.incrementAndGet();
+                        if (progress != null && n % 10_000 == 0) {
+                            progress(progress, n, count, started, violations.get());
+                        }
+                    }
+                }));
+            }
+            for (Future<?> worker : workers) {
+                worker.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        if (progress != null) {
+            progress(progress, done.get(), count, started, violations.get());
+            progress.println();
+        }
+        return new Summary(done.get(), violations.get(), limitations.get(), faults.get(), terms.get(), events.get(),
+                System.nanoTime() - started, first.get());
+    }
+
+    private static void progress(PrintStream out, long n, long count, long started, long violations) {
+        int width = 40;
+        int filled = (int) (width * n / count);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        double rate = n / Math.max(seconds, 1e-9);
+        out.printf(Locale.ROOT, "\r[%s%s] %,d/%,d  %,.0f/s  eta %.0f s  violations %d", "#".repeat(filled),
+                " ".repeat(width - filled), n, count, rate, (count - n) / rate, violations);
+        out.flush();
+    }
+
+    /**
+     * The smallest schedule, by leaving faults out one at a time, that still fails the same seed's run; with the
+     * faults' other draws unchanged, what is left is what it takes.
+     */
+    static Schedule shrink(Schedule failing) {
+        List<Integer> keep = new ArrayList<>();
+        for (int i = 0; i < failing.faults().size(); i++) {
+            keep.add(i);
+        }
+        boolean shrunk = true;
+        while (shrunk) {
+            shrunk = false;
+            for (int i = 0; i < keep.size(); i++) {
+                List<Integer> fewer = new ArrayList<>(keep);
+                fewer.remove(i);
+                if (Simulation.run(failing.keeping(fewer), null).violation() != null) {
+                    keep = fewer;
+                    shrunk = true;
+                    break;
+                }
+            }
+        }
+        return failing.keeping(keep);
+    }
+
+    /** Replays one seed with its trace; shrinks and replays the shrunk schedule if it fails. */
+    static String replay(long seed) {
+        Schedule schedule = Schedule.draw(seed);
+        StringBuilder out = new StringBuilder();
+        out.append("seed ").append(seed).append(": ").append(schedule.timings().size()).append(" replicas, faults end at ")
+                .append(schedule.faultsEndMs()).append(" ms, bound ").append(schedule.boundMs()).append(" ms\n");
+        schedule.faults().forEach(f -> out.append("  ").append(f).append('\n'));
+        StringBuilder trace = new StringBuilder();
+        Simulation.Outcome outcome = Simulation.run(schedule, trace);
+        if (outcome.violation() == null) {
+            out.append(trace).append("no violation\n");
+            return out.toString();
+        }
+        Schedule shrunk = shrink(schedule);
+        out.append("VIOLATION: ").append(outcome.violation()).append('\n')
+                .append("shrunk to ").append(shrunk.faults().size()).append(" fault(s):\n");
+        shrunk.faults().forEach(f -> out.append("  ").append(f).append('\n'));
+        StringBuilder shrunkTrace = new StringBuilder();
+        Simulation.run(shrunk, shrunkTrace);
+        out.append(shrunkTrace);
+        return out.toString();
+    }
+
+    public static void main(String[] args) throws Exception {
+        long schedules = 100_000;
+        long from = 1;
+        Long seed = null;
+        int threads = Runtime.getRuntime().availableProcessors();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--schedules" -> schedules = Long.parseLong(args[++i].replace("_", ""));
+                case "--from" -> from = Long.parseLong(args[++i]);
+                case "--seed" -> seed = Long.parseLong(args[++i]);
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                default -> {
+                    System.err.println("usage: Simulator [--schedules N] [--from S] [--threads T] | --seed S");
+                    System.exit(2);
+                }
+            }
+        }
+        if (seed != null) {
+            String report = replay(seed);
+            System.out.print(report);
+            System.exit(report.contains("VIOLATION") ? 1 : 0);
+        }
+        System.out.printf("simulating %,d schedules from seed %d on %d threads%n", schedules, from, threads);
+        Summary summary = run(from, schedules, threads, System.out);
+        System.out.println(summary.describe());
+        if (summary.firstViolation() != null) {
+            System.out.println("first violation: seed " + summary.firstViolation().seed() + ": "
+                               + summary.firstViolation().violation());
+            System.out.println("replay it: make simulate ARGS=\"--seed " + summary.firstViolation().seed() + "\"");
+            System.exit(1);
+        }
+    }
+}
