@@ -90,6 +90,27 @@ final class CandidatePods implements AutoCloseable {
                 .collect(Collectors.toSet());
     }
 
+    /** Why {@code podName} is not a candidate, in words that say what to check. */
+    String whyNot(String podName) {
+        Collection<Pod> pods;
+        try {
+            boolean watching = informer != null && informer.isWatching();
+            pods = watching ? informer.getStore().list()
+                    : client.pods().inNamespace(namespace).withLabels(labels).list().getItems();
+        } catch (RuntimeException e) {
+            return "the candidate Pods cannot be listed: " + io.k8sensus.RootCause.describe(e);
+        }
+        return pods.stream().filter(p -> podName.equals(p.getMetadata().getName())).findFirst()
+                .map(p -> !PodStatusUtil.isRunning(p) ? "Pod " + podName + " is not Running"
+                        : !Readiness.isPodReady(p) ? "Pod " + podName + " is not Ready" : "Pod " + podName + " is Ready now")
+                .orElse("no Pod named " + podName + " with labels " + labelText() + " in namespace " + namespace
+                        + " (check k8sensus.election.pod-name, k8sensus.election.candidate-labels and the namespace)");
+    }
+
+    private String labelText() {
+        return labels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
+    }
+
     @Override
     public void close() {
         if (informer != null) {

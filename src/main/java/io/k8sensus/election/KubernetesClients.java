@@ -8,23 +8,22 @@ import io.fabric8.kubernetes.client.RequestConfigBuilder;
 
 /**
  * Builds the fabric8 clients of the election. Camel's own helper builds a client from the environment without any
- * timeout when no master URL is set, so a single blocked request could outlast a short lease. Here one API call is
- * bounded by {@link ElectionSettings#callTimeoutMs()}: fabric8 allows an attempt twice its request timeout, and makes
- * one retry after {@link #RETRY_INTERVAL_MS} (the retry is what reports a refused connection to
- * {@link ApiConnectivityLog}); so each attempt gets a quarter of the call's budget.
+ * timeout when no master URL is set, so a single blocked request could outlast a short lease. Here one API call is one
+ * attempt bounded by {@link ElectionSettings#callTimeoutMs()} (below the renew deadline), with no retry inside the
+ * client: as in client-go, the election itself tries again at its next step, so a slow API server that answers within
+ * the call timeout keeps its leader.
  */
 public final class KubernetesClients {
 
-    static final int RETRY_INTERVAL_MS = 100;
     /** The request timeout of a watch's list and of opening it: fabric8's default. */
     static final int WATCH_REQUEST_TIMEOUT_MS = Config.DEFAULT_REQUEST_TIMEOUT;
 
     private KubernetesClients() {
     }
 
-    /** The request (and connection) timeout of one attempt, so that two attempts fit in the call timeout. */
+    /** The request (and connection) timeout of one call. */
     static int attemptTimeoutMs(ElectionSettings settings) {
-        return (int) Math.max(1, (settings.callTimeoutMs() - RETRY_INTERVAL_MS) / 4);
+        return (int) Math.max(1, settings.callTimeoutMs());
     }
 
     public static Config config(ElectionSettings settings) {
@@ -34,8 +33,7 @@ public final class KubernetesClients {
         ConfigBuilder builder = new ConfigBuilder(auto)
                 .withConnectionTimeout(attemptTimeout)
                 .withRequestTimeout(attemptTimeout)
-                .withRequestRetryBackoffLimit(1)
-                .withRequestRetryBackoffInterval(RETRY_INTERVAL_MS);
+                .withRequestRetryBackoffLimit(0);
         if (settings.masterUrl() != null) {
             builder.withMasterUrl(settings.masterUrl());
         }

@@ -1,33 +1,32 @@
 package io.k8sensus.election;
 
+import java.util.function.Consumer;
+
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 
 /**
- * One group's Lease as followers see it: a fabric8 informer on that one name (a {@code metadata.name} field selector,
- * which RBAC authorizes against the Role's resourceNames), so following costs the API server one watch instead of a
- * read per poll, and a change (a renewal, a release) reaches the followers at once.
- * <p>
- * While the watch is down the Lease is read on every call instead. A watch may lag, so whoever is about to write
- * reads the Lease first ({@link #read()}); the write itself is guarded by the resourceVersion it read.
+ * One group's Lease as a fabric8 informer delivers it: a watch on that one name (a {@code metadata.name} field
+ * selector, which RBAC authorizes against the Role's resourceNames), so following costs the API server one watch
+ * instead of a read per poll, and a change (a renewal, a release, a deletion) reaches the elector at once. While the
+ * watch is down ({@link #watching()} false) the elector reads instead.
  */
 final class LeaseWatch implements AutoCloseable {
 
     private final KubernetesClient watchClient;
-    private final KubernetesClient client;
     private final String namespace;
     private final String name;
-    private final Runnable onChange;
+    private final Consumer<Lease> onChange;
     private final WatchHealth health;
     private final ApiConnectivityLog connectivity;
     private SharedIndexInformer<Lease> informer;
 
-    LeaseWatch(KubernetesClient watchClient, KubernetesClient client, String namespace, String name, String podName,
-               ApiConnectivityLog connectivity, Runnable onChange) {
+    /** {@code onChange} receives the Lease as it is now, or null when it was deleted. */
+    LeaseWatch(KubernetesClient watchClient, String namespace, String name, String podName,
+               ApiConnectivityLog connectivity, Consumer<Lease> onChange) {
         this.watchClient = watchClient;
-        this.client = client;
         this.namespace = namespace;
         this.name = name;
         this.onChange = onChange;
@@ -42,37 +41,29 @@ final class LeaseWatch implements AutoCloseable {
             @Override
             public void onAdd(Lease lease) {
                 connectivity.answered();
-                onChange.run();
+                onChange.accept(lease);
             }
 
             @Override
             public void onUpdate(Lease before, Lease after) {
                 connectivity.answered();
-                onChange.run();
+                onChange.accept(after);
             }
 
             @Override
             public void onDelete(Lease lease, boolean finalStateUnknown) {
                 connectivity.answered();
-                onChange.run();
+                onChange.accept(null);
             }
         });
         informer.start();
     }
 
-    /** The Lease as last delivered by the watch, or read now while the watch is down; null if there is none. */
-    Lease current() {
+    /** Whether the watch is up; says once when a refused watch is back. */
+    boolean watching() {
         boolean watching = informer != null && informer.isWatching();
         health.watching(watching);
-        if (watching) {
-            return informer.getStore().list().stream().findFirst().orElse(null);
-        }
-        return read();
-    }
-
-    /** The Lease read from the API server now; null if there is none. */
-    Lease read() {
-        return client.leases().inNamespace(namespace).withName(name).get();
+        return watching;
     }
 
     @Override

@@ -150,12 +150,15 @@ public final class Elector {
         watching = up;
     }
 
-    /** Stop: a leader stops acting at once; then {@link #step} returns a release of the term, if the Lease is still its. */
-    public void stop(long now) {
+    /**
+     * Stop: a leader stops acting at once; with {@code release}, {@link #step} then returns a release of the term, as
+     * long as the Lease still names it. Nothing else is written after this.
+     */
+    public void stop(long now, boolean release) {
         checkDeadline(now);
         stopping = true;
         if (term != null) {
-            endTerm(now, true);
+            endTerm(now, release);
         }
     }
 
@@ -246,15 +249,18 @@ public final class Elector {
         return highestEpoch + 1;
     }
 
-    /** The answer to the request {@link #step} returned. */
-    public void answered(Answer answer, long now) {
-        LeaseRequest request = inFlight;
+    /**
+     * The answer to {@code request}, the one {@link #step} returned. An answer to any other request (one given up on)
+     * is ignored.
+     */
+    public void answered(LeaseRequest request, Answer answer, long now) {
+        if (request == null || request != inFlight) {
+            return;
+        }
         long sentAt = inFlightSentAt;
         inFlight = null;
         checkDeadline(now);
-        if (request == null) {
-            throw new IllegalStateException("an answer without a request");
-        } else if (request instanceof LeaseRequest.Read) {
+        if (request instanceof LeaseRequest.Read) {
             answeredRead(answer, now);
         } else if (request instanceof LeaseRequest.Create create) {
             answeredAcquire(create.epoch(), answer, sentAt, now);

@@ -236,10 +236,10 @@ final class Simulation {
             p.blindCreate = request instanceof LeaseRequest.Create && !p.sawLease;
         }
         long timeout = p.virtual(p.local() + Schedule.callTimeoutMs(p.timings()) * MS);
-        at(p, timeout, () -> answer(p, id, new Answer.Failed("timeout")));
+        at(p, timeout, () -> answer(p, id, request, new Answer.Failed("timeout")));
         log(p, "-> " + request);
         if (active(Fault.Kind.API_DOWN, p.index) != null) {
-            at(p, now + MS, () -> answer(p, id, new Answer.Failed("connection refused")));
+            at(p, now + MS, () -> answer(p, id, request, new Answer.Failed("connection refused")));
             return;
         }
         if (active(Fault.Kind.BLACKHOLE, p.index) != null) {
@@ -257,11 +257,11 @@ final class Simulation {
             }
             Fault slow = active(Fault.Kind.SLOW_API, p.index);
             long back = slow != null ? slow.param() * MS : latency(p);
-            at(p, now + back, () -> answer(p, id, answer));
+            at(p, now + back, () -> answer(p, id, request, answer));
         });
     }
 
-    private void answer(Process p, long id, Answer answer) {
+    private void answer(Process p, long id, LeaseRequest request, Answer answer) {
         if (p.pendingRequest != id) {
             return; // answered already, or given up on
         }
@@ -270,7 +270,7 @@ final class Simulation {
             p.sawLease = true;
         }
         log(p, "<- " + answer);
-        p.elector.answered(answer, p.local());
+        p.elector.answered(request, answer, p.local());
         afterCall(p);
         drive(p);
     }
@@ -448,7 +448,7 @@ final class Simulation {
                     Process stopping = p;
                     at(p, now, () -> {
                         stopping.stopping = true;
-                        stopping.elector.stop(stopping.local());
+                        stopping.elector.stop(stopping.local(), true);
                         afterCall(stopping);
                         drive(stopping);
                     });
