@@ -1,11 +1,12 @@
 package io.k8sensus.route;
 
 import io.k8sensus.election.LeaderTerm;
-import io.k8sensus.election.LeaseClusterService;
+import io.k8sensus.election.LeaderTerms;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Consumer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
+import org.apache.camel.cluster.CamelClusterService;
 import org.apache.camel.component.master.MasterEndpoint;
 import org.apache.camel.support.processor.DelegateAsyncProcessor;
 
@@ -15,13 +16,15 @@ import org.apache.camel.support.processor.DelegateAsyncProcessor;
  */
 public class LeaderOnlyEndpoint extends MasterEndpoint {
 
-    private final LeaseClusterService clusterService;
+    private final CamelClusterService clusterService;
+    private final LeaderTerms terms;
     private final String group;
 
-    public LeaderOnlyEndpoint(String uri, LeaderOnlyComponent component, LeaseClusterService clusterService,
-                              String group, String delegateUri) {
+    public LeaderOnlyEndpoint(String uri, LeaderOnlyComponent component, CamelClusterService clusterService,
+                              LeaderTerms terms, String group, String delegateUri) {
         super(uri, component, clusterService, group, delegateUri);
         this.clusterService = clusterService;
+        this.terms = terms;
         this.group = group;
     }
 
@@ -57,7 +60,7 @@ public class LeaderOnlyEndpoint extends MasterEndpoint {
 
         @Override
         public boolean process(Exchange exchange, AsyncCallback callback) {
-            LeaderTerm term = clusterService.terms().current(group);
+            LeaderTerm term = terms.current(group);
             exchange.getMessage().setHeader(LeaderHeaders.GROUP, group);
             exchange.getMessage().setHeader(LeaderHeaders.LEADER, term.leader());
             exchange.getMessage().setHeader(LeaderHeaders.EPOCH, term.epoch());
