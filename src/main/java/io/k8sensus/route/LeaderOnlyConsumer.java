@@ -3,6 +3,8 @@ package io.k8sensus.route;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import io.k8sensus.election.LeaderTerm;
+import io.k8sensus.election.LeaderTerms;
 import org.apache.camel.Consumer;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Processor;
@@ -31,8 +33,10 @@ public class LeaderOnlyConsumer extends DefaultConsumer {
     private static final long RETRY_START_MS = 1000;
 
     private final CamelClusterService clusterService;
+    private final LeaderTerms terms;
     private final String group;
     private final Endpoint delegateEndpoint;
+    /** The route's processor; each delegate gets it behind a {@link LeaderOnlyEndpoint.TermStamper} of its term. */
     private final Processor processor;
     private final Listener listener = new Listener();
     private final Object lock = new Object();
@@ -44,9 +48,10 @@ public class LeaderOnlyConsumer extends DefaultConsumer {
     private boolean startPending;
 
     public LeaderOnlyConsumer(LeaderOnlyEndpoint endpoint, Processor processor, CamelClusterService clusterService,
-                              String group) {
-        super(endpoint, processor);
+                              LeaderTerms terms, String group) {
+        super(endpoint, new LeaderOnlyEndpoint.RouteOwnedProcessor(processor));
         this.clusterService = clusterService;
+        this.terms = terms;
         this.group = group;
         this.delegateEndpoint = endpoint.getEndpoint();
         this.processor = processor;
@@ -87,12 +92,24 @@ public class LeaderOnlyConsumer extends DefaultConsumer {
 
     /** Whether this replica may act for the group now: it leads, and its Pod is a member. */
     private boolean mayLead() {
+        return leadingTerm() != null;
+    }
+
+    /**
+     * The term in which this replica may act for the group now, or null: it leads in the view, its Pod is a member,
+     * and the group's current term is this replica's own.
+     */
+    private LeaderTerm leadingTerm() {
         CamelClusterView current = view;
         if (current == null || !isRunAllowed()) {
-            return false;
+            return null;
         }
         CamelClusterMember local = current.getLocalMember();
-        return local.isLeader() && current.getMembers().stream().anyMatch(m -> m.getId().equals(local.getId()));
+        if (!local.isLeader() || current.getMembers().stream().noneMatch(m -> m.getId().equals(local.getId()))) {
+            return null;
+        }
+        LeaderTerm term = terms.current(group);
+        return term.local() && local.getId().equals(term.leader()) ? term : null;
     }
 
     private void decide() {
@@ -117,11 +134,12 @@ public class LeaderOnlyConsumer extends DefaultConsumer {
                 return;
             }
             startPending = false;
-            if (!mayLead() || delegate != null) {
+            LeaderTerm term = leadingTerm();
+            if (term == null || delegate != null) {
                 return;
             }
             try {
-                delegate = delegateEndpoint.createConsumer(processor);
+                delegate = delegateEndpoint.createConsumer(new LeaderOnlyEndpoint.TermStamper(processor, term));
                 ServiceHelper.startService(delegateEndpoint, delegate);
                 LOG.info("Leadership taken. Consumer started: {} (group {})", delegateEndpoint, group);
             } catch (Exception e) {
