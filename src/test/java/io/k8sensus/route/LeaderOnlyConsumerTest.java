@@ -2,6 +2,8 @@ package io.k8sensus.route;
 
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import io.k8sensus.election.LeaderTerm;
 import io.k8sensus.route.SlowStartComponent.SlowConsumer;
@@ -14,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -54,6 +57,87 @@ class LeaderOnlyConsumerTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> slow.running().size() == 1
                                                            && slow.running().get(0).isStarted());
         return slow.running().get(0);
+    }
+
+    /** The delegate whose start has begun and waits. */
+    private SlowConsumer delegateStarting() {
+        await().atMost(Duration.ofSeconds(10)).until(() -> slow.consumers().size() == 1
+                                                           && slow.consumers().get(0).startEntered());
+        return slow.consumers().get(0);
+    }
+
+    /** Runs {@code call} on a thread of its own, as the elector would, and asserts that it returns within 2 s. */
+    private static void returnsPromptly(String what, Runnable call) {
+        CompletableFuture<Void> done = CompletableFuture.runAsync(call, r -> new Thread(r, "elector").start());
+        assertThatCode(() -> done.get(2, TimeUnit.SECONDS)).as(what + " returns while a delegate start hangs")
+                .doesNotThrowAnyException();
+    }
+
+    @Test
+    void a_loss_of_leadership_while_the_delegate_starts_returns_at_once_and_the_delegate_ends_up_stopped() {
+        returnsPromptly("the acquisition", () -> view.elect(SwitchableElection.LOCAL, 1));
+        SlowConsumer starting = delegateStarting();
+
+        returnsPromptly("the loss", () -> view.elect("other", 2));
+        slow.letStartsComplete();
+
+        await().atMost(Duration.ofSeconds(10)).until(starting::isStopped);
+        assertThat(slow.running()).as("delegates running after the loss").isEmpty();
+    }
+
+    @Test
+    void a_start_made_void_while_it_hangs_gives_way_to_a_delegate_of_the_next_term() throws Exception {
+        view.elect(SwitchableElection.LOCAL, 1);
+        SlowConsumer voided = delegateStarting();
+
+        returnsPromptly("the loss", () -> view.elect("other", 2));
+        returnsPromptly("the next acquisition", () -> view.elect(SwitchableElection.LOCAL, 3));
+        slow.letStartsComplete();
+
+        SlowConsumer delegate = runningDelegate();
+        assertThat(delegate).as("a delegate started in the next term").isNotSameAs(voided);
+        assertThat(voided.isStopped()).as("the void start was stopped").isTrue();
+        assertThat(delegate.fire().getMessage().getHeader(LeaderHeaders.EPOCH)).isEqualTo(3L);
+    }
+
+    @Test
+    void a_loss_of_leadership_stops_the_running_delegate_before_the_event_returns() {
+        slow.letStartsComplete();
+        view.elect(SwitchableElection.LOCAL, 1);
+        SlowConsumer delegate = runningDelegate();
+
+        view.elect("other", 2);
+
+        assertThat(delegate.isStopped()).as("stopped when the elector hears back").isTrue();
+    }
+
+    @Test
+    void leaving_the_candidates_stops_the_running_delegate_before_the_event_returns() {
+        slow.letStartsComplete();
+        view.elect(SwitchableElection.LOCAL, 1);
+        SlowConsumer delegate = runningDelegate();
+
+        view.localLeavesTheCandidates();
+
+        assertThat(delegate.isStopped()).as("stopped when the elector hears back").isTrue();
+    }
+
+    @Test
+    void stopping_the_route_while_the_delegate_start_hangs_returns_and_leaves_no_delegate_running() {
+        view.elect(SwitchableElection.LOCAL, 1);
+        SlowConsumer starting = delegateStarting();
+
+        returnsPromptly("stopping the route", () -> {
+            try {
+                context.getRouteController().stopRoute("work");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        slow.letStartsComplete();
+
+        await().atMost(Duration.ofSeconds(10)).until(starting::isStopped);
+        assertThat(slow.running()).as("delegates running after the route stopped").isEmpty();
     }
 
     @Test
