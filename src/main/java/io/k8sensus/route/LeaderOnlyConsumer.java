@@ -10,6 +10,7 @@ import io.k8sensus.election.LeaderTerms;
 import org.apache.camel.Consumer;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Processor;
+import org.apache.camel.Suspendable;
 import org.apache.camel.cluster.CamelClusterEventListener;
 import org.apache.camel.cluster.CamelClusterMember;
 import org.apache.camel.cluster.CamelClusterService;
@@ -35,8 +36,14 @@ import org.slf4j.LoggerFactory;
  * event's thread before the event returns, so that the elector does not release or give up the Lease while its
  * delegate still runs. Each delegate stamps its exchanges with the term it was started in
  * ({@link LeaderOnlyEndpoint.TermStamper}).
+ * <p>
+ * The consumer holds the group's view, and so the Lease (a view that no route holds any more stops and releases it),
+ * until the route's last in-flight exchange has completed. It is {@link Suspendable} for that: Camel's graceful
+ * shutdown (a context stop on SIGTERM, or a route stop) suspends a suspendable consumer, which stops the delegate so
+ * that no new exchange starts, waits for the route's in-flight exchanges, and only then stops the consumer, which
+ * releases the view. A consumer that is not suspendable is stopped before the in-flight exchanges are waited for.
  */
-public class LeaderOnlyConsumer extends DefaultConsumer {
+public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LeaderOnlyConsumer.class);
     private static final long RETRY_START_MS = 1000;
@@ -107,8 +114,24 @@ public class LeaderOnlyConsumer extends DefaultConsumer {
     }
 
     /**
-     * The term in which this replica may act for the group now, or null: the route runs, this replica leads in the
-     * view, its Pod is a member, and the group's current term is this replica's own.
+     * The first step of a graceful shutdown (or a route suspension): the delegate stops, no new exchange starts, and
+     * the view, with the Lease, stays held while the route's in-flight exchanges complete.
+     */
+    @Override
+    protected void doSuspend() throws Exception {
+        standDown("route stopping");
+        super.doSuspend();
+    }
+
+    @Override
+    protected void doResume() throws Exception {
+        super.doResume();
+        decide();
+    }
+
+    /**
+     * The term in which this replica may act for the group now, or null: the route runs (neither suspended nor
+     * stopping), this replica leads in the view, its Pod is a member, and the group's current term is its own.
      */
     private LeaderTerm leadingTerm() {
         CamelClusterView current = view;
@@ -143,7 +166,10 @@ public class LeaderOnlyConsumer extends DefaultConsumer {
         requestStart();
     }
 
-    /** The route stops: no delegate may run any more; the one that runs stops now, a start under way is void. */
+    /**
+     * The route stops or is suspended: no delegate may run any more; the one that runs stops now, a start under way
+     * is void.
+     */
     private void standDown(String why) {
         Consumer toStop;
         synchronized (state) {

@@ -141,6 +141,26 @@ class LeaderOnlyConsumerTest {
     }
 
     @Test
+    void a_suspended_route_stops_its_delegate_but_holds_the_view_until_it_stops() throws Exception {
+        slow.letStartsComplete();
+        view.elect(SwitchableElection.LOCAL, 1);
+        SlowConsumer first = runningDelegate();
+
+        // what Camel's graceful shutdown does first; the route's in-flight exchanges complete meanwhile
+        context.getRouteController().suspendRoute("work");
+
+        assertThat(first.isStopped()).as("no new exchange once suspended").isTrue();
+        assertThat(view.isRunAllowed()).as("the view, and so the Lease, is held while suspended").isTrue();
+
+        context.getRouteController().resumeRoute("work");
+        assertThat(runningDelegate().fire().getMessage().getHeader(LeaderHeaders.EPOCH)).isEqualTo(1L);
+
+        context.getRouteController().stopRoute("work");
+        assertThat(slow.running()).isEmpty();
+        assertThat(view.isRunAllowed()).as("the view is released once the route stopped").isFalse();
+    }
+
+    @Test
     void an_exchange_carries_the_term_its_consumer_started_in_after_the_leader_learned_of_a_newer_term()
             throws Exception {
         slow.letStartsComplete();
