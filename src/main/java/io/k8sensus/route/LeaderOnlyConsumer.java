@@ -3,6 +3,7 @@ package io.k8sensus.route;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.k8sensus.election.LeaderTerm;
@@ -63,6 +64,8 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
     /** Guards the fields below. Never held while a delegate starts or stops. */
     private final Object state = new Object();
     private ScheduledExecutorService starter;
+    /** A start that failed is retried later; a stopping route cancels the retry instead of waiting for it. */
+    private ScheduledFuture<?> retry;
     /** The term the delegate may run in, as last decided; null when it may not run. */
     private LeaderTerm allowed;
     /** Bumped by every decision that changes {@link #allowed}: a start decided in an older generation is void. */
@@ -245,6 +248,7 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
             } catch (Exception e) {
                 synchronized (state) {
                     if (decidedIn != generation) {
+                        LOG.debug("A void start of the consumer of {} failed", delegateEndpoint, e);
                         continue; // void anyway: decide on the latest term
                     }
                     startRequested = false;
@@ -283,7 +287,7 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
                 return;
             }
             try {
-                starter.schedule(this::requestStart, RETRY_START_MS, TimeUnit.MILLISECONDS);
+                retry = starter.schedule(this::requestStart, RETRY_START_MS, TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException e) {
                 // the route is stopping
             }
@@ -314,6 +318,10 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
         synchronized (state) {
             stopping = starter;
             starter = null;
+            if (retry != null) {
+                retry.cancel(false);
+                retry = null;
+            }
         }
         if (stopping == null) {
             return;
