@@ -1,11 +1,14 @@
 package io.k8sensus.route;
 
 import java.util.Map;
+import java.util.Set;
 
 import io.k8sensus.election.ElectionSettings;
 import io.k8sensus.election.InvalidSettingsException;
+import io.k8sensus.election.LeaderTerms;
 import io.k8sensus.election.LeaseClusterService;
 import org.apache.camel.Endpoint;
+import org.apache.camel.cluster.CamelClusterService;
 import org.apache.camel.component.master.MasterComponent;
 import org.apache.camel.support.service.ServiceHelper;
 
@@ -16,10 +19,22 @@ import org.apache.camel.support.service.ServiceHelper;
  */
 public class LeaderOnlyComponent extends MasterComponent {
 
-    private final LeaseClusterService clusterService;
+    private final CamelClusterService clusterService;
+    private final LeaderTerms terms;
+    private final Set<String> groups;
 
     public LeaderOnlyComponent(LeaseClusterService clusterService) {
+        this(clusterService, clusterService.terms(), clusterService.settings().groups());
+    }
+
+    /**
+     * A component on any cluster service whose views keep {@code terms} up to date before they fire a leadership
+     * event, as {@link LeaseClusterService}'s do; {@code groups} are the groups its URIs may name.
+     */
+    LeaderOnlyComponent(CamelClusterService clusterService, LeaderTerms terms, Set<String> groups) {
         this.clusterService = clusterService;
+        this.terms = terms;
+        this.groups = Set.copyOf(groups);
         setService(clusterService);
     }
 
@@ -31,17 +46,16 @@ public class LeaderOnlyComponent extends MasterComponent {
             throw new InvalidSettingsException("Invalid leader-only URI '" + uri
                                                + "': expected master:<group>:<endpoint>, e.g. master:heartbeat:timer:tick");
         }
-        if (!clusterService.settings().groups().contains(group)) {
+        if (!groups.contains(group)) {
             throw new InvalidSettingsException("Invalid leader-only URI '" + uri + "': unknown group '" + group + "' ("
-                                               + ElectionSettings.KEY_GROUPS + " lists "
-                                               + clusterService.settings().groups() + ")");
+                                               + ElectionSettings.KEY_GROUPS + " lists " + groups + ")");
         }
         String delegateUri = remaining.substring(colon + 1);
         if (params != null && !params.isEmpty()) {
             delegateUri = delegateUri + "?" + uri.substring(uri.indexOf('?') + 1);
             params.clear();
         }
-        return new LeaderOnlyEndpoint(uri, this, clusterService, group, delegateUri);
+        return new LeaderOnlyEndpoint(uri, this, clusterService, terms, group, delegateUri);
     }
 
     @Override

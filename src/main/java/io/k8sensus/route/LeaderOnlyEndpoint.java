@@ -1,11 +1,12 @@
 package io.k8sensus.route;
 
 import io.k8sensus.election.LeaderTerm;
-import io.k8sensus.election.LeaseClusterService;
+import io.k8sensus.election.LeaderTerms;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Consumer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
+import org.apache.camel.cluster.CamelClusterService;
 import org.apache.camel.component.master.MasterEndpoint;
 import org.apache.camel.support.processor.DelegateAsyncProcessor;
 
@@ -15,33 +16,35 @@ import org.apache.camel.support.processor.DelegateAsyncProcessor;
  */
 public class LeaderOnlyEndpoint extends MasterEndpoint {
 
-    private final LeaseClusterService clusterService;
+    private final CamelClusterService clusterService;
+    private final LeaderTerms terms;
     private final String group;
 
-    public LeaderOnlyEndpoint(String uri, LeaderOnlyComponent component, LeaseClusterService clusterService,
-                              String group, String delegateUri) {
+    public LeaderOnlyEndpoint(String uri, LeaderOnlyComponent component, CamelClusterService clusterService,
+                              LeaderTerms terms, String group, String delegateUri) {
         super(uri, component, clusterService, group, delegateUri);
         this.clusterService = clusterService;
+        this.terms = terms;
         this.group = group;
     }
 
     @Override
     public Consumer createConsumer(Processor processor) throws Exception {
-        LeaderOnlyConsumer consumer = new LeaderOnlyConsumer(this, new TermStamper(processor), clusterService, group);
+        LeaderOnlyConsumer consumer = new LeaderOnlyConsumer(this, processor, clusterService, terms, group);
         configureConsumer(consumer);
         return consumer;
     }
 
     /**
-     * Stamps the term on each exchange. It also keeps the delegate consumer from stopping the route's processors:
-     * camel-master stops its delegate consumer as soon as the route is asked to stop (or leadership is lost), and a
-     * stopped consumer stops the processor it was given, so an exchange still in flight would be rejected halfway
+     * The route's processor as the consumers see it: they may stop, the processor keeps running. camel-master stops
+     * its delegate consumer as soon as the route is asked to stop (or leadership is lost), and a stopped consumer
+     * stops the processor it was given, so an exchange still in flight would be rejected halfway
      * ("RejectedExecutionException") instead of finishing during the graceful shutdown. The route owns its processors
      * and stops them itself once its in-flight exchanges are done.
      */
-    private final class TermStamper extends DelegateAsyncProcessor {
+    static class RouteOwnedProcessor extends DelegateAsyncProcessor {
 
-        TermStamper(Processor processor) {
+        RouteOwnedProcessor(Processor processor) {
             super(processor);
         }
 
@@ -54,11 +57,25 @@ public class LeaderOnlyEndpoint extends MasterEndpoint {
         protected void doShutdown() {
             // likewise
         }
+    }
+
+    /**
+     * Stamps every exchange of one delegate consumer with the term that consumer was started in: an exchange created
+     * after this replica learned of a newer term, while the delegate is being stopped, still names the old leader and
+     * epoch, so a receiver's epoch fence rejects it once the newer term has acted.
+     */
+    static final class TermStamper extends RouteOwnedProcessor {
+
+        private final LeaderTerm term;
+
+        TermStamper(Processor processor, LeaderTerm term) {
+            super(processor);
+            this.term = term;
+        }
 
         @Override
         public boolean process(Exchange exchange, AsyncCallback callback) {
-            LeaderTerm term = clusterService.terms().current(group);
-            exchange.getMessage().setHeader(LeaderHeaders.GROUP, group);
+            exchange.getMessage().setHeader(LeaderHeaders.GROUP, term.group());
             exchange.getMessage().setHeader(LeaderHeaders.LEADER, term.leader());
             exchange.getMessage().setHeader(LeaderHeaders.EPOCH, term.epoch());
             return super.process(exchange, callback);
