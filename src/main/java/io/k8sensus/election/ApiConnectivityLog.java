@@ -61,10 +61,31 @@ public class ApiConnectivityLog implements Interceptor {
     }
 
     private void unreachable(HttpRequest request, String cause) {
-        lastUrl = baseUrl(request);
+        unreachable(baseUrl(request), cause);
+    }
+
+    /**
+     * A call of {@code client} failed: if it got no answer at all, says the API server is unreachable (an HTTP error
+     * is said by {@link #after}). Returns the failure in a few words.
+     */
+    public String failed(io.fabric8.kubernetes.client.KubernetesClient client, RuntimeException failure) {
+        String reason = RootCause.describe(failure);
+        if (!(failure instanceof io.fabric8.kubernetes.client.KubernetesClientException k) || k.getCode() <= 0) {
+            java.net.URL url = client.getMasterUrl();
+            unreachable(url.getProtocol() + "://" + url.getAuthority(), reason);
+        }
+        return reason;
+    }
+
+    /**
+     * A call got no answer at all (refused, reset, timed out). The election's client makes one attempt per call, and
+     * fabric8 tells interceptors of a connection failure only before a retry, so its callers say it here.
+     */
+    public void unreachable(String url, String cause) {
+        lastUrl = url;
         if (state.getAndSet(State.UNREACHABLE) != State.UNREACHABLE) {
             LOG.warn("event=api-unreachable pod={} url={} cause=\"{}\": retrying; a leader acts until its renew deadline",
-                    podName, baseUrl(request), cause);
+                    podName, url, cause);
         }
     }
 

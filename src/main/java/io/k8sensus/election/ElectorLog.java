@@ -13,12 +13,14 @@ final class ElectorLog {
     private static final Logger LOG = LoggerFactory.getLogger("k8sensus.election");
 
     private final String group;
+    private final String lease;
     private final String pod;
     private final java.util.function.Supplier<String> whyNotCandidate;
 
     /** {@code whyNotCandidate} says why this Pod is not a candidate, when the elector says it is not. */
-    ElectorLog(String group, String pod, java.util.function.Supplier<String> whyNotCandidate) {
+    ElectorLog(String group, String lease, String pod, java.util.function.Supplier<String> whyNotCandidate) {
         this.group = group;
+        this.lease = lease;
         this.pod = pod;
         this.whyNotCandidate = whyNotCandidate;
     }
@@ -54,7 +56,7 @@ final class ElectorLog {
             LOG.warn("event=acquire-unknown group={} pod={} epoch={} reason=\"{}\": it may have landed; not acting on"
                      + " it, it expires like any other term", group, pod, e.epoch(), e.reason());
         } else if (event instanceof ElectionEvent.Released e) {
-            LOG.info("event=released group={} pod={} epoch={}", group, pod, e.epoch());
+            LOG.info("event=released group={} pod={} epoch={} lease={}", group, pod, e.epoch(), lease);
         } else if (event instanceof ElectionEvent.ReleaseFailed e) {
             LOG.warn("event=release-failed group={} pod={} epoch={} reason=\"{}\": a follower takes over once the lease"
                      + " expires", group, pod, e.epoch(), e.reason());

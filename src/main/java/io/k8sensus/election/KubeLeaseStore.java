@@ -22,13 +22,15 @@ import io.k8sensus.elector.LeaseRequest;
 final class KubeLeaseStore {
 
     private final KubernetesClient client;
+    private final ApiConnectivityLog connectivity;
     private final String namespace;
     private final String name;
     /** The last Lease object seen, so that an update keeps what others put in its metadata (labels, annotations). */
     private volatile Lease lastSeen;
 
-    KubeLeaseStore(KubernetesClient client, String namespace, String name) {
+    KubeLeaseStore(KubernetesClient client, ApiConnectivityLog connectivity, String namespace, String name) {
         this.client = client;
+        this.connectivity = connectivity;
         this.namespace = namespace;
         this.name = name;
     }
@@ -44,10 +46,14 @@ final class KubeLeaseStore {
             if (e.getCode() == 404 && request.writes()) {
                 return new Answer.NotFound();
             }
-            return new Answer.Failed(RootCause.describe(e));
+            return failed(e);
         } catch (RuntimeException e) {
-            return new Answer.Failed(RootCause.describe(e));
+            return failed(e);
         }
+    }
+
+    private Answer failed(RuntimeException e) {
+        return new Answer.Failed(connectivity.failed(client, e));
     }
 
     private Lease send(LeaseRequest request) {

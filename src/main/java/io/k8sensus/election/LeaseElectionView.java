@@ -77,7 +77,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         this.local = new Member(settings.podName());
         Timings timings = new Timings(settings.leaseDurationMs(), settings.renewDeadlineMs(), settings.retryPeriodMs(),
                 settings.jitter());
-        ElectorLog log = new ElectorLog(group, settings.podName(), () -> candidatePods.whyNot(settings.podName()));
+        ElectorLog log = new ElectorLog(group, leaseName, settings.podName(), () -> candidatePods.whyNot(settings.podName()));
         this.elector = new Elector(settings.podName(), timings, () -> ThreadLocalRandom.current().nextDouble(), log::log);
     }
 
@@ -98,7 +98,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
 
     @Override
     protected void doStart() {
-        store = new KubeLeaseStore(service.client(), namespace, leaseName);
+        store = new KubeLeaseStore(service.client(), service.connectivityLog(), namespace, leaseName);
         candidatePods = service.candidatePods();
         loop = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-election-" + getNamespace()));
         deadlineTimer = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-deadline-" + getNamespace()));
@@ -179,6 +179,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             updateMembers(names);
             return names;
         } catch (RuntimeException e) {
+            service.connectivityLog().failed(service.client(), e);
             return null;
         }
     }
