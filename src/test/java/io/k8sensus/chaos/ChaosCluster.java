@@ -21,7 +21,12 @@ import io.k8sensus.testing.FaultSwitch;
 final class ChaosCluster implements AutoCloseable {
 
     static final String NAMESPACE = EmbeddedKubernetesApi.NAMESPACE;
-    static final String LEASE = "k8sensus-heartbeat";
+    static final String LEASE = leaseOf(History.HEARTBEAT);
+
+    /** The Lease of an election group, with the shipped prefix. */
+    static String leaseOf(String group) {
+        return "k8sensus-" + group;
+    }
 
     /** Starts one replica process pointed at an API URL. */
     @FunctionalInterface
@@ -37,6 +42,8 @@ final class ChaosCluster implements AutoCloseable {
     private final Map<String, ReplicaProcess> replicas = new ConcurrentHashMap<>();
     private final Map<String, FaultyConnection> connections = new ConcurrentHashMap<>();
     private final Map<String, Long> startedNanos = new ConcurrentHashMap<>();
+    /** How many processes were started under each name: a restart is a new life. */
+    private final Map<String, Integer> lives = new ConcurrentHashMap<>();
     private final List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
 
     /** Lease, renew deadline, retry period (x jitter 1.2), call timeout and the heartbeat's period, in ms. */
@@ -47,7 +54,12 @@ final class ChaosCluster implements AutoCloseable {
     }
 
     ChaosCluster(Path jar, Timings timings) {
-        this(timings, k8sensus(jar, timings, List.of()));
+        this(jar, timings, List.of());
+    }
+
+    /** Replicas of the application jar with more JVM settings ({@code -Dkey=value}). */
+    ChaosCluster(Path jar, Timings timings, List<String> settings) {
+        this(timings, k8sensus(jar, timings, settings));
     }
 
     ChaosCluster(Timings timings, Launcher launcher) {
@@ -73,9 +85,10 @@ final class ChaosCluster implements AutoCloseable {
             api.addReadyPod(name);
         }
         startedNanos.put(name, System.nanoTime());
+        int life = lives.merge(name, 1, Integer::sum);
         ReplicaProcess replica = launcher.start(name, connections.get(name).url(), environment, (r, line) -> {
             output.add(r + " " + line);
-            history.onLine(r, line);
+            history.onLine(r, life, line);
         });
         replicas.put(name, replica);
     }

@@ -30,7 +30,12 @@ final class ChaosRun {
         if (faketime && !Files.exists(LIBFAKETIME)) {
             return new Result(scenario, null, false, "faketime is not installed (apt-get install faketime)", null);
         }
-        try (ChaosCluster cluster = new ChaosCluster(jar, timings)) {
+        Scenario.Setup setup = scenario.setup();
+        String group = setup.group();
+        Path routes = setup.routeFile() == null ? null : routesDir(setup);
+        List<String> settings = routes == null ? List.of() : List.of("-Dk8sensus.routes.dir=" + routes,
+                "-Dk8sensus.election.groups=" + History.HEARTBEAT + "," + group);
+        try (ChaosCluster cluster = new ChaosCluster(jar, timings, settings)) {
             cluster.start("replica-1", Map.of());
             cluster.start("replica-2", Map.of());
             if (!faketime) {
@@ -51,13 +56,20 @@ final class ChaosRun {
                         "FAKETIME_DONT_RESET", "1"));
             }
             String leader = awaitSteadyState(cluster);
+            if (setup.before() != null) {
+                setup.before().into(cluster, leader);
+                leader = awaitSteadyState(cluster);
+            }
+            if (!group.equals(History.HEARTBEAT)) {
+                leader = awaitWorking(cluster, group);
+            }
             long faultAt = System.nanoTime();
             scenario.inject().into(cluster, leader);
             long window = scenario.boundMs() + 5000;
             if (scenario.leaderChanges()) {
                 try {
                     await().atMost(Duration.ofMillis(window)).pollInterval(Duration.ofMillis(100)).until(
-                            () -> cluster.history.check(faultAt, System.nanoTime()).takeoverMs() >= 0);
+                            () -> cluster.history.check(group, faultAt, System.nanoTime()).takeoverMs() >= 0);
                 } catch (org.awaitility.core.ConditionTimeoutException e) {
                     // no takeover within the window: the verdict below says so
                 }
@@ -69,19 +81,50 @@ final class ChaosRun {
                 await().atMost(Duration.ofMillis(window + 20_000)).until(
                         () -> System.nanoTime() - start > Duration.ofMillis(Math.max(10_000, window)).toNanos());
             }
-            History.Verdict verdict = cluster.history.check(faultAt, System.nanoTime());
-            boolean passed = verdict.overlaps() == 0
-                             && (scenario.zombieAllowed() || verdict.stale() == 0)
+            History.Verdict verdict = cluster.history.check(group, faultAt, System.nanoTime());
+            // a paused process that wakes up may act with its older epoch (fenced): a new term never may
+            boolean passed = verdict.overlaps() == 0 && verdict.epochRegressions() == 0
+                             && (scenario.zombieAllowed() || (verdict.stale() == 0 && verdict.bothActingMs() < 0))
                              && (scenario.leaderChanges()
                                  ? verdict.takeoverMs() >= 0 && verdict.takeoverMs() <= scenario.boundMs()
                                  : verdict.takeoverMs() < 0 && verdict.maxGapMs() <= scenario.boundMs());
             if (!passed) {
                 // what the replicas said about the election, to tell why
                 System.out.println("[chaos] " + scenario.name() + ": the replicas' election lines");
-                cluster.output().stream().filter(line -> line.contains("event=")).forEach(System.out::println);
+                cluster.output().stream().filter(line -> line.contains("event=") || (!group.equals(History.HEARTBEAT)
+                        && (line.contains("group=" + group + " ") || line.contains("(group " + group))))
+                        .forEach(System.out::println);
             }
             return new Result(scenario, verdict, passed, null, leader);
+        } finally {
+            if (routes != null) {
+                try (var files = Files.list(routes)) {
+                    for (Path file : files.toList()) {
+                        Files.delete(file);
+                    }
+                }
+                Files.delete(routes);
+            }
         }
+    }
+
+    /** A directory with the scenario's route file, for {@code k8sensus.routes.dir}. */
+    private static Path routesDir(Scenario.Setup setup) throws java.io.IOException {
+        Path dir = Files.createTempDirectory("k8sensus-chaos-routes");
+        Files.writeString(dir.resolve(setup.group() + ".camel.yaml"), setup.routeFile());
+        return dir;
+    }
+
+    /**
+     * For a scenario on a group of its own: waits until the holder of the group's Lease has completed two actions
+     * (its route says when an action's work is done); returns the holder.
+     */
+    private static String awaitWorking(ChaosCluster cluster, String group) {
+        return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            String holder = cluster.api().holder(ChaosCluster.leaseOf(group));
+            long done = cluster.history.completions(group).stream().filter(c -> c.replica().equals(holder)).count();
+            return done >= 2 ? holder : null;
+        }, java.util.Objects::nonNull);
     }
 
     /**

@@ -13,6 +13,7 @@ class FaultInjectionIT {
     @Test
     void no_two_leaders_act_at_once_and_takeover_stays_within_its_bound() throws Exception {
         List<ChaosRun.Result> results = FaultInjectionSuite.run(Path.of("target", "k8sensus.jar"),
+                // lease-deleted, slow-api and graceful-stop-in-flight could join once the elector passes them
                 List.of("sigterm", "kill9-pod-ready", "blackhole", "sigstop-long"));
         System.out.println(FaultInjectionSuite.table(results));
         assertThat(results).hasSize(4).allSatisfy(r -> assertThat(r.passed())

@@ -1,0 +1,84 @@
+package io.k8sensus.chaos;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The checker on made-up histories: times in ms, the fault at 1000. */
+class HistoryTest {
+
+    private static final long FAULT = ms(1000);
+
+    private final History history = new History();
+
+    @Test
+    void a_handover_to_a_higher_epoch_passes() {
+        beats("replica-1", 1, 3, 0, 1000);
+        beats("replica-2", 1, 4, 1100, 3000);
+        History.Verdict v = history.check(FAULT, ms(3000));
+        assertThat(v.takeoverMs()).isEqualTo(100);
+        assertThat(v.epochRegressions()).isZero();
+        assertThat(v.bothActingMs()).isEqualTo(-1);
+        assertThat(v.stale()).isZero();
+    }
+
+    @Test
+    void a_lease_recreated_with_a_lower_epoch_while_the_old_leader_acts_is_both_a_regression_and_both_acting() {
+        beats("replica-2", 1, 1, 0, 1800);
+        beats("replica-3", 1, 0, 1100, 3000);
+        History.Verdict v = history.check(FAULT, ms(3000));
+        assertThat(v.takeoverMs()).isEqualTo(100);
+        assertThat(v.epochRegressions()).isEqualTo(1);
+        assertThat(v.bothActingMs()).isEqualTo(700);
+    }
+
+    @Test
+    void a_restarted_replica_that_reuses_its_earlier_lifes_epoch_starts_a_new_term() {
+        beats("replica-1", 1, 0, 0, 500);
+        beats("replica-2", 1, 1, 600, 1000);
+        beats("replica-1", 2, 0, 1100, 3000);
+        assertThat(history.check(FAULT, ms(3000)).epochRegressions()).isEqualTo(1);
+    }
+
+    @Test
+    void a_paused_leader_that_resumes_stays_in_its_term() {
+        beats("replica-1", 1, 2, 0, 1000);
+        beats("replica-2", 1, 3, 5000, 6000);
+        history.onLine("replica-1", 1, "leader heartbeat group=heartbeat leader=replica-1 epoch=2 seq=99", ms(5500));
+        History.Verdict v = history.check(FAULT, ms(6000));
+        assertThat(v.epochRegressions()).isZero();
+        assertThat(v.stale()).isEqualTo(1);
+        assertThat(v.bothActingMs()).as("fenced, but both acted").isEqualTo(500);
+    }
+
+    @Test
+    void work_still_in_flight_on_the_old_leader_overlaps_the_new_leaders_first_start() {
+        for (int seq = 1; seq <= 4; seq++) {
+            long start = 500L * seq;
+            work("replica-1", 0, seq, start, "started");
+            work("replica-1", 0, seq, start + 1500, "done");
+        }
+        work("replica-2", 1, 1, 2100, "started");
+        work("replica-2", 1, 1, 3600, "done");
+        History.Verdict v = history.check("slow", FAULT, ms(4000));
+        assertThat(v.takeoverMs()).isEqualTo(1100);
+        assertThat(v.bothActingMs()).as("replica-1's last completion at 3500").isEqualTo(1400);
+        assertThat(history.check(FAULT, ms(4000)).takeoverMs()).as("the heartbeat's group saw nothing").isEqualTo(-1);
+    }
+
+    private void beats(String replica, int life, long epoch, long fromMs, long toMs) {
+        for (long t = fromMs; t <= toMs; t += 100) {
+            history.onLine(replica, life, "12:00:00.000 INFO  [timer] leader-heartbeat - leader heartbeat"
+                                          + " group=heartbeat leader=" + replica + " epoch=" + epoch + " seq=" + t, ms(t));
+        }
+    }
+
+    private void work(String replica, long epoch, long seq, long atMs, String what) {
+        history.onLine(replica, 1, "leader work " + what + " group=slow leader=" + replica + " epoch=" + epoch
+                                   + " seq=" + seq, ms(atMs));
+    }
+
+    private static long ms(long ms) {
+        return ms * 1_000_000;
+    }
+}
