@@ -4,7 +4,7 @@ KUBECTL ?= kubectl
 IMAGE ?= k8sensus:0.1.0
 IMAGE_TOOL ?= $(shell command -v docker || command -v podman || command -v buildah)
 
-.PHONY: help build test run chaos bench image image-check apply clean
+.PHONY: help build test run chaos simulate bench image image-check apply clean
 SOURCES := pom.xml $(shell find src -type f 2>/dev/null)
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ test: ## Run the test suite (what CI runs)
 
 chaos: target/k8sensus.jsa ## Fault-injection suite with real processes; writes docs/RELIABILITY.md (about 5 min)
 	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.chaos.FaultInjectionSuite --write docs/RELIABILITY.md $(ARGS)
+
+simulate: target/k8sensus.jar ## Deterministic simulation of fault schedules against the elector (ARGS="--schedules 10000000", "--seed N" replays one)
+	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.sim.Simulator $(ARGS)
 
 bench: target/k8sensus.jsa ## Failover/handover/cost benchmark vs stock Camel and client-go; writes docs/bench/ (ARGS="--trials 10 --timings short,default --scaling 3x1,10x1,30x1,3x10 --contenders k8sensus,...")
 	@java -Djava.awt.headless=true -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.chaos.Benchmark $(ARGS)

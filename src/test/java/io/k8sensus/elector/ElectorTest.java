@@ -1,0 +1,432 @@
+package io.k8sensus.elector;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The elector's decisions, one branch at a time, on a fake clock and with answers made by hand: no API server, no
+ * thread, no sleep. Timings: lease 3 s, renew deadline 2 s, retry period 0.5 s (jitter draws 0, so exactly 0.5 s).
+ */
+class ElectorTest {
+
+    static final Timings TIMINGS = new Timings(3000, 2000, 500, 1.2);
+    static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    /** One elector, its fake clock (in ms) and what it said. */
+    static final class Replica {
+        final Elector elector;
+        final List<ElectionEvent> events = new ArrayList<>();
+        long nowMs = 1_000_000; // a monotonic clock starts anywhere
+        LeaseRequest last;
+
+        Replica(String name) {
+            this(name, TIMINGS);
+        }
+
+        Replica(String name, Timings timings) {
+            elector = new Elector(name, timings, () -> 0.0, events::add);
+            elector.watching(true);
+        }
+
+        long now() {
+            return nowMs * MS;
+        }
+
+        Replica at(long ms) {
+            nowMs = ms;
+            return this;
+        }
+
+        Replica after(long ms) {
+            nowMs += ms;
+            return this;
+        }
+
+        Replica candidates(String... names) {
+            elector.candidates(Set.of(names), now());
+            return this;
+        }
+
+        Replica sees(LeaseRecord lease) {
+            elector.observe(lease, now());
+            return this;
+        }
+
+        LeaseRequest step() {
+            last = elector.step(now());
+            return last;
+        }
+
+        Replica answer(Answer answer) {
+            elector.answered(last, answer, now());
+            return this;
+        }
+
+        Replica ok(LeaseRecord lease) {
+            return answer(new Answer.Ok(lease));
+        }
+
+        /** Follows the Lease written by {@code other} and becomes leader of it, as the API server would answer. */
+        Replica leads(long epoch) {
+            candidates(elector.identity());
+            sees(null);
+            LeaseRequest create = step();
+            assertThat(create).isInstanceOf(LeaseRequest.Create.class);
+            ok(lease(elector.identity(), epoch, "a" + nowMs, "r" + nowMs, 3000, "v1"));
+            assertThat(elector.leads()).isTrue();
+            return this;
+        }
+
+        /** Steps; a read it asks for is answered with {@code current}. Returns what it decides after that. */
+        LeaseRequest stepAnsweringReads(LeaseRecord current) {
+            LeaseRequest request = step();
+            if (request instanceof LeaseRequest.Read) {
+                ok(current);
+                request = step();
+            }
+            return request;
+        }
+
+        boolean acts() {
+            return elector.mayAct(now());
+        }
+    }
+
+    static LeaseRecord lease(String holder, long epoch, String acquired, String renewed, long durationMs,
+                             String version) {
+        return new LeaseRecord(holder, epoch, acquired, renewed, durationMs, version);
+    }
+
+    static LeaseRecord held(String holder, long epoch, String renewed, String version) {
+        return lease(holder, epoch, "acq-" + holder + "-" + epoch, renewed, 3000, version);
+    }
+
+    // -------------------------------------------------------------------------------------------- a follower's table
+
+    /**
+     * A follower candidate that first saw {@code lease} and then, {@code silentMs} later, decides: the request it
+     * makes (null: none).
+     */
+    static Stream<Arguments> follower() {
+        LeaseRecord b = held("b", 4, "r1", "10");
+        return Stream.of(
+                Arguments.of("no Lease (never seen): create at epoch 0", null, 0, new LeaseRequest.Create("a", 0, 3)),
+                Arguments.of("released Lease: take it at once, epoch + 1", lease(null, 4, null, null, 0, "10"), 0,
+                        new LeaseRequest.Acquire("10", "a", 5, 3)),
+                Arguments.of("held and renewed a moment ago: wait", b, 100, null),
+                Arguments.of("held, silent past two retry periods (checked with a read): wait", b, 1300, null),
+                Arguments.of("held, silent just under the holder's lease duration: wait", b, 2999, null),
+                Arguments.of("held, silent for the lease duration: take it with epoch + 1", b, 3000,
+                        new LeaseRequest.Acquire("10", "a", 5, 3)),
+                Arguments.of("held with a longer lease written by the holder (6 s): still waits at 3 s",
+                        lease("b", 4, "acq", "r1", 6000, "10"), 3000, null),
+                Arguments.of("held with a longer lease written by the holder (6 s): taken at 6 s",
+                        lease("b", 4, "acq", "r1", 6000, "10"), 6000, new LeaseRequest.Acquire("10", "a", 5, 3)),
+                Arguments.of("held under this replica's own name by another process: it expires like any other",
+                        held("a", 4, "r1", "10"), 100, null),
+                Arguments.of("held under this replica's own name, silent for the lease duration: a new term",
+                        held("a", 4, "r1", "10"), 3000, new LeaseRequest.Acquire("10", "a", 5, 3)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("follower")
+    void a_follower_decides_from_what_it_saw_and_how_long_ago(String name, LeaseRecord lease, long silentMs,
+                                                              LeaseRequest expected) {
+        Replica a = new Replica("a").candidates("a", "b");
+        a.sees(lease);
+        if (silentMs > 1200 && lease != null && lease.holder() != null) {
+            // past two retry periods the holder seems silent: the follower asks, and the API server agrees
+            a.after(1201);
+            assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
+            a.ok(lease);
+            a.after(silentMs - 1201);
+        } else {
+            a.after(silentMs);
+        }
+        assertThat(a.step()).isEqualTo(expected);
+    }
+
+    // -------------------------------------------------------------------------------------------- the leader
+
+    @Test
+    void a_leader_renews_every_retry_period_and_acts_until_the_renew_deadline_after_its_last_acknowledged_write() {
+        Replica a = new Replica("a").leads(0);
+        long acquiredAt = a.nowMs;
+        assertThat(a.step()).as("nothing to do before the retry period").isNull();
+        a.after(500);
+        LeaseRequest renew = a.step();
+        assertThat(renew).isInstanceOf(LeaseRequest.Renew.class);
+        // the renewal is never answered: the term lasts until 2 s after the acquisition was sent
+        a.answer(new Answer.Failed("timeout"));
+        assertThat(a.events).anyMatch(e -> e instanceof ElectionEvent.RenewFailed f && f.leftMs() == 1500);
+        a.at(acquiredAt + 1999);
+        assertThat(a.acts()).isTrue();
+        a.at(acquiredAt + 2000);
+        assertThat(a.acts()).isFalse();
+        a.elector.tick(a.now());
+        assertThat(a.elector.leads()).isFalse();
+        assertThat(a.events).anyMatch(e -> e instanceof ElectionEvent.RenewDeadline);
+    }
+
+    @Test
+    void a_renewal_answered_after_the_renew_deadline_does_not_revive_the_term() {
+        Replica a = new Replica("a").leads(0);
+        a.after(500);
+        LeaseRequest renew = a.step();
+        a.after(1600); // past the deadline (2 s after the acquisition was sent)
+        a.ok(held("a", 0, "r2", "v2").withVersion("v2"));
+        assertThat(a.elector.leads()).isFalse();
+        assertThat(renew).isInstanceOf(LeaseRequest.Renew.class);
+        assertThat(a.elector.leader()).as("its own ended term is nobody's to act on").isNull();
+    }
+
+    @Test
+    void under_a_slow_api_server_answering_in_just_under_half_the_renew_deadline_the_leader_acts_without_a_gap() {
+        long latency = 990;
+        Replica a = new Replica("a").leads(0);
+        long lastAnswer = a.nowMs;
+        for (int i = 0; i < 40; i++) {
+            // the next renewal goes out a retry period after the last one was sent, or once its answer is in
+            a.at(Math.max(a.nowMs, lastAnswer));
+            long sendAt = Math.max(a.nowMs, a.elector.nextStepAt(a.now()) / MS);
+            for (long t = a.nowMs; t < sendAt; t += 10) {
+                assertThat(a.at(t).acts()).as("acting at %d ms", t).isTrue();
+            }
+            a.at(sendAt);
+            LeaseRequest renew = a.step();
+            assertThat(renew).isInstanceOf(LeaseRequest.Renew.class);
+            for (long t = sendAt; t < sendAt + latency; t += 10) {
+                assertThat(a.at(t).acts()).as("acting at %d ms, while the renewal is out", t).isTrue();
+            }
+            a.at(sendAt + latency);
+            LeaseRecord term = ((LeaseRequest.Renew) renew).term();
+            a.ok(lease("a", 0, term.acquireTime(), "r" + i, 3000, "v" + (i + 2)));
+            assertThat(a.elector.leads()).isTrue();
+            lastAnswer = a.nowMs;
+        }
+        assertThat(a.events).isEmpty();
+    }
+
+    @Test
+    void a_conflict_on_renewal_is_read_at_once_and_renewed_from_there_when_the_lease_is_still_its_term() {
+        Replica a = new Replica("a").leads(0);
+        a.after(500);
+        LeaseRequest renew = a.step();
+        a.answer(new Answer.Conflict()); // a renewal of its own that timed out had landed
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
+        LeaseRecord term = ((LeaseRequest.Renew) renew).term();
+        LeaseRecord landed = lease("a", 0, term.acquireTime(), "landed", 3000, "v3");
+        a.ok(landed);
+        assertThat(a.step()).as("renews at once from the version it read").isEqualTo(new LeaseRequest.Renew(landed));
+        assertThat(a.elector.leads()).isTrue();
+    }
+
+    @Test
+    void a_conflict_on_renewal_that_shows_another_term_ends_this_one_at_once_and_says_who_holds_it() {
+        Replica a = new Replica("a").leads(0);
+        a.after(500);
+        a.step();
+        a.answer(new Answer.Conflict());
+        a.step();
+        a.ok(held("b", 1, "r", "v9"));
+        assertThat(a.elector.leads()).isFalse();
+        assertThat(a.elector.leader()).isEqualTo("b");
+        assertThat(a.events).contains(new ElectionEvent.LostLease(0, "b", 1));
+    }
+
+    @Test
+    void a_second_process_under_the_same_name_ends_the_first_ones_term_and_is_not_released_by_it() {
+        Replica first = new Replica("a").leads(3);
+        // a process under the same name took a new term (epoch 4): the first one's renewal meets a conflict
+        first.after(500);
+        first.step();
+        first.answer(new Answer.Conflict());
+        first.step();
+        LeaseRecord second = lease("a", 4, "acq-second", "r", 3000, "v7");
+        first.ok(second);
+        assertThat(first.elector.leads()).as("the first process's term is over").isFalse();
+        first.elector.stop(first.now(), true);
+        assertThat(first.step()).as("it releases nothing: the Lease is the other process's term").isNull();
+    }
+
+    @Test
+    void a_leader_releases_only_its_own_term_and_reads_again_on_a_conflict() {
+        Replica a = new Replica("a").leads(0);
+        LeaseRecord term = lease("a", 0, "a" + a.nowMs, "r" + a.nowMs, 3000, "v1");
+        a.elector.stop(a.now(), true);
+        assertThat(a.acts()).isFalse();
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Release(term));
+        a.answer(new Answer.Conflict());
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
+        LeaseRecord renewedMeanwhile = lease("a", 0, term.acquireTime(), "later", 3000, "v2");
+        a.ok(renewedMeanwhile);
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Release(renewedMeanwhile));
+        a.ok(lease(null, 0, null, null, 0, "v3"));
+        assertThat(a.events).contains(new ElectionEvent.Released(0));
+        assertThat(a.step()).isNull();
+    }
+
+    @Test
+    void a_leader_whose_pod_leaves_the_candidates_stops_and_releases() {
+        Replica a = new Replica("a").leads(2);
+        a.candidates("b");
+        assertThat(a.step()).isInstanceOf(LeaseRequest.Release.class);
+        assertThat(a.acts()).isFalse();
+        assertThat(a.events).contains(new ElectionEvent.NotCandidate(true));
+    }
+
+    // -------------------------------------------------------------------------------------------- followers, more
+
+    @Test
+    void silence_is_measured_from_when_a_record_was_first_seen_not_from_when_a_step_began() {
+        Replica a = new Replica("a").candidates("a", "b");
+        long stepBegan = a.nowMs;
+        a.after(800); // e.g. a slow list of Pods; then the watch delivers a renewal
+        a.sees(held("b", 0, "r1", "1"));
+        a.at(stepBegan + 3000);
+        assertThat(a.stepAnsweringReads(held("b", 0, "r1", "1")))
+                .as("only 2.2 s since the renewal was seen").isNull();
+        a.at(stepBegan + 800 + 3000);
+        assertThat(a.step()).isInstanceOf(LeaseRequest.Acquire.class);
+    }
+
+    @Test
+    void a_write_to_the_metadata_alone_does_not_reset_the_wait_for_a_silent_holder() {
+        Replica a = new Replica("a").candidates("a", "b");
+        LeaseRecord renewal = held("b", 0, "r1", "1");
+        a.sees(renewal);
+        for (int i = 2; i < 30; i++) {
+            a.after(100).sees(renewal.withVersion(String.valueOf(i))); // kubectl annotate, a controller, ...
+        }
+        a.after(200);
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("29", "a", 1, 3));
+    }
+
+    @Test
+    void a_renewal_resets_the_wait() {
+        Replica a = new Replica("a").candidates("a", "b");
+        a.sees(held("b", 0, "r1", "1"));
+        a.after(2500).sees(held("b", 0, "r2", "2"));
+        a.after(2500);
+        assertThat(a.stepAnsweringReads(held("b", 0, "r2", "2"))).isNull();
+    }
+
+    @Test
+    void an_acquisition_whose_answer_is_lost_is_not_acted_on_and_its_term_expires_like_any_other() {
+        Replica a = new Replica("a").candidates("a", "b");
+        a.sees(lease(null, 2, null, null, 0, "5"));
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("5", "a", 3, 3));
+        a.answer(new Answer.Failed("timeout"));
+        assertThat(a.acts()).isFalse();
+        assertThat(a.events).contains(new ElectionEvent.AcquireUnknown(3, "timeout"));
+        assertThat(a.step()).as("who holds it now?").isEqualTo(new LeaseRequest.Read());
+        LeaseRecord landed = lease("a", 3, "acq", "r", 3000, "6");
+        a.ok(landed);
+        assertThat(a.acts()).isFalse();
+        assertThat(a.elector.leader()).isNull();
+        a.after(3000);
+        assertThat(a.step()).as("a new term above it").isEqualTo(new LeaseRequest.Acquire("6", "a", 4, 3));
+    }
+
+    @Test
+    void a_conflict_on_acquisition_reads_and_follows_the_winner() {
+        Replica a = new Replica("a").candidates("a", "b");
+        a.sees(lease(null, 2, null, null, 0, "5"));
+        a.step();
+        a.answer(new Answer.Conflict());
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
+        a.ok(held("b", 3, "r", "6"));
+        assertThat(a.elector.leader()).isEqualTo("b");
+        assertThat(a.elector.epoch()).isEqualTo(3);
+        assertThat(a.acts()).isFalse();
+    }
+
+    @Test
+    void a_non_candidate_never_writes_says_why_once_and_does_not_spin() {
+        Replica a = new Replica("a").candidates("b");
+        a.sees(held("dead", 1, "r", "3"));
+        a.after(10_000);
+        for (int i = 0; i < 5; i++) {
+            assertThat(a.step()).isNull();
+            assertThat(a.elector.nextStepAt(a.now()) - a.now()).as("next look in a retry period")
+                    .isGreaterThanOrEqualTo(500 * MS);
+            a.after(500);
+        }
+        assertThat(a.events).containsExactly(new ElectionEvent.NotCandidate(false));
+        a.candidates("a", "b");
+        assertThat(a.events).endsWith(new ElectionEvent.Candidate());
+        assertThat(a.step()).isInstanceOf(LeaseRequest.Acquire.class);
+    }
+
+    @Test
+    void nothing_is_written_before_the_candidates_are_known() {
+        Replica a = new Replica("a");
+        a.sees(null);
+        assertThat(a.step()).isNull();
+    }
+
+    // -------------------------------------------------------------------------------------------- Lease deleted
+
+    @Test
+    void a_deleted_lease_is_restored_as_last_seen_so_its_term_runs_on_and_no_one_takes_over_early() {
+        Replica follower = new Replica("b").candidates("a", "b");
+        LeaseRecord aTerm = held("a", 5, "r1", "10");
+        follower.sees(aTerm);
+        follower.after(1000).sees(null);
+        assertThat(follower.events).contains(new ElectionEvent.LeaseDeleted("a", 5));
+        assertThat(follower.step()).isEqualTo(new LeaseRequest.Restore(aTerm));
+        LeaseRecord restored = lease("a", 5, aTerm.acquireTime(), "restored", 3000, "12");
+        follower.ok(restored);
+        assertThat(follower.events).contains(new ElectionEvent.LeaseRestored("a", 5));
+        follower.after(2999);
+        assertThat(follower.stepAnsweringReads(restored)).as("a full lease duration from the restore").isNull();
+        follower.after(1);
+        assertThat(follower.step()).isEqualTo(new LeaseRequest.Acquire("12", "b", 6, 3));
+    }
+
+    @Test
+    void a_leader_whose_lease_is_deleted_restores_it_and_keeps_its_term() {
+        Replica a = new Replica("a").leads(5);
+        a.after(100).sees(null);
+        LeaseRequest restore = a.step();
+        long sentAt = a.nowMs;
+        assertThat(restore).isInstanceOf(LeaseRequest.Restore.class);
+        LeaseRecord term = ((LeaseRequest.Restore) restore).last();
+        a.after(10).ok(lease("a", 5, term.acquireTime(), "restored", 3000, "20"));
+        assertThat(a.elector.leads()).isTrue();
+        assertThat(a.elector.epoch()).isEqualTo(5);
+        a.at(sentAt + 1999);
+        assertThat(a.acts()).as("the restore counts as a renewal sent when it was sent").isTrue();
+    }
+
+    @Test
+    void a_lease_re_created_with_a_lower_epoch_is_raised_back_above_every_epoch_seen() {
+        Replica b = new Replica("b").candidates("a", "b");
+        b.sees(held("a", 7, "r1", "10"));
+        b.sees(null);
+        b.after(5).sees(held("fresh", 0, "r", "12")); // re-created by a process that never saw it
+        LeaseRecord recreated = held("fresh", 0, "r", "12");
+        assertThat(b.step()).isEqualTo(new LeaseRequest.RaiseEpoch(recreated, 7));
+        b.ok(held("fresh", 7, "r", "13"));
+        assertThat(b.events).contains(new ElectionEvent.EpochRaised("fresh", 0, 7));
+        b.after(3000);
+        assertThat(b.step()).as("the next term is above 7").isEqualTo(new LeaseRequest.Acquire("13", "b", 8, 3));
+    }
+
+    @Test
+    void a_late_watch_event_of_an_older_term_does_not_end_a_leaders_term() {
+        Replica a = new Replica("a").leads(5);
+        a.sees(held("b", 4, "old", "3"));
+        assertThat(a.elector.leads()).isTrue();
+    }
+}

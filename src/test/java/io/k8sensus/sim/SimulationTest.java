@@ -1,0 +1,83 @@
+package io.k8sensus.sim;
+
+import java.util.List;
+
+import io.k8sensus.elector.Timings;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The deterministic simulation's short form, as {@code mvn verify} runs it: {@value #DEFAULT_SCHEDULES} seeded fault
+ * schedules against the real elector, no violation allowed ({@code make simulate} runs the long form). And the checks
+ * that show the simulation can fail: it finds two leaders when the timings allow them, and a replay is exact.
+ */
+class SimulationTest {
+
+    static final long DEFAULT_SCHEDULES = 100_000;
+
+    @Test
+    void no_schedule_of_faults_lets_two_replicas_act_at_once_lowers_an_epoch_or_leaves_no_leader() throws Exception {
+        long schedules = Long.getLong("k8sensus.sim.schedules", DEFAULT_SCHEDULES);
+        Simulator.Summary summary = Simulator.run(1, schedules, Runtime.getRuntime().availableProcessors(), null);
+        System.out.println("simulation: " + summary.describe());
+        Simulation.Outcome first = summary.firstViolation();
+        assertThat(summary.violations())
+                .as(first == null ? "" : "seed " + first.seed() + ": " + first.violation()
+                                         + "; replay it with make simulate ARGS=\"--seed " + first.seed() + "\"")
+                .isZero();
+        assertThat(summary.schedules()).isEqualTo(schedules);
+        assertThat(summary.faults() / (double) schedules).as("faults per schedule").isGreaterThan(2);
+        assertThat(summary.limitations()).as("runs that hit the documented limit are rare")
+                .isLessThan(schedules / 100);
+    }
+
+    @Test
+    void with_a_renew_deadline_longer_than_the_lease_the_simulation_finds_two_leaders() {
+        Timings broken = new Timings(2000, 3000, 500, 1.2); // refused by the settings: the leader outlives its lease
+        long found = 0;
+        for (long seed = 1; seed <= 2000; seed++) {
+            Schedule drawn = Schedule.draw(seed);
+            Schedule withBrokenTimings = new Schedule(seed, drawn.timings().stream().map(t -> broken).toList(),
+                    drawn.rates(), drawn.faults(), drawn.faultsEndMs());
+            String violation = Simulation.run(withBrokenTimings, null).violation();
+            if (violation != null && violation.startsWith("two processes may act at once")) {
+                found++;
+            }
+        }
+        assertThat(found).isGreaterThan(20);
+    }
+
+    @Test
+    void a_seed_replays_the_same_run_step_for_step() {
+        for (long seed : List.of(7L, 4242L, 99_991L)) {
+            StringBuilder first = new StringBuilder();
+            StringBuilder second = new StringBuilder();
+            Simulation.run(Schedule.draw(seed), first);
+            Simulation.run(Schedule.draw(seed), second);
+            assertThat(first.toString()).isNotEmpty().isEqualTo(second.toString());
+        }
+    }
+
+    @Test
+    void under_an_api_server_that_answers_everyone_in_under_half_the_renew_deadline_the_first_leader_keeps_acting() {
+        // every answer 900 ms late, plus the request's own 1-20 ms: under half of the 2 s renew deadline
+        long slowMs = Schedule.BASE.renewDeadlineMs() / 2 - 100;
+        Fault slow = new Fault(Fault.Kind.SLOW_API, -1, 2000, 20_000, slowMs);
+        Schedule schedule = new Schedule(5, List.of(Schedule.BASE, Schedule.BASE, Schedule.BASE),
+                new double[] {1.0, 0.97, 1.03}, List.of(slow), 22_000);
+        Simulation.Outcome outcome = Simulation.run(schedule, null);
+        assertThat(outcome.violation()).isNull();
+        assertThat(outcome.terms()).as("one term from start to end: no gap, no second leader").isEqualTo(1);
+    }
+
+    @Test
+    void an_elector_without_a_leader_is_a_violation_too() {
+        // every Pod NotReady for good: nobody may lead, so the liveness check must fail
+        Schedule drawn = Schedule.draw(11);
+        List<Fault> notReady = List.of(new Fault(Fault.Kind.POD_NOT_READY, 0, 100, 1_000_000, 0),
+                new Fault(Fault.Kind.POD_NOT_READY, 1, 100, 1_000_000, 0));
+        Schedule schedule = new Schedule(11, drawn.timings().subList(0, 2), drawn.rates(), notReady, 3000);
+        assertThat(Simulation.run(schedule, null).violation()).startsWith("no replica acts");
+    }
+}
