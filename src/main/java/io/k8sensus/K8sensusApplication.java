@@ -1,6 +1,5 @@
 package io.k8sensus;
 
-import io.k8sensus.election.ElectionConfiguration;
 import org.apache.camel.main.Main;
 
 /**

@@ -1,6 +1,7 @@
 package io.k8sensus;
 
-import io.k8sensus.election.InvalidSettingsException;
+import io.k8sensus.kube.RootCause;
+import io.k8sensus.config.InvalidSettingsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

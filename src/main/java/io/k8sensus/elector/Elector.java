@@ -467,8 +467,8 @@ public final class Elector {
         if (term != null) {
             return identity;
         }
-        if (known == null || absent || known.holder() == null || identity.equals(known.holder())) {
-            return null;
+        if (known == null || known.holder() == null || identity.equals(known.holder())) {
+            return null; // (a deleted Lease's term runs on until it is restored or expires)
         }
         return known.holder();
     }

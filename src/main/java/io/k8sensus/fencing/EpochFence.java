@@ -3,7 +3,6 @@ package io.k8sensus.fencing;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import io.k8sensus.route.LeaderHeaders;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.slf4j.Logger;

@@ -1,5 +1,7 @@
 package io.k8sensus.chaos;
 
+import io.k8sensus.testing.DocBlock;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -32,7 +34,7 @@ public final class FaultInjectionSuite {
         if (write != null && only != null) {
             System.out.println("not written to " + write + ": --only runs a part of the suite");
         } else if (write != null) {
-            Files.writeString(Path.of(write), document(table));
+            DocBlock.write(Path.of(write), "chaos", document(table));
             System.out.println("written to " + write);
         }
         System.exit(results.stream().allMatch(r -> r.passed() || r.skipped() != null) ? 0 : 1);
@@ -91,7 +93,7 @@ public final class FaultInjectionSuite {
 
     private static String document(String table) {
         return """
-                # Reliability: the fault-injection suite
+                ## Fault injection with real processes
 
                 Each scenario starts a fresh cluster: the embedded Kubernetes API with one port per replica (one store),
                 three replica processes of `target/k8sensus.jar` (k8sensus elector), Pods played Running and Ready by

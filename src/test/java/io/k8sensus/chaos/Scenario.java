@@ -138,7 +138,8 @@ record Scenario(String name, String fault, boolean leaderChanges, boolean zombie
                 // the old term must be waited out (its holder may still act until its renew deadline), and the new
                 // one must have a higher epoch than any before the deletion
                 new Scenario("lease-deleted", "the Lease deleted (kubectl delete lease) while held, after a graceful"
-                                              + " handover (epoch >= 1)", true, false, crash, crashText,
+                                              + " handover (epoch >= 1): restored as it was, the leader keeps its term",
+                        false, false, t.periodMs() + 1000, "period + 1 s",
                         (c, leader) -> c.api().client().leases().inNamespace(ChaosCluster.NAMESPACE)
                                 .withName(ChaosCluster.LEASE).delete(),
                         new Setup(History.HEARTBEAT, null, (c, leader) -> {

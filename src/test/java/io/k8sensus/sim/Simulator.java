@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * --schedules N   how many (default 100000)      --from S     the first seed (default 1)
  * --seed S        replay one schedule, with its trace, and shrink it if it fails
  * --threads T     default: the number of cores
+ * --write FILE    put the figures in FILE's generated block "simulation" (docs/RELIABILITY.md)
  * </pre>
  */
 public final class Simulator {
@@ -150,10 +151,25 @@ public final class Simulator {
         return out.toString();
     }
 
+    /** The figures of a run, as Markdown. */
+    static String document(Summary s, long from, int threads, String args) {
+        return String.format(Locale.ROOT, """
+                | schedules | seeds | faults per schedule | terms per schedule | events | documented limit hit | violations | time | schedules/s |
+                |---|---|---|---|---|---|---|---|---|
+                | %,d | %d to %d | %.2f | %.2f | %,d | %d | **%d** | %.0f s | %,.0f |
+
+                Command: `make simulate ARGS="%s"` on %d threads. Machine: %d cores, Java %s. Run on %s.
+                """, s.schedules(), from, from + s.schedules() - 1, s.faults() / (double) s.schedules(),
+                s.terms() / (double) s.schedules(), s.events(), s.limitations(), s.violations(), s.nanos() / 1e9,
+                s.perSecond(), args, threads, Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.specification.version"), java.time.LocalDate.now());
+    }
+
     public static void main(String[] args) throws Exception {
         long schedules = 100_000;
         long from = 1;
         Long seed = null;
+        String write = null;
         int threads = Runtime.getRuntime().availableProcessors();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -161,6 +177,7 @@ public final class Simulator {
                 case "--from" -> from = Long.parseLong(args[++i]);
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--write" -> write = args[++i];
                 default -> {
                     System.err.println("usage: Simulator [--schedules N] [--from S] [--threads T] | --seed S");
                     System.exit(2);
@@ -175,6 +192,11 @@ public final class Simulator {
         System.out.printf("simulating %,d schedules from seed %d on %d threads%n", schedules, from, threads);
         Summary summary = run(from, schedules, threads, System.out);
         System.out.println(summary.describe());
+        if (write != null) {
+            io.k8sensus.testing.DocBlock.write(java.nio.file.Path.of(write), "simulation",
+                    document(summary, from, threads, String.join(" ", args)));
+            System.out.println("written to " + write);
+        }
         if (summary.firstViolation() != null) {
             System.out.println("first violation: seed " + summary.firstViolation().seed() + ": "
                                + summary.firstViolation().violation());

@@ -1,0 +1,70 @@
+package io.k8sensus.camel;
+
+import io.k8sensus.fencing.LeaderHeaders;
+import java.util.Map;
+import java.util.Set;
+
+import io.k8sensus.config.ElectionSettings;
+import io.k8sensus.config.InvalidSettingsException;
+import org.apache.camel.Endpoint;
+import org.apache.camel.cluster.CamelClusterService;
+import org.apache.camel.component.master.MasterComponent;
+import org.apache.camel.support.service.ServiceHelper;
+
+/**
+ * The {@code master:} component of k8sensus: Camel's own, bound to the Lease cluster service, refusing a URI whose
+ * group is empty or not configured, and creating endpoints whose exchanges carry the leader's term
+ * ({@link LeaderHeaders}).
+ */
+public class LeaderOnlyComponent extends MasterComponent {
+
+    private final CamelClusterService clusterService;
+    private final LeaderTerms terms;
+    private final Set<String> groups;
+
+    public LeaderOnlyComponent(LeaseClusterService clusterService) {
+        this(clusterService, clusterService.terms(), clusterService.settings().groups());
+    }
+
+    /**
+     * A component on any cluster service whose views keep {@code terms} up to date before they fire a leadership
+     * event, as {@link LeaseClusterService}'s do; {@code groups} are the groups its URIs may name.
+     */
+    LeaderOnlyComponent(CamelClusterService clusterService, LeaderTerms terms, Set<String> groups) {
+        this.clusterService = clusterService;
+        this.terms = terms;
+        this.groups = Set.copyOf(groups);
+        setService(clusterService);
+    }
+
+    @Override
+    protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> params) throws Exception {
+        int colon = remaining.indexOf(':');
+        String group = colon < 0 ? remaining : remaining.substring(0, colon);
+        if (group.isBlank() || colon < 0 || colon == remaining.length() - 1) {
+            throw new InvalidSettingsException("Invalid leader-only URI '" + uri
+                                               + "': expected master:<group>:<endpoint>, e.g. master:heartbeat:timer:tick");
+        }
+        if (!groups.contains(group)) {
+            throw new InvalidSettingsException("Invalid leader-only URI '" + uri + "': unknown group '" + group + "' ("
+                                               + ElectionSettings.KEY_GROUPS + " lists " + groups + ")");
+        }
+        String delegateUri = remaining.substring(colon + 1);
+        if (params != null && !params.isEmpty()) {
+            delegateUri = delegateUri + "?" + uri.substring(uri.indexOf('?') + 1);
+            params.clear();
+        }
+        return new LeaderOnlyEndpoint(uri, this, clusterService, terms, group, delegateUri);
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        // Camel Main adds cluster services found in the registry before configuration classes are loaded, which is
+        // too early for one built from properties; the component brings its own service into the context instead.
+        if (!getCamelContext().hasService(clusterService)) {
+            getCamelContext().addService(clusterService, true, true);
+        }
+        ServiceHelper.startService(clusterService);
+        super.doStart();
+    }
+}

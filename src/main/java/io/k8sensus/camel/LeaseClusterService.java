@@ -1,0 +1,113 @@
+package io.k8sensus.camel;
+
+import io.k8sensus.config.ElectionSettings;
+import io.k8sensus.config.InvalidSettingsException;
+import io.k8sensus.kube.ApiConnectivityLog;
+import io.k8sensus.kube.CandidatePods;
+import io.k8sensus.kube.KubernetesClients;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import org.apache.camel.cluster.CamelClusterView;
+import org.apache.camel.support.cluster.AbstractCamelClusterService;
+
+/**
+ * The Camel cluster service of k8sensus: one Lease per group, named {@code <lease-prefix>-<group>}, configured from
+ * {@link ElectionSettings}. Each group's view is k8sensus's renewal-aware elector ({@link LeaseElectionView}), or,
+ * with {@code k8sensus.election.algorithm=camel}, Camel's own Kubernetes controller ({@link CamelLeaseControllers}).
+ * Groups not listed in the settings are refused.
+ * <p>
+ * The k8sensus views share one client and one watch of the candidate Pods ({@link CandidatePods}); each adds a watch
+ * of its own Lease.
+ */
+public class LeaseClusterService extends AbstractCamelClusterService<CamelClusterView> {
+
+    private final ElectionSettings settings;
+    private final LeaderTerms terms = new LeaderTerms();
+    private final ApiConnectivityLog connectivityLog;
+    private final String resolvedNamespace;
+    private CamelLeaseControllers camelControllers;
+    private KubernetesClient client;
+    private KubernetesClient watchClient;
+    private CandidatePods candidatePods;
+
+    public LeaseClusterService(ElectionSettings settings) {
+        this.settings = settings;
+        this.connectivityLog = new ApiConnectivityLog(settings.podName());
+        this.resolvedNamespace = settings.namespace() != null ? settings.namespace() : defaultNamespace(settings);
+        setId("k8sensus-lease");
+    }
+
+    public ElectionSettings settings() {
+        return settings;
+    }
+
+    public LeaderTerms terms() {
+        return terms;
+    }
+
+    /** The client of the k8sensus views, created with the watch of the candidate Pods when a first view starts. */
+    synchronized KubernetesClient client() {
+        if (client == null) {
+            client = KubernetesClients.create(settings, connectivityLog);
+            watchClient = KubernetesClients.forWatches(client);
+            candidatePods = new CandidatePods(watchClient, client, resolvedNamespace, settings.candidateLabels(),
+                    settings.podName(), connectivityLog);
+            candidatePods.start();
+        }
+        return client;
+    }
+
+    /** Says when the API server stops and starts answering; the watches tell it when they deliver. */
+    ApiConnectivityLog connectivityLog() {
+        return connectivityLog;
+    }
+
+    /** The client of the watches (the same connections, a longer request timeout). */
+    synchronized KubernetesClient watchClient() {
+        client();
+        return watchClient;
+    }
+
+    /** The candidate Pods, watched once for every k8sensus view. */
+    synchronized CandidatePods candidatePods() {
+        client();
+        return candidatePods;
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        super.doStop();
+        synchronized (this) {
+            if (client != null) {
+                candidatePods.close();
+                watchClient.close();
+                client.close();
+                client = null;
+                watchClient = null;
+                candidatePods = null;
+            }
+        }
+    }
+
+    @Override
+    protected CamelClusterView createView(String group) throws Exception {
+        if (!settings.groups().contains(group)) {
+            throw new InvalidSettingsException("Unknown election group '" + group + "': "
+                                               + ElectionSettings.KEY_GROUPS + " lists " + settings.groups());
+        }
+        if (ElectionSettings.ALGORITHM_K8SENSUS.equals(settings.algorithm())) {
+            return new LeaseElectionView(this, group, settings, terms, resolvedNamespace);
+        }
+        synchronized (this) {
+            if (camelControllers == null) {
+                camelControllers = new CamelLeaseControllers(settings, terms, connectivityLog, resolvedNamespace,
+                        getCamelContext());
+            }
+        }
+        return camelControllers.viewFor(group);
+    }
+
+    private static String defaultNamespace(ElectionSettings settings) {
+        String namespace = KubernetesClients.config(settings).getNamespace();
+        return namespace == null || namespace.isBlank() ? "default" : namespace;
+    }
+}

@@ -1,0 +1,304 @@
+package io.k8sensus.camel;
+
+import io.k8sensus.config.ElectionSettings;
+import io.k8sensus.kube.CandidatePods;
+import io.k8sensus.kube.KubeLeaseStore;
+import io.k8sensus.kube.LeaseWatch;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.k8sensus.elector.Answer;
+import io.k8sensus.elector.Clock;
+import io.k8sensus.elector.Elector;
+import io.k8sensus.elector.LeaseRequest;
+import io.k8sensus.elector.Timings;
+import org.apache.camel.cluster.CamelClusterMember;
+import org.apache.camel.support.cluster.AbstractCamelClusterView;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * k8sensus's election of one group as a Camel cluster view (so {@code master:} routes use it unchanged): it drives the
+ * decision core ({@link Elector}) with fabric8 I/O ({@link KubeLeaseStore}, {@link LeaseWatch}, {@link CandidatePods})
+ * and the system's monotonic clock, and tells Camel's listeners when the leader changes.
+ * <p>
+ * Threads: one loop thread per group asks the elector what to do and makes the request (blocking, bounded by the call
+ * timeout); the watches' threads hand it what they delivered; a timer ends the term at the renew deadline even while
+ * the loop thread is blocked in a call. Every call to the elector, and every leadership event to Camel, happens under
+ * this view's lock, so they are seen in order.
+ */
+public class LeaseElectionView extends AbstractCamelClusterView {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LeaseElectionView.class);
+
+    private final ElectionSettings settings;
+    private final LeaderTerms terms;
+    private final LeaseClusterService service;
+    private final String namespace;
+    private final String leaseName;
+    private final Member local;
+    private final Map<String, Member> memberCache = new ConcurrentHashMap<>();
+    private final Clock clock = Clock.system();
+    private final Elector elector;
+
+    private volatile Member leader;
+    private volatile long leaderEpoch = LeaderTerm.UNKNOWN_EPOCH;
+    private volatile List<CamelClusterMember> members = List.of();
+
+    private ScheduledExecutorService loop;
+    private ScheduledExecutorService deadlineTimer;
+    private CandidatePods candidatePods;
+    private LeaseWatch leaseWatch;
+    private KubeLeaseStore store;
+    private final Runnable wakeUp = this::wake;
+    /** The next run of the loop; only the loop's thread touches it. */
+    private ScheduledFuture<?> nextRun;
+    private ScheduledFuture<?> deadlineTask;
+    private long deadlineScheduledFor = Long.MIN_VALUE;
+
+    public LeaseElectionView(LeaseClusterService service, String group, ElectionSettings settings, LeaderTerms terms,
+                             String namespace) {
+        super(service, group);
+        this.service = service;
+        this.settings = settings;
+        this.terms = terms;
+        this.namespace = namespace;
+        this.leaseName = settings.leaseName(group);
+        this.local = new Member(settings.podName());
+        Timings timings = new Timings(settings.leaseDurationMs(), settings.renewDeadlineMs(), settings.retryPeriodMs(),
+                settings.jitter());
+        ElectorLog log = new ElectorLog(group, leaseName, settings.podName(), () -> candidatePods.whyNot(settings.podName()));
+        this.elector = new Elector(settings.podName(), timings, () -> ThreadLocalRandom.current().nextDouble(), log::log);
+    }
+
+    @Override
+    public Optional<CamelClusterMember> getLeader() {
+        return Optional.ofNullable(leader);
+    }
+
+    @Override
+    public CamelClusterMember getLocalMember() {
+        return local;
+    }
+
+    @Override
+    public List<CamelClusterMember> getMembers() {
+        return members;
+    }
+
+    @Override
+    protected void doStart() {
+        store = new KubeLeaseStore(service.client(), service.connectivityLog(), namespace, leaseName);
+        candidatePods = service.candidatePods();
+        loop = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-election-" + getNamespace()));
+        deadlineTimer = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-deadline-" + getNamespace()));
+        leaseWatch = new LeaseWatch(service.watchClient(), namespace, leaseName, local.getId(),
+                service.connectivityLog(), this::delivered);
+        candidatePods.onChange(wakeUp);
+        leaseWatch.start();
+        loop.execute(this::run);
+    }
+
+    /** The watch delivered the Lease (null: deleted). */
+    private void delivered(Lease lease) {
+        synchronized (this) {
+            elector.observe(store.record(lease), clock.nanos());
+            publish();
+        }
+        wake();
+    }
+
+    /** Runs the loop now instead of at its scheduled time. */
+    private void wake() {
+        try {
+            loop.execute(() -> {
+                if (nextRun != null && nextRun.cancel(false)) {
+                    run();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // stopping: nothing more to decide
+        }
+    }
+
+    /** One turn of the loop: tell the elector what is new, make the requests it asks for, then sleep until it says. */
+    private void run() {
+        try {
+            Set<String> candidates = candidates();
+            synchronized (this) {
+                long now = clock.nanos();
+                elector.watching(leaseWatch.watching());
+                if (candidates != null) {
+                    elector.candidates(candidates, now);
+                }
+                publish();
+            }
+            while (!loop.isShutdown()) {
+                LeaseRequest request;
+                synchronized (this) {
+                    request = elector.step(clock.nanos());
+                    publish();
+                }
+                if (request == null) {
+                    break;
+                }
+                Answer answer = store.perform(request);
+                synchronized (this) {
+                    elector.answered(request, answer, clock.nanos());
+                    publish();
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Election step of group {} failed", getNamespace(), e);
+        } finally {
+            if (!loop.isShutdown()) {
+                long delay;
+                synchronized (this) {
+                    long now = clock.nanos();
+                    delay = Math.max(0, elector.nextStepAt(now) - now);
+                }
+                nextRun = loop.schedule(this::run, delay, TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    /** The candidates now, or null when they cannot be listed (the API is unreachable: it says so itself). */
+    private Set<String> candidates() {
+        try {
+            Set<String> names = candidatePods.names();
+            updateMembers(names);
+            return names;
+        } catch (RuntimeException e) {
+            service.connectivityLog().failed(service.client(), e);
+            return null;
+        }
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        candidatePods.removeListener(wakeUp);
+        leaseWatch.close();
+        loop.shutdownNow();
+        loop.awaitTermination(settings.callTimeoutMs(), TimeUnit.MILLISECONDS);
+        deadlineTimer.shutdownNow();
+        // the routes of this group have stopped (the view stops when its last user releases it): hand the Lease back
+        // on this thread, so that the context does not stop before it is done
+        synchronized (this) {
+            elector.stop(clock.nanos(), settings.releaseOnShutdown());
+            publish();
+        }
+        for (int i = 0; i < 5; i++) {
+            LeaseRequest request;
+            synchronized (this) {
+                request = elector.step(clock.nanos());
+            }
+            if (request == null) {
+                break;
+            }
+            Answer answer = store.perform(request);
+            synchronized (this) {
+                elector.answered(request, answer, clock.nanos());
+            }
+        }
+    }
+
+    /**
+     * Tells Camel's listeners when the leader (or its epoch) changed, and keeps the deadline timer on the term's renew
+     * deadline. Called under the view's lock after every call to the elector.
+     */
+    private void publish() {
+        String leaderId = elector.leader();
+        long epoch = elector.epoch();
+        Member newLeader = leaderId == null ? null : toMember(leaderId);
+        if (newLeader != leader || epoch != leaderEpoch) {
+            leader = newLeader;
+            leaderEpoch = epoch;
+            terms.update(newLeader == null ? LeaderTerm.none(getNamespace())
+                    : new LeaderTerm(getNamespace(), newLeader.getId(), epoch, newLeader == local));
+            fireLeadershipChangedEvent(newLeader);
+        }
+        long until = elector.mayActUntil();
+        if (until != Long.MIN_VALUE && until != deadlineScheduledFor && !deadlineTimer.isShutdown()) {
+            if (deadlineTask != null) {
+                deadlineTask.cancel(false);
+            }
+            deadlineScheduledFor = until;
+            deadlineTask = deadlineTimer.schedule(this::deadlineReached, until - clock.nanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The renew deadline came: the elector ends the term unless a renewal moved it meanwhile. */
+    private synchronized void deadlineReached() {
+        elector.tick(clock.nanos());
+        publish();
+    }
+
+    private void updateMembers(Set<String> names) {
+        Set<String> old = members.stream().map(CamelClusterMember::getId).collect(Collectors.toSet());
+        if (old.equals(names)) {
+            return;
+        }
+        members = names.stream().map(this::toMember).map(CamelClusterMember.class::cast).toList();
+        Set<String> added = new HashSet<>(names);
+        added.removeAll(old);
+        Set<String> removed = new HashSet<>(old);
+        removed.removeAll(names);
+        added.forEach(id -> fireMemberAddedEvent(toMember(id)));
+        removed.forEach(id -> fireMemberRemovedEvent(toMember(id)));
+    }
+
+    private Member toMember(String id) {
+        return id.equals(local.getId()) ? local : memberCache.computeIfAbsent(id, Member::new);
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private final class Member implements CamelClusterMember {
+
+        private final String id;
+
+        Member(String id) {
+            this.id = id;
+        }
+
+        @Override
+        public boolean isLeader() {
+            return leader == this;
+        }
+
+        @Override
+        public boolean isLocal() {
+            return this == local;
+        }
+
+        @Override
+        public String getId() {
+            return id;
+        }
+
+        @Override
+        public String toString() {
+            return id;
+        }
+    }
+}

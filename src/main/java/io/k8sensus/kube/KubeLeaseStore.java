@@ -1,0 +1,161 @@
+package io.k8sensus.kube;
+
+import java.time.ZonedDateTime;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseSpec;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.k8sensus.elector.Answer;
+import io.k8sensus.elector.LeaseRecord;
+import io.k8sensus.elector.LeaseRequest;
+
+/**
+ * The I/O of one group's election: makes the elector's {@link LeaseRequest}s to the API server with fabric8, and
+ * turns Leases and failures into what the elector reads ({@link LeaseRecord}, {@link Answer}). Writes are optimistic
+ * updates carrying the resourceVersion the elector decided on ({@code lockResourceVersion}), so the API server refuses
+ * them with 409 if anyone wrote in between. The acquire and renew times are this machine's wall clock, as client-go
+ * writes them; no one reads them as times.
+ */
+public final class KubeLeaseStore {
+
+    private final KubernetesClient client;
+    private final ApiConnectivityLog connectivity;
+    private final String namespace;
+    private final String name;
+    /** The last Lease object seen, so that an update keeps what others put in its metadata (labels, annotations). */
+    private volatile Lease lastSeen;
+
+    public KubeLeaseStore(KubernetesClient client, ApiConnectivityLog connectivity, String namespace, String name) {
+        this.client = client;
+        this.connectivity = connectivity;
+        this.namespace = namespace;
+        this.name = name;
+    }
+
+    /** Makes the request; never throws: a failure is an {@link Answer}. */
+    public Answer perform(LeaseRequest request) {
+        try {
+            return new Answer.Ok(record(send(request)));
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                return new Answer.Conflict();
+            }
+            if (e.getCode() == 404 && request.writes()) {
+                return new Answer.NotFound();
+            }
+            return failed(e);
+        } catch (RuntimeException e) {
+            return failed(e);
+        }
+    }
+
+    private Answer failed(RuntimeException e) {
+        return new Answer.Failed(connectivity.failed(client, e));
+    }
+
+    private Lease send(LeaseRequest request) {
+        var leases = client.leases().inNamespace(namespace);
+        ZonedDateTime now = ZonedDateTime.now();
+        if (request instanceof LeaseRequest.Read) {
+            return leases.withName(name).get();
+        }
+        if (request instanceof LeaseRequest.Create create) {
+            return leases.resource(newLease(spec(now, create.holder(), create.leaseDurationSeconds(), create.epoch(),
+                    now))).create();
+        }
+        if (request instanceof LeaseRequest.Restore restore) {
+            LeaseRecord last = restore.last();
+            LeaseSpec spec = last.holder() == null ? spec(null, null, null, last.epoch(), null)
+                    : spec(time(last.acquireTime()), last.holder(), seconds(last.leaseDurationMs()), last.epoch(), now);
+            return leases.resource(newLease(spec)).create();
+        }
+        if (request instanceof LeaseRequest.Acquire acquire) {
+            return update(acquire.baseVersion(), null, spec -> {
+                spec.setHolderIdentity(acquire.holder());
+                spec.setAcquireTime(now);
+                spec.setRenewTime(now);
+                spec.setLeaseDurationSeconds(acquire.leaseDurationSeconds());
+                spec.setLeaseTransitions((int) acquire.epoch());
+            });
+        }
+        if (request instanceof LeaseRequest.Renew renew) {
+            return update(renew.term().version(), renew.term(), spec -> spec.setRenewTime(now));
+        }
+        if (request instanceof LeaseRequest.RaiseEpoch raise) {
+            return update(raise.lease().version(), raise.lease(), spec -> spec.setLeaseTransitions((int) raise.epoch()));
+        }
+        LeaseRecord term = ((LeaseRequest.Release) request).term();
+        return update(term.version(), term, spec -> {
+            spec.setHolderIdentity(null);
+            spec.setAcquireTime(null);
+            spec.setRenewTime(null);
+            spec.setLeaseDurationSeconds(null);
+        });
+    }
+
+    /**
+     * An optimistic update of the Lease of {@code version}: built on the Lease object last seen at that version (so
+     * that nothing others wrote in its metadata is lost), else on {@code basis}.
+     */
+    private Lease update(String version, LeaseRecord basis, java.util.function.Consumer<LeaseSpec> change) {
+        Lease seen = lastSeen;
+        Lease base = seen != null && version.equals(seen.getMetadata().getResourceVersion()) ? seen
+                : newLease(basis == null ? new LeaseSpec() : spec(basis));
+        Lease updated = new LeaseBuilder(base).build();
+        if (updated.getSpec() == null) {
+            updated.setSpec(new LeaseSpec());
+        }
+        change.accept(updated.getSpec());
+        updated.getMetadata().setResourceVersion(version);
+        return client.leases().inNamespace(namespace).resource(updated).lockResourceVersion(version).update();
+    }
+
+    private Lease newLease(LeaseSpec spec) {
+        return new LeaseBuilder().withNewMetadata().withName(name).withNamespace(namespace)
+                .addToLabels("app.kubernetes.io/managed-by", "k8sensus").endMetadata()
+                .withSpec(spec).build();
+    }
+
+    private static LeaseSpec spec(LeaseRecord r) {
+        return spec(time(r.acquireTime()), r.holder(), seconds(r.leaseDurationMs()), r.epoch(), time(r.renewTime()));
+    }
+
+    private static LeaseSpec spec(ZonedDateTime acquired, String holder, Integer seconds, long epoch,
+                                  ZonedDateTime renewed) {
+        LeaseSpec spec = new LeaseSpec();
+        spec.setAcquireTime(acquired);
+        spec.setHolderIdentity(holder);
+        spec.setLeaseDurationSeconds(seconds);
+        spec.setLeaseTransitions((int) epoch);
+        spec.setRenewTime(renewed);
+        return spec;
+    }
+
+    /** The record the elector reads of a Lease (null for none); remembers the Lease for the next update. */
+    public LeaseRecord record(Lease lease) {
+        if (lease == null) {
+            return null;
+        }
+        lastSeen = lease;
+        LeaseSpec spec = lease.getSpec() == null ? new LeaseSpec() : lease.getSpec();
+        Integer transitions = spec.getLeaseTransitions();
+        Integer seconds = spec.getLeaseDurationSeconds();
+        return new LeaseRecord(spec.getHolderIdentity(), transitions == null ? 0 : transitions,
+                text(spec.getAcquireTime()), text(spec.getRenewTime()), seconds == null ? 0 : seconds * 1000L,
+                lease.getMetadata().getResourceVersion());
+    }
+
+    private static String text(ZonedDateTime time) {
+        return time == null ? null : time.toInstant().toString();
+    }
+
+    private static ZonedDateTime time(String text) {
+        return text == null ? null : ZonedDateTime.parse(text);
+    }
+
+    private static Integer seconds(long ms) {
+        return ms <= 0 ? null : (int) ((ms + 999) / 1000);
+    }
+}

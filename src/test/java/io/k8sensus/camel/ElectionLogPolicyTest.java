@@ -1,0 +1,180 @@
+package io.k8sensus.camel;
+
+import java.util.List;
+
+import io.k8sensus.testing.LogCapture;
+import org.apache.camel.CamelContext;
+import org.apache.camel.FailedToCreateRouteException;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.cluster.CamelClusterMember;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.cluster.AbstractCamelClusterService;
+import org.apache.camel.support.cluster.AbstractCamelClusterView;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The election log, driven by a cluster service whose leadership the test switches by hand: no timing involved.
+ */
+class ElectionLogPolicyTest {
+
+    private final SwitchableClusterService service = new SwitchableClusterService();
+    private final LeaderTerms terms = new LeaderTerms();
+    private final LogCapture log = LogCapture.of(ElectionLogPolicy.LOGGER_NAME);
+    private CamelContext context;
+
+    @BeforeEach
+    void startContext() throws Exception {
+        context = new DefaultCamelContext();
+        context.addService(service);
+        context.getRegistry().bind("electionLog", new ElectionLogPolicy(service, terms));
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("master:jobs:timer:one?period=60000").routeId("one").routePolicyRef("electionLog").to("log:one");
+                from("master:jobs:timer:two?period=60000").routeId("two").routePolicyRef("electionLog").to("log:two");
+            }
+        });
+        context.start();
+    }
+
+    @AfterEach
+    void stopContext() {
+        context.stop();
+        log.close();
+    }
+
+    @Test
+    void logs_acquired_lost_and_leader_changed_with_epoch_once_per_group() {
+        SwitchableView view = service.view("jobs");
+
+        terms.update(new LeaderTerm("jobs", "me", 7, true));
+        view.setLeader("me");
+        terms.update(new LeaderTerm("jobs", "other", 8, false));
+        view.setLeader("other");
+        terms.update(new LeaderTerm("jobs", "third", 9, false));
+        view.setLeader("third");
+        view.setLeader(null);
+        view.addMember("fourth");
+        view.removeMember("fourth");
+
+        assertThat(log.messages()).containsExactly(
+                "event=acquired group=jobs pod=me leader=me epoch=7",
+                "event=lost group=jobs pod=me leader=other epoch=7",
+                "event=leader-changed group=jobs pod=me leader=third epoch=9",
+                "event=leader-changed group=jobs pod=me leader=none epoch=-1",
+                "event=member-joined group=jobs pod=me member=fourth",
+                "event=member-left group=jobs pod=me member=fourth");
+    }
+
+    @Test
+    void an_epoch_that_belongs_to_another_leader_is_logged_as_unknown() {
+        terms.update(new LeaderTerm("jobs", "someone-else", 4, false));
+        service.view("jobs").setLeader("me");
+
+        assertThat(log.messages()).containsExactly("event=acquired group=jobs pod=me leader=me epoch=-1");
+    }
+
+    @Test
+    void refuses_a_route_that_is_not_leader_only() {
+        assertThatThrownBy(() -> context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("timer:plain").routeId("plain").routePolicyRef("electionLog").to("log:plain");
+            }
+        })).isInstanceOf(FailedToCreateRouteException.class)
+                .rootCause().hasMessageContaining("Route 'plain' uses routePolicy electionLog but starts from timer://plain");
+    }
+
+    /** A cluster service whose views change leader and members when the test says so. */
+    static final class SwitchableClusterService extends AbstractCamelClusterService<SwitchableView> {
+
+        @Override
+        protected SwitchableView createView(String namespace) {
+            return new SwitchableView(this, namespace);
+        }
+
+        SwitchableView view(String namespace) {
+            try {
+                SwitchableView view = (SwitchableView) getView(namespace);
+                releaseView(view);
+                return view;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    static final class SwitchableView extends AbstractCamelClusterView {
+
+        private final Member local = new Member("me");
+        private volatile Member leader;
+
+        SwitchableView(SwitchableClusterService service, String namespace) {
+            super(service, namespace);
+        }
+
+        void setLeader(String id) {
+            leader = id == null ? null : id.equals(local.getId()) ? local : new Member(id);
+            fireLeadershipChangedEvent(leader);
+        }
+
+        void addMember(String id) {
+            fireMemberAddedEvent(new Member(id));
+        }
+
+        void removeMember(String id) {
+            fireMemberRemovedEvent(new Member(id));
+        }
+
+        @Override
+        public java.util.Optional<CamelClusterMember> getLeader() {
+            return java.util.Optional.ofNullable(leader);
+        }
+
+        @Override
+        public CamelClusterMember getLocalMember() {
+            return local;
+        }
+
+        @Override
+        public List<CamelClusterMember> getMembers() {
+            return List.of();
+        }
+
+        @Override
+        protected void doStart() {
+        }
+
+        @Override
+        protected void doStop() {
+        }
+
+        final class Member implements CamelClusterMember {
+            private final String id;
+
+            Member(String id) {
+                this.id = id;
+            }
+
+            @Override
+            public boolean isLeader() {
+                return leader == this;
+            }
+
+            @Override
+            public boolean isLocal() {
+                return this == local;
+            }
+
+            @Override
+            public String getId() {
+                return id;
+            }
+        }
+    }
+}

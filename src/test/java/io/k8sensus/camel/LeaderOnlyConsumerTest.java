@@ -1,0 +1,180 @@
+package io.k8sensus.camel;
+
+import io.k8sensus.fencing.LeaderHeaders;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.k8sensus.camel.SlowStartComponent.SlowConsumer;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The {@code master:} consumer, driven by a cluster service whose elections the test decides ({@link SwitchableElection})
+ * over a delegate whose start the test holds ({@link SlowStartComponent}).
+ */
+class LeaderOnlyConsumerTest {
+
+    private static final String GROUP = "jobs";
+
+    private final SwitchableElection election = new SwitchableElection();
+    private final SlowStartComponent slow = new SlowStartComponent();
+    private CamelContext context;
+    private SwitchableElection.View view;
+
+    @BeforeEach
+    void startRoute() throws Exception {
+        context = new DefaultCamelContext();
+        context.addComponent("master", new LeaderOnlyComponent(election, election.terms(), Set.of(GROUP)));
+        context.addComponent("slow", slow);
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("master:" + GROUP + ":slow:work").routeId("work").log("work done");
+            }
+        });
+        context.start();
+        view = election.view(GROUP);
+    }
+
+    @AfterEach
+    void stopRoute() {
+        slow.letStartsComplete();
+        context.stop();
+    }
+
+    private SlowConsumer runningDelegate() {
+        await().atMost(Duration.ofSeconds(10)).until(() -> slow.running().size() == 1
+                                                           && slow.running().get(0).isStarted());
+        return slow.running().get(0);
+    }
+
+    /** The delegate whose start has begun and waits. */
+    private SlowConsumer delegateStarting() {
+        await().atMost(Duration.ofSeconds(10)).until(() -> slow.consumers().size() == 1
+                                                           && slow.consumers().get(0).startEntered());
+        return slow.consumers().get(0);
+    }
+
+    /** Runs {@code call} on a thread of its own, as the elector would, and asserts that it returns within 2 s. */
+    private static void returnsPromptly(String what, Runnable call) {
+        CompletableFuture<Void> done = CompletableFuture.runAsync(call, r -> new Thread(r, "elector").start());
+        assertThatCode(() -> done.get(2, TimeUnit.SECONDS)).as(what + " returns while a delegate start hangs")
+                .doesNotThrowAnyException();
+    }
+
+    @Test
+    void a_loss_of_leadership_while_the_delegate_starts_returns_at_once_and_the_delegate_ends_up_stopped() {
+        returnsPromptly("the acquisition", () -> view.elect(SwitchableElection.LOCAL, 1));
+        SlowConsumer starting = delegateStarting();
+
+        returnsPromptly("the loss", () -> view.elect("other", 2));
+        slow.letStartsComplete();
+
+        await().atMost(Duration.ofSeconds(10)).until(starting::isStopped);
+        assertThat(slow.running()).as("delegates running after the loss").isEmpty();
+    }
+
+    @Test
+    void a_start_made_void_while_it_hangs_gives_way_to_a_delegate_of_the_next_term() throws Exception {
+        view.elect(SwitchableElection.LOCAL, 1);
+        SlowConsumer voided = delegateStarting();
+
+        returnsPromptly("the loss", () -> view.elect("other", 2));
+        returnsPromptly("the next acquisition", () -> view.elect(SwitchableElection.LOCAL, 3));
+        slow.letStartsComplete();
+
+        SlowConsumer delegate = runningDelegate();
+        assertThat(delegate).as("a delegate started in the next term").isNotSameAs(voided);
+        assertThat(voided.isStopped()).as("the void start was stopped").isTrue();
+        assertThat(delegate.fire().getMessage().getHeader(LeaderHeaders.EPOCH)).isEqualTo(3L);
+    }
+
+    @Test
+    void a_loss_of_leadership_stops_the_running_delegate_before_the_event_returns() {
+        slow.letStartsComplete();
+        view.elect(SwitchableElection.LOCAL, 1);
+        SlowConsumer delegate = runningDelegate();
+
+        view.elect("other", 2);
+
+        assertThat(delegate.isStopped()).as("stopped when the elector hears back").isTrue();
+    }
+
+    @Test
+    void leaving_the_candidates_stops_the_running_delegate_before_the_event_returns() {
+        slow.letStartsComplete();
+        view.elect(SwitchableElection.LOCAL, 1);
+        SlowConsumer delegate = runningDelegate();
+
+        view.localLeavesTheCandidates();
+
+        assertThat(delegate.isStopped()).as("stopped when the elector hears back").isTrue();
+    }
+
+    @Test
+    void stopping_the_route_while_the_delegate_start_hangs_returns_and_leaves_no_delegate_running() {
+        view.elect(SwitchableElection.LOCAL, 1);
+        SlowConsumer starting = delegateStarting();
+
+        returnsPromptly("stopping the route", () -> {
+            try {
+                context.getRouteController().stopRoute("work");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        slow.letStartsComplete();
+
+        await().atMost(Duration.ofSeconds(10)).until(starting::isStopped);
+        assertThat(slow.running()).as("delegates running after the route stopped").isEmpty();
+    }
+
+    @Test
+    void a_suspended_route_stops_its_delegate_but_holds_the_view_until_it_stops() throws Exception {
+        slow.letStartsComplete();
+        view.elect(SwitchableElection.LOCAL, 1);
+        SlowConsumer first = runningDelegate();
+
+        // what Camel's graceful shutdown does first; the route's in-flight exchanges complete meanwhile
+        context.getRouteController().suspendRoute("work");
+
+        assertThat(first.isStopped()).as("no new exchange once suspended").isTrue();
+        assertThat(view.isRunAllowed()).as("the view, and so the Lease, is held while suspended").isTrue();
+
+        context.getRouteController().resumeRoute("work");
+        assertThat(runningDelegate().fire().getMessage().getHeader(LeaderHeaders.EPOCH)).isEqualTo(1L);
+
+        context.getRouteController().stopRoute("work");
+        assertThat(slow.running()).isEmpty();
+        assertThat(view.isRunAllowed()).as("the view is released once the route stopped").isFalse();
+    }
+
+    @Test
+    void an_exchange_carries_the_term_its_consumer_started_in_after_the_leader_learned_of_a_newer_term()
+            throws Exception {
+        slow.letStartsComplete();
+        view.elect(SwitchableElection.LOCAL, 7);
+        SlowConsumer delegate = runningDelegate();
+
+        // the elector has learned of a new holder; the event that stops the delegate has not come yet
+        election.terms().update(new LeaderTerm(GROUP, "other", 8, false));
+        Exchange exchange = delegate.fire();
+
+        assertThat(exchange.getMessage().getHeader(LeaderHeaders.GROUP)).isEqualTo(GROUP);
+        assertThat(exchange.getMessage().getHeader(LeaderHeaders.LEADER)).as("leader of the delegate's term")
+                .isEqualTo(SwitchableElection.LOCAL);
+        assertThat(exchange.getMessage().getHeader(LeaderHeaders.EPOCH)).as("epoch of the delegate's term")
+                .isEqualTo(7L);
+    }
+}

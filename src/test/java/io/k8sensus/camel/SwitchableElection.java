@@ -1,0 +1,105 @@
+package io.k8sensus.camel;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.apache.camel.cluster.CamelClusterMember;
+import org.apache.camel.support.cluster.AbstractCamelClusterService;
+import org.apache.camel.support.cluster.AbstractCamelClusterView;
+
+/**
+ * A cluster service whose elections the test decides by hand, seen from the replica {@value #LOCAL}. Like k8sensus's
+ * elector, a view writes the new term to {@link #terms()} before it tells its listeners, and delivers every event on
+ * the thread that caused it.
+ */
+final class SwitchableElection extends AbstractCamelClusterService<SwitchableElection.View> {
+
+    static final String LOCAL = "me";
+
+    private final LeaderTerms terms = new LeaderTerms();
+
+    LeaderTerms terms() {
+        return terms;
+    }
+
+    @Override
+    protected View createView(String group) {
+        return new View(this, group);
+    }
+
+    /** The view of a group, as a route of that group holds it. */
+    View view(String group) {
+        try {
+            View view = (View) getView(group);
+            releaseView(view);
+            return view;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    final class View extends AbstractCamelClusterView {
+
+        private final Member local = new Member(LOCAL);
+        private final List<CamelClusterMember> members = new CopyOnWriteArrayList<>(List.of(local));
+        private volatile Member leader;
+
+        View(SwitchableElection service, String group) {
+            super(service, group);
+        }
+
+        /** A new term of {@code leaderId} (this replica when {@value #LOCAL}); null: the group has no leader. */
+        void elect(String leaderId, long epoch) {
+            leader = leaderId == null ? null : leaderId.equals(LOCAL) ? local : new Member(leaderId);
+            terms.update(leaderId == null ? LeaderTerm.none(getNamespace())
+                    : new LeaderTerm(getNamespace(), leaderId, epoch, leader == local));
+            fireLeadershipChangedEvent(leader);
+        }
+
+        /** This replica's Pod leaves the candidates (it stays leader in the view, as Camel's controller reports). */
+        void localLeavesTheCandidates() {
+            members.remove(local);
+            fireMemberRemovedEvent(local);
+        }
+
+        @Override
+        public Optional<CamelClusterMember> getLeader() {
+            return Optional.ofNullable(leader);
+        }
+
+        @Override
+        public CamelClusterMember getLocalMember() {
+            return local;
+        }
+
+        @Override
+        public List<CamelClusterMember> getMembers() {
+            return members;
+        }
+
+        private final class Member implements CamelClusterMember {
+
+            private final String id;
+
+            Member(String id) {
+                this.id = id;
+            }
+
+            @Override
+            public boolean isLeader() {
+                return leader == this;
+            }
+
+            @Override
+            public boolean isLocal() {
+                return this == local;
+            }
+
+            @Override
+            public String getId() {
+                return id;
+            }
+        }
+    }
+}
