@@ -13,10 +13,10 @@ class FaultInjectionIT {
     @Test
     void no_two_leaders_act_at_once_and_takeover_stays_within_its_bound() throws Exception {
         List<ChaosRun.Result> results = FaultInjectionSuite.run(Path.of("target", "k8sensus.jar"),
-                // lease-deleted, slow-api and graceful-stop-in-flight could join once the elector passes them
-                List.of("sigterm", "kill9-pod-ready", "blackhole", "sigstop-long"));
+                List.of("sigterm", "kill9-pod-ready", "blackhole", "sigstop-long", "lease-deleted", "slow-api",
+                        "graceful-stop-in-flight"));
         System.out.println(FaultInjectionSuite.table(results));
-        assertThat(results).hasSize(4).allSatisfy(r -> assertThat(r.passed())
+        assertThat(results).hasSize(7).allSatisfy(r -> assertThat(r.passed())
                 .as(r.scenario().name() + ": " + FaultInjectionSuite.line(r)).isTrue());
     }
 }

@@ -121,7 +121,7 @@ public final class FaultInjectionSuite {
                 Machine: 2 cores, 24 GiB, Java 17. Run on %s.
 
                 %s
-                The CI runs a short form (`FaultInjectionIT`: sigterm, kill9-pod-ready, blackhole, sigstop-long).
+                The CI runs a short form (`FaultInjectionIT`: sigterm, kill9-pod-ready, blackhole, sigstop-long, lease-deleted, slow-api, graceful-stop-in-flight).
                 """.formatted(TIMINGS.periodMs(), TIMINGS.leaseMs(), TIMINGS.renewMs(), TIMINGS.retryMs(),
                 TIMINGS.poll(), TIMINGS.callTimeoutMs(), LocalDate.now(), table);
     }

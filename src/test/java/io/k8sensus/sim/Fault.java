@@ -31,7 +31,10 @@ record Fault(Kind kind, int replica, long atMs, long forMs, long param) {
         LEASE_DELETED,
         /** Someone sets the Lease's holder to another name ({@code param}: a replica's index, or -1 for a stranger). */
         FOREIGN_HOLDER,
-        /** Someone touches the Lease's metadata every {@code param} ms (an annotation, a controller). */
+        /**
+         * Someone touches the Lease's metadata every {@code param} ms from then on, past the end of the faults (a
+         * controller that annotates it): it must not postpone a takeover.
+         */
         METADATA_TOUCH,
         /** The replica's Pod is NotReady; with {@code param} 1, deleted and re-created after {@code forMs}. */
         POD_NOT_READY

@@ -502,7 +502,7 @@ final class Simulation {
                             lease.leaseDurationMs(), null));
                 }
             }
-            case METADATA_TOUCH -> touch(fault.param() * MS, until);
+            case METADATA_TOUCH -> touch(fault.param() * MS, Long.MAX_VALUE); // a controller: it goes on for good
             case POD_NOT_READY -> {
                 setPod(fault.replica(), false);
                 at(until, () -> setPod(fault.replica(), true));
