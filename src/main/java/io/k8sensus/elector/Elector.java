@@ -74,6 +74,8 @@ public final class Elector {
     private LeaseRequest inFlight;
     private long inFlightSentAt;
     private boolean readWanted;
+    /** After a request got no answer, nothing else is asked before this (an API server refusing at once). */
+    private long backoffUntil = Long.MIN_VALUE;
     private long nextLookAt;
     private boolean stopping;
     private int releaseAttempts;
@@ -186,6 +188,9 @@ public final class Elector {
             reportNotCandidate(true);
             endTerm(now, true);
         }
+        if (now < backoffUntil) {
+            return null; // the last request got no answer: ask again a retry period later (a refusal comes at once)
+        }
         if (readWanted) {
             readWanted = false;
             return new LeaseRequest.Read();
@@ -260,6 +265,9 @@ public final class Elector {
         long sentAt = inFlightSentAt;
         inFlight = null;
         checkDeadline(now);
+        if (answer instanceof Answer.Failed) {
+            backoffUntil = now + timings.retryNanos(random.getAsDouble());
+        }
         if (request instanceof LeaseRequest.Read) {
             answeredRead(answer, now);
         } else if (request instanceof LeaseRequest.Create create) {
@@ -494,11 +502,11 @@ public final class Elector {
     public long nextStepAt(long now) {
         long next = now + timings.retryNanos(random.getAsDouble());
         if (term != null) {
-            return Math.max(now, Math.min(next, nextRenewAt));
+            return Math.max(Math.max(now, backoffUntil), Math.min(next, nextRenewAt));
         }
         boolean candidate = candidates != null && candidates.contains(identity);
         if (readWanted || endedTerm != null && releaseAttempts < MAX_RELEASE_ATTEMPTS) {
-            return now;
+            return Math.max(now, backoffUntil);
         }
         if (candidate && known != null && !absent && known.holder() != null) {
             long expiry = knownSince + leaseDurationOf(known);

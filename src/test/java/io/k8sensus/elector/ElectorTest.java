@@ -329,6 +329,8 @@ class ElectorTest {
         a.answer(new Answer.Failed("timeout"));
         assertThat(a.acts()).isFalse();
         assertThat(a.events).contains(new ElectionEvent.AcquireUnknown(3, "timeout"));
+        assertThat(a.step()).as("no answer: ask again a retry period later").isNull();
+        a.after(500);
         assertThat(a.step()).as("who holds it now?").isEqualTo(new LeaseRequest.Read());
         LeaseRecord landed = lease("a", 3, "acq", "r", 3000, "6");
         a.ok(landed);
@@ -366,6 +368,23 @@ class ElectorTest {
         a.candidates("a", "b");
         assertThat(a.events).endsWith(new ElectionEvent.Candidate());
         assertThat(a.step()).isInstanceOf(LeaseRequest.Acquire.class);
+    }
+
+    @Test
+    void an_api_server_that_refuses_at_once_is_asked_again_only_a_retry_period_later() {
+        Replica b = new Replica("b").candidates("a", "b");
+        LeaseRecord aTerm = held("a", 5, "r1", "10");
+        b.sees(aTerm);
+        b.sees(null); // deleted: b restores it, but the API server refuses every connection
+        for (int i = 0; i < 3; i++) {
+            assertThat(b.step()).isEqualTo(new LeaseRequest.Restore(aTerm));
+            b.after(1).answer(new Answer.Failed("connection refused"));
+            assertThat(b.step()).as("not at once").isNull();
+            assertThat(b.elector.nextStepAt(b.now())).isEqualTo(b.now() + 500 * MS);
+            b.after(499);
+            assertThat(b.step()).isNull();
+            b.after(1);
+        }
     }
 
     @Test

@@ -33,6 +33,8 @@ import io.k8sensus.elector.Timings;
 final class Simulation {
 
     private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** More requests than this from one process in one virtual second is a hot loop (a leader makes about 2). */
+    private static final int MAX_REQUESTS_PER_SECOND = 50;
 
     private final Schedule schedule;
     private final StringBuilder trace;
@@ -110,6 +112,8 @@ final class Simulation {
         long pausedUntil;
         long wakeToken;
         int idleSpins;
+        long rateWindowStart;
+        int requestsInWindow;
         long requestId;
         long pendingRequest;
         long lastWatchAt;
@@ -230,6 +234,15 @@ final class Simulation {
     // ------------------------------------------------------------------------------------------ requests
 
     private void send(Process p, LeaseRequest request) {
+        if (now - p.rateWindowStart >= 1000 * MS) {
+            p.rateWindowStart = now;
+            p.requestsInWindow = 0;
+        }
+        if (++p.requestsInWindow > MAX_REQUESTS_PER_SECOND) {
+            fail(null, null, p + " hammers the API server: more than " + MAX_REQUESTS_PER_SECOND
+                             + " requests in one second");
+            return;
+        }
         long id = ++p.requestId;
         p.pendingRequest = id;
         if (request.writes()) {

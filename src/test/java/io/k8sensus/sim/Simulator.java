@@ -158,7 +158,7 @@ public final class Simulator {
                 |---|---|---|---|---|---|---|---|---|
                 | %,d | %d to %d | %.2f | %.2f | %,d | %d | **%d** | %.0f s | %,.0f |
 
-                Command: `make simulate ARGS="%s"` on %d threads. Machine: %d cores, Java %s. Run on %s.
+                Command: `make simulate ARGS="%s"` (FILE: this document) on %d threads. Machine: %d cores, Java %s. Run on %s.
                 """, s.schedules(), from, from + s.schedules() - 1, s.faults() / (double) s.schedules(),
                 s.terms() / (double) s.schedules(), s.events(), s.limitations(), s.violations(), s.nanos() / 1e9,
                 s.perSecond(), args, threads, Runtime.getRuntime().availableProcessors(),
@@ -194,7 +194,8 @@ public final class Simulator {
         System.out.println(summary.describe());
         if (write != null) {
             io.k8sensus.testing.DocBlock.write(java.nio.file.Path.of(write), "simulation",
-                    document(summary, from, threads, String.join(" ", args)));
+                    document(summary, from, threads, String.join(" ", args).replace("--write " + write, "--write FILE")
+                            .strip()));
             System.out.println("written to " + write);
         }
         if (summary.firstViolation() != null) {
