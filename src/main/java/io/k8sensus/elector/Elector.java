@@ -188,8 +188,10 @@ public final class Elector {
             reportNotCandidate(true);
             endTerm(now, true);
         }
-        if (now < backoffUntil) {
-            return null; // the last request got no answer: ask again a retry period later (a refusal comes at once)
+        if (now < backoffUntil && !stopping) {
+            // the last request got no answer: ask again a retry period later (a refusal comes at once); a stopping
+            // replica's release, a few attempts at most, does not wait
+            return null;
         }
         if (readWanted) {
             readWanted = false;

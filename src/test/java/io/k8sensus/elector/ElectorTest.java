@@ -277,6 +277,16 @@ class ElectorTest {
     }
 
     @Test
+    void a_leader_stopped_just_after_a_failed_renewal_still_releases_at_once() {
+        Replica a = new Replica("a").leads(0);
+        a.after(500);
+        a.step();
+        a.answer(new Answer.Failed("timeout"));
+        a.elector.stop(a.now(), true);
+        assertThat(a.step()).isInstanceOf(LeaseRequest.Release.class);
+    }
+
+    @Test
     void a_leader_whose_pod_leaves_the_candidates_stops_and_releases() {
         Replica a = new Replica("a").leads(2);
         a.candidates("b");

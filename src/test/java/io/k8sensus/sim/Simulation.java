@@ -57,6 +57,7 @@ final class Simulation {
     private boolean leaseDeleted;
     /** A process that never saw the Lease created it after it was deleted: the epochs after it start lower. */
     private boolean blindAfterDeletion;
+    private long highestCommittedEpoch = -1;
     private String violation;
     private boolean limitation;
 
@@ -120,6 +121,7 @@ final class Simulation {
         long lastPodWatchAt;
         boolean watchUp = true;
         boolean sawLease;
+        long highestSeen = -1;
         boolean blindCreate;
         Window window;
 
@@ -219,6 +221,9 @@ final class Simulation {
 
     private void observe(Process p, LeaseRecord record) {
         p.sawLease |= record != null;
+        if (record != null) {
+            p.highestSeen = Math.max(p.highestSeen, record.epoch());
+        }
         log(p, "sees " + record);
         p.elector.observe(record, p.local());
         afterCall(p);
@@ -281,6 +286,7 @@ final class Simulation {
         p.pendingRequest = 0;
         if (answer instanceof Answer.Ok ok && ok.lease() != null) {
             p.sawLease = true;
+            p.highestSeen = Math.max(p.highestSeen, ok.lease().epoch());
         }
         log(p, "<- " + answer);
         p.elector.answered(request, answer, p.local());
@@ -349,6 +355,7 @@ final class Simulation {
 
     private Answer commit(LeaseRecord written) {
         lease = written.withVersion(String.valueOf(++version));
+        highestCommittedEpoch = Math.max(highestCommittedEpoch, lease.epoch());
         if (trace != null) {
             trace.append(String.format("%9.3f  api  Lease is now %s%n", now / 1e6, lease));
         }
@@ -502,6 +509,13 @@ final class Simulation {
             }
             case LEASE_DELETED -> {
                 if (lease != null) {
+                    long knownAlive = processes.stream().filter(q -> q.alive).mapToLong(q -> q.highestSeen).max()
+                            .orElse(-1);
+                    if (knownAlive < highestCommittedEpoch) {
+                        // no live process has seen the highest epoch: it goes with the Lease (the documented limit)
+                        blindAfterDeletion = true;
+                        log(null, "  no live process saw epoch " + highestCommittedEpoch + ": the documented limit");
+                    }
                     lease = null;
                     version++;
                     leaseDeleted = true;
