@@ -37,6 +37,8 @@ import java.util.function.DoubleSupplier;
 public final class Elector {
 
     private static final int MAX_RELEASE_ATTEMPTS = 3;
+    /** The holder of a Lease restored from a record without one: nobody's name, so its term simply expires. */
+    public static final String RESTORED_PREFIX = "restored-by-";
 
     private final String identity;
     private final Timings timings;
@@ -118,8 +120,10 @@ public final class Elector {
         absent = false;
         highestEpoch = Math.max(highestEpoch, lease.epoch());
         if (term != null) {
-            if (lease.sameTerm(term) || !read && lease.epoch() < term.epoch()) {
-                return; // this term's own record (the leader writes from its own acknowledged writes), or a late one
+            if (lease.sameTerm(term) || !read && !reappeared && lease.epoch() < term.epoch()) {
+                // this term's own record (the leader writes from its own acknowledged writes), or a late one; after a
+                // deletion, though, a lower epoch is a Lease re-created by someone else
+                return;
             }
             events.accept(new ElectionEvent.LostLease(term.epoch(), lease.holder(), lease.epoch()));
             endTerm(now, false);
@@ -212,7 +216,7 @@ public final class Elector {
         if (absent && known != null) {
             // deleted: put back the last record seen, so that its term runs out as before and the epoch never goes
             // down; every replica that saw it does so, a candidate or not
-            return new LeaseRequest.Restore(known);
+            return new LeaseRequest.Restore(restoring(known));
         }
         if (!absent && known != null && known.epoch() < highestEpoch) {
             // re-created by someone who knew less: the next term must still be above every epoch seen
@@ -249,6 +253,18 @@ public final class Elector {
             return new LeaseRequest.Read();
         }
         return null;
+    }
+
+    /**
+     * What to put back for a deleted Lease last seen as {@code last}. This replica's view may be stale (its watch was
+     * down), so the Lease it restores must make everyone wait, never look free: a Lease last seen without a holder is
+     * restored held by a name no replica has ({@value #RESTORED_PREFIX}this replica), which never renews and so
+     * expires; and the lease duration is the longer of the record's and this replica's own.
+     */
+    private LeaseRecord restoring(LeaseRecord last) {
+        long duration = Math.max(last.leaseDurationMs(), timings.leaseDurationSeconds() * 1000L);
+        String holder = last.holder() != null ? last.holder() : RESTORED_PREFIX + identity;
+        return new LeaseRecord(holder, last.epoch(), last.acquireTime(), last.renewTime(), duration, last.version());
     }
 
     /** Above every epoch this process has seen; 0 for the first term of a Lease it never saw. */

@@ -16,8 +16,9 @@ public sealed interface LeaseRequest {
     }
 
     /**
-     * Re-create a deleted Lease as {@code last} had it: the same holder, epoch, acquire time and lease duration, with
-     * the renew time set to now, so that everyone sees a new record and waits a full lease duration from it.
+     * Re-create a deleted Lease as {@code last} says: its holder, epoch, acquire time (now if it has none) and lease
+     * duration, with the renew time set to now, so that everyone sees a new record and waits a full lease duration
+     * from it.
      */
     record Restore(LeaseRecord last) implements LeaseRequest {
     }

@@ -67,8 +67,8 @@ public final class KubeLeaseStore {
         }
         if (request instanceof LeaseRequest.Restore restore) {
             LeaseRecord last = restore.last();
-            LeaseSpec spec = last.holder() == null ? spec(null, null, null, last.epoch(), null)
-                    : spec(time(last.acquireTime()), last.holder(), seconds(last.leaseDurationMs()), last.epoch(), now);
+            ZonedDateTime acquired = last.acquireTime() == null ? now : time(last.acquireTime());
+            LeaseSpec spec = spec(acquired, last.holder(), seconds(last.leaseDurationMs()), last.epoch(), now);
             return leases.resource(newLease(spec)).create();
         }
         if (request instanceof LeaseRequest.Acquire acquire) {

@@ -453,6 +453,32 @@ class ElectorTest {
     }
 
     @Test
+    void a_lease_last_seen_free_is_restored_held_by_nobody_so_that_everyone_waits_rather_than_taking_it() {
+        // this replica's view may be stale: a newer term it never saw may be acting
+        Replica b = new Replica("b").candidates("a", "b");
+        LeaseRecord released = lease(null, 3, null, null, 0, "10");
+        b.sees(released);
+        b.sees(null);
+        LeaseRequest restore = b.step();
+        assertThat(restore).isEqualTo(new LeaseRequest.Restore(
+                lease(Elector.RESTORED_PREFIX + "b", 3, null, null, 3000, "10")));
+        b.ok(lease(Elector.RESTORED_PREFIX + "b", 3, "now", "now", 3000, "11"));
+        assertThat(b.stepAnsweringReads(lease(Elector.RESTORED_PREFIX + "b", 3, "now", "now", 3000, "11")))
+                .as("held: wait").isNull();
+        b.after(3000);
+        assertThat(b.step()).isEqualTo(new LeaseRequest.Acquire("11", "b", 4, 3));
+    }
+
+    @Test
+    void after_a_deletion_a_leader_that_sees_a_lease_re_created_with_a_lower_epoch_stops_at_once() {
+        Replica a = new Replica("a").leads(5);
+        a.sees(null);
+        a.sees(held("fresh", 0, "r", "30")); // not a late event: the Lease was gone
+        assertThat(a.elector.leads()).isFalse();
+        assertThat(a.events).contains(new ElectionEvent.LostLease(5, "fresh", 0));
+    }
+
+    @Test
     void a_late_watch_event_of_an_older_term_does_not_end_a_leaders_term() {
         Replica a = new Replica("a").leads(5);
         a.sees(held("b", 4, "old", "3"));

@@ -312,9 +312,9 @@ final class Simulation {
                 return new Answer.Conflict();
             }
             LeaseRecord last = restore.last();
-            return commit(last.holder() == null ? new LeaseRecord(null, last.epoch(), null, null, 0, null)
-                    : new LeaseRecord(last.holder(), last.epoch(), last.acquireTime(), stamp(), last.leaseDurationMs(),
-                    null));
+            String stamp = stamp();
+            return commit(new LeaseRecord(last.holder(), last.epoch(),
+                    last.acquireTime() == null ? stamp : last.acquireTime(), stamp, last.leaseDurationMs(), null));
         }
         if (lease == null) {
             return new Answer.NotFound();

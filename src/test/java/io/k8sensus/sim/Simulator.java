@@ -71,6 +71,9 @@ public final class Simulator {
                         if (outcome.violation() != null) {
                             violations.incrementAndGet();
                             first.compareAndSet(null, outcome);
+                            if (progress != null) {
+                                progress.printf("%nVIOLATION seed %d: %s%n", outcome.seed(), outcome.violation());
+                            }
                         }
                         long n = done.incrementAndGet();
                         if (progress != null && n % 10_000 == 0) {
