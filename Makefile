@@ -26,7 +26,7 @@ run: target/k8sensus.jsa ## Run 3 replicas on an embedded Kubernetes API with a 
 test: ## Run the test suite (what CI runs)
 	$(MVN) verify
 
-chaos: target/k8sensus.jsa ## Fault-injection suite with real processes; writes docs/RELIABILITY.md (about 5 min)
+chaos: target/k8sensus.jsa ## Fault-injection suite with real processes; writes its table in docs/RELIABILITY.md (about 7 min)
 	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.chaos.FaultInjectionSuite --write docs/RELIABILITY.md $(ARGS)
 
 simulate: target/k8sensus.jar ## Deterministic simulation of fault schedules against the elector (ARGS="--schedules 10000000", "--seed N" replays one)
