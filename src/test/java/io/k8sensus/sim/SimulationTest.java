@@ -72,12 +72,11 @@ class SimulationTest {
     }
 
     @Test
-    void an_elector_without_a_leader_is_a_violation_too() {
-        // every Pod NotReady for good: nobody may lead, so the liveness check must fail
+    void no_leader_after_the_faults_is_a_violation_too() {
+        // the API server refuses everyone for good: the leader's renewals fail, nobody may lead, the check must fail
         Schedule drawn = Schedule.draw(11);
-        List<Fault> notReady = List.of(new Fault(Fault.Kind.POD_NOT_READY, 0, 100, 1_000_000, 0),
-                new Fault(Fault.Kind.POD_NOT_READY, 1, 100, 1_000_000, 0));
-        Schedule schedule = new Schedule(11, drawn.timings().subList(0, 2), drawn.rates(), notReady, 3000);
+        List<Fault> apiGone = List.of(new Fault(Fault.Kind.API_DOWN, -1, 100, 1_000_000, 0));
+        Schedule schedule = new Schedule(11, drawn.timings(), drawn.rates(), apiGone, 3000);
         assertThat(Simulation.run(schedule, null).violation()).startsWith("no replica acts");
     }
 }
