@@ -128,10 +128,9 @@ public final class Elector {
             events.accept(new ElectionEvent.LostLease(term.epoch(), lease.holder(), lease.epoch()));
             endTerm(now, false);
         }
-        if (endedTerm != null && !lease.sameTerm(endedTerm)) {
-            endedTerm = null; // the Lease has moved on: nothing of this process's to release
-        } else if (endedTerm != null) {
-            endedTerm = lease;
+        if (endedTerm != null) {
+            // still this process's ended term: release from its newest version; moved on: nothing to release
+            endedTerm = lease.sameTerm(endedTerm) ? lease : null;
         }
         if (known == null || reappeared || !lease.sameSpec(known)) {
             knownSince = now;
