@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * @param retryPeriodMs   time between two polls of the Lease and of the candidate Pods
  * @param jitter          random factor (>= 1) applied to the retry period
  * @param masterUrl       API server URL; null means in-cluster config or kubeconfig
- * @param callTimeoutMs   longest that one API call may block, its retry included; below the renew deadline
+ * @param callTimeoutMs   longest that one API call (one attempt, no retry) may block; below the renew deadline
  * @param releaseOnShutdown clear the Lease holder when this replica stops, after its leader-only routes stopped
  * @param algorithm       {@code k8sensus} (renewal-aware, the default) or {@code camel} (Camel's own controller)
  */
