@@ -28,8 +28,11 @@ import static org.awaitility.Awaitility.await;
  * and client-go's algorithm (fabric8's LeaderElector, {@link ClientGoReplica}).
  * <p>
  * {@code make bench ARGS="--trials 10 --timings short,default --scaling 3x1,10x1,30x1,3x10"}: a progress line per
- * trial, then {@code results.csv}, a table and {@code failover.png} in {@code --out} (default docs/bench).
- * {@code --contenders k8sensus} runs one contender; a run replaces only the figures it measured.
+ * trial, then in {@code --out} (default target/bench) this run's {@code samples.csv} (every value),
+ * {@code results.csv} (the summary, {@link BenchmarkReport}), {@code failover.png}, {@code run.md} (commit, command,
+ * machine) and {@code memory/} (the raw native memory summaries, unless {@code --no-memory}); with
+ * {@code --write FILE}, the tables of that Markdown file's generated block. Nothing of an earlier run is kept: every
+ * table comes from one run. {@code --contenders k8sensus} runs one contender.
  */
 public final class Benchmark {
 
@@ -133,8 +136,8 @@ public final class Benchmark {
         }
     }
 
-    /** One measured value; NaN where nothing happened within the wait (e.g. no takeover). */
-    record Sample(String contender, String timings, String figure, String unit, double value) {
+    /** One measured value of one trial (numbered from 1); NaN where nothing happened within the wait (no takeover). */
+    record Sample(String contender, String timings, int trial, String figure, String unit, double value) {
     }
 
     static final Map<String, ChaosCluster.Timings> TIMINGS = Map.of(
@@ -148,77 +151,102 @@ public final class Benchmark {
         List<String> a = Arrays.asList(args);
         int trials = Integer.parseInt(option(a, "--trials", "10"));
         String timingNames = option(a, "--timings", "short");
-        Path out = Path.of(option(a, "--out", "docs/bench"));
+        Path out = Path.of(option(a, "--out", "target/bench"));
+        String write = option(a, "--write", null);
         String scalingSizes = option(a, "--scaling", "");
+        boolean memory = !a.contains("--no-memory");
         List<Contender> contenders = Arrays.stream(option(a, "--contenders", "k8sensus,stock-camel,client-go")
                 .split(",")).map(Contender::of).toList();
         Path jar = Path.of("target", "k8sensus.jar");
+        String provenance = provenance(args);
         List<Sample> samples = new ArrayList<>();
+        String firstTimings = timingNames.split(",")[0];
+        if (memory) {
+            for (Contender contender : contenders) {
+                List<Sample> breakdown = MemoryBreakdown.measure(contender, firstTimings, TIMINGS.get(firstTimings),
+                        jar, out);
+                samples.addAll(breakdown);
+                System.out.printf("[bench] %s %s memory: %s%n", contender.label, firstTimings, breakdown.stream()
+                        .map(s -> s.figure() + "=" + BenchmarkReport.format(s.value())).toList());
+            }
+            write(samples, out, provenance);
+        }
         for (String size : scalingSizes.isEmpty() ? new String[0] : scalingSizes.split(",")) {
             String[] rg = size.split("x");
             for (Contender contender : contenders) {
-                String timingName = timingNames.split(",")[0];
-                samples.addAll(scaling(contender, timingName, TIMINGS.get(timingName), jar, Integer.parseInt(rg[0]),
-                        Integer.parseInt(rg[1])));
+                samples.addAll(scaling(contender, firstTimings, TIMINGS.get(firstTimings), jar,
+                        Integer.parseInt(rg[0]), Integer.parseInt(rg[1])));
             }
-            write(samples, out);
+            write(samples, out, provenance);
         }
         for (String timingName : timingNames.split(",")) {
             for (Contender contender : contenders) {
                 for (int trial = 1; trial <= trials; trial++) {
-                    List<Sample> trialSamples = trial(contender, timingName, TIMINGS.get(timingName), jar);
+                    List<Sample> trialSamples = trial(contender, timingName, TIMINGS.get(timingName), jar, trial);
                     samples.addAll(trialSamples);
                     System.out.printf("[bench] %s %s trial %d/%d: %s%n", contender.label, timingName, trial, trials,
-                            trialSamples.stream().map(s -> s.figure() + "=" + format(s.value())).toList());
+                            trialSamples.stream().map(s -> s.figure() + "=" + BenchmarkReport.format(s.value()))
+                                    .toList());
                 }
-                write(samples, out);
+                write(samples, out, provenance);
             }
         }
-        // also with nothing measured (--trials 0): the summary and the chart are drawn again from samples.csv
-        write(samples, out);
-        System.out.println(table(samples));
-        System.out.println("written to " + out);
+        write(samples, out, provenance);
+        String document = BenchmarkReport.document(samples, provenance);
+        System.out.println(document);
+        if (write != null) {
+            io.k8sensus.testing.DocBlock.write(Path.of(write), "bench", document);
+            System.out.println("written to " + out + " and " + write);
+        } else {
+            System.out.println("written to " + out);
+        }
     }
 
     /**
-     * Writes what was measured so far, so that a long run stopped midway still leaves its results: every sample in
-     * samples.csv, the summary in results.csv, the chart. Samples of an earlier run are kept for the figures this run
-     * did not measure (another contender, other timings, other sizes).
+     * Writes what this run measured so far (a long run stopped midway still leaves its results), and nothing of an
+     * earlier run: every sample in samples.csv, the summary in results.csv, the chart, the provenance in run.md.
      */
-    private static void write(List<Sample> samples, Path out) throws java.io.IOException {
+    private static void write(List<Sample> samples, Path out, String provenance) throws java.io.IOException {
         Files.createDirectories(out);
-        Path raw = out.resolve("samples.csv");
-        List<Sample> all = merge(Files.exists(raw) ? parseSamples(Files.readAllLines(raw)) : List.of(), samples);
-        Files.writeString(raw, samplesCsv(all));
-        Files.writeString(out.resolve("results.csv"), csv(all));
-        chart(all, out.resolve("failover.png"));
+        Files.writeString(out.resolve("samples.csv"), BenchmarkReport.samplesCsv(samples));
+        Files.writeString(out.resolve("results.csv"), BenchmarkReport.csv(samples));
+        Files.writeString(out.resolve("run.md"), provenance);
+        chart(samples, out.resolve("failover.png"));
     }
 
-    /** This run's samples, and the earlier ones of every contender, timings and figure this run did not measure. */
-    static List<Sample> merge(List<Sample> earlier, List<Sample> run) {
-        java.util.Set<String> measured = new java.util.HashSet<>();
-        run.forEach(s -> measured.add(s.contender() + "|" + s.timings() + "|" + s.figure()));
-        List<Sample> all = new ArrayList<>(earlier.stream()
-                .filter(s -> !measured.contains(s.contender() + "|" + s.timings() + "|" + s.figure())).toList());
-        all.addAll(run);
-        List<String> order = Arrays.stream(Contender.values()).map(c -> c.label).toList();
-        all.sort(java.util.Comparator.comparing(Sample::timings).reversed()
-                .thenComparing(s -> order.indexOf(s.contender())));
-        return all;
+    /** When, where, from which commit and with which command this run measured. */
+    static String provenance(String[] args) {
+        String commit = git("rev-parse", "--short", "HEAD");
+        String changes = git("status", "--porcelain", "--untracked-files=no");
+        String cores = String.valueOf(Runtime.getRuntime().availableProcessors());
+        String memory = "?";
+        try {
+            memory = Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal:"))
+                    .map(l -> String.valueOf(Math.round(Long.parseLong(l.replaceAll("\\D", "")) / 1024.0 / 1024)))
+                    .findFirst().orElse("?");
+        } catch (java.io.IOException e) {
+            // not Linux: left unknown
+        }
+        return "Run of " + java.time.LocalDate.now() + " at commit `" + commit + "`"
+               + (changes.isBlank() ? "" : " with uncommitted changes") + ", one run for every figure below: `"
+               + BenchmarkReport.command(args) + "`. Machine: " + cores + " cores, " + memory + " GiB, Java "
+               + System.getProperty("java.version") + "; every process of a trial shares the cores with the"
+               + " harness.\n";
     }
 
-    static String samplesCsv(List<Sample> samples) {
-        StringBuilder csv = new StringBuilder("contender,timings,figure,unit,value\n");
-        samples.forEach(s -> csv.append(String.join(",", s.contender(), s.timings(), s.figure(), s.unit(),
-                Double.isNaN(s.value()) ? "none" : String.valueOf(s.value()))).append('\n'));
-        return csv.toString();
-    }
-
-    static List<Sample> parseSamples(List<String> lines) {
-        return lines.stream().skip(1).filter(l -> !l.isBlank()).map(l -> l.split(","))
-                .map(c -> new Sample(c[0], c[1], c[2], c[3], c[4].equals("none") ? Double.NaN
-                        : Double.parseDouble(c[4])))
-                .toList();
+    private static String git(String... args) {
+        List<String> command = new ArrayList<>(List.of("git"));
+        command.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return p.waitFor() == 0 ? text.strip() : "unknown";
+        } catch (java.io.IOException e) {
+            return "unknown";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unknown";
+        }
     }
 
     /**
@@ -227,7 +255,7 @@ public final class Benchmark {
      * replica so that three candidates face the next: SIGTERM, kill -9 with the Pod deleted, kill -9 with the Pod
      * left Ready.
      */
-    static List<Sample> trial(Contender contender, String timingName, ChaosCluster.Timings t, Path jar)
+    static List<Sample> trial(Contender contender, String timingName, ChaosCluster.Timings t, Path jar, int n)
             throws Exception {
         List<Sample> samples = new ArrayList<>();
         String c = contender.label;
@@ -236,7 +264,7 @@ public final class Benchmark {
             cluster.start("replica-1", Map.of());
             await().atMost(Duration.ofSeconds(120)).until(() -> cluster.history.size() >= 1);
             History.Action first = cluster.history.actions().get(0);
-            samples.add(new Sample(c, timingName, "startup", "ms",
+            samples.add(new Sample(c, timingName, n, "startup", "ms",
                     (first.nanos() - cluster.startedNanos(first.replica())) / 1e6));
             joined(cluster, "replica-2");
             joined(cluster, "replica-3");
@@ -246,19 +274,26 @@ public final class Benchmark {
             Map<String, Integer> byVerb = steadyRequests(cluster, names, 10_000);
             double seconds = 10.0;
             int total = byVerb.values().stream().mapToInt(Integer::intValue).sum();
-            samples.add(new Sample(c, timingName, "api-requests-per-replica", "req/s", total / seconds / 3));
-            byVerb.forEach((verb, n) -> samples.add(new Sample(c, timingName, "api-" + verb + "-per-replica", "req/s",
-                    n / seconds / 3)));
-            samples.add(new Sample(c, timingName, "peak-rss", "MiB", cluster.replicas().stream()
+            samples.add(new Sample(c, timingName, n, "api-requests-per-replica", "req/s", total / seconds / 3));
+            byVerb.forEach((verb, count) -> samples.add(new Sample(c, timingName, n, "api-" + verb + "-per-replica",
+                    "req/s", count / seconds / 3)));
+            samples.add(new Sample(c, timingName, n, "peak-rss", "MiB", cluster.replicas().stream()
                     .mapToDouble(r -> peakRssMib(r.pid())).max().orElse(Double.NaN)));
 
-            addTakeover(samples, c, timingName, "graceful-handover", cluster, fault(cluster, "TERM", true), wait);
+            addTakeover(samples, c, timingName, n, "graceful-handover", cluster, fault(cluster, "TERM", true), wait);
             joined(cluster, "replica-4");
-            addTakeover(samples, c, timingName, "crash-failover-pod-deleted", cluster, fault(cluster, "KILL", true),
-                    wait);
+            addTakeover(samples, c, timingName, n, "crash-failover-pod-deleted", cluster,
+                    fault(cluster, "KILL", true), wait);
             joined(cluster, "replica-5");
-            addTakeover(samples, c, timingName, "crash-failover-pod-ready", cluster, fault(cluster, "KILL", false),
+            addTakeover(samples, c, timingName, n, "crash-failover-pod-ready", cluster, fault(cluster, "KILL", false),
                     wait);
+            // a lease duration more, so that an old leader that acts late is seen, then the whole trial is checked,
+            // start-up included, against the actions and the Lease's epochs
+            ChaosRun.pause(t.leaseMs());
+            History.Verdict whole = cluster.history.check(first.nanos(), System.nanoTime());
+            samples.add(new Sample(c, timingName, n, "trial-overlapping-actions", "actions",
+                    whole.overlaps() + whole.stale() + whole.epochRegressions()));
+            samples.add(new Sample(c, timingName, n, "trial-both-acting", "ms", whole.bothActingMs()));
         }
         return samples;
     }
@@ -295,7 +330,8 @@ public final class Benchmark {
             int total = byVerb.values().stream().mapToInt(Integer::intValue).sum();
             String size = replicas + "-replicas-" + groups + "-groups";
             List<Sample> samples = new ArrayList<>();
-            samples.add(new Sample(contender.label, timingName, "api-total-" + size, "req/s", total * 1000.0 / window));
+            samples.add(new Sample(contender.label, timingName, 1, "api-total-" + size, "req/s",
+                    total * 1000.0 / window));
             System.out.printf("[bench] %s %s scaling %s: %.1f req/s in all %s%n", contender.label, timingName, size,
                     total * 1000.0 / window, byVerb);
             return samples;
@@ -331,7 +367,7 @@ public final class Benchmark {
                 .until(() -> hasStarted(cluster, name));
     }
 
-    private static boolean hasStarted(ChaosCluster cluster, String name) {
+    static boolean hasStarted(ChaosCluster cluster, String name) {
         return cluster.output().stream().anyMatch(line -> line.startsWith(name + " ")
                                                           && line.matches(".*\\bstarted\\b.*"));
     }
@@ -355,7 +391,7 @@ public final class Benchmark {
         return cluster.history.actions().get(cluster.history.size() - 1).replica();
     }
 
-    private static void addTakeover(List<Sample> samples, String c, String timingName, String figure,
+    private static void addTakeover(List<Sample> samples, String c, String timingName, int n, String figure,
                                     ChaosCluster cluster, long faultAt, long waitMs) {
         try {
             await().atMost(Duration.ofMillis(waitMs)).pollInterval(Duration.ofMillis(50))
@@ -364,8 +400,7 @@ public final class Benchmark {
             // no takeover within the wait: recorded as NaN
         }
         History.Verdict v = cluster.history.check(faultAt, System.nanoTime());
-        samples.add(new Sample(c, timingName, figure, "ms", v.takeoverMs() < 0 ? Double.NaN : v.takeoverMs()));
-        samples.add(new Sample(c, timingName, figure + "-overlaps", "actions", v.overlaps() + v.stale()));
+        samples.add(new Sample(c, timingName, n, figure, "ms", v.takeoverMs() < 0 ? Double.NaN : v.takeoverMs()));
     }
 
     /** "get-leases", "list-pods", "update-leases"...: the RBAC view of a request. */
@@ -397,45 +432,6 @@ public final class Benchmark {
             // the process is gone
         }
         return Double.NaN;
-    }
-
-    /** Median, p95 and max per contender, timings and figure; NaN (nothing happened) counts as infinite. */
-    static String csv(List<Sample> samples) {
-        StringBuilder csv = new StringBuilder("contender,timings,figure,unit,median,p95,max,trials\n");
-        grouped(samples).forEach((key, values) -> {
-            double[] v = values.stream().mapToDouble(Sample::value)
-                    .map(x -> Double.isNaN(x) ? Double.POSITIVE_INFINITY : x).sorted().toArray();
-            Sample s = values.get(0);
-            csv.append(String.join(",", s.contender(), s.timings(), s.figure(), s.unit(), format(percentile(v, 50)),
-                    format(percentile(v, 95)), format(v[v.length - 1]), String.valueOf(v.length))).append('\n');
-        });
-        return csv.toString();
-    }
-
-    static String table(List<Sample> samples) {
-        StringBuilder md = new StringBuilder("| contender | timings | figure | unit | median | p95 | max | trials |\n"
-                                             + "|---|---|---|---|---|---|---|---|\n");
-        for (String line : csv(samples).lines().skip(1).toList()) {
-            md.append("| ").append(line.replace(",", " | ")).append(" |\n");
-        }
-        return md.toString();
-    }
-
-    private static Map<String, List<Sample>> grouped(List<Sample> samples) {
-        Map<String, List<Sample>> groups = new LinkedHashMap<>();
-        for (Sample s : samples) {
-            groups.computeIfAbsent(s.contender() + "|" + s.timings() + "|" + s.figure(), k -> new ArrayList<>()).add(s);
-        }
-        return groups;
-    }
-
-    static double percentile(double[] sorted, int p) {
-        int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
-    }
-
-    static String format(double v) {
-        return Double.isInfinite(v) || Double.isNaN(v) ? "none" : String.format(java.util.Locale.ROOT, "%.1f", v);
     }
 
     /**

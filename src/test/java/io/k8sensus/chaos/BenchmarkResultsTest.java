@@ -1,38 +1,75 @@
 package io.k8sensus.chaos;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
-/** A run of some figures replaces their samples and keeps those of the figures it did not run. */
+/** The summary of a run: interpolated quantiles, a p95 only where there are trials enough, and the raw samples. */
 class BenchmarkResultsTest {
 
-    private static Benchmark.Sample sample(String contender, String timings, String figure, double value) {
-        return new Benchmark.Sample(contender, timings, figure, "ms", value);
+    private static Benchmark.Sample sample(String figure, int trial, double value) {
+        return new Benchmark.Sample("k8sensus", "short", trial, figure, "ms", value);
     }
 
     @Test
-    void a_partial_run_replaces_its_figures_and_keeps_the_others() {
-        List<Benchmark.Sample> earlier = List.of(
-                sample("k8sensus", "short", "startup", 6000),
-                sample("k8sensus", "short", "startup", 6500),
-                sample("client-go", "short", "startup", 3000),
-                sample("k8sensus", "default", "startup", 6100));
-        List<Benchmark.Sample> run = List.of(sample("k8sensus", "short", "startup", 1800));
+    void the_median_of_an_even_count_lies_between_the_two_middle_values() {
+        // the published "median" of crash-failover-pod-deleted (short) was the lower middle value, 2634 ms
+        double[] sorted = {2400, 2500, 2550, 2600, 2634, 2830, 2900, 2950, 2980, 2987};
+        assertThat(BenchmarkReport.quantile(sorted, 0.5)).isCloseTo(2732, within(1e-9));
+    }
 
-        assertThat(Benchmark.merge(earlier, run)).containsExactly(
-                sample("k8sensus", "short", "startup", 1800),
-                sample("client-go", "short", "startup", 3000),
-                sample("k8sensus", "default", "startup", 6100));
+    @Test
+    void quantiles_interpolate_between_the_nearest_ranks() {
+        double[] sorted = {10, 20, 30, 40, 50};
+        assertThat(BenchmarkReport.quantile(sorted, 0.0)).isEqualTo(10);
+        assertThat(BenchmarkReport.quantile(sorted, 0.25)).isEqualTo(20);
+        assertThat(BenchmarkReport.quantile(sorted, 0.95)).isCloseTo(48, within(1e-9));
+        assertThat(BenchmarkReport.quantile(sorted, 1.0)).isEqualTo(50);
+    }
+
+    @Test
+    void a_missing_takeover_counts_as_infinite_and_shows_as_none() {
+        double[] sorted = {100, 200, Double.POSITIVE_INFINITY};
+        assertThat(BenchmarkReport.quantile(sorted, 0.5)).isEqualTo(200);
+        assertThat(BenchmarkReport.quantile(sorted, 0.75)).isInfinite();
+        String csv = BenchmarkReport.csv(List.of(sample("crash-failover-pod-ready", 1, Double.NaN),
+                sample("crash-failover-pod-ready", 2, Double.NaN)));
+        assertThat(csv.lines().skip(1)).containsExactly("k8sensus,short,crash-failover-pod-ready,ms,none,-,none,2");
+    }
+
+    @Test
+    void p95_is_reported_only_from_twenty_trials_on() {
+        List<Benchmark.Sample> ten = new ArrayList<>();
+        List<Benchmark.Sample> twenty = new ArrayList<>();
+        for (int trial = 1; trial <= 20; trial++) {
+            (trial <= 10 ? ten : twenty).add(sample("graceful-handover", trial, trial * 10));
+        }
+        twenty.addAll(ten);
+        assertThat(BenchmarkReport.csv(ten).lines().skip(1))
+                .containsExactly("k8sensus,short,graceful-handover,ms,55.0,-,100.0,10");
+        assertThat(BenchmarkReport.csv(twenty).lines().skip(1))
+                .containsExactly("k8sensus,short,graceful-handover,ms,105.0,190.5,200.0,20");
     }
 
     @Test
     void samples_survive_the_file_including_no_takeover() {
-        List<Benchmark.Sample> samples = List.of(sample("stock-camel", "short", "crash-failover-pod-ready", Double.NaN),
-                sample("k8sensus", "short", "graceful-handover", 79.0));
+        List<Benchmark.Sample> samples = List.of(sample("crash-failover-pod-ready", 3, Double.NaN),
+                sample("graceful-handover", 4, 79.0));
 
-        assertThat(Benchmark.parseSamples(Benchmark.samplesCsv(samples).lines().toList())).isEqualTo(samples);
+        assertThat(BenchmarkReport.parseSamples(BenchmarkReport.samplesCsv(samples).lines().toList()))
+                .isEqualTo(samples);
+    }
+
+    @Test
+    void the_document_says_where_its_figures_come_from_and_names_no_p95_under_twenty_trials() {
+        String document = BenchmarkReport.document(List.of(sample("graceful-handover", 1, 80),
+                sample("graceful-handover", 2, 120)), "Run of today at commit `abc1234`.");
+        assertThat(document).startsWith("Run of today at commit `abc1234`.")
+                .contains("| graceful handover | 0.10 s (0.12 s) |")
+                .contains("| k8sensus | short | graceful-handover | ms | 100.0 | - | 120.0 | 2 |");
     }
 }

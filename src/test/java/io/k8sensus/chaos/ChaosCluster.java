@@ -38,7 +38,11 @@ final class ChaosCluster implements AutoCloseable {
     final Timings timings;
     final History history = new History();
     private final EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
+    /** Every state of every Lease, into the history, as the harness's own watch sees it. */
+    private final io.fabric8.kubernetes.client.informers.SharedIndexInformer<Lease> leases;
     private final Launcher launcher;
+    /** The fencing receiver, if {@link #startReceiver} started one. */
+    private volatile ReplicaProcess receiver;
     private final Map<String, ReplicaProcess> replicas = new ConcurrentHashMap<>();
     private final Map<String, FaultyConnection> connections = new ConcurrentHashMap<>();
     private final Map<String, Long> startedNanos = new ConcurrentHashMap<>();
@@ -65,6 +69,61 @@ final class ChaosCluster implements AutoCloseable {
     ChaosCluster(Timings timings, Launcher launcher) {
         this.launcher = launcher;
         this.timings = timings;
+        this.leases = api.client().leases().inNamespace(NAMESPACE).inform(new LeaseStates());
+    }
+
+    /** Feeds every added or changed Lease of a group ({@code k8sensus-<group>}) to the history. */
+    private final class LeaseStates implements io.fabric8.kubernetes.client.informers.ResourceEventHandler<Lease> {
+
+        @Override
+        public void onAdd(Lease lease) {
+            record(lease);
+        }
+
+        @Override
+        public void onUpdate(Lease before, Lease lease) {
+            record(lease);
+        }
+
+        @Override
+        public void onDelete(Lease lease, boolean finalStateUnknown) {
+            // a deleted Lease names no epoch: the highest one seen stays the bar
+        }
+
+        private void record(Lease lease) {
+            long now = System.nanoTime();
+            String name = lease.getMetadata().getName();
+            if (!name.startsWith("k8sensus-") || lease.getSpec() == null) {
+                return;
+            }
+            Integer transitions = lease.getSpec().getLeaseTransitions();
+            history.onLease(name.substring("k8sensus-".length()), lease.getSpec().getHolderIdentity(),
+                    transitions == null ? 0 : transitions, now);
+        }
+    }
+
+    /**
+     * Starts the fencing receiver of {@code examples/fencing/receiver} as a process of the application jar (not a
+     * candidate: it has no Pod), serving {@code http://127.0.0.1:<port>/fenced/actions}; its answers go to the
+     * history.
+     */
+    void startReceiver(Path jar, int port) throws IOException {
+        String name = "receiver";
+        ReplicaProcess started = ReplicaProcess.start(name, jar, timings.leaseMs(), timings.renewMs(),
+                timings.retryMs(), api.url(), NAMESPACE, List.of(
+                        "-Dk8sensus.routes.dir=" + Path.of("examples", "fencing", "receiver").toAbsolutePath(),
+                        "-Dk8sensus.kubernetes.call-timeout-ms=" + timings.callTimeoutMs(),
+                        "-Dcamel.server.enabled=true", "-Dcamel.server.port=" + port),
+                Map.of(), (r, line) -> {
+                    output.add(r + " " + line);
+                    history.onLine(r, 1, line);
+                });
+        receiver = started;
+    }
+
+    /** The URL of the fencing receiver's route, once started on {@code port}. */
+    static String receiverUrl(int port) {
+        return "http://127.0.0.1:" + port + "/fenced/actions";
     }
 
     /** Replicas of the application jar, with more JVM settings ({@code -Dkey=value}). */
@@ -145,6 +204,10 @@ final class ChaosCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        leases.close();
+        if (receiver != null) {
+            receiver.stop(5);
+        }
         replicas.values().forEach(r -> {
             try {
                 signalQuietly(r, "CONT");

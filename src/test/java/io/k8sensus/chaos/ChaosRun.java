@@ -33,9 +33,19 @@ final class ChaosRun {
         Scenario.Setup setup = scenario.setup();
         String group = setup.group();
         Path routes = setup.routeFile() == null ? null : routesDir(setup);
-        List<String> settings = routes == null ? List.of() : List.of("-Dk8sensus.routes.dir=" + routes,
-                "-Dk8sensus.election.groups=" + History.HEARTBEAT + "," + group);
+        List<String> settings = new java.util.ArrayList<>();
+        if (routes != null) {
+            settings.addAll(List.of("-Dk8sensus.routes.dir=" + routes,
+                    "-Dk8sensus.election.groups=" + History.HEARTBEAT + "," + group));
+        }
+        int receiverPort = setup.fenced() ? io.k8sensus.testing.EmbeddedKubernetesApi.freePort() : -1;
+        if (setup.fenced()) {
+            settings.add("-Dfencing.receiver-url=" + ChaosCluster.receiverUrl(receiverPort));
+        }
         try (ChaosCluster cluster = new ChaosCluster(jar, timings, settings)) {
+            if (setup.fenced()) {
+                cluster.startReceiver(jar, receiverPort);
+            }
             cluster.start("replica-1", Map.of());
             cluster.start("replica-2", Map.of());
             if (!faketime) {
@@ -82,12 +92,7 @@ final class ChaosRun {
                         () -> System.nanoTime() - start > Duration.ofMillis(Math.max(10_000, window)).toNanos());
             }
             History.Verdict verdict = cluster.history.check(group, faultAt, System.nanoTime());
-            // a paused process that wakes up may act with its older epoch (fenced): a new term never may
-            boolean passed = verdict.overlaps() == 0 && verdict.epochRegressions() == 0
-                             && (scenario.zombieAllowed() || (verdict.stale() == 0 && verdict.bothActingMs() < 0))
-                             && (scenario.leaderChanges()
-                                 ? verdict.takeoverMs() >= 0 && verdict.takeoverMs() <= scenario.boundMs()
-                                 : verdict.takeoverMs() < 0 && verdict.maxGapMs() <= scenario.boundMs());
+            boolean passed = passes(scenario, verdict);
             if (!passed) {
                 // what the replicas said about the election, to tell why
                 System.out.println("[chaos] " + scenario.name() + ": the replicas' election lines");
@@ -108,6 +113,20 @@ final class ChaosRun {
         }
     }
 
+    /**
+     * The verdict's rule, over the whole run: no overlap, no lower or reused epoch, no stale action the fence let
+     * through, no two terms working at once; at most the scenario's stale actions, each refused by the fence where
+     * one runs; a takeover (or, where the leader must not change, the longest gap) within the bound.
+     */
+    static boolean passes(Scenario scenario, History.Verdict v) {
+        boolean fencedAsClaimed = !scenario.setup().fenced() || v.fenced() == v.stale();
+        return v.overlaps() == 0 && v.epochRegressions() == 0 && v.staleAccepted() == 0 && v.bothActingMs() < 0
+               && v.stale() <= scenario.staleAllowed() && fencedAsClaimed
+               && (scenario.leaderChanges()
+                   ? v.takeoverMs() >= 0 && v.takeoverMs() <= scenario.boundMs()
+                   : v.takeoverMs() < 0 && v.maxGapMs() <= scenario.boundMs());
+    }
+
     /** A directory with the scenario's route file, for {@code k8sensus.routes.dir}. */
     private static Path routesDir(Scenario.Setup setup) throws java.io.IOException {
         Path dir = Files.createTempDirectory("k8sensus-chaos-routes");
@@ -116,15 +135,26 @@ final class ChaosRun {
     }
 
     /**
-     * For a scenario on a group of its own: waits until the holder of the group's Lease has completed two actions
-     * (its route says when an action's work is done); returns the holder.
+     * For a scenario on a group of its own: waits until the holder of the group's Lease has had two actions done (its
+     * route says when an action's work is done, or the fencing receiver accepted it); returns the holder.
      */
     private static String awaitWorking(ChaosCluster cluster, String group) {
-        return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            String holder = cluster.api().holder(ChaosCluster.leaseOf(group));
-            long done = cluster.history.completions(group).stream().filter(c -> c.replica().equals(holder)).count();
-            return done >= 2 ? holder : null;
-        }, java.util.Objects::nonNull);
+        try {
+            return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                String holder = cluster.api().holder(ChaosCluster.leaseOf(group));
+                long done = cluster.history.completions(group).stream().filter(c -> c.replica().equals(holder))
+                                    .count()
+                            + cluster.history.fenceAnswers(group).stream()
+                                    .filter(f -> f.accepted() && f.leader().equals(holder)).count();
+                return done >= 2 ? holder : null;
+            }, java.util.Objects::nonNull);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            List<String> output = cluster.output();
+            output.subList(Math.max(0, output.size() - 40), output.size()).forEach(System.out::println);
+            output.stream().filter(line -> line.startsWith("receiver ")).limit(40).forEach(System.out::println);
+            throw new IllegalStateException("the leader of group " + group + " had no action done within 60 s; the"
+                                            + " last lines of the replicas, and the receiver's first, are above", e);
+        }
     }
 
     /**
@@ -150,12 +180,13 @@ final class ChaosRun {
         }, java.util.Objects::nonNull);
     }
 
-    /** Waits until a new term acts, or {@code maxMs}. */
-    static void awaitNewTerm(ChaosCluster cluster, long maxMs) {
-        List<History.Action> before = cluster.history.actions();
-        long epoch = before.isEmpty() ? -1 : before.get(before.size() - 1).epoch();
+    /** Waits until the fencing receiver has accepted an action of a group's newer term, or {@code maxMs}. */
+    static void awaitNewTermAccepted(ChaosCluster cluster, String group, long maxMs) {
+        long epoch = cluster.history.fenceAnswers(group).stream().filter(History.FenceAnswer::accepted)
+                .mapToLong(History.FenceAnswer::epoch).max().orElse(-1);
         await().atMost(Duration.ofMillis(maxMs)).pollInterval(Duration.ofMillis(100))
-                .until(() -> cluster.history.actions().stream().anyMatch(a -> a.epoch() > epoch));
+                .until(() -> cluster.history.fenceAnswers(group).stream().anyMatch(f -> f.accepted()
+                                                                                       && f.epoch() > epoch));
     }
 
     /** Holds a fault for a while: the time is the fault itself, not a wait for a result. */

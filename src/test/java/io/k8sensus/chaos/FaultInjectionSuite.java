@@ -71,29 +71,32 @@ public final class FaultInjectionSuite {
         }
         History.Verdict v = r.verdict();
         return (r.passed() ? "PASS" : "FAIL") + " takeover=" + v.takeoverMs() + " ms overlaps=" + v.overlaps()
-               + " stale=" + v.stale() + " both-acting=" + (v.bothActingMs() < 0 ? "never" : v.bothActingMs() + " ms")
+               + " stale=" + v.stale() + " (allowed " + r.scenario().staleAllowed() + ") fence-refused=" + v.fenced()
+               + " fence-accepted-stale=" + v.staleAccepted() + " both-acting=" + (v.bothActingMs() < 0 ? "never" : v.bothActingMs() + " ms")
                + " epoch-regressions=" + v.epochRegressions() + " max-gap=" + v.maxGapMs() + " ms bound="
                + r.scenario().boundMs() + " ms";
     }
 
     static String table(List<ChaosRun.Result> results) {
         StringBuilder md = new StringBuilder();
-        md.append("| scenario | fault | bound | observed takeover | overlaps | stale actions | both acting"
-                  + " | lower or reused epochs | longest gap | verdict |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        md.append("| scenario | fault | bound | observed takeover | overlaps | stale actions (allowed)"
+                  + " | refused by the fence | stale accepted by the fence | both acting | lower or reused epochs"
+                  + " | longest gap | verdict |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (ChaosRun.Result r : results) {
             Scenario s = r.scenario();
             String bound = (s.leaderChanges() ? "takeover <= " : "gap <= ") + s.boundMs() + " ms (" + s.boundText() + ")";
             if (r.skipped() != null) {
                 md.append("| ").append(s.name()).append(" | ").append(s.fault()).append(" | ").append(bound)
-                        .append(" | - | - | - | - | - | - | SKIPPED: ").append(r.skipped()).append(" |\n");
+                        .append(" | - | - | - | - | - | - | - | - | SKIPPED: ").append(r.skipped()).append(" |\n");
                 continue;
             }
             History.Verdict v = r.verdict();
             md.append("| ").append(s.name()).append(" | ").append(s.fault()).append(" | ").append(bound).append(" | ")
                     .append(v.takeoverMs() < 0 ? "none (same leader)" : v.takeoverMs() + " ms").append(" | ")
-                    .append(v.overlaps()).append(" | ").append(v.stale())
-                    .append(s.zombieAllowed() && v.stale() > 0 ? " (older epoch: fenced)" : "").append(" | ")
+                    .append(v.overlaps()).append(" | ").append(v.stale()).append(" (").append(s.staleAllowed())
+                    .append(") | ").append(s.setup().fenced() ? String.valueOf(v.fenced()) : "no fence").append(" | ")
+                    .append(s.setup().fenced() ? String.valueOf(v.staleAccepted()) : "no fence").append(" | ")
                     .append(v.bothActingMs() < 0 ? "never" : v.bothActingMs() + " ms").append(" | ")
                     .append(v.epochRegressions()).append(" | ")
                     .append(v.maxGapMs()).append(" ms | ").append(r.passed() ? "PASS" : "FAIL").append(" |\n");

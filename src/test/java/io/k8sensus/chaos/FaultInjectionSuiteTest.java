@@ -6,19 +6,24 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The suite's verdict: a scenario that could not run is not a pass unless the user said it may be skipped. */
+/**
+ * The suite's verdicts: a scenario that could not run is not a pass unless the user said it may be skipped; a stale
+ * action passes only within the scenario's allowance and, where a fence runs, only if the fence refused it.
+ */
 class FaultInjectionSuiteTest {
 
     private static final Scenario CLOCK_OFFSET = Scenario.all(FaultInjectionSuite.TIMINGS).stream()
             .filter(s -> s.name().equals("clock-offset")).findFirst().orElseThrow();
     private static final Scenario STEADY = Scenario.all(FaultInjectionSuite.TIMINGS).get(0);
+    private static final Scenario SIGSTOP_LONG = Scenario.all(FaultInjectionSuite.TIMINGS).stream()
+            .filter(s -> s.name().equals("sigstop-long")).findFirst().orElseThrow();
 
     private static final ChaosRun.Result PASSED = new ChaosRun.Result(STEADY,
-            new History.Verdict(-1, 0, 0, 500, 1, 0, -1), true, null, "replica-1");
+            new History.Verdict(-1, 0, 0, 0, 0, 500, 1, 0, -1), true, null, "replica-1");
     private static final ChaosRun.Result SKIPPED = new ChaosRun.Result(CLOCK_OFFSET, null, false,
             "faketime is not installed (apt-get install faketime)", null);
     private static final ChaosRun.Result FAILED = new ChaosRun.Result(STEADY,
-            new History.Verdict(-1, 1, 0, 500, 2, 0, 300), false, null, "replica-1");
+            new History.Verdict(-1, 1, 0, 0, 0, 500, 2, 0, 300), false, null, "replica-1");
 
     @Test
     void a_skipped_scenario_fails_the_run_unless_skipping_is_allowed() {
@@ -30,5 +35,30 @@ class FaultInjectionSuiteTest {
     void a_failed_scenario_fails_the_run_whatever_is_allowed() {
         assertThat(FaultInjectionSuite.exitCode(List.of(PASSED, FAILED), true)).isEqualTo(1);
         assertThat(FaultInjectionSuite.exitCode(List.of(PASSED), false)).isZero();
+    }
+
+    /** A takeover within the bound, with the given stale actions, fence refusals and stale actions let through. */
+    private static History.Verdict afterPause(int stale, int refused, int accepted) {
+        return new History.Verdict(3000, 0, stale, refused, accepted, 600, 2, 0, -1);
+    }
+
+    @Test
+    void a_woken_leaders_action_passes_only_if_the_fence_refused_it() {
+        assertThat(SIGSTOP_LONG.setup().fenced()).isTrue();
+        assertThat(ChaosRun.passes(SIGSTOP_LONG, afterPause(0, 0, 0))).as("the woken leader did not act").isTrue();
+        assertThat(ChaosRun.passes(SIGSTOP_LONG, afterPause(1, 1, 0))).as("it acted once, refused").isTrue();
+        assertThat(ChaosRun.passes(SIGSTOP_LONG, afterPause(1, 0, 0))).as("acted, nothing refused it").isFalse();
+        assertThat(ChaosRun.passes(SIGSTOP_LONG, afterPause(1, 0, 1))).as("acted, let through").isFalse();
+        assertThat(ChaosRun.passes(SIGSTOP_LONG, afterPause(SIGSTOP_LONG.staleAllowed() + 1,
+                SIGSTOP_LONG.staleAllowed() + 1, 0))).as("more stale actions than the scenario allows").isFalse();
+    }
+
+    @Test
+    void without_a_fence_no_stale_action_and_no_two_terms_at_once_pass() {
+        History.Verdict quiet = new History.Verdict(-1, 0, 0, 0, 0, 500, 1, 0, -1);
+        assertThat(ChaosRun.passes(STEADY, quiet)).isTrue();
+        assertThat(ChaosRun.passes(STEADY, new History.Verdict(-1, 0, 1, 0, 0, 500, 1, 0, -1))).isFalse();
+        assertThat(ChaosRun.passes(STEADY, new History.Verdict(-1, 0, 0, 0, 0, 500, 1, 0, 0))).isFalse();
+        assertThat(ChaosRun.passes(STEADY, new History.Verdict(-1, 0, 0, 0, 0, 500, 1, 1, -1))).isFalse();
     }
 }

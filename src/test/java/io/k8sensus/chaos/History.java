@@ -11,12 +11,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The sink and the checker. Every leader-only action a replica prints is recorded as {@code {replica, life, group,
- * epoch, seq}} with the time it arrived, on this process's monotonic clock (life: 1 for the first process started
- * under that name, 2 after a restart...). Action lines are the shipped heartbeat's ({@code leader heartbeat group=G
- * leader=R epoch=E seq=S}) and those of routes that also say when an action's work completes ({@code leader work
- * started ...} when it starts, {@code leader work done ...} when it ends). {@link #check} then reads one group's
- * history.
+ * The sink and the checker. Three things are recorded, each with the time it arrived on this process's monotonic
+ * clock:
+ * <ul>
+ *   <li>every leader-only action a replica prints, as {@code {replica, life, group, epoch, seq}} (life: 1 for the
+ *   first process started under that name, 2 after a restart...). Action lines are the shipped heartbeat's
+ *   ({@code leader heartbeat group=G leader=R epoch=E seq=S}) and those of routes that also say when an action's work
+ *   completes ({@code leader work started ...} when it starts, {@code leader work done ...} when it ends);</li>
+ *   <li>every state of each group's Lease seen by the harness's own watch: holder and epoch
+ *   ({@code spec.leaseTransitions});</li>
+ *   <li>every answer of a fencing receiver ({@code examples/fencing/receiver}): {@code accepted action group=G
+ *   leader=R epoch=E} or {@code event=fence-rejected group=G leader=R epoch=E ...}.</li>
+ * </ul>
+ * {@link #check} then reads one group's whole history, from its first action to the end.
  */
 final class History {
 
@@ -38,32 +45,51 @@ final class History {
         }
     }
 
+    /** A state of a group's Lease, as the harness's watch delivered it. */
+    record LeaseState(String group, String holder, long epoch, long nanos) {
+    }
+
+    /** A fencing receiver's answer to an action. */
+    record FenceAnswer(String group, String leader, long epoch, boolean accepted, long nanos) {
+    }
+
     /**
-     * What the history shows after a fault. A term is one replica process acting with one epoch (a process that
-     * is paused and resumes stays in its term; a restarted one starts a new one); it works from its first action's
-     * start to its last action's start or completion, whichever is later. (A process that takes a new term with the
-     * epoch it already acted with cannot be told apart from one that resumes.)
+     * What a group's history shows. Everything but the takeover and the gap is read over the whole run, start-up
+     * included. A term is one replica process acting with one epoch (a process that is paused and resumes stays in
+     * its term; a restarted one starts a new one); it works from its first action's start to its last action's start
+     * or completion, whichever is later. (A process that takes a new term with the epoch it already acted with cannot
+     * be told apart from one that resumes.)
      *
      * @param takeoverMs       first action of a new term (one that had not acted before the fault), in ms after the
      *                         fault; -1 if none acted
      * @param overlaps         actions by a replica other than the owner of the newest term, with that same epoch
-     * @param stale            actions with an epoch lower than one already seen (a fence rejects them)
+     * @param stale            actions (starts or completions) of a term that had ended: their epoch is lower than one
+     *                         that already acted, or than the one the Lease named when they arrived
+     * @param fenced           actions a fencing receiver refused
+     * @param staleAccepted    actions a fencing receiver accepted although their term had ended (the Lease, or an
+     *                         earlier accepted action, named a higher epoch)
      * @param maxGapMs         the longest time without any valid action after the fault
      * @param terms            the number of distinct epochs that acted
-     * @param epochRegressions terms new after the fault whose epoch is not above every epoch seen before them (a
-     *                         lower epoch, or one reused)
-     * @param bothActingMs     the longest time two replicas' terms were both working after the fault, whatever their
-     *                         epochs (0: one's action fell within the other's term); -1 if never
+     * @param epochRegressions terms whose epoch is not above every epoch that acted before them (a lower epoch, or one
+     *                         reused), and Lease states whose epoch is below one the Lease had before
+     * @param bothActingMs     the longest time two replicas' terms were both working, whatever their epochs (0: one's
+     *                         action fell within the other's term); -1 if never. The stale actions of a term that
+     *                         had acted in time are left out (a zombie's, counted on their own: a fence may have
+     *                         refused them); those of a term that began with a lower or reused epoch are not, nor are
+     *                         completions: that work went on
      */
-    record Verdict(long takeoverMs, int overlaps, int stale, long maxGapMs, int terms, int epochRegressions,
-                   long bothActingMs) {
+    record Verdict(long takeoverMs, int overlaps, int stale, int fenced, int staleAccepted, long maxGapMs, int terms,
+                   int epochRegressions, long bothActingMs) {
     }
 
-    private static final Pattern LINE = Pattern.compile("leader (heartbeat|work started|work done) (.*)");
+    private static final Pattern ACTION = Pattern.compile("leader (heartbeat|work started|work done) (.*)");
+    private static final Pattern FENCE = Pattern.compile("(accepted action|event=fence-rejected) (.*)");
     private static final Pattern FIELD = Pattern.compile("(\\w+)=(\\S*)");
 
     private final ConcurrentLinkedQueue<Action> actions = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<LeaseState> leaseStates = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<FenceAnswer> fenceAnswers = new ConcurrentLinkedQueue<>();
 
     void onLine(String replica, int life, String line) {
         onLine(replica, life, line, System.nanoTime());
@@ -71,29 +97,50 @@ final class History {
 
     /** Records a line that arrived at {@code now}. */
     void onLine(String replica, int life, String line, long now) {
-        Matcher m = LINE.matcher(line);
-        if (!m.find()) {
+        Matcher action = ACTION.matcher(line);
+        Matcher fence = FENCE.matcher(line);
+        boolean isAction = action.find();
+        if (!isAction && !fence.find()) {
             return;
         }
-        Map<String, String> fields = new HashMap<>();
-        Matcher f = FIELD.matcher(m.group(2));
-        while (f.find()) {
-            fields.put(f.group(1), f.group(2));
-        }
+        Map<String, String> fields = fields(isAction ? action.group(2) : fence.group(2));
         String group = fields.getOrDefault("group", HEARTBEAT);
         long epoch;
-        long seq;
         try {
             epoch = Long.parseLong(fields.get("epoch"));
-            seq = Long.parseLong(fields.get("seq"));
         } catch (NumberFormatException e) {
             return; // not an action line after all
         }
-        if (m.group(1).equals("work done")) {
+        if (!isAction) {
+            fenceAnswers.add(new FenceAnswer(group, fields.get("leader"), epoch,
+                    fence.group(1).equals("accepted action"), now));
+            return;
+        }
+        long seq;
+        try {
+            seq = Long.parseLong(fields.get("seq"));
+        } catch (NumberFormatException e) {
+            return;
+        }
+        if (action.group(1).equals("work done")) {
             completions.add(new Completion(replica, life, group, epoch, seq, now));
         } else {
             actions.add(new Action(replica, life, group, epoch, seq, now));
         }
+    }
+
+    /** Records a state of a group's Lease (its holder, possibly none, and epoch) that arrived at {@code now}. */
+    void onLease(String group, String holder, long epoch, long now) {
+        leaseStates.add(new LeaseState(group, holder, epoch, now));
+    }
+
+    private static Map<String, String> fields(String text) {
+        Map<String, String> fields = new HashMap<>();
+        Matcher f = FIELD.matcher(text);
+        while (f.find()) {
+            fields.put(f.group(1), f.group(2));
+        }
+        return fields;
     }
 
     /** Every action of every group, oldest first. */
@@ -106,7 +153,18 @@ final class History {
     }
 
     List<Completion> completions(String group) {
-        return completions.stream().filter(c -> c.group().equals(group)).toList();
+        return completions.stream().filter(c -> c.group().equals(group))
+                .sorted(Comparator.comparingLong(Completion::nanos)).toList();
+    }
+
+    List<FenceAnswer> fenceAnswers(String group) {
+        return fenceAnswers.stream().filter(f -> f.group().equals(group))
+                .sorted(Comparator.comparingLong(FenceAnswer::nanos)).toList();
+    }
+
+    private List<LeaseState> leaseStates(String group) {
+        return leaseStates.stream().filter(l -> l.group().equals(group))
+                .sorted(Comparator.comparingLong(LeaseState::nanos)).toList();
     }
 
     int size() {
@@ -118,44 +176,54 @@ final class History {
         return check(HEARTBEAT, faultNanos, endNanos);
     }
 
-    /** Reads a group's history from {@code faultNanos} (actions before it only set the scene) to {@code endNanos}. */
+    /**
+     * Reads a group's whole history up to {@code endNanos}; the takeover and the longest gap are measured from
+     * {@code faultNanos}.
+     */
     Verdict check(String group, long faultNanos, long endNanos) {
+        LeaseEpochs lease = new LeaseEpochs(leaseStates(group));
         long newestEpoch = Long.MIN_VALUE;
         long highestEpoch = Long.MIN_VALUE;
         String owner = null;
         long takeover = -1;
         int overlaps = 0;
         int stale = 0;
-        int regressions = 0;
+        int regressions = lease.regressions();
         long lastValid = faultNanos;
         long maxGap = 0;
         List<Long> epochs = new ArrayList<>();
         Map<String, Term> terms = new LinkedHashMap<>();
         for (Action a : actions(group)) {
+            if (a.nanos() > endNanos) {
+                break;
+            }
             boolean afterFault = a.nanos() >= faultNanos;
+            long leaseEpoch = lease.highestAt(a.nanos());
             Term term = terms.get(a.term());
             if (term == null) {
-                term = new Term(a.replica(), a.nanos());
+                // a new term must have an epoch above every one that acted, and not below the Lease's
+                boolean regressed = a.epoch() <= highestEpoch || a.epoch() < leaseEpoch;
+                term = new Term(a.replica(), a.epoch(), a.nanos(), regressed);
                 terms.put(a.term(), term);
-                if (afterFault) {
-                    regressions += a.epoch() <= highestEpoch ? 1 : 0;
-                    takeover = takeover < 0 ? a.nanos() - faultNanos : takeover;
+                regressions += regressed ? 1 : 0;
+                takeover = takeover < 0 && afterFault ? a.nanos() - faultNanos : takeover;
+            }
+            if (a.epoch() < 0 || a.epoch() < newestEpoch || a.epoch() < leaseEpoch) {
+                // an action of a term that had ended: a zombie's (fenced or not), or a regressed term's, which works
+                stale++;
+                if (term.regressed) {
+                    term.until(a.nanos());
                 }
+                continue;
             }
             term.until(a.nanos());
             highestEpoch = Math.max(highestEpoch, a.epoch());
-            if (a.epoch() < 0 || a.epoch() < newestEpoch) {
-                stale += afterFault ? 1 : 0;
-                continue;
-            }
             if (a.epoch() > newestEpoch) {
                 newestEpoch = a.epoch();
                 owner = a.replica();
-                if (!epochs.contains(a.epoch())) {
-                    epochs.add(a.epoch());
-                }
+                epochs.add(a.epoch());
             } else if (!a.replica().equals(owner)) {
-                overlaps += afterFault ? 1 : 0;
+                overlaps++;
             }
             if (afterFault) {
                 maxGap = Math.max(maxGap, a.nanos() - lastValid);
@@ -164,17 +232,44 @@ final class History {
         }
         for (Completion c : completions(group)) {
             Term term = terms.get(c.term());
+            if (c.nanos() > endNanos) {
+                break;
+            }
+            if (c.epoch() < lease.highestAt(c.nanos()) || c.epoch() < newestAt(terms.values(), c.nanos())) {
+                stale++; // its work went on after a newer term was granted or acted
+            }
             if (term != null) {
-                term.until(c.nanos());
+                term.until(c.nanos()); // and for as long as it went on, both worked
             }
         }
+        int fenced = 0;
+        int staleAccepted = 0;
+        long highestAccepted = Long.MIN_VALUE;
+        for (FenceAnswer f : fenceAnswers(group)) {
+            if (f.nanos() > endNanos) {
+                break;
+            }
+            if (!f.accepted()) {
+                fenced++;
+                continue;
+            }
+            if (f.epoch() < highestAccepted || f.epoch() < lease.highestAt(f.nanos())) {
+                staleAccepted++;
+            }
+            highestAccepted = Math.max(highestAccepted, f.epoch());
+        }
         maxGap = Math.max(maxGap, endNanos - lastValid);
-        return new Verdict(takeover < 0 ? -1 : takeover / 1_000_000, overlaps, stale, maxGap / 1_000_000,
-                epochs.size(), regressions, bothActing(List.copyOf(terms.values()), faultNanos));
+        return new Verdict(takeover < 0 ? -1 : takeover / 1_000_000, overlaps, stale, fenced, staleAccepted,
+                maxGap / 1_000_000, epochs.size(), regressions, bothActing(List.copyOf(terms.values())));
     }
 
-    /** The longest time two replicas' terms both worked after the fault, in ms; -1 if never. */
-    private static long bothActing(List<Term> terms, long faultNanos) {
+    /** The highest epoch of the terms that had started acting at {@code nanos}. */
+    private static long newestAt(java.util.Collection<Term> terms, long nanos) {
+        return terms.stream().filter(t -> t.from <= nanos).mapToLong(t -> t.epoch).max().orElse(Long.MIN_VALUE);
+    }
+
+    /** The longest time two replicas' terms both worked, in ms; -1 if never. */
+    private static long bothActing(List<Term> terms) {
         long longest = -1;
         for (int i = 0; i < terms.size(); i++) {
             for (int j = i + 1; j < terms.size(); j++) {
@@ -182,24 +277,62 @@ final class History {
                 Term b = terms.get(j);
                 long from = Math.max(a.from, b.from);
                 long to = Math.min(a.to, b.to);
-                if (!a.replica.equals(b.replica) && to >= from && to >= faultNanos) {
-                    longest = Math.max(longest, (to - Math.max(from, faultNanos)) / 1_000_000);
+                if (!a.replica.equals(b.replica) && to >= from) {
+                    longest = Math.max(longest, (to - from) / 1_000_000);
                 }
             }
         }
         return longest;
     }
 
+    /** The epochs a group's Lease named over time, as the harness saw them. */
+    private static final class LeaseEpochs {
+
+        private final List<LeaseState> states;
+
+        LeaseEpochs(List<LeaseState> states) {
+            this.states = states;
+        }
+
+        /** The highest epoch the Lease had named up to {@code nanos}; MIN_VALUE before its first state. */
+        long highestAt(long nanos) {
+            long highest = Long.MIN_VALUE;
+            for (LeaseState s : states) {
+                if (s.nanos() > nanos) {
+                    break;
+                }
+                highest = Math.max(highest, s.epoch());
+            }
+            return highest;
+        }
+
+        /** States whose epoch is below one the Lease named before them. */
+        int regressions() {
+            long highest = Long.MIN_VALUE;
+            int regressions = 0;
+            for (LeaseState s : states) {
+                regressions += s.epoch() < highest ? 1 : 0;
+                highest = Math.max(highest, s.epoch());
+            }
+            return regressions;
+        }
+    }
+
     /** One replica process working with one epoch: from its first action's start to its last start or completion. */
     private static final class Term {
 
         final String replica;
+        final long epoch;
         final long from;
+        /** Whether it began with an epoch that was not above every earlier one. */
+        final boolean regressed;
         long to;
 
-        Term(String replica, long from) {
+        Term(String replica, long epoch, long from, boolean regressed) {
             this.replica = replica;
+            this.epoch = epoch;
             this.from = from;
+            this.regressed = regressed;
             this.to = from;
         }
 

@@ -48,7 +48,52 @@ class HistoryTest {
         History.Verdict v = history.check(FAULT, ms(6000));
         assertThat(v.epochRegressions()).isZero();
         assertThat(v.stale()).isEqualTo(1);
-        assertThat(v.bothActingMs()).as("fenced, but both acted").isEqualTo(500);
+        assertThat(v.bothActingMs()).as("the stale action is counted as such, not as a term's work").isEqualTo(-1);
+    }
+
+    @Test
+    void an_old_leader_acting_after_the_lease_names_a_newer_term_is_stale_before_the_new_leader_acts() {
+        lease(0, "replica-1", 2);
+        beats("replica-1", 1, 2, 0, 1000);
+        lease(1050, "replica-2", 3);
+        // replica-1 acts once more, after replica-2 took the Lease and before replica-2's first action
+        history.onLine("replica-1", 1, "leader heartbeat group=heartbeat leader=replica-1 epoch=2 seq=99", ms(1080));
+        beats("replica-2", 1, 3, 1200, 3000);
+        History.Verdict v = history.check(FAULT, ms(3000));
+        assertThat(v.stale()).isEqualTo(1);
+        assertThat(v.overlaps()).isZero();
+        assertThat(v.takeoverMs()).isEqualTo(200);
+    }
+
+    @Test
+    void the_whole_run_is_checked_start_up_included() {
+        beats("replica-1", 1, 1, 0, 300);
+        beats("replica-2", 1, 1, 200, 400); // two replicas with one epoch, long before the fault
+        beats("replica-1", 1, 1, 500, 3000);
+        History.Verdict v = history.check(FAULT, ms(3000));
+        assertThat(v.overlaps()).isPositive();
+        assertThat(v.bothActingMs()).isEqualTo(200);
+    }
+
+    @Test
+    void a_lease_that_goes_back_to_a_lower_epoch_is_a_regression() {
+        lease(0, "replica-1", 4);
+        lease(500, "replica-3", 0); // deleted and created anew at 0
+        beats("replica-1", 1, 4, 0, 3000);
+        assertThat(history.check(FAULT, ms(3000)).epochRegressions()).isEqualTo(1);
+    }
+
+    @Test
+    void the_fences_refusals_are_counted_and_a_stale_action_it_let_through_is_caught() {
+        lease(0, "replica-1", 2);
+        fence(100, "replica-1", 2, true);
+        lease(1000, "replica-2", 3);
+        fence(1100, "replica-2", 3, true);
+        fence(1200, "replica-1", 2, false); // refused: the fence has seen epoch 3
+        fence(1300, "replica-1", 2, true); // let through although the Lease names epoch 3
+        History.Verdict v = history.check(History.HEARTBEAT, FAULT, ms(2000));
+        assertThat(v.fenced()).isEqualTo(1);
+        assertThat(v.staleAccepted()).isEqualTo(1);
     }
 
     @Test
@@ -63,6 +108,7 @@ class HistoryTest {
         History.Verdict v = history.check("slow", FAULT, ms(4000));
         assertThat(v.takeoverMs()).isEqualTo(1100);
         assertThat(v.bothActingMs()).as("replica-1's last completion at 3500").isEqualTo(1400);
+        assertThat(v.stale()).as("replica-1's completions at 2500, 3000, 3500").isEqualTo(3);
         assertThat(history.check(FAULT, ms(4000)).takeoverMs()).as("the heartbeat's group saw nothing").isEqualTo(-1);
     }
 
@@ -71,6 +117,17 @@ class HistoryTest {
             history.onLine(replica, life, "12:00:00.000 INFO  [timer] leader-heartbeat - leader heartbeat"
                                           + " group=heartbeat leader=" + replica + " epoch=" + epoch + " seq=" + t, ms(t));
         }
+    }
+
+    private void lease(long atMs, String holder, long epoch) {
+        history.onLease(History.HEARTBEAT, holder, epoch, ms(atMs));
+    }
+
+    private void fence(long atMs, String leader, long epoch, boolean accepted) {
+        history.onLine("receiver", 1, accepted
+                ? "INFO fenced-actions - accepted action group=heartbeat leader=" + leader + " epoch=" + epoch
+                : "WARN k.fence - event=fence-rejected group=heartbeat leader=" + leader + " epoch=" + epoch
+                  + " reason=\"a newer term has acted\"", ms(atMs));
     }
 
     private void work(String replica, long epoch, long seq, long atMs, String what) {

@@ -1,0 +1,185 @@
+package io.k8sensus.chaos;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What one benchmark run writes from its own samples, and nothing else: the summary (results.csv), the tables of
+ * docs/BENCHMARKS.md and the run's provenance.
+ * <p>
+ * Statistics: the median and p95 are interpolated between the two nearest ranks (Hyndman and Fan's type 7, the
+ * default of R and numpy: for n sorted values x, the p-quantile is x[h] + (h - floor h)(x[h+1] - x[h]) at
+ * h = (n - 1)p, counted from 0). A p95 is reported only from {@value #MIN_TRIALS_FOR_P95} trials on: with fewer it
+ * would be an interpolation between the two largest values, and the maximum says that better. A sample with no
+ * value (no takeover within the wait) counts as infinitely large: a median that reaches one is "none".
+ */
+final class BenchmarkReport {
+
+    static final int MIN_TRIALS_FOR_P95 = 20;
+
+    /** The figures of the medians tables, in order, with their names for a reader. */
+    private static final Map<String, String> HEADLINE = headline();
+
+    private BenchmarkReport() {
+    }
+
+    private static Map<String, String> headline() {
+        Map<String, String> figures = new LinkedHashMap<>();
+        figures.put("graceful-handover", "graceful handover");
+        figures.put("crash-failover-pod-deleted", "crash, Pod deleted");
+        figures.put("crash-failover-pod-ready", "crash, Pod left Ready");
+        figures.put("api-requests-per-replica", "API requests per replica (3 replicas)");
+        figures.put("startup", "start-up");
+        figures.put("peak-rss", "peak RSS");
+        figures.put("trial-overlapping-actions", "overlapping or stale actions per trial (whole trial)");
+        figures.put("trial-both-acting", "longest time two terms both acted (whole trial)");
+        return figures;
+    }
+
+    /** The p-quantile (0..1) of sorted values, interpolated (type 7); infinite values count as the largest. */
+    static double quantile(double[] sorted, double p) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        double h = (sorted.length - 1) * p;
+        int lo = (int) Math.floor(h);
+        double fraction = h - lo;
+        if (fraction == 0 || lo + 1 >= sorted.length) {
+            return sorted[lo];
+        }
+        if (Double.isInfinite(sorted[lo + 1])) {
+            return Double.POSITIVE_INFINITY;
+        }
+        return sorted[lo] + fraction * (sorted[lo + 1] - sorted[lo]);
+    }
+
+    /** A sample's values, sorted, a missing one (NaN) as infinite. */
+    private static double[] sorted(List<Benchmark.Sample> samples) {
+        return samples.stream().mapToDouble(Benchmark.Sample::value)
+                .map(x -> Double.isNaN(x) ? Double.POSITIVE_INFINITY : x).sorted().toArray();
+    }
+
+    /** Median, p95 (or "-" under {@value #MIN_TRIALS_FOR_P95} trials), max and trials per contender, timings, figure. */
+    static String csv(List<Benchmark.Sample> samples) {
+        StringBuilder csv = new StringBuilder("contender,timings,figure,unit,median,p95,max,trials\n");
+        grouped(samples).forEach((key, values) -> {
+            double[] v = sorted(values);
+            Benchmark.Sample s = values.get(0);
+            String p95 = v.length >= MIN_TRIALS_FOR_P95 ? format(quantile(v, 0.95)) : "-";
+            csv.append(String.join(",", s.contender(), s.timings(), s.figure(), s.unit(), format(quantile(v, 0.5)),
+                    p95, format(v[v.length - 1]), String.valueOf(v.length))).append('\n');
+        });
+        return csv.toString();
+    }
+
+    static String samplesCsv(List<Benchmark.Sample> samples) {
+        StringBuilder csv = new StringBuilder("contender,timings,trial,figure,unit,value\n");
+        samples.forEach(s -> csv.append(String.join(",", s.contender(), s.timings(), String.valueOf(s.trial()),
+                s.figure(), s.unit(), Double.isNaN(s.value()) ? "none" : String.valueOf(s.value()))).append('\n'));
+        return csv.toString();
+    }
+
+    static List<Benchmark.Sample> parseSamples(List<String> lines) {
+        return lines.stream().skip(1).filter(l -> !l.isBlank()).map(l -> l.split(","))
+                .map(c -> new Benchmark.Sample(c[0], c[1], Integer.parseInt(c[2]), c[3], c[4],
+                        c[5].equals("none") ? Double.NaN : Double.parseDouble(c[5])))
+                .toList();
+    }
+
+    /** Every generated table of docs/BENCHMARKS.md, from this run's samples, under its provenance. */
+    static String document(List<Benchmark.Sample> samples, String provenance) {
+        StringBuilder md = new StringBuilder(provenance.strip()).append("\n\n");
+        List<String> timings = samples.stream().map(Benchmark.Sample::timings).distinct()
+                .sorted(java.util.Comparator.reverseOrder()).toList();
+        List<String> contenders = samples.stream().map(Benchmark.Sample::contender).distinct().toList();
+        for (String timing : timings) {
+            List<Benchmark.Sample> of = samples.stream().filter(s -> s.timings().equals(timing)
+                                                                     && HEADLINE.containsKey(s.figure())).toList();
+            if (of.isEmpty()) {
+                continue;
+            }
+            md.append("Medians, **").append(timing).append("** timings (").append(trials(of)).append(" trials; the")
+                    .append(" maximum in brackets):\n\n| figure |");
+            contenders.forEach(c -> md.append(' ').append(c).append(" |"));
+            md.append("\n|---|").append("---|".repeat(contenders.size())).append('\n');
+            HEADLINE.forEach((figure, title) -> {
+                md.append("| ").append(title).append(" |");
+                for (String c : contenders) {
+                    List<Benchmark.Sample> values = of.stream().filter(s -> s.contender().equals(c)
+                                                                            && s.figure().equals(figure)).toList();
+                    md.append(' ').append(values.isEmpty() ? "-" : cell(values)).append(" |");
+                }
+                md.append('\n');
+            });
+            md.append('\n');
+        }
+        List<Benchmark.Sample> scaling = samples.stream().filter(s -> s.figure().startsWith("api-total-")).toList();
+        if (!scaling.isEmpty()) {
+            md.append("API requests per second of the whole group at steady state (")
+                    .append(scaling.get(0).timings()).append(" timings, one trial per size):\n\n| replicas x groups |");
+            contenders.forEach(c -> md.append(' ').append(c).append(" |"));
+            md.append("\n|---|").append("---|".repeat(contenders.size())).append('\n');
+            scaling.stream().map(Benchmark.Sample::figure).distinct().forEach(figure -> {
+                String[] parts = figure.substring("api-total-".length()).split("-");
+                md.append("| ").append(parts[0]).append(" x ").append(parts[2]).append(" |");
+                for (String c : contenders) {
+                    md.append(' ').append(scaling.stream().filter(s -> s.contender().equals(c)
+                                                                       && s.figure().equals(figure))
+                            .map(s -> format(s.value()) + "/s").findFirst().orElse("-")).append(" |");
+                }
+                md.append('\n');
+            });
+            md.append('\n');
+        }
+        md.append("Every figure (median and p95 interpolated, p95 only from ").append(MIN_TRIALS_FOR_P95)
+                .append(" trials on; [samples.csv](bench/samples.csv) has each value):\n\n")
+                .append("| contender | timings | figure | unit | median | p95 | max | trials |\n")
+                .append("|---|---|---|---|---|---|---|---|\n");
+        csv(samples).lines().skip(1).forEach(line -> md.append("| ").append(line.replace(",", " | ")).append(" |\n"));
+        return md.toString();
+    }
+
+    /** "0.09 s (0.14 s)", "none", "156 MiB (157 MiB)", "0.6/s (0.6/s)"... */
+    private static String cell(List<Benchmark.Sample> values) {
+        double[] v = sorted(values);
+        String unit = values.get(0).unit();
+        return human(quantile(v, 0.5), unit) + " (" + human(v[v.length - 1], unit) + ")";
+    }
+
+    private static String human(double v, String unit) {
+        if (Double.isInfinite(v) || Double.isNaN(v)) {
+            return "none";
+        }
+        return switch (unit) {
+            case "ms" -> v < 0 ? "never" : String.format(Locale.ROOT, "%.2f s", v / 1000);
+            case "MiB" -> String.format(Locale.ROOT, "%.0f MiB", v);
+            case "req/s" -> String.format(Locale.ROOT, "%.1f/s", v);
+            default -> String.format(Locale.ROOT, "%.0f", v);
+        };
+    }
+
+    private static int trials(List<Benchmark.Sample> samples) {
+        return (int) samples.stream().mapToInt(Benchmark.Sample::trial).distinct().count();
+    }
+
+    private static Map<String, List<Benchmark.Sample>> grouped(List<Benchmark.Sample> samples) {
+        Map<String, List<Benchmark.Sample>> groups = new LinkedHashMap<>();
+        for (Benchmark.Sample s : samples) {
+            groups.computeIfAbsent(s.contender() + "|" + s.timings() + "|" + s.figure(), k -> new ArrayList<>()).add(s);
+        }
+        return groups;
+    }
+
+    static String format(double v) {
+        return Double.isInfinite(v) || Double.isNaN(v) ? "none" : String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    /** The command line as a reader can run it again. */
+    static String command(String[] args) {
+        return "make bench ARGS=\"" + String.join(" ", Arrays.asList(args)) + "\"";
+    }
+}
