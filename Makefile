@@ -4,7 +4,7 @@ KUBECTL ?= kubectl
 IMAGE ?= k8sensus:0.1.0
 IMAGE_TOOL ?= $(shell command -v docker || command -v podman || command -v buildah)
 
-.PHONY: help build test run chaos simulate bench image image-check apply clean
+.PHONY: help build test run chaos simulate bench bench-publish image image-check apply clean
 SOURCES := pom.xml $(shell find src -type f 2>/dev/null)
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -32,8 +32,12 @@ chaos: target/k8sensus.jsa ## Fault-injection suite with real processes; writes 
 simulate: target/k8sensus.jar ## Deterministic simulation of fault schedules against the elector (ARGS="--schedules 10000000", "--seed N" replays one)
 	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.sim.Simulator $(ARGS)
 
-bench: target/k8sensus.jsa ## Failover/handover/cost benchmark vs stock Camel and client-go; writes docs/bench/ (ARGS="--trials 10 --timings short,default --scaling 3x1,10x1,30x1,3x10 --contenders k8sensus,...")
+bench: target/k8sensus.jsa ## Failover/handover/cost/memory benchmark vs stock Camel and client-go into target/bench/ (ARGS="--trials 10 --timings short,default --scaling 3x1,10x1 --contenders k8sensus,...")
 	@java -Djava.awt.headless=true -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.chaos.Benchmark $(ARGS)
+
+BENCH_PUBLISHED := --trials 10 --timings short,default --scaling 3x1,10x1,30x1,3x10 --out docs/bench --write docs/BENCHMARKS.md --summary README.md
+bench-publish: target/k8sensus.jsa ## The published benchmark run (about 90 min): docs/bench/, docs/BENCHMARKS.md's tables and the README's summary, from this one run
+	@java -Djava.awt.headless=true -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.chaos.Benchmark $(BENCH_PUBLISHED)
 
 image: ## Build the container image $(IMAGE) with docker, podman or buildah
 	@test -n "$(IMAGE_TOOL)" || { echo "make image: needs docker, podman or buildah" >&2; exit 1; }

@@ -79,6 +79,7 @@ class HandoverTest {
                 ? 0 : api.lease(LEASE).getSpec().getLeaseTransitions();
         BlockingStep inFlight = blockingSteps.get(leader.name());
         await().atMost(Duration.ofSeconds(10)).until(inFlight::hasEntered);
+        long[] releasedAt = new long[1];
 
         try (LogCapture election = LogCapture.of("k8sensus.election")) {
             // graceful stop, as on SIGTERM; its Pod stays Running and Ready
@@ -93,6 +94,7 @@ class HandoverTest {
             LogCapture.Entry released = election.entries().stream()
                     .filter(e -> e.message().startsWith("event=released group=heartbeat pod=" + leader.name()))
                     .findFirst().orElseThrow(() -> new AssertionError("no event=released line: " + election.messages()));
+            releasedAt[0] = released.nanos();
             assertThat(released.message()).isEqualTo("event=released group=heartbeat pod=" + leader.name()
                                                      + " epoch=" + epoch + " lease=" + LEASE);
 
@@ -104,10 +106,13 @@ class HandoverTest {
                     .as("released only after the last leader-only exchange completed").isLessThan(released.nanos());
         }
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> {
+        long tookOver = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(10)).until(() -> {
             String holder = api.holder(LEASE);
-            return holder != null && !holder.equals(leader.name());
-        });
+            return holder != null && !holder.equals(leader.name()) ? System.nanoTime() : null;
+        }, java.util.Objects::nonNull);
+        // at once: tens of milliseconds; without the release, a lease duration after the last renewal
+        assertThat(Duration.ofNanos(tookOver - releasedAt[0])).as("from the release to a new holder")
+                .isLessThan(Duration.ofMillis(Replica.LEASE_MS / 2));
         assertThat(api.lease(LEASE).getSpec().getLeaseTransitions()).isEqualTo((int) epoch + 1);
         await().atMost(Duration.ofSeconds(20)).until(() -> history.runs("leader-heartbeat").size() >= 2);
         assertThat(history.runs("leader-heartbeat").get(1).replica()).isEqualTo(api.holder(LEASE));
@@ -119,11 +124,16 @@ class HandoverTest {
         Replica leader = leader();
         long epoch = api.lease(LEASE).getSpec().getLeaseTransitions();
 
+        long stopping = System.nanoTime();
         leader.stop(); // its Pod stays Running and Ready, and the Lease still names it
 
-        // the Lease record stops changing; after a lease duration on their own clocks, the others take over
+        // the Lease record stops changing; after a lease duration on their own clocks, the others take over: no
+        // sooner than a lease duration less one retry period (x jitter) after the stop, and half of it is far below
         await().atMost(Duration.ofSeconds(20)).until(() -> history.runs("leader-heartbeat").size() >= 2);
-        assertThat(history.runs("leader-heartbeat").get(1).replica()).isNotEqualTo(leader.name());
+        FiringHistory.Run next = history.runs("leader-heartbeat").get(1);
+        assertThat(next.replica()).isNotEqualTo(leader.name());
+        assertThat(Duration.ofNanos(next.firstNanos() - stopping)).as("not released: replaced on expiry only")
+                .isGreaterThan(Duration.ofMillis(Replica.LEASE_MS / 2));
         assertThat(api.lease(LEASE).getSpec().getLeaseTransitions()).isEqualTo((int) epoch + 1);
     }
 

@@ -27,12 +27,12 @@ class LeaderElectionTest {
     private static final String LEASE = "k8sensus-heartbeat";
 
     /**
-     * Worst case from a leader's disappearance to the new leader's first action, from the configured timings: one step
-     * (retry period x jitter) to see the Lease, one lease duration if the holder did not release it, and 2 s to
-     * spare; doubled for a loaded 2-core machine.
+     * A leader that stops releases the Lease, and a follower that watches it takes over within tens of milliseconds.
+     * Half a lease duration is far above that and far below what an elector that did not release would need: its
+     * followers take over a lease duration after the last renewal, at least a lease duration less one retry period
+     * (x jitter) after the stop began (2.5 s with these timings).
      */
-    private static final Duration FAILOVER_BOUND = Duration.ofMillis(
-            2 * ((long) (Replica.RETRY_PERIOD_MS * Replica.JITTER) + Replica.LEASE_MS + 1000 + 1000));
+    private static final Duration HANDOVER_BOUND = Duration.ofMillis(Replica.LEASE_MS / 2);
 
     private final EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
     private final FiringHistory history = new FiringHistory();
@@ -76,24 +76,24 @@ class LeaderElectionTest {
     }
 
     @Test
-    void another_replica_takes_over_when_the_leader_stops_and_its_pod_is_deleted() {
+    void another_replica_takes_over_at_once_when_the_leader_stops() {
         await().atMost(Duration.ofSeconds(30)).until(() -> history.of(LEADER_ROUTE).size() >= 3);
         Replica leader = replicas.stream()
                 .filter(r -> r.name().equals(history.of(LEADER_ROUTE).get(0).replica())).findFirst().orElseThrow();
 
+        long stopping = System.nanoTime();
         leader.stop();
         api.deletePod(leader.name());
-        long stoppedAt = System.nanoTime();
 
-        await().atMost(FAILOVER_BOUND).until(() -> history.runs(LEADER_ROUTE).size() >= 2);
+        await().atMost(Duration.ofSeconds(20)).until(() -> history.runs(LEADER_ROUTE).size() >= 2);
         List<Run> runs = history.runs(LEADER_ROUTE);
         Run before = runs.get(0);
         Run after = runs.get(1);
-        System.out.printf("failover: %d ms from leader stop to first action of %s (bound %d ms)%n",
-                (after.firstNanos() - stoppedAt) / 1_000_000, after.replica(), FAILOVER_BOUND.toMillis());
+        Duration handover = Duration.ofNanos(after.firstNanos() - stopping);
+        assertThat(handover).as("from the leader's stop to the first action of %s", after.replica())
+                .isLessThan(HANDOVER_BOUND);
 
         assertThat(after.replica()).isNotEqualTo(leader.name());
-        assertThat(before.replica()).isEqualTo(leader.name());
         assertThat(before.lastNanos()).isLessThan(after.firstNanos());
         assertThat(after.epochs()).allSatisfy(e -> assertThat(e).isGreaterThan(before.epochs().get(0)));
         await().atMost(Duration.ofSeconds(20)).until(() -> after.replica().equals(api.holder(LEASE)));

@@ -31,7 +31,8 @@ import static org.awaitility.Awaitility.await;
  * trial, then in {@code --out} (default target/bench) this run's {@code samples.csv} (every value),
  * {@code results.csv} (the summary, {@link BenchmarkReport}), {@code failover.png}, {@code run.md} (commit, command,
  * machine) and {@code memory/} (the raw native memory summaries, unless {@code --no-memory}); with
- * {@code --write FILE}, the tables of that Markdown file's generated block. Nothing of an earlier run is kept: every
+ * {@code --write FILE}, the tables of that Markdown file's generated block, and with {@code --summary FILE} the
+ * medians at the run's longest timings in that file's (the README's). Nothing of an earlier run is kept: every
  * table comes from one run. {@code --contenders k8sensus} runs one contender.
  */
 public final class Benchmark {
@@ -153,6 +154,7 @@ public final class Benchmark {
         String timingNames = option(a, "--timings", "short");
         Path out = Path.of(option(a, "--out", "target/bench"));
         String write = option(a, "--write", null);
+        String summary = option(a, "--summary", null);
         String scalingSizes = option(a, "--scaling", "");
         boolean memory = !a.contains("--no-memory");
         List<Contender> contenders = Arrays.stream(option(a, "--contenders", "k8sensus,stock-camel,client-go")
@@ -194,11 +196,15 @@ public final class Benchmark {
         write(samples, out, provenance);
         String document = BenchmarkReport.document(samples, provenance);
         System.out.println(document);
+        System.out.println("written to " + out);
         if (write != null) {
             io.k8sensus.testing.DocBlock.write(Path.of(write), "bench", document);
-            System.out.println("written to " + out + " and " + write);
-        } else {
-            System.out.println("written to " + out);
+            System.out.println("written to " + write);
+        }
+        if (summary != null) {
+            io.k8sensus.testing.DocBlock.write(Path.of(summary), "bench-summary",
+                    BenchmarkReport.summary(samples, provenance));
+            System.out.println("written to " + summary);
         }
     }
 

@@ -97,26 +97,9 @@ final class BenchmarkReport {
                 .sorted(java.util.Comparator.reverseOrder()).toList();
         List<String> contenders = samples.stream().map(Benchmark.Sample::contender).distinct().toList();
         for (String timing : timings) {
-            List<Benchmark.Sample> of = samples.stream().filter(s -> s.timings().equals(timing)
-                                                                     && HEADLINE.containsKey(s.figure())).toList();
-            if (of.isEmpty()) {
-                continue;
-            }
-            md.append("Medians, **").append(timing).append("** timings (").append(trials(of)).append(" trials; the")
-                    .append(" maximum in brackets):\n\n| figure |");
-            contenders.forEach(c -> md.append(' ').append(c).append(" |"));
-            md.append("\n|---|").append("---|".repeat(contenders.size())).append('\n');
-            HEADLINE.forEach((figure, title) -> {
-                md.append("| ").append(title).append(" |");
-                for (String c : contenders) {
-                    List<Benchmark.Sample> values = of.stream().filter(s -> s.contender().equals(c)
-                                                                            && s.figure().equals(figure)).toList();
-                    md.append(' ').append(values.isEmpty() ? "-" : cell(values)).append(" |");
-                }
-                md.append('\n');
-            });
-            md.append('\n');
+            md.append(medians(samples, timing, contenders));
         }
+        md.append(targets(samples, timings));
         List<Benchmark.Sample> scaling = samples.stream().filter(s -> s.figure().startsWith("api-total-")).toList();
         if (!scaling.isEmpty()) {
             md.append("API requests per second of the whole group at steady state (")
@@ -135,12 +118,126 @@ final class BenchmarkReport {
             });
             md.append('\n');
         }
+        List<Benchmark.Sample> memory = samples.stream().filter(s -> s.figure().startsWith("nmt-")).toList();
+        if (!memory.isEmpty()) {
+            md.append("Committed memory of the leader by area, MiB (native memory tracking, at steady state of three")
+                    .append(" replicas; the raw summaries of every replica are in [bench/memory/](bench/memory/)):\n\n")
+                    .append("| area |");
+            contenders.forEach(c -> md.append(' ').append(c).append(" |"));
+            md.append("\n|---|").append("---|".repeat(contenders.size())).append('\n');
+            memory.stream().map(Benchmark.Sample::figure).distinct()
+                    .filter(f -> memory.stream().anyMatch(s -> s.figure().equals(f) && s.value() >= 0.5))
+                    .sorted(java.util.Comparator.comparing((String f) -> f.equals("nmt-total") || f.equals("nmt-rss"))
+                            .thenComparing(f -> -memory.stream().filter(s -> s.figure().equals(f))
+                                    .mapToDouble(Benchmark.Sample::value).max().orElse(0)))
+                    .forEach(figure -> {
+                        String area = figure.equals("nmt-rss") ? "peak RSS (VmHWM)" : figure.substring(4);
+                        md.append("| ").append(area).append(" |");
+                        for (String c : contenders) {
+                            md.append(' ').append(memory.stream().filter(s -> s.contender().equals(c)
+                                                                              && s.figure().equals(figure))
+                                    .map(s -> String.format(Locale.ROOT, "%.1f", s.value())).findFirst().orElse("-"))
+                                    .append(" |");
+                        }
+                        md.append('\n');
+                    });
+            md.append('\n');
+        }
         md.append("Every figure (median and p95 interpolated, p95 only from ").append(MIN_TRIALS_FOR_P95)
                 .append(" trials on; [samples.csv](bench/samples.csv) has each value):\n\n")
                 .append("| contender | timings | figure | unit | median | p95 | max | trials |\n")
                 .append("|---|---|---|---|---|---|---|---|\n");
         csv(samples).lines().skip(1).forEach(line -> md.append("| ").append(line.replace(",", " | ")).append(" |\n"));
         return md.toString();
+    }
+
+    /**
+     * The short form for the README: the medians at the run's longest timings (the shipped ones, when the run has
+     * them), under the provenance.
+     */
+    static String summary(List<Benchmark.Sample> samples, String provenance) {
+        List<String> contenders = samples.stream().map(Benchmark.Sample::contender).distinct().toList();
+        String timing = samples.stream().map(Benchmark.Sample::timings).filter(Benchmark.TIMINGS::containsKey)
+                .max(java.util.Comparator.comparingLong(t -> Benchmark.TIMINGS.get(t).leaseMs())).orElse("short");
+        return provenance.strip() + "\n\n" + medians(samples, timing, contenders);
+    }
+
+    /** The headline figures of one timings, a column per contender: median (max). */
+    private static String medians(List<Benchmark.Sample> samples, String timing, List<String> contenders) {
+        StringBuilder md = new StringBuilder();
+        List<Benchmark.Sample> of = samples.stream().filter(s -> s.timings().equals(timing)
+                                                                 && HEADLINE.containsKey(s.figure())).toList();
+        if (of.isEmpty()) {
+            return "";
+        }
+        ChaosCluster.Timings t = Benchmark.TIMINGS.get(timing);
+        md.append("Medians, **").append(timing).append("** timings");
+        if (t != null) {
+            md.append(" (lease ").append(t.leaseMs() / 1000.0).append(" s, renew deadline ").append(t.renewMs() / 1000.0)
+                    .append(" s, retry period ").append(t.retryMs() / 1000.0).append(" s)");
+        }
+        md.append(", ").append(trials(of)).append(" trials; the maximum in brackets:\n\n| figure |");
+        contenders.forEach(c -> md.append(' ').append(c).append(" |"));
+        md.append("\n|---|").append("---|".repeat(contenders.size())).append('\n');
+        HEADLINE.forEach((figure, title) -> {
+            md.append("| ").append(title).append(" |");
+            for (String c : contenders) {
+                List<Benchmark.Sample> values = of.stream().filter(s -> s.contender().equals(c)
+                                                                        && s.figure().equals(figure)).toList();
+                md.append(' ').append(values.isEmpty() ? "-" : cell(values)).append(" |");
+            }
+            md.append('\n');
+        });
+        return md.append('\n').toString();
+    }
+
+    /** k8sensus against its targets, at each timings of the run. */
+    private static String targets(List<Benchmark.Sample> samples, List<String> timings) {
+        StringBuilder md = new StringBuilder();
+        for (String timing : timings) {
+            ChaosCluster.Timings t = Benchmark.TIMINGS.get(timing);
+            List<Benchmark.Sample> own = samples.stream().filter(s -> s.contender().equals("k8sensus")
+                                                                      && s.timings().equals(timing)).toList();
+            if (t == null || java.util.stream.Stream.of("graceful-handover", "crash-failover-pod-deleted",
+                    "crash-failover-pod-ready", "trial-overlapping-actions", "trial-both-acting", "startup")
+                    .anyMatch(f -> of(own, f).isEmpty())) {
+                continue; // not a full trial: no verdict against the targets
+            }
+            double handover = quantile(sorted(of(own, "graceful-handover")), 0.5);
+            List<Benchmark.Sample> crashes = new ArrayList<>(of(own, "crash-failover-pod-deleted"));
+            crashes.addAll(of(own, "crash-failover-pod-ready"));
+            double[] crash = sorted(crashes);
+            long crashBound = t.leaseMs() + t.retryMs();
+            double overlapping = of(own, "trial-overlapping-actions").stream().mapToDouble(Benchmark.Sample::value)
+                    .sum();
+            double bothActing = of(own, "trial-both-acting").stream().mapToDouble(Benchmark.Sample::value).max()
+                    .orElse(Double.NaN);
+            double[] startup = sorted(of(own, "startup"));
+            boolean p95 = startup.length >= MIN_TRIALS_FOR_P95;
+            double startupTail = p95 ? quantile(startup, 0.95) : startup[startup.length - 1];
+            md.append("Against the targets, **").append(timing).append("** timings:\n\n")
+                    .append("| target | k8sensus | met |\n|---|---|---|\n")
+                    .append(row("graceful handover, median under 1 s", human(handover, "ms"), handover < 1000))
+                    .append(row("crash failover within lease duration + retry period (" + crashBound / 1000.0
+                                + " s), every trial", "max " + human(crash[crash.length - 1], "ms"),
+                            crash[crash.length - 1] <= crashBound))
+                    .append(row("no overlapping, stale or regressed action over any whole trial",
+                            String.format(Locale.ROOT, "%.0f actions; two terms at once: %s", overlapping,
+                                    human(bothActing, "ms")), overlapping == 0 && bothActing < 0))
+                    .append(row("start-up under 2 s, " + (p95 ? "p95" : "every trial (fewer than "
+                                                                        + MIN_TRIALS_FOR_P95 + " trials: the max)"),
+                            human(startupTail, "ms"), startupTail < 2000))
+                    .append('\n');
+        }
+        return md.toString();
+    }
+
+    private static List<Benchmark.Sample> of(List<Benchmark.Sample> samples, String figure) {
+        return samples.stream().filter(s -> s.figure().equals(figure)).toList();
+    }
+
+    private static String row(String target, String value, boolean met) {
+        return "| " + target + " | " + value + " | " + (met ? "yes" : "**no**") + " |\n";
     }
 
     /** "0.09 s (0.14 s)", "none", "156 MiB (157 MiB)", "0.6/s (0.6/s)"... */

@@ -111,30 +111,38 @@ public final class FaultInjectionSuite {
                 Each scenario starts a fresh cluster: the embedded Kubernetes API with one port per replica (one store),
                 three replica processes of `target/k8sensus.jar` (k8sensus elector), Pods played Running and Ready by
                 the harness. The fault comes at steady state: every replica follows the leader, a lease duration has
-                passed since, and the leader has renewed once more (start-up is measured by `make bench`, and three
-                JVMs starting beside the API on two cores can hold up the first renewals past these short timings).
-                Every leader-only action (the shipped heartbeat, every %d ms) is recorded as
-                `{replica, epoch, seq}` on the harness's monotonic clock as it arrives. After the fault the history is
-                checked: *overlaps* are actions by a replica other than the owner of the newest epoch, with that same
-                epoch; *stale actions* carry an epoch lower than one already seen (the `epochFence` step rejects
-                them); *both acting* is the longest time two replicas' terms (a term: one replica process acting
-                with one epoch) were both working, whatever their epochs, a term working from its first action's
-                start to its last action's start or, for a route that logs it (`leader work done ...`), completion;
-                *lower or reused epochs* counts new terms whose epoch is not above every epoch seen before them; the
-                *takeover* is the time from the fault to the first action of a new term. A scenario on a group of
-                its own (graceful-stop-in-flight: group `slow`, from a route file given through
-                `k8sensus.routes.dir`) is checked on that group's actions.
+                passed since, and the leader has renewed once more. Every leader-only action (the shipped heartbeat,
+                every %d ms) is recorded as `{replica, epoch, seq}` on the harness's monotonic clock as it arrives, and
+                so is every state of the group's Lease (holder, epoch) that the harness's own watch delivers. The
+                whole run is checked, from the first action on, start-up included: *overlaps* are actions by a
+                replica other than the owner of the newest epoch, with that same epoch; *stale actions* are those of
+                a term that had ended: their epoch is lower than one that already acted, or than the one the Lease
+                already named (an old leader acting after a new one took the Lease counts, whether or not the new one
+                has acted yet), and a completion of work after that counts too; *both acting* is the longest time two
+                replicas' terms (a term: one replica process acting with one epoch) were both working, whatever their
+                epochs, a term working from its first action's start to its last action's start or, for a route that
+                logs it (`leader work done ...`), completion; *lower or reused epochs* counts new terms whose epoch is
+                not above every epoch seen before them, and Lease states whose epoch went down; the *takeover* is the
+                time from the fault to the first action of a new term. A scenario on a group of its own (from a route
+                file given through `k8sensus.routes.dir`) is checked on that group's actions: graceful-stop-in-flight
+                on group `slow`, sigstop-long on group `fenced`, whose route sends every action to a fencing receiver
+                (a process of the jar running `examples/fencing/receiver`, with the `epochFence` step); the receiver's
+                refusals (`event=fence-rejected`) and acceptances are counted from its own log.
 
                 Timings: lease L = %d ms, renew deadline R = %d ms, retry period %d ms x jitter 1.2 (P = %d ms),
-                call timeout %d ms. Pass: no overlap; no lower or reused epoch; neither a stale action nor two
-                replicas acting at once unless a paused process wakes up; takeover (or, where the leader must not
-                change, the longest gap) within the bound.
+                call timeout %d ms. Pass: no overlap; no lower or reused epoch; no two terms acting at once; no more
+                stale actions than the scenario allows (0, except sigstop-long: 1, the woken leader's timer firing
+                once before its term's end, due during the pause, is handled), and where a fence runs, every stale
+                action refused by it and none accepted; takeover (or, where the leader must not change, the longest
+                gap) within the bound.
 
                 Command: `make chaos` (`java ... io.k8sensus.chaos.FaultInjectionSuite --write docs/RELIABILITY.md`).
                 Machine: 2 cores, 24 GiB, Java 17. Run on %s.
 
                 %s
-                The CI runs a short form (`FaultInjectionIT`: sigterm, kill9-pod-ready, blackhole, sigstop-long, lease-deleted, slow-api, graceful-stop-in-flight).
+                The CI runs a short form (`FaultInjectionIT`: sigterm, kill9-pod-ready, blackhole, sigstop-long,
+                lease-deleted, slow-api, graceful-stop-in-flight, and clock-offset where libfaketime is installed: .ci/run
+                installs it).
                 """.formatted(TIMINGS.periodMs(), TIMINGS.leaseMs(), TIMINGS.renewMs(), TIMINGS.retryMs(),
                 TIMINGS.poll(), TIMINGS.callTimeoutMs(), LocalDate.now(), table);
     }
