@@ -160,7 +160,8 @@ public final class Benchmark {
         List<Contender> contenders = Arrays.stream(option(a, "--contenders", "k8sensus,stock-camel,client-go")
                 .split(",")).map(Contender::of).toList();
         Path jar = Path.of("target", "k8sensus.jar");
-        String provenance = provenance(args);
+        RunConditions load = new RunConditions();
+        java.util.function.Supplier<String> provenance = () -> provenance(args, load);
         List<Sample> samples = new ArrayList<>();
         String firstTimings = timingNames.split(",")[0];
         if (memory) {
@@ -194,7 +195,7 @@ public final class Benchmark {
             }
         }
         write(samples, out, provenance);
-        String document = BenchmarkReport.document(samples, provenance);
+        String document = BenchmarkReport.document(samples, provenance.get());
         System.out.println(document);
         System.out.println("written to " + out);
         if (write != null) {
@@ -203,7 +204,7 @@ public final class Benchmark {
         }
         if (summary != null) {
             io.k8sensus.testing.DocBlock.write(Path.of(summary), "bench-summary",
-                    BenchmarkReport.summary(samples, provenance));
+                    BenchmarkReport.summary(samples, provenance.get()));
             System.out.println("written to " + summary);
         }
     }
@@ -212,47 +213,21 @@ public final class Benchmark {
      * Writes what this run measured so far (a long run stopped midway still leaves its results), and nothing of an
      * earlier run: every sample in samples.csv, the summary in results.csv, the chart, the provenance in run.md.
      */
-    private static void write(List<Sample> samples, Path out, String provenance) throws java.io.IOException {
+    private static void write(List<Sample> samples, Path out, java.util.function.Supplier<String> provenance)
+            throws java.io.IOException {
         Files.createDirectories(out);
         Files.writeString(out.resolve("samples.csv"), BenchmarkReport.samplesCsv(samples));
         Files.writeString(out.resolve("results.csv"), BenchmarkReport.csv(samples));
-        Files.writeString(out.resolve("run.md"), provenance);
+        Files.writeString(out.resolve("run.md"), provenance.get());
         chart(samples, out.resolve("failover.png"));
     }
 
-    /** When, where, from which commit and with which command this run measured. */
-    static String provenance(String[] args) {
-        String commit = git("rev-parse", "--short", "HEAD");
-        String changes = git("status", "--porcelain", "--untracked-files=no");
-        String cores = String.valueOf(Runtime.getRuntime().availableProcessors());
-        String memory = "?";
-        try {
-            memory = Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal:"))
-                    .map(l -> String.valueOf(Math.round(Long.parseLong(l.replaceAll("\\D", "")) / 1024.0 / 1024)))
-                    .findFirst().orElse("?");
-        } catch (java.io.IOException e) {
-            // not Linux: left unknown
-        }
-        return "Run of " + java.time.LocalDate.now() + " at commit `" + commit + "`"
-               + (changes.isBlank() ? "" : " with uncommitted changes") + ", one run for every figure below: `"
-               + BenchmarkReport.command(args) + "`. Machine: " + cores + " cores, " + memory + " GiB, Java "
-               + System.getProperty("java.version") + "; every process of a trial shares the cores with the"
-               + " harness.\n";
-    }
-
-    private static String git(String... args) {
-        List<String> command = new ArrayList<>(List.of("git"));
-        command.addAll(List.of(args));
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            return p.waitFor() == 0 ? text.strip() : "unknown";
-        } catch (java.io.IOException e) {
-            return "unknown";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "unknown";
-        }
+    /** When, where, from which commit and with which command this run measured, and how busy the machine was. */
+    static String provenance(String[] args, RunConditions load) {
+        return "Run of " + java.time.LocalDate.now() + " at " + RunConditions.commit() + ", one run for every figure"
+               + " below: `" + BenchmarkReport.command(args) + "`. Machine: " + RunConditions.machine() + "; every"
+               + " process of a trial shares the cores with the harness"
+               + (load.describe().isEmpty() ? "" : "; " + load.describe()) + ".\n";
     }
 
     /**

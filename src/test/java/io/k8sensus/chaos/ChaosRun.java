@@ -19,7 +19,9 @@ final class ChaosRun {
     static final Path LIBFAKETIME = Path.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1");
 
     /** The outcome of one scenario. */
-    record Result(Scenario scenario, History.Verdict verdict, boolean passed, String skipped, String leader) {
+    /** {@code history}: what the harness recorded (see {@link History#csv}), from the start of the run; null if skipped. */
+    record Result(Scenario scenario, History.Verdict verdict, boolean passed, String skipped, String leader,
+                  String history) {
     }
 
     private ChaosRun() {
@@ -28,7 +30,8 @@ final class ChaosRun {
     static Result run(Scenario scenario, Path jar, ChaosCluster.Timings timings) throws Exception {
         boolean faketime = scenario.name().equals("clock-offset");
         if (faketime && !Files.exists(LIBFAKETIME)) {
-            return new Result(scenario, null, false, "faketime is not installed (apt-get install faketime)", null);
+            return new Result(scenario, null, false, "faketime is not installed (apt-get install faketime)", null,
+                    null);
         }
         Scenario.Setup setup = scenario.setup();
         String group = setup.group();
@@ -42,6 +45,7 @@ final class ChaosRun {
         if (setup.fenced()) {
             settings.add("-Dfencing.receiver-url=" + ChaosCluster.receiverUrl(receiverPort));
         }
+        long startedAt = System.nanoTime();
         try (ChaosCluster cluster = new ChaosCluster(jar, timings, settings)) {
             if (setup.fenced()) {
                 cluster.startReceiver(jar, receiverPort);
@@ -100,7 +104,7 @@ final class ChaosRun {
                         && (line.contains("group=" + group + " ") || line.contains("(group " + group))))
                         .forEach(System.out::println);
             }
-            return new Result(scenario, verdict, passed, null, leader);
+            return new Result(scenario, verdict, passed, null, leader, cluster.history.csv(startedAt));
         } finally {
             if (routes != null) {
                 try (var files = Files.list(routes)) {

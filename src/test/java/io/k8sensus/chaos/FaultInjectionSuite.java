@@ -29,20 +29,44 @@ public final class FaultInjectionSuite {
         String only = option(arguments, "--only");
         String write = option(arguments, "--write");
         Path jar = Path.of("target", "k8sensus.jar");
-        List<ChaosRun.Result> results = run(jar, only == null ? null : List.of(only.split(",")));
+        List<ChaosRun.Result> results;
+        String load;
+        try (RunConditions machine = new RunConditions()) {
+            results = run(jar, only == null ? null : List.of(only.split(",")));
+            load = machine.describe();
+        }
         String table = table(results);
         System.out.println(table);
         if (write != null && only != null) {
             System.out.println("not written to " + write + ": --only runs a part of the suite");
         } else if (write != null) {
-            DocBlock.write(Path.of(write), "chaos", document(table));
-            System.out.println("written to " + write);
+            DocBlock.write(Path.of(write), "chaos", document(table, load));
+            Path raw = Path.of(write).resolveSibling("chaos");
+            writeHistories(results, raw);
+            System.out.println("written to " + write + " and " + raw);
         }
         boolean allowSkipped = arguments.contains("--allow-skipped");
         results.stream().filter(r -> r.skipped() != null && !allowSkipped).forEach(r -> System.out.println(
                 r.scenario().name() + " was SKIPPED (" + r.skipped() + "): install it, or accept the gap with"
                 + " ARGS=\"--allow-skipped\""));
         System.exit(exitCode(results, allowSkipped));
+    }
+
+    /** Every scenario's recorded history, one CSV file each; nothing of an earlier run is kept. */
+    private static void writeHistories(List<ChaosRun.Result> results, Path dir) throws java.io.IOException {
+        if (Files.isDirectory(dir)) {
+            try (var old = Files.list(dir)) {
+                for (Path file : old.filter(f -> f.toString().endsWith(".csv")).toList()) {
+                    Files.delete(file);
+                }
+            }
+        }
+        Files.createDirectories(dir);
+        for (ChaosRun.Result r : results) {
+            if (r.history() != null) {
+                Files.writeString(dir.resolve(r.scenario().name() + ".csv"), r.history());
+            }
+        }
     }
 
     /** 0 when every scenario passed (or was skipped, if that is allowed); 1 otherwise. */
@@ -104,7 +128,7 @@ public final class FaultInjectionSuite {
         return md.toString();
     }
 
-    private static String document(String table) {
+    private static String document(String table, String load) {
         return """
                 ## Fault injection with real processes
 
@@ -136,15 +160,18 @@ public final class FaultInjectionSuite {
                 action refused by it and none accepted; takeover (or, where the leader must not change, the longest
                 gap) within the bound.
 
-                Command: `make chaos` (`java ... io.k8sensus.chaos.FaultInjectionSuite --write docs/RELIABILITY.md`).
-                Machine: 2 cores, 24 GiB, Java 17. Run on %s.
+                Command: `make chaos` (`java ... io.k8sensus.chaos.FaultInjectionSuite --write docs/RELIABILITY.md`), at
+                %s. Machine: %s%s. Run on %s. What the harness recorded in each scenario (every action,
+                completion, Lease state and fence answer, in ms from the start of its run) is in
+                [chaos/](chaos/), one CSV file per scenario.
 
                 %s
                 The CI runs a short form (`FaultInjectionIT`: sigterm, kill9-pod-ready, blackhole, sigstop-long,
                 lease-deleted, slow-api, graceful-stop-in-flight, and clock-offset where libfaketime is installed: .ci/run
                 installs it).
                 """.formatted(TIMINGS.periodMs(), TIMINGS.leaseMs(), TIMINGS.renewMs(), TIMINGS.retryMs(),
-                TIMINGS.poll(), TIMINGS.callTimeoutMs(), LocalDate.now(), table);
+                TIMINGS.poll(), TIMINGS.callTimeoutMs(), RunConditions.commit(), RunConditions.machine(),
+                load.isEmpty() ? "" : "; " + load, LocalDate.now(), table);
     }
 
     private static String option(List<String> args, String name) {

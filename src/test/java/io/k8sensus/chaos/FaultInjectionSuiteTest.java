@@ -19,11 +19,11 @@ class FaultInjectionSuiteTest {
             .filter(s -> s.name().equals("sigstop-long")).findFirst().orElseThrow();
 
     private static final ChaosRun.Result PASSED = new ChaosRun.Result(STEADY,
-            new History.Verdict(-1, 0, 0, 0, 0, 500, 1, 0, -1), true, null, "replica-1");
+            new History.Verdict(-1, 0, 0, 0, 0, 500, 1, 0, -1), true, null, "replica-1", "");
     private static final ChaosRun.Result SKIPPED = new ChaosRun.Result(CLOCK_OFFSET, null, false,
-            "faketime is not installed (apt-get install faketime)", null);
+            "faketime is not installed (apt-get install faketime)", null, null);
     private static final ChaosRun.Result FAILED = new ChaosRun.Result(STEADY,
-            new History.Verdict(-1, 1, 0, 0, 0, 500, 2, 0, 300), false, null, "replica-1");
+            new History.Verdict(-1, 1, 0, 0, 0, 500, 2, 0, 300), false, null, "replica-1", "");
 
     @Test
     void a_skipped_scenario_fails_the_run_unless_skipping_is_allowed() {

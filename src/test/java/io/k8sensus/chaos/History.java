@@ -171,6 +171,30 @@ final class History {
         return actions.size();
     }
 
+    /**
+     * Everything recorded, oldest first, as CSV: ms after {@code originNanos}, what (action, completion, lease,
+     * fence-accepted, fence-refused), replica (the holder, for a Lease state), life, group, epoch, seq.
+     */
+    String csv(long originNanos) {
+        record Line(long nanos, String text) {
+        }
+        List<Line> lines = new ArrayList<>();
+        actions.forEach(a -> lines.add(new Line(a.nanos(), String.join(",", "action", a.replica(),
+                String.valueOf(a.life()), a.group(), String.valueOf(a.epoch()), String.valueOf(a.seq())))));
+        completions.forEach(c -> lines.add(new Line(c.nanos(), String.join(",", "completion", c.replica(),
+                String.valueOf(c.life()), c.group(), String.valueOf(c.epoch()), String.valueOf(c.seq())))));
+        leaseStates.forEach(l -> lines.add(new Line(l.nanos(), String.join(",", "lease",
+                l.holder() == null || l.holder().isEmpty() ? "none" : l.holder(), "", l.group(),
+                String.valueOf(l.epoch()), ""))));
+        fenceAnswers.forEach(f -> lines.add(new Line(f.nanos(), String.join(",",
+                f.accepted() ? "fence-accepted" : "fence-refused", String.valueOf(f.leader()), "", f.group(),
+                String.valueOf(f.epoch()), ""))));
+        StringBuilder csv = new StringBuilder("ms,what,replica,life,group,epoch,seq\n");
+        lines.stream().sorted(Comparator.comparingLong(Line::nanos)).forEach(l -> csv
+                .append((l.nanos() - originNanos) / 1_000_000).append(',').append(l.text()).append('\n'));
+        return csv.toString();
+    }
+
     /** The heartbeat's history; see {@link #check(String, long, long)}. */
     Verdict check(long faultNanos, long endNanos) {
         return check(HEARTBEAT, faultNanos, endNanos);
