@@ -161,7 +161,8 @@ public final class Benchmark {
                 .split(",")).map(Contender::of).toList();
         Path jar = Path.of("target", "k8sensus.jar");
         RunConditions load = new RunConditions();
-        java.util.function.Supplier<String> provenance = () -> provenance(args, load);
+        String commit = RunConditions.commit(); // what was built and measured, whatever changes meanwhile
+        java.util.function.Supplier<String> provenance = () -> provenance(args, commit, load);
         List<Sample> samples = new ArrayList<>();
         String firstTimings = timingNames.split(",")[0];
         if (memory) {
@@ -223,8 +224,8 @@ public final class Benchmark {
     }
 
     /** When, where, from which commit and with which command this run measured, and how busy the machine was. */
-    static String provenance(String[] args, RunConditions load) {
-        return "Run of " + java.time.LocalDate.now() + " at " + RunConditions.commit() + ", one run for every figure"
+    static String provenance(String[] args, String commit, RunConditions load) {
+        return "Run of " + java.time.LocalDate.now() + " at " + commit + ", one run for every figure"
                + " below: `" + BenchmarkReport.command(args) + "`. Machine: " + RunConditions.machine() + "; every"
                + " process of a trial shares the cores with the harness"
                + (load.describe().isEmpty() ? "" : "; " + load.describe()) + ".\n";

@@ -31,6 +31,7 @@ public final class FaultInjectionSuite {
         Path jar = Path.of("target", "k8sensus.jar");
         List<ChaosRun.Result> results;
         String load;
+        String commit = RunConditions.commit(); // what was built and run, whatever changes meanwhile
         try (RunConditions machine = new RunConditions()) {
             results = run(jar, only == null ? null : List.of(only.split(",")));
             load = machine.describe();
@@ -40,7 +41,7 @@ public final class FaultInjectionSuite {
         if (write != null && only != null) {
             System.out.println("not written to " + write + ": --only runs a part of the suite");
         } else if (write != null) {
-            DocBlock.write(Path.of(write), "chaos", document(table, load));
+            DocBlock.write(Path.of(write), "chaos", document(table, commit, load));
             Path raw = Path.of(write).resolveSibling("chaos");
             writeHistories(results, raw);
             System.out.println("written to " + write + " and " + raw);
@@ -128,7 +129,7 @@ public final class FaultInjectionSuite {
         return md.toString();
     }
 
-    private static String document(String table, String load) {
+    private static String document(String table, String commit, String load) {
         return """
                 ## Fault injection with real processes
 
@@ -170,7 +171,7 @@ public final class FaultInjectionSuite {
                 lease-deleted, slow-api, graceful-stop-in-flight, and clock-offset where libfaketime is installed: .ci/run
                 installs it).
                 """.formatted(TIMINGS.periodMs(), TIMINGS.leaseMs(), TIMINGS.renewMs(), TIMINGS.retryMs(),
-                TIMINGS.poll(), TIMINGS.callTimeoutMs(), RunConditions.commit(), RunConditions.machine(),
+                TIMINGS.poll(), TIMINGS.callTimeoutMs(), commit, RunConditions.machine(),
                 load.isEmpty() ? "" : "; " + load, LocalDate.now(), table);
     }
 
