@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 
 import io.k8sensus.fencing.EpochFence;
+import io.k8sensus.camel.ElectionHealthCheck;
 import io.k8sensus.camel.ElectionLogPolicy;
 import io.k8sensus.camel.LeaderOnlyComponent;
 import org.apache.camel.BindToRegistry;
@@ -70,6 +71,12 @@ public class ElectionConfiguration implements CamelConfiguration {
     @BindToRegistry("electionLog")
     public ElectionLogPolicy electionLog() {
         return new ElectionLogPolicy(leaseClusterService(), leaseClusterService().terms());
+    }
+
+    /** Liveness DOWN while a group's election is stuck (readiness does not depend on it). */
+    @BindToRegistry("electionHealth")
+    public ElectionHealthCheck electionHealth() {
+        return new ElectionHealthCheck(leaseClusterService());
     }
 
     /** The receiving side of fencing, for routes of this application that receive leader-only actions. */

@@ -28,6 +28,8 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
     private KubernetesClient client;
     private KubernetesClient watchClient;
     private CandidatePods candidatePods;
+    /** The k8sensus views created so far, by group (a view stopped and created again replaces its predecessor). */
+    private final java.util.Map<String, LeaseElectionView> electionViews = new java.util.concurrent.ConcurrentHashMap<>();
 
     public LeaseClusterService(ElectionSettings settings) {
         this.settings = settings;
@@ -54,6 +56,18 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
             candidatePods.start();
         }
         return client;
+    }
+
+    /** The k8sensus view of a group, as last created; null if none was. */
+    LeaseElectionView electionView(String group) {
+        return electionViews.get(group);
+    }
+
+    /** The groups whose k8sensus view is stuck, each with why ({@link LeaseElectionView#stuck}), in group order. */
+    public java.util.SortedMap<String, String> stuckElections() {
+        java.util.SortedMap<String, String> stuck = new java.util.TreeMap<>();
+        electionViews.forEach((group, view) -> view.stuck().ifPresent(why -> stuck.put(group, why)));
+        return stuck;
     }
 
     /** Says when the API server stops and starts answering; the watches tell it when they deliver. */
@@ -95,7 +109,9 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
                                                + ElectionSettings.KEY_GROUPS + " lists " + settings.groups());
         }
         if (ElectionSettings.ALGORITHM_K8SENSUS.equals(settings.algorithm())) {
-            return new LeaseElectionView(this, group, settings, terms, resolvedNamespace);
+            LeaseElectionView view = new LeaseElectionView(this, group, settings, terms, resolvedNamespace);
+            electionViews.put(group, view);
+            return view;
         }
         synchronized (this) {
             if (camelControllers == null) {

@@ -57,6 +57,10 @@ public class LeaseElectionView extends AbstractCamelClusterView {
 
     private volatile Member leader;
     private volatile long leaderEpoch = LeaderTerm.UNKNOWN_EPOCH;
+    /** When the loop last made progress (a turn began, or the elector answered it), on {@link #clock}. */
+    private volatile long progressAt;
+    /** The renew deadline of this replica's term while this view names it the leader; MIN_VALUE otherwise. */
+    private volatile long leadingUntil = Long.MIN_VALUE;
     private volatile List<CamelClusterMember> members = List.of();
 
     private ScheduledExecutorService loop;
@@ -104,6 +108,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     protected void doStart() {
         store = new KubeLeaseStore(service.client(), service.connectivityLog(), namespace, leaseName);
         candidatePods = service.candidatePods();
+        progressAt = clock.nanos();
         loop = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-election-" + getNamespace()));
         deadlineTimer = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-deadline-" + getNamespace()));
         leaseWatch = new LeaseWatch(service.watchClient(), namespace, leaseName, local.getId(),
@@ -138,6 +143,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     /** One turn of the loop: tell the elector what is new, make the requests it asks for, then sleep until it says. */
     private void run() {
         try {
+            progressAt = clock.nanos();
             Set<String> candidates = candidates();
             synchronized (this) {
                 long now = clock.nanos();
@@ -153,6 +159,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                     request = elector.step(clock.nanos());
                     publish();
                 }
+                progressAt = clock.nanos();
                 if (request == null) {
                     break;
                 }
@@ -161,6 +168,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                     elector.answered(request, answer, clock.nanos());
                     publish();
                 }
+                progressAt = clock.nanos();
             }
         } catch (RuntimeException e) {
             LOG.warn("Election step of group {} failed", getNamespace(), e);
@@ -232,6 +240,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             fireLeadershipChangedEvent(newLeader);
         }
         long until = elector.mayActUntil();
+        leadingUntil = newLeader == local ? until : Long.MIN_VALUE;
         if (until != Long.MIN_VALUE && until != deadlineScheduledFor && !deadlineTimer.isShutdown()) {
             if (deadlineTask != null) {
                 deadlineTask.cancel(false);
@@ -239,6 +248,33 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             deadlineScheduledFor = until;
             deadlineTask = deadlineTimer.schedule(this::deadlineReached, until - clock.nanos(), TimeUnit.NANOSECONDS);
         }
+    }
+
+    /**
+     * Why this group's election is stuck, if it is; read without the view's lock (a thread stuck holding it is one
+     * of the causes). Two signs: the loop has made no progress for longer than one call and two steps can take (the
+     * call timeout + 2 retry periods x jitter + 1 s), or this view still names this replica the leader a retry
+     * period after its renew deadline (the timer that ends the term did not run, and the group's routes may still
+     * be acting).
+     */
+    public Optional<String> stuck() {
+        if (!isRunAllowed() || loop == null) {
+            return Optional.empty();
+        }
+        long now = clock.nanos();
+        long limitMs = settings.callTimeoutMs() + (long) (2 * settings.retryPeriodMs() * settings.jitter()) + 1000;
+        long silentMs = (now - progressAt) / 1_000_000;
+        if (silentMs > limitMs) {
+            return Optional.of("the election loop of group " + getNamespace() + " has made no progress for "
+                               + silentMs + " ms (limit " + limitMs + " ms)");
+        }
+        long until = leadingUntil;
+        long pastMs = until == Long.MIN_VALUE ? 0 : (now - until) / 1_000_000;
+        if (leader == local && pastMs > settings.retryPeriodMs()) {
+            return Optional.of("this replica still leads group " + getNamespace() + " " + pastMs
+                               + " ms after its renew deadline");
+        }
+        return Optional.empty();
     }
 
     /** The renew deadline came: the elector ends the term unless a renewal moved it meanwhile. */
