@@ -10,6 +10,7 @@ import io.k8sensus.fencing.EpochFence;
 import io.k8sensus.camel.ElectionHealthCheck;
 import io.k8sensus.camel.ElectionLogPolicy;
 import io.k8sensus.camel.LeaderOnlyComponent;
+import io.k8sensus.metrics.ElectionMetrics;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.PropertyInject;
@@ -58,7 +59,7 @@ public class ElectionConfiguration implements CamelConfiguration {
                     ElectionSettings.parseLabels(candidateLabels), leasePrefix, ElectionSettings.parseGroups(groups),
                     leaseDurationMs, renewDeadlineMs, retryPeriodMs, jitter, masterUrl, callTimeoutMs,
                     releaseOnShutdown, algorithm == null ? null : algorithm.trim()).validate();
-            clusterService = new LeaseClusterService(settings);
+            clusterService = new LeaseClusterService(settings, context -> ElectionMetrics.in(context, settings));
         }
         return clusterService;
     }

@@ -31,8 +31,22 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
     /** The k8sensus views created so far, by group (a view stopped and created again replaces its predecessor). */
     private final java.util.Map<String, LeaseElectionView> electionViews = new java.util.concurrent.ConcurrentHashMap<>();
 
+    private final java.util.function.Function<org.apache.camel.CamelContext, ElectionObserver> observers;
+    private volatile ElectionObserver observer = ElectionObserver.NONE;
+
     public LeaseClusterService(ElectionSettings settings) {
+        this(settings, context -> ElectionObserver.NONE);
+    }
+
+    /**
+     * {@code observers} makes, when the service starts, what hears of every change of leader and every answer of the
+     * k8sensus views (the metrics): from the context, whose registry holds by then what Camel Main made of the
+     * {@code camel.metrics.*} settings.
+     */
+    public LeaseClusterService(ElectionSettings settings,
+                               java.util.function.Function<org.apache.camel.CamelContext, ElectionObserver> observers) {
         this.settings = settings;
+        this.observers = observers;
         this.connectivityLog = new ApiConnectivityLog(settings.podName());
         this.resolvedNamespace = settings.namespace() != null ? settings.namespace() : defaultNamespace(settings);
         setId("k8sensus-lease");
@@ -44,6 +58,10 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
 
     public LeaderTerms terms() {
         return terms;
+    }
+
+    ElectionObserver observer() {
+        return observer;
     }
 
     /** The client of the k8sensus views, created with the watch of the candidate Pods when a first view starts. */
@@ -85,6 +103,12 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
     synchronized CandidatePods candidatePods() {
         client();
         return candidatePods;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        observer = observers.apply(getCamelContext());
+        super.doStart();
     }
 
     @Override

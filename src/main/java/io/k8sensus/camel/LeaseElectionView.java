@@ -163,7 +163,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                 if (request == null) {
                     break;
                 }
-                Answer answer = store.perform(request);
+                Answer answer = perform(request);
                 synchronized (this) {
                     elector.answered(request, answer, clock.nanos());
                     publish();
@@ -182,6 +182,14 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                 nextRun = loop.schedule(this::run, delay, TimeUnit.NANOSECONDS);
             }
         }
+    }
+
+    /** Makes one request, and tells the observer how it went and how long it took. */
+    private Answer perform(LeaseRequest request) {
+        long sent = clock.nanos();
+        Answer answer = store.perform(request);
+        service.observer().answered(getNamespace(), request, answer, clock.nanos() - sent);
+        return answer;
     }
 
     /** The candidates now, or null when they cannot be listed (the API is unreachable: it says so itself). */
@@ -217,7 +225,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             if (request == null) {
                 break;
             }
-            Answer answer = store.perform(request);
+            Answer answer = perform(request);
             synchronized (this) {
                 elector.answered(request, answer, clock.nanos());
             }
@@ -237,6 +245,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             leaderEpoch = epoch;
             terms.update(newLeader == null ? LeaderTerm.none(getNamespace())
                     : new LeaderTerm(getNamespace(), newLeader.getId(), epoch, newLeader == local));
+            service.observer().leaderChanged(getNamespace(), leaderId, epoch, newLeader == local);
             fireLeadershipChangedEvent(newLeader);
         }
         long until = elector.mayActUntil();
