@@ -21,6 +21,13 @@ public final class K8sensusApplication {
     }
 
     public static void main(String[] args) {
+        // log4j picks its appender by this name: refuse any other before it is asked, or nothing would be logged
+        String format = System.getenv("K8SENSUS_LOG_FORMAT");
+        if (format != null && !format.equals("text") && !format.equals("json")) {
+            System.err.println("k8sensus cannot start: K8SENSUS_LOG_FORMAT is '" + format + "'; it must be text"
+                               + " (the default) or json");
+            System.exit(2);
+        }
         Main main = newMain();
         try {
             main.run(args);

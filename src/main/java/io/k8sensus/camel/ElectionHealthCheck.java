@@ -1,5 +1,6 @@
 package io.k8sensus.camel;
 
+import io.k8sensus.log.KeyValueLog;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
@@ -57,11 +58,11 @@ public class ElectionHealthCheck extends AbstractHealthCheck {
     private synchronized void report(SortedMap<String, String> stuck) {
         stuck.forEach((group, why) -> {
             if (!stuckBefore.contains(group)) {
-                LOG.error("event=election-stuck group={} pod={} reason=\"{}\": liveness is DOWN", group, pod, why);
+                KeyValueLog.error(LOG, "event=election-stuck group={} pod={} reason=\"{}\": liveness is DOWN", group, pod, why);
             }
         });
         stuckBefore.stream().filter(group -> !stuck.containsKey(group))
-                .forEach(group -> LOG.info("event=election-unstuck group={} pod={}", group, pod));
+                .forEach(group -> KeyValueLog.info(LOG, "event=election-unstuck group={} pod={}", group, pod));
         stuckBefore = Set.copyOf(stuck.keySet());
     }
 }

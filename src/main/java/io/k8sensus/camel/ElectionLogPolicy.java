@@ -1,5 +1,6 @@
 package io.k8sensus.camel;
 
+import io.k8sensus.log.KeyValueLog;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -109,11 +110,11 @@ public class ElectionLogPolicy extends RoutePolicySupport {
             LeaderTerm term = new LeaderTerm(group, leaderId, epoch, leader != null && leader.isLocal());
             String pod = view.getLocalMember().getId();
             if (term.local() && !last.local()) {
-                LOG.info("event=acquired group={} pod={} leader={} epoch={}", group, pod, term.leaderOrNone(), term.epoch());
+                KeyValueLog.info(LOG, "event=acquired group={} pod={} leader={} epoch={}", group, pod, term.leaderOrNone(), term.epoch());
             } else if (last.local() && !term.local()) {
-                LOG.info("event=lost group={} pod={} leader={} epoch={}", group, pod, term.leaderOrNone(), last.epoch());
+                KeyValueLog.info(LOG, "event=lost group={} pod={} leader={} epoch={}", group, pod, term.leaderOrNone(), last.epoch());
             } else if (!Objects.equals(last.leader(), term.leader())) {
-                LOG.info("event=leader-changed group={} pod={} leader={} epoch={}", group, pod, term.leaderOrNone(),
+                KeyValueLog.info(LOG, "event=leader-changed group={} pod={} leader={} epoch={}", group, pod, term.leaderOrNone(),
                         term.epoch());
             }
             last = term;
@@ -121,12 +122,12 @@ public class ElectionLogPolicy extends RoutePolicySupport {
 
         @Override
         public void memberAdded(CamelClusterView view, CamelClusterMember member) {
-            LOG.info("event=member-joined group={} pod={} member={}", group, view.getLocalMember().getId(), member.getId());
+            KeyValueLog.info(LOG, "event=member-joined group={} pod={} member={}", group, view.getLocalMember().getId(), member.getId());
         }
 
         @Override
         public void memberRemoved(CamelClusterView view, CamelClusterMember member) {
-            LOG.info("event=member-left group={} pod={} member={}", group, view.getLocalMember().getId(), member.getId());
+            KeyValueLog.info(LOG, "event=member-left group={} pod={} member={}", group, view.getLocalMember().getId(), member.getId());
         }
     }
 }

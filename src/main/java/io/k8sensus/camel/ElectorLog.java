@@ -1,5 +1,6 @@
 package io.k8sensus.camel;
 
+import io.k8sensus.log.KeyValueLog;
 import io.k8sensus.elector.ElectionEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,38 +28,38 @@ final class ElectorLog {
 
     void log(ElectionEvent event) {
         if (event instanceof ElectionEvent.RenewFailed e) {
-            LOG.warn("event=renew-failed group={} pod={} epoch={} reason=\"{}\": retrying until the renew deadline in"
+            KeyValueLog.warn(LOG, "event=renew-failed group={} pod={} epoch={} reason=\"{}\": retrying until the renew deadline in"
                      + " {} ms", group, pod, e.epoch(), e.reason(), e.leftMs());
         } else if (event instanceof ElectionEvent.RenewDeadline e) {
-            LOG.warn("event=renew-deadline group={} pod={} epoch={}: no successful renewal for {} ms, stopping", group,
+            KeyValueLog.warn(LOG, "event=renew-deadline group={} pod={} epoch={}: no successful renewal for {} ms, stopping", group,
                     pod, e.epoch(), e.renewDeadlineMs());
         } else if (event instanceof ElectionEvent.LostLease e) {
-            LOG.info("event=lost-lease group={} pod={} epoch={} holder={} holder-epoch={}", group, pod, e.epoch(),
+            KeyValueLog.info(LOG, "event=lost-lease group={} pod={} epoch={} holder={} holder-epoch={}", group, pod, e.epoch(),
                     e.holder() == null ? "none" : e.holder(), e.holderEpoch());
         } else if (event instanceof ElectionEvent.LeaseDeleted e) {
-            LOG.warn("event=lease-deleted group={} pod={} holder={} epoch={}: restoring it as it was", group, pod,
+            KeyValueLog.warn(LOG, "event=lease-deleted group={} pod={} holder={} epoch={}: restoring it as it was", group, pod,
                     e.holder() == null ? "none" : e.holder(), e.epoch());
         } else if (event instanceof ElectionEvent.LeaseRestored e) {
-            LOG.info("event=lease-restored group={} pod={} holder={} epoch={}", group, pod,
+            KeyValueLog.info(LOG, "event=lease-restored group={} pod={} holder={} epoch={}", group, pod,
                     e.holder() == null ? "none" : e.holder(), e.epoch());
         } else if (event instanceof ElectionEvent.EpochRaised e) {
-            LOG.warn("event=epoch-raised group={} pod={} holder={} from={} to={}: the Lease was re-created with a lower"
+            KeyValueLog.warn(LOG, "event=epoch-raised group={} pod={} holder={} from={} to={}: the Lease was re-created with a lower"
                      + " epoch", group, pod, e.holder() == null ? "none" : e.holder(), e.from(), e.to());
         } else if (event instanceof ElectionEvent.NotCandidate e) {
-            LOG.warn("event=not-a-candidate group={} pod={} reason=\"{}\": {}", group, pod, whyNotCandidate.get(),
+            KeyValueLog.warn(LOG, "event=not-a-candidate group={} pod={} reason=\"{}\": {}", group, pod, whyNotCandidate.get(),
                     e.wasLeader() ? "stopping and giving the Lease up" : "this replica will not lead until it is one");
         } else if (event instanceof ElectionEvent.Candidate) {
-            LOG.info("event=candidate group={} pod={}", group, pod);
+            KeyValueLog.info(LOG, "event=candidate group={} pod={}", group, pod);
         } else if (event instanceof ElectionEvent.HolderSilent e) {
-            LOG.info("event=holder-silent group={} pod={} holder={} takeover-in-ms={}", group, pod, e.holder(),
+            KeyValueLog.info(LOG, "event=holder-silent group={} pod={} holder={} takeover-in-ms={}", group, pod, e.holder(),
                     e.takeoverInMs());
         } else if (event instanceof ElectionEvent.AcquireUnknown e) {
-            LOG.warn("event=acquire-unknown group={} pod={} epoch={} reason=\"{}\": it may have landed; not acting on"
+            KeyValueLog.warn(LOG, "event=acquire-unknown group={} pod={} epoch={} reason=\"{}\": it may have landed; not acting on"
                      + " it, it expires like any other term", group, pod, e.epoch(), e.reason());
         } else if (event instanceof ElectionEvent.Released e) {
-            LOG.info("event=released group={} pod={} epoch={} lease={}", group, pod, e.epoch(), lease);
+            KeyValueLog.info(LOG, "event=released group={} pod={} epoch={} lease={}", group, pod, e.epoch(), lease);
         } else if (event instanceof ElectionEvent.ReleaseFailed e) {
-            LOG.warn("event=release-failed group={} pod={} epoch={} reason=\"{}\": a follower takes over once the lease"
+            KeyValueLog.warn(LOG, "event=release-failed group={} pod={} epoch={} reason=\"{}\": a follower takes over once the lease"
                      + " expires", group, pod, e.epoch(), e.reason());
         }
     }

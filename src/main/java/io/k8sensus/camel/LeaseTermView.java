@@ -1,5 +1,6 @@
 package io.k8sensus.camel;
 
+import io.k8sensus.log.KeyValueLog;
 import io.k8sensus.config.ElectionSettings;
 import io.k8sensus.kube.ApiConnectivityLog;
 import io.k8sensus.kube.KubernetesClients;
@@ -86,11 +87,11 @@ public class LeaseTermView extends KubernetesClusterView {
                 Integer transitions = lease.getSpec().getLeaseTransitions();
                 epoch = transitions == null ? 0 : transitions;
             } else {
-                LOG.warn("event=epoch-unknown group={} pod={} leader={} reason=\"Lease {} names another holder\"",
+                KeyValueLog.warn(LOG, "event=epoch-unknown group={} pod={} leader={} reason=\"Lease {} names another holder\"",
                         group, getLocalMember().getId(), leader.getId(), settings.leaseName(group));
             }
         } catch (RuntimeException e) {
-            LOG.warn("event=epoch-unknown group={} pod={} leader={} reason=\"{}\"", group, getLocalMember().getId(),
+            KeyValueLog.warn(LOG, "event=epoch-unknown group={} pod={} leader={} reason=\"{}\"", group, getLocalMember().getId(),
                     leader.getId(), e.getMessage());
         }
         return new LeaderTerm(group, leader.getId(), epoch, leader.isLocal());

@@ -1,5 +1,6 @@
 package io.k8sensus.fencing;
 
+import io.k8sensus.log.KeyValueLog;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -46,7 +47,7 @@ public class EpochFence implements Processor {
     }
 
     private static void reject(Exchange exchange, String message) throws StaleLeaderException {
-        LOG.warn(message);
+        KeyValueLog.warn(LOG, "{}", message);
         throw new StaleLeaderException(message);
     }
 }

@@ -1,5 +1,6 @@
 package io.k8sensus.kube;
 
+import io.k8sensus.log.KeyValueLog;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.fabric8.kubernetes.client.http.HttpRequest;
@@ -40,7 +41,7 @@ public class ApiConnectivityLog implements Interceptor {
         if (response.code() >= 500) {
             unreachable(request, "HTTP " + response.code());
         } else if (state.getAndSet(State.REACHABLE) == State.UNREACHABLE) {
-            LOG.info("event=api-reachable pod={} url={}", podName, baseUrl(request));
+            KeyValueLog.info(LOG, "event=api-reachable pod={} url={}", podName, baseUrl(request));
         }
     }
 
@@ -55,7 +56,7 @@ public class ApiConnectivityLog implements Interceptor {
      */
     public void answered() {
         if (state.compareAndSet(State.UNREACHABLE, State.REACHABLE)) {
-            LOG.info("event=api-reachable pod={} url={}", podName, lastUrl);
+            KeyValueLog.info(LOG, "event=api-reachable pod={} url={}", podName, lastUrl);
         }
     }
 
@@ -83,7 +84,7 @@ public class ApiConnectivityLog implements Interceptor {
     public void unreachable(String url, String cause) {
         lastUrl = url;
         if (state.getAndSet(State.UNREACHABLE) != State.UNREACHABLE) {
-            LOG.warn("event=api-unreachable pod={} url={} cause=\"{}\": retrying; a leader acts until its renew deadline",
+            KeyValueLog.warn(LOG, "event=api-unreachable pod={} url={} cause=\"{}\": retrying; a leader acts until its renew deadline",
                     podName, url, cause);
         }
     }

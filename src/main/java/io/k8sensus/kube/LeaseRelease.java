@@ -1,5 +1,6 @@
 package io.k8sensus.kube;
 
+import io.k8sensus.log.KeyValueLog;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -41,12 +42,12 @@ public final class LeaseRelease {
                         .build();
                 client.leases().inNamespace(namespace).resource(released)
                         .lockResourceVersion(lease.getMetadata().getResourceVersion()).update();
-                LOG.info("event=released group={} pod={} epoch={} lease={}", group, podName, epoch == null ? 0 : epoch,
+                KeyValueLog.info(LOG, "event=released group={} pod={} epoch={} lease={}", group, podName, epoch == null ? 0 : epoch,
                         leaseName);
                 return;
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt == ATTEMPTS) {
-                    LOG.warn("event=release-failed group={} pod={} lease={} reason=\"{}\": a follower takes over once"
+                    KeyValueLog.warn(LOG, "event=release-failed group={} pod={} lease={} reason=\"{}\": a follower takes over once"
                              + " the lease expires", group, podName, leaseName, RootCause.describe(e));
                     return;
                 }

@@ -1,5 +1,6 @@
 package io.k8sensus.kube;
 
+import io.k8sensus.log.KeyValueLog;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -38,7 +39,7 @@ final class WatchHealth implements ExceptionHandler {
             int code = statusCode(failure);
             refused = code >= 400 && code < 500;
             if (refused) {
-                LOG.warn("event=watch-refused pod={} watch=\"{}\" reason=\"HTTP {}: {}\": reading at every step instead"
+                KeyValueLog.warn(LOG, "event=watch-refused pod={} watch=\"{}\" reason=\"HTTP {}: {}\": reading at every step instead"
                          + "{}", podName, what, code, RootCause.describe(failure),
                         code == 401 || code == 403 ? "; the Role must allow list and watch (k8s/rbac.yaml)" : "");
             } else {
@@ -62,7 +63,7 @@ final class WatchHealth implements ExceptionHandler {
     void watching(boolean watching) {
         if (watching && down.compareAndSet(true, false)) {
             if (refused) {
-                LOG.info("event=watch-up pod={} watch=\"{}\"", podName, what);
+                KeyValueLog.info(LOG, "event=watch-up pod={} watch=\"{}\"", podName, what);
             } else {
                 LOG.debug("Watch of {} is back", what);
             }
