@@ -1,0 +1,97 @@
+package io.k8sensus.camel;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.k8sensus.kube.RootCause;
+import org.apache.camel.Exchange;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.spi.CamelEvent.ExchangeEvent;
+import org.apache.camel.support.EventNotifierSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One line when a route's exchanges start failing, and one when they succeed again, instead of a stack trace per
+ * attempt: a leader-only route whose server is down at start-up or goes away (a database restart, a broker failover)
+ * says so once, with the cause, and says when it is back.
+ *
+ * <pre>
+ * WARN  k.route - event=route-failing route=sql-jobs cause="PSQLException: Connection to 127.0.0.1:5432 refused ...": the route tries again on its next exchange
+ * INFO  k.route - event=route-recovered route=sql-jobs failed-exchanges=12 after-ms=5210
+ * </pre>
+ *
+ * An exchange counts as failed when it ends with an exception, or when an {@code onException} handled one (the
+ * route's error handling decides what happens to the work; this only reports it).
+ */
+public class RouteOutageLog extends EventNotifierSupport {
+
+    private static final Logger LOG = LoggerFactory.getLogger("k8sensus.route");
+
+    private final Map<String, Streak> failing = new ConcurrentHashMap<>();
+
+    private static final class Streak {
+        final long sinceNanos = System.nanoTime();
+        long failures = 1;
+    }
+
+    public RouteOutageLog() {
+        // only the end of an exchange matters
+        setIgnoreCamelContextEvents(true);
+        setIgnoreCamelContextInitEvents(true);
+        setIgnoreRouteEvents(true);
+        setIgnoreServiceEvents(true);
+        setIgnoreStepEvents(true);
+        setIgnoreExchangeCreatedEvent(true);
+        setIgnoreExchangeSendingEvents(true);
+        setIgnoreExchangeSentEvents(true);
+        setIgnoreExchangeRedeliveryEvents(true);
+        setIgnoreExchangeAsyncProcessingStartedEvents(true);
+    }
+
+    @Override
+    public boolean isEnabled(CamelEvent event) {
+        return event instanceof CamelEvent.ExchangeCompletedEvent || event instanceof CamelEvent.ExchangeFailedEvent;
+    }
+
+    @Override
+    public void notify(CamelEvent event) {
+        Exchange exchange = ((ExchangeEvent) event).getExchange();
+        String route = exchange.getFromRouteId();
+        if (route == null) {
+            return;
+        }
+        Throwable cause = exchange.getException() != null ? exchange.getException()
+                : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        if (cause != null) {
+            failed(route, cause);
+        } else {
+            succeeded(route);
+        }
+    }
+
+    /** Whether the route's last exchange failed. */
+    public boolean isFailing(String route) {
+        return failing.containsKey(route);
+    }
+
+    private void failed(String route, Throwable cause) {
+        failing.compute(route, (key, streak) -> {
+            if (streak == null) {
+                LOG.warn("event=route-failing route={} cause=\"{}\": the route tries again on its next exchange", route,
+                        RootCause.describe(cause).replaceAll("\\s+", " ").replace('"', '\''));
+                return new Streak();
+            }
+            streak.failures++;
+            return streak;
+        });
+    }
+
+    private void succeeded(String route) {
+        Streak streak = failing.remove(route);
+        if (streak != null) {
+            LOG.info("event=route-recovered route={} failed-exchanges={} after-ms={}", route, streak.failures,
+                    (System.nanoTime() - streak.sinceNanos) / 1_000_000);
+        }
+    }
+}
