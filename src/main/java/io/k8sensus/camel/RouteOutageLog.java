@@ -79,12 +79,30 @@ public class RouteOutageLog extends EventNotifierSupport {
         failing.compute(route, (key, streak) -> {
             if (streak == null) {
                 LOG.warn("event=route-failing route={} cause=\"{}\": the route tries again on its next exchange", route,
-                        RootCause.describe(cause).replaceAll("\\s+", " ").replace('"', '\''));
+                        describe(cause));
                 return new Streak();
             }
             streak.failures++;
             return streak;
         });
+    }
+
+    /**
+     * The innermost cause, after the one it is wrapped in when there is one: a driver's own message names the
+     * server ("PSQLException: Connection to 127.0.0.1:5432 refused. ... / ConnectException: Connection refused").
+     */
+    static String describe(Throwable failure) {
+        Throwable outer = null;
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            outer = root;
+            root = root.getCause();
+        }
+        String text = RootCause.describe(root);
+        if (outer != null && outer.getMessage() != null && !outer.getMessage().contains(String.valueOf(root.getMessage()))) {
+            text = outer.getClass().getSimpleName() + ": " + outer.getMessage() + " / " + text;
+        }
+        return text.replaceAll("\\s+", " ").replace('"', '\'');
     }
 
     private void succeeded(String route) {
