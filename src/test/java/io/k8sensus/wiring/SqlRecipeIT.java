@@ -24,6 +24,6 @@ class SqlRecipeIT {
         assertThat(outcome.staleAccepted()).as("results of a term recorded after a newer term's").isZero();
         assertThat(outcome.epochs()).as("terms that recorded results").isGreaterThanOrEqualTo(4);
         assertThat(result.pausedLeaderRefusals())
-                .as("results the paused leader tried to record after it woke, refused as stale").isPositive();
+                .as("results a paused leader tried to record after it woke, refused as stale").isPositive();
     }
 }

@@ -3,14 +3,10 @@ package io.k8sensus.wiring;
 import java.time.Duration;
 import java.util.List;
 
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionFactory;
-
 /**
  * One run of the SQL recipe: PostgreSQL, the schema, 3 replicas of the jar on the recipe's routes, a steady feed of
- * jobs, and during it, {@code rounds} times: the leader killed with kill -9, stopped with SIGTERM, and paused with
- * SIGSTOP while it holds claimed jobs until another replica records results, then resumed (SIGCONT), so that it
- * wakes up as a zombie with work in hand. Then every job is waited for, and the table tells what happened.
+ * jobs, and during it the {@link FailoverPlan}'s faults; the pause comes while the leader holds claimed jobs, so that
+ * it wakes up as a zombie with results to record. Then every job is waited for, and the table tells what happened.
  */
 public final class SqlRecipeRun {
 
@@ -29,47 +25,26 @@ public final class SqlRecipeRun {
                 jobs.createSchema();
                 cluster.start(3);
                 jobs.feed(items, perSecond);
-                int failovers = 0;
-                long pausedLeaderRefusals = 0;
-                for (int round = 0; round < rounds; round++) {
-                    String crashed = workingLeader(cluster, jobs, 20);
-                    cluster.kill9AndReplace(crashed);
-                    failovers++;
-                    String stopped = workingLeader(cluster, jobs, 20);
-                    cluster.stopAndReplace(stopped);
-                    failovers++;
-                    String paused = workingLeader(cluster, jobs, 20);
-                    // pause it while it holds claimed jobs, so that it wakes up with work in hand
-                    await("the leader " + paused + " holding claimed jobs")
-                            .until(() -> jobs.claimedBy(paused) >= 2);
-                    long pausedEpoch = jobs.highestEpoch();
-                    cluster.pause(paused);
-                    await("another replica recording results after " + paused + " was paused")
-                            .until(() -> jobs.doneAbove(pausedEpoch) > 0);
-                    cluster.resume(paused);
-                    failovers++;
-                    await("the woken " + paused + " finishing its batch")
-                            .until(() -> jobs.claimedBy(paused) == 0);
-                    pausedLeaderRefusals += jobs.refusalsBy(paused, "stale-epoch");
-                }
-                await("every job done").atMost(Duration.ofSeconds(120))
-                        .until(() -> jobs.inserted() == items && jobs.done() == items);
-                return new Result(jobs.outcome(), failovers, pausedLeaderRefusals);
+                FailoverPlan.Progress progress = new FailoverPlan.Progress() {
+                    public long done() {
+                        return jobs.done();
+                    }
+
+                    public long doneAbove(long epoch) {
+                        return jobs.doneAbove(epoch);
+                    }
+
+                    public long highestEpoch() {
+                        return jobs.highestEpoch();
+                    }
+                };
+                int failovers = FailoverPlan.run(cluster, progress, rounds, leader -> jobs.claimedBy(leader) >= 2,
+                        20);
+                FailoverPlan.awaitUntil("every job done", Duration.ofSeconds(120),
+                        () -> jobs.inserted() == items && jobs.done() == items);
+                // every refusal of a stale term, i.e. of a paused leader that woke up
+                return new Result(jobs.outcome(), failovers, jobs.refusals("stale-epoch"));
             }
         }
-    }
-
-    /** The leader, once it has recorded {@code results} more results (so every fault hits a working leader). */
-    private static String workingLeader(RecipeCluster cluster, JobTable jobs, int results) {
-        long before = jobs.done();
-        await("a leader recording " + results + " results").atMost(RecipeCluster.takeoverBound())
-                .until(() -> cluster.leader() != null && jobs.done() >= before + results);
-        String leader = cluster.leader();
-        await("the leader " + leader + " recording").until(() -> leader.equals(cluster.leader()));
-        return leader;
-    }
-
-    private static ConditionFactory await(String what) {
-        return Awaitility.await(what).atMost(RecipeCluster.takeoverBound()).pollInterval(Duration.ofMillis(20));
     }
 }
