@@ -44,6 +44,12 @@ public final class ArtemisBroker implements AutoCloseable {
         return sentWithDuplicateId.get() - routedWithDuplicateId.get();
     }
 
+    /** Messages on a queue, delivered or not, not yet acknowledged. */
+    public synchronized long pending(String queue) {
+        var q = broker.getActiveMQServer().locateQueue(org.apache.activemq.artemis.api.core.SimpleString.of(queue));
+        return q == null ? 0 : q.getMessageCount();
+    }
+
     public synchronized void start() {
         try {
             Configuration configuration = new ConfigurationImpl()
