@@ -50,6 +50,11 @@ public final class FailoverPlan {
         return failovers;
     }
 
+    /** Items between two faults, so that the faults are spread over the run and all come before its end. */
+    public static int spacing(int items, int rounds) {
+        return Math.max(10, items / (3 * rounds + 1));
+    }
+
     /** The leader, once it has done {@code items} more items (so that every fault hits a working leader). */
     static String workingLeader(RecipeCluster cluster, Progress progress, int items) {
         long before = progress.done();

@@ -42,7 +42,8 @@ public final class FileRecipeRun {
                     return dir.highestEpoch();
                 }
             };
-            int failovers = FailoverPlan.run(cluster, progress, rounds, leader -> true, 20);
+            int failovers = FailoverPlan.run(cluster, progress, rounds, leader -> true,
+                        FailoverPlan.spacing(files, rounds));
             FailoverPlan.awaitUntil("every file handled", Duration.ofSeconds(120),
                     () -> dir.fed(files) && dir.handled() == files && dir.names("inbox").isEmpty());
 

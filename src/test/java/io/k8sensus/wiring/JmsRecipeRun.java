@@ -37,7 +37,8 @@ public final class JmsRecipeRun {
                         return queue.highestEpoch();
                     }
                 };
-                int failovers = FailoverPlan.run(cluster, progress, rounds, leader -> true, 20);
+                int failovers = FailoverPlan.run(cluster, progress, rounds, leader -> true,
+                        FailoverPlan.spacing(items, rounds));
                 FailoverPlan.awaitUntil("every item's result", Duration.ofSeconds(120),
                         () -> queue.fed(items) && queue.done() == items);
                 FailoverPlan.awaitUntil("the work queue drained, re-sent items included", Duration.ofSeconds(60),

@@ -39,7 +39,7 @@ public final class SqlRecipeRun {
                     }
                 };
                 int failovers = FailoverPlan.run(cluster, progress, rounds, leader -> jobs.claimedBy(leader) >= 2,
-                        20);
+                        FailoverPlan.spacing(items, rounds));
                 FailoverPlan.awaitUntil("every job done", Duration.ofSeconds(120),
                         () -> jobs.inserted() == items && jobs.done() == items);
                 // every refusal of a stale term, i.e. of a paused leader that woke up
