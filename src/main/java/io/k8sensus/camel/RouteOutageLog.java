@@ -2,6 +2,7 @@ package io.k8sensus.camel;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 import io.k8sensus.kube.RootCause;
 import org.apache.camel.Exchange;
@@ -22,20 +23,38 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * An exchange counts as failed when it ends with an exception, or when an {@code onException} handled one (the
- * route's error handling decides what happens to the work; this only reports it).
+ * route's error handling decides what happens to the work; this only reports it). The route counts as recovered at
+ * its first successful exchange {@value #QUIET_MS} ms or more after its last failure: a server that is going away
+ * or coming back often answers one request between two refusals, and that is still the same outage.
  */
 public class RouteOutageLog extends EventNotifierSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger("k8sensus.route");
 
+    /** How long a route must go without a failure before a success ends its outage. */
+    static final long QUIET_MS = 1000;
+
     private final Map<String, Streak> failing = new ConcurrentHashMap<>();
+    private final LongSupplier nanoTime;
 
     private static final class Streak {
-        final long sinceNanos = System.nanoTime();
+        final long sinceNanos;
+        long lastFailureNanos;
+        long firstSuccessNanos = -1;
         long failures = 1;
+
+        Streak(long now) {
+            sinceNanos = now;
+            lastFailureNanos = now;
+        }
     }
 
     public RouteOutageLog() {
+        this(System::nanoTime);
+    }
+
+    RouteOutageLog(LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
         // only the end of an exchange matters
         setIgnoreCamelContextEvents(true);
         setIgnoreCamelContextInitEvents(true);
@@ -70,19 +89,17 @@ public class RouteOutageLog extends EventNotifierSupport {
         }
     }
 
-    /** Whether the route's last exchange failed. */
-    public boolean isFailing(String route) {
-        return failing.containsKey(route);
-    }
-
     private void failed(String route, Throwable cause) {
+        long now = nanoTime.getAsLong();
         failing.compute(route, (key, streak) -> {
             if (streak == null) {
                 LOG.warn("event=route-failing route={} cause=\"{}\": the route tries again on its next exchange", route,
                         describe(cause));
-                return new Streak();
+                return new Streak(now);
             }
             streak.failures++;
+            streak.lastFailureNanos = now;
+            streak.firstSuccessNanos = -1;
             return streak;
         });
     }
@@ -106,10 +123,17 @@ public class RouteOutageLog extends EventNotifierSupport {
     }
 
     private void succeeded(String route) {
-        Streak streak = failing.remove(route);
-        if (streak != null) {
+        long now = nanoTime.getAsLong();
+        failing.computeIfPresent(route, (key, streak) -> {
+            if (streak.firstSuccessNanos < 0) {
+                streak.firstSuccessNanos = now;
+            }
+            if (now - streak.lastFailureNanos < QUIET_MS * 1_000_000) {
+                return streak;
+            }
             LOG.info("event=route-recovered route={} failed-exchanges={} after-ms={}", route, streak.failures,
-                    (System.nanoTime() - streak.sinceNanos) / 1_000_000);
-        }
+                    (streak.firstSuccessNanos - streak.sinceNanos) / 1_000_000);
+            return null;
+        });
     }
 }
