@@ -4,7 +4,7 @@ KUBECTL ?= kubectl
 IMAGE ?= k8sensus:0.1.0
 IMAGE_TOOL ?= $(shell command -v docker || command -v podman || command -v buildah)
 
-.PHONY: help build test run chaos simulate bench wiring image image-check apply clean
+.PHONY: help build test run chaos simulate bench image image-check apply clean
 SOURCES := pom.xml $(shell find src -type f 2>/dev/null)
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -29,14 +29,15 @@ test: ## Run the test suite (what CI runs)
 chaos: target/k8sensus.jsa ## Fault-injection suite with real processes; writes its table in docs/RELIABILITY.md (about 7 min)
 	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.chaos.FaultInjectionSuite --write docs/RELIABILITY.md $(ARGS)
 
+.PHONY: wiring
+wiring: target/k8sensus.jsa ## The recipes' full workload (SQL, JMS, file; 1,000 items and 9 failovers each); writes its table in docs/WIRING.md (ARGS="--items N --rounds N --recipes sql,jms,file")
+	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.wiring.WiringWorkload --write docs/WIRING.md $(ARGS)
+
 simulate: target/k8sensus.jar ## Deterministic simulation of fault schedules against the elector (ARGS="--schedules 10000000", "--seed N" replays one)
 	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.sim.Simulator $(ARGS)
 
 bench: target/k8sensus.jsa ## Failover/handover/cost benchmark vs stock Camel and client-go; writes docs/bench/ (ARGS="--trials 10 --timings short,default --scaling 3x1,10x1,30x1,3x10 --contenders k8sensus,...")
 	@java -Djava.awt.headless=true -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.chaos.Benchmark $(ARGS)
-
-wiring: target/k8sensus.jsa ## The recipes' full workload (SQL, JMS, file; 1,000 items and 9 failovers each); writes its table in docs/WIRING.md (ARGS="--items N --rounds N --recipes sql,jms,file")
-	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.wiring.WiringWorkload --write docs/WIRING.md $(ARGS)
 
 image: ## Build the container image $(IMAGE) with docker, podman or buildah
 	@test -n "$(IMAGE_TOOL)" || { echo "make image: needs docker, podman or buildah" >&2; exit 1; }
