@@ -29,6 +29,10 @@ test: ## Run the test suite (what CI runs)
 chaos: target/k8sensus.jsa ## Fault-injection suite with real processes; writes its table in docs/RELIABILITY.md (about 7 min)
 	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.chaos.FaultInjectionSuite --write docs/RELIABILITY.md $(ARGS)
 
+.PHONY: wiring
+wiring: target/k8sensus.jsa ## The recipes' full workload (SQL, JMS, file; 1,000 items and 9 failovers each); writes its table in docs/WIRING.md (ARGS="--items N --rounds N --recipes sql,jms,file")
+	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.wiring.WiringWorkload --write docs/WIRING.md $(ARGS)
+
 simulate: target/k8sensus.jar ## Deterministic simulation of fault schedules against the elector (ARGS="--schedules 10000000", "--seed N" replays one)
 	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.sim.Simulator $(ARGS)
 

@@ -16,6 +16,7 @@ public final class K8sensusApplication {
         // no package scan: the configuration classes are named, so nothing else on the class path is picked up
         Main main = new Main();
         main.configure().addConfiguration(ElectionConfiguration.class);
+        main.configure().addConfiguration(RoutesConfiguration.class);
         main.addMainListener(new RoutesDirectoryLoader());
         return main;
     }

@@ -18,10 +18,11 @@ import java.util.List;
  * @param retryMs           retry period of the replicas
  * @param jar               the application jar
  * @param allLines          show every line the replicas print, not only the election and leader-only lines
+ * @param recipe            a recipe of docs/WIRING.md to run with its server (sql); null: none
  */
 public record LauncherOptions(int replicas, long durationSeconds, long killLeaderEvery, long stopLeaderEvery,
                               Path routesDir, int apiPort, long leaseMs, long renewMs, long retryMs, Path jar,
-                              boolean allLines) {
+                              boolean allLines, String recipe) {
 
     public static final String USAGE = """
             Usage: make run ARGS="[options]"
@@ -34,6 +35,8 @@ public record LauncherOptions(int replicas, long durationSeconds, long killLeade
               --timings L/R/P         lease duration / renew deadline / retry period in ms (default 6000/4000/1000)
               --jar PATH              the application jar (default target/k8sensus.jar)
               --all-lines             show every line the replicas print
+              --recipe sql            run the SQL recipe (docs/WIRING.md): PostgreSQL, a job table fed 5 jobs/s, its
+                                      routes and group on every replica, and a count of jobs done, refused, waiting
             """;
 
     public static LauncherOptions parse(List<String> args) {
@@ -48,6 +51,7 @@ public record LauncherOptions(int replicas, long durationSeconds, long killLeade
         long retry = 1000;
         Path jar = Path.of("target", "k8sensus.jar");
         boolean allLines = false;
+        String recipe = null;
         for (int i = 0; i < args.size(); i++) {
             String option = args.get(i);
             if (option.equals("--help") || option.equals("-h")) {
@@ -69,6 +73,12 @@ public record LauncherOptions(int replicas, long durationSeconds, long killLeade
                 case "--routes" -> routes = Path.of(value);
                 case "--api-port" -> apiPort = (int) number(option, value);
                 case "--jar" -> jar = Path.of(value);
+                case "--recipe" -> {
+                    if (!value.equals("sql")) {
+                        throw new IllegalArgumentException("--recipe takes sql (found '" + value + "')");
+                    }
+                    recipe = value;
+                }
                 case "--timings" -> {
                     String[] parts = value.split("/");
                     if (parts.length != 3) {
@@ -87,13 +97,17 @@ public record LauncherOptions(int replicas, long durationSeconds, long killLeade
         if (kill > 0 && stop > 0) {
             throw new IllegalArgumentException("--kill-leader-every and --stop-leader-every cannot be combined");
         }
+        if (recipe != null && routes != null) {
+            throw new IllegalArgumentException("--recipe and --routes cannot be combined (the recipe brings its routes)");
+        }
         if (routes != null && !Files.isDirectory(routes)) {
             throw new IllegalArgumentException("--routes " + routes + " is not a directory");
         }
         if (!Files.isRegularFile(jar)) {
             throw new IllegalArgumentException(jar + " does not exist: build it first (make build)");
         }
-        return new LauncherOptions(replicas, duration, kill, stop, routes, apiPort, lease, renew, retry, jar, allLines);
+        return new LauncherOptions(replicas, duration, kill, stop, routes, apiPort, lease, renew, retry, jar, allLines,
+                recipe);
     }
 
     private static long number(String option, String value) {

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.k8sensus.testing.EmbeddedKubernetesApi;
+import io.k8sensus.wiring.SqlRecipeDemo;
 
 /**
  * Runs k8sensus locally as a newcomer would see it on a cluster: an embedded Kubernetes API, N replica processes of
@@ -43,6 +44,7 @@ public final class LocalCluster {
         return t;
     });
     private volatile int exitCode;
+    private volatile SqlRecipeDemo recipe;
 
     private LocalCluster(LauncherOptions options, EmbeddedKubernetesApi api) {
         this.options = options;
@@ -96,6 +98,18 @@ public final class LocalCluster {
                  + " ms, retry period " + options.retryMs() + " ms"
                  + (options.routesDir() == null ? "" : "; routes from " + options.routesDir()));
         view.start();
+        if (options.recipe() != null) {
+            try {
+                recipe = new SqlRecipeDemo();
+                view.say(recipe.start(5) + "; the leader of group " + recipe.group() + " works them off");
+            } catch (RuntimeException e) {
+                view.say("cannot start the recipe's server: " + e.getMessage());
+                exitCode = 1;
+                shutdown();
+                return exitCode;
+            }
+            scheduler.scheduleAtFixedRate(() -> view.say(recipe.status()), 5, 5, TimeUnit.SECONDS);
+        }
         try {
             for (int i = 0; i < options.replicas(); i++) {
                 startReplica();
@@ -128,7 +142,15 @@ public final class LocalCluster {
     private void startReplica() throws IOException {
         String name = "replica-" + nextIndex.getAndIncrement();
         api.addReadyPod(name, NAMESPACE);
-        ReplicaProcess replica = ReplicaProcess.start(name, options, api.url(), NAMESPACE, view::onLine);
+        ReplicaProcess replica = recipe == null
+                ? ReplicaProcess.start(name, options, api.url(), NAMESPACE, view::onLine)
+                : ReplicaProcess.start(name, options.jar(), options.leaseMs(), options.renewMs(), options.retryMs(),
+                        api.url(), NAMESPACE, List.of(
+                                "-Dk8sensus.kubernetes.call-timeout-ms=" + Math.max(400, options.renewMs() / 2),
+                                "-Dk8sensus.heartbeat.period-ms=1000",
+                                "-Dk8sensus.routes.dir=" + recipe.routes().toAbsolutePath(),
+                                "-Dk8sensus.election.groups=heartbeat," + recipe.group()),
+                        recipe.environment(), view::onLine);
         replicas.put(name, replica);
         view.say("started " + name + " (pid " + replica.pid() + "), its Pod is Running and Ready");
         replica.process().onExit().thenRun(() -> onExit(replica));
@@ -178,12 +200,13 @@ public final class LocalCluster {
         }
     }
 
-    /** The replica that holds the first Lease (the shipped heartbeat group's, if present). */
+    /** The replica that holds the first Lease (the recipe's group's, else the shipped heartbeat group's). */
     private Optional<ReplicaProcess> currentLeader() {
         List<Lease> leases = api.client().leases().inNamespace(NAMESPACE).list().getItems();
+        String first = "-" + (recipe == null ? "heartbeat" : recipe.group());
         return leases.stream()
-                .sorted((a, b) -> Boolean.compare(!a.getMetadata().getName().endsWith("-heartbeat"),
-                        !b.getMetadata().getName().endsWith("-heartbeat")))
+                .sorted((a, b) -> Boolean.compare(!a.getMetadata().getName().endsWith(first),
+                        !b.getMetadata().getName().endsWith(first)))
                 .map(l -> l.getSpec().getHolderIdentity())
                 .filter(h -> h != null && replicas.containsKey(h))
                 .findFirst().map(replicas::get);
@@ -209,6 +232,10 @@ public final class LocalCluster {
             }
             view.stop();
             api.close();
+            if (recipe != null) {
+                view.say(recipe.status() + " (waiting jobs stay in the table: none is lost)");
+                recipe.close();
+            }
             List<Double> takeovers = view.takeovers();
             view.say("stopped" + (takeovers.isEmpty() ? "" : "; takeover times (s): " + takeovers.stream()
                     .map(t -> String.format("%.1f", t)).toList()));

@@ -1,0 +1,68 @@
+package io.k8sensus.wiring;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One run of the file recipe: a shared directory, 3 replicas of the jar on the recipe's routes, a steady drop of
+ * files (one in twenty rejected by the work), and during it the {@link FailoverPlan}'s faults. Then every file is
+ * waited for, and the directory and the replicas' event=file-done lines tell what happened.
+ */
+public final class FileRecipeRun {
+
+    private FileRecipeRun() {
+    }
+
+    public record Outcome(long files, long results, long rejected, long failed, long lost, long doneTwice,
+                          long duplicatesRefused, List<String> leftBehind, List<String> wronglyPlaced, long epochs,
+                          long longestGapMs) {
+    }
+
+    public record Result(Outcome outcome, int failovers) {
+    }
+
+    public static Result run(String name, int files, double perSecond, int rounds) {
+        try (PickupDir dir = new PickupDir();
+             RecipeCluster cluster = new RecipeCluster(name, PickupDir.GROUP, PickupDir.RECIPE, dir.environment(),
+                     List.of())) {
+            cluster.start(3);
+            dir.feed(files, perSecond, 20);
+            FailoverPlan.Progress progress = new FailoverPlan.Progress() {
+                public long done() {
+                    return dir.done();
+                }
+
+                public long doneAbove(long epoch) {
+                    return dir.doneAbove(epoch);
+                }
+
+                public long highestEpoch() {
+                    return dir.highestEpoch();
+                }
+            };
+            int failovers = FailoverPlan.run(cluster, progress, rounds, leader -> true,
+                        FailoverPlan.spacing(files, rounds));
+            FailoverPlan.awaitUntil("every file handled", Duration.ofSeconds(120),
+                    () -> dir.fed(files) && dir.handled() == files && dir.names("inbox").isEmpty());
+
+            long rejected = dir.dropped().keySet().stream().filter(dir::rejected).count();
+            List<String> results = dir.names("results").stream().filter(n -> !n.endsWith(".part")).toList();
+            List<String> failed = dir.names("failed");
+            long lost = dir.dropped().keySet().stream().filter(f -> !dir.rejected(f) && !results.contains(f)).count();
+            List<String> wronglyPlaced = new java.util.ArrayList<>();
+            dir.names("done").stream().filter(dir::rejected).forEach(f -> wronglyPlaced.add("done/" + f));
+            failed.stream().filter(f -> !dir.rejected(f)).forEach(f -> wronglyPlaced.add("failed/" + f));
+            results.stream().filter(dir::rejected).forEach(f -> wronglyPlaced.add("results/" + f));
+            Map<String, Integer> writes = new HashMap<>();
+            cluster.linesContaining("event=file-done file=").forEach(l -> writes.merge(
+                    l.text().replaceAll(".*event=file-done file=(\\S+).*", "$1"), 1, Integer::sum));
+            long twice = writes.values().stream().filter(n -> n > 1).count();
+            long refused = cluster.linesContaining("event=file-duplicate").size();
+            long epochs = dir.epochs();
+            return new Result(new Outcome(files, results.size(), rejected, failed.size(), lost, twice, refused,
+                    dir.leftBehind(), wronglyPlaced, epochs, dir.longestGapMs()), failovers);
+        }
+    }
+}
