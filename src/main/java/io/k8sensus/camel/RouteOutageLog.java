@@ -1,5 +1,6 @@
 package io.k8sensus.camel;
 
+import io.k8sensus.log.KeyValueLog;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
@@ -93,7 +94,7 @@ public class RouteOutageLog extends EventNotifierSupport {
         long now = nanoTime.getAsLong();
         failing.compute(route, (key, streak) -> {
             if (streak == null) {
-                LOG.warn("event=route-failing route={} cause=\"{}\": the route tries again on its next exchange", route,
+                KeyValueLog.warn(LOG, "event=route-failing route={} cause=\"{}\": the route tries again on its next exchange", route,
                         describe(cause));
                 return new Streak(now);
             }
@@ -131,7 +132,7 @@ public class RouteOutageLog extends EventNotifierSupport {
             if (now - streak.lastFailureNanos < QUIET_MS * 1_000_000) {
                 return streak;
             }
-            LOG.info("event=route-recovered route={} failed-exchanges={} after-ms={}", route, streak.failures,
+            KeyValueLog.info(LOG, "event=route-recovered route={} failed-exchanges={} after-ms={}", route, streak.failures,
                     (streak.firstSuccessNanos - streak.sinceNanos) / 1_000_000);
             return null;
         });
