@@ -21,4 +21,22 @@ public interface ElectionObserver {
     /** The API server answered {@code request} with {@code answer} after {@code nanos}. */
     default void answered(String group, LeaseRequest request, Answer answer, long nanos) {
     }
+
+    /** Both observers, in this order. */
+    default ElectionObserver and(ElectionObserver next) {
+        ElectionObserver first = this;
+        return new ElectionObserver() {
+            @Override
+            public void leaderChanged(String group, String leader, long epoch, boolean local) {
+                first.leaderChanged(group, leader, epoch, local);
+                next.leaderChanged(group, leader, epoch, local);
+            }
+
+            @Override
+            public void answered(String group, LeaseRequest request, Answer answer, long nanos) {
+                first.answered(group, request, answer, nanos);
+                next.answered(group, request, answer, nanos);
+            }
+        };
+    }
 }

@@ -5,6 +5,7 @@ import io.k8sensus.config.InvalidSettingsException;
 import io.k8sensus.kube.ApiConnectivityLog;
 import io.k8sensus.kube.CandidatePods;
 import io.k8sensus.kube.KubernetesClients;
+import io.k8sensus.kube.LeaseEvents;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.apache.camel.cluster.CamelClusterView;
 import org.apache.camel.support.cluster.AbstractCamelClusterService;
@@ -33,6 +34,7 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
 
     private final java.util.function.Function<org.apache.camel.CamelContext, ElectionObserver> observers;
     private volatile ElectionObserver observer = ElectionObserver.NONE;
+    private LeaseEvents events;
 
     public LeaseClusterService(ElectionSettings settings) {
         this(settings, context -> ElectionObserver.NONE);
@@ -107,13 +109,17 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
 
     @Override
     protected void doStart() throws Exception {
-        observer = observers.apply(getCamelContext());
+        events = new LeaseEvents(this::client, resolvedNamespace, settings.podName());
+        observer = observers.apply(getCamelContext()).and(new LeadershipEvents(events, settings::leaseName));
         super.doStart();
     }
 
     @Override
     protected void doStop() throws Exception {
         super.doStop();
+        if (events != null) {
+            events.close(settings.callTimeoutMs()); // the views have stopped: "stopped leading" goes out first
+        }
         synchronized (this) {
             if (client != null) {
                 candidatePods.close();

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
+import io.k8sensus.fencing.StaleLeaderException;
 import io.k8sensus.kube.RootCause;
 import org.apache.camel.Exchange;
 import org.apache.camel.spi.CamelEvent;
@@ -23,6 +24,7 @@ import org.slf4j.LoggerFactory;
  * INFO  k.route - event=route-recovered route=sql-jobs failed-exchanges=12 after-ms=5210
  * </pre>
  *
+ * A fence's refusal of an ended term ({@code StaleLeaderException}, caught by the receiving route) is no failure.
  * An exchange counts as failed when it ends with an exception, or when an {@code onException} handled one (the
  * route's error handling decides what happens to the work; this only reports it). The route counts as recovered at
  * its first successful exchange {@value #QUIET_MS} ms or more after its last failure: a server that is going away
@@ -83,6 +85,9 @@ public class RouteOutageLog extends EventNotifierSupport {
         }
         Throwable cause = exchange.getException() != null ? exchange.getException()
                 : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        if (cause instanceof StaleLeaderException) {
+            return; // a fence refusing an ended term is the receiver doing its job, not an outage
+        }
         if (cause != null) {
             failed(route, cause);
         } else {

@@ -86,4 +86,25 @@ class RouteOutageLogTest {
             assertThat(log.messages()).as("lines once recovered").hasSize(4);
         }
     }
+
+    @Test
+    void a_fence_refusing_a_stale_leader_is_not_an_outage() throws Exception {
+        try (LogCapture log = LogCapture.of("k8sensus.route"); CamelContext context = new DefaultCamelContext()) {
+            context.getManagementStrategy().addEventNotifier(new RouteOutageLog());
+            context.addRoutes(new RouteBuilder() {
+                @Override
+                public void configure() {
+                    from("direct:fenced").routeId("fenced")
+                            .doTry()
+                                .throwException(new io.k8sensus.fencing.StaleLeaderException("a newer term has acted"))
+                            .doCatch(io.k8sensus.fencing.StaleLeaderException.class)
+                                .setBody(constant("refused"))
+                            .end();
+                }
+            });
+            context.start();
+            context.createProducerTemplate().sendBody("direct:fenced", "x");
+            assertThat(log.messages()).isEmpty();
+        }
+    }
 }

@@ -47,6 +47,8 @@ class FaultInjectionSuiteTest {
         assertThat(SIGSTOP_LONG.setup().fenced()).isTrue();
         assertThat(ChaosRun.passes(SIGSTOP_LONG, afterPause(0, 0, 0))).as("the woken leader did not act").isTrue();
         assertThat(ChaosRun.passes(SIGSTOP_LONG, afterPause(1, 1, 0))).as("it acted once, refused").isTrue();
+        assertThat(ChaosRun.passes(SIGSTOP_LONG, afterPause(1, 2, 0)))
+                .as("and an action begun before the pause, sent after it, refused too").isTrue();
         assertThat(ChaosRun.passes(SIGSTOP_LONG, afterPause(1, 0, 0))).as("acted, nothing refused it").isFalse();
         assertThat(ChaosRun.passes(SIGSTOP_LONG, afterPause(1, 0, 1))).as("acted, let through").isFalse();
         assertThat(ChaosRun.passes(SIGSTOP_LONG, afterPause(SIGSTOP_LONG.staleAllowed() + 1,

@@ -82,8 +82,9 @@ final class History {
                    int epochRegressions, long bothActingMs) {
     }
 
-    private static final Pattern ACTION = Pattern.compile("leader (heartbeat|work started|work done) (.*)");
-    private static final Pattern FENCE = Pattern.compile("(accepted action|event=fence-rejected) (.*)");
+    // at the start of a message (after the layout's "logger - "), not quoted inside another line's message
+    private static final Pattern ACTION = Pattern.compile("(?:^|- )leader (heartbeat|work started|work done) (.*)");
+    private static final Pattern FENCE = Pattern.compile("(?:^|- )(accepted action|event=fence-rejected) (.*)");
     private static final Pattern FIELD = Pattern.compile("(\\w+)=(\\S*)");
 
     private final ConcurrentLinkedQueue<Action> actions = new ConcurrentLinkedQueue<>();

@@ -91,6 +91,10 @@ class HistoryTest {
         fence(1100, "replica-2", 3, true);
         fence(1200, "replica-1", 2, false); // refused: the fence has seen epoch 3
         fence(1300, "replica-1", 2, true); // let through although the Lease names epoch 3
+        // a refusal quoted in another line (a route's failure log) is not another refusal
+        history.onLine("receiver", 1, "WARN k.route - event=route-failing route=fenced-actions cause=\"StaleLeader"
+                                      + "Exception: event=fence-rejected group=heartbeat leader=replica-1 epoch=2\"",
+                ms(1210));
         History.Verdict v = history.check(History.HEARTBEAT, FAULT, ms(2000));
         assertThat(v.fenced()).isEqualTo(1);
         assertThat(v.staleAccepted()).isEqualTo(1);
