@@ -44,6 +44,9 @@ public class ElectionConfiguration implements CamelConfiguration {
     @PropertyInject(ElectionSettings.KEY_CALL_TIMEOUT)
     private long callTimeoutMs;
 
+    @PropertyInject(value = "k8sensus.election.label-leader", defaultValue = "false")
+    private boolean labelLeader;
+
     @PropertyInject(value = ElectionSettings.KEY_RELEASE_ON_SHUTDOWN, defaultValue = "true")
     private boolean releaseOnShutdown;
 
@@ -60,6 +63,7 @@ public class ElectionConfiguration implements CamelConfiguration {
                     leaseDurationMs, renewDeadlineMs, retryPeriodMs, jitter, masterUrl, callTimeoutMs,
                     releaseOnShutdown, algorithm == null ? null : algorithm.trim()).validate();
             clusterService = new LeaseClusterService(settings, context -> ElectionMetrics.in(context, settings));
+            clusterService.setLabelLeader(labelLeader);
         }
         return clusterService;
     }

@@ -4,20 +4,20 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
-import io.k8sensus.kube.LeaseEvents;
+import io.k8sensus.kube.LeadershipChanges;
 
 /**
- * Turns the changes of leader that a group's view reports into the Kubernetes Events of {@link LeaseEvents}: one
- * when this replica's term begins ("became leader"), one when it ends ("stopped leading"), each with its epoch.
+ * Turns the changes of leader that a group's view reports into the beginning and the end of this replica's terms,
+ * each with its epoch, for what follows them ({@link LeadershipChanges}: the Kubernetes Events, the leader label).
  */
 final class LeadershipEvents implements ElectionObserver {
 
-    private final LeaseEvents events;
+    private final LeadershipChanges events;
     private final UnaryOperator<String> leaseOf;
     /** The epoch of this replica's term, per group it leads. */
     private final Map<String, Long> leading = new ConcurrentHashMap<>();
 
-    LeadershipEvents(LeaseEvents events, UnaryOperator<String> leaseOf) {
+    LeadershipEvents(LeadershipChanges events, UnaryOperator<String> leaseOf) {
         this.events = events;
         this.leaseOf = leaseOf;
     }

@@ -6,6 +6,7 @@ import io.k8sensus.kube.ApiConnectivityLog;
 import io.k8sensus.kube.CandidatePods;
 import io.k8sensus.kube.KubernetesClients;
 import io.k8sensus.kube.LeaseEvents;
+import io.k8sensus.kube.PodLeaderLabel;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.apache.camel.cluster.CamelClusterView;
 import org.apache.camel.support.cluster.AbstractCamelClusterService;
@@ -35,6 +36,8 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
     private final java.util.function.Function<org.apache.camel.CamelContext, ElectionObserver> observers;
     private volatile ElectionObserver observer = ElectionObserver.NONE;
     private LeaseEvents events;
+    private PodLeaderLabel label;
+    private boolean labelLeader;
 
     public LeaseClusterService(ElectionSettings settings) {
         this(settings, context -> ElectionObserver.NONE);
@@ -60,6 +63,14 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
 
     public LeaderTerms terms() {
         return terms;
+    }
+
+    /**
+     * Whether the leader labels its own Pod {@code k8sensus.io/leader-<group>=true} ({@link PodLeaderLabel}); set before
+     * the service starts.
+     */
+    public void setLabelLeader(boolean labelLeader) {
+        this.labelLeader = labelLeader;
     }
 
     ElectionObserver observer() {
@@ -111,6 +122,10 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
     protected void doStart() throws Exception {
         events = new LeaseEvents(this::client, resolvedNamespace, settings.podName());
         observer = observers.apply(getCamelContext()).and(new LeadershipEvents(events, settings::leaseName));
+        if (labelLeader) {
+            label = new PodLeaderLabel(this::client, resolvedNamespace, settings.podName());
+            observer = observer.and(new LeadershipEvents(label, settings::leaseName));
+        }
         super.doStart();
     }
 
@@ -119,6 +134,9 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
         super.doStop();
         if (events != null) {
             events.close(settings.callTimeoutMs()); // the views have stopped: "stopped leading" goes out first
+        }
+        if (label != null) {
+            label.close(settings.callTimeoutMs()); // and the leader label comes off
         }
         synchronized (this) {
             if (client != null) {

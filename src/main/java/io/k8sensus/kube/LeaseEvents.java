@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * is counted in the next event's message and logged. If the Role does not allow it (HTTP 403), this says so once and
  * writes no more.
  */
-public final class LeaseEvents {
+public final class LeaseEvents implements LeadershipChanges {
 
     static final int BURST = 5;
     static final long REFILL_SECONDS = 60;
@@ -60,12 +60,12 @@ public final class LeaseEvents {
         this.nanos = nanos;
     }
 
-    /** This replica became the leader of {@code group} in the term of {@code epoch}. */
+    @Override
     public void becameLeader(String group, String lease, long epoch) {
         record(group, lease, pod + " became leader (epoch " + epoch + ")");
     }
 
-    /** This replica stopped leading {@code group} (its term of {@code epoch} ended). */
+    @Override
     public void stoppedLeading(String group, String lease, long epoch) {
         record(group, lease, pod + " stopped leading (epoch " + epoch + ")");
     }
@@ -117,6 +117,7 @@ public final class LeaseEvents {
     }
 
     /** Stops the writer; events still waiting are written first, for at most {@code waitMs}. */
+    @Override
     public void close(long waitMs) {
         writer.shutdown();
         try {

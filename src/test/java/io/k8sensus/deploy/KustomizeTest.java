@@ -1,17 +1,15 @@
 package io.k8sensus.deploy;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.client.utils.Serialization;
+import io.k8sensus.testing.Kustomize;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +28,7 @@ class KustomizeTest {
 
     @Test
     void routes_become_a_configmap_whose_name_changes_with_their_content() throws Exception {
-        assumeTrue(kubectlAvailable(), "kubectl is not installed: kustomize rendering not checked");
+        assumeTrue(Kustomize.available(), "kubectl is not installed: kustomize rendering not checked");
         Rendered before = render(Manifests.DIR);
         try (Stream<Path> routes = Files.list(Manifests.DIR.resolve("routes"))) {
             for (Path route : routes.toList()) {
@@ -68,23 +66,7 @@ class KustomizeTest {
     }
 
     private static Rendered render(Path dir) throws Exception {
-        Process kubectl = new ProcessBuilder("kubectl", "kustomize", dir.toString()).redirectErrorStream(true).start();
-        String output = new String(kubectl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(kubectl.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(kubectl.exitValue()).as("kubectl kustomize " + dir + ": " + output).isZero();
-        List<HasMetadata> objects = Stream.of(output.split("(?m)^---\\s*$")).filter(d -> !d.isBlank())
-                .map(d -> (HasMetadata) Serialization.unmarshal(d)).toList();
-        return new Rendered(objects);
-    }
-
-    private static boolean kubectlAvailable() {
-        try {
-            Process p = new ProcessBuilder("kubectl", "version", "--client").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
+        return new Rendered(Kustomize.render(dir));
     }
 
     private static void copyTree(Path from, Path to) throws IOException {

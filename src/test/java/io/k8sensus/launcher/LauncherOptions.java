@@ -19,10 +19,12 @@ import java.util.List;
  * @param jar               the application jar
  * @param allLines          show every line the replicas print, not only the election and leader-only lines
  * @param recipe            a recipe of docs/WIRING.md to run with its server (sql); null: none
+ * @param metrics           serve each replica's metrics and probes on a port of its own, say where, and show the
+ *                          Kubernetes Events the replicas write
  */
 public record LauncherOptions(int replicas, long durationSeconds, long killLeaderEvery, long stopLeaderEvery,
                               Path routesDir, int apiPort, long leaseMs, long renewMs, long retryMs, Path jar,
-                              boolean allLines, String recipe) {
+                              boolean allLines, String recipe, boolean metrics) {
 
     public static final String USAGE = """
             Usage: make run ARGS="[options]"
@@ -35,6 +37,8 @@ public record LauncherOptions(int replicas, long durationSeconds, long killLeade
               --timings L/R/P         lease duration / renew deadline / retry period in ms (default 6000/4000/1000)
               --jar PATH              the application jar (default target/k8sensus.jar)
               --all-lines             show every line the replicas print
+              --metrics               each replica's metrics (/observe/metrics) and probes on a port of its own, their
+                                      URLs shown, and the Kubernetes Events the replicas write
               --recipe sql            run the SQL recipe (docs/WIRING.md): PostgreSQL, a job table fed 5 jobs/s, its
                                       routes and group on every replica, and a count of jobs done, refused, waiting
             """;
@@ -51,6 +55,7 @@ public record LauncherOptions(int replicas, long durationSeconds, long killLeade
         long retry = 1000;
         Path jar = Path.of("target", "k8sensus.jar");
         boolean allLines = false;
+        boolean metrics = false;
         String recipe = null;
         for (int i = 0; i < args.size(); i++) {
             String option = args.get(i);
@@ -59,6 +64,10 @@ public record LauncherOptions(int replicas, long durationSeconds, long killLeade
             }
             if (option.equals("--all-lines")) {
                 allLines = true;
+                continue;
+            }
+            if (option.equals("--metrics")) {
+                metrics = true;
                 continue;
             }
             if (i + 1 >= args.size()) {
@@ -107,7 +116,7 @@ public record LauncherOptions(int replicas, long durationSeconds, long killLeade
             throw new IllegalArgumentException(jar + " does not exist: build it first (make build)");
         }
         return new LauncherOptions(replicas, duration, kill, stop, routes, apiPort, lease, renew, retry, jar, allLines,
-                recipe);
+                recipe, metrics);
     }
 
     private static long number(String option, String value) {

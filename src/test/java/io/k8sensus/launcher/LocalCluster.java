@@ -2,6 +2,7 @@ package io.k8sensus.launcher;
 
 import java.io.IOException;
 import java.net.BindException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -98,6 +99,25 @@ public final class LocalCluster {
                  + " ms, retry period " + options.retryMs() + " ms"
                  + (options.routesDir() == null ? "" : "; routes from " + options.routesDir()));
         view.start();
+        if (options.metrics()) {
+            // what kubectl get events would show: the replicas' Events regarding their Leases
+            api.client().v1().events().inNamespace(NAMESPACE).inform(new io.fabric8.kubernetes.client.informers
+                    .ResourceEventHandler<io.fabric8.kubernetes.api.model.Event>() {
+                @Override
+                public void onAdd(io.fabric8.kubernetes.api.model.Event e) {
+                    view.say("Kubernetes Event " + e.getReason() + " on " + e.getInvolvedObject().getKind().toLowerCase()
+                             + "/" + e.getInvolvedObject().getName() + ": " + e.getMessage());
+                }
+
+                @Override
+                public void onUpdate(io.fabric8.kubernetes.api.model.Event before, io.fabric8.kubernetes.api.model.Event e) {
+                }
+
+                @Override
+                public void onDelete(io.fabric8.kubernetes.api.model.Event e, boolean unknown) {
+                }
+            });
+        }
         if (options.recipe() != null) {
             try {
                 recipe = new SqlRecipeDemo();
@@ -142,15 +162,21 @@ public final class LocalCluster {
     private void startReplica() throws IOException {
         String name = "replica-" + nextIndex.getAndIncrement();
         api.addReadyPod(name, NAMESPACE);
-        ReplicaProcess replica = recipe == null
-                ? ReplicaProcess.start(name, options, api.url(), NAMESPACE, view::onLine)
-                : ReplicaProcess.start(name, options.jar(), options.leaseMs(), options.renewMs(), options.retryMs(),
-                        api.url(), NAMESPACE, List.of(
-                                "-Dk8sensus.kubernetes.call-timeout-ms=" + Math.max(400, options.renewMs() / 2),
-                                "-Dk8sensus.heartbeat.period-ms=1000",
-                                "-Dk8sensus.routes.dir=" + recipe.routes().toAbsolutePath(),
-                                "-Dk8sensus.election.groups=heartbeat," + recipe.group()),
-                        recipe.environment(), view::onLine);
+        List<String> settings = new ArrayList<>();
+        if (recipe != null) {
+            settings.addAll(List.of("-Dk8sensus.routes.dir=" + recipe.routes().toAbsolutePath(),
+                    "-Dk8sensus.election.groups=heartbeat," + recipe.group()));
+        }
+        int port = options.metrics() ? EmbeddedKubernetesApi.freePort() : -1;
+        if (options.metrics()) {
+            settings.addAll(List.of("-Dcamel.management.enabled=true", "-Dcamel.management.port=" + port));
+        }
+        ReplicaProcess replica = ReplicaProcess.start(name, options, api.url(), NAMESPACE, settings,
+                recipe == null ? Map.of() : recipe.environment(), view::onLine);
+        if (options.metrics()) {
+            view.say(name + " metrics: http://127.0.0.1:" + port + "/observe/metrics (probes: /observe/health/live,"
+                     + " /observe/health/ready)");
+        }
         replicas.put(name, replica);
         view.say("started " + name + " (pid " + replica.pid() + "), its Pod is Running and Ready");
         replica.process().onExit().thenRun(() -> onExit(replica));

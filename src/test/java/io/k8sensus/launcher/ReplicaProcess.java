@@ -30,7 +30,9 @@ public final class ReplicaProcess {
         this.process = process;
     }
 
+    /** A replica of {@code make run}: the launcher's timings and routes, and {@code more} JVM settings. */
     static ReplicaProcess start(String name, LauncherOptions options, String apiUrl, String namespace,
+                                List<String> more, Map<String, String> environment,
                                 BiConsumer<String, String> onLine) throws IOException {
         List<String> settings = new ArrayList<>(List.of(
                 "-Dk8sensus.kubernetes.call-timeout-ms=" + Math.max(400, options.renewMs() / 2),
@@ -38,8 +40,9 @@ public final class ReplicaProcess {
         if (options.routesDir() != null) {
             settings.add("-Dk8sensus.routes.dir=" + options.routesDir().toAbsolutePath());
         }
+        settings.addAll(more);
         return start(name, options.jar(), options.leaseMs(), options.renewMs(), options.retryMs(), apiUrl, namespace,
-                settings, Map.of(), onLine);
+                settings, environment, onLine);
     }
 
     /**
