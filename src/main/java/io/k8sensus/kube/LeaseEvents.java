@@ -2,11 +2,7 @@ package io.k8sensus.kube;
 
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -41,12 +37,7 @@ public final class LeaseEvents implements LeadershipChanges {
     private final String pod;
     private final LongSupplier nanos;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
-    private final ThreadPoolExecutor writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-            new ArrayBlockingQueue<>(QUEUE), r -> {
-                Thread t = new Thread(r, "k8sensus-events");
-                t.setDaemon(true);
-                return t;
-            });
+    private final BackgroundWrites writer = new BackgroundWrites("k8sensus-events", QUEUE);
     private volatile boolean refused;
 
     public LeaseEvents(Supplier<KubernetesClient> client, String namespace, String pod) {
@@ -80,9 +71,7 @@ public final class LeaseEvents implements LeadershipChanges {
         }
         String text = dropped == 0 ? message : message + "; " + dropped + " earlier event(s) of this group not written"
                                                 + " (rate limit: " + BURST + ", then 1 per " + REFILL_SECONDS + " s)";
-        try {
-            writer.execute(() -> write(lease, text));
-        } catch (RejectedExecutionException e) {
+        if (!writer.submit(() -> write(lease, text))) {
             KeyValueLog.warn(LOG, "event=kubernetes-event-dropped group={} pod={} reason=\"{} events already wait to be"
                                   + " written\" message=\"{}\"", group, pod, QUEUE, text);
         }
@@ -119,12 +108,7 @@ public final class LeaseEvents implements LeadershipChanges {
     /** Stops the writer; events still waiting are written first, for at most {@code waitMs}. */
     @Override
     public void close(long waitMs) {
-        writer.shutdown();
-        try {
-            writer.awaitTermination(waitMs, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        writer.close(waitMs);
     }
 
     /** A token bucket per group: {@link #BURST} tokens, one more every {@link #REFILL_SECONDS} s. */

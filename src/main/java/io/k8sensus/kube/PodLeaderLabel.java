@@ -1,9 +1,5 @@
 package io.k8sensus.kube;
 
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -34,12 +30,7 @@ public final class PodLeaderLabel implements LeadershipChanges {
     private final Supplier<KubernetesClient> client;
     private final String namespace;
     private final String pod;
-    private final ThreadPoolExecutor writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-            new ArrayBlockingQueue<>(64), r -> {
-                Thread t = new Thread(r, "k8sensus-leader-label");
-                t.setDaemon(true);
-                return t;
-            });
+    private final BackgroundWrites writer = new BackgroundWrites("k8sensus-leader-label", 64);
     private volatile boolean refused;
 
     public PodLeaderLabel(Supplier<KubernetesClient> client, String namespace, String pod) {
@@ -63,9 +54,7 @@ public final class PodLeaderLabel implements LeadershipChanges {
             return;
         }
         String patch = "{\"metadata\":{\"labels\":{\"" + key(group) + "\":" + value + "}}}";
-        try {
-            writer.execute(() -> patch(group, patch, epoch));
-        } catch (RejectedExecutionException e) {
+        if (!writer.submit(() -> patch(group, patch, epoch))) {
             KeyValueLog.warn(LOG, "event=leader-label-failed group={} pod={} epoch={} reason=\"too many label changes"
                                   + " wait to be written\"", group, pod, epoch);
         }
@@ -92,11 +81,6 @@ public final class PodLeaderLabel implements LeadershipChanges {
 
     @Override
     public void close(long waitMs) {
-        writer.shutdown();
-        try {
-            writer.awaitTermination(waitMs, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        writer.close(waitMs);
     }
 }
