@@ -44,8 +44,19 @@ public final class FileRecipeRun {
             };
             int failovers = FailoverPlan.run(cluster, progress, rounds, leader -> true,
                         FailoverPlan.spacing(files, rounds));
-            FailoverPlan.awaitUntil("every file handled", Duration.ofSeconds(120),
-                    () -> dir.fed(files) && dir.handled() == files && dir.names("inbox").isEmpty());
+            try {
+                FailoverPlan.awaitUntil("every file handled", Duration.ofSeconds(120),
+                        () -> dir.fed(files) && dir.handled() == files && dir.names("inbox").isEmpty());
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                // what a reader needs to tell why: where the files are, who leads, what the replicas said last
+                System.out.println("fed all: " + dir.fed(files) + ", handled " + dir.handled() + " of " + files
+                                   + ", in inbox/: " + dir.names("inbox") + ", leader: " + cluster.leader()
+                                   + ", live: " + cluster.live());
+                List<RecipeCluster.Line> lines = cluster.lines();
+                lines.subList(Math.max(0, lines.size() - 80), lines.size())
+                        .forEach(l -> System.out.println(l.replica() + " " + l.text()));
+                throw e;
+            }
 
             long rejected = dir.dropped().keySet().stream().filter(dir::rejected).count();
             List<String> results = dir.names("results").stream().filter(n -> !n.endsWith(".part")).toList();
