@@ -52,6 +52,9 @@ public final class FileRecipeRun {
                 System.out.println("fed all: " + dir.fed(files) + ", handled " + dir.handled() + " of " + files
                                    + ", in inbox/: " + dir.names("inbox") + ", leader: " + cluster.leader()
                                    + ", live: " + cluster.live());
+                System.out.println("files under the pickup directory outside done/, results/ and failed/: " + dir.tree());
+                cluster.lines().stream().filter(l -> !l.text().contains(" heartbeat "))
+                        .forEach(l -> System.out.println(l.replica() + " " + l.text()));
                 List<RecipeCluster.Line> lines = cluster.lines();
                 lines.subList(Math.max(0, lines.size() - 80), lines.size())
                         .forEach(l -> System.out.println(l.replica() + " " + l.text()));

@@ -138,6 +138,17 @@ public final class PickupDir implements AutoCloseable {
         return left;
     }
 
+    /** Every file under the pickup directory, relative to it, each directory's files sorted (for a failure's report). */
+    public List<String> tree() {
+        try (var files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile).map(f -> root.relativize(f).toString())
+                    .filter(f -> !f.startsWith("done/") && !f.startsWith("results/") && !f.startsWith("failed/"))
+                    .sorted().toList();
+        } catch (java.io.IOException e) {
+            return List.of("cannot list " + root + ": " + e);
+        }
+    }
+
     public Path root() {
         return root;
     }
