@@ -28,7 +28,7 @@ public final class ArtemisBroker implements AutoCloseable {
     private EmbeddedActiveMQ broker;
 
     public ArtemisBroker() {
-        this.port = freePort();
+        this.port = io.k8sensus.testing.EmbeddedKubernetesApi.freePort();
         try {
             dir = Files.createTempDirectory("k8sensus-artemis-");
         } catch (IOException e) {
@@ -106,12 +106,4 @@ public final class ArtemisBroker implements AutoCloseable {
         }
     }
 
-    private static int freePort() {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1,
-                java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

@@ -48,7 +48,7 @@ public final class PostgresServer implements AutoCloseable {
 
     /** A server on a free port; not started. */
     public PostgresServer() {
-        this(freePort());
+        this(io.k8sensus.testing.EmbeddedKubernetesApi.freePort());
     }
 
     public PostgresServer(int port) {
@@ -253,12 +253,4 @@ public final class PostgresServer implements AutoCloseable {
         return version.find() ? version.group(1) : Integer.toHexString(where.hashCode());
     }
 
-    private static int freePort() {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1,
-                java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }
