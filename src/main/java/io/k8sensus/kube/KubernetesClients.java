@@ -1,11 +1,16 @@
 package io.k8sensus.kube;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.k8sensus.config.ElectionSettings;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 
 /**
  * Builds the fabric8 clients of the election. Camel's own helper builds a client from the environment without any
@@ -47,8 +52,24 @@ public final class KubernetesClients {
     public static KubernetesClient create(ElectionSettings settings, ApiConnectivityLog connectivityLog) {
         return new KubernetesClientBuilder()
                 .withConfig(config(settings))
+                .withKubernetesSerialization(serialization())
                 .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("k8sensus-connectivity", connectivityLog))
                 .build();
+    }
+
+    /**
+     * The JSON mapping of the election's clients, which knows the kinds a watch can deliver to them: a Lease, a Pod,
+     * or a Status (a watch's error). fabric8's default finds the kinds by instantiating every model class on the
+     * class path the first time it reads a watch event (about 500 classes of models the election never reads, 4 MiB
+     * of metaspace and more of heap per replica); other kinds still arrive, as generic resources that the watch
+     * converts to its own type.
+     */
+    static KubernetesSerialization serialization() {
+        KubernetesSerialization serialization = new KubernetesSerialization(new ObjectMapper(), false);
+        serialization.registerKubernetesResource(Lease.class);
+        serialization.registerKubernetesResource(Pod.class);
+        serialization.registerKubernetesResource(Status.class);
+        return serialization;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.k8sensus.metrics;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +34,14 @@ import org.apache.camel.component.micrometer.MicrometerUtils;
  * </ul>
  */
 public final class ElectionMetrics implements ElectionObserver {
+
+    /**
+     * The renewal histogram's buckets, those of client-go's request latency ({@code rest_client_request_duration_seconds})
+     * up to the longest call timeout that makes sense: a dozen buckets instead of Micrometer's percentile histogram of
+     * about 70 per outcome, which costs memory and scrape size and says no more about a call that takes milliseconds.
+     */
+    private static final Duration[] RENEWAL_BUCKETS = java.util.stream.Stream.of(5, 10, 25, 50, 100, 250, 500, 1_000,
+            2_000, 4_000, 8_000, 15_000).map(Duration::ofMillis).toArray(Duration[]::new);
 
     private final MeterRegistry registry;
     private final Map<String, Group> groups = new ConcurrentHashMap<>();
@@ -76,7 +85,7 @@ public final class ElectionMetrics implements ElectionObserver {
         String outcome = outcome(answer);
         if (request instanceof LeaseRequest.Renew) {
             Timer.builder("k8sensus.election.renewal").description("Time a renewal of this replica's term took")
-                    .tags("group", group, "outcome", outcome).publishPercentileHistogram()
+                    .tags("group", group, "outcome", outcome).serviceLevelObjectives(RENEWAL_BUCKETS)
                     .register(registry).record(nanos, TimeUnit.NANOSECONDS);
             if (answer instanceof Answer.Ok) {
                 g.lastRenewal.set(System.nanoTime());

@@ -62,13 +62,26 @@ public final class Benchmark {
         ChaosCluster.Launcher launcher(Path jar, ChaosCluster.Timings t, ExtraGroups extra) {
             List<String> groups = new ArrayList<>(extra.settings());
             return switch (this) {
-                case K8SENSUS -> ChaosCluster.k8sensus(jar, t, groups);
+                case K8SENSUS -> asShipped(jar, t, groups);
                 case STOCK_CAMEL -> {
                     groups.addAll(List.of("-Dk8sensus.election.algorithm=camel",
                             "-Dk8sensus.election.release-on-shutdown=false"));
-                    yield ChaosCluster.k8sensus(jar, t, groups);
+                    yield asShipped(jar, t, groups);
                 }
                 case CLIENT_GO -> clientGo(t, extra);
+            };
+        }
+
+        /**
+         * Replicas of the jar as the image runs them: the management server on (health probes, Prometheus metrics),
+         * each on a port of its own, so that its memory and start-up count.
+         */
+        private static ChaosCluster.Launcher asShipped(Path jar, ChaosCluster.Timings t, List<String> settings) {
+            return (name, apiUrl, environment, onLine) -> {
+                List<String> all = new ArrayList<>(settings);
+                all.addAll(List.of("-Dcamel.management.enabled=true",
+                        "-Dcamel.management.port=" + io.k8sensus.testing.EmbeddedKubernetesApi.freePort()));
+                return ChaosCluster.k8sensus(jar, t, all).start(name, apiUrl, environment, onLine);
             };
         }
 

@@ -33,7 +33,7 @@ final class MemoryBreakdown {
 
     static List<Benchmark.Sample> measure(Benchmark.Contender contender, String timingName, ChaosCluster.Timings t,
                                           Path jar, Path out) throws Exception {
-        Map<String, String> nmt = Map.of("JAVA_TOOL_OPTIONS", "-XX:NativeMemoryTracking=summary");
+        Map<String, String> nmt = Map.of("JAVA_TOOL_OPTIONS", "-XX:NativeMemoryTracking=summary" + System.getProperty("extra.jvm", ""));
         List<Benchmark.Sample> samples = new ArrayList<>();
         try (ChaosCluster cluster = new ChaosCluster(t, contender.launcher(jar, t))) {
             for (String name : List.of("replica-1", "replica-2", "replica-3")) {
@@ -50,12 +50,19 @@ final class MemoryBreakdown {
             Files.createDirectories(dir);
             String leader = cluster.leader();
             for (ReplicaProcess replica : cluster.replicas()) {
-                String summary = jcmd(replica.pid());
+                String summary = jcmd(replica.pid(), "VM.native_memory", "summary");
+                if (!summary.contains("Total:")) {
+                    throw new IllegalStateException("no native memory summary from " + replica.name() + ": " + summary);
+                }
                 Files.writeString(dir.resolve(contender.label + "-" + timingName + "-" + replica.name() + ".txt"),
                         "# " + replica.name() + (replica.name().equals(leader) ? " (leader)" : "")
                         + ", peak RSS " + String.format(Locale.ROOT, "%.1f", Benchmark.peakRssMib(replica.pid()))
                         + " MiB\n" + summary);
                 if (replica.name().equals(leader)) {
+                    // what the leader's heap holds, after the full collection the histogram makes (so, last)
+                    Files.writeString(dir.resolve(contender.label + "-" + timingName + "-" + replica.name()
+                            + "-heap.txt"), jcmd(replica.pid(), "GC.class_histogram").lines().limit(60)
+                            .collect(java.util.stream.Collectors.joining("\n", "", "\n")));
                     committedMib(summary).forEach((area, mib) -> samples.add(new Benchmark.Sample(contender.label,
                             timingName, 1, "nmt-" + area, "MiB", mib)));
                     samples.add(new Benchmark.Sample(contender.label, timingName, 1, "nmt-rss", "MiB",
@@ -84,13 +91,14 @@ final class MemoryBreakdown {
         return areas;
     }
 
-    private static String jcmd(long pid) throws Exception {
+    private static String jcmd(long pid, String... command) throws Exception {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        Process p = new ProcessBuilder(jcmd.toString(), String.valueOf(pid), "VM.native_memory", "summary")
-                .redirectErrorStream(true).start();
+        List<String> line = new ArrayList<>(List.of(jcmd.toString(), String.valueOf(pid)));
+        line.addAll(List.of(command));
+        Process p = new ProcessBuilder(line).redirectErrorStream(true).start();
         String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0 || !text.contains("Total:")) {
-            throw new IllegalStateException("jcmd " + pid + " VM.native_memory summary failed: " + text);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("jcmd " + pid + " " + String.join(" ", command) + " failed: " + text);
         }
         return text;
     }

@@ -2,6 +2,8 @@ package io.k8sensus.metrics;
 
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
 
 import io.k8sensus.config.ElectionSettings;
 import io.k8sensus.elector.Answer;
@@ -62,5 +64,22 @@ class ElectionMetricsTest {
                 .isEqualTo(1);
         assertThat(registry.get("k8sensus.election.api.errors").tags("request", "read", "reason", "conflict")
                 .counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void renewal_histogram_has_buckets_from_5_ms_to_the_longest_call_timeout_and_places_each_renewal_in_them() {
+        LeaseRequest renew = new LeaseRequest.Renew(null);
+        metrics.answered("jobs", renew, new Answer.Ok(null), 3_000_000);
+        metrics.answered("jobs", renew, new Answer.Ok(null), 700_000_000);
+
+        io.micrometer.core.instrument.distribution.CountAtBucket[] buckets = registry.get("k8sensus.election.renewal")
+                .tags("group", "jobs", "outcome", "ok").timer().takeSnapshot().histogramCounts();
+        assertThat(buckets).hasSize(12);
+        assertThat(buckets[0].bucket(TimeUnit.MILLISECONDS)).isEqualTo(5);
+        assertThat(buckets[0].count()).isEqualTo(1);
+        assertThat(buckets[buckets.length - 1].bucket(TimeUnit.MILLISECONDS)).isEqualTo(15_000);
+        // cumulative, as Prometheus reads le="1.0": both renewals took at most a second
+        assertThat(java.util.Arrays.stream(buckets).filter(b -> b.bucket(TimeUnit.MILLISECONDS) == 1_000)
+                .findFirst().orElseThrow().count()).isEqualTo(2);
     }
 }
