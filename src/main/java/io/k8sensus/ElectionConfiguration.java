@@ -47,6 +47,9 @@ public class ElectionConfiguration implements CamelConfiguration {
     @PropertyInject(value = "k8sensus.election.label-leader", defaultValue = "false")
     private boolean labelLeader;
 
+    @PropertyInject(value = "k8sensus.election.balance", defaultValue = "true")
+    private boolean balance;
+
     @PropertyInject(value = ElectionSettings.KEY_RELEASE_ON_SHUTDOWN, defaultValue = "true")
     private boolean releaseOnShutdown;
 
@@ -64,6 +67,7 @@ public class ElectionConfiguration implements CamelConfiguration {
                     releaseOnShutdown, algorithm == null ? null : algorithm.trim()).validate();
             clusterService = new LeaseClusterService(settings, context -> ElectionMetrics.in(context, settings));
             clusterService.setLabelLeader(labelLeader);
+            clusterService.setBalance(balance);
         }
         return clusterService;
     }

@@ -57,7 +57,8 @@ final class ElectorLog {
             KeyValueLog.warn(LOG, "event=acquire-unknown group={} pod={} epoch={} reason=\"{}\": it may have landed; not acting on"
                      + " it, it expires like any other term", group, pod, e.epoch(), e.reason());
         } else if (event instanceof ElectionEvent.Released e) {
-            KeyValueLog.info(LOG, "event=released group={} pod={} epoch={} lease={}", group, pod, e.epoch(), lease);
+            KeyValueLog.info(LOG, "event={} group={} pod={} epoch={} lease={}",
+                    e.forBalance() ? "released-for-balance" : "released", group, pod, e.epoch(), lease);
         } else if (event instanceof ElectionEvent.ReleaseFailed e) {
             KeyValueLog.warn(LOG, "event=release-failed group={} pod={} epoch={} reason=\"{}\": a follower takes over once the lease"
                      + " expires", group, pod, e.epoch(), e.reason());

@@ -86,6 +86,11 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
         this.processor = processor;
     }
 
+    /** The election group whose leader runs this consumer's delegate. */
+    public String group() {
+        return group;
+    }
+
     @Override
     protected void doStart() throws Exception {
         super.doStart();

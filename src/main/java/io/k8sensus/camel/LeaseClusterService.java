@@ -38,6 +38,8 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
     private LeaseEvents events;
     private PodLeaderLabel label;
     private boolean labelLeader;
+    private boolean balance = true;
+    private volatile io.k8sensus.elector.Balancer balancer;
 
     public LeaseClusterService(ElectionSettings settings) {
         this(settings, context -> ElectionObserver.NONE);
@@ -71,6 +73,30 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
      */
     public void setLabelLeader(boolean labelLeader) {
         this.labelLeader = labelLeader;
+    }
+
+    /**
+     * Whether this replica's k8sensus groups are spread over the candidates ({@link io.k8sensus.elector.Balancer}); on
+     * by default; set before the service starts.
+     */
+    public void setBalance(boolean balance) {
+        this.balance = balance;
+    }
+
+    /** The balancer of this replica's groups, shared by its k8sensus views. */
+    synchronized io.k8sensus.elector.Balancer balancer() {
+        if (balancer == null) {
+            io.k8sensus.elector.Timings timings = new io.k8sensus.elector.Timings(settings.leaseDurationMs(),
+                    settings.renewDeadlineMs(), settings.retryPeriodMs(), settings.jitter());
+            balancer = new io.k8sensus.elector.Balancer(settings.podName(), timings, balance);
+        }
+        return balancer;
+    }
+
+    /** Groups led per candidate, as this replica sees them (empty before a k8sensus view started). */
+    public java.util.Map<String, Integer> groupsLed() {
+        io.k8sensus.elector.Balancer b = balancer;
+        return b == null ? java.util.Map.of() : b.loads();
     }
 
     ElectionObserver observer() {

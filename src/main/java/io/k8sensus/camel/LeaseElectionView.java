@@ -22,6 +22,8 @@ import java.util.stream.Collectors;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.k8sensus.elector.Answer;
+import io.k8sensus.elector.Balancer;
+import io.k8sensus.log.KeyValueLog;
 import io.k8sensus.elector.Clock;
 import io.k8sensus.elector.Elector;
 import io.k8sensus.elector.LeaseRequest;
@@ -73,6 +75,12 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     private ScheduledFuture<?> nextRun;
     private ScheduledFuture<?> deadlineTask;
     private long deadlineScheduledFor = Long.MIN_VALUE;
+    /** Spreads this replica's groups; shared by its views. */
+    private final Balancer balancer;
+    /** Since when this replica hands the group over (its routes stopped, exchanges finishing); MIN_VALUE: it does not. */
+    private long handingOverSince = Long.MIN_VALUE;
+    /** While handing over, how often the loop looks whether the group's exchanges have finished. */
+    private static final long HANDOVER_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     public LeaseElectionView(LeaseClusterService service, String group, ElectionSettings settings, LeaderTerms terms,
                              String namespace) {
@@ -87,6 +95,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                 settings.jitter());
         ElectorLog log = new ElectorLog(group, leaseName, settings.podName(), () -> candidatePods.whyNot(settings.podName()));
         this.elector = new Elector(settings.podName(), timings, () -> ThreadLocalRandom.current().nextDouble(), log::log);
+        this.balancer = service.balancer();
     }
 
     @Override
@@ -150,12 +159,15 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                 elector.watching(leaseWatch.watching());
                 if (candidates != null) {
                     elector.candidates(candidates, now);
+                    balancer.candidates(candidates, now);
                 }
+                balance(now);
                 publish();
             }
             while (!loop.isShutdown()) {
                 LeaseRequest request;
                 synchronized (this) {
+                    elector.defer(balancer.deferNanos());
                     request = elector.step(clock.nanos());
                     publish();
                 }
@@ -177,11 +189,65 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                 long delay;
                 synchronized (this) {
                     long now = clock.nanos();
-                    delay = Math.max(0, elector.nextStepAt(now) - now);
+                    long next = elector.nextStepAt(now);
+                    if (handingOverSince != Long.MIN_VALUE) {
+                        next = Math.min(next, now + HANDOVER_POLL_NANOS);
+                    }
+                    delay = Math.max(0, next - now);
                 }
                 nextRun = loop.schedule(this::run, delay, TimeUnit.NANOSECONDS);
             }
         }
+    }
+
+    /**
+     * Balancing, under the view's lock: when the {@link Balancer} picks this group to move, its routes stop (the view
+     * names no leader to them) while the term goes on; once their in-flight exchanges have completed, the elector
+     * hands the term over and the release goes out in this turn. Exchanges that do not complete within a lease
+     * duration keep the group here: the move is abandoned and the routes start again.
+     */
+    private void balance(long now) {
+        String group = getNamespace();
+        if (handingOverSince == Long.MIN_VALUE) {
+            if (!elector.mayAct(now)) {
+                return;
+            }
+            balancer.move(now).filter(move -> move.group().equals(group)).ifPresent(move -> {
+                balancer.moveStarted(group);
+                handingOverSince = now;
+                KeyValueLog.info(LOG, "event=balancing group={} pod={} epoch={} leads={} fewest={}: stopping the group's"
+                        + " routes, then releasing the Lease", group, local.getId(), elector.epoch(), move.leads(),
+                        move.fewest());
+            });
+            return;
+        }
+        if (!elector.leads()) {
+            handingOverSince = Long.MIN_VALUE; // the term ended meanwhile: nothing left to hand over
+            return;
+        }
+        int inFlight = exchangesInFlight();
+        if (inFlight == 0) {
+            handingOverSince = Long.MIN_VALUE;
+            elector.handOver(now);
+        } else if (now - handingOverSince > TimeUnit.MILLISECONDS.toNanos(settings.leaseDurationMs())) {
+            handingOverSince = Long.MIN_VALUE;
+            balancer.moveAbandoned(group, now);
+            KeyValueLog.warn(LOG, "event=balancing-abandoned group={} pod={} epoch={} in-flight={}: the group's exchanges"
+                    + " did not complete within {} ms; it stays here and its routes start again", group, local.getId(),
+                    elector.epoch(), inFlight, settings.leaseDurationMs());
+        }
+    }
+
+    /** The exchanges in flight in the routes of this group's leader-only consumers. */
+    private int exchangesInFlight() {
+        org.apache.camel.CamelContext context = service.getCamelContext();
+        int count = 0;
+        for (org.apache.camel.Route route : context.getRoutes()) {
+            if (route.getConsumer() instanceof LeaderOnlyConsumer consumer && consumer.group().equals(getNamespace())) {
+                count += context.getInflightRepository().size(route.getRouteId());
+            }
+        }
+        return count;
     }
 
     /** Makes one request, and tells the observer how it went and how long it took. */
@@ -230,6 +296,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                 elector.answered(request, answer, clock.nanos());
             }
         }
+        balancer.removed(getNamespace());
     }
 
     /**
@@ -237,7 +304,9 @@ public class LeaseElectionView extends AbstractCamelClusterView {
      * deadline. Called under the view's lock after every call to the elector.
      */
     private void publish() {
-        String leaderId = elector.leader();
+        // a group being handed over has no leader here any more: its routes stop while the term ends its work
+        String leaderId = handingOverSince != Long.MIN_VALUE ? null : elector.leader();
+        balancer.leader(getNamespace(), elector.leader(), clock.nanos());
         long epoch = elector.epoch();
         Member newLeader = leaderId == null ? null : toMember(leaderId);
         if (newLeader != leader || epoch != leaderEpoch) {

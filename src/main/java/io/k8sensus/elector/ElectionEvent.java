@@ -52,8 +52,11 @@ public sealed interface ElectionEvent {
     record AcquireUnknown(long epoch, String reason) implements ElectionEvent {
     }
 
-    /** The Lease was released (its holder cleared) at the end of this replica's term. */
-    record Released(long epoch) implements ElectionEvent {
+    /**
+     * The Lease was released (its holder cleared) at the end of this replica's term; {@code forBalance}: handed over
+     * to spread the groups ({@link Elector#handOver}), not because this replica stops.
+     */
+    record Released(long epoch, boolean forBalance) implements ElectionEvent {
     }
 
     /** The release failed; a follower takes over once the lease has expired. */

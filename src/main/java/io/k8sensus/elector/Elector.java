@@ -81,6 +81,10 @@ public final class Elector {
     private long nextLookAt;
     private boolean stopping;
     private int releaseAttempts;
+    /** The term being released was handed over to spread the groups. */
+    private boolean handingOver;
+    /** How long to hold back from a free or expired Lease, on top of the election's own waits (balancing). */
+    private long deferNanos;
 
     /**
      * @param identity this replica's name in the Lease (its Pod's name)
@@ -153,6 +157,26 @@ public final class Elector {
     /** Whether the Lease's watch is up; while it is down, a follower reads the Lease every retry period instead. */
     public void watching(boolean up) {
         watching = up;
+    }
+
+    /**
+     * How long this replica holds back before it takes a free Lease, or an expired one beyond its lease duration:
+     * the {@link Balancer}'s deference, so that a Lease goes to a replica that leads fewer groups. 0 by default.
+     */
+    public void defer(long nanos) {
+        deferNanos = Math.max(0, nanos);
+    }
+
+    /**
+     * Hand the term over to spread the groups: this replica stops acting at once and {@link #step} returns a release
+     * of the term, as when it stops, but it stays a candidate. The caller has stopped the group's work first.
+     */
+    public void handOver(long now) {
+        checkDeadline(now);
+        if (term != null && !stopping) {
+            endTerm(now, true);
+            handingOver = true;
+        }
     }
 
     /**
@@ -235,11 +259,13 @@ public final class Elector {
             // a process that never saw the Lease: the first start of the group (or a deletion nobody restored yet)
             return new LeaseRequest.Create(identity, nextEpoch(), timings.leaseDurationSeconds());
         }
-        if (known.holder() == null) {
-            return new LeaseRequest.Acquire(known.version(), identity, nextEpoch(), timings.leaseDurationSeconds());
-        }
         long silent = now - knownSince;
-        if (silent >= leaseDurationOf(known)) {
+        if (known.holder() == null) {
+            return silent >= deferNanos
+                    ? new LeaseRequest.Acquire(known.version(), identity, nextEpoch(), timings.leaseDurationSeconds())
+                    : null;
+        }
+        if (silent >= leaseDurationOf(known) + deferNanos) {
             return new LeaseRequest.Acquire(known.version(), identity, nextEpoch(), timings.leaseDurationSeconds());
         }
         if (!silenceChecked && silent > 2 * timings.maxRetryNanos()) {
@@ -401,12 +427,15 @@ public final class Elector {
         releaseAttempts++;
         if (answer instanceof Answer.Ok ok) {
             endedTerm = null;
-            events.accept(new ElectionEvent.Released(released.epoch()));
+            events.accept(new ElectionEvent.Released(released.epoch(), handingOver));
+            handingOver = false;
             observe(ok.lease(), now, true);
         } else if (answer instanceof Answer.NotFound) {
             endedTerm = null;
+            handingOver = false;
         } else if (answer instanceof Answer.Failed failed) {
             endedTerm = null;
+            handingOver = false;
             events.accept(new ElectionEvent.ReleaseFailed(released.epoch(), failed.reason()));
         } else {
             readWanted = true; // a conflict: release again only if the Lease still names the term
@@ -422,6 +451,7 @@ public final class Elector {
         renewedAt = now;
         nextRenewAt = sentAt + timings.retryNanos(random.getAsDouble());
         releaseAttempts = 0;
+        handingOver = false;
     }
 
     /** Ends this replica's term: it stops acting now. With {@code release}, the Lease is to be handed back. */
@@ -525,8 +555,14 @@ public final class Elector {
         if (readWanted || endedTerm != null && releaseAttempts < MAX_RELEASE_ATTEMPTS) {
             return Math.max(now, backoffUntil);
         }
+        if (candidate && known != null && !absent && known.holder() == null && deferNanos > 0) {
+            long free = knownSince + deferNanos; // a free Lease this replica holds back from
+            if (free > now) {
+                next = Math.min(next, free);
+            }
+        }
         if (candidate && known != null && !absent && known.holder() != null) {
-            long expiry = knownSince + leaseDurationOf(known);
+            long expiry = knownSince + leaseDurationOf(known) + deferNanos;
             if (expiry > now) {
                 next = Math.min(next, expiry);
             }

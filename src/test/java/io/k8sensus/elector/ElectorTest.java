@@ -272,7 +272,7 @@ class ElectorTest {
         a.ok(renewedMeanwhile);
         assertThat(a.step()).isEqualTo(new LeaseRequest.Release(renewedMeanwhile));
         a.ok(lease(null, 0, null, null, 0, "v3"));
-        assertThat(a.events).contains(new ElectionEvent.Released(0));
+        assertThat(a.events).contains(new ElectionEvent.Released(0, false));
         assertThat(a.step()).isNull();
     }
 
@@ -483,5 +483,75 @@ class ElectorTest {
         Replica a = new Replica("a").leads(5);
         a.sees(held("b", 4, "old", "3"));
         assertThat(a.elector.leads()).isTrue();
+    }
+
+    // -------------------------------------------------------------------------------------------- balancing
+
+    static Stream<Arguments> deferring_follower() {
+        LeaseRecord free = lease(null, 4, null, null, 0, "10");
+        LeaseRecord b = held("b", 4, "r1", "10");
+        return Stream.of(
+                Arguments.of("free, held back 1 s: waits at 999 ms", free, 1000, 999, null),
+                Arguments.of("free, held back 1 s: takes it at 1 s", free, 1000, 1000,
+                        new LeaseRequest.Acquire("10", "a", 5, 3)),
+                Arguments.of("expired, held back 1 s: still waits at the lease duration", b, 1000, 3000, null),
+                Arguments.of("expired, held back 1 s: takes it a second after", b, 1000, 4000,
+                        new LeaseRequest.Acquire("10", "a", 5, 3)),
+                Arguments.of("free, not held back: at once", free, 0, 0, new LeaseRequest.Acquire("10", "a", 5, 3)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void deferring_follower(String name, LeaseRecord seen, long deferMs, long silentMs, LeaseRequest expected) {
+        Replica a = new Replica("a").candidates("a", "b").sees(seen);
+        a.elector.defer(deferMs * MS);
+        a.after(silentMs);
+        assertThat(a.stepAnsweringReads(seen)).isEqualTo(expected);
+        if (expected == null) {
+            assertThat(a.elector.nextStepAt(a.now())).as("it wakes when the wait is over, not later")
+                    .isLessThanOrEqualTo(a.now() + TIMINGS.retryNanos(0));
+        }
+    }
+
+    @Test
+    void a_free_lease_held_back_from_wakes_the_elector_when_the_deference_ends() {
+        Replica a = new Replica("a").candidates("a", "b").sees(lease(null, 4, null, null, 0, "10"));
+        a.elector.defer(200 * MS);
+        assertThat(a.step()).isNull();
+        assertThat(a.elector.nextStepAt(a.now())).isEqualTo(a.now() + 200 * MS);
+    }
+
+    @Test
+    void a_handover_stops_acting_at_once_releases_the_term_and_says_it_was_for_balance() {
+        Replica a = new Replica("a").leads(0);
+        LeaseRecord term = lease("a", 0, "a1000000", "r1000000", 3000, "v1");
+        a.after(100);
+        a.elector.handOver(a.now());
+        assertThat(a.acts()).isFalse();
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Release(term));
+        a.ok(lease(null, 0, null, null, 0, "v2"));
+        assertThat(a.events).contains(new ElectionEvent.Released(0, true));
+        // it stays a candidate: held back by the balancer, it takes the Lease again only when nobody else did
+        a.elector.defer(1000 * MS);
+        assertThat(a.step()).isNull();
+        a.after(1000);
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("v2", "a", 1, 3));
+    }
+
+    @Test
+    void a_release_on_stop_after_a_handover_that_failed_is_not_called_one_for_balance() {
+        Replica a = new Replica("a").leads(0);
+        a.elector.handOver(a.now());
+        a.step();
+        a.answer(new Answer.Failed("timeout"));
+        // a takes the Lease again, after the retry period a failed request waits, and then stops
+        a.sees(lease(null, 0, null, null, 0, "v3")).after(600);
+        assertThat(a.step()).isInstanceOf(LeaseRequest.Acquire.class);
+        a.ok(lease("a", 1, "a2", "r2", 3000, "v4"));
+        a.elector.stop(a.now(), true);
+        a.step();
+        a.ok(lease(null, 1, null, null, 0, "v5"));
+        assertThat(a.events).contains(new ElectionEvent.Released(1, false)).doesNotContain(
+                new ElectionEvent.Released(1, true));
     }
 }

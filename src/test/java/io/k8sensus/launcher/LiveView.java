@@ -133,19 +133,35 @@ final class LiveView {
 
     private void showLeases() {
         try {
-            for (Lease lease : client.leases().inNamespace(namespace).list().getItems()) {
+            boolean changed = false;
+            java.util.SortedMap<String, java.util.List<String>> placement = new java.util.TreeMap<>();
+            java.util.List<Lease> leases = client.leases().inNamespace(namespace).list().getItems();
+            for (Lease lease : leases) {
                 String name = lease.getMetadata().getName();
                 String holder = lease.getSpec().getHolderIdentity();
                 Integer transitions = lease.getSpec().getLeaseTransitions();
                 String shown = (holder == null ? "none" : holder) + " epoch=" + (transitions == null ? 0 : transitions);
+                placement.computeIfAbsent(holder == null ? "nobody" : holder, h -> new java.util.ArrayList<>())
+                        .add(name.startsWith("k8sensus-") ? name.substring("k8sensus-".length()) : name);
                 synchronized (this) {
                     if (!Objects.equals(shownLeases.put(name, shown), shown)) {
                         say("lease " + name + ": holder=" + shown + " renewTime=" + lease.getSpec().getRenewTime());
+                        changed = true;
                     }
                 }
+            }
+            if (changed && leases.size() > 1) {
+                say("placement: " + placement(placement));
             }
         } catch (RuntimeException e) {
             // the API is stopping; the next round or the shutdown will tell
         }
+    }
+
+    /** "replica-1 leads 3 (g1 g4 heartbeat), replica-2 leads 2 (g2 g5), nobody 1 (g3)". */
+    static String placement(java.util.SortedMap<String, java.util.List<String>> groupsByHolder) {
+        return groupsByHolder.entrySet().stream().map(e -> e.getKey() + (e.getKey().equals("nobody") ? " " : " leads ")
+                + e.getValue().size() + " (" + String.join(" ", e.getValue().stream().sorted().toList()) + ")")
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 }

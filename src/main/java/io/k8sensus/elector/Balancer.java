@@ -1,0 +1,178 @@
+package io.k8sensus.elector;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Spreads one replica's groups over the candidate replicas: the decision core of balancing, with no I/O, no thread and
+ * no clock of its own (every call carries the time). One per replica, shared by the electors of its groups. It reads
+ * only what every replica sees for itself, the holder of each group's Lease and the candidate Pods, so the replicas
+ * agree without a coordinator.
+ * <p>
+ * Balanced means every candidate leads either ⌊G/R⌋ or ⌈G/R⌉ of the G groups (R candidates): the most and the fewest
+ * groups led differ by at most one. Two rules get there:
+ * <ul>
+ * <li><b>Deference</b> ({@link #deferNanos}): a free or expired Lease goes to a replica that leads the fewest groups.
+ * A replica that leads k more than the fewest holds back for k retry periods (three at most) before it takes one, so
+ * a failover lands where it balances, and a Lease that the replica with the fewest does not take (it is gone) is
+ * still taken, at most three retry periods later.</li>
+ * <li><b>Moves</b> ({@link #move}): the replica that leads the most (the first by name among equals) hands one group
+ * over, by the graceful handover, when it leads two or more groups more than a candidate that has been one for a lease
+ * duration. One move at a time, a retry period apart; the released Lease then goes, by deference, to a replica with
+ * the fewest.</li>
+ * </ul>
+ * Each move lowers the sum of the squares of the groups led by at least 2, so moves stop: a replica joining R - 1
+ * others settles in at most ⌊G/R⌋ moves, a replica leaving in none (its groups fail over by deference). A candidate
+ * counts for moves only once it has been one for a lease duration, so a Pod coming and going moves nothing; a move
+ * needs a difference of two, so a balanced placement never moves.
+ */
+public final class Balancer {
+
+    /** What a replica that leads the most does next: hand {@code group} over; the least loaded lead {@code fewest}. */
+    public record Move(String group, int leads, int fewest) {
+    }
+
+    private static final int MAX_DEFERENCE_PERIODS = 3;
+
+    private final String identity;
+    private final Timings timings;
+    private final boolean enabled;
+    /** The holder of each group's Lease as this replica knows it (absent or null: none). */
+    private final Map<String, String> leaders = new TreeMap<>();
+    /** Since when each candidate has been one, on this replica's clock. */
+    private final Map<String, Long> candidateSince = new TreeMap<>();
+    private boolean candidatesKnown;
+    /** The group being handed over, until its Lease names someone else (or the move is abandoned). */
+    private String moving;
+    private long nextMoveAt = Long.MIN_VALUE;
+
+    public Balancer(String identity, Timings timings, boolean enabled) {
+        this.identity = identity;
+        this.timings = timings;
+        this.enabled = enabled;
+    }
+
+    /** A balancer that never moves and never defers: every group elected on its own. */
+    public static Balancer off(String identity, Timings timings) {
+        return new Balancer(identity, timings, false);
+    }
+
+    // ------------------------------------------------------------------------------------------------ what it is told
+
+    /** Who leads {@code group} now as this replica knows it (null: nobody). */
+    public synchronized void leader(String group, String leader, long now) {
+        leaders.put(group, leader);
+        if (group.equals(moving) && !identity.equals(leader)) {
+            moving = null; // handed over: the next move waits a retry period, for every replica to see it
+            nextMoveAt = now + timings.retryNanos(0);
+        }
+    }
+
+    /** {@code group} is elected here no more (its routes stopped). */
+    public synchronized void removed(String group) {
+        leaders.remove(group);
+        if (group.equals(moving)) {
+            moving = null;
+        }
+    }
+
+    /** The candidate Pods (Running, Ready, with the labels). */
+    public synchronized void candidates(Set<String> names, long now) {
+        candidateSince.keySet().retainAll(names);
+        for (String name : names) {
+            candidateSince.putIfAbsent(name, now);
+        }
+        candidatesKnown = true;
+    }
+
+    /** The handover of {@code group} did not complete (its exchanges did not finish in time): it stays here. */
+    public synchronized void moveAbandoned(String group, long now) {
+        if (group.equals(moving)) {
+            moving = null;
+            nextMoveAt = now + timings.leaseDurationNanos();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ what it says
+
+    /**
+     * How long this replica holds back, on top of the election's own waits, before it takes a free or expired
+     * Lease: a retry period for every group it leads above the fewest any candidate leads, three at most.
+     */
+    public synchronized long deferNanos() {
+        if (!enabled || !candidatesKnown || !candidateSince.containsKey(identity)) {
+            return 0;
+        }
+        Map<String, Integer> loads = loads(candidateSince.keySet());
+        int fewest = loads.values().stream().mapToInt(Integer::intValue).min().orElse(0);
+        int above = loads.getOrDefault(identity, 0) - fewest;
+        return Math.min(above, MAX_DEFERENCE_PERIODS) * timings.retryNanos(0);
+    }
+
+    /**
+     * The group this replica should hand over now, if any: it leads the most groups (the first by name among equals),
+     * at least two more than a candidate that has been one for a lease duration, and no other move is under way. The
+     * caller hands it over gracefully and says so ({@link #moveStarted}).
+     */
+    public synchronized Optional<Move> move(long now) {
+        if (!enabled || moving != null || now < nextMoveAt || !candidateSince.containsKey(identity)) {
+            return Optional.empty();
+        }
+        Map<String, Integer> loads = loads(candidateSince.keySet());
+        int leads = loads.getOrDefault(identity, 0);
+        for (Map.Entry<String, Integer> other : loads.entrySet()) {
+            int cmp = Integer.compare(other.getValue(), leads);
+            if (cmp > 0 || cmp == 0 && other.getKey().compareTo(identity) < 0) {
+                return Optional.empty(); // another replica leads more, or as many and comes first: it moves
+            }
+        }
+        int fewest = Integer.MAX_VALUE;
+        for (Map.Entry<String, Long> candidate : candidateSince.entrySet()) {
+            if (!candidate.getKey().equals(identity) && now - candidate.getValue() >= timings.leaseDurationNanos()) {
+                fewest = Math.min(fewest, loads.getOrDefault(candidate.getKey(), 0));
+            }
+        }
+        if (fewest == Integer.MAX_VALUE || leads - fewest < 2) {
+            return Optional.empty();
+        }
+        // the last group by name: any rule would do, as long as a replica moves its groups in a predictable order
+        String group = null;
+        for (Map.Entry<String, String> led : leaders.entrySet()) {
+            if (identity.equals(led.getValue())) {
+                group = led.getKey();
+            }
+        }
+        return Optional.of(new Move(group, leads, fewest));
+    }
+
+    /** The caller began to hand {@code group} over: no other move until its Lease names someone else. */
+    public synchronized void moveStarted(String group) {
+        moving = group;
+    }
+
+    /** Groups led per candidate (0 for a candidate that leads none), and per holder that is no candidate. */
+    public synchronized Map<String, Integer> loads() {
+        return loads(candidateSince.keySet());
+    }
+
+    private Map<String, Integer> loads(Set<String> candidates) {
+        Map<String, Integer> loads = new TreeMap<>();
+        for (String candidate : candidates) {
+            loads.put(candidate, 0);
+        }
+        for (String leader : leaders.values()) {
+            if (leader != null && candidates.contains(leader)) {
+                loads.merge(leader, 1, Integer::sum);
+            }
+        }
+        return loads;
+    }
+
+    /** The groups this replica knows of, in order. */
+    public synchronized Set<String> groups() {
+        return new TreeSet<>(leaders.keySet());
+    }
+}

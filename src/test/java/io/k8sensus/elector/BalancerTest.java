@@ -1,0 +1,140 @@
+package io.k8sensus.elector;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The balancing rules as tables: who defers how long, who moves which group, and when nobody moves. */
+class BalancerTest {
+
+    private static final Timings TIMINGS = new Timings(3000, 2000, 500, 1.2);
+    private static final long RETRY = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final long LEASE = TimeUnit.MILLISECONDS.toNanos(3000);
+    /** Long after every candidate joined: they all count for moves. */
+    private static final long SETTLED = 10 * LEASE;
+
+    /** "a=g1 g2,b=g3,c=": the groups each replica leads; every named replica is a candidate. */
+    private static Balancer balancer(String self, String placement, long now) {
+        Balancer balancer = new Balancer(self, TIMINGS, true);
+        Map<String, String> leaders = new TreeMap<>();
+        java.util.List<String> candidates = new java.util.ArrayList<>();
+        for (String entry : placement.split(",")) {
+            String[] parts = entry.split("=", -1);
+            candidates.add(parts[0]);
+            for (String group : parts[1].trim().split(" ")) {
+                if (!group.isEmpty()) {
+                    leaders.put(group, parts[0]);
+                }
+            }
+        }
+        balancer.candidates(Set.copyOf(candidates), 0);
+        leaders.forEach((group, leader) -> balancer.leader(group, leader, now));
+        return balancer;
+    }
+
+    static Stream<Arguments> deference() {
+        return Stream.of(
+                // self, placement, retry periods held back
+                Arguments.of("c", "a=g1 g2 g3,b=g4 g5,c=g6 g7", 0), // the fewest: takes at once
+                Arguments.of("b", "a=g1 g2 g3,b=g4 g5,c=g6 g7", 0),
+                Arguments.of("a", "a=g1 g2 g3,b=g4 g5,c=g6 g7", 1),
+                Arguments.of("a", "a=g1 g2 g3 g4 g5,b=,c=g6", 3), // five above the fewest: three at most
+                Arguments.of("a", "a=g1,b=g2,c=g3", 0), // balanced: nobody holds back
+                Arguments.of("a", "a=heartbeat", 0), // the only candidate leads the fewest itself
+                Arguments.of("b", "a=heartbeat,b=", 0));
+    }
+
+    @ParameterizedTest(name = "{0} in {1} holds back {2} retry periods")
+    @MethodSource
+    void deference(String self, String placement, int periods) {
+        assertThat(balancer(self, placement, SETTLED).deferNanos()).isEqualTo(periods * RETRY);
+    }
+
+    static Stream<Arguments> moves() {
+        return Stream.of(
+                // self, placement, the move it makes ("-": none)
+                Arguments.of("a", "a=g1 g2 g3 g4 g5 g6 g7,b=,c=", "g7 7 0"), // all on the first: the last group goes
+                Arguments.of("a", "a=g1 g2 g3,b=g4 g5,c=g6 g7", "-"), // 3/2/2: balanced
+                Arguments.of("a", "a=g1 g2 g3 g4,b=g5 g6 g7,c=", "g4 4 0"),
+                Arguments.of("b", "a=g1 g2 g3 g4,b=g5 g6 g7,c=", "-"), // b is not the most loaded: a moves first
+                Arguments.of("b", "a=g1 g2 g3,b=g4 g5 g6,c=g7", "-"), // a ties with b and comes first by name
+                Arguments.of("a", "a=g1 g2 g3,b=g4 g5 g6,c=g7", "g3 3 1"),
+                Arguments.of("c", "a=g1 g2 g3,b=g4 g5 g6,c=g7", "-"), // the fewest never moves
+                Arguments.of("a", "a=g1 g2,b=g3", "-"), // a difference of one: no move, it would only swap
+                Arguments.of("a", "a=g1 heartbeat,b=", "heartbeat 2 0")); // the last by name goes
+    }
+
+    @ParameterizedTest(name = "{0} in {1} moves {2}")
+    @MethodSource
+    void moves(String self, String placement, String expected) {
+        Optional<Balancer.Move> move = balancer(self, placement, SETTLED).move(SETTLED);
+        assertThat(move.map(m -> m.group() + " " + m.leads() + " " + m.fewest()).orElse("-")).isEqualTo(expected);
+    }
+
+    @Test
+    void a_candidate_counts_for_moves_only_after_a_lease_duration_so_a_pod_coming_and_going_moves_nothing() {
+        Balancer a = balancer("a", "a=g1 g2 g3 g4", SETTLED);
+        long joined = SETTLED;
+        a.candidates(Set.of("a", "b"), joined);
+        assertThat(a.move(joined + LEASE - 1)).isEmpty();
+        // it may take a free Lease at once, though: a takes nothing while b leads fewer
+        assertThat(a.deferNanos()).isEqualTo(3 * RETRY);
+        a.candidates(Set.of("a"), joined + LEASE / 2); // gone again before it counted
+        a.candidates(Set.of("a", "b"), joined + LEASE);
+        assertThat(a.move(joined + LEASE + LEASE / 2)).as("the lease duration starts again at its return").isEmpty();
+        assertThat(a.move(joined + 2 * LEASE)).map(Balancer.Move::group).hasValue("g4");
+    }
+
+    @Test
+    void one_move_at_a_time_until_the_moved_lease_names_someone_else_then_a_retry_period_apart() {
+        Balancer a = balancer("a", "a=g1 g2 g3 g4 g5 g6,b=,c=", SETTLED);
+        long now = SETTLED;
+        assertThat(a.move(now)).map(Balancer.Move::group).hasValue("g6");
+        a.moveStarted("g6");
+        assertThat(a.move(now + 1)).as("g6 is still being handed over").isEmpty();
+        a.leader("g6", null, now + 10); // released
+        assertThat(a.move(now + 11)).as("a retry period for every replica to see it").isEmpty();
+        a.leader("g6", "b", now + 20);
+        assertThat(a.move(now + 10 + RETRY)).map(Balancer.Move::group).hasValue("g5");
+    }
+
+    @Test
+    void an_abandoned_move_waits_a_lease_duration_before_the_next() {
+        Balancer a = balancer("a", "a=g1 g2 g3,b=", SETTLED);
+        a.moveStarted("g3");
+        a.moveAbandoned("g3", SETTLED);
+        assertThat(a.move(SETTLED + LEASE - 1)).isEmpty();
+        assertThat(a.move(SETTLED + LEASE)).map(Balancer.Move::group).hasValue("g3");
+    }
+
+    @Test
+    void switched_off_it_never_defers_and_never_moves() {
+        Balancer off = Balancer.off("a", TIMINGS);
+        off.candidates(Set.of("a", "b"), 0);
+        for (String g : new String[] {"g1", "g2", "g3", "g4"}) {
+            off.leader(g, "a", SETTLED);
+        }
+        assertThat(off.deferNanos()).isZero();
+        assertThat(off.move(SETTLED)).isEmpty();
+    }
+
+    @Test
+    void a_replica_that_is_no_candidate_neither_defers_nor_moves_and_holders_that_are_none_do_not_count() {
+        Balancer x = balancer("x", "a=g1 g2,b=g3", SETTLED);
+        assertThat(x.deferNanos()).isZero();
+        assertThat(x.move(SETTLED)).isEmpty();
+        Balancer b = balancer("b", "a=g1 g2,b=g3", SETTLED);
+        b.leader("g4", "gone", SETTLED); // a Pod that left still named by a Lease that will expire
+        assertThat(b.loads()).containsOnly(Map.entry("a", 2), Map.entry("b", 1));
+    }
+}
