@@ -16,9 +16,9 @@ target/k8sensus.jar target/classpath-test.txt &: $(SOURCES)
 	@touch target/k8sensus.jar target/classpath-test.txt
 
 # The class-data archive the replicas of run, chaos and bench start with, made as the Dockerfile makes the
-# image's, with the management server on as in the image (on a free port here)
-target/k8sensus.jsa: target/k8sensus.jar src/main/jvm/jvm.options src/main/jvm/make-cds-archive.sh
-	sh src/main/jvm/make-cds-archive.sh $(CURDIR)/target/k8sensus.jar $@ -Dcamel.management.port=0
+# image's: a training run of one replica on an embedded API, with the management server on (on a free port)
+target/k8sensus.jsa: target/k8sensus.jar target/classpath-test.txt src/main/jvm/jvm.options src/main/jvm/make-cds-archive.sh
+	TRAINING_CLASSPATH=target/test-classes:$$(cat target/classpath-test.txt) sh src/main/jvm/make-cds-archive.sh $(CURDIR)/target/k8sensus.jar $@
 
 run: target/k8sensus.jsa ## Run 3 replicas on an embedded Kubernetes API with a live view (ARGS="--help" for options)
 	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.launcher.LocalCluster $(ARGS)

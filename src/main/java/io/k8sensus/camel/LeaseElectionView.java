@@ -213,7 +213,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                 return;
             }
             balancer.move(now).filter(move -> move.group().equals(group)).ifPresent(move -> {
-                balancer.moveStarted(group);
+                balancer.moveStarted(move);
                 handingOverSince = now;
                 KeyValueLog.info(LOG, "event=balancing group={} pod={} epoch={} leads={} fewest={}: stopping the group's"
                         + " routes, then releasing the Lease", group, local.getId(), elector.epoch(), move.leads(),

@@ -31,8 +31,11 @@ import java.util.TreeSet;
  */
 public final class Balancer {
 
-    /** What a replica that leads the most does next: hand {@code group} over; the least loaded lead {@code fewest}. */
-    public record Move(String group, int leads, int fewest) {
+    /**
+     * What a replica that leads the most does next: hand {@code group} over; it leads {@code leads}, the candidates
+     * {@code to} lead {@code fewest}, and one of them should take it.
+     */
+    public record Move(String group, int leads, int fewest, Set<String> to) {
     }
 
     private static final int MAX_DEFERENCE_PERIODS = 3;
@@ -45,9 +48,16 @@ public final class Balancer {
     /** Since when each candidate has been one, on this replica's clock. */
     private final Map<String, Long> candidateSince = new TreeMap<>();
     private boolean candidatesKnown;
-    /** The group being handed over, until its Lease names someone else (or the move is abandoned). */
-    private String moving;
+    /** The move under way, until the group's Lease names someone else (or the move is abandoned). */
+    private Move moving;
     private long nextMoveAt = Long.MIN_VALUE;
+    /**
+     * Candidates that let a group handed to them go to someone else (a process stopped or paused while its Pod stays
+     * Ready): left out of "the fewest" until they lead a group, or leave the candidates and come back.
+     */
+    private final Set<String> unresponsive = new TreeSet<>();
+    /** The Lease of the group being moved has been seen free. */
+    private boolean released;
 
     public Balancer(String identity, Timings timings, boolean enabled) {
         this.identity = identity;
@@ -65,23 +75,40 @@ public final class Balancer {
     /** Who leads {@code group} now as this replica knows it (null: nobody). */
     public synchronized void leader(String group, String leader, long now) {
         leaders.put(group, leader);
-        if (group.equals(moving) && !identity.equals(leader)) {
-            moving = null; // handed over: the next move waits a retry period, for every replica to see it
-            nextMoveAt = now + timings.retryNanos(0);
+        if (leader != null) {
+            unresponsive.remove(leader);
         }
+        if (moving == null || !moving.group().equals(group)) {
+            return;
+        }
+        if (leader == null) {
+            released = true; // handed over: it waits for a taker
+            return;
+        }
+        if (!released) {
+            return; // still this replica's term, being handed over
+        }
+        if (!moving.to().contains(leader)) {
+            unresponsive.addAll(moving.to()); // none of them took it in time
+        }
+        moving = null;
+        released = false;
+        nextMoveAt = now + timings.retryNanos(0); // the next move waits a retry period, for every replica to see it
     }
 
     /** {@code group} is elected here no more (its routes stopped). */
     public synchronized void removed(String group) {
         leaders.remove(group);
-        if (group.equals(moving)) {
+        if (moving != null && moving.group().equals(group)) {
             moving = null;
+            released = false;
         }
     }
 
     /** The candidate Pods (Running, Ready, with the labels). */
     public synchronized void candidates(Set<String> names, long now) {
         candidateSince.keySet().retainAll(names);
+        unresponsive.retainAll(names);
         for (String name : names) {
             candidateSince.putIfAbsent(name, now);
         }
@@ -90,8 +117,9 @@ public final class Balancer {
 
     /** The handover of {@code group} did not complete (its exchanges did not finish in time): it stays here. */
     public synchronized void moveAbandoned(String group, long now) {
-        if (group.equals(moving)) {
+        if (moving != null && moving.group().equals(group)) {
             moving = null;
+            released = false;
             nextMoveAt = now + timings.leaseDurationNanos();
         }
     }
@@ -107,7 +135,8 @@ public final class Balancer {
             return 0;
         }
         Map<String, Integer> loads = loads(candidateSince.keySet());
-        int fewest = loads.values().stream().mapToInt(Integer::intValue).min().orElse(0);
+        int fewest = loads.entrySet().stream().filter(e -> !unresponsive.contains(e.getKey()))
+                .mapToInt(Map.Entry::getValue).min().orElse(0);
         int above = loads.getOrDefault(identity, 0) - fewest;
         return Math.min(above, MAX_DEFERENCE_PERIODS) * timings.retryNanos(0);
     }
@@ -130,9 +159,20 @@ public final class Balancer {
             }
         }
         int fewest = Integer.MAX_VALUE;
+        Set<String> to = new TreeSet<>();
         for (Map.Entry<String, Long> candidate : candidateSince.entrySet()) {
-            if (!candidate.getKey().equals(identity) && now - candidate.getValue() >= timings.leaseDurationNanos()) {
-                fewest = Math.min(fewest, loads.getOrDefault(candidate.getKey(), 0));
+            String name = candidate.getKey();
+            if (name.equals(identity) || unresponsive.contains(name)
+                || now - candidate.getValue() < timings.leaseDurationNanos()) {
+                continue;
+            }
+            int load = loads.getOrDefault(name, 0);
+            if (load < fewest) {
+                fewest = load;
+                to.clear();
+            }
+            if (load == fewest) {
+                to.add(name);
             }
         }
         if (fewest == Integer.MAX_VALUE || leads - fewest < 2) {
@@ -145,12 +185,13 @@ public final class Balancer {
                 group = led.getKey();
             }
         }
-        return Optional.of(new Move(group, leads, fewest));
+        return Optional.of(new Move(group, leads, fewest, Set.copyOf(to)));
     }
 
-    /** The caller began to hand {@code group} over: no other move until its Lease names someone else. */
-    public synchronized void moveStarted(String group) {
-        moving = group;
+    /** The caller began to hand a group over: no other move until its Lease names someone else. */
+    public synchronized void moveStarted(Move move) {
+        moving = move;
+        released = false;
     }
 
     /** Groups led per candidate (0 for a candidate that leads none), and per holder that is no candidate. */

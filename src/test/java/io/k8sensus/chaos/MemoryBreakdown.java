@@ -33,7 +33,7 @@ final class MemoryBreakdown {
 
     static List<Benchmark.Sample> measure(Benchmark.Contender contender, String timingName, ChaosCluster.Timings t,
                                           Path jar, Path out) throws Exception {
-        Map<String, String> nmt = Map.of("JAVA_TOOL_OPTIONS", "-XX:NativeMemoryTracking=summary" + System.getProperty("extra.jvm", ""));
+        Map<String, String> nmt = Map.of("JAVA_TOOL_OPTIONS", "-XX:NativeMemoryTracking=summary");
         List<Benchmark.Sample> samples = new ArrayList<>();
         try (ChaosCluster cluster = new ChaosCluster(t, contender.launcher(jar, t))) {
             for (String name : List.of("replica-1", "replica-2", "replica-3")) {

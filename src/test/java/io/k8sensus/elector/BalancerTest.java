@@ -99,19 +99,38 @@ class BalancerTest {
     void one_move_at_a_time_until_the_moved_lease_names_someone_else_then_a_retry_period_apart() {
         Balancer a = balancer("a", "a=g1 g2 g3 g4 g5 g6,b=,c=", SETTLED);
         long now = SETTLED;
-        assertThat(a.move(now)).map(Balancer.Move::group).hasValue("g6");
-        a.moveStarted("g6");
+        Balancer.Move first = a.move(now).orElseThrow();
+        assertThat(first).isEqualTo(new Balancer.Move("g6", 6, 0, Set.of("b", "c")));
+        a.moveStarted(first);
         assertThat(a.move(now + 1)).as("g6 is still being handed over").isEmpty();
         a.leader("g6", null, now + 10); // released
-        assertThat(a.move(now + 11)).as("a retry period for every replica to see it").isEmpty();
+        assertThat(a.move(now + 11)).as("nobody took it yet").isEmpty();
         a.leader("g6", "b", now + 20);
-        assertThat(a.move(now + 10 + RETRY)).map(Balancer.Move::group).hasValue("g5");
+        assertThat(a.move(now + 19 + RETRY)).as("a retry period for every replica to see it").isEmpty();
+        assertThat(a.move(now + 20 + RETRY)).map(Balancer.Move::group).hasValue("g5");
+    }
+
+    @Test
+    void a_candidate_that_lets_a_handed_over_group_go_counts_no_more_until_it_leads_a_group() {
+        // b's process is stopped, its Pod still Ready: it leads nothing and takes nothing
+        Balancer a = balancer("a", "a=g1 g2 g3 g4,b=,c=g5 g6 g7", SETTLED);
+        long now = SETTLED;
+        Balancer.Move move = a.move(now).orElseThrow();
+        assertThat(move.to()).containsExactly("b");
+        a.moveStarted(move);
+        a.leader("g4", null, now + 10);
+        a.leader("g4", "a", now + 10 + 3 * RETRY); // after its deference, a took it back itself
+        assertThat(a.move(now + 10 * RETRY)).as("no ping-pong towards b").isEmpty();
+        assertThat(a.deferNanos()).as("held back for c, which leads one fewer, not three periods for b")
+                .isEqualTo(RETRY);
+        a.leader("g9", "b", now + 20 * RETRY); // b is back: it leads a group
+        assertThat(a.move(now + 30 * RETRY)).map(Balancer.Move::to).hasValue(Set.of("b"));
     }
 
     @Test
     void an_abandoned_move_waits_a_lease_duration_before_the_next() {
         Balancer a = balancer("a", "a=g1 g2 g3,b=", SETTLED);
-        a.moveStarted("g3");
+        a.moveStarted(a.move(SETTLED).orElseThrow());
         a.moveAbandoned("g3", SETTLED);
         assertThat(a.move(SETTLED + LEASE - 1)).isEmpty();
         assertThat(a.move(SETTLED + LEASE)).map(Balancer.Move::group).hasValue("g3");
