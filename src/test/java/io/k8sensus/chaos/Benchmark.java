@@ -130,7 +130,9 @@ public final class Benchmark {
                         "        period: \"" + periodMs + "\"",
                         "      steps:",
                         "        - log:",
-                        "            message: \"group tick group=" + group + "\"",
+                        "            message: \"leader heartbeat group=${header.K8sensusGroup}"
+                        + " leader=${header.K8sensusLeader} epoch=${header.K8sensusEpoch}"
+                        + " seq=${header.CamelTimerCounter}\"",
                         ""));
                 file.toFile().deleteOnExit();
             }
