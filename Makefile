@@ -36,6 +36,10 @@ wiring: target/k8sensus.jsa ## The recipes' full workload (SQL, JMS, file; 1,000
 simulate: target/k8sensus.jar ## Deterministic simulation of fault schedules against the elector (ARGS="--schedules 10000000", "--seed N" replays one)
 	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.sim.Simulator $(ARGS)
 
+.PHONY: simulate-balance
+simulate-balance: target/k8sensus.jar ## Deterministic simulation of balancing under faults (ARGS="--schedules 100000", "--seed N" replays one)
+	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.sim.BalanceSimulation $(ARGS)
+
 bench: target/k8sensus.jsa ## Failover/handover/cost/memory benchmark vs stock Camel and client-go into target/bench/ (ARGS="--trials 10 --timings short,default --scaling 3x1,10x1 --contenders k8sensus,...")
 	@java -Djava.awt.headless=true -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.chaos.Benchmark $(ARGS)
 

@@ -26,6 +26,7 @@ import io.k8sensus.elector.Balancer;
 import io.k8sensus.log.KeyValueLog;
 import io.k8sensus.elector.Clock;
 import io.k8sensus.elector.Elector;
+import io.k8sensus.elector.Handover;
 import io.k8sensus.elector.LeaseRequest;
 import io.k8sensus.elector.Timings;
 import org.apache.camel.cluster.CamelClusterMember;
@@ -77,8 +78,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     private long deadlineScheduledFor = Long.MIN_VALUE;
     /** Spreads this replica's groups; shared by its views. */
     private final Balancer balancer;
-    /** Since when this replica hands the group over (its routes stopped, exchanges finishing); MIN_VALUE: it does not. */
-    private long handingOverSince = Long.MIN_VALUE;
+    /** The group's move to another replica, when the balancer picks it. */
+    private final Handover handover;
     /** While handing over, how often the loop looks whether the group's exchanges have finished. */
     private static final long HANDOVER_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
@@ -96,6 +97,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         ElectorLog log = new ElectorLog(group, leaseName, settings.podName(), () -> candidatePods.whyNot(settings.podName()));
         this.elector = new Elector(settings.podName(), timings, () -> ThreadLocalRandom.current().nextDouble(), log::log);
         this.balancer = service.balancer();
+        this.handover = new Handover(group, timings);
     }
 
     @Override
@@ -167,7 +169,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             while (!loop.isShutdown()) {
                 LeaseRequest request;
                 synchronized (this) {
-                    elector.defer(balancer.deferNanos());
+                    elector.defer(balancer.deferNanos(clock.nanos()));
                     request = elector.step(clock.nanos());
                     publish();
                 }
@@ -190,7 +192,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                 synchronized (this) {
                     long now = clock.nanos();
                     long next = elector.nextStepAt(now);
-                    if (handingOverSince != Long.MIN_VALUE) {
+                    if (handover.underWay()) {
                         next = Math.min(next, now + HANDOVER_POLL_NANOS);
                     }
                     delay = Math.max(0, next - now);
@@ -200,41 +202,22 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         }
     }
 
-    /**
-     * Balancing, under the view's lock: when the {@link Balancer} picks this group to move, its routes stop (the view
-     * names no leader to them) while the term goes on; once their in-flight exchanges have completed, the elector
-     * hands the term over and the release goes out in this turn. Exchanges that do not complete within a lease
-     * duration keep the group here: the move is abandoned and the routes start again.
-     */
+    /** Balancing, under the view's lock: one turn of the group's {@link Handover}, with what it did logged. */
     private void balance(long now) {
-        String group = getNamespace();
-        if (handingOverSince == Long.MIN_VALUE) {
-            if (!elector.mayAct(now)) {
-                return;
-            }
-            balancer.move(now).filter(move -> move.group().equals(group)).ifPresent(move -> {
-                balancer.moveStarted(move);
-                handingOverSince = now;
-                KeyValueLog.info(LOG, "event=balancing group={} pod={} epoch={} leads={} fewest={}: stopping the group's"
-                        + " routes, then releasing the Lease", group, local.getId(), elector.epoch(), move.leads(),
-                        move.fewest());
-            });
-            return;
-        }
-        if (!elector.leads()) {
-            handingOverSince = Long.MIN_VALUE; // the term ended meanwhile: nothing left to hand over
-            return;
-        }
-        int inFlight = exchangesInFlight();
-        if (inFlight == 0) {
-            handingOverSince = Long.MIN_VALUE;
-            elector.handOver(now);
-        } else if (now - handingOverSince > TimeUnit.MILLISECONDS.toNanos(settings.leaseDurationMs())) {
-            handingOverSince = Long.MIN_VALUE;
-            balancer.moveAbandoned(group, now);
-            KeyValueLog.warn(LOG, "event=balancing-abandoned group={} pod={} epoch={} in-flight={}: the group's exchanges"
-                    + " did not complete within {} ms; it stays here and its routes start again", group, local.getId(),
-                    elector.epoch(), inFlight, settings.leaseDurationMs());
+        Handover.Step step = handover.step(elector, balancer, now, this::exchangesInFlight);
+        Balancer.Move move = handover.move();
+        if (step == Handover.Step.STARTED) {
+            KeyValueLog.info(LOG, "event=balancing group={} pod={} epoch={} leads={} fewest={} to={}: stopping the"
+                    + " group's routes, then releasing the Lease", getNamespace(), local.getId(), elector.epoch(),
+                    move.leads(), move.fewest(), String.join(",", move.to()));
+        } else if (step == Handover.Step.CANCELLED) {
+            KeyValueLog.info(LOG, "event=balancing-cancelled group={} pod={} epoch={}: the groups are even without this"
+                    + " move; the group stays here and its routes start again", getNamespace(), local.getId(),
+                    elector.epoch());
+        } else if (step == Handover.Step.ABANDONED) {
+            KeyValueLog.warn(LOG, "event=balancing-abandoned group={} pod={} epoch={}: the group's exchanges did not"
+                    + " complete within {} ms; it stays here and its routes start again", getNamespace(),
+                    local.getId(), elector.epoch(), settings.leaseDurationMs());
         }
     }
 
@@ -305,7 +288,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
      */
     private void publish() {
         // a group being handed over has no leader here any more: its routes stop while the term ends its work
-        String leaderId = handingOverSince != Long.MIN_VALUE ? null : elector.leader();
+        String leaderId = handover.underWay() ? null : elector.leader();
         balancer.leader(getNamespace(), elector.leader(), clock.nanos());
         long epoch = elector.epoch();
         Member newLeader = leaderId == null ? null : toMember(leaderId);

@@ -53,9 +53,11 @@ public final class Balancer {
     private long nextMoveAt = Long.MIN_VALUE;
     /**
      * Candidates that let a group handed to them go to someone else (a process stopped or paused while its Pod stays
-     * Ready): left out of "the fewest" until they lead a group, or leave the candidates and come back.
+     * Ready), with when they count again: no move goes to them until they lead a group, leave the candidates and come
+     * back, or {@link #UNRESPONSIVE_LEASES} lease durations have passed (a process restarted in the same Pod).
      */
-    private final Set<String> unresponsive = new TreeSet<>();
+    private final Map<String, Long> unresponsive = new TreeMap<>();
+    static final int UNRESPONSIVE_LEASES = 5;
     /** The Lease of the group being moved has been seen free. */
     private boolean released;
 
@@ -78,6 +80,7 @@ public final class Balancer {
         if (leader != null) {
             unresponsive.remove(leader);
         }
+        unresponsive.values().removeIf(until -> until <= now);
         if (moving == null || !moving.group().equals(group)) {
             return;
         }
@@ -85,13 +88,15 @@ public final class Balancer {
             released = true; // handed over: it waits for a taker
             return;
         }
-        if (!released) {
+        if (leader.equals(identity) && !released) {
             return; // still this replica's term, being handed over
         }
-        if (!moving.to().contains(leader)) {
-            unresponsive.addAll(moving.to()); // none of them took it in time
+        if (released && !moving.to().contains(leader)) {
+            // none of them took it in time (this replica took it back, or another did)
+            long until = now + UNRESPONSIVE_LEASES * timings.leaseDurationNanos();
+            moving.to().forEach(name -> unresponsive.put(name, until));
         }
-        moving = null;
+        moving = null; // moved, or lost meanwhile
         released = false;
         nextMoveAt = now + timings.retryNanos(0); // the next move waits a retry period, for every replica to see it
     }
@@ -108,7 +113,8 @@ public final class Balancer {
     /** The candidate Pods (Running, Ready, with the labels). */
     public synchronized void candidates(Set<String> names, long now) {
         candidateSince.keySet().retainAll(names);
-        unresponsive.retainAll(names);
+        unresponsive.keySet().retainAll(names);
+        unresponsive.values().removeIf(until -> until <= now);
         for (String name : names) {
             candidateSince.putIfAbsent(name, now);
         }
@@ -130,13 +136,14 @@ public final class Balancer {
      * How long this replica holds back, on top of the election's own waits, before it takes a free or expired
      * Lease: a retry period for every group it leads above the fewest any candidate leads, three at most.
      */
-    public synchronized long deferNanos() {
+    public synchronized long deferNanos(long now) {
         if (!enabled || !candidatesKnown || !candidateSince.containsKey(identity)) {
             return 0;
         }
+        // every candidate counts here, also one left out of moves: were it left out, the others would not hold back,
+        // and it would lose every race for a free Lease, and so stay left out
         Map<String, Integer> loads = loads(candidateSince.keySet());
-        int fewest = loads.entrySet().stream().filter(e -> !unresponsive.contains(e.getKey()))
-                .mapToInt(Map.Entry::getValue).min().orElse(0);
+        int fewest = loads.values().stream().mapToInt(Integer::intValue).min().orElse(0);
         int above = loads.getOrDefault(identity, 0) - fewest;
         return Math.min(above, MAX_DEFERENCE_PERIODS) * timings.retryNanos(0);
     }
@@ -150,6 +157,7 @@ public final class Balancer {
         if (!enabled || moving != null || now < nextMoveAt || !candidateSince.containsKey(identity)) {
             return Optional.empty();
         }
+        unresponsive.values().removeIf(until -> until <= now);
         Map<String, Integer> loads = loads(candidateSince.keySet());
         int leads = loads.getOrDefault(identity, 0);
         for (Map.Entry<String, Integer> other : loads.entrySet()) {
@@ -162,7 +170,7 @@ public final class Balancer {
         Set<String> to = new TreeSet<>();
         for (Map.Entry<String, Long> candidate : candidateSince.entrySet()) {
             String name = candidate.getKey();
-            if (name.equals(identity) || unresponsive.contains(name)
+            if (name.equals(identity) || unresponsive.containsKey(name)
                 || now - candidate.getValue() < timings.leaseDurationNanos()) {
                 continue;
             }
@@ -188,10 +196,36 @@ public final class Balancer {
         return Optional.of(new Move(group, leads, fewest, Set.copyOf(to)));
     }
 
+    /**
+     * Whether the move of {@code group} under way still balances: this replica still leads two groups more than the
+     * fewest any candidate it would move to leads (a failover meanwhile may have evened them out).
+     */
+    public synchronized boolean stillWorthMoving(String group, long now) {
+        if (moving == null || !moving.group().equals(group)) {
+            return false;
+        }
+        Map<String, Integer> loads = loads(candidateSince.keySet());
+        int leads = loads.getOrDefault(identity, 0);
+        return moving.to().stream().filter(loads::containsKey).anyMatch(name -> leads - loads.get(name) >= 2);
+    }
+
+    /** The move of {@code group} was called off before its release: it stays here, no wait. */
+    public synchronized void moveCancelled(String group) {
+        if (moving != null && moving.group().equals(group)) {
+            moving = null;
+            released = false;
+        }
+    }
+
     /** The caller began to hand a group over: no other move until its Lease names someone else. */
     public synchronized void moveStarted(Move move) {
         moving = move;
         released = false;
+    }
+
+    /** Whether a move of this replica is under way: from its start until another replica holds the group. */
+    public synchronized boolean moveUnderWay() {
+        return moving != null;
     }
 
     /** Groups led per candidate (0 for a candidate that leads none), and per holder that is no candidate. */

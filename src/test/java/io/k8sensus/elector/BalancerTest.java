@@ -57,7 +57,7 @@ class BalancerTest {
     @ParameterizedTest(name = "{0} in {1} holds back {2} retry periods")
     @MethodSource
     void deference(String self, String placement, int periods) {
-        assertThat(balancer(self, placement, SETTLED).deferNanos()).isEqualTo(periods * RETRY);
+        assertThat(balancer(self, placement, SETTLED).deferNanos(SETTLED)).isEqualTo(periods * RETRY);
     }
 
     static Stream<Arguments> moves() {
@@ -88,7 +88,7 @@ class BalancerTest {
         a.candidates(Set.of("a", "b"), joined);
         assertThat(a.move(joined + LEASE - 1)).isEmpty();
         // it may take a free Lease at once, though: a takes nothing while b leads fewer
-        assertThat(a.deferNanos()).isEqualTo(3 * RETRY);
+        assertThat(a.deferNanos(joined)).isEqualTo(3 * RETRY);
         a.candidates(Set.of("a"), joined + LEASE / 2); // gone again before it counted
         a.candidates(Set.of("a", "b"), joined + LEASE);
         assertThat(a.move(joined + LEASE + LEASE / 2)).as("the lease duration starts again at its return").isEmpty();
@@ -121,10 +121,21 @@ class BalancerTest {
         a.leader("g4", null, now + 10);
         a.leader("g4", "a", now + 10 + 3 * RETRY); // after its deference, a took it back itself
         assertThat(a.move(now + 10 * RETRY)).as("no ping-pong towards b").isEmpty();
-        assertThat(a.deferNanos()).as("held back for c, which leads one fewer, not three periods for b")
-                .isEqualTo(RETRY);
+        assertThat(a.deferNanos(now + 10 * RETRY)).as("still held back for b: it would lose every race otherwise")
+                .isEqualTo(3 * RETRY);
         a.leader("g9", "b", now + 20 * RETRY); // b is back: it leads a group
         assertThat(a.move(now + 30 * RETRY)).map(Balancer.Move::to).hasValue(Set.of("b"));
+    }
+
+    @Test
+    void a_candidate_left_out_counts_again_after_five_lease_durations_as_a_process_restarted_in_its_pod_would() {
+        Balancer a = balancer("a", "a=g1 g2 g3 g4,b=,c=g5 g6 g7", SETTLED);
+        long now = SETTLED;
+        a.moveStarted(a.move(now).orElseThrow());
+        a.leader("g4", null, now);
+        a.leader("g4", "a", now + 1);
+        assertThat(a.move(now + 1 + 5 * LEASE - RETRY)).isEmpty();
+        assertThat(a.move(now + 1 + 5 * LEASE)).map(Balancer.Move::to).hasValue(Set.of("b"));
     }
 
     @Test
@@ -143,14 +154,14 @@ class BalancerTest {
         for (String g : new String[] {"g1", "g2", "g3", "g4"}) {
             off.leader(g, "a", SETTLED);
         }
-        assertThat(off.deferNanos()).isZero();
+        assertThat(off.deferNanos(SETTLED)).isZero();
         assertThat(off.move(SETTLED)).isEmpty();
     }
 
     @Test
     void a_replica_that_is_no_candidate_neither_defers_nor_moves_and_holders_that_are_none_do_not_count() {
         Balancer x = balancer("x", "a=g1 g2,b=g3", SETTLED);
-        assertThat(x.deferNanos()).isZero();
+        assertThat(x.deferNanos(SETTLED)).isZero();
         assertThat(x.move(SETTLED)).isEmpty();
         Balancer b = balancer("b", "a=g1 g2,b=g3", SETTLED);
         b.leader("g4", "gone", SETTLED); // a Pod that left still named by a Lease that will expire
