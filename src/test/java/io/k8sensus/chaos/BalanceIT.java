@@ -2,12 +2,8 @@ package io.k8sensus.chaos;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
 
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -68,6 +64,8 @@ class BalanceIT {
             long end = System.nanoTime();
             for (String group : afterReturn.keySet()) {
                 History.Verdict verdict = cluster.history.check(group, start, end);
+                assertThat(cluster.history.actions(group)).as("actions of %s", group).isNotEmpty();
+                assertThat(verdict.terms()).as("terms of %s that acted", group).isPositive();
                 assertThat(verdict.overlaps()).as("overlapping actions in %s", group).isZero();
                 assertThat(verdict.stale()).as("actions of ended terms in %s", group).isZero();
                 assertThat(verdict.epochRegressions()).as("epochs not above the last in %s", group).isZero();
@@ -77,45 +75,19 @@ class BalanceIT {
         }
     }
 
-    /** Groups led per replica, from the Leases. */
     private static Map<String, Integer> placement(ChaosCluster cluster) {
-        return holders(cluster).values().stream().collect(Collectors.toMap(h -> h, h -> 1, Integer::sum, TreeMap::new));
+        return Placement.of(cluster).loads();
     }
 
-    /** "3 2 2": the groups led per replica, most first; every group led. */
     private static String shape(ChaosCluster cluster) {
-        Map<String, String> holders = holders(cluster);
-        if (holders.size() < 7) {
-            return "not all led";
-        }
-        return placement(cluster).values().stream().sorted(java.util.Comparator.reverseOrder()).map(String::valueOf)
-                .collect(Collectors.joining(" "));
+        return Placement.of(cluster).shape(7);
     }
 
-    /** The holder of each group's Lease, by group; a group without one is left out. */
     private static Map<String, String> holders(ChaosCluster cluster) {
-        Map<String, String> holders = new TreeMap<>();
-        for (Lease lease : leases(cluster)) {
-            String holder = lease.getSpec().getHolderIdentity();
-            if (holder != null && !holder.isEmpty()) {
-                holders.put(lease.getMetadata().getName().substring("k8sensus-".length()), holder);
-            }
-        }
-        return holders;
+        return Placement.of(cluster).holders();
     }
 
     private static Map<String, Long> epochs(ChaosCluster cluster) {
-        Map<String, Long> epochs = new TreeMap<>();
-        for (Lease lease : leases(cluster)) {
-            Integer transitions = lease.getSpec().getLeaseTransitions();
-            epochs.put(lease.getMetadata().getName().substring("k8sensus-".length()),
-                    transitions == null ? 0L : transitions);
-        }
-        return epochs;
-    }
-
-    private static List<Lease> leases(ChaosCluster cluster) {
-        return cluster.api().client().leases().inNamespace(ChaosCluster.NAMESPACE).list().getItems().stream()
-                .filter(l -> l.getMetadata().getName().startsWith("k8sensus-") && l.getSpec() != null).toList();
+        return Placement.of(cluster).epochs();
     }
 }

@@ -60,7 +60,13 @@ public final class Benchmark {
 
         /** Replicas that also elect a leader in each of {@code extra}'s groups. */
         ChaosCluster.Launcher launcher(Path jar, ChaosCluster.Timings t, ExtraGroups extra) {
+            return launcher(jar, t, extra, List.of());
+        }
+
+        /** The same, with more settings ({@code -Dkey=value}) for k8sensus and stock Camel. */
+        ChaosCluster.Launcher launcher(Path jar, ChaosCluster.Timings t, ExtraGroups extra, List<String> more) {
             List<String> groups = new ArrayList<>(extra.settings());
+            groups.addAll(more);
             return switch (this) {
                 case K8SENSUS -> asShipped(jar, t, groups);
                 case STOCK_CAMEL -> {
@@ -128,6 +134,8 @@ public final class Benchmark {
                         "      uri: \"master:" + group + ":timer:" + group + "\"",
                         "      parameters:",
                         "        period: \"" + periodMs + "\"",
+                        "        delay: \"0\"",
+                        "        includeMetadata: \"true\"",
                         "      steps:",
                         "        - log:",
                         "            message: \"leader heartbeat group=${header.K8sensusGroup}"
@@ -197,6 +205,15 @@ public final class Benchmark {
                         Integer.parseInt(rg[0]), Integer.parseInt(rg[1])));
             }
             write(samples, out, provenance);
+        }
+        for (String size : option(a, "--balance", "").isEmpty() ? new String[0]
+                : option(a, "--balance", "").split(",")) {
+            String[] gr = size.split("x");
+            for (boolean on : new boolean[] {true, false}) {
+                samples.addAll(BalanceBenchmark.run(firstTimings, TIMINGS.get(firstTimings), jar,
+                        Integer.parseInt(gr[0]), Integer.parseInt(gr[1]), on));
+                write(samples, out, provenance);
+            }
         }
         for (String timingName : timingNames.split(",")) {
             for (Contender contender : contenders) {
@@ -342,7 +359,7 @@ public final class Benchmark {
     }
 
     /** The requests of the given replicas during a window, by verb and resource; earlier requests are dropped. */
-    private static Map<String, Integer> steadyRequests(ChaosCluster cluster, List<String> names, long windowMs)
+    static Map<String, Integer> steadyRequests(ChaosCluster cluster, List<String> names, long windowMs)
             throws InterruptedException {
         for (String name : names) {
             cluster.takeRequests(name);
