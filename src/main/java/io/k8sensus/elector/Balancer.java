@@ -21,8 +21,10 @@ import java.util.TreeSet;
  * still taken, at most three retry periods later.</li>
  * <li><b>Moves</b> ({@link #move}): the replica that leads the most (the first by name among equals) hands one group
  * over, by the graceful handover, when it leads two or more groups more than a candidate that has been one for a lease
- * duration. One move at a time, a retry period apart; the released Lease then goes, by deference, to a replica with
- * the fewest.</li>
+ * duration. One move at a time, a retry period apart, and a retry period after any change of a leader or of the
+ * candidates (so that a move is not made on a view the others have already left behind); a move that no longer
+ * balances when its exchanges have completed is called off; the released Lease then goes, by deference, to a replica
+ * with the fewest.</li>
  * </ul>
  * Each move lowers the sum of the squares of the groups led by at least 2, so moves stop: a replica joining R - 1
  * others settles in at most ⌊G/R⌋ moves, a replica leaving in none (its groups fail over by deference). A candidate
@@ -51,6 +53,8 @@ public final class Balancer {
     /** The move under way, until the group's Lease names someone else (or the move is abandoned). */
     private Move moving;
     private long nextMoveAt = Long.MIN_VALUE;
+    /** When a leader or the candidates last changed: a move waits a retry period after, for the views to agree. */
+    private long lastChangeAt = Long.MIN_VALUE;
     /**
      * Candidates that let a group handed to them go to someone else (a process stopped or paused while its Pod stays
      * Ready), with when they count again: no move goes to them until they lead a group, leave the candidates and come
@@ -76,7 +80,9 @@ public final class Balancer {
 
     /** Who leads {@code group} now as this replica knows it (null: nobody). */
     public synchronized void leader(String group, String leader, long now) {
-        leaders.put(group, leader);
+        if (!java.util.Objects.equals(leaders.put(group, leader), leader)) {
+            lastChangeAt = now;
+        }
         if (leader != null) {
             unresponsive.remove(leader);
         }
@@ -112,6 +118,9 @@ public final class Balancer {
 
     /** The candidate Pods (Running, Ready, with the labels). */
     public synchronized void candidates(Set<String> names, long now) {
+        if (!candidateSince.keySet().equals(names)) {
+            lastChangeAt = now;
+        }
         candidateSince.keySet().retainAll(names);
         unresponsive.keySet().retainAll(names);
         unresponsive.values().removeIf(until -> until <= now);
@@ -154,7 +163,8 @@ public final class Balancer {
      * caller hands it over gracefully and says so ({@link #moveStarted}).
      */
     public synchronized Optional<Move> move(long now) {
-        if (!enabled || moving != null || now < nextMoveAt || !candidateSince.containsKey(identity)) {
+        if (!enabled || moving != null || now < nextMoveAt || !candidateSince.containsKey(identity)
+            || lastChangeAt != Long.MIN_VALUE && now - lastChangeAt < timings.retryNanos(0)) {
             return Optional.empty();
         }
         unresponsive.values().removeIf(until -> until <= now);

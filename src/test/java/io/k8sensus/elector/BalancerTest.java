@@ -23,7 +23,10 @@ class BalancerTest {
     /** Long after every candidate joined: they all count for moves. */
     private static final long SETTLED = 10 * LEASE;
 
-    /** "a=g1 g2,b=g3,c=": the groups each replica leads; every named replica is a candidate. */
+    /**
+     * "a=g1 g2,b=g3,c=": the groups each replica leads, since time 0; every named replica is a candidate since 0.
+     * {@code now} is when the test asks (the placement has been quiet since 0).
+     */
     private static Balancer balancer(String self, String placement, long now) {
         Balancer balancer = new Balancer(self, TIMINGS, true);
         Map<String, String> leaders = new TreeMap<>();
@@ -38,7 +41,7 @@ class BalancerTest {
             }
         }
         balancer.candidates(Set.copyOf(candidates), 0);
-        leaders.forEach((group, leader) -> balancer.leader(group, leader, now));
+        leaders.forEach((group, leader) -> balancer.leader(group, leader, 0));
         return balancer;
     }
 
@@ -93,6 +96,16 @@ class BalancerTest {
         a.candidates(Set.of("a", "b"), joined + LEASE);
         assertThat(a.move(joined + LEASE + LEASE / 2)).as("the lease duration starts again at its return").isEmpty();
         assertThat(a.move(joined + 2 * LEASE)).map(Balancer.Move::group).hasValue("g4");
+    }
+
+    @Test
+    void no_move_within_a_retry_period_of_a_change_of_leader_so_that_every_replica_has_seen_it() {
+        Balancer a = balancer("a", "a=g1 g2 g3 g4,b=,c=g5", SETTLED);
+        a.leader("g5", "c", SETTLED); // no change
+        assertThat(a.move(SETTLED)).isPresent();
+        a.leader("g6", "c", SETTLED);
+        assertThat(a.move(SETTLED + RETRY - 1)).isEmpty();
+        assertThat(a.move(SETTLED + RETRY)).isPresent();
     }
 
     @Test

@@ -99,6 +99,8 @@ final class BalanceSimulation {
     private int moves;
     private int movesAfterFaults;
     private int abandonsAfterFaults;
+    /** Terms released for balance (a move started may still be called off before). */
+    private int releases;
     private long faultsEnd;
     private long convergedAt = -1;
 
@@ -183,6 +185,8 @@ final class BalanceSimulation {
                 setPod(i, true);
                 if (current(i) == null) {
                     start(i);
+                } else if (current(i).stopping) {
+                    restartOnceGone(i); // stopped during a pause: it stops when it wakes, and comes back
                 }
             }
         });
@@ -192,7 +196,7 @@ final class BalanceSimulation {
                 break;
             }
             now = event.at;
-            int movesBefore = moves;
+            int releasesBefore = releases;
             event.action.run();
             if (now <= faultsEnd || violation != null) {
                 continue;
@@ -203,7 +207,7 @@ final class BalanceSimulation {
             String unbalanced = unbalanced();
             if (convergedAt < 0 && unbalanced == null && !moveUnderWay()) {
                 convergedAt = now;
-            } else if (convergedAt >= 0 && (unbalanced != null || moves > movesBefore)) {
+            } else if (convergedAt >= 0 && (unbalanced != null || releases > releasesBefore)) {
                 fail("balanced, then not any more: " + (unbalanced != null ? unbalanced : "a group moves again"));
             }
             // the bound, plus two lease durations for every move abandoned after the faults
@@ -240,7 +244,7 @@ final class BalanceSimulation {
         Map<String, Integer> loads = new TreeMap<>();
         for (int i = 0; i < podReady.length; i++) {
             Process p = current(i);
-            if (p == null || !podReady[i] || now < p.pausedUntil) {
+            if (p == null || !podReady[i] || now < p.pausedUntil || p.stopping) {
                 return "r" + i + " is not running";
             }
             loads.put(p.name, 0);
@@ -285,6 +289,9 @@ final class BalanceSimulation {
         boolean alive = true;
         boolean stopping;
         long pausedUntil;
+        /** What arrived while paused, in order. */
+        final java.util.ArrayDeque<Runnable> deferred = new java.util.ArrayDeque<>();
+        boolean resumeScheduled;
 
         Process(int index, int incarnation) {
             this.index = index;
@@ -328,11 +335,37 @@ final class BalanceSimulation {
         if (!p.alive) {
             return;
         }
-        if (now < p.pausedUntil) {
-            at(p.pausedUntil, () -> runFor(p, action));
+        if (now < p.pausedUntil || !p.deferred.isEmpty()) {
+            // a paused process handles what arrived in the order it arrived, however often its pause is extended
+            p.deferred.add(action);
+            scheduleResume(p);
             return;
         }
         action.run();
+    }
+
+    private void scheduleResume(Process p) {
+        if (!p.resumeScheduled) {
+            p.resumeScheduled = true;
+            at(Math.max(p.pausedUntil, now), () -> resume(p));
+        }
+    }
+
+    /** The pause is over: what waited runs now, oldest first. */
+    private void resume(Process p) {
+        p.resumeScheduled = false;
+        if (!p.alive) {
+            p.deferred.clear();
+            return;
+        }
+        if (now < p.pausedUntil) {
+            scheduleResume(p); // extended meanwhile
+            return;
+        }
+        while (!p.deferred.isEmpty() && p.alive) {
+            p.deferred.poll().run();
+        }
+        p.deferred.clear();
     }
 
     /** One turn of a group's driver: the balancing step, then the elector's, as LeaseElectionView does. */
@@ -352,6 +385,9 @@ final class BalanceSimulation {
                 log(p, group + " handover: " + step);
                 if (step == Handover.Step.ABANDONED && now > faultsEnd) {
                     abandonsAfterFaults++;
+                }
+                if (step == Handover.Step.RELEASING) {
+                    releases++;
                 }
             }
         }

@@ -123,6 +123,9 @@ final class Simulation {
         boolean alive = true;
         boolean stopping;
         long pausedUntil;
+        /** What arrived while paused, in order. */
+        final java.util.ArrayDeque<Runnable> deferred = new java.util.ArrayDeque<>();
+        boolean resumeScheduled;
         long wakeToken;
         int idleSpins;
         long rateWindowStart;
@@ -195,11 +198,37 @@ final class Simulation {
         if (!p.alive) {
             return;
         }
-        if (now < p.pausedUntil) {
-            at(p.pausedUntil, () -> runFor(p, action));
+        if (now < p.pausedUntil || !p.deferred.isEmpty()) {
+            // a paused process handles what arrived in the order it arrived, however often its pause is extended
+            p.deferred.add(action);
+            scheduleResume(p);
             return;
         }
         action.run();
+    }
+
+    private void scheduleResume(Process p) {
+        if (!p.resumeScheduled) {
+            p.resumeScheduled = true;
+            at(Math.max(p.pausedUntil, now), () -> resume(p));
+        }
+    }
+
+    /** The pause is over: what waited runs now, oldest first. */
+    private void resume(Process p) {
+        p.resumeScheduled = false;
+        if (!p.alive) {
+            p.deferred.clear();
+            return;
+        }
+        if (now < p.pausedUntil) {
+            scheduleResume(p); // extended meanwhile
+            return;
+        }
+        while (!p.deferred.isEmpty() && p.alive) {
+            p.deferred.poll().run();
+        }
+        p.deferred.clear();
     }
 
     private void drive(Process p) {
