@@ -48,6 +48,11 @@ class ReleaseAfterInFlightWorkTest {
     }
 
     private void startReplicas() throws Exception {
+        // shutdown alone: no group moves for balance meanwhile (see the balancing test below)
+        startReplicas(List.of("replica-a", "replica-b", "replica-c"), Map.of("k8sensus.election.balance", "false"));
+    }
+
+    private void startReplicas(List<String> names, Map<String, String> more) throws Exception {
         // the only route of group jobs, without routePolicy
         Files.writeString(routes.resolve("slow-job.camel.yaml"), """
                 - route:
@@ -64,7 +69,8 @@ class ReleaseAfterInFlightWorkTest {
         Map<String, String> settings = new HashMap<>();
         settings.put("k8sensus.routes.dir", routes.toString());
         settings.put("k8sensus.election.groups", "heartbeat," + GROUP);
-        for (String name : List.of("replica-a", "replica-b", "replica-c")) {
+        settings.putAll(more);
+        for (String name : names) {
             api.addReadyPod(name);
             replicas.add(Replica.start(name, api.url(), history, settings,
                     Map.of("blockingStep", blockingSteps.computeIfAbsent(name, n -> new BlockingStep()))));
@@ -124,5 +130,42 @@ class ReleaseAfterInFlightWorkTest {
         assertThat(newHolder).isNotNull().isNotEqualTo(leader.name());
         assertThat(blockingSteps.get(newHolder).hasEntered()).as("the new holder acts").isTrue();
         assertThat(api.lease(LEASE).getSpec().getLeaseTransitions()).isEqualTo((int) epoch + 1);
+    }
+
+    @Test
+    void a_group_moved_for_balance_is_released_only_after_its_in_flight_exchange_completed_and_taken_at_once()
+            throws Exception {
+        // lease 6 s: a move waits up to a lease duration for the exchanges before it is abandoned
+        Map<String, String> timings = Map.of("k8sensus.election.lease-duration-ms", "6000",
+                "k8sensus.election.renew-deadline-ms", "4000");
+        try (LogCapture election = LogCapture.of("k8sensus.election")) {
+            startReplicas(List.of("replica-a"), timings); // alone: it leads both groups
+            Replica leader = leaderWithWorkInFlight();
+            await().atMost(Duration.ofSeconds(30)).until(() -> "replica-a".equals(api.holder("k8sensus-heartbeat")));
+            long epoch = api.lease(LEASE).getSpec().getLeaseTransitions();
+            startReplicas(List.of("replica-b", "replica-c"), timings);
+            // it leads 2, they lead none: after a lease duration, "jobs" (the last by name) moves
+            await().atMost(Duration.ofSeconds(30)).until(() -> election.messages().stream()
+                    .anyMatch(m -> m.startsWith("event=balancing group=" + GROUP + " pod=replica-a")));
+            // its slow job is in flight: the Lease stays, nobody else acts
+            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
+                    .until(() -> leader.name().equals(api.holder(LEASE)) && !anotherReplicaActed(leader));
+            blockingSteps.get(leader.name()).letGo();
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> anotherReplicaActed(leader));
+            LogCapture.Entry released = election.entries().stream()
+                    .filter(e -> e.message().startsWith("event=released-for-balance group=" + GROUP + " pod=replica-a"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no release for balance: " + election.messages()));
+            List<Firing> oldLeaderWork = history.of("slow-job").stream()
+                    .filter(f -> f.replica().equals(leader.name())).toList();
+            assertThat(oldLeaderWork).as("the in-flight slow job completed").hasSize(1);
+            assertThat(history.failures()).as("no exchange lost or failed").isEmpty();
+            assertThat(oldLeaderWork.get(0).nanos()).as("released only after it completed")
+                    .isLessThan(released.nanos());
+            String newHolder = api.holder(LEASE);
+            assertThat(newHolder).isIn("replica-b", "replica-c");
+            assertThat(api.lease(LEASE).getSpec().getLeaseTransitions()).isEqualTo((int) epoch + 1);
+            assertThat(api.holder("k8sensus-heartbeat")).as("the other group stays").isEqualTo("replica-a");
+        }
     }
 }

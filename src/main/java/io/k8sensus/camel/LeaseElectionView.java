@@ -47,6 +47,8 @@ import org.slf4j.LoggerFactory;
 public class LeaseElectionView extends AbstractCamelClusterView {
 
     private static final Logger LOG = LoggerFactory.getLogger(LeaseElectionView.class);
+    /** The election log, where the balancing events go beside the elector's. */
+    private static final Logger ELECTION_LOG = LoggerFactory.getLogger("k8sensus.election");
 
     private final ElectionSettings settings;
     private final LeaderTerms terms;
@@ -207,15 +209,15 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         Handover.Step step = handover.step(elector, balancer, now, this::exchangesInFlight);
         Balancer.Move move = handover.move();
         if (step == Handover.Step.STARTED) {
-            KeyValueLog.info(LOG, "event=balancing group={} pod={} epoch={} leads={} fewest={} to={}: stopping the"
+            KeyValueLog.info(ELECTION_LOG, "event=balancing group={} pod={} epoch={} leads={} fewest={} to={}: stopping the"
                     + " group's routes, then releasing the Lease", getNamespace(), local.getId(), elector.epoch(),
                     move.leads(), move.fewest(), String.join(",", move.to()));
         } else if (step == Handover.Step.CANCELLED) {
-            KeyValueLog.info(LOG, "event=balancing-cancelled group={} pod={} epoch={}: the groups are even without this"
+            KeyValueLog.info(ELECTION_LOG, "event=balancing-cancelled group={} pod={} epoch={}: the groups are even without this"
                     + " move; the group stays here and its routes start again", getNamespace(), local.getId(),
                     elector.epoch());
         } else if (step == Handover.Step.ABANDONED) {
-            KeyValueLog.warn(LOG, "event=balancing-abandoned group={} pod={} epoch={}: the group's exchanges did not"
+            KeyValueLog.warn(ELECTION_LOG, "event=balancing-abandoned group={} pod={} epoch={}: the group's exchanges did not"
                     + " complete within {} ms; it stays here and its routes start again", getNamespace(),
                     local.getId(), elector.epoch(), settings.leaseDurationMs());
         }
