@@ -107,6 +107,22 @@ public final class RecipeCluster implements AutoCloseable {
         return replica != null && replica.isAlive() ? holder : null;
     }
 
+    /**
+     * Waits until the shipped heartbeat and the recipe's group are led by two different live replicas: the two
+     * groups are spread (k8sensus.election.balance), so neither moves for balance any more.
+     */
+    public void awaitGroupsSpread() {
+        org.awaitility.Awaitility.await("the heartbeat and " + group + " led by two replicas")
+                .atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                    String heartbeat = api.holder("k8sensus-heartbeat");
+                    String recipe = leader();
+                    synchronized (this) {
+                        return recipe != null && heartbeat != null && !heartbeat.equals(recipe)
+                               && replicas.containsKey(heartbeat) && replicas.get(heartbeat).isAlive();
+                    }
+                });
+    }
+
     public synchronized ReplicaProcess replica(String name) {
         return replicas.get(name);
     }

@@ -25,6 +25,7 @@ class SqlOutageIT {
              RecipeCluster cluster = new RecipeCluster("sql-outage-it", JobTable.GROUP, JobTable.RECIPE,
                      JobTable.environment(postgres), List.of())) {
             cluster.start(2);
+            cluster.awaitGroupsSpread(); // the leader below keeps its group: none moves for balance later
 
             // the database is down: the leader's polls fail, and it says so once
             await("a leader").until(() -> cluster.leader() != null);
