@@ -26,10 +26,12 @@ import java.util.TreeSet;
  * balances when its exchanges have completed is called off; the released Lease then goes, by deference, to a replica
  * with the fewest.</li>
  * </ul>
- * Each move lowers the sum of the squares of the groups led by at least 2, so moves stop: a replica joining R - 1
- * others settles in at most ⌊G/R⌋ moves, a replica leaving in none (its groups fail over by deference). A candidate
- * counts for moves only once it has been one for a lease duration, so a Pod coming and going moves nothing; a move
- * needs a difference of two, so a balanced placement never moves.
+ * A move whose group goes to a replica with the fewest lowers the sum of the squares of the groups led by at least 2,
+ * so such moves stop: a replica joining R - 1 balanced others needs ⌊G/R⌋ of them, a replica leaving none (its groups
+ * fail over by deference); a group that goes elsewhere (its intended taker was not ready) leaves that taker out of
+ * moves for a while (see {@link #unresponsive}). A candidate counts for moves only once it has been one for a lease
+ * duration, so a Pod coming and going moves nothing; a move needs a difference of two, so a balanced placement never
+ * moves.
  */
 public final class Balancer {
 
