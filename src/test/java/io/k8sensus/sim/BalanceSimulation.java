@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -84,9 +83,7 @@ final class BalanceSimulation {
     private final Schedule schedule;
     private final StringBuilder trace;
     private final SplittableRandom random;
-    private final PriorityQueue<Event> queue = new PriorityQueue<>();
-    private long now;
-    private long seq;
+    private final VirtualTime time = new VirtualTime();
     private String violation;
 
     private final Map<String, LeaseRecord> leases = new TreeMap<>();
@@ -190,31 +187,28 @@ final class BalanceSimulation {
                 }
             }
         });
-        while (!queue.isEmpty() && violation == null) {
-            Event event = queue.poll();
-            if (event.at > endAt) {
+        while (violation == null) {
+            int releasesBefore = releases;
+            if (!time.runNext(endAt)) {
                 break;
             }
-            now = event.at;
-            int releasesBefore = releases;
-            event.action.run();
-            if (now <= faultsEnd || violation != null) {
+            if (now() <= faultsEnd || violation != null) {
                 continue;
             }
-            if (convergedAt >= 0 && now > convergedAt + STABLE_MS * MS) {
+            if (convergedAt >= 0 && now() > convergedAt + STABLE_MS * MS) {
                 break; // balanced and stable for long enough
             }
             String unbalanced = unbalanced();
             if (convergedAt < 0 && unbalanced == null && !moveUnderWay()) {
-                convergedAt = now;
+                convergedAt = now();
             } else if (convergedAt >= 0 && (unbalanced != null || releases > releasesBefore)) {
                 fail("balanced, then not any more: " + (unbalanced != null ? unbalanced : "a group moves again"));
             }
             // the bound, plus two lease durations for every move abandoned after the faults
             long bound = faultsEnd + (boundMs(schedule.groups())
                                       + 2 * abandonsAfterFaults * TIMINGS.leaseDurationMs()) * MS;
-            if (convergedAt < 0 && now > bound) {
-                fail("not balanced " + (now - faultsEnd) / MS + " ms after the faults (" + abandonsAfterFaults
+            if (convergedAt < 0 && now() > bound) {
+                fail("not balanced " + (now() - faultsEnd) / MS + " ms after the faults (" + abandonsAfterFaults
                      + " moves abandoned): " + unbalanced);
             }
         }
@@ -244,7 +238,7 @@ final class BalanceSimulation {
         Map<String, Integer> loads = new TreeMap<>();
         for (int i = 0; i < podReady.length; i++) {
             Process p = current(i);
-            if (p == null || !podReady[i] || now < p.pausedUntil || p.stopping) {
+            if (p == null || !podReady[i] || now() < p.pausedUntil || p.stopping) {
                 return "r" + i + " is not running";
             }
             loads.put(p.name, 0);
@@ -254,7 +248,7 @@ final class BalanceSimulation {
             String leader = null;
             for (int i = 0; i < podReady.length; i++) {
                 Process p = current(i);
-                if (p.electors.get(group).mayAct(now)) {
+                if (p.electors.get(group).mayAct(now())) {
                     leader = p.name;
                 }
             }
@@ -270,7 +264,7 @@ final class BalanceSimulation {
 
     // ------------------------------------------------------------------------------------------ processes
 
-    private final class Process {
+    private final class Process extends VirtualTime.Process {
         final int index;
         final String name;
         final int incarnation;
@@ -286,12 +280,7 @@ final class BalanceSimulation {
         final Set<String> doneStopping = new TreeSet<>();
         long lastPodWatchAt;
         long requestIds;
-        boolean alive = true;
         boolean stopping;
-        long pausedUntil;
-        /** What arrived while paused, in order. */
-        final java.util.ArrayDeque<Runnable> deferred = new java.util.ArrayDeque<>();
-        boolean resumeScheduled;
 
         Process(int index, int incarnation) {
             this.index = index;
@@ -320,52 +309,16 @@ final class BalanceSimulation {
         for (String group : groups()) {
             p.electors.get(group).watching(true);
             LeaseRecord listed = leases.get(group);
-            long listAt = now + latency();
+            long listAt = now() + latency();
             p.lastWatchAt.put(group, listAt);
             at(p, listAt, () -> observe(p, group, listed));
-            at(p, now + MS, () -> drive(p, group));
+            at(p, now() + MS, () -> drive(p, group));
         }
     }
 
-    private void at(Process p, long time, Runnable action) {
-        at(time, () -> runFor(p, action));
-    }
-
-    private void runFor(Process p, Runnable action) {
-        if (!p.alive) {
-            return;
-        }
-        if (now < p.pausedUntil || !p.deferred.isEmpty()) {
-            // a paused process handles what arrived in the order it arrived, however often its pause is extended
-            p.deferred.add(action);
-            scheduleResume(p);
-            return;
-        }
-        action.run();
-    }
-
-    private void scheduleResume(Process p) {
-        if (!p.resumeScheduled) {
-            p.resumeScheduled = true;
-            at(Math.max(p.pausedUntil, now), () -> resume(p));
-        }
-    }
-
-    /** The pause is over: what waited runs now, oldest first. */
-    private void resume(Process p) {
-        p.resumeScheduled = false;
-        if (!p.alive) {
-            p.deferred.clear();
-            return;
-        }
-        if (now < p.pausedUntil) {
-            scheduleResume(p); // extended meanwhile
-            return;
-        }
-        while (!p.deferred.isEmpty() && p.alive) {
-            p.deferred.poll().run();
-        }
-        p.deferred.clear();
+    /** Runs the action for process {@code p} at {@code when}, unless it has died; later if it is paused then. */
+    private void at(Process p, long when, Runnable action) {
+        time.at(p, when, action);
     }
 
     /** One turn of a group's driver: the balancing step, then the elector's, as LeaseElectionView does. */
@@ -373,17 +326,17 @@ final class BalanceSimulation {
         Elector e = p.electors.get(group);
         Handover handover = p.handovers.get(group);
         if (!p.stopping) {
-            Handover.Step step = handover.step(e, p.balancer, now, () -> p.inFlight.getOrDefault(group, 0));
+            Handover.Step step = handover.step(e, p.balancer, now(), () -> p.inFlight.getOrDefault(group, 0));
             if (step == Handover.Step.STARTED) {
                 moves++;
-                if (now > faultsEnd) {
+                if (now() > faultsEnd) {
                     movesAfterFaults++;
                 }
                 log(p, group + " hands over: " + handover.move());
                 drain(p, group);
             } else if (step != Handover.Step.NONE) {
                 log(p, group + " handover: " + step);
-                if (step == Handover.Step.ABANDONED && now > faultsEnd) {
+                if (step == Handover.Step.ABANDONED && now() > faultsEnd) {
                     abandonsAfterFaults++;
                 }
                 if (step == Handover.Step.RELEASING) {
@@ -392,9 +345,9 @@ final class BalanceSimulation {
             }
         }
         afterCall(p, group);
-        e.defer(p.balancer.deferNanos(now));
+        e.defer(p.balancer.deferNanos(now()));
         if (!p.pending.containsKey(group)) {
-            LeaseRequest request = e.step(now);
+            LeaseRequest request = e.step(now());
             afterCall(p, group);
             if (request != null) {
                 send(p, group, request);
@@ -411,9 +364,9 @@ final class BalanceSimulation {
         if (p.pending.containsKey(group)) {
             return;
         }
-        long next = Math.max(now + 1, e.nextStepAt(now));
+        long next = Math.max(now() + 1, e.nextStepAt(now()));
         if (handover.underWay()) {
-            next = Math.min(next, now + 50 * MS);
+            next = Math.min(next, now() + 50 * MS);
         }
         long token = p.wakeTokens.merge(group, 1L, Long::sum);
         at(p, next, () -> {
@@ -429,12 +382,12 @@ final class BalanceSimulation {
         p.inFlight.merge(group, count, Integer::sum); // with any still in flight from an abandoned move
         for (int i = 0; i < count; i++) {
             long done = random.nextInt(10) == 0 ? TIMINGS.leaseDurationNanos() * 3 / 2 : random.nextLong(300 * MS);
-            at(p, now + done, () -> p.inFlight.merge(group, -1, Integer::sum));
+            at(p, now() + done, () -> p.inFlight.merge(group, -1, Integer::sum));
         }
     }
 
     private void observe(Process p, String group, LeaseRecord record) {
-        p.electors.get(group).observe(record, now);
+        p.electors.get(group).observe(record, now());
         afterCall(p, group);
         drive(p, group);
     }
@@ -453,9 +406,9 @@ final class BalanceSimulation {
         long id = ++p.requestIds;
         p.pending.put(group, id);
         log(p, group + " -> " + request);
-        at(now + latency(), () -> {
+        at(now() + latency(), () -> {
             Answer answer = apply(group, request);
-            at(p, now + latency(), () -> answer(p, group, id, request, answer));
+            at(p, now() + latency(), () -> answer(p, group, id, request, answer));
         });
     }
 
@@ -466,7 +419,7 @@ final class BalanceSimulation {
         }
         p.pending.remove(group);
         log(p, group + " <- " + answer);
-        p.electors.get(group).answered(request, answer, now);
+        p.electors.get(group).answered(request, answer, now());
         afterCall(p, group);
         drive(p, group);
     }
@@ -518,13 +471,13 @@ final class BalanceSimulation {
         LeaseRecord lease = written.withVersion(String.valueOf(++version));
         leases.put(group, lease);
         if (trace != null) {
-            trace.append(String.format("%9.3f  api   %s is now %s%n", now / 1e6, group, lease));
+            trace.append(String.format("%9.3f  api   %s is now %s%n", now() / 1e6, group, lease));
         }
         for (Process p : processes) {
             if (!p.alive) {
                 continue;
             }
-            long deliverAt = Math.max(p.lastWatchAt.getOrDefault(group, 0L), now + latency());
+            long deliverAt = Math.max(p.lastWatchAt.getOrDefault(group, 0L), now() + latency());
             p.lastWatchAt.put(group, deliverAt);
             at(p, deliverAt, () -> observe(p, group, lease));
         }
@@ -538,12 +491,12 @@ final class BalanceSimulation {
                 ready.add("r" + i);
             }
         }
-        long deliverAt = Math.max(p.lastPodWatchAt, now + latency());
+        long deliverAt = Math.max(p.lastPodWatchAt, now() + latency());
         p.lastPodWatchAt = deliverAt;
         at(p, deliverAt, () -> {
-            p.balancer.candidates(ready, now);
+            p.balancer.candidates(ready, now());
             for (String group : groups()) {
-                p.electors.get(group).candidates(ready, now);
+                p.electors.get(group).candidates(ready, now());
                 afterCall(p, group);
                 drive(p, group);
             }
@@ -575,7 +528,7 @@ final class BalanceSimulation {
 
     private void inject(Fault fault) {
         if (trace != null) {
-            trace.append(String.format("%9.3f  FAULT %s%n", now / 1e6, fault));
+            trace.append(String.format("%9.3f  FAULT %s%n", now() / 1e6, fault));
         }
         Process p = current(fault.replica());
         long until = fault.untilMs() * MS;
@@ -599,8 +552,8 @@ final class BalanceSimulation {
                     p.stopping = true;
                     for (String group : groups()) {
                         Process stopping = p;
-                        at(p, now, () -> {
-                            stopping.electors.get(group).stop(now, true);
+                        at(p, now(), () -> {
+                            stopping.electors.get(group).stop(now(), true);
                             afterCall(stopping, group);
                             drive(stopping, group);
                         });
@@ -625,7 +578,7 @@ final class BalanceSimulation {
         if (current(index) == null) {
             start(index);
         } else {
-            at(now + 50 * MS, () -> restartOnceGone(index));
+            at(now() + 50 * MS, () -> restartOnceGone(index));
         }
     }
 
@@ -654,7 +607,7 @@ final class BalanceSimulation {
     /** After every call to a group's elector: its term's window, the overlap and epoch checks, and the balancer. */
     private void afterCall(Process p, String group) {
         Elector e = p.electors.get(group);
-        p.balancer.leader(group, e.leader(), now);
+        p.balancer.leader(group, e.leader(), now());
         if (!e.leads()) {
             closeWindow(p, group);
             return;
@@ -664,7 +617,7 @@ final class BalanceSimulation {
         List<Window> all = windows.computeIfAbsent(group, g -> new ArrayList<>());
         if (w == null || w.epoch != e.epoch()) {
             closeWindow(p, group);
-            w = new Window(p, e.epoch(), now, end);
+            w = new Window(p, e.epoch(), now(), end);
             log(p, group + " ACTS in epoch " + e.epoch());
             long highest = highestEpoch.getOrDefault(group, -1L);
             if (e.epoch() <= highest) {
@@ -686,7 +639,7 @@ final class BalanceSimulation {
     private void closeWindow(Process p, String group) {
         Window w = p.window.remove(group);
         if (w != null) {
-            w.end = Math.min(w.end, now);
+            w.end = Math.min(w.end, now());
         }
     }
 
@@ -699,20 +652,17 @@ final class BalanceSimulation {
 
     // ------------------------------------------------------------------------------------------ events
 
-    private record Event(long at, long seq, Runnable action) implements Comparable<Event> {
-        @Override
-        public int compareTo(Event o) {
-            return at != o.at ? Long.compare(at, o.at) : Long.compare(seq, o.seq);
-        }
+    private void at(long when, Runnable action) {
+        time.at(when, action);
     }
 
-    private void at(long time, Runnable action) {
-        queue.add(new Event(Math.max(time, now), seq++, action));
+    private long now() {
+        return time.now();
     }
 
     private void log(Process p, String what) {
         if (trace != null) {
-            trace.append(String.format("%9.3f  %-5s %s%n", now / 1e6, p == null ? "" : p.toString(), what));
+            trace.append(String.format("%9.3f  %-5s %s%n", now() / 1e6, p == null ? "" : p.toString(), what));
         }
     }
 }

@@ -3,7 +3,6 @@ package io.k8sensus.sim;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -39,9 +38,7 @@ final class Simulation {
     private final Schedule schedule;
     private final StringBuilder trace;
     private final SplittableRandom random;
-    private final PriorityQueue<Event> queue = new PriorityQueue<>();
-    private long now;
-    private long seq;
+    private final VirtualTime time = new VirtualTime();
     private long eventCount;
 
     // the API server
@@ -98,14 +95,8 @@ final class Simulation {
         });
         at(checkAt, () -> checkSomeoneActs("within the bound of " + schedule.boundMs() + " ms after the faults ended"));
         at(endAt, () -> checkSomeoneActs("at the end"));
-        while (!queue.isEmpty() && violation == null) {
-            Event event = queue.poll();
-            if (event.at > endAt) {
-                break;
-            }
-            now = event.at;
+        while (violation == null && time.runNext(endAt)) {
             eventCount++;
-            event.action.run();
         }
         int terms = windows.size();
         return new Outcome(schedule.seed(), violation, limitation, terms, eventCount, schedule.faults().size());
@@ -113,19 +104,14 @@ final class Simulation {
 
     // ------------------------------------------------------------------------------------------ processes
 
-    private final class Process {
+    private final class Process extends VirtualTime.Process {
         final int index;
         final String name;
         final int incarnation;
         final Elector elector;
         final double rate;
         final long offset;
-        boolean alive = true;
         boolean stopping;
-        long pausedUntil;
-        /** What arrived while paused, in order. */
-        final java.util.ArrayDeque<Runnable> deferred = new java.util.ArrayDeque<>();
-        boolean resumeScheduled;
         long wakeToken;
         int idleSpins;
         long rateWindowStart;
@@ -151,7 +137,7 @@ final class Simulation {
         }
 
         long local() {
-            return offset + (long) (now * rate);
+            return offset + (long) (now() * rate);
         }
 
         /** The virtual time at which this process's clock shows {@code local}. */
@@ -183,52 +169,16 @@ final class Simulation {
         p.elector.watching(true);
         // the informers' first lists
         deliverCandidates(p, latency(p));
-        long listAt = now + latency(p);
+        long listAt = now() + latency(p);
         p.lastWatchAt = listAt;
         at(p, listAt, () -> observe(p, lease));
-        at(p, now + MS, () -> drive(p));
+        at(p, now() + MS, () -> drive(p));
     }
 
     /** Runs the action for process {@code p} at {@code time}, unless it has died; later if it is paused then. */
-    private void at(Process p, long time, Runnable action) {
-        at(time, () -> runFor(p, action));
-    }
-
-    private void runFor(Process p, Runnable action) {
-        if (!p.alive) {
-            return;
-        }
-        if (now < p.pausedUntil || !p.deferred.isEmpty()) {
-            // a paused process handles what arrived in the order it arrived, however often its pause is extended
-            p.deferred.add(action);
-            scheduleResume(p);
-            return;
-        }
-        action.run();
-    }
-
-    private void scheduleResume(Process p) {
-        if (!p.resumeScheduled) {
-            p.resumeScheduled = true;
-            at(Math.max(p.pausedUntil, now), () -> resume(p));
-        }
-    }
-
-    /** The pause is over: what waited runs now, oldest first. */
-    private void resume(Process p) {
-        p.resumeScheduled = false;
-        if (!p.alive) {
-            p.deferred.clear();
-            return;
-        }
-        if (now < p.pausedUntil) {
-            scheduleResume(p); // extended meanwhile
-            return;
-        }
-        while (!p.deferred.isEmpty() && p.alive) {
-            p.deferred.poll().run();
-        }
-        p.deferred.clear();
+    /** Runs the action for process {@code p} at {@code when}, unless it has died; later if it is paused then. */
+    private void at(Process p, long when, Runnable action) {
+        time.at(p, when, action);
     }
 
     private void drive(Process p) {
@@ -244,8 +194,8 @@ final class Simulation {
         if (p.elector.busy()) {
             return; // the answer (or the call's time-out) drives it next, as the driver's blocked thread would
         }
-        long wakeAt = Math.max(now + 1, p.virtual(p.elector.nextStepAt(p.local())));
-        if (request == null && wakeAt - now < MS) {
+        long wakeAt = Math.max(now() + 1, p.virtual(p.elector.nextStepAt(p.local())));
+        if (request == null && wakeAt - now() < MS) {
             if (++p.idleSpins > 1000) {
                 fail(null, null, p + " spins: it asks to be woken at once again and again, with nothing to do");
                 return;
@@ -280,8 +230,8 @@ final class Simulation {
     // ------------------------------------------------------------------------------------------ requests
 
     private void send(Process p, LeaseRequest request) {
-        if (now - p.rateWindowStart >= 1000 * MS) {
-            p.rateWindowStart = now;
+        if (now() - p.rateWindowStart >= 1000 * MS) {
+            p.rateWindowStart = now();
             p.requestsInWindow = 0;
         }
         if (++p.requestsInWindow > MAX_REQUESTS_PER_SECOND) {
@@ -298,13 +248,13 @@ final class Simulation {
         at(p, timeout, () -> answer(p, id, request, new Answer.Failed("timeout")));
         log(p, "-> " + request);
         if (active(Fault.Kind.API_DOWN, p.index) != null) {
-            at(p, now + MS, () -> answer(p, id, request, new Answer.Failed("connection refused")));
+            at(p, now() + MS, () -> answer(p, id, request, new Answer.Failed("connection refused")));
             return;
         }
         if (active(Fault.Kind.BLACKHOLE, p.index) != null) {
             return;
         }
-        at(now + latency(p), () -> {
+        at(now() + latency(p), () -> {
             Answer answer = apply(request);
             if (request instanceof LeaseRequest.Create && p.blindCreate && leaseDeleted
                 && answer instanceof Answer.Ok) {
@@ -316,7 +266,7 @@ final class Simulation {
             }
             Fault slow = active(Fault.Kind.SLOW_API, p.index);
             long back = slow != null ? slow.param() * MS : latency(p);
-            at(p, now + back, () -> answer(p, id, request, answer));
+            at(p, now() + back, () -> answer(p, id, request, answer));
         });
     }
 
@@ -404,7 +354,7 @@ final class Simulation {
         lease = written.withVersion(String.valueOf(++version));
         highestCommittedEpoch = Math.max(highestCommittedEpoch, lease.epoch());
         if (trace != null) {
-            trace.append(String.format("%9.3f  api  Lease is now %s%n", now / 1e6, lease));
+            trace.append(String.format("%9.3f  api  Lease is now %s%n", now() / 1e6, lease));
         }
         publish();
         return new Answer.Ok(lease);
@@ -420,7 +370,7 @@ final class Simulation {
             Fault lag = active(Fault.Kind.WATCH_LAG, p.index);
             Fault slow = active(Fault.Kind.SLOW_API, p.index);
             long delay = lag != null ? random.nextLong(lag.param() * MS) : slow != null ? slow.param() * MS : latency(p);
-            long deliverAt = Math.max(p.lastWatchAt, now + delay);
+            long deliverAt = Math.max(p.lastWatchAt, now() + delay);
             p.lastWatchAt = deliverAt;
             at(p, deliverAt, () -> {
                 if (p.watchUp) {
@@ -440,7 +390,7 @@ final class Simulation {
                 ready.add("r" + i);
             }
         }
-        long deliverAt = Math.max(p.lastPodWatchAt, now + delay); // a watch delivers in order
+        long deliverAt = Math.max(p.lastPodWatchAt, now() + delay); // a watch delivers in order
         p.lastPodWatchAt = deliverAt;
         at(p, deliverAt, () -> {
             p.elector.candidates(ready, p.local());
@@ -486,7 +436,7 @@ final class Simulation {
 
     private void inject(Fault fault) {
         if (trace != null) {
-            trace.append(String.format("%9.3f  FAULT %s%n", now / 1e6, fault));
+            trace.append(String.format("%9.3f  FAULT %s%n", now() / 1e6, fault));
         }
         long until = fault.untilMs() * MS;
         Process p = fault.replica() >= 0 ? current(fault.replica()) : null;
@@ -513,7 +463,7 @@ final class Simulation {
             case GRACEFUL_STOP -> {
                 if (p != null) {
                     Process stopping = p;
-                    at(p, now, () -> {
+                    at(p, now(), () -> {
                         stopping.stopping = true;
                         stopping.elector.stop(stopping.local(), true);
                         afterCall(stopping);
@@ -541,11 +491,11 @@ final class Simulation {
                 if (p != null) {
                     Process watcher = p;
                     watcher.watchUp = false;
-                    at(p, now, () -> watcher.elector.watching(false));
+                    at(p, now(), () -> watcher.elector.watching(false));
                     at(until, () -> {
                         watcher.watchUp = true;
                         LeaseRecord relisted = lease;
-                        long listedAt = Math.max(watcher.lastWatchAt, now + latency(watcher));
+                        long listedAt = Math.max(watcher.lastWatchAt, now() + latency(watcher));
                         watcher.lastWatchAt = listedAt;
                         at(watcher, listedAt, () -> {
                             watcher.elector.watching(true);
@@ -563,7 +513,7 @@ final class Simulation {
                         epochLostWithLease = true;
                         log(null, "  no live process saw epoch " + highestCommittedEpoch + ": the documented limit");
                     }
-                    lastDeletionAt = now;
+                    lastDeletionAt = now();
                     lease = null;
                     version++;
                     leaseDeleted = true;
@@ -590,19 +540,19 @@ final class Simulation {
         if (current(index) == null) {
             start(index);
         } else {
-            at(now + 50 * MS, () -> restartOnceGone(index));
+            at(now() + 50 * MS, () -> restartOnceGone(index));
         }
     }
 
     private void touch(long every, long until) {
-        if (now >= until) {
+        if (now() >= until) {
             return;
         }
         if (lease != null) {
             lease = lease.withVersion(String.valueOf(++version));
             publish();
         }
-        at(now + every, () -> touch(every, until));
+        at(now() + every, () -> touch(every, until));
     }
 
     private void setPod(int index, boolean ready) {
@@ -646,7 +596,7 @@ final class Simulation {
         long end = p.virtual(e.mayActUntil());
         if (p.window == null || p.window.epoch != e.epoch()) {
             closeWindow(p);
-            Window w = new Window(p, e.epoch(), now, end, p.blindCreate && leaseDeleted);
+            Window w = new Window(p, e.epoch(), now(), end, p.blindCreate && leaseDeleted);
             log(p, "  ACTS in epoch " + e.epoch() + " until " + String.format("%.3f", end / 1e6));
             if (w.blind) {
                 blindAfterDeletion = true;
@@ -670,18 +620,18 @@ final class Simulation {
 
     private void closeWindow(Process p) {
         if (p.window != null) {
-            p.window.end = Math.min(p.window.end, now);
+            p.window.end = Math.min(p.window.end, now());
             p.window = null;
         }
     }
 
     private void checkSomeoneActs(String when) {
         for (Window w : windows) {
-            if (w.process.alive && w.start <= now && now < w.end) {
+            if (w.process.alive && w.start <= now() && now() < w.end) {
                 return;
             }
         }
-        fail(null, null, "no replica acts " + when + " (" + String.format("%.3f", now / 1e6) + " ms)");
+        fail(null, null, "no replica acts " + when + " (" + String.format("%.3f", now() / 1e6) + " ms)");
     }
 
     /**
@@ -706,20 +656,17 @@ final class Simulation {
 
     // ------------------------------------------------------------------------------------------ events
 
-    private record Event(long at, long seq, Runnable action) implements Comparable<Event> {
-        @Override
-        public int compareTo(Event o) {
-            return at != o.at ? Long.compare(at, o.at) : Long.compare(seq, o.seq);
-        }
+    private void at(long when, Runnable action) {
+        time.at(when, action);
     }
 
-    private void at(long time, Runnable action) {
-        queue.add(new Event(Math.max(time, now), seq++, action));
+    private long now() {
+        return time.now();
     }
 
     private void log(Process p, String what) {
         if (trace != null) {
-            trace.append(String.format("%9.3f  %-5s %s%n", now / 1e6, p == null ? "" : p.toString(), what));
+            trace.append(String.format("%9.3f  %-5s %s%n", now() / 1e6, p == null ? "" : p.toString(), what));
         }
     }
 
