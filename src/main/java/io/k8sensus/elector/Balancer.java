@@ -179,7 +179,7 @@ public final class Balancer {
             }
         }
         int fewest = Integer.MAX_VALUE;
-        Set<String> to = new TreeSet<>();
+        java.util.SortedSet<String> to = new TreeSet<>();
         for (Map.Entry<String, Long> candidate : candidateSince.entrySet()) {
             String name = candidate.getKey();
             if (name.equals(identity) || unresponsive.containsKey(name)
@@ -205,7 +205,8 @@ public final class Balancer {
                 group = led.getKey();
             }
         }
-        return Optional.of(new Move(group, leads, fewest, Set.copyOf(to)));
+        // sorted: the election log and the simulation's trace name them in the same order in every run
+        return Optional.of(new Move(group, leads, fewest, java.util.Collections.unmodifiableSortedSet(to)));
     }
 
     /**
