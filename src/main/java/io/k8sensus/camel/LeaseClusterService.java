@@ -93,12 +93,6 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
         return balancer;
     }
 
-    /** Groups led per candidate, as this replica sees them (empty before a k8sensus view started). */
-    public java.util.Map<String, Integer> groupsLed() {
-        io.k8sensus.elector.Balancer b = balancer;
-        return b == null ? java.util.Map.of() : b.loads();
-    }
-
     ElectionObserver observer() {
         return observer;
     }

@@ -258,9 +258,4 @@ public final class Balancer {
         }
         return loads;
     }
-
-    /** The groups this replica knows of, in order. */
-    public synchronized Set<String> groups() {
-        return new TreeSet<>(leaders.keySet());
-    }
 }
