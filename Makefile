@@ -23,6 +23,15 @@ target/k8sensus.jsa: target/k8sensus.jar target/classpath-test.txt src/main/jvm/
 run: target/k8sensus.jsa ## Run 3 replicas on an embedded Kubernetes API with a live view (ARGS="--help" for options)
 	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.launcher.LocalCluster $(ARGS)
 
+ROUTES ?= k8s/routes
+.PHONY: validate
+validate: target/k8sensus.jar ## Check route files without a cluster, against k8s/ (ROUTES=DIR; default k8s/routes): exit 1 on a problem
+	@java -jar target/k8sensus.jar validate --manifests k8s $(ROUTES)
+
+.PHONY: manifests
+manifests: target/k8sensus.jar ## Derive from k8s/routes/ the ConfigMap's files, K8SENSUS_ELECTION_GROUPS and the Role's Lease names
+	@java -jar target/k8sensus.jar manifests k8s
+
 test: ## Run the test suite (what CI runs)
 	$(MVN) verify
 
@@ -54,7 +63,7 @@ image: ## Build the container image $(IMAGE) with docker, podman or buildah
 image-check: ## Build the Dockerfile with buildah from local Debian-made base images and start the image once
 	bash scripts/image-check.sh
 
-apply: ## Deploy to the current kubectl context (namespace k8sensus): kubectl apply -k k8s/
+apply: manifests ## Deploy to the current kubectl context (namespace k8sensus): make manifests, then kubectl apply -k k8s/
 	$(KUBECTL) apply -k k8s/
 
 clean: ## Delete everything `make apply` created

@@ -1,12 +1,19 @@
 package io.k8sensus;
 
+import io.k8sensus.routes.ManifestsCommand;
+import io.k8sensus.routes.ValidateCommand;
 import org.apache.camel.main.Main;
 
 /**
  * Starts one k8sensus replica: Camel Main with the election configuration, the YAML routes of
- * {@code application.properties} and those of {@code k8sensus.routes.dir}.
+ * {@code application.properties} and those of {@code k8sensus.routes.dir}; or, with {@code validate} as the first
+ * argument, checks route files and exits ({@link ValidateCommand}); with {@code manifests}, brings a deploy
+ * directory's group settings in line with its routes ({@link ManifestsCommand}).
  */
 public final class K8sensusApplication {
+
+    /** The system property log4j2.properties takes the root logger's level from (INFO when unset). */
+    static final String ROOT_LOG_LEVEL = "k8sensus.root-log-level";
 
     private K8sensusApplication() {
     }
@@ -22,6 +29,13 @@ public final class K8sensusApplication {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && (args[0].equals(ValidateCommand.NAME) || args[0].equals(ManifestsCommand.NAME))) {
+            // a command, not a replica: only warnings and errors of what it runs are logged, its lines are its output
+            System.setProperty(ROOT_LOG_LEVEL, "WARN");
+            java.util.List<String> rest = java.util.Arrays.asList(args).subList(1, args.length);
+            System.exit(args[0].equals(ValidateCommand.NAME) ? ValidateCommand.run(rest, System.out, System.err)
+                    : ManifestsCommand.run(rest, System.out, System.err));
+        }
         // log4j picks its appender by this name: refuse any other before it is asked, or nothing would be logged
         String format = System.getenv("K8SENSUS_LOG_FORMAT");
         if (format != null && !format.equals("text") && !format.equals("json")) {

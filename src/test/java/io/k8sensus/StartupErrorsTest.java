@@ -52,8 +52,8 @@ class StartupErrorsTest {
                         - log:
                           message: "unterminated
                 """));
-        assertThat(message).startsWith("invalid YAML in route file file:" + routes.resolve("broken.camel.yaml"))
-                .contains("line 8").contains("found unexpected end of stream");
+        assertThat(message).startsWith(routes.resolve("broken.camel.yaml") + ":8:1: invalid YAML")
+                .contains("found unexpected end of stream");
     }
 
     @Test
@@ -67,8 +67,7 @@ class StartupErrorsTest {
                         - lgo:
                             message: "typo"
                 """));
-        assertThat(message).isEqualTo("invalid YAML in route file file:" + routes.resolve("typo.camel.yaml")
-                                      + " line 6 column 11: Unknown node id: lgo");
+        assertThat(message).isEqualTo(routes.resolve("typo.camel.yaml") + ":6:11: invalid YAML: Unknown node id: lgo");
     }
 
     @Test
@@ -80,7 +79,7 @@ class StartupErrorsTest {
                       steps:
                         - log: "x"
                 """));
-        assertThat(message).isEqualTo("Invalid leader-only URI 'master::timer:x': expected master:<group>:<endpoint>,"
+        assertThat(message).isEqualTo(routes.resolve("empty-group.camel.yaml") + ":3: Invalid leader-only URI 'master::timer:x': expected master:<group>:<endpoint>,"
                                       + " e.g. master:heartbeat:timer:tick");
     }
 
@@ -93,7 +92,8 @@ class StartupErrorsTest {
                       steps:
                         - log: "x"
                 """));
-        assertThat(message).isEqualTo("Invalid leader-only URI 'master:reports:timer:x': unknown group 'reports'"
+        assertThat(message).isEqualTo(routes.resolve("unknown-group.camel.yaml") + ":3: Invalid leader-only URI"
+                                      + " 'master:reports:timer:x': unknown group 'reports'"
                                       + " (k8sensus.election.groups lists [heartbeat])");
     }
 

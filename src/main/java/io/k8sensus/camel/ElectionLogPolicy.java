@@ -2,6 +2,7 @@ package io.k8sensus.camel;
 
 import io.k8sensus.log.KeyValueLog;
 import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -54,7 +55,35 @@ public class ElectionLogPolicy extends RoutePolicySupport {
                                                + " from " + endpoint.getEndpointUri()
                                                + ": the policy logs elections of leader-only routes (from: master:<group>:...)");
         }
-        listeners.computeIfAbsent(master.getNamespace(), GroupListener::new);
+        listeners.computeIfAbsent(master.getNamespace(), GroupListener::new).routes.add(route.getRouteId());
+    }
+
+    /** A route removed: see {@link #releaseGroupsWithoutRoutes}. */
+    @Override
+    public void onRemove(Route route) {
+        if (route.getEndpoint() instanceof MasterEndpoint master) {
+            GroupListener listener = listeners.get(master.getNamespace());
+            if (listener != null) {
+                listener.routes.remove(route.getRouteId());
+            }
+        }
+    }
+
+    /**
+     * Lets go of the views of the groups none of whose routes uses the policy any more, so that it holds no Lease for
+     * a group without routes. Called once a reload of route files is complete, not at each route it removes: a route
+     * file reloaded removes the routes of its group and adds them again, and the group's election goes on unlogged.
+     */
+    public void releaseGroupsWithoutRoutes() {
+        listeners.forEach((group, listener) -> {
+            if (listener.routes.isEmpty() && listeners.remove(group, listener)) {
+                try {
+                    listener.detach();
+                } catch (Exception e) {
+                    LOG.debug("Cannot release the view of group {}", group, e);
+                }
+            }
+        });
     }
 
     @Override
@@ -75,6 +104,8 @@ public class ElectionLogPolicy extends RoutePolicySupport {
     private final class GroupListener implements CamelClusterEventListener.Leadership, CamelClusterEventListener.Membership {
 
         private final String group;
+        /** The routes of this group that use the policy. */
+        private final Set<String> routes = ConcurrentHashMap.newKeySet();
         private CamelClusterView view;
         private LeaderTerm last;
 

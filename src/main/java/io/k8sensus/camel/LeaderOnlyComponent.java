@@ -4,8 +4,6 @@ import io.k8sensus.fencing.LeaderHeaders;
 import java.util.Map;
 import java.util.Set;
 
-import io.k8sensus.config.ElectionSettings;
-import io.k8sensus.config.InvalidSettingsException;
 import org.apache.camel.Endpoint;
 import org.apache.camel.cluster.CamelClusterService;
 import org.apache.camel.component.master.MasterComponent;
@@ -33,25 +31,17 @@ public class LeaderOnlyComponent extends MasterComponent {
     LeaderOnlyComponent(CamelClusterService clusterService, LeaderTerms terms, Set<String> groups) {
         this.clusterService = clusterService;
         this.terms = terms;
-        this.groups = Set.copyOf(groups);
+        this.groups = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(groups)); // as configured
         setService(clusterService);
     }
 
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> params) throws Exception {
-        int colon = remaining.indexOf(':');
-        String group = colon < 0 ? remaining : remaining.substring(0, colon);
-        if (group.isBlank() || colon < 0 || colon == remaining.length() - 1) {
-            throw new InvalidSettingsException("Invalid leader-only URI '" + uri
-                                               + "': expected master:<group>:<endpoint>, e.g. master:heartbeat:timer:tick");
-        }
-        if (!groups.contains(group)) {
-            throw new InvalidSettingsException("Invalid leader-only URI '" + uri + "': unknown group '" + group + "' ("
-                                               + ElectionSettings.KEY_GROUPS + " lists " + groups + ")");
-        }
-        String delegateUri = remaining.substring(colon + 1);
-        if (params != null && !params.isEmpty()) {
-            delegateUri = delegateUri + "?" + uri.substring(uri.indexOf('?') + 1);
+        LeaderOnlyUri parsed = LeaderOnlyUri.parse(uri, groups);
+        String group = parsed.group();
+        // the options Camel parsed are the delegate's: they stay in its URI, the master endpoint takes none
+        String delegateUri = parsed.delegateUri();
+        if (params != null) {
             params.clear();
         }
         return new LeaderOnlyEndpoint(uri, this, clusterService, terms, group, delegateUri);

@@ -79,7 +79,9 @@ final class LiveView {
         String logger = m.group(3);
         String message = m.group(4);
         boolean firing = message.contains("epoch=") && !message.contains("event=");
-        boolean shown = allLines || firing || logger.startsWith("k.") || logger.equals("k8sensus")
+        // a route's log step logs under the route's id (no dots): the shipped routes' and the user's own
+        boolean routeLog = !logger.contains(".");
+        boolean shown = allLines || firing || routeLog || logger.startsWith("k.") || logger.equals("k8sensus")
                         || level.equals("ERROR") || level.equals("WARN")
                         || message.contains("Consumer started") || message.contains("Consumer stopped")
                         || message.contains("becoming the new leader");

@@ -97,7 +97,8 @@ public final class LocalCluster {
         view.say("embedded Kubernetes API on " + api.url() + " (namespace " + NAMESPACE + "); " + options.replicas()
                  + " replicas; lease " + options.leaseMs() + " ms, renew deadline " + options.renewMs()
                  + " ms, retry period " + options.retryMs() + " ms"
-                 + (options.routesDir() == null ? "" : "; routes from " + options.routesDir()));
+                 + (options.routesDir() == null ? "" : "; routes from " + options.routesDir()
+                    + ", reloaded on every replica when a file changes"));
         view.start();
         if (options.metrics()) {
             // what kubectl get events would show: the replicas' Events regarding their Leases

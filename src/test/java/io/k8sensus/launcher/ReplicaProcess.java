@@ -39,6 +39,8 @@ public final class ReplicaProcess {
                 "-Dk8sensus.heartbeat.period-ms=1000"));
         if (options.routesDir() != null) {
             settings.add("-Dk8sensus.routes.dir=" + options.routesDir().toAbsolutePath());
+            // edit a file, and every replica runs the new version within a second, without a restart
+            settings.add("-Dk8sensus.routes.reload=true");
         }
         settings.addAll(more);
         return start(name, options.jar(), options.leaseMs(), options.renewMs(), options.retryMs(), apiUrl, namespace,
