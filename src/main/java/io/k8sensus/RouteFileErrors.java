@@ -1,13 +1,12 @@
 package io.k8sensus;
 
-import java.util.Optional;
-
-import org.snakeyaml.engine.v2.exceptions.Mark;
+import io.k8sensus.kube.RootCause;
+import io.k8sensus.routes.RouteFileProblem;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 
 /**
- * Explains a route file that does not load: which file, which line, and what is wrong there. Camel's YAML DSL reports
- * parse and DSL errors as snakeyaml marked exceptions, whose marks carry the file and the position.
+ * Explains a route file that does not load (a shipped one, which Camel Main loads; those of k8sensus.routes.dir are
+ * checked before): which file, which line, and what is wrong there, in the words of {@link RouteFileProblem}.
  */
 final class RouteFileErrors {
 
@@ -16,17 +15,8 @@ final class RouteFileErrors {
 
     /** One line naming the route file, line and problem, or null when the failure is not about a route file. */
     static String explain(Throwable failure) {
-        MarkedYamlEngineException marked = StartupFailure.find(failure, MarkedYamlEngineException.class);
-        if (marked == null) {
-            return null;
-        }
-        Optional<Mark> mark = marked.getProblemMark().or(marked::getContextMark);
-        String where = mark.map(m -> "route file " + m.getName() + " line " + (m.getLine() + 1) + " column "
-                                     + (m.getColumn() + 1))
-                .orElse("a route file");
-        String problem = marked.getProblem() != null ? marked.getProblem() : marked.getMessage();
-        String context = marked.getContext() != null ? marked.getContext() + ": " : "";
-        return "invalid YAML in " + where + ": " + context + problem.strip();
+        MarkedYamlEngineException marked = RootCause.find(failure, MarkedYamlEngineException.class);
+        return marked == null ? null : RouteFileProblem.ofYaml(null, marked).toString();
     }
 
     /** Wraps a route loading failure so that {@link StartupFailure} can explain it. */

@@ -28,17 +28,9 @@ final class StartupFailure {
         if (reason != null) {
             return reason;
         }
-        InvalidSettingsException invalid = find(failure, InvalidSettingsException.class);
+        InvalidSettingsException invalid = RootCause.find(failure, InvalidSettingsException.class);
         return invalid != null ? invalid.getMessage() : RootCause.describe(failure);
     }
 
-    static <T extends Throwable> T find(Throwable failure, Class<T> type) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (type.isInstance(t)) {
-                return type.cast(t);
-            }
-        }
-        return null;
-    }
 
 }

@@ -26,7 +26,6 @@ import org.apache.camel.model.ProcessorDefinitionHelper;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.ToDynamicDefinition;
 import org.apache.camel.support.PluginHelper;
-import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 
 /**
@@ -263,25 +262,12 @@ public final class RouteFileCheck implements AutoCloseable {
     }
 
     private static RouteFileProblem unparsable(RouteFile file, Exception e) {
-        MarkedYamlEngineException marked = find(e, MarkedYamlEngineException.class);
+        MarkedYamlEngineException marked = RootCause.find(e, MarkedYamlEngineException.class);
         if (marked != null) {
-            Optional<Mark> mark = marked.getProblemMark().or(marked::getContextMark);
-            String problem = marked.getProblem() != null ? marked.getProblem() : marked.getMessage();
-            String context = marked.getContext() != null ? marked.getContext() + ": " : "";
-            return new RouteFileProblem(file.shown(), mark.map(mk -> mk.getLine() + 1).orElse(0),
-                    mark.map(mk -> mk.getColumn() + 1).orElse(0), "invalid YAML: " + context + problem.strip());
+            return RouteFileProblem.ofYaml(file.shown(), marked);
         }
-        InvalidSettingsException invalid = find(e, InvalidSettingsException.class);
+        InvalidSettingsException invalid = RootCause.find(e, InvalidSettingsException.class);
         return RouteFileProblem.at(file.shown(), 0, invalid != null ? invalid.getMessage() : RootCause.describe(e));
-    }
-
-    private static <T extends Throwable> T find(Throwable failure, Class<T> type) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (type.isInstance(t)) {
-                return type.cast(t);
-            }
-        }
-        return null;
     }
 
     private static int line(Object node) {

@@ -42,7 +42,7 @@ class KustomizeTest {
         assertThat(before.all()).allMatch(o -> o.getKind().equals("Namespace")
                                                || "k8sensus".equals(o.getMetadata().getNamespace()));
 
-        copyTree(Manifests.DIR, copy);
+        io.k8sensus.testing.DirectoryCopy.copy(Manifests.DIR, copy);
         Path route = copy.resolve("routes/leader-job.camel.yaml");
         Files.writeString(route, Files.readString(route).replace("period: \"60000\"", "period: \"30000\""));
         Rendered after = render(copy);
@@ -67,18 +67,5 @@ class KustomizeTest {
 
     private static Rendered render(Path dir) throws Exception {
         return new Rendered(Kustomize.render(dir));
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path source : files.toList()) {
-                Path target = to.resolve(from.relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(source, target);
-                }
-            }
-        }
     }
 }

@@ -29,7 +29,7 @@ class ManifestsCommandTest {
 
     @Test
     void a_new_route_file_with_a_new_group_is_all_it_takes() throws Exception {
-        copyTree(Path.of("k8s"), copy);
+        io.k8sensus.testing.DirectoryCopy.copy(Path.of("k8s"), copy);
         Files.writeString(copy.resolve("routes/reports.camel.yaml"), """
                 - route:
                     id: "reports"
@@ -59,18 +59,5 @@ class ManifestsCommandTest {
                 .replace("reports", "more"));
         assertThat(ManifestsCommand.run(List.of("--check", copy.toString()), new PrintStream(new ByteArrayOutputStream()),
                 System.err)).isEqualTo(1);
-    }
-
-    private static void copyTree(Path from, Path to) throws Exception {
-        try (Stream<Path> tree = Files.walk(from)) {
-            for (Path p : tree.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-        }
     }
 }
