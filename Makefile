@@ -11,17 +11,21 @@ help: ## List the targets
 
 build: target/k8sensus.jar ## Build target/k8sensus.jar (and target/lib/) without running the tests
 
-target/k8sensus.jar target/classpath-test.txt &: $(SOURCES)
+# The tools (src/tools/java: the local cluster, chaos, bench, simulation, wiring workload) run from their own classes
+# and libraries, built with the jar; the test classes are not on their path
+TOOLS := java -cp target/tools-classes:target/classes:$$(cat target/classpath-tools.txt)
+
+target/k8sensus.jar target/classpath-tools.txt &: $(SOURCES)
 	$(MVN) -q package -DskipTests
-	@touch target/k8sensus.jar target/classpath-test.txt
+	@touch target/k8sensus.jar target/classpath-tools.txt
 
 # The class-data archive the replicas of run, chaos and bench start with, made as the Dockerfile makes the
 # image's: a training run of one replica on an embedded API, with the management server on (on a free port)
-target/k8sensus.jsa: target/k8sensus.jar target/classpath-test.txt src/main/jvm/jvm.options src/main/jvm/make-cds-archive.sh
-	TRAINING_CLASSPATH=target/test-classes:$$(cat target/classpath-test.txt) sh src/main/jvm/make-cds-archive.sh $(CURDIR)/target/k8sensus.jar $@
+target/k8sensus.jsa: target/k8sensus.jar target/classpath-tools.txt src/main/jvm/jvm.options src/main/jvm/make-cds-archive.sh
+	TRAINING_CLASSPATH=target/tools-classes:$$(cat target/classpath-tools.txt) sh src/main/jvm/make-cds-archive.sh $(CURDIR)/target/k8sensus.jar $@
 
 run: target/k8sensus.jsa ## Run 3 replicas on an embedded Kubernetes API with a live view (ARGS="--help" for options)
-	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.launcher.LocalCluster $(ARGS)
+	@$(TOOLS) io.k8sensus.launcher.LocalCluster $(ARGS)
 
 ROUTES ?= k8s/routes
 .PHONY: validate
@@ -36,25 +40,25 @@ test: ## Run the test suite (what CI runs)
 	$(MVN) verify
 
 chaos: target/k8sensus.jsa ## Fault-injection suite with real processes; writes its table in docs/RELIABILITY.md (about 7 min)
-	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.chaos.FaultInjectionSuite --write docs/RELIABILITY.md $(ARGS)
+	@$(TOOLS) io.k8sensus.chaos.FaultInjectionSuite --write docs/RELIABILITY.md $(ARGS)
 
 .PHONY: wiring
 wiring: target/k8sensus.jsa ## The recipes' full workload (SQL, JMS, file; 1,000 items and 9 failovers each); writes its table in docs/WIRING.md (ARGS="--items N --rounds N --recipes sql,jms,file")
-	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.wiring.WiringWorkload --write docs/WIRING.md $(ARGS)
+	@$(TOOLS) io.k8sensus.wiring.WiringWorkload --write docs/WIRING.md $(ARGS)
 
 simulate: target/k8sensus.jar ## Deterministic simulation of fault schedules against the elector (ARGS="--schedules 10000000", "--seed N" replays one)
-	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.sim.Simulator $(ARGS)
+	@$(TOOLS) io.k8sensus.sim.Simulator $(ARGS)
 
 .PHONY: simulate-balance
 simulate-balance: target/k8sensus.jar ## Deterministic simulation of balancing under faults (ARGS="--schedules 100000", "--seed N" replays one)
-	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.sim.BalanceSimulation $(ARGS)
+	@$(TOOLS) io.k8sensus.sim.BalanceSimulation $(ARGS)
 
 bench: target/k8sensus.jsa ## Failover/handover/cost/memory benchmark vs stock Camel and client-go into target/bench/ (ARGS="--trials 10 --timings short,default --scaling 3x1,10x1 --contenders k8sensus,...")
-	@java -Djava.awt.headless=true -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.chaos.Benchmark $(ARGS)
+	@$(TOOLS) -Djava.awt.headless=true io.k8sensus.chaos.Benchmark $(ARGS)
 
 BENCH_PUBLISHED := --trials 10 --timings short,default --scaling 3x1,10x1,30x1,3x10 --out docs/bench --write docs/BENCHMARKS.md --summary README.md
 bench-publish: target/k8sensus.jsa ## The published benchmark run (about 90 min): docs/bench/, docs/BENCHMARKS.md's tables and the README's summary, from this one run
-	@java -Djava.awt.headless=true -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) io.k8sensus.chaos.Benchmark $(BENCH_PUBLISHED)
+	@$(TOOLS) -Djava.awt.headless=true io.k8sensus.chaos.Benchmark $(BENCH_PUBLISHED)
 
 image: ## Build the container image $(IMAGE) with docker, podman or buildah
 	@test -n "$(IMAGE_TOOL)" || { echo "make image: needs docker, podman or buildah" >&2; exit 1; }

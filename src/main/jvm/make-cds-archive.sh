@@ -5,7 +5,7 @@
 # A training run starts the jar with the image's JVM settings (jvm.options beside this script) and stops it after a
 # few seconds; on exit the JVM writes the classes it loaded. With TRAINING_CLASSPATH (the test classes and their
 # dependencies: the Makefile and the Dockerfile's build stage provide it) the run is a real one: a replica against an
-# embedded Kubernetes API (io.k8sensus.testing.ClassDataTraining) that leads, renews, answers its probes and a metrics
+# embedded Kubernetes API (io.k8sensus.tools.ClassDataTraining) that leads, renews, answers its probes and a metrics
 # scrape, and releases. Without it, the jar meets an unreachable API, and the archive lacks the classes of the
 # election's requests and watches, which every start then reads from the jars.
 # The archive only fits the JVM that wrote it and the jars it read (same paths, sizes and dates): the
@@ -20,7 +20,7 @@ shift 2
 options="$(dirname "$0")/jvm.options"
 rm -f "$archive"
 if [ -n "${TRAINING_CLASSPATH:-}" ]; then
-    java -cp "$TRAINING_CLASSPATH" io.k8sensus.testing.ClassDataTraining "$jar" "$archive" "$options" -XX:MaxRAM=256m "$@"
+    java -cp "$TRAINING_CLASSPATH" io.k8sensus.tools.ClassDataTraining "$jar" "$archive" "$options" -XX:MaxRAM=256m "$@"
 else
     # -Xlog:cds=error: the JVM lists every class it cannot archive (generated accessors, unverified ones)
     java -XX:ArchiveClassesAtExit="$archive" -Xlog:cds=error "@$options" \

@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import io.k8sensus.testing.EmbeddedKubernetesApi;
-import io.k8sensus.testing.EmbeddedKubernetesApi.FaultyConnection;
-import io.k8sensus.testing.FaultSwitch;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
+import io.k8sensus.tools.EmbeddedKubernetesApi.FaultyConnection;
+import io.k8sensus.tools.FaultSwitch;
 import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.FiringHistory.Firing;
 import io.k8sensus.testing.LogCapture;

@@ -5,7 +5,7 @@ import java.util.Map;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.k8sensus.kube.PodLeaderLabel;
-import io.k8sensus.testing.EmbeddedKubernetesApi;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.Replica;
 import org.junit.jupiter.api.Test;

@@ -9,7 +9,7 @@ import java.util.Arrays;
 import java.util.Map;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
-import io.k8sensus.testing.EmbeddedKubernetesApi;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.LogCapture;
 import io.k8sensus.testing.Replica;

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.k8sensus.testing.BlockingStep;
-import io.k8sensus.testing.EmbeddedKubernetesApi;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.FiringHistory.Firing;
 import io.k8sensus.testing.LogCapture;

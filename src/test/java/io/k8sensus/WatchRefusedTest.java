@@ -3,8 +3,8 @@ package io.k8sensus;
 import java.time.Duration;
 import java.util.Map;
 
-import io.k8sensus.testing.EmbeddedKubernetesApi;
-import io.k8sensus.testing.FaultSwitch;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
+import io.k8sensus.tools.FaultSwitch;
 import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.LogCapture;
 import io.k8sensus.testing.Replica;

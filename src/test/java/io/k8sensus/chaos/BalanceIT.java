@@ -25,9 +25,9 @@ class BalanceIT {
     @Test
     void seven_groups_spread_3_2_2_over_three_replicas_4_3_over_two_after_a_crash_and_3_2_2_after_its_return()
             throws Exception {
-        Benchmark.ExtraGroups extra = Benchmark.ExtraGroups.create(6, TIMINGS.periodMs());
+        ExtraGroups extra = ExtraGroups.create(6, TIMINGS.periodMs());
         try (ChaosCluster cluster = new ChaosCluster(TIMINGS,
-                Benchmark.Contender.K8SENSUS.launcher(Path.of("target", "k8sensus.jar"), TIMINGS, extra))) {
+                Contender.K8SENSUS.launcher(Path.of("target", "k8sensus.jar"), TIMINGS, extra))) {
             long start = System.nanoTime();
             cluster.start("replica-1", Map.of());
             await().atMost(SETTLES).until(() -> placement(cluster).equals(Map.of("replica-1", 7)));

@@ -12,18 +12,18 @@ class BenchmarkIT {
 
     @Test
     void every_contender_yields_every_figure() throws Exception {
-        for (Benchmark.Contender contender : Benchmark.Contender.values()) {
-            List<Benchmark.Sample> samples = Benchmark.trial(contender, "short", Benchmark.TIMINGS.get("short"),
+        for (Contender contender : Contender.values()) {
+            List<Sample> samples = FailoverTrial.run(contender, "short", Benchmark.TIMINGS.get("short"),
                     Path.of("target", "k8sensus.jar"), 1);
             System.out.println(contender.label + ": " + samples);
-            assertThat(samples).extracting(Benchmark.Sample::figure).contains("startup", "api-requests-per-replica",
+            assertThat(samples).extracting(Sample::figure).contains("startup", "api-requests-per-replica",
                     "peak-rss", "graceful-handover", "crash-failover-pod-deleted", "crash-failover-pod-ready");
             assertThat(samples).filteredOn(s -> s.figure().equals("api-requests-per-replica"))
                     .allSatisfy(s -> assertThat(s.value()).isPositive());
             // a takeover is measured for every contender (stock Camel's handover only after its Pod is deleted;
             // with its Pod left Ready, stock Camel never takes over: that figure may be "none" for it alone).
             // NaN, "no takeover within the wait", would pass isPositive(): ask for a finite value first
-            List<String> takeovers = contender == Benchmark.Contender.STOCK_CAMEL
+            List<String> takeovers = contender == Contender.STOCK_CAMEL
                     ? List.of("graceful-handover", "crash-failover-pod-deleted")
                     : List.of("graceful-handover", "crash-failover-pod-deleted", "crash-failover-pod-ready");
             assertThat(samples).filteredOn(s -> takeovers.contains(s.figure())).hasSize(takeovers.size())
@@ -38,9 +38,9 @@ class BenchmarkIT {
 
     @Test
     void the_cost_of_more_groups_is_measured_for_every_contender() throws Exception {
-        for (Benchmark.Contender contender : Benchmark.Contender.values()) {
+        for (Contender contender : Contender.values()) {
             // every group must get a leader before the window opens: the harness fails otherwise
-            List<Benchmark.Sample> samples = Benchmark.scaling(contender, "short", Benchmark.TIMINGS.get("short"),
+            List<Sample> samples = ApiCostScaling.run(contender, "short", Benchmark.TIMINGS.get("short"),
                     Path.of("target", "k8sensus.jar"), 2, 2, 3_000, 5_000);
             assertThat(samples).singleElement().satisfies(s -> {
                 assertThat(s.figure()).isEqualTo("api-total-2-replicas-2-groups");

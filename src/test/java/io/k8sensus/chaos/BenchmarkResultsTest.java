@@ -11,8 +11,8 @@ import static org.assertj.core.api.Assertions.within;
 /** The summary of a run: interpolated quantiles, a p95 only where there are trials enough, and the raw samples. */
 class BenchmarkResultsTest {
 
-    private static Benchmark.Sample sample(String figure, int trial, double value) {
-        return new Benchmark.Sample("k8sensus", "short", trial, figure, "ms", value);
+    private static Sample sample(String figure, int trial, double value) {
+        return new Sample("k8sensus", "short", trial, figure, "ms", value);
     }
 
     @Test
@@ -43,8 +43,8 @@ class BenchmarkResultsTest {
 
     @Test
     void p95_is_reported_only_from_twenty_trials_on() {
-        List<Benchmark.Sample> ten = new ArrayList<>();
-        List<Benchmark.Sample> twenty = new ArrayList<>();
+        List<Sample> ten = new ArrayList<>();
+        List<Sample> twenty = new ArrayList<>();
         for (int trial = 1; trial <= 20; trial++) {
             (trial <= 10 ? ten : twenty).add(sample("graceful-handover", trial, trial * 10));
         }
@@ -57,7 +57,7 @@ class BenchmarkResultsTest {
 
     @Test
     void samples_survive_the_file_including_no_takeover() {
-        List<Benchmark.Sample> samples = List.of(sample("crash-failover-pod-ready", 3, Double.NaN),
+        List<Sample> samples = List.of(sample("crash-failover-pod-ready", 3, Double.NaN),
                 sample("graceful-handover", 4, 79.0));
 
         assertThat(BenchmarkReport.parseSamples(BenchmarkReport.samplesCsv(samples).lines().toList()))

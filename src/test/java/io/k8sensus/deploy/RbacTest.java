@@ -7,11 +7,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
-import io.k8sensus.testing.EmbeddedKubernetesApi;
+import io.k8sensus.tools.ApiRequest;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.Replica;
 import org.junit.jupiter.api.AfterEach;
@@ -27,13 +26,6 @@ import static org.awaitility.Awaitility.await;
  */
 class RbacTest {
 
-    /** One API request as RBAC sees it. */
-    record Access(String verb, String apiGroup, String resource, String name, String request) {
-    }
-
-    private static final Pattern PATH = Pattern.compile(
-            "^/(?:api/v1|apis/(?<group>[^/]+)/[^/]+)/namespaces/[^/]+/(?<resource>[^/?]+)(?:/(?<name>[^/?]+))?(?:\\?(?<query>.*))?$");
-
     private final EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
     private final List<Replica> replicas = new ArrayList<>();
 
@@ -43,42 +35,7 @@ class RbacTest {
         api.close();
     }
 
-    static Access toAccess(String request) {
-        String method = request.substring(0, request.indexOf(' '));
-        String path = request.substring(request.indexOf(' ') + 1);
-        Matcher m = PATH.matcher(path);
-        if (!m.matches()) {
-            throw new AssertionError("request outside a namespace, which a Role cannot grant: " + request);
-        }
-        String query = m.group("query") == null ? "" : m.group("query");
-        String name = m.group("name");
-        String verb = switch (method) {
-            case "GET" -> name != null ? "get" : query.contains("watch=true") ? "watch" : "list";
-            case "POST" -> "create";
-            case "PUT" -> "update";
-            case "PATCH" -> "patch";
-            case "DELETE" -> name != null ? "delete" : "deletecollection";
-            default -> throw new AssertionError("unexpected method in " + request);
-        };
-        if (name == null && (verb.equals("list") || verb.equals("watch"))) {
-            // the API server authorizes a list or watch with an exact metadata.name field selector as that name
-            name = fieldSelectorName(query);
-        }
-        String group = m.group("group") == null ? "" : m.group("group");
-        return new Access(verb, group, m.group("resource"), name, request);
-    }
-
-    private static String fieldSelectorName(String query) {
-        for (String parameter : query.split("&")) {
-            String decoded = java.net.URLDecoder.decode(parameter, java.nio.charset.StandardCharsets.UTF_8);
-            if (decoded.startsWith("fieldSelector=metadata.name=") && !decoded.contains(",")) {
-                return decoded.substring("fieldSelector=metadata.name=".length());
-            }
-        }
-        return null;
-    }
-
-    static boolean allows(PolicyRule rule, Access access) {
+    static boolean allows(PolicyRule rule, ApiRequest access) {
         return rule.getApiGroups().contains(access.apiGroup())
                && rule.getResources().contains(access.resource())
                && rule.getVerbs().contains(access.verb())
@@ -104,7 +61,7 @@ class RbacTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> history.runs("leader-heartbeat").size() >= 2);
         replicas.forEach(Replica::close);
 
-        List<Access> accesses = api.takeReplicaRequests().stream().map(RbacTest::toAccess).toList();
+        List<ApiRequest> accesses = api.takeReplicaRequests().stream().map(ApiRequest::parse).toList();
         List<PolicyRule> rules = manifests.role().getRules();
 
         List<String> denied = accesses.stream().filter(a -> rules.stream().noneMatch(r -> allows(r, a)))
@@ -134,18 +91,18 @@ class RbacTest {
 
     @Test
     void the_mapping_from_request_to_rbac_verb_is_right() {
-        assertThat(toAccess("GET /apis/coordination.k8s.io/v1/namespaces/ns/leases/k8sensus-jobs"))
-                .isEqualTo(new Access("get", "coordination.k8s.io", "leases", "k8sensus-jobs",
+        assertThat(ApiRequest.parse("GET /apis/coordination.k8s.io/v1/namespaces/ns/leases/k8sensus-jobs"))
+                .isEqualTo(new ApiRequest("get", "coordination.k8s.io", "leases", "k8sensus-jobs",
                         "GET /apis/coordination.k8s.io/v1/namespaces/ns/leases/k8sensus-jobs"));
-        assertThat(toAccess("GET /api/v1/namespaces/ns/pods?labelSelector=app%3Dx").verb()).isEqualTo("list");
-        assertThat(toAccess("GET /api/v1/namespaces/ns/pods?watch=true").verb()).isEqualTo("watch");
-        assertThat(toAccess("GET /apis/coordination.k8s.io/v1/namespaces/ns/leases?fieldSelector=metadata.name%3Dl"
+        assertThat(ApiRequest.parse("GET /api/v1/namespaces/ns/pods?labelSelector=app%3Dx").verb()).isEqualTo("list");
+        assertThat(ApiRequest.parse("GET /api/v1/namespaces/ns/pods?watch=true").verb()).isEqualTo("watch");
+        assertThat(ApiRequest.parse("GET /apis/coordination.k8s.io/v1/namespaces/ns/leases?fieldSelector=metadata.name%3Dl"
                             + "&watch=true"))
-                .extracting(Access::verb, Access::name).containsExactly("watch", "l");
-        assertThat(toAccess("GET /apis/coordination.k8s.io/v1/namespaces/ns/leases?fieldSelector=metadata.name%3Dl")
+                .extracting(ApiRequest::verb, ApiRequest::name).containsExactly("watch", "l");
+        assertThat(ApiRequest.parse("GET /apis/coordination.k8s.io/v1/namespaces/ns/leases?fieldSelector=metadata.name%3Dl")
                 .verb()).isEqualTo("list");
-        assertThat(toAccess("POST /apis/coordination.k8s.io/v1/namespaces/ns/leases").verb()).isEqualTo("create");
-        assertThat(toAccess("PUT /apis/coordination.k8s.io/v1/namespaces/ns/leases/l").verb()).isEqualTo("update");
-        assertThat(toAccess("PATCH /apis/coordination.k8s.io/v1/namespaces/ns/leases/l").verb()).isEqualTo("patch");
+        assertThat(ApiRequest.parse("POST /apis/coordination.k8s.io/v1/namespaces/ns/leases").verb()).isEqualTo("create");
+        assertThat(ApiRequest.parse("PUT /apis/coordination.k8s.io/v1/namespaces/ns/leases/l").verb()).isEqualTo("update");
+        assertThat(ApiRequest.parse("PATCH /apis/coordination.k8s.io/v1/namespaces/ns/leases/l").verb()).isEqualTo("patch");
     }
 }

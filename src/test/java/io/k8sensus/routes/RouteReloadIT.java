@@ -11,13 +11,13 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.k8sensus.launcher.ReplicaProcess;
 import io.k8sensus.testing.ConfigMapVolume;
-import io.k8sensus.testing.EmbeddedKubernetesApi;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.k8sensus.tools.LeaseHolder;
 
 /**
  * Live reload on real replica processes ({@code k8sensus.routes.reload=true}): a route file changed, broken, removed
@@ -155,8 +155,8 @@ class RouteReloadIT {
     }
 
     private void editsKeepTheLeases(Edits edit) throws Exception {
-        Term heartbeat = term("k8sensus-heartbeat");
-        Term jobs = term("k8sensus-jobs");
+        LeaseHolder heartbeat = term("k8sensus-heartbeat");
+        LeaseHolder jobs = term("k8sensus-jobs");
         assertThat(heartbeat.holder()).isEqualTo("replica-a");
         int mark = lines.size();
 
@@ -201,13 +201,8 @@ class RouteReloadIT {
                 .noneMatch(l -> l.startsWith("replica-b") && (l.contains("hello v") || l.contains(" tick")));
     }
 
-    private record Term(String holder, int epoch) {
-    }
-
-    private Term term(String lease) {
-        Lease l = api.lease(lease);
-        return new Term(l.getSpec().getHolderIdentity(), l.getSpec().getLeaseTransitions() == null ? 0
-                : l.getSpec().getLeaseTransitions());
+    private LeaseHolder term(String lease) {
+        return LeaseHolder.of(api.lease(lease));
     }
 
     private List<String> since(int from, String replica, String text) {

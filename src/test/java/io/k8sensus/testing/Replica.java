@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import io.k8sensus.K8sensusApplication;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;

@@ -14,7 +14,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.Role;
-import io.k8sensus.testing.Kustomize;
+import io.k8sensus.tools.Kustomize;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -121,6 +121,21 @@ public final class ReplicaProcess {
         return process.pid();
     }
 
+    /** The most memory the process has had resident (VmHWM), in MiB; NaN once it is gone. */
+    public double peakRssMib() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc", String.valueOf(pid()),
+                    "status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+                }
+            }
+        } catch (java.io.IOException e) {
+            // the process is gone
+        }
+        return Double.NaN;
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }

@@ -29,19 +29,19 @@ final class BalanceBenchmark {
     private BalanceBenchmark() {
     }
 
-    static List<Benchmark.Sample> run(String timingName, ChaosCluster.Timings t, Path jar, int groups, int replicas,
+    static List<Sample> run(String timingName, ChaosCluster.Timings t, Path jar, int groups, int replicas,
                                       boolean on) throws Exception {
         String size = groups + "x" + replicas + (on ? "" : "-off");
         String c = "k8sensus";
-        List<Benchmark.Sample> samples = new ArrayList<>();
-        Benchmark.ExtraGroups extra = Benchmark.ExtraGroups.create(groups - 1, t.periodMs());
+        List<Sample> samples = new ArrayList<>();
+        ExtraGroups extra = ExtraGroups.create(groups - 1, t.periodMs());
         List<String> more = on ? List.of() : List.of("-Dk8sensus.election.balance=false");
         List<String> names = new ArrayList<>();
         for (int i = 1; i <= replicas; i++) {
             names.add("replica-" + i);
         }
         try (ChaosCluster cluster = new ChaosCluster(t,
-                Benchmark.Contender.K8SENSUS.launcher(jar, t, extra, more))) {
+                Contender.K8SENSUS.launcher(jar, t, extra, more))) {
             cluster.start("replica-1", Map.of());
             await().atMost(SETTLES).pollInterval(Duration.ofMillis(200))
                     .until(() -> Placement.of(cluster).holders().size() == groups);
@@ -49,7 +49,7 @@ final class BalanceBenchmark {
                 cluster.start(name, Map.of());
             }
             await().atMost(SETTLES).pollInterval(Duration.ofMillis(100))
-                    .until(() -> names.stream().allMatch(n -> Benchmark.hasStarted(cluster, n)));
+                    .until(() -> names.stream().allMatch(n -> cluster.hasStarted(n)));
             long joined = System.nanoTime();
             int movesBefore = moves(cluster);
             if (on) {
@@ -65,7 +65,7 @@ final class BalanceBenchmark {
                     names.stream().mapToInt(n -> loads.getOrDefault(n, 0)).max().orElse(0)));
             samples.add(sample(c, timingName, "balance-fewest-" + size, "groups",
                     names.stream().mapToInt(n -> loads.getOrDefault(n, 0)).min().orElse(0)));
-            Map<String, Integer> byVerb = Benchmark.steadyRequests(cluster, names, 20_000);
+            Map<String, Integer> byVerb = cluster.requestsDuring(names, 20_000);
             samples.add(sample(c, timingName, "balance-api-per-replica-" + size, "req/s",
                     byVerb.values().stream().mapToInt(Integer::intValue).sum() / 20.0 / replicas));
             if (on) {
@@ -114,9 +114,9 @@ final class BalanceBenchmark {
     }
 
     /** Per group whose term changed hands after {@code sinceNanos}: the old term's last action to the new one's first. */
-    private static List<Benchmark.Sample> handoverGaps(ChaosCluster cluster, String c, String timingName, String size,
+    private static List<Sample> handoverGaps(ChaosCluster cluster, String c, String timingName, String size,
                                                        long sinceNanos) {
-        List<Benchmark.Sample> gaps = new ArrayList<>();
+        List<Sample> gaps = new ArrayList<>();
         Map<String, List<History.Action>> byGroup = new java.util.TreeMap<>();
         for (History.Action a : cluster.history.actions()) {
             byGroup.computeIfAbsent(a.group(), g -> new ArrayList<>()).add(a);
@@ -127,7 +127,7 @@ final class BalanceBenchmark {
                 History.Action before = actions.get(i - 1);
                 History.Action after = actions.get(i);
                 if (after.nanos() >= sinceNanos && after.epoch() > before.epoch()) {
-                    gaps.add(new Benchmark.Sample(c, timingName, ++n, "balance-handover-gap-" + size, "ms",
+                    gaps.add(new Sample(c, timingName, ++n, "balance-handover-gap-" + size, "ms",
                             (after.nanos() - before.nanos()) / 1e6));
                 }
             }
@@ -135,8 +135,8 @@ final class BalanceBenchmark {
         return gaps;
     }
 
-    private static Benchmark.Sample sample(String contender, String timingName, String figure, String unit,
+    private static Sample sample(String contender, String timingName, String figure, String unit,
                                            double value) {
-        return new Benchmark.Sample(contender, timingName, 1, figure, unit, value);
+        return new Sample(contender, timingName, 1, figure, unit, value);
     }
 }

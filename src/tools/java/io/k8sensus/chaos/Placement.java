@@ -6,6 +6,7 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.k8sensus.tools.LeaseHolder;
 
 /** Which replica leads which group, as the Leases of a {@link ChaosCluster} say now. */
 record Placement(Map<String, String> holders, Map<String, Long> epochs) {
@@ -19,11 +20,10 @@ record Placement(Map<String, String> holders, Map<String, Long> epochs) {
                 continue;
             }
             String group = name.substring("k8sensus-".length());
-            Integer transitions = lease.getSpec().getLeaseTransitions();
-            epochs.put(group, transitions == null ? 0L : transitions);
-            String holder = lease.getSpec().getHolderIdentity();
-            if (holder != null && !holder.isEmpty()) {
-                holders.put(group, holder);
+            LeaseHolder term = LeaseHolder.of(lease);
+            epochs.put(group, term.epoch());
+            if (term.held()) {
+                holders.put(group, term.holder());
             }
         }
         return new Placement(holders, epochs);

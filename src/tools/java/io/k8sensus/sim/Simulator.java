@@ -196,7 +196,7 @@ public final class Simulator {
         Summary summary = run(from, schedules, threads, System.out);
         System.out.println(summary.describe());
         if (write != null) {
-            io.k8sensus.testing.DocBlock.write(java.nio.file.Path.of(write), "simulation",
+            io.k8sensus.tools.DocBlock.write(java.nio.file.Path.of(write), "simulation",
                     document(summary, from, threads, String.join(" ", args).replace("--write " + write, "--write FILE")
                             .strip()));
             System.out.println("written to " + write);

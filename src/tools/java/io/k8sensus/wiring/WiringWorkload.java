@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import io.k8sensus.testing.DocBlock;
+import io.k8sensus.tools.DocBlock;
 
 /**
  * The recipes' full workload ({@code make wiring}): each recipe on 3 replicas of the jar with its real server, 1,000

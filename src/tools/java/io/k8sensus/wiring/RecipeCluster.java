@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.k8sensus.launcher.ReplicaProcess;
-import io.k8sensus.testing.EmbeddedKubernetesApi;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 
 /**
  * Replicas of the real jar running one recipe: an embedded Kubernetes API with one Ready Pod per live replica (the

@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.k8sensus.testing.EmbeddedKubernetesApi;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import io.k8sensus.wiring.SqlRecipeDemo;
+import io.k8sensus.tools.LeaseHolder;
 
 /**
  * Runs k8sensus locally as a newcomer would see it on a cluster: an embedded Kubernetes API, N replica processes of
@@ -234,7 +235,7 @@ public final class LocalCluster {
         return leases.stream()
                 .sorted((a, b) -> Boolean.compare(!a.getMetadata().getName().endsWith(first),
                         !b.getMetadata().getName().endsWith(first)))
-                .map(l -> l.getSpec().getHolderIdentity())
+                .map(l -> LeaseHolder.of(l).holder())
                 .filter(h -> h != null && replicas.containsKey(h))
                 .findFirst().map(replicas::get);
     }

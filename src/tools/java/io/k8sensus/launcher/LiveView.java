@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.k8sensus.tools.LeaseHolder;
 
 /**
  * What the terminal shows: the replicas' election lines and leader-only firings, each prefixed by its replica; the
@@ -140,9 +141,9 @@ final class LiveView {
             java.util.List<Lease> leases = client.leases().inNamespace(namespace).list().getItems();
             for (Lease lease : leases) {
                 String name = lease.getMetadata().getName();
-                String holder = lease.getSpec().getHolderIdentity();
-                Integer transitions = lease.getSpec().getLeaseTransitions();
-                String shown = (holder == null ? "none" : holder) + " epoch=" + (transitions == null ? 0 : transitions);
+                LeaseHolder term = LeaseHolder.of(lease);
+                String holder = term.holder();
+                String shown = (holder == null ? "none" : holder) + " epoch=" + term.epoch();
                 placement.computeIfAbsent(holder == null ? "nobody" : holder, h -> new java.util.ArrayList<>())
                         .add(name.startsWith("k8sensus-") ? name.substring("k8sensus-".length()) : name);
                 synchronized (this) {

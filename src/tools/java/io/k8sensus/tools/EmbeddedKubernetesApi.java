@@ -1,4 +1,4 @@
-package io.k8sensus.testing;
+package io.k8sensus.tools;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -188,8 +188,7 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
     }
 
     public String holder(String leaseName) {
-        Lease lease = lease(leaseName);
-        return lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+        return LeaseHolder.of(lease(leaseName)).holder();
     }
 
     @Override

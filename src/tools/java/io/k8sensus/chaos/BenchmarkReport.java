@@ -58,17 +58,17 @@ final class BenchmarkReport {
     }
 
     /** A sample's values, sorted, a missing one (NaN) as infinite. */
-    private static double[] sorted(List<Benchmark.Sample> samples) {
-        return samples.stream().mapToDouble(Benchmark.Sample::value)
+    private static double[] sorted(List<Sample> samples) {
+        return samples.stream().mapToDouble(Sample::value)
                 .map(x -> Double.isNaN(x) ? Double.POSITIVE_INFINITY : x).sorted().toArray();
     }
 
     /** Median, p95 (or "-" under {@value #MIN_TRIALS_FOR_P95} trials), max and trials per contender, timings, figure. */
-    static String csv(List<Benchmark.Sample> samples) {
+    static String csv(List<Sample> samples) {
         StringBuilder csv = new StringBuilder("contender,timings,figure,unit,median,p95,max,trials\n");
         grouped(samples).forEach((key, values) -> {
             double[] v = sorted(values);
-            Benchmark.Sample s = values.get(0);
+            Sample s = values.get(0);
             String p95 = v.length >= MIN_TRIALS_FOR_P95 ? format(quantile(v, 0.95)) : "-";
             csv.append(String.join(",", s.contender(), s.timings(), s.figure(), s.unit(), format(quantile(v, 0.5)),
                     p95, format(v[v.length - 1]), String.valueOf(v.length))).append('\n');
@@ -76,37 +76,37 @@ final class BenchmarkReport {
         return csv.toString();
     }
 
-    static String samplesCsv(List<Benchmark.Sample> samples) {
+    static String samplesCsv(List<Sample> samples) {
         StringBuilder csv = new StringBuilder("contender,timings,trial,figure,unit,value\n");
         samples.forEach(s -> csv.append(String.join(",", s.contender(), s.timings(), String.valueOf(s.trial()),
                 s.figure(), s.unit(), Double.isNaN(s.value()) ? "none" : String.valueOf(s.value()))).append('\n'));
         return csv.toString();
     }
 
-    static List<Benchmark.Sample> parseSamples(List<String> lines) {
+    static List<Sample> parseSamples(List<String> lines) {
         return lines.stream().skip(1).filter(l -> !l.isBlank()).map(l -> l.split(","))
-                .map(c -> new Benchmark.Sample(c[0], c[1], Integer.parseInt(c[2]), c[3], c[4],
+                .map(c -> new Sample(c[0], c[1], Integer.parseInt(c[2]), c[3], c[4],
                         c[5].equals("none") ? Double.NaN : Double.parseDouble(c[5])))
                 .toList();
     }
 
     /** Every generated table of docs/BENCHMARKS.md, from this run's samples, under its provenance. */
-    static String document(List<Benchmark.Sample> samples, String provenance) {
+    static String document(List<Sample> samples, String provenance) {
         StringBuilder md = new StringBuilder(provenance.strip()).append("\n\n");
-        List<String> timings = samples.stream().map(Benchmark.Sample::timings).distinct()
+        List<String> timings = samples.stream().map(Sample::timings).distinct()
                 .sorted(java.util.Comparator.reverseOrder()).toList();
-        List<String> contenders = samples.stream().map(Benchmark.Sample::contender).distinct().toList();
+        List<String> contenders = samples.stream().map(Sample::contender).distinct().toList();
         for (String timing : timings) {
             md.append(medians(samples, timing, contenders));
         }
         md.append(targets(samples, timings));
-        List<Benchmark.Sample> scaling = samples.stream().filter(s -> s.figure().startsWith("api-total-")).toList();
+        List<Sample> scaling = samples.stream().filter(s -> s.figure().startsWith("api-total-")).toList();
         if (!scaling.isEmpty()) {
             md.append("API requests per second of the whole group at steady state (")
                     .append(scaling.get(0).timings()).append(" timings, one trial per size):\n\n| replicas x groups |");
             contenders.forEach(c -> md.append(' ').append(c).append(" |"));
             md.append("\n|---|").append("---|".repeat(contenders.size())).append('\n');
-            scaling.stream().map(Benchmark.Sample::figure).distinct().forEach(figure -> {
+            scaling.stream().map(Sample::figure).distinct().forEach(figure -> {
                 String[] parts = figure.substring("api-total-".length()).split("-");
                 md.append("| ").append(parts[0]).append(" x ").append(parts[2]).append(" |");
                 for (String c : contenders) {
@@ -118,18 +118,18 @@ final class BenchmarkReport {
             });
             md.append('\n');
         }
-        List<Benchmark.Sample> memory = samples.stream().filter(s -> s.figure().startsWith("nmt-")).toList();
+        List<Sample> memory = samples.stream().filter(s -> s.figure().startsWith("nmt-")).toList();
         if (!memory.isEmpty()) {
             md.append("Committed memory of the leader by area, MiB (native memory tracking, at steady state of three")
                     .append(" replicas; the raw summaries of every replica are in [bench/memory/](bench/memory/)):\n\n")
                     .append("| area |");
             contenders.forEach(c -> md.append(' ').append(c).append(" |"));
             md.append("\n|---|").append("---|".repeat(contenders.size())).append('\n');
-            memory.stream().map(Benchmark.Sample::figure).distinct()
+            memory.stream().map(Sample::figure).distinct()
                     .filter(f -> memory.stream().anyMatch(s -> s.figure().equals(f) && s.value() >= 0.5))
                     .sorted(java.util.Comparator.comparing((String f) -> f.equals("nmt-total") || f.equals("nmt-rss"))
                             .thenComparing(f -> -memory.stream().filter(s -> s.figure().equals(f))
-                                    .mapToDouble(Benchmark.Sample::value).max().orElse(0)))
+                                    .mapToDouble(Sample::value).max().orElse(0)))
                     .forEach(figure -> {
                         String area = figure.equals("nmt-rss") ? "peak RSS (VmHWM)" : figure.substring(4);
                         md.append("| ").append(area).append(" |");
@@ -155,17 +155,17 @@ final class BenchmarkReport {
      * The short form for the README: the medians at the run's longest timings (the shipped ones, when the run has
      * them), under the provenance.
      */
-    static String summary(List<Benchmark.Sample> samples, String provenance) {
-        List<String> contenders = samples.stream().map(Benchmark.Sample::contender).distinct().toList();
-        String timing = samples.stream().map(Benchmark.Sample::timings).filter(Benchmark.TIMINGS::containsKey)
+    static String summary(List<Sample> samples, String provenance) {
+        List<String> contenders = samples.stream().map(Sample::contender).distinct().toList();
+        String timing = samples.stream().map(Sample::timings).filter(Benchmark.TIMINGS::containsKey)
                 .max(java.util.Comparator.comparingLong(t -> Benchmark.TIMINGS.get(t).leaseMs())).orElse("short");
         return provenance.strip() + "\n\n" + medians(samples, timing, contenders);
     }
 
     /** The headline figures of one timings, a column per contender: median (max). */
-    private static String medians(List<Benchmark.Sample> samples, String timing, List<String> contenders) {
+    private static String medians(List<Sample> samples, String timing, List<String> contenders) {
         StringBuilder md = new StringBuilder();
-        List<Benchmark.Sample> of = samples.stream().filter(s -> s.timings().equals(timing)
+        List<Sample> of = samples.stream().filter(s -> s.timings().equals(timing)
                                                                  && HEADLINE.containsKey(s.figure())).toList();
         if (of.isEmpty()) {
             return "";
@@ -182,7 +182,7 @@ final class BenchmarkReport {
         HEADLINE.forEach((figure, title) -> {
             md.append("| ").append(title).append(" |");
             for (String c : contenders) {
-                List<Benchmark.Sample> values = of.stream().filter(s -> s.contender().equals(c)
+                List<Sample> values = of.stream().filter(s -> s.contender().equals(c)
                                                                         && s.figure().equals(figure)).toList();
                 md.append(' ').append(values.isEmpty() ? "-" : cell(values)).append(" |");
             }
@@ -192,11 +192,11 @@ final class BenchmarkReport {
     }
 
     /** k8sensus against its targets, at each timings of the run. */
-    private static String targets(List<Benchmark.Sample> samples, List<String> timings) {
+    private static String targets(List<Sample> samples, List<String> timings) {
         StringBuilder md = new StringBuilder();
         for (String timing : timings) {
             ChaosCluster.Timings t = Benchmark.TIMINGS.get(timing);
-            List<Benchmark.Sample> own = samples.stream().filter(s -> s.contender().equals("k8sensus")
+            List<Sample> own = samples.stream().filter(s -> s.contender().equals("k8sensus")
                                                                       && s.timings().equals(timing)).toList();
             if (t == null || java.util.stream.Stream.of("graceful-handover", "crash-failover-pod-deleted",
                     "crash-failover-pod-ready", "trial-overlapping-actions", "trial-both-acting", "startup")
@@ -204,13 +204,13 @@ final class BenchmarkReport {
                 continue; // not a full trial: no verdict against the targets
             }
             double handover = quantile(sorted(of(own, "graceful-handover")), 0.5);
-            List<Benchmark.Sample> crashes = new ArrayList<>(of(own, "crash-failover-pod-deleted"));
+            List<Sample> crashes = new ArrayList<>(of(own, "crash-failover-pod-deleted"));
             crashes.addAll(of(own, "crash-failover-pod-ready"));
             double[] crash = sorted(crashes);
             long crashBound = t.leaseMs() + t.retryMs();
-            double overlapping = of(own, "trial-overlapping-actions").stream().mapToDouble(Benchmark.Sample::value)
+            double overlapping = of(own, "trial-overlapping-actions").stream().mapToDouble(Sample::value)
                     .sum();
-            double bothActing = of(own, "trial-both-acting").stream().mapToDouble(Benchmark.Sample::value).max()
+            double bothActing = of(own, "trial-both-acting").stream().mapToDouble(Sample::value).max()
                     .orElse(Double.NaN);
             double[] startup = sorted(of(own, "startup"));
             boolean p95 = startup.length >= MIN_TRIALS_FOR_P95;
@@ -232,7 +232,7 @@ final class BenchmarkReport {
         return md.toString();
     }
 
-    private static List<Benchmark.Sample> of(List<Benchmark.Sample> samples, String figure) {
+    private static List<Sample> of(List<Sample> samples, String figure) {
         return samples.stream().filter(s -> s.figure().equals(figure)).toList();
     }
 
@@ -241,7 +241,7 @@ final class BenchmarkReport {
     }
 
     /** "0.09 s (0.14 s)", "none", "156 MiB (157 MiB)", "0.6/s (0.6/s)"... */
-    private static String cell(List<Benchmark.Sample> values) {
+    private static String cell(List<Sample> values) {
         double[] v = sorted(values);
         String unit = values.get(0).unit();
         return human(quantile(v, 0.5), unit) + " (" + human(v[v.length - 1], unit) + ")";
@@ -259,13 +259,13 @@ final class BenchmarkReport {
         };
     }
 
-    private static int trials(List<Benchmark.Sample> samples) {
-        return (int) samples.stream().mapToInt(Benchmark.Sample::trial).distinct().count();
+    private static int trials(List<Sample> samples) {
+        return (int) samples.stream().mapToInt(Sample::trial).distinct().count();
     }
 
-    private static Map<String, List<Benchmark.Sample>> grouped(List<Benchmark.Sample> samples) {
-        Map<String, List<Benchmark.Sample>> groups = new LinkedHashMap<>();
-        for (Benchmark.Sample s : samples) {
+    private static Map<String, List<Sample>> grouped(List<Sample> samples) {
+        Map<String, List<Sample>> groups = new LinkedHashMap<>();
+        for (Sample s : samples) {
             groups.computeIfAbsent(s.contender() + "|" + s.timings() + "|" + s.figure(), k -> new ArrayList<>()).add(s);
         }
         return groups;

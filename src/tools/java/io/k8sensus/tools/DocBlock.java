@@ -1,4 +1,4 @@
-package io.k8sensus.testing;
+package io.k8sensus.tools;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package io.k8sensus.chaos;
 
-import io.k8sensus.testing.DocBlock;
+import io.k8sensus.tools.DocBlock;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -31,10 +31,10 @@ final class MemoryBreakdown {
     private MemoryBreakdown() {
     }
 
-    static List<Benchmark.Sample> measure(Benchmark.Contender contender, String timingName, ChaosCluster.Timings t,
+    static List<Sample> measure(Contender contender, String timingName, ChaosCluster.Timings t,
                                           Path jar, Path out) throws Exception {
         Map<String, String> nmt = Map.of("JAVA_TOOL_OPTIONS", "-XX:NativeMemoryTracking=summary");
-        List<Benchmark.Sample> samples = new ArrayList<>();
+        List<Sample> samples = new ArrayList<>();
         try (ChaosCluster cluster = new ChaosCluster(t, contender.launcher(jar, t))) {
             for (String name : List.of("replica-1", "replica-2", "replica-3")) {
                 cluster.start(name, nmt);
@@ -44,7 +44,7 @@ final class MemoryBreakdown {
             }
             // steady state, as in a trial: every replica has started and a lease duration has passed since
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> cluster.replicas()
-                    .stream().allMatch(r -> Benchmark.hasStarted(cluster, r.name())));
+                    .stream().allMatch(r -> cluster.hasStarted(r.name())));
             ChaosRun.pause(t.leaseMs() + 10_000);
             Path dir = out.resolve("memory");
             Files.createDirectories(dir);
@@ -56,17 +56,17 @@ final class MemoryBreakdown {
                 }
                 Files.writeString(dir.resolve(contender.label + "-" + timingName + "-" + replica.name() + ".txt"),
                         "# " + replica.name() + (replica.name().equals(leader) ? " (leader)" : "")
-                        + ", peak RSS " + String.format(Locale.ROOT, "%.1f", Benchmark.peakRssMib(replica.pid()))
+                        + ", peak RSS " + String.format(Locale.ROOT, "%.1f", replica.peakRssMib())
                         + " MiB\n" + summary);
                 if (replica.name().equals(leader)) {
                     // what the leader's heap holds, after the full collection the histogram makes (so, last)
                     Files.writeString(dir.resolve(contender.label + "-" + timingName + "-" + replica.name()
                             + "-heap.txt"), jcmd(replica.pid(), "GC.class_histogram").lines().limit(60)
                             .collect(java.util.stream.Collectors.joining("\n", "", "\n")));
-                    committedMib(summary).forEach((area, mib) -> samples.add(new Benchmark.Sample(contender.label,
+                    committedMib(summary).forEach((area, mib) -> samples.add(new Sample(contender.label,
                             timingName, 1, "nmt-" + area, "MiB", mib)));
-                    samples.add(new Benchmark.Sample(contender.label, timingName, 1, "nmt-rss", "MiB",
-                            Benchmark.peakRssMib(replica.pid())));
+                    samples.add(new Sample(contender.label, timingName, 1, "nmt-rss", "MiB",
+                            replica.peakRssMib()));
                 }
             }
         }

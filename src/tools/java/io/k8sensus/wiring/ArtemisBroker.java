@@ -28,7 +28,7 @@ public final class ArtemisBroker implements AutoCloseable {
     private EmbeddedActiveMQ broker;
 
     public ArtemisBroker() {
-        this.port = io.k8sensus.testing.EmbeddedKubernetesApi.freePort();
+        this.port = io.k8sensus.tools.EmbeddedKubernetesApi.freePort();
         try {
             dir = Files.createTempDirectory("k8sensus-artemis-");
         } catch (IOException e) {

@@ -48,7 +48,7 @@ public final class PostgresServer implements AutoCloseable {
 
     /** A server on a free port; not started. */
     public PostgresServer() {
-        this(io.k8sensus.testing.EmbeddedKubernetesApi.freePort());
+        this(io.k8sensus.tools.EmbeddedKubernetesApi.freePort());
     }
 
     public PostgresServer(int port) {

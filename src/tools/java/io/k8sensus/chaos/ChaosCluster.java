@@ -10,9 +10,11 @@ import java.util.concurrent.TimeUnit;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.k8sensus.launcher.ReplicaProcess;
-import io.k8sensus.testing.EmbeddedKubernetesApi;
-import io.k8sensus.testing.EmbeddedKubernetesApi.FaultyConnection;
-import io.k8sensus.testing.FaultSwitch;
+import io.k8sensus.tools.ApiRequest;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
+import io.k8sensus.tools.EmbeddedKubernetesApi.FaultyConnection;
+import io.k8sensus.tools.FaultSwitch;
+import io.k8sensus.tools.LeaseHolder;
 
 /**
  * Real replica processes of the application jar on one embedded API, each through a connection of its own that a
@@ -96,9 +98,8 @@ final class ChaosCluster implements AutoCloseable {
             if (!name.startsWith("k8sensus-") || lease.getSpec() == null) {
                 return;
             }
-            Integer transitions = lease.getSpec().getLeaseTransitions();
-            history.onLease(name.substring("k8sensus-".length()), lease.getSpec().getHolderIdentity(),
-                    transitions == null ? 0 : transitions, now);
+            LeaseHolder term = LeaseHolder.of(lease);
+            history.onLease(name.substring("k8sensus-".length()), term.holder(), term.epoch(), now);
         }
     }
 
@@ -181,8 +182,30 @@ final class ChaosCluster implements AutoCloseable {
 
     /** The replica the Lease names, once one acts. */
     String leader() {
-        Lease lease = api.lease(LEASE);
-        return lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+        return LeaseHolder.of(api.lease(LEASE)).holder();
+    }
+
+    /** Whether the replica's process has said it started (a candidate from then on). */
+    boolean hasStarted(String name) {
+        return output().stream().anyMatch(line -> line.startsWith(name + " ") && line.matches(".*\\bstarted\\b.*"));
+    }
+
+    /**
+     * The requests of the given replicas during a window, counted by verb and resource as RBAC names them
+     * ({@link ApiRequest#verbAndResource}); their earlier requests are dropped.
+     */
+    Map<String, Integer> requestsDuring(List<String> names, long windowMs) throws InterruptedException {
+        for (String name : names) {
+            takeRequests(name);
+        }
+        ChaosRun.pause(windowMs);
+        Map<String, Integer> byVerb = new java.util.TreeMap<>();
+        for (String name : names) {
+            for (String request : takeRequests(name)) {
+                byVerb.merge(ApiRequest.parse(request).verbAndResource(), 1, Integer::sum);
+            }
+        }
+        return byVerb;
     }
 
     EmbeddedKubernetesApi api() {

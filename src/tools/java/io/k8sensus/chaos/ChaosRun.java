@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.k8sensus.launcher.ReplicaProcess;
+import io.k8sensus.tools.LeaseHolder;
 
 import static org.awaitility.Awaitility.await;
 
@@ -46,7 +47,7 @@ final class ChaosRun {
             settings.addAll(List.of("-Dk8sensus.routes.dir=" + routes,
                     "-Dk8sensus.election.groups=" + History.HEARTBEAT + "," + group));
         }
-        int receiverPort = setup.fenced() ? io.k8sensus.testing.EmbeddedKubernetesApi.freePort() : -1;
+        int receiverPort = setup.fenced() ? io.k8sensus.tools.EmbeddedKubernetesApi.freePort() : -1;
         if (setup.fenced()) {
             settings.add("-Dfencing.receiver-url=" + ChaosCluster.receiverUrl(receiverPort));
         }
@@ -178,9 +179,8 @@ final class ChaosRun {
         return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
             Lease now = cluster.api().lease(ChaosCluster.LEASE);
             Lease before = previous.getAndSet(now);
-            String holder = now.getSpec().getHolderIdentity();
-            boolean renewed = before != null && holder != null
-                              && holder.equals(before.getSpec().getHolderIdentity())
+            String holder = LeaseHolder.of(now).holder();
+            boolean renewed = before != null && holder != null && holder.equals(LeaseHolder.of(before).holder())
                               && !now.getMetadata().getResourceVersion().equals(before.getMetadata().getResourceVersion());
             boolean followed = cluster.replicas().stream().map(ReplicaProcess::name)
                     .filter(name -> !name.equals(holder))

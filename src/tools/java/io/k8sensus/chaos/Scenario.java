@@ -152,19 +152,19 @@ record Scenario(String name, String fault, boolean leaderChanges, int staleAllow
                             c.signal(leader, "CONT");
                         }),
                 new Scenario("blackhole", "the leader's API connection blackholed, its Pod Ready", true, crash,
-                        crashText, (c, leader) -> c.faults(leader).set(io.k8sensus.testing.FaultSwitch.Mode.BLACKHOLE)),
+                        crashText, (c, leader) -> c.faults(leader).set(io.k8sensus.tools.FaultSwitch.Mode.BLACKHOLE)),
                 new Scenario("http-500", "the API answers the leader with HTTP 500", true, crash, crashText,
-                        (c, leader) -> c.faults(leader).set(io.k8sensus.testing.FaultSwitch.Mode.FAIL_500)),
+                        (c, leader) -> c.faults(leader).set(io.k8sensus.tools.FaultSwitch.Mode.FAIL_500)),
                 new Scenario("late-ack", "the leader's requests are applied but answered 5 s late", true,
                         crash + t.poll(), crashText + " + P",
-                        (c, leader) -> c.faults(leader).set(io.k8sensus.testing.FaultSwitch.Mode.LATE_ACK)),
+                        (c, leader) -> c.faults(leader).set(io.k8sensus.tools.FaultSwitch.Mode.LATE_ACK)),
                 new Scenario("foreign-write", "holderIdentity set to another name (kubectl edit)", true, crash,
                         crashText, (c, leader) -> foreignWrite(c)),
                 new Scenario("api-down", "the API unreachable for everyone for L + 1 s, then back", true,
                         t.leaseMs() + 1000 + 2 * t.poll() + 2000, "L + 1 s + 2P + 2 s", (c, leader) -> {
-                            c.faultsForAll(io.k8sensus.testing.FaultSwitch.Mode.BLACKHOLE);
+                            c.faultsForAll(io.k8sensus.tools.FaultSwitch.Mode.BLACKHOLE);
                             ChaosRun.pause(t.leaseMs() + 1000);
-                            c.faultsForAll(io.k8sensus.testing.FaultSwitch.Mode.NORMAL);
+                            c.faultsForAll(io.k8sensus.tools.FaultSwitch.Mode.NORMAL);
                         }),
                 new Scenario("clock-offset", "a follower runs 1 h ahead and 1.5x fast on its wall clock (faketime),"
                                              + " then kill -9 of the leader", true, crash, crashText,

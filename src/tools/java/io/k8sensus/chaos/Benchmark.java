@@ -1,0 +1,114 @@
+package io.k8sensus.chaos;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import io.k8sensus.tools.DocBlock;
+
+/**
+ * Failover, handover, overlap, API cost, start-up and memory of three {@link Contender}s, as real processes on the
+ * same embedded API with the same timings. The phases, in order: the memory breakdown ({@link MemoryBreakdown}), API
+ * cost at scale ({@link ApiCostScaling}), balancing ({@link BalanceBenchmark}), then the takeover trials
+ * ({@link FailoverTrial}); every value is a {@link Sample}, summarized by {@link BenchmarkReport}.
+ * <p>
+ * {@code make bench ARGS="--trials 10 --timings short,default --scaling 3x1,10x1,30x1,3x10"} ({@link BenchmarkOptions}):
+ * a progress line per trial, then in {@code --out} (default target/bench) this run's {@code samples.csv} (every
+ * value), {@code results.csv} (the summary), {@code failover.png} ({@link FailoverChart}), {@code run.md} (commit,
+ * command, machine) and {@code memory/} (the raw native memory summaries, unless {@code --no-memory}); with
+ * {@code --write FILE}, the tables of that Markdown file's generated block, and with {@code --summary FILE} the
+ * medians at the run's longest timings in that file's (the README's). Nothing of an earlier run is kept: every
+ * table comes from one run.
+ */
+public final class Benchmark {
+
+    static final Map<String, ChaosCluster.Timings> TIMINGS = Map.of(
+            "short", new ChaosCluster.Timings(3000, 2000, 500, 1600, 500),
+            "default", new ChaosCluster.Timings(15000, 10000, 2000, 8000, 1000));
+
+    private Benchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        BenchmarkOptions options = BenchmarkOptions.parseOrExit(args);
+        Path jar = Path.of("target", "k8sensus.jar");
+        Path out = options.out();
+        RunConditions load = new RunConditions();
+        String commit = RunConditions.commit(); // what was built and measured, whatever changes meanwhile
+        Supplier<String> provenance = () -> provenance(args, commit, load);
+        List<Sample> samples = new ArrayList<>();
+        String first = options.timings().get(0);
+        if (options.memory()) {
+            for (Contender contender : options.contenders()) {
+                List<Sample> breakdown = MemoryBreakdown.measure(contender, first, TIMINGS.get(first), jar, out);
+                samples.addAll(breakdown);
+                System.out.printf("[bench] %s %s memory: %s%n", contender.label, first, brief(breakdown));
+            }
+            write(samples, out, provenance);
+        }
+        for (int[] size : options.scaling()) {
+            for (Contender contender : options.contenders()) {
+                samples.addAll(ApiCostScaling.run(contender, first, TIMINGS.get(first), jar, size[0], size[1]));
+            }
+            write(samples, out, provenance);
+        }
+        for (int[] size : options.balance()) {
+            for (boolean on : new boolean[] {true, false}) {
+                samples.addAll(BalanceBenchmark.run(first, TIMINGS.get(first), jar, size[0], size[1], on));
+                write(samples, out, provenance);
+            }
+        }
+        for (String timingName : options.timings()) {
+            for (Contender contender : options.contenders()) {
+                for (int trial = 1; trial <= options.trials(); trial++) {
+                    List<Sample> trialSamples = FailoverTrial.run(contender, timingName, TIMINGS.get(timingName), jar,
+                            trial);
+                    samples.addAll(trialSamples);
+                    System.out.printf("[bench] %s %s trial %d/%d: %s%n", contender.label, timingName, trial,
+                            options.trials(), brief(trialSamples));
+                }
+                write(samples, out, provenance);
+            }
+        }
+        write(samples, out, provenance);
+        String document = BenchmarkReport.document(samples, provenance.get());
+        System.out.println(document);
+        System.out.println("written to " + out);
+        if (options.write() != null) {
+            DocBlock.write(options.write(), "bench", document);
+            System.out.println("written to " + options.write());
+        }
+        if (options.summary() != null) {
+            DocBlock.write(options.summary(), "bench-summary", BenchmarkReport.summary(samples, provenance.get()));
+            System.out.println("written to " + options.summary());
+        }
+    }
+
+    private static List<String> brief(List<Sample> samples) {
+        return samples.stream().map(s -> s.figure() + "=" + BenchmarkReport.format(s.value())).toList();
+    }
+
+    /**
+     * Writes what this run measured so far (a long run stopped midway still leaves its results), and nothing of an
+     * earlier run: every sample in samples.csv, the summary in results.csv, the chart, the provenance in run.md.
+     */
+    private static void write(List<Sample> samples, Path out, Supplier<String> provenance)
+            throws java.io.IOException {
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("samples.csv"), BenchmarkReport.samplesCsv(samples));
+        Files.writeString(out.resolve("results.csv"), BenchmarkReport.csv(samples));
+        Files.writeString(out.resolve("run.md"), provenance.get());
+        FailoverChart.write(samples, out.resolve("failover.png"));
+    }
+
+    /** When, where, from which commit and with which command this run measured, and how busy the machine was. */
+    static String provenance(String[] args, String commit, RunConditions load) {
+        return "Run of " + java.time.LocalDate.now() + " at " + commit + ", one run for every figure"
+               + " below: `" + BenchmarkReport.command(args) + "`. Machine: " + RunConditions.machine() + "; every"
+               + " process of a trial shares the cores with the harness"
+               + (load.describe().isEmpty() ? "" : "; " + load.describe()) + ".\n";
+    }
+}

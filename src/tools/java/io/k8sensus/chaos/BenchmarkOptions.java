@@ -1,0 +1,96 @@
+package io.k8sensus.chaos;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import io.k8sensus.tools.CommandLine;
+
+/**
+ * The command line of {@link Benchmark}.
+ *
+ * @param trials      takeover trials per contender and timings
+ * @param timings     named timings ({@link Benchmark#TIMINGS}), the first also for the memory, scaling and balance phases
+ * @param contenders  the contenders measured
+ * @param scaling     replicas x groups for the API cost at scale, e.g. 3x1,10x1
+ * @param balance     groups x replicas for the balancing phase, e.g. 7x3
+ * @param memory      whether to measure the memory breakdown
+ * @param out         the directory of the run's files
+ * @param write       a Markdown file whose "bench" block gets the tables; null: none
+ * @param summary     a Markdown file whose "bench-summary" block gets the medians; null: none
+ */
+record BenchmarkOptions(int trials, List<String> timings, List<Contender> contenders, List<int[]> scaling,
+                        List<int[]> balance, boolean memory, Path out, Path write, Path summary) {
+
+    static final String USAGE = """
+            Usage: make bench ARGS="[options]"
+              --trials N              takeover trials per contender and timings (default 10)
+              --timings T,...         short (lease 3 s) and/or default (lease 15 s); default short
+              --contenders C,...      k8sensus, stock-camel, client-go (default all three)
+              --scaling RxG,...       API cost of R replicas with G groups each, e.g. 3x1,10x1,30x1,3x10
+              --balance GxR,...       balancing of G groups over R replicas, on and off, e.g. 7x3,30x10
+              --no-memory             skip the memory breakdown
+              --out DIR               where the run's files go (default target/bench)
+              --write FILE            write the tables into FILE's generated block (docs/BENCHMARKS.md)
+              --summary FILE          write the medians into FILE's summary block (README.md)
+            """;
+
+    static BenchmarkOptions parseOrExit(String[] args) {
+        try {
+            return parse(args);
+        } catch (CommandLine.UsageException e) {
+            System.err.println(e.getMessage());
+            System.err.print(USAGE);
+            System.exit(2);
+            throw e;
+        }
+    }
+
+    static BenchmarkOptions parse(String[] args) {
+        CommandLine line = CommandLine.parse(args, List.of("--trials", "--timings", "--contenders", "--scaling",
+                "--balance", "--out", "--write", "--summary"), List.of("--no-memory"));
+        List<String> timings = line.list("--timings", "short");
+        for (String name : timings) {
+            if (!Benchmark.TIMINGS.containsKey(name)) {
+                throw new CommandLine.UsageException("--timings: unknown timings '" + name + "', known: "
+                                                     + Benchmark.TIMINGS.keySet());
+            }
+        }
+        List<Contender> contenders;
+        try {
+            contenders = line.list("--contenders", "k8sensus,stock-camel,client-go").stream().map(Contender::of)
+                    .toList();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.UsageException(e.getMessage());
+        }
+        return new BenchmarkOptions((int) line.number("--trials", 10), timings, contenders,
+                sizes(line, "--scaling"), sizes(line, "--balance"), !line.has("--no-memory"),
+                line.path("--out", Path.of("target", "bench")), line.path("--write", null),
+                line.path("--summary", null));
+    }
+
+    /** "3x1,10x1" as {3, 1}, {10, 1}. */
+    private static List<int[]> sizes(CommandLine line, String option) {
+        return line.list(option, "").stream().map(size -> {
+            String[] parts = size.split("x");
+            try {
+                if (parts.length != 2) {
+                    throw new NumberFormatException();
+                }
+                return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
+            } catch (NumberFormatException e) {
+                throw new CommandLine.UsageException(option + ": '" + size + "' is not of the form NxM");
+            }
+        }).toList();
+    }
+
+    @Override
+    public String toString() {
+        return "BenchmarkOptions[trials=" + trials + ", timings=" + timings + ", contenders=" + contenders
+               + ", scaling=" + sizes(scaling) + ", balance=" + sizes(balance) + "]";
+    }
+
+    private static List<String> sizes(List<int[]> sizes) {
+        return sizes.stream().map(Arrays::toString).toList();
+    }
+}

@@ -1,0 +1,106 @@
+package io.k8sensus.tools;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The options of a tool's command line ({@code make run}, {@code make chaos}, {@code make bench}...): {@code --name
+ * value} and {@code --flag}, each declared, so that an unknown option, a missing value or a value that is not a
+ * number is refused with one line and the tool's usage instead of being ignored or failing later.
+ */
+public final class CommandLine {
+
+    /** A command line that cannot be run, with the line that says why. */
+    public static final class UsageException extends IllegalArgumentException {
+        public UsageException(String message) {
+            super(message);
+        }
+    }
+
+    private final Map<String, String> values = new HashMap<>();
+    private final Set<String> flags = new HashSet<>();
+
+    private CommandLine(String[] args, Set<String> valued, Set<String> flagNames) {
+        for (int i = 0; i < args.length; i++) {
+            String option = args[i];
+            if (flagNames.contains(option)) {
+                flags.add(option);
+            } else if (valued.contains(option)) {
+                if (i + 1 >= args.length) {
+                    throw new UsageException(option + " needs a value");
+                }
+                values.put(option, args[++i]);
+            } else {
+                throw new UsageException("unknown option '" + option + "'");
+            }
+        }
+    }
+
+    /** Parses {@code args}, which may hold only the options named in {@code valued} and {@code flags}. */
+    public static CommandLine parse(String[] args, List<String> valued, List<String> flags) {
+        return new CommandLine(args, Set.copyOf(valued), Set.copyOf(flags));
+    }
+
+    /**
+     * The same for a tool's {@code main}: on a bad command line, prints why and {@code usage} to stderr and exits with
+     * status 2.
+     */
+    public static CommandLine parseOrExit(String[] args, List<String> valued, List<String> flags, String usage) {
+        try {
+            return parse(args, valued, flags);
+        } catch (UsageException e) {
+            System.err.println(e.getMessage());
+            System.err.print(usage.endsWith("\n") ? usage : usage + "\n");
+            System.exit(2);
+            throw e;
+        }
+    }
+
+    public boolean has(String option) {
+        return values.containsKey(option) || flags.contains(option);
+    }
+
+    public String text(String option, String fallback) {
+        return values.getOrDefault(option, fallback);
+    }
+
+    public List<String> list(String option, String fallback) {
+        String value = text(option, fallback);
+        return value == null || value.isEmpty() ? List.of() : Arrays.asList(value.split(","));
+    }
+
+    public Path path(String option, Path fallback) {
+        String value = values.get(option);
+        return value == null ? fallback : Path.of(value);
+    }
+
+    /** A whole number; "1_000_000" and "1,000,000" are read as 1000000. */
+    public long number(String option, long fallback) {
+        String value = values.get(option);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(value.replace("_", "").replace(",", ""));
+        } catch (NumberFormatException e) {
+            throw new UsageException(option + ": '" + value + "' is not a whole number");
+        }
+    }
+
+    public double decimal(String option, double fallback) {
+        String value = values.get(option);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw new UsageException(option + ": '" + value + "' is not a number");
+        }
+    }
+}
