@@ -4,13 +4,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import io.k8sensus.tools.EmbeddedKubernetesApi;
-import io.k8sensus.tools.EmbeddedKubernetesApi.FaultyConnection;
-import io.k8sensus.tools.FaultSwitch;
-import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.FiringHistory.Firing;
+import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.LogCapture;
 import io.k8sensus.testing.Replica;
+import io.k8sensus.tools.EmbeddedKubernetesApi.FaultyConnection;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
+import io.k8sensus.tools.FaultSwitch;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

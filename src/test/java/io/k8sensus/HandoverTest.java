@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.Map;
 
 import io.k8sensus.testing.BlockingStep;
-import io.k8sensus.tools.EmbeddedKubernetesApi;
-import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.FiringHistory.Firing;
+import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.LogCapture;
 import io.k8sensus.testing.Replica;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.Map;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.k8sensus.tools.EmbeddedKubernetesApi;
-import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.FiringHistory.Run;
+import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.Replica;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -5,9 +5,9 @@ import java.util.Map;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.k8sensus.kube.PodLeaderLabel;
-import io.k8sensus.tools.EmbeddedKubernetesApi;
 import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.Replica;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

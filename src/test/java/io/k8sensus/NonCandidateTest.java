@@ -9,10 +9,10 @@ import java.util.Arrays;
 import java.util.Map;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
-import io.k8sensus.tools.EmbeddedKubernetesApi;
 import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.LogCapture;
 import io.k8sensus.testing.Replica;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

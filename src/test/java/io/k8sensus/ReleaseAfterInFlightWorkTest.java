@@ -10,11 +10,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.k8sensus.testing.BlockingStep;
-import io.k8sensus.tools.EmbeddedKubernetesApi;
-import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.FiringHistory.Firing;
+import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.LogCapture;
 import io.k8sensus.testing.Replica;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

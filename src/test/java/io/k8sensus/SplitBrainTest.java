@@ -5,10 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import io.k8sensus.tools.EmbeddedKubernetesApi;
-import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.FiringHistory.Firing;
+import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.Replica;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -4,9 +4,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-import io.k8sensus.tools.EmbeddedKubernetesApi;
 import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.Replica;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

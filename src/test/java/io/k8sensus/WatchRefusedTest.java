@@ -3,11 +3,11 @@ package io.k8sensus;
 import java.time.Duration;
 import java.util.Map;
 
-import io.k8sensus.tools.EmbeddedKubernetesApi;
-import io.k8sensus.tools.FaultSwitch;
 import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.LogCapture;
 import io.k8sensus.testing.Replica;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
+import io.k8sensus.tools.FaultSwitch;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

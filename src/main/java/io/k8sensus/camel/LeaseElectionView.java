@@ -31,6 +31,7 @@ import io.k8sensus.elector.LeaseRequest;
 import io.k8sensus.elector.Timings;
 import org.apache.camel.cluster.CamelClusterMember;
 import org.apache.camel.support.cluster.AbstractCamelClusterView;
+import org.apache.camel.util.concurrent.CamelThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -364,12 +365,9 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         return id.equals(local.getId()) ? local : memberCache.computeIfAbsent(id, Member::new);
     }
 
+    /** Camel's thread factory: the election's threads are named as Camel names its own, and are daemons. */
     private static ThreadFactory daemon(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
+        return new CamelThreadFactory("#name#", name, true);
     }
 
     private final class Member implements CamelClusterMember {

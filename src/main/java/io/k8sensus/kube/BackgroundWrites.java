@@ -4,6 +4,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.apache.camel.util.concurrent.CamelThreadFactory;
 
 /**
  * Writes to the API server that the election must never wait for (Events, the leader label): one daemon thread of
@@ -21,11 +22,7 @@ final class BackgroundWrites {
     }
 
     BackgroundWrites(String threadName, int capacity, long idleMs) {
-        writer = new ThreadPoolExecutor(1, 1, idleMs, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(capacity), r -> {
-            Thread t = new Thread(r, threadName);
-            t.setDaemon(true);
-            return t;
-        });
+        writer = new ThreadPoolExecutor(1, 1, idleMs, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(capacity), new CamelThreadFactory("#name#", threadName, true));
         writer.allowCoreThreadTimeOut(true);
     }
 

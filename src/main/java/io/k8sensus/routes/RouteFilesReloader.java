@@ -28,6 +28,7 @@ import org.apache.camel.component.master.MasterEndpoint;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.cluster.ClusterServiceHelper;
 import org.apache.camel.support.service.ServiceSupport;
+import org.apache.camel.util.concurrent.CamelThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,8 +89,7 @@ public final class RouteFilesReloader extends ServiceSupport implements CamelCon
         watcher = dir.getFileSystem().newWatchService();
         dir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
                 StandardWatchEventKinds.ENTRY_DELETE);
-        thread = new Thread(this::watch, "k8sensus-route-reload");
-        thread.setDaemon(true);
+        thread = new CamelThreadFactory("#name#", "k8sensus-route-reload", true).newThread(this::watch);
         thread.start();
         KeyValueLog.info(LOG, "event=routes-watched pod={} dir={} files={}", pod, dir, loaded.size());
     }

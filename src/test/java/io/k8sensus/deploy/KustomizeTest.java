@@ -1,6 +1,5 @@
 package io.k8sensus.deploy;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -24,9 +24,9 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.k8sensus.config.ElectionSettings;
-import io.k8sensus.tools.EmbeddedKubernetesApi;
 import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.Replica;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -9,10 +9,10 @@ import java.util.Map;
 import java.util.Set;
 
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
-import io.k8sensus.tools.ApiRequest;
-import io.k8sensus.tools.EmbeddedKubernetesApi;
 import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.Replica;
+import io.k8sensus.tools.ApiRequest;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

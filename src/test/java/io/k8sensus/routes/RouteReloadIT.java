@@ -1,8 +1,5 @@
 package io.k8sensus.routes;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,10 +11,13 @@ import java.util.Map;
 import io.k8sensus.launcher.ReplicaProcess;
 import io.k8sensus.testing.ConfigMapVolume;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
+import io.k8sensus.tools.LeaseHolder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import io.k8sensus.tools.LeaseHolder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Live reload on real replica processes ({@code k8sensus.routes.reload=true}): a route file changed, broken, removed

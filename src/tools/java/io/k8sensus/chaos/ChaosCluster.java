@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.k8sensus.launcher.ReplicaProcess;
 import io.k8sensus.tools.ApiRequest;
-import io.k8sensus.tools.EmbeddedKubernetesApi;
 import io.k8sensus.tools.EmbeddedKubernetesApi.FaultyConnection;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import io.k8sensus.tools.FaultSwitch;
 import io.k8sensus.tools.LeaseHolder;
 

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-
 import javax.imageio.ImageIO;
 
 /** The benchmark's failover.png: every takeover sample as a dot. */

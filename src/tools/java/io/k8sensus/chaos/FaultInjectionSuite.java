@@ -1,13 +1,13 @@
 package io.k8sensus.chaos;
 
-import io.k8sensus.tools.DocBlock;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+
+import io.k8sensus.tools.CommandLine;
+import io.k8sensus.tools.DocBlock;
 
 /**
  * The fault-injection suite: each scenario on a fresh cluster of 3 real replica processes, its history checked, a
@@ -25,9 +25,10 @@ public final class FaultInjectionSuite {
     }
 
     public static void main(String[] args) throws Exception {
-        List<String> arguments = Arrays.asList(args);
-        String only = option(arguments, "--only");
-        String write = option(arguments, "--write");
+        CommandLine line = CommandLine.parseOrExit(args, List.of("--only", "--write"), List.of("--allow-skipped"),
+                "Usage: make chaos ARGS=\"[--only scenario,...] [--allow-skipped]\"");
+        String only = line.text("--only", null);
+        String write = line.text("--write", null);
         Path jar = Path.of("target", "k8sensus.jar");
         List<ChaosRun.Result> results;
         String load;
@@ -46,7 +47,7 @@ public final class FaultInjectionSuite {
             writeHistories(results, raw);
             System.out.println("written to " + write + " and " + raw);
         }
-        boolean allowSkipped = arguments.contains("--allow-skipped");
+        boolean allowSkipped = line.has("--allow-skipped");
         results.stream().filter(r -> r.skipped() != null && !allowSkipped).forEach(r -> System.out.println(
                 r.scenario().name() + " was SKIPPED (" + r.skipped() + "): install it, or accept the gap with"
                 + " ARGS=\"--allow-skipped\""));
@@ -173,10 +174,5 @@ public final class FaultInjectionSuite {
                 """.formatted(TIMINGS.periodMs(), TIMINGS.leaseMs(), TIMINGS.renewMs(), TIMINGS.retryMs(),
                 TIMINGS.poll(), TIMINGS.callTimeoutMs(), commit, RunConditions.machine(),
                 load.isEmpty() ? "" : "; " + load, LocalDate.now(), table);
-    }
-
-    private static String option(List<String> args, String name) {
-        int i = args.indexOf(name);
-        return i >= 0 && i + 1 < args.size() ? args.get(i + 1) : null;
     }
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
+import org.apache.camel.util.concurrent.CamelThreadFactory;
 
 /**
  * The conditions of a measuring run: the commit it measured, the machine, and how busy the machine was meanwhile
@@ -19,11 +20,7 @@ final class RunConditions implements AutoCloseable {
 
     private static final Path LOADAVG = Path.of("/proc/loadavg");
 
-    private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "machine-load");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(new CamelThreadFactory("#name#", "machine-load", true));
     private final DoubleAdder sum = new DoubleAdder();
     private final LongAdder count = new LongAdder();
     private volatile double max;

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.k8sensus.tools.LeaseHolder;
+import org.apache.camel.util.concurrent.CamelThreadFactory;
 
 /**
  * What the terminal shows: the replicas' election lines and leader-only firings, each prefixed by its replica; the
@@ -32,11 +33,7 @@ final class LiveView {
     private final PrintStream out;
     private final KubernetesClient client;
     private final String namespace;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "live-view");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(new CamelThreadFactory("#name#", "live-view", true));
     private final Map<String, String> shownLeases = new HashMap<>();
     private final java.util.Set<String> silentHolders = new java.util.HashSet<>();
     private String faultedLeader;

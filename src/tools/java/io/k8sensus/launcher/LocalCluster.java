@@ -17,8 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
-import io.k8sensus.wiring.SqlRecipeDemo;
 import io.k8sensus.tools.LeaseHolder;
+import io.k8sensus.wiring.SqlRecipeDemo;
+import org.apache.camel.util.concurrent.CamelThreadFactory;
 
 /**
  * Runs k8sensus locally as a newcomer would see it on a cluster: an embedded Kubernetes API, N replica processes of
@@ -40,11 +41,7 @@ public final class LocalCluster {
     private final AtomicInteger nextIndex = new AtomicInteger(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final CountDownLatch done = new CountDownLatch(1);
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "launcher");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(new CamelThreadFactory("#name#", "launcher", true));
     private volatile int exitCode;
     private volatile SqlRecipeDemo recipe;
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import org.apache.camel.util.concurrent.CamelThreadFactory;
 
 /** One replica: a {@code java -jar k8sensus.jar} process whose output lines go to a handler. */
 public final class ReplicaProcess {
@@ -97,7 +98,7 @@ public final class ReplicaProcess {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(environment);
         Process process = builder.start();
-        Thread reader = new Thread(() -> {
+        Thread reader = new CamelThreadFactory("#name#", "output-" + name, true).newThread(() -> {
             try (BufferedReader in = new BufferedReader(
                     new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
@@ -107,8 +108,7 @@ public final class ReplicaProcess {
             } catch (IOException e) {
                 // the process is gone; its exit is reported by the launcher
             }
-        }, "output-" + name);
-        reader.setDaemon(true);
+        });
         reader.start();
         return new ReplicaProcess(name, process);
     }

@@ -17,6 +17,7 @@ import io.k8sensus.elector.Handover;
 import io.k8sensus.elector.LeaseRecord;
 import io.k8sensus.elector.LeaseRequest;
 import io.k8sensus.elector.Timings;
+import io.k8sensus.tools.CommandLine;
 
 /**
  * Balancing under faults, deterministically: R replicas, each with the real {@link Elector} of every one of G groups,
@@ -125,10 +126,10 @@ final class BalanceSimulation {
      * {@code --seed N} replays one schedule and prints every step.
      */
     public static void main(String[] args) {
-        java.util.List<String> a = java.util.List.of(args);
-        int seedAt = a.indexOf("--seed");
-        if (seedAt >= 0) {
-            long seed = Long.parseLong(a.get(seedAt + 1));
+        CommandLine line = CommandLine.parseOrExit(args, List.of("--seed", "--schedules"), List.of(),
+                "Usage: make simulate-balance ARGS=\"[--schedules N | --seed N]\"");
+        if (line.has("--seed")) {
+            long seed = line.number("--seed", 0);
             StringBuilder trace = new StringBuilder();
             Schedule schedule = Schedule.draw(seed);
             Outcome outcome = run(schedule, trace);
@@ -138,8 +139,7 @@ final class BalanceSimulation {
             System.out.println(outcome);
             System.exit(outcome.violation() == null ? 0 : 1);
         }
-        int countAt = a.indexOf("--schedules");
-        long schedules = countAt >= 0 ? Long.parseLong(a.get(countAt + 1)) : 100_000;
+        long schedules = line.number("--schedules", 100_000);
         Outcome[] outcomes = java.util.stream.LongStream.rangeClosed(1, schedules).parallel()
                 .mapToObj(seed -> run(Schedule.draw(seed), null)).toArray(Outcome[]::new);
         long violations = java.util.Arrays.stream(outcomes).filter(o -> o.violation() != null).count();

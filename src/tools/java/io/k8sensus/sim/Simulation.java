@@ -8,8 +8,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 import io.k8sensus.elector.Answer;
-import io.k8sensus.elector.Elector;
 import io.k8sensus.elector.ElectionEvent;
+import io.k8sensus.elector.Elector;
 import io.k8sensus.elector.LeaseRecord;
 import io.k8sensus.elector.LeaseRequest;
 import io.k8sensus.elector.Timings;

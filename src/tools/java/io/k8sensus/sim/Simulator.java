@@ -10,6 +10,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.k8sensus.tools.CommandLine;
+
 /**
  * Runs many schedules of the deterministic simulation ({@code make simulate}), on every core, and reports
  * schedules per second, faults per schedule, terms, the runs that hit the documented limit, and violations. A
@@ -169,24 +171,14 @@ public final class Simulator {
     }
 
     public static void main(String[] args) throws Exception {
-        long schedules = 100_000;
-        long from = 1;
-        Long seed = null;
-        String write = null;
-        int threads = Runtime.getRuntime().availableProcessors();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--schedules" -> schedules = Long.parseLong(args[++i].replace("_", ""));
-                case "--from" -> from = Long.parseLong(args[++i]);
-                case "--seed" -> seed = Long.parseLong(args[++i]);
-                case "--threads" -> threads = Integer.parseInt(args[++i]);
-                case "--write" -> write = args[++i];
-                default -> {
-                    System.err.println("usage: Simulator [--schedules N] [--from S] [--threads T] | --seed S");
-                    System.exit(2);
-                }
-            }
-        }
+        CommandLine line = CommandLine.parseOrExit(args, List.of("--schedules", "--from", "--seed", "--threads",
+                "--write"), List.of(), "Usage: make simulate ARGS=\"[--schedules N] [--from S] [--threads T]"
+                                       + " [--write FILE] | --seed S\"");
+        long schedules = line.number("--schedules", 100_000);
+        long from = line.number("--from", 1);
+        Long seed = line.has("--seed") ? line.number("--seed", 0) : null;
+        String write = line.text("--write", null);
+        int threads = (int) line.number("--threads", Runtime.getRuntime().availableProcessors());
         if (seed != null) {
             String report = replay(seed);
             System.out.print(report);

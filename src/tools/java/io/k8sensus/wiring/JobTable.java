@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.camel.util.concurrent.CamelThreadFactory;
 
 /**
  * The SQL recipe's job table seen from outside: the schema of examples/sql/schema.sql, a feeder that inserts jobs at
@@ -47,11 +48,7 @@ public final class JobTable implements AutoCloseable {
 
     /** Inserts {@code items} jobs, {@code perSecond} a second; an insert the database refuses is tried again. */
     public void feed(int items, double perSecond) {
-        feeder = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "job-feeder");
-            t.setDaemon(true);
-            return t;
-        });
+        feeder = Executors.newSingleThreadScheduledExecutor(new CamelThreadFactory("#name#", "job-feeder", true));
         long periodMicros = (long) (1_000_000 / perSecond);
         feeder.scheduleAtFixedRate(() -> {
             if (inserted.get() >= items) {

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.camel.util.concurrent.CamelThreadFactory;
 
 /**
  * The file recipe's shared directory seen from outside: a producer that drops files into inbox/ at a steady rate
@@ -53,11 +54,7 @@ public final class PickupDir implements AutoCloseable {
 
     public void feed(int files, double perSecond, int rejectEvery) {
         this.rejectEvery = rejectEvery;
-        feeder = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "file-feeder");
-            t.setDaemon(true);
-            return t;
-        });
+        feeder = Executors.newSingleThreadScheduledExecutor(new CamelThreadFactory("#name#", "file-feeder", true));
         feeder.scheduleAtFixedRate(() -> {
             int n = count.get() + 1;
             if (n > files) {

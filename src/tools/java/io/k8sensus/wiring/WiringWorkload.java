@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import io.k8sensus.tools.CommandLine;
 import io.k8sensus.tools.DocBlock;
 
 /**
@@ -21,22 +22,14 @@ public final class WiringWorkload {
     }
 
     public static void main(String[] args) throws IOException {
-        int items = 1000;
-        int rounds = 3;
-        double rate = 20;
-        List<String> recipes = List.of("sql", "jms", "file");
-        Path write = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--items" -> items = Integer.parseInt(args[++i]);
-                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-                case "--rate" -> rate = Double.parseDouble(args[++i]);
-                case "--recipes" -> recipes = List.of(args[++i].split(","));
-                case "--write" -> write = Path.of(args[++i]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (--items N, --rounds N, --rate R, --recipes sql,jms,file, --write FILE)");
-            }
-        }
+        CommandLine line = CommandLine.parseOrExit(args, List.of("--items", "--rounds", "--rate", "--recipes",
+                "--write"), List.of(), "Usage: make wiring ARGS=\"[--items N] [--rounds N] [--rate R]"
+                                       + " [--recipes sql,jms,file]\"");
+        int items = (int) line.number("--items", 1000);
+        int rounds = (int) line.number("--rounds", 3);
+        double rate = line.decimal("--rate", 20);
+        List<String> recipes = line.list("--recipes", "sql,jms,file");
+        Path write = line.path("--write", null);
         List<String> rows = new ArrayList<>();
         boolean ok = true;
         for (String recipe : recipes) {

@@ -17,6 +17,7 @@ import jakarta.jms.MessageConsumer;
 import jakarta.jms.MessageProducer;
 import jakarta.jms.Session;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.apache.camel.util.concurrent.CamelThreadFactory;
 
 /**
  * The JMS recipe's queues seen from outside: a producer that sends items to the work queue at a steady rate, and
@@ -70,11 +71,7 @@ public final class WorkQueue implements AutoCloseable {
 
     /** Sends {@code items} items, {@code perSecond} a second; every {@code resendEvery}-th item is sent again later. */
     public void feed(int items, double perSecond, int resendEvery) {
-        feeder = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "work-feeder");
-            t.setDaemon(true);
-            return t;
-        });
+        feeder = Executors.newSingleThreadScheduledExecutor(new CamelThreadFactory("#name#", "work-feeder", true));
         try {
             Session session = producerConnection.createSession(false, Session.AUTO_ACKNOWLEDGE);
             MessageProducer producer = session.createProducer(session.createQueue("work"));

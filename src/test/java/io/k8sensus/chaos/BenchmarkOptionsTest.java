@@ -1,0 +1,38 @@
+package io.k8sensus.chaos;
+
+import java.nio.file.Path;
+
+import io.k8sensus.tools.CommandLine;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class BenchmarkOptionsTest {
+
+    @Test
+    void theDocumentedRunReadsAsWritten() {
+        BenchmarkOptions o = BenchmarkOptions.parse(new String[] {"--trials", "20", "--timings", "short,default",
+                "--scaling", "3x1,30x10", "--contenders", "k8sensus,client-go", "--write", "docs/BENCHMARKS.md"});
+        assertThat(o.trials()).isEqualTo(20);
+        assertThat(o.timings()).containsExactly("short", "default");
+        assertThat(o.scaling()).extracting(s -> s[0] + "x" + s[1]).containsExactly("3x1", "30x10");
+        assertThat(o.contenders()).containsExactly(Contender.K8SENSUS, Contender.CLIENT_GO);
+        assertThat(o.memory()).isTrue();
+        assertThat(o.out()).isEqualTo(Path.of("target", "bench"));
+        assertThat(o.write()).isEqualTo(Path.of("docs/BENCHMARKS.md"));
+        assertThat(o.balance()).isEmpty();
+    }
+
+    @Test
+    void aTypoIsRefusedBeforeAnythingRuns() {
+        assertThatThrownBy(() -> BenchmarkOptions.parse(new String[] {"--timings", "long"}))
+                .isInstanceOf(CommandLine.UsageException.class).hasMessageStartingWith("--timings: unknown timings 'long'");
+        assertThatThrownBy(() -> BenchmarkOptions.parse(new String[] {"--contenders", "etcd"}))
+                .hasMessageStartingWith("--contenders: unknown contender 'etcd'");
+        assertThatThrownBy(() -> BenchmarkOptions.parse(new String[] {"--scaling", "3by1"}))
+                .hasMessage("--scaling: '3by1' is not of the form NxM");
+        assertThatThrownBy(() -> BenchmarkOptions.parse(new String[] {"--trial", "3"}))
+                .hasMessage("unknown option '--trial'");
+    }
+}
