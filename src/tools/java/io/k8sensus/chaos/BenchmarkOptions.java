@@ -19,7 +19,7 @@ import io.k8sensus.tools.CommandLine;
  * @param write       a Markdown file whose "bench" block gets the tables; null: none
  * @param summary     a Markdown file whose "bench-summary" block gets the medians; null: none
  */
-record BenchmarkOptions(int trials, List<String> timings, List<Contender> contenders, List<int[]> scaling,
+public record BenchmarkOptions(int trials, List<String> timings, List<Contender> contenders, List<int[]> scaling,
                         List<int[]> balance, boolean memory, Path out, Path write, Path summary) {
 
     static final String USAGE = """
@@ -46,7 +46,8 @@ record BenchmarkOptions(int trials, List<String> timings, List<Contender> conten
         }
     }
 
-    static BenchmarkOptions parse(String[] args) {
+    /** Reads a command line; throws {@link CommandLine.UsageException} with the reason when it cannot be run. */
+    public static BenchmarkOptions parse(String[] args) {
         CommandLine line = CommandLine.parse(args, List.of("--trials", "--timings", "--contenders", "--scaling",
                 "--balance", "--out", "--write", "--summary"), List.of("--no-memory"));
         List<String> timings = line.list("--timings", "short");

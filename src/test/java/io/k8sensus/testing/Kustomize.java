@@ -1,4 +1,4 @@
-package io.k8sensus.tools;
+package io.k8sensus.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

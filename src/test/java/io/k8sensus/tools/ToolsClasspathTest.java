@@ -1,0 +1,44 @@
+package io.k8sensus.tools;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The tools run from target/tools-classes with target/classpath-tools.txt, which leaves the test framework out (see
+ * pom.xml). Their compile sees the whole test scope, so this reads what they were compiled into: no tool class
+ * refers to JUnit, AssertJ or a test class, or {@code make run} would fail where a test passes.
+ */
+class ToolsClasspathTest {
+
+    private static final Path TOOLS = Path.of("target", "tools-classes");
+
+    @Test
+    void noToolClassRefersToTheTestFrameworkOrATestHelper() throws IOException {
+        assertThat(TOOLS).as("compiled by the compile-tools execution").isDirectory();
+        List<String> offending;
+        try (Stream<Path> classes = Files.walk(TOOLS)) {
+            offending = classes.filter(p -> p.toString().endsWith(".class")).filter(ToolsClasspathTest::refersToTests)
+                    .map(p -> TOOLS.relativize(p).toString()).toList();
+        }
+        assertThat(offending).as("tool classes that refer to org/junit, org/assertj or io/k8sensus/testing").isEmpty();
+    }
+
+    private static boolean refersToTests(Path classFile) {
+        try {
+            // class names in a class file's constant pool are plain UTF-8 ("org/junit/jupiter/api/Test")
+            String constants = new String(Files.readAllBytes(classFile), StandardCharsets.ISO_8859_1);
+            return constants.contains("org/junit/") || constants.contains("org/assertj/")
+                   || constants.contains("io/k8sensus/testing/");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
