@@ -22,8 +22,8 @@ RUN mvn -B -ntp -q dependency:go-offline
 
 COPY src ./src
 RUN mvn -B -ntp -q package -DskipTests
-# The class-data archive's training run (below) needs the tools (target/tools-classes) and their dependencies (an embedded Kubernetes
-# API); they are mounted into that one step and never enter the image.
+# The class-data archive's training run (below) needs the tools (target/tools-classes) and their libraries (an
+# embedded Kubernetes API); they are mounted into that one step and never enter the image.
 RUN mvn -B -ntp -q dependency:copy-dependencies -DincludeScope=test -DoutputDirectory=target/training-lib
 
 # ---------------------------------------------------------------------------------------
@@ -45,9 +45,9 @@ COPY --from=build /build/target/k8sensus.jar /app/k8sensus.jar
 COPY --from=build /build/src/main/jvm/jvm.options /build/src/main/jvm/make-cds-archive.sh /app/
 
 # The class-data archive (AppCDS), written by this image's JVM from these jars so that it fits them, after a
-# training run of one replica against an embedded Kubernetes API (the build stage's tools and their libraries, mounted for
-# this step only): a replica starts faster with it and needs less metaspace (docs/BENCHMARKS.md). Read-only for the
-# application's user.
+# training run of one replica against an embedded Kubernetes API (the build stage's tools and their libraries,
+# mounted for this step only): a replica starts faster with it and needs less metaspace (docs/BENCHMARKS.md).
+# Read-only for the application's user.
 RUN --mount=type=bind,from=build,source=/build/target,target=/training \
     TRAINING_CLASSPATH="/training/tools-classes:/training/training-lib/*" \
     sh /app/make-cds-archive.sh /app/k8sensus.jar /app/k8sensus.jsa && rm /app/make-cds-archive.sh

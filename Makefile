@@ -29,7 +29,7 @@ run: target/k8sensus.jsa ## Run 3 replicas on an embedded Kubernetes API with a 
 
 ROUTES ?= k8s/routes
 .PHONY: validate
-validate: target/k8sensus.jar ## Check route files without a cluster, against k8s/ (ROUTES=DIR; default k8s/routes): exit 1 on a problem
+validate: target/k8sensus.jar ## Check route files without a cluster, against k8s/ (ROUTES=DIR; default k8s/routes): fails on a problem, one line each
 	@java -jar target/k8sensus.jar validate --manifests k8s $(ROUTES)
 
 .PHONY: manifests

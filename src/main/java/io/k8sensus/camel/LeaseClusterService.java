@@ -27,6 +27,7 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
     private final ApiConnectivityLog connectivityLog;
     private final String resolvedNamespace;
     private CamelLeaseControllers camelControllers;
+    private io.k8sensus.kube.ElectionVertx vertx;
     private KubernetesClient client;
     private KubernetesClient watchClient;
     private CandidatePods candidatePods;
@@ -100,7 +101,8 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
     /** The client of the k8sensus views, created with the watch of the candidate Pods when a first view starts. */
     synchronized KubernetesClient client() {
         if (client == null) {
-            client = KubernetesClients.create(settings, connectivityLog);
+            vertx = io.k8sensus.kube.ElectionVertx.start();
+            client = KubernetesClients.create(settings, connectivityLog, vertx);
             watchClient = KubernetesClients.forWatches(client);
             candidatePods = new CandidatePods(watchClient, client, resolvedNamespace, settings.candidateLabels(),
                     settings.podName(), connectivityLog);
@@ -163,7 +165,9 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
                 candidatePods.close();
                 watchClient.close();
                 client.close();
+                vertx.close();
                 client = null;
+                vertx = null;
                 watchClient = null;
                 candidatePods = null;
             }

@@ -4,6 +4,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+
 import org.apache.camel.util.concurrent.CamelThreadFactory;
 
 /**
@@ -22,7 +23,8 @@ final class BackgroundWrites {
     }
 
     BackgroundWrites(String threadName, int capacity, long idleMs) {
-        writer = new ThreadPoolExecutor(1, 1, idleMs, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(capacity), new CamelThreadFactory("#name#", threadName, true));
+        writer = new ThreadPoolExecutor(1, 1, idleMs, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(capacity),
+                new CamelThreadFactory("#name#", threadName, true));
         writer.allowCoreThreadTimeOut(true);
     }
 

@@ -50,11 +50,20 @@ public final class KubernetesClients {
     }
 
     public static KubernetesClient create(ElectionSettings settings, ApiConnectivityLog connectivityLog) {
+        return builder(settings, connectivityLog).build();
+    }
+
+    /** The same on a given Vert.x ({@link ElectionVertx}), which the caller closes after the client. */
+    public static KubernetesClient create(ElectionSettings settings, ApiConnectivityLog connectivityLog,
+                                          ElectionVertx vertx) {
+        return builder(settings, connectivityLog).withHttpClientFactory(vertx.httpClientFactory()).build();
+    }
+
+    private static KubernetesClientBuilder builder(ElectionSettings settings, ApiConnectivityLog connectivityLog) {
         return new KubernetesClientBuilder()
                 .withConfig(config(settings))
                 .withKubernetesSerialization(serialization())
-                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("k8sensus-connectivity", connectivityLog))
-                .build();
+                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("k8sensus-connectivity", connectivityLog));
     }
 
     /**

@@ -246,7 +246,8 @@ class DocumentedCommandsIT {
         assertThat(checked.exit()).as(validate + ":\n" + checked.output()).isZero();
         Files.writeString(route, Files.readString(route).replace("master:heartbeat:", "master:nosuchgroup:"));
         Result refused = exec(validate, Duration.ofSeconds(60));
-        assertThat(refused.exit()).as("a route of an unknown group is refused").isEqualTo(1);
+        assertThat(refused.exit()).as("a route of an unknown group is refused (make says 2 when validate says 1)")
+                .isNotZero();
         assertThat(refused.output()).contains("hello.camel.yaml:", "unknown group 'nosuchgroup'");
     }
 
