@@ -46,13 +46,21 @@ public final class RouteFileCheck implements AutoCloseable {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{(.+?)}}");
 
     private final CamelContext scratch;
-    private final Set<String> groups;
+    private Set<String> groups;
     private final Map<String, RouteFileProblem> groupUses = new LinkedHashMap<>();
 
     private RouteFileCheck(CamelContext scratch, Set<String> groups) {
         this.scratch = scratch;
-        // as configured; null: any group
+        electing(groups); // as configured; null: any group
+    }
+
+    /**
+     * The groups the files may elect from now on (null: any), for a caller that reads them from this check's own
+     * properties ({@link #property}) first.
+     */
+    public RouteFileCheck electing(Set<String> groups) {
         this.groups = groups == null ? null : java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(groups));
+        return this;
     }
 
     /** A check with the properties of a running context (for a reload); {@code groups} those it may elect. */

@@ -81,15 +81,13 @@ public final class ValidateCommand {
     }
 
     static List<RouteFileProblem> check(List<RouteFile> files, ManifestCheck manifests) {
-        Set<String> groups;
-        String prefix;
-        try (RouteFileCheck defaults = RouteFileCheck.standalone(new Properties(), Set.of())) {
-            groups = ElectionSettings.parseGroups(manifests != null && manifests.groups().isPresent()
-                    ? manifests.groups().get() : defaults.property(ElectionSettings.KEY_GROUPS).orElse(""));
-            prefix = manifests != null && manifests.leasePrefix().isPresent() ? manifests.leasePrefix().get()
-                    : defaults.property(ElectionSettings.KEY_LEASE_PREFIX).orElse("k8sensus");
-        }
-        try (RouteFileCheck check = RouteFileCheck.standalone(new Properties(), groups)) {
+        try (RouteFileCheck check = RouteFileCheck.standalone(new Properties(), null)) {
+            // the groups and the Lease prefix as the manifests set them, else as the jar's properties do
+            Set<String> groups = ElectionSettings.parseGroups(manifests != null && manifests.groups().isPresent()
+                    ? manifests.groups().get() : check.property(ElectionSettings.KEY_GROUPS).orElse(""));
+            String prefix = manifests != null && manifests.leasePrefix().isPresent() ? manifests.leasePrefix().get()
+                    : check.property(ElectionSettings.KEY_LEASE_PREFIX).orElse("k8sensus");
+            check.electing(groups);
             List<RouteFileProblem> problems = new ArrayList<>(check.check(files));
             if (manifests != null) {
                 for (Map.Entry<String, RouteFileProblem> use : check.groupUses().entrySet()) {
