@@ -339,31 +339,25 @@ class DocumentedCommandsIT {
     record Result(int exit, String output) {
     }
 
+    /** Runs a command to its end (stopped after {@code limit}, which fails), with its output. */
     private Result exec(String command, Duration limit) throws Exception {
-        Process process = new ProcessBuilder("bash", "-c", command).directory(scratch.toFile())
-                .redirectErrorStream(true).start();
-        started.add(process);
-        StringBuilder output = new StringBuilder();
-        Thread reader = new Thread(() -> {
-            try {
-                output.append(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                // the process is gone
-            }
-        });
-        reader.start();
-        boolean done = process.waitFor(limit.toSeconds(), TimeUnit.SECONDS);
+        System.out.println("$ " + command);
+        Live live = start(command);
+        boolean done = live.process().waitFor(limit.toSeconds(), TimeUnit.SECONDS);
         if (!done) {
-            stopTree(process);
+            stopTree(live.process());
         }
-        reader.join(10_000);
-        System.out.println("$ " + command + "\n" + output);
+        live.reader().join(10_000);
+        String output;
+        synchronized (live.lines()) {
+            output = String.join("\n", live.lines());
+        }
         assertThat(done).as(command + " ends within " + limit + ":\n" + output).isTrue();
-        return new Result(process.exitValue(), output.toString());
+        return new Result(live.process().exitValue(), output);
     }
 
-    /** A running command whose output is kept line by line. */
-    record Live(Process process, List<String> lines) {
+    /** A running command whose output is kept line by line (and printed, for the test's report). */
+    record Live(Process process, List<String> lines, Thread reader) {
 
         List<String> matching(Pattern pattern) {
             synchronized (lines) {
@@ -391,7 +385,7 @@ class DocumentedCommandsIT {
         });
         reader.setDaemon(true);
         reader.start();
-        return new Live(process, lines);
+        return new Live(process, lines, reader);
     }
 
     /** SIGTERM to the command and everything it started (make does not pass it on), then waits for them. */

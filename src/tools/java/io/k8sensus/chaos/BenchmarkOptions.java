@@ -1,7 +1,6 @@
 package io.k8sensus.chaos;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 
 import io.k8sensus.tools.CommandLine;
@@ -36,14 +35,7 @@ public record BenchmarkOptions(int trials, List<String> timings, List<Contender>
             """;
 
     static BenchmarkOptions parseOrExit(String[] args) {
-        try {
-            return parse(args);
-        } catch (CommandLine.UsageException e) {
-            System.err.println(e.getMessage());
-            System.err.print(USAGE);
-            System.exit(2);
-            throw e;
-        }
+        return CommandLine.orExit(() -> parse(args), USAGE);
     }
 
     /** Reads a command line; throws {@link CommandLine.UsageException} with the reason when it cannot be run. */
@@ -83,15 +75,5 @@ public record BenchmarkOptions(int trials, List<String> timings, List<Contender>
                 throw new CommandLine.UsageException(option + ": '" + size + "' is not of the form NxM");
             }
         }).toList();
-    }
-
-    @Override
-    public String toString() {
-        return "BenchmarkOptions[trials=" + trials + ", timings=" + timings + ", contenders=" + contenders
-               + ", scaling=" + sizes(scaling) + ", balance=" + sizes(balance) + "]";
-    }
-
-    private static List<String> sizes(List<int[]> sizes) {
-        return sizes.stream().map(Arrays::toString).toList();
     }
 }

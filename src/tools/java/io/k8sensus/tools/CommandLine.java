@@ -51,8 +51,16 @@ public final class CommandLine {
      * status 2.
      */
     public static CommandLine parseOrExit(String[] args, List<String> valued, List<String> flags, String usage) {
+        return orExit(() -> parse(args, valued, flags), usage);
+    }
+
+    /**
+     * Runs a tool's own reading of its command line (one that also checks the values, as the benchmark's does); on
+     * a {@link UsageException}, prints why and {@code usage} to stderr and exits with status 2.
+     */
+    public static <T> T orExit(java.util.function.Supplier<T> parse, String usage) {
         try {
-            return parse(args, valued, flags);
+            return parse.get();
         } catch (UsageException e) {
             System.err.println(e.getMessage());
             System.err.print(usage.endsWith("\n") ? usage : usage + "\n");
