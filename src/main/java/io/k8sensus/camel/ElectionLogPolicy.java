@@ -114,22 +114,33 @@ public class ElectionLogPolicy extends RoutePolicySupport {
             this.last = LeaderTerm.none(group);
         }
 
-        synchronized void attach() {
-            if (view == null) {
+        // attach and detach call the view outside this listener's monitor: the view's notifier holds the view's
+        // listener lock while it waits for that monitor in leadershipChanged, and a view call here waits for that lock
+        void attach() {
+            CamelClusterView attached;
+            synchronized (this) {
+                if (view != null) {
+                    return;
+                }
                 try {
-                    view = clusterService.getView(group);
+                    attached = clusterService.getView(group);
                 } catch (Exception e) {
                     throw new IllegalStateException("Cannot watch the election of group '" + group + "'", e);
                 }
-                view.addEventListener(this);
+                view = attached;
             }
+            attached.addEventListener(this);
         }
 
-        synchronized void detach() throws Exception {
-            if (view != null) {
-                view.removeEventListener(this);
-                clusterService.releaseView(view);
+        void detach() throws Exception {
+            CamelClusterView detached;
+            synchronized (this) {
+                detached = view;
                 view = null;
+            }
+            if (detached != null) {
+                detached.removeEventListener(this);
+                clusterService.releaseView(detached);
             }
         }
 

@@ -6,6 +6,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
+import io.k8sensus.elector.Clock;
+import io.k8sensus.log.KeyValueLog;
 import org.apache.camel.Consumer;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Processor;
@@ -29,12 +31,13 @@ import org.slf4j.LoggerFactory;
  * change of leader or members re-decides which term, if any, the delegate may run in; each decision that changes it
  * bumps a generation, and a start carries the generation it was decided in: any later change makes it void.
  * <p>
- * Election events come on the elector's own thread, which must keep renewing: an event never waits for a delegate's
- * start (it may connect to a slow server). Starts run on this consumer's own thread, outside any lock the events
- * take; a start made void while it ran is stopped as soon as it returns. A delegate that runs is stopped on the
- * event's thread before the event returns, so that the elector does not release or give up the Lease while its
- * delegate still runs. Each delegate stamps its exchanges with the term it was started in
- * ({@link LeaderOnlyEndpoint.TermStamper}).
+ * An election event never waits for a delegate: starts (which may connect to a slow server) and stops (a Kafka or JMS
+ * consumer waits for its poll) run on this consumer's own thread, outside any lock the events take, so the delegates
+ * of a group stop in parallel and a slow one holds up neither the election nor the other routes. A start made void
+ * while it ran is stopped as soon as it returns. What keeps a delegate that has not stopped yet from acting is its
+ * gate ({@link LeaderOnlyEndpoint.TermGate}): every exchange it offers is checked against the window of the term it
+ * was started in, and refused once that window has closed. The election releases the Lease only once
+ * {@link #pendingWork()} is 0: no delegate runs, starts or stops.
  * <p>
  * The consumer holds the group's view, and so the Lease (a view that no route holds any more stops and releases it),
  * until the route's last in-flight exchange has completed. It is {@link Suspendable} for that: Camel's graceful
@@ -45,6 +48,8 @@ import org.slf4j.LoggerFactory;
 public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LeaderOnlyConsumer.class);
+    /** The election log, where a term's refused exchanges are counted. */
+    private static final Logger ELECTION_LOG = LoggerFactory.getLogger("k8sensus.election");
     private static final long RETRY_START_MS = 1000;
 
     private final CamelClusterService clusterService;
@@ -54,6 +59,7 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
     /** The route's processor; each delegate gets it behind a {@link LeaderOnlyEndpoint.TermStamper} of its term. */
     private final Processor processor;
     private final Listener listener = new Listener();
+    private final Clock clock = Clock.system();
 
     private volatile CamelClusterView view;
     /** Whether the starter thread is inside a delegate's start, which a stopping route may interrupt. */
@@ -68,9 +74,8 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
     private LeaderTerm allowed;
     /** Bumped by every decision that changes {@link #allowed}: a start decided in an older generation is void. */
     private long generation;
-    /** The delegate that runs, started in {@link #runningTerm}; null when none does. */
-    private Consumer running;
-    private LeaderTerm runningTerm;
+    /** The delegate that runs, with the gate of the term it was started in; null when none does. */
+    private Delegate running;
     /** A start is queued or under way on the starter thread. */
     private boolean startRequested;
     /** Delegates taken from {@link #running} whose stop has not completed: no start begins before they stopped. */
@@ -84,6 +89,10 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
         this.group = group;
         this.delegateEndpoint = endpoint.getEndpoint();
         this.processor = processor;
+    }
+
+    /** A delegate consumer and the gate its exchanges pass. */
+    private record Delegate(Consumer consumer, LeaderOnlyEndpoint.TermGate gate) {
     }
 
     /** The election group whose leader runs this consumer's delegate. */
@@ -157,7 +166,7 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
      * its term, and asks the starter thread for a delegate if one may run. Never waits for a start.
      */
     private void decide() {
-        Consumer toStop;
+        Delegate toStop;
         synchronized (state) {
             LeaderTerm term = leadingTerm();
             if (!Objects.equals(term, allowed)) {
@@ -165,6 +174,14 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
                 generation++;
             }
             toStop = takeRunningIfNotIn(allowed);
+            if (toStop != null && starter != null) {
+                try {
+                    starter.execute(() -> stopDelegate(toStop, "leadership lost"));
+                    return; // whoever stops a delegate asks for a start once it stopped
+                } catch (RejectedExecutionException e) {
+                    // the route is stopping: stop it on this thread
+                }
+            }
         }
         if (toStop != null) {
             stopDelegate(toStop, "leadership lost");
@@ -173,11 +190,22 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
     }
 
     /**
+     * What this consumer still has under way for the group: 1 while a delegate runs, starts, or has not completed its
+     * stop, 0 otherwise. The election hands the Lease over only once every consumer of the group has none, and no
+     * exchange is in flight.
+     */
+    public int pendingWork() {
+        synchronized (state) {
+            return running != null || startRequested || stopsUnderWay > 0 ? 1 : 0;
+        }
+    }
+
+    /**
      * The route stops or is suspended: no delegate may run any more; the one that runs stops now, a start under way
      * is void.
      */
     private void standDown(String why) {
-        Consumer toStop;
+        Delegate toStop;
         synchronized (state) {
             allowed = null;
             generation++;
@@ -203,13 +231,12 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
     }
 
     /** Called with {@link #state} held: takes the running delegate if it was not started in {@code term}. */
-    private Consumer takeRunningIfNotIn(LeaderTerm term) {
-        if (running == null || Objects.equals(runningTerm, term)) {
+    private Delegate takeRunningIfNotIn(LeaderTerm term) {
+        if (running == null || Objects.equals(running.gate().term(), term)) {
             return null;
         }
-        Consumer taken = running;
+        Delegate taken = running;
         running = null;
-        runningTerm = null;
         stopsUnderWay++;
         return taken;
     }
@@ -243,11 +270,12 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
                 term = allowed;
                 decidedIn = generation;
             }
-            Consumer started;
+            Delegate started;
             try {
                 startUnderWay = true;
-                started = delegateEndpoint.createConsumer(new LeaderOnlyEndpoint.TermStamper(processor, term));
-                ServiceHelper.startService(delegateEndpoint, started);
+                LeaderOnlyEndpoint.TermGate gate = new LeaderOnlyEndpoint.TermGate(processor, term, terms, clock);
+                started = new Delegate(delegateEndpoint.createConsumer(gate), gate);
+                ServiceHelper.startService(delegateEndpoint, started.consumer());
             } catch (Exception e) {
                 synchronized (state) {
                     if (decidedIn != generation) {
@@ -268,7 +296,6 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
                 stillAllowed = decidedIn == generation;
                 if (stillAllowed) {
                     running = started;
-                    runningTerm = term;
                     startRequested = false;
                 } else {
                     stopsUnderWay++;
@@ -297,19 +324,29 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
         }
     }
 
-    /** Stops a delegate taken from {@link #running} (or whose start was made void), on the calling thread. */
-    private void stopDelegate(Consumer delegate, String why) {
+    /**
+     * Stops a delegate taken from {@link #running} (or whose start was made void), on the calling thread, says how
+     * many exchanges its gate refused in its term, and asks for a start if one may run now.
+     */
+    private void stopDelegate(Delegate delegate, String why) {
         try {
-            ServiceHelper.stopAndShutdownServices(delegate, delegateEndpoint);
+            ServiceHelper.stopAndShutdownServices(delegate.consumer(), delegateEndpoint);
             LOG.info("Leadership lost. Consumer stopped: {} (group {}, {})", delegateEndpoint, group, why);
         } catch (Exception e) {
             getExceptionHandler().handleException("Could not stop the consumer of " + delegateEndpoint, e);
         } finally {
+            long refused = delegate.gate().refused();
+            if (refused > 0) {
+                KeyValueLog.warn(ELECTION_LOG, "event=exchange-refused group={} pod={} epoch={} count={} route={}: exchanges"
+                        + " offered after the term's window closed ran no step (a transacted delegate rolled them back)",
+                        group, delegate.gate().term().leader(), delegate.gate().term().epoch(), refused, getRouteId());
+            }
             synchronized (state) {
                 stopsUnderWay--;
                 state.notifyAll();
             }
         }
+        requestStart();
     }
 
     /**

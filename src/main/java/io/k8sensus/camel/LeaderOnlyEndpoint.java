@@ -1,6 +1,8 @@
 package io.k8sensus.camel;
 
+import io.k8sensus.elector.Clock;
 import io.k8sensus.fencing.LeaderHeaders;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Consumer;
 import org.apache.camel.Exchange;
@@ -10,8 +12,9 @@ import org.apache.camel.component.master.MasterEndpoint;
 import org.apache.camel.support.processor.DelegateAsyncProcessor;
 
 /**
- * A {@code master:} endpoint whose consumer ({@link LeaderOnlyConsumer}) runs the delegate endpoint only on the leader
- * and stamps every exchange with the group, the leader and its epoch before the route sees it.
+ * A {@code master:} endpoint whose consumer ({@link LeaderOnlyConsumer}) runs the delegate endpoint only on the leader,
+ * lets an exchange into the route only while the leader's term may act ({@link TermGate}), and stamps it with the
+ * group, the leader and its epoch before the route sees it.
  */
 public class LeaderOnlyEndpoint extends MasterEndpoint {
 
@@ -59,25 +62,49 @@ public class LeaderOnlyEndpoint extends MasterEndpoint {
     }
 
     /**
-     * Stamps every exchange of one delegate consumer with the term that consumer was started in: an exchange created
-     * after this replica learned of a newer term, while the delegate is being stopped, still names the old leader and
-     * epoch, so a receiver's epoch fence rejects it once the newer term has acted.
+     * What stands between one delegate consumer and the route: it lets an exchange in only while the term the delegate
+     * was started in may act, and stamps it with that term. The window is the one the elector computed (its renew
+     * deadline, read without a lock, on the monotonic clock), so no thread of the election, and no stop of a delegate,
+     * has to keep up for the check to hold: an exchange offered after the deadline, or after the term ended, is refused
+     * before any step runs ({@link TermEndedException}, a failure its delegate sees). An exchange let in finishes under
+     * its term's epoch, which a receiver's fence refuses once a newer term has acted.
      */
-    static final class TermStamper extends RouteOwnedProcessor {
+    static final class TermGate extends RouteOwnedProcessor {
 
         private final LeaderTerm term;
+        private final LeaderTerms terms;
+        private final Clock clock;
+        private final AtomicLong refused = new AtomicLong();
 
-        TermStamper(Processor processor, LeaderTerm term) {
+        TermGate(Processor processor, LeaderTerm term, LeaderTerms terms, Clock clock) {
             super(processor);
             this.term = term;
+            this.terms = terms;
+            this.clock = clock;
         }
 
         @Override
         public boolean process(Exchange exchange, AsyncCallback callback) {
+            if (!terms.mayAct(term.group(), term.epoch(), clock.nanos())) {
+                refused.incrementAndGet();
+                exchange.setException(new TermEndedException(term.group(), term.epoch()));
+                callback.done(true);
+                return true;
+            }
             exchange.getMessage().setHeader(LeaderHeaders.GROUP, term.group());
             exchange.getMessage().setHeader(LeaderHeaders.LEADER, term.leader());
             exchange.getMessage().setHeader(LeaderHeaders.EPOCH, term.epoch());
             return super.process(exchange, callback);
+        }
+
+        /** The term this gate lets exchanges in for. */
+        LeaderTerm term() {
+            return term;
+        }
+
+        /** How many exchanges it has refused. */
+        long refused() {
+            return refused.get();
         }
     }
 }

@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,7 +30,11 @@ import io.k8sensus.elector.Elector;
 import io.k8sensus.elector.Handover;
 import io.k8sensus.elector.LeaseRequest;
 import io.k8sensus.elector.Timings;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
+import org.apache.camel.cluster.CamelClusterEventListener;
 import org.apache.camel.cluster.CamelClusterMember;
+import org.apache.camel.cluster.CamelClusterView;
 import org.apache.camel.support.cluster.AbstractCamelClusterView;
 import org.apache.camel.util.concurrent.CamelThreadFactory;
 import org.slf4j.Logger;
@@ -42,8 +47,10 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Threads: one loop thread per group asks the elector what to do and makes the request (blocking, bounded by the call
  * timeout); the watches' threads hand it what they delivered; a timer ends the term at the renew deadline even while
- * the loop thread is blocked in a call. Every call to the elector, and every leadership event to Camel, happens under
- * this view's lock, so they are seen in order.
+ * the loop thread is blocked in a call. Every call to the elector happens under this view's lock, and so does the
+ * update of the term's window in {@link LeaderTerms}, which every leader-only exchange checks. Nothing that can block
+ * runs under that lock: Camel's listeners are told of a change on a notifier thread of their own, in order, and a
+ * listener that throws or is slow holds up neither the election nor the other listeners' next events for long.
  */
 public class LeaseElectionView extends AbstractCamelClusterView {
 
@@ -71,6 +78,10 @@ public class LeaseElectionView extends AbstractCamelClusterView {
 
     private ScheduledExecutorService loop;
     private ScheduledExecutorService deadlineTimer;
+    /** Tells Camel's listeners and the observer of every change, in order, off the view's lock. */
+    private ExecutorService notifier;
+    /** The listeners as added, and the guard each one was added behind. */
+    private final Map<CamelClusterEventListener, GuardedListener> guarded = new ConcurrentHashMap<>();
     private CandidatePods candidatePods;
     private LeaseWatch leaseWatch;
     private KubeLeaseStore store;
@@ -125,6 +136,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         progressAt = clock.nanos();
         loop = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-election-" + getNamespace()));
         deadlineTimer = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-deadline-" + getNamespace()));
+        notifier = Executors.newSingleThreadExecutor(daemon("k8sensus-events-" + getNamespace()));
         leaseWatch = new LeaseWatch(service.watchClient(), namespace, leaseName, local.getId(),
                 service.connectivityLog(), this::delivered);
         candidatePods.onChange(wakeUp);
@@ -207,7 +219,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
 
     /** Balancing, under the view's lock: one turn of the group's {@link Handover}, with what it did logged. */
     private void balance(long now) {
-        Handover.Step step = handover.step(elector, balancer, now, this::exchangesInFlight);
+        Handover.Step step = handover.step(elector, balancer, now, this::workInFlight);
         Balancer.Move move = handover.move();
         if (step == Handover.Step.STARTED) {
             KeyValueLog.info(ELECTION_LOG, "event=balancing group={} pod={} epoch={} leads={} fewest={} to={}: stopping the"
@@ -224,13 +236,16 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         }
     }
 
-    /** The exchanges in flight in the routes of this group's leader-only consumers. */
-    private int exchangesInFlight() {
-        org.apache.camel.CamelContext context = service.getCamelContext();
+    /**
+     * The work of this group's term still under way on this replica: the exchanges in flight in the routes of its
+     * leader-only consumers, and each consumer whose delegate runs, starts or has not completed its stop.
+     */
+    private int workInFlight() {
+        CamelContext context = service.getCamelContext();
         int count = 0;
-        for (org.apache.camel.Route route : context.getRoutes()) {
+        for (Route route : context.getRoutes()) {
             if (route.getConsumer() instanceof LeaderOnlyConsumer consumer && consumer.group().equals(getNamespace())) {
-                count += context.getInflightRepository().size(route.getRouteId());
+                count += context.getInflightRepository().size(route.getRouteId()) + consumer.pendingWork();
             }
         }
         return count;
@@ -263,6 +278,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         loop.shutdownNow();
         loop.awaitTermination(settings.callTimeoutMs(), TimeUnit.MILLISECONDS);
         deadlineTimer.shutdownNow();
+        terms.close(getNamespace());
         // the routes of this group have stopped (the view stops when its last user releases it): hand the Lease back
         // on this thread, so that the context does not stop before it is done
         synchronized (this) {
@@ -283,11 +299,17 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             }
         }
         balancer.removed(getNamespace());
+        notifier.shutdown();
+        if (!notifier.awaitTermination(settings.callTimeoutMs(), TimeUnit.MILLISECONDS)) {
+            LOG.warn("A listener of group {} still handles an election event; the view stops without waiting for it",
+                    getNamespace());
+        }
     }
 
     /**
-     * Tells Camel's listeners when the leader (or its epoch) changed, and keeps the deadline timer on the term's renew
-     * deadline. Called under the view's lock after every call to the elector.
+     * Keeps the term's window in {@link LeaderTerms} on what the elector says, tells Camel's listeners (on the notifier
+     * thread) when the leader or its epoch changed, and keeps the deadline timer on the term's renew deadline. Called
+     * under the view's lock after every call to the elector; it never blocks.
      */
     private void publish() {
         // a group being handed over has no leader here any more: its routes stop while the term ends its work
@@ -295,16 +317,23 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         balancer.leader(getNamespace(), elector.leader(), clock.nanos());
         long epoch = elector.epoch();
         Member newLeader = leaderId == null ? null : toMember(leaderId);
+        long until = elector.mayActUntil();
+        leadingUntil = newLeader == local ? until : Long.MIN_VALUE;
+        if (leadingUntil != Long.MIN_VALUE) {
+            terms.open(getNamespace(), epoch, leadingUntil);
+        } else {
+            terms.close(getNamespace());
+        }
         if (newLeader != leader || epoch != leaderEpoch) {
             leader = newLeader;
             leaderEpoch = epoch;
             terms.update(newLeader == null ? LeaderTerm.none(getNamespace())
                     : new LeaderTerm(getNamespace(), newLeader.getId(), epoch, newLeader == local));
-            service.observer().leaderChanged(getNamespace(), leaderId, epoch, newLeader == local);
-            fireLeadershipChangedEvent(newLeader);
+            notify(() -> {
+                service.observer().leaderChanged(getNamespace(), leaderId, epoch, newLeader == local);
+                fireLeadershipChangedEvent(newLeader);
+            });
         }
-        long until = elector.mayActUntil();
-        leadingUntil = newLeader == local ? until : Long.MIN_VALUE;
         if (until != Long.MIN_VALUE && until != deadlineScheduledFor && !deadlineTimer.isShutdown()) {
             if (deadlineTask != null) {
                 deadlineTask.cancel(false);
@@ -357,8 +386,88 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         added.removeAll(old);
         Set<String> removed = new HashSet<>(old);
         removed.removeAll(names);
-        added.forEach(id -> fireMemberAddedEvent(toMember(id)));
-        removed.forEach(id -> fireMemberRemovedEvent(toMember(id)));
+        notify(() -> {
+            added.forEach(id -> fireMemberAddedEvent(toMember(id)));
+            removed.forEach(id -> fireMemberRemovedEvent(toMember(id)));
+        });
+    }
+
+    /** Runs {@code event} on the notifier thread, after the events before it. */
+    private void notify(Runnable event) {
+        try {
+            notifier.execute(() -> {
+                try {
+                    event.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("An observer of group {}'s election failed: {}", getNamespace(), e.toString());
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // stopped: nobody listens any more
+        }
+    }
+
+    /**
+     * Each listener is added behind a guard: one that throws is logged in one line and the others still hear of the
+     * change (Camel's view stops at the first listener that throws).
+     */
+    @Override
+    public void addEventListener(CamelClusterEventListener listener) {
+        if (listener == null) {
+            return;
+        }
+        GuardedListener guard = new GuardedListener(listener);
+        guarded.put(listener, guard);
+        super.addEventListener(guard);
+    }
+
+    @Override
+    public void removeEventListener(CamelClusterEventListener listener) {
+        if (listener == null) {
+            return;
+        }
+        GuardedListener guard = guarded.remove(listener);
+        super.removeEventListener(guard != null ? guard : listener);
+    }
+
+    private final class GuardedListener implements CamelClusterEventListener.Leadership,
+            CamelClusterEventListener.Membership {
+
+        private final CamelClusterEventListener listener;
+
+        GuardedListener(CamelClusterEventListener listener) {
+            this.listener = listener;
+        }
+
+        @Override
+        public void leadershipChanged(CamelClusterView view, CamelClusterMember leader) {
+            if (listener instanceof CamelClusterEventListener.Leadership l) {
+                guard(() -> l.leadershipChanged(view, leader));
+            }
+        }
+
+        @Override
+        public void memberAdded(CamelClusterView view, CamelClusterMember member) {
+            if (listener instanceof CamelClusterEventListener.Membership l) {
+                guard(() -> l.memberAdded(view, member));
+            }
+        }
+
+        @Override
+        public void memberRemoved(CamelClusterView view, CamelClusterMember member) {
+            if (listener instanceof CamelClusterEventListener.Membership l) {
+                guard(() -> l.memberRemoved(view, member));
+            }
+        }
+
+        private void guard(Runnable call) {
+            try {
+                call.run();
+            } catch (RuntimeException e) {
+                KeyValueLog.warn(ELECTION_LOG, "event=listener-failed group={} pod={} listener={} reason=\"{}\"",
+                        getNamespace(), local.getId(), listener.getClass().getName(), e.toString());
+            }
+        }
     }
 
     private Member toMember(String id) {

@@ -70,7 +70,14 @@ public class LeaseTermView extends KubernetesClusterView {
 
     @Override
     protected void fireLeadershipChangedEvent(CamelClusterMember leader) {
-        terms.update(termOf(leader));
+        LeaderTerm term = termOf(leader);
+        terms.update(term);
+        if (term.local()) {
+            // Camel's controller ends leadership on its own timer and tells nobody its deadline: no window to check
+            terms.open(term.group(), term.epoch(), Long.MAX_VALUE);
+        } else {
+            terms.close(term.group());
+        }
         super.fireLeadershipChangedEvent(leader);
     }
 

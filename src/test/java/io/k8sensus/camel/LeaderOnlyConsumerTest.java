@@ -7,6 +7,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.k8sensus.camel.SlowStartComponent.SlowConsumer;
+import io.k8sensus.testing.LogCapture;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
@@ -30,6 +32,8 @@ class LeaderOnlyConsumerTest {
     private final SwitchableElection election = new SwitchableElection();
     private final SlowStartComponent slow = new SlowStartComponent();
     private CamelContext context;
+    /** Exchanges that reached the route's first step. */
+    private final AtomicInteger steps = new AtomicInteger();
     private SwitchableElection.View view;
 
     @BeforeEach
@@ -40,7 +44,7 @@ class LeaderOnlyConsumerTest {
         context.addRoutes(new RouteBuilder() {
             @Override
             public void configure() {
-                from("master:" + GROUP + ":slow:work").routeId("work").log("work done");
+                from("master:" + GROUP + ":slow:work").routeId("work").process(e -> steps.incrementAndGet()).log("work done");
             }
         });
         context.start();
@@ -50,6 +54,7 @@ class LeaderOnlyConsumerTest {
     @AfterEach
     void stopRoute() {
         slow.letStartsComplete();
+        slow.letStopsComplete();
         context.stop();
     }
 
@@ -101,25 +106,76 @@ class LeaderOnlyConsumerTest {
     }
 
     @Test
-    void a_loss_of_leadership_stops_the_running_delegate_before_the_event_returns() {
+    void a_loss_of_leadership_stops_the_running_delegate() {
         slow.letStartsComplete();
         view.elect(SwitchableElection.LOCAL, 1);
         SlowConsumer delegate = runningDelegate();
 
         view.elect("other", 2);
 
-        assertThat(delegate.isStopped()).as("stopped when the elector hears back").isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(delegate::isStopped);
+        assertThat(slow.running()).isEmpty();
     }
 
     @Test
-    void leaving_the_candidates_stops_the_running_delegate_before_the_event_returns() {
+    void leaving_the_candidates_stops_the_running_delegate() {
         slow.letStartsComplete();
         view.elect(SwitchableElection.LOCAL, 1);
         SlowConsumer delegate = runningDelegate();
 
         view.localLeavesTheCandidates();
 
-        assertThat(delegate.isStopped()).as("stopped when the elector hears back").isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(delegate::isStopped);
+        assertThat(slow.running()).isEmpty();
+    }
+
+    @Test
+    void an_exchange_offered_after_the_renew_deadline_runs_no_step_and_fails_at_its_delegate() throws Exception {
+        slow.letStartsComplete();
+        view.elect(SwitchableElection.LOCAL, 4);
+        SlowConsumer delegate = runningDelegate();
+        assertThat(delegate.fire().getException()).as("inside the window").isNull();
+        assertThat(steps).hasValue(1);
+
+        view.deadlinePassesUntold(4);
+        Exchange late = delegate.fire();
+
+        assertThat(late.getException()).as("the failure the delegate sees").isInstanceOf(TermEndedException.class)
+                .hasMessageContaining("epoch 4");
+        assertThat(steps).as("no step ran for the late exchange").hasValue(1);
+    }
+
+    @Test
+    void a_delegate_whose_stop_blocks_holds_up_neither_the_event_nor_the_group_and_its_exchanges_are_refused()
+            throws Exception {
+        slow.letStartsComplete();
+        slow.holdStops();
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("master:" + GROUP + ":slow:more").routeId("more").process(e -> steps.incrementAndGet());
+            }
+        });
+        view.elect(SwitchableElection.LOCAL, 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> slow.running().size() == 2
+                && slow.running().stream().allMatch(SlowConsumer::isStarted));
+        var delegates = slow.running();
+
+        try (LogCapture log = LogCapture.of("k8sensus.election")) {
+            returnsPromptly("the loss, while every delegate's stop blocks", () -> view.elect("other", 2));
+
+            await("both delegates are stopping, side by side").atMost(Duration.ofSeconds(10))
+                    .until(() -> delegates.stream().allMatch(SlowConsumer::stopEntered));
+            Exchange offered = delegates.get(0).fire();
+            assertThat(offered.getException()).as("offered while its stop blocks")
+                    .isInstanceOf(TermEndedException.class);
+            assertThat(steps).as("no step ran after the term ended").hasValue(0);
+
+            slow.letStopsComplete();
+            await().atMost(Duration.ofSeconds(10)).until(() -> delegates.stream().allMatch(SlowConsumer::isStopped));
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(log.messages())
+                    .anyMatch(m -> m.startsWith("event=exchange-refused group=" + GROUP + " pod=me epoch=1 count=1")));
+        }
     }
 
     @Test

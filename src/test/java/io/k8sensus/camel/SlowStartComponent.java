@@ -25,6 +25,18 @@ final class SlowStartComponent extends DefaultComponent {
     private final CountDownLatch startsMayComplete = new CountDownLatch(1);
     private final List<SlowConsumer> consumers = new CopyOnWriteArrayList<>();
 
+    private final CountDownLatch stopsMayComplete = new CountDownLatch(1);
+    private volatile boolean stopsWait;
+
+    /** From now on, a consumer's stop waits until {@link #letStopsComplete()}, as a Kafka consumer waits for its poll. */
+    void holdStops() {
+        stopsWait = true;
+    }
+
+    void letStopsComplete() {
+        stopsMayComplete.countDown();
+    }
+
     /** From now on, a start that waits completes, and later starts do not wait. */
     void letStartsComplete() {
         startsMayComplete.countDown();
@@ -61,6 +73,7 @@ final class SlowStartComponent extends DefaultComponent {
 
         private final CountDownLatch entered = new CountDownLatch(1);
         private volatile boolean startEntered;
+        private volatile boolean stopEntered;
 
         SlowConsumer(Endpoint endpoint, Processor processor) {
             super(endpoint, processor);
@@ -74,6 +87,20 @@ final class SlowStartComponent extends DefaultComponent {
             if (!startsMayComplete.await(60, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("the test never let the start complete");
             }
+        }
+
+        @Override
+        protected void doStop() throws Exception {
+            stopEntered = true;
+            if (stopsWait && !stopsMayComplete.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never let the stop complete");
+            }
+            super.doStop();
+        }
+
+        /** Whether its stop has begun (it may still be waiting). */
+        boolean stopEntered() {
+            return stopEntered;
         }
 
         /** Whether its start has begun (it may still be waiting). */

@@ -10,8 +10,8 @@ import org.apache.camel.support.cluster.AbstractCamelClusterView;
 
 /**
  * A cluster service whose elections the test decides by hand, seen from the replica {@value #LOCAL}. Like k8sensus's
- * elector, a view writes the new term to {@link #terms()} before it tells its listeners, and delivers every event on
- * the thread that caused it.
+ * elector, a view writes the new term and its window to {@link #terms()} before it tells its listeners, and delivers
+ * every event on the thread that caused it.
  */
 final class SwitchableElection extends AbstractCamelClusterService<SwitchableElection.View> {
 
@@ -54,7 +54,20 @@ final class SwitchableElection extends AbstractCamelClusterService<SwitchableEle
             leader = leaderId == null ? null : leaderId.equals(LOCAL) ? local : new Member(leaderId);
             terms.update(leaderId == null ? LeaderTerm.none(getNamespace())
                     : new LeaderTerm(getNamespace(), leaderId, epoch, leader == local));
+            if (leader == local) {
+                terms.open(getNamespace(), epoch, Long.MAX_VALUE);
+            } else {
+                terms.close(getNamespace());
+            }
             fireLeadershipChangedEvent(leader);
+        }
+
+        /**
+         * The renew deadline of this replica's term {@code epoch} passes, and nobody has told the listeners yet (the
+         * timer that ends the term is late, or the event waits behind a slow listener).
+         */
+        void deadlinePassesUntold(long epoch) {
+            terms.open(getNamespace(), epoch, System.nanoTime() - 1);
         }
 
         /** This replica's Pod leaves the candidates (it stays leader in the view, as Camel's controller reports). */
