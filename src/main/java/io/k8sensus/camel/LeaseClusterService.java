@@ -105,7 +105,8 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
             client = KubernetesClients.create(settings, connectivityLog, vertx);
             watchClient = KubernetesClients.forWatches(client);
             candidatePods = new CandidatePods(watchClient, client, resolvedNamespace, settings.candidateLabels(),
-                    settings.podName(), connectivityLog);
+                    settings.podName(), connectivityLog, io.k8sensus.elector.Clock.system(), settings.retryPeriodMs(),
+                    settings.leaseDurationMs());
             candidatePods.start();
         }
         return client;

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import io.fabric8.kubernetes.api.model.Pod;
@@ -13,6 +14,7 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.readiness.Readiness;
 import io.fabric8.kubernetes.client.utils.PodStatusUtil;
+import io.k8sensus.elector.Clock;
 
 /**
  * The Pods that may lead: those with the candidate labels that are Running and Ready (Camel's rule). One per replica,
@@ -31,11 +33,21 @@ public final class CandidatePods implements AutoCloseable {
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private final WatchHealth health;
     private final ApiConnectivityLog connectivity;
+    private final Clock clock;
+    private final long retryPeriodNanos;
+    private final long checkEveryNanos;
     private SharedIndexInformer<Pod> informer;
 
-    /** Watches through {@code watchClient}; lists through {@code client}, the election's, while the watch is down. */
+    /**
+     * Watches through {@code watchClient}; lists through {@code client}, the election's, while the watch is down.
+     * Times are read from {@code clock}: {@code retryPeriodMs} is the election's retry period, {@code checkEveryMs}
+     * how often a watch that is up is checked against a list.
+     */
     public CandidatePods(KubernetesClient watchClient, KubernetesClient client, String namespace, Map<String, String> labels,
-                  String podName, ApiConnectivityLog connectivity) {
+                  String podName, ApiConnectivityLog connectivity, Clock clock, long retryPeriodMs, long checkEveryMs) {
+        this.clock = clock;
+        this.retryPeriodNanos = TimeUnit.MILLISECONDS.toNanos(retryPeriodMs);
+        this.checkEveryNanos = TimeUnit.MILLISECONDS.toNanos(checkEveryMs);
         this.watchClient = watchClient;
         this.client = client;
         this.namespace = namespace;
@@ -78,6 +90,11 @@ public final class CandidatePods implements AutoCloseable {
 
     public void removeListener(Runnable listener) {
         listeners.remove(listener);
+    }
+
+    /** Whether the watch is up (it may still be silent). */
+    public boolean watching() {
+        return informer != null && informer.isWatching();
     }
 
     /** The names of the candidates now: from the watch, or listed when the watch is down (throws if that fails). */
