@@ -104,8 +104,12 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
             vertx = io.k8sensus.kube.ElectionVertx.start();
             client = KubernetesClients.create(settings, connectivityLog, vertx);
             watchClient = KubernetesClients.forWatches(client);
+            // the watch is checked against a list once per lease duration: a Pod change that a silent watch missed then
+            // counts at most about one lease duration (+ a loop turn) late, the delay a crash of the leader already
+            // costs, for one list per replica per lease duration (Camel's controller lists every retry period)
             candidatePods = new CandidatePods(watchClient, client, resolvedNamespace, settings.candidateLabels(),
-                    settings.podName(), connectivityLog);
+                    settings.podName(), connectivityLog, io.k8sensus.elector.Clock.system(), settings.retryPeriodMs(),
+                    settings.leaseDurationMs());
             candidatePods.start();
         }
         return client;

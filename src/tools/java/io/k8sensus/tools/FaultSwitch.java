@@ -15,8 +15,8 @@ import io.fabric8.mockwebserver.http.WebSocketListener;
 
 /**
  * One replica's connection to the embedded API, with faults the test switches on: a blackhole (requests never
- * answered, nothing applied), HTTP 500s, late answers to applied requests, or a slow API. In front of the shared
- * store.
+ * answered, nothing applied), HTTP 500s, late answers to applied requests, a slow API, or watches that stay open
+ * and deliver nothing. In front of the shared store.
  */
 public final class FaultSwitch extends Dispatcher {
 
@@ -38,7 +38,12 @@ public final class FaultSwitch extends Dispatcher {
          * opened before the switch too), comes {@link #slow(long) a fixed delay} late, in order. Set through
          * {@link #slow(long)}. The mock server delays bodies only: an answer with an empty body goes out at once.
          */
-        SLOW
+        SLOW,
+        /**
+         * Silent watches: every watch, those opened before the switch too, stays open and looks up to the client, but
+         * no event reaches it; other requests are served.
+         */
+        SILENT_WATCHES
     }
 
     public static final long LATE_ACK_DELAY_MS = 5000;
@@ -90,6 +95,7 @@ public final class FaultSwitch extends Dispatcher {
                     "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Forbidden\","
                     + "\"message\":\"forbidden by the Role\",\"code\":403}") : store.dispatch(request);
             case SLOW -> store.dispatch(request).setBodyDelay(slowMs, TimeUnit.MILLISECONDS);
+            case SILENT_WATCHES -> store.dispatch(request);
         };
     }
 
@@ -186,6 +192,9 @@ public final class FaultSwitch extends Dispatcher {
         }
 
         private synchronized boolean later(BooleanSupplier send) {
+            if (mode == Mode.SILENT_WATCHES) {
+                return true; // "sent", as a connection that has silently stopped passing anything would say
+            }
             long delayNanos = mode == Mode.SLOW ? TimeUnit.MILLISECONDS.toNanos(slowMs) : 0;
             if (delayNanos == 0 && pending == 0) {
                 return send.getAsBoolean();
