@@ -119,6 +119,78 @@ class HandoverTest {
     }
 
     @Test
+    void a_leader_whose_pod_turns_not_ready_finishes_its_in_flight_work_before_another_replica_acts() throws Exception {
+        startReplicas(Map.of());
+        Replica leader = leader();
+        BlockingStep inFlight = blockingSteps.get(leader.name());
+        await().atMost(Duration.ofSeconds(10)).until(inFlight::hasEntered);
+
+        try (LogCapture election = LogCapture.of("k8sensus.election")) {
+            api.setPodReady(leader.name(), false); // a failing readiness probe: a planned stop, the JVM runs on
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(election.messages()).anyMatch(m ->
+                    m.startsWith("event=draining group=heartbeat pod=" + leader.name()) && m.contains("cause=not-a-candidate")));
+            // longer than the renew deadline (2 s), after which a leader that released at once would have been
+            // replaced while this exchange still ran: the Lease stays with the draining term
+            await().during(Duration.ofMillis(Replica.RENEW_DEADLINE_MS + Replica.RETRY_PERIOD_MS))
+                    .atMost(Duration.ofSeconds(10)).until(() -> leader.name().equals(api.holder(LEASE)));
+            inFlight.letGo();
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                String holder = api.holder(LEASE);
+                return holder != null && !holder.equals(leader.name());
+            });
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> history.runs("leader-heartbeat").stream()
+                .anyMatch(r -> !r.replica().equals(leader.name())));
+        long oldWorkDone = history.of("slow-job").stream().filter(f -> f.replica().equals(leader.name()))
+                .mapToLong(Firing::nanos).max().orElseThrow();
+        long othersFirst = history.of("leader-heartbeat").stream().filter(f -> !f.replica().equals(leader.name()))
+                .mapToLong(Firing::nanos).min().orElseThrow();
+        assertThat(othersFirst).as("the next leader acts only after the old term's work completed")
+                .isGreaterThan(oldWorkDone);
+        assertThat(history.failures()).as("nothing failed or was lost").isEmpty();
+    }
+
+    @Test
+    void on_shutdown_each_group_is_released_once_its_own_work_is_done_not_when_the_slowest_group_is() throws Exception {
+        Files.writeString(routes.resolve("batch.camel.yaml"), """
+                - route:
+                    id: "batch-job"
+                    from:
+                      uri: "master:batch:timer:batch-job"
+                      parameters:
+                        period: "300"
+                      steps:
+                        - process:
+                            ref: "blockingStep"
+                """);
+        Map<String, String> settings = new java.util.HashMap<>();
+        settings.put("k8sensus.routes.dir", routes.toString());
+        settings.put("k8sensus.election.groups", "heartbeat,batch");
+        settings.put("camel.main.shutdown-timeout", "20");
+        api.addReadyPod("replica-a");
+        BlockingStep batchInFlight = new BlockingStep();
+        Replica replica = Replica.start("replica-a", api.url(), history, settings, Map.of("blockingStep", batchInFlight));
+        replicas.add(replica);
+        await().atMost(Duration.ofSeconds(20)).until(batchInFlight::hasEntered);
+        await().atMost(Duration.ofSeconds(20)).until(() -> "replica-a".equals(api.holder(LEASE)));
+
+        Thread stopping = new Thread(replica::stop, "stop-replica-a");
+        stopping.start();
+        try {
+            // the heartbeat group has no work in flight: its Lease is free while the batch group's exchange still runs
+            await().atMost(Duration.ofSeconds(10)).until(() -> api.holder(LEASE) == null);
+            assertThat(api.holder("k8sensus-batch")).as("the batch group drains under its own term").isEqualTo("replica-a");
+            assertThat(stopping.isAlive()).isTrue();
+        } finally {
+            batchInFlight.letGo();
+            stopping.join(Duration.ofSeconds(30).toMillis());
+        }
+        assertThat(api.holder("k8sensus-batch")).as("released once its exchange completed").isNull();
+        assertThat(history.failures()).isEmpty();
+    }
+
+    @Test
     void with_release_off_a_leader_that_stops_renewing_is_replaced_after_a_lease_duration() throws Exception {
         startReplicas(Map.of("k8sensus.election.release-on-shutdown", "false"));
         Replica leader = leader();

@@ -113,11 +113,20 @@ class LeaderElectionTest {
                 .until(() -> api.takeReplicaRequests().stream().allMatch(r -> r.startsWith("PUT ")));
 
         List<String> window = new ArrayList<>();
+        long from = System.nanoTime();
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             window.addAll(api.takeReplicaRequests());
             return window.size() >= 10;
         });
-        assertThat(window).as("requests of all three replicas at steady state").allMatch(r -> r.equals(
-                "PUT /apis/coordination.k8s.io/v1/namespaces/" + EmbeddedKubernetesApi.NAMESPACE + "/leases/" + LEASE));
+        long windowMs = (System.nanoTime() - from) / 1_000_000;
+        String renewal = "PUT /apis/coordination.k8s.io/v1/namespaces/" + EmbeddedKubernetesApi.NAMESPACE + "/leases/" + LEASE;
+        String podList = "GET /api/v1/namespaces/" + EmbeddedKubernetesApi.NAMESPACE + "/pods?labelSelector="
+                         + "app.kubernetes.io%2Fname%3Dk8sensus";
+        assertThat(window).as("requests of all three replicas at steady state: the leader's renewals, and the check of"
+                + " each replica's Pod watch against a list").allMatch(r -> r.equals(renewal) || r.equals(podList));
+        // the check lists the Pods once per lease duration per replica, whatever the number of groups
+        long allowedLists = 3 * (windowMs / Replica.LEASE_MS + 1);
+        assertThat(window.stream().filter(podList::equals).count()).as("Pod lists in " + windowMs + " ms")
+                .isLessThanOrEqualTo(allowedLists);
     }
 }

@@ -8,6 +8,10 @@ import io.k8sensus.kube.KubernetesClients;
 import io.k8sensus.kube.LeaseEvents;
 import io.k8sensus.kube.PodLeaderLabel;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.spi.EventNotifier;
+import org.apache.camel.support.SimpleEventNotifierSupport;
+import org.apache.camel.support.service.ServiceHelper;
 import org.apache.camel.cluster.CamelClusterView;
 import org.apache.camel.support.cluster.AbstractCamelClusterService;
 
@@ -152,11 +156,37 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
             label = new PodLeaderLabel(this::client, resolvedNamespace, settings.podName());
             observer = observer.and(new LeadershipEvents(label, settings::leaseName));
         }
+        if (settings.releaseOnShutdown()) {
+            getCamelContext().getManagementStrategy().addEventNotifier(shutdownNotifier);
+            ServiceHelper.startService(shutdownNotifier);
+        }
         super.doStart();
     }
 
+    /**
+     * At the start of a graceful shutdown, before Camel suspends the routes and waits for the in-flight exchanges of
+     * all of them together, each group starts handing its term over on its own: its Lease is released as soon as its
+     * own routes' work is done, not when the slowest exchange of any route is.
+     */
+    private final EventNotifier shutdownNotifier = new SimpleEventNotifierSupport() {
+        {
+            setIgnoreCamelContextEvents(false);
+        }
+
+        @Override
+        public boolean isEnabled(CamelEvent event) {
+            return event instanceof CamelEvent.CamelContextStoppingEvent;
+        }
+
+        @Override
+        public void notify(CamelEvent event) {
+            electionViews.values().forEach(LeaseElectionView::contextStopping);
+        }
+    };
+
     @Override
     protected void doStop() throws Exception {
+        getCamelContext().getManagementStrategy().removeEventNotifier(shutdownNotifier);
         super.doStop();
         if (events != null) {
             events.close(settings.callTimeoutMs()); // the views have stopped: "stopped leading" goes out first

@@ -27,6 +27,7 @@ import io.k8sensus.elector.Balancer;
 import io.k8sensus.log.KeyValueLog;
 import io.k8sensus.elector.Clock;
 import io.k8sensus.elector.Elector;
+import io.k8sensus.elector.GroupTurn;
 import io.k8sensus.elector.Handover;
 import io.k8sensus.elector.LeaseRequest;
 import io.k8sensus.elector.Timings;
@@ -90,12 +91,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     private ScheduledFuture<?> nextRun;
     private ScheduledFuture<?> deadlineTask;
     private long deadlineScheduledFor = Long.MIN_VALUE;
-    /** Spreads this replica's groups; shared by its views. */
-    private final Balancer balancer;
-    /** The group's move to another replica, when the balancer picks it. */
-    private final Handover handover;
-    /** While handing over, how often the loop looks whether the group's exchanges have finished. */
-    private static final long HANDOVER_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** The elector, the group's handover and the replica's balancer, turned as the simulations turn them. */
+    private final GroupTurn turn;
 
     public LeaseElectionView(LeaseClusterService service, String group, ElectionSettings settings, LeaderTerms terms,
                              String namespace) {
@@ -110,8 +107,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                 settings.jitter());
         ElectorLog log = new ElectorLog(group, leaseName, settings.podName(), () -> candidatePods.whyNot(settings.podName()));
         this.elector = new Elector(settings.podName(), timings, () -> ThreadLocalRandom.current().nextDouble(), log::log);
-        this.balancer = service.balancer();
-        this.handover = new Handover(group, timings);
+        this.turn = new GroupTurn(group, elector, service.balancer());
     }
 
     @Override
@@ -147,8 +143,16 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     /** The watch delivered the Lease (null: deleted). */
     private void delivered(Lease lease) {
         synchronized (this) {
-            elector.observe(store.record(lease), clock.nanos());
+            turn.onLease(store.record(lease), clock.nanos());
             publish();
+        }
+        wake();
+    }
+
+    /** The context begins its graceful shutdown: this group's term is released once its own work is done. */
+    void contextStopping() {
+        synchronized (this) {
+            turn.onStopping();
         }
         wake();
     }
@@ -173,19 +177,17 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             Set<String> candidates = candidates();
             synchronized (this) {
                 long now = clock.nanos();
-                elector.watching(leaseWatch.watching());
+                turn.onWatch(leaseWatch.watching());
                 if (candidates != null) {
-                    elector.candidates(candidates, now);
-                    balancer.candidates(candidates, now);
+                    turn.onCandidates(candidates, now);
                 }
-                balance(now);
-                publish();
             }
             while (!loop.isShutdown()) {
                 LeaseRequest request;
                 synchronized (this) {
-                    elector.defer(balancer.deferNanos(clock.nanos()));
-                    request = elector.step(clock.nanos());
+                    GroupTurn.Turn step = turn.step(clock.nanos(), this::workInFlight);
+                    logHandover(step.handover());
+                    request = step.request();
                     publish();
                 }
                 progressAt = clock.nanos();
@@ -194,7 +196,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                 }
                 Answer answer = perform(request);
                 synchronized (this) {
-                    elector.answered(request, answer, clock.nanos());
+                    turn.answered(request, answer, clock.nanos());
                     publish();
                 }
                 progressAt = clock.nanos();
@@ -206,29 +208,38 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                 long delay;
                 synchronized (this) {
                     long now = clock.nanos();
-                    long next = elector.nextStepAt(now);
-                    if (handover.underWay()) {
-                        next = Math.min(next, now + HANDOVER_POLL_NANOS);
-                    }
-                    delay = Math.max(0, next - now);
+                    delay = Math.max(0, turn.nextStepAt(now) - now);
                 }
                 nextRun = loop.schedule(this::run, delay, TimeUnit.NANOSECONDS);
             }
         }
     }
 
-    /** Balancing, under the view's lock: one turn of the group's {@link Handover}, with what it did logged. */
-    private void balance(long now) {
-        Handover.Step step = handover.step(elector, balancer, now, this::workInFlight);
-        Balancer.Move move = handover.move();
-        if (step == Handover.Step.STARTED) {
+    /** Logs what a turn of the group's {@link Handover} did. */
+    private void logHandover(Handover.Step step) {
+        Handover handover = turn.handover();
+        Handover.Cause cause = handover.cause();
+        if (step == Handover.Step.STARTED && cause == Handover.Cause.BALANCE) {
+            Balancer.Move move = handover.move();
             KeyValueLog.info(ELECTION_LOG, "event=balancing group={} pod={} epoch={} leads={} fewest={} to={}: stopping the"
                     + " group's routes, then releasing the Lease", getNamespace(), local.getId(), elector.epoch(),
                     move.leads(), move.fewest(), String.join(",", move.to()));
-        } else if (step == Handover.Step.CANCELLED) {
+        } else if (step == Handover.Step.STARTED) {
+            KeyValueLog.info(ELECTION_LOG, "event=draining group={} pod={} epoch={} cause={}: stopping the group's routes;"
+                    + " the Lease is released once their work is done", getNamespace(), local.getId(), elector.epoch(),
+                    cause == Handover.Cause.LEFT ? "not-a-candidate" : "shutdown");
+        } else if (step == Handover.Step.CANCELLED && cause == Handover.Cause.BALANCE) {
             KeyValueLog.info(ELECTION_LOG, "event=balancing-cancelled group={} pod={} epoch={}: the groups are even without this"
                     + " move; the group stays here and its routes start again", getNamespace(), local.getId(),
                     elector.epoch());
+        } else if (step == Handover.Step.CANCELLED) {
+            KeyValueLog.info(ELECTION_LOG, "event=draining-cancelled group={} pod={} epoch={}: this Pod is a candidate again;"
+                    + " the group stays here and its routes start again", getNamespace(), local.getId(), elector.epoch());
+        } else if (step == Handover.Step.RELEASING_WITH_WORK) {
+            KeyValueLog.warn(ELECTION_LOG, "event=released-with-work-in-flight group={} pod={} epoch={} work={}: this Pod is"
+                    + " no candidate and the group's work did not complete within {} ms; it finishes under epoch {},"
+                    + " which a fence refuses once the next term acts", getNamespace(), local.getId(), elector.epoch(),
+                    handover.workLeft(), settings.leaseDurationMs(), elector.epoch());
         } else if (step == Handover.Step.ABANDONED) {
             KeyValueLog.warn(ELECTION_LOG, "event=balancing-abandoned group={} pod={} epoch={}: the group's exchanges did not"
                     + " complete within {} ms; it stays here and its routes start again", getNamespace(),
@@ -282,7 +293,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         // the routes of this group have stopped (the view stops when its last user releases it): hand the Lease back
         // on this thread, so that the context does not stop before it is done
         synchronized (this) {
-            elector.stop(clock.nanos(), settings.releaseOnShutdown());
+            turn.stop(clock.nanos(), settings.releaseOnShutdown());
             publish();
         }
         for (int i = 0; i < 5; i++) {
@@ -295,10 +306,10 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             }
             Answer answer = perform(request);
             synchronized (this) {
-                elector.answered(request, answer, clock.nanos());
+                turn.answered(request, answer, clock.nanos());
             }
         }
-        balancer.removed(getNamespace());
+        turn.balancer().removed(getNamespace());
         notifier.shutdown();
         if (!notifier.awaitTermination(settings.callTimeoutMs(), TimeUnit.MILLISECONDS)) {
             LOG.warn("A listener of group {} still handles an election event; the view stops without waiting for it",
@@ -313,11 +324,11 @@ public class LeaseElectionView extends AbstractCamelClusterView {
      */
     private void publish() {
         // a group being handed over has no leader here any more: its routes stop while the term ends its work
-        String leaderId = handover.underWay() ? null : elector.leader();
-        balancer.leader(getNamespace(), elector.leader(), clock.nanos());
+        String leaderId = turn.routesLeader();
+        turn.reportLeader(clock.nanos());
         long epoch = elector.epoch();
         Member newLeader = leaderId == null ? null : toMember(leaderId);
-        long until = elector.mayActUntil();
+        long until = turn.routesMayActUntil();
         leadingUntil = newLeader == local ? until : Long.MIN_VALUE;
         if (leadingUntil != Long.MIN_VALUE) {
             terms.open(getNamespace(), epoch, leadingUntil);
@@ -372,7 +383,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
 
     /** The renew deadline came: the elector ends the term unless a renewal moved it meanwhile. */
     private synchronized void deadlineReached() {
-        elector.tick(clock.nanos());
+        turn.onDeadline(clock.nanos());
         publish();
     }
 

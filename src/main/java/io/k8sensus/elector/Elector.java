@@ -168,15 +168,22 @@ public final class Elector {
     }
 
     /**
-     * Hand the term over to spread the groups: this replica stops acting at once and {@link #step} returns a release
-     * of the term, as when it stops, but it stays a candidate. The caller has stopped the group's work first.
+     * Hand the term over: this replica stops acting at once and {@link #step} returns a release of the term, as when
+     * it stops, but it may lead again later. The caller has stopped the group's work first ({@link Handover}).
+     *
+     * @param forBalance the term is handed over to spread the groups (said in the {@link ElectionEvent.Released} event)
      */
-    public void handOver(long now) {
+    public void handOver(long now, boolean forBalance) {
         checkDeadline(now);
         if (term != null && !stopping) {
             endTerm(now, true);
-            handingOver = true;
+            handingOver = forBalance;
         }
+    }
+
+    /** Whether this replica leads while its Pod is not among the candidates: its term is to be handed over. */
+    public boolean leftCandidates() {
+        return term != null && candidates != null && !candidates.contains(identity);
     }
 
     /**
@@ -211,9 +218,10 @@ public final class Elector {
     }
 
     private LeaseRequest decide(long now) {
-        if (term != null && candidates != null && !candidates.contains(identity)) {
+        if (leftCandidates()) {
+            // the term goes on, renewed, while its driver stops the work and waits for it ({@link Handover}); then it
+            // hands the term over
             reportNotCandidate(true);
-            endTerm(now, true);
         }
         if (now < backoffUntil && !stopping) {
             // the last request got no answer: ask again a retry period later (a refusal comes at once); a stopping

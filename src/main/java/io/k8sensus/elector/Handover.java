@@ -3,28 +3,44 @@ package io.k8sensus.elector;
 import java.util.function.IntSupplier;
 
 /**
- * One group's move by graceful handover on this replica, as a state machine without I/O or clock: when the
- * {@link Balancer} picks the group, its routes stop (the driver names no leader to them) while the term goes on; once
- * the exchanges in flight have completed, the elector hands the term over ({@link Elector#handOver}) and the release
- * goes out. Exchanges that do not complete within a lease duration keep the group here: the move is abandoned.
+ * How one group's term ends on purpose on this replica, as a state machine without I/O or clock: its routes stop first
+ * (the driver names no leader to them and closes the term's window) while the term goes on, so nobody else may act;
+ * once the work the term started has completed, the elector releases the term and another replica takes it at once.
+ * Three causes:
+ * <ul>
+ * <li>{@link Cause#BALANCE}: the {@link Balancer} picked the group to spread the groups. Work that does not complete
+ * within a lease duration keeps the group here: the move is abandoned.</li>
+ * <li>{@link Cause#LEFT}: this replica's Pod left the candidates (NotReady, deleted, relabelled). A planned stop, not a
+ * crash: the work stops, drains, then the term is released. Work still running after a lease duration is left to
+ * finish under the old epoch (which a fence refuses once the next term acts), and the term is released anyway.</li>
+ * <li>{@link Cause#STOPPING}: the replica shuts down. The term is released as soon as this group's own work is done,
+ * whatever other groups still run; the driver's stop ends it at the latest.</li>
+ * </ul>
  */
 public final class Handover {
+
+    /** Why the term is being handed over. */
+    public enum Cause {
+        BALANCE, LEFT, STOPPING
+    }
 
     /** What a turn did. */
     public enum Step {
         /** Nothing to do. */
         NONE,
-        /** The group was picked: stop its routes. */
+        /** A handover began ({@link #cause()}): stop the group's routes. */
         STARTED,
-        /** Still waiting for the exchanges in flight. */
+        /** Still waiting for the work in flight. */
         DRAINING,
-        /** The exchanges completed: the elector releases the term. */
+        /** The work completed: the elector releases the term. */
         RELEASING,
-        /** The exchanges did not complete in time: the group stays, its routes start again. */
+        /** This replica left the candidates and the work did not complete within a lease duration: released anyway. */
+        RELEASING_WITH_WORK,
+        /** A move whose work did not complete in time: the group stays, its routes start again. */
         ABANDONED,
         /**
-         * The move would no longer balance (another group moved or failed over meanwhile): the group stays, its
-         * routes start again.
+         * The handover no longer has a cause (the groups are even without this move; the Pod is a candidate again): the
+         * group stays, its routes start again.
          */
         CANCELLED,
         /** The term ended on its own meanwhile: nothing left to hand over. */
@@ -34,59 +50,121 @@ public final class Handover {
     private final String group;
     private final Timings timings;
     private long since = Long.MIN_VALUE;
+    private Cause cause;
     private Balancer.Move move;
+    private boolean stopping;
+    private int workLeft;
 
     public Handover(String group, Timings timings) {
         this.group = group;
         this.timings = timings;
     }
 
+    /** The replica shuts down: the term is to be released once this group's work is done. */
+    public void stopping() {
+        stopping = true;
+    }
+
     /**
-     * One turn, under the driver's lock, before the elector's step. {@code inFlight} counts the group's exchanges in
-     * flight (read only while a move is under way).
+     * One turn, under the driver's lock, before the elector's step. {@code work} counts the work the group's term still
+     * has under way on this replica (exchanges in flight, delegates running, starting or stopping); it is read only
+     * while a handover is under way.
      */
-    public Step step(Elector elector, Balancer balancer, long now, IntSupplier inFlight) {
+    public Step step(Elector elector, Balancer balancer, long now, IntSupplier work) {
         if (since == Long.MIN_VALUE) {
-            if (!elector.mayAct(now)) {
-                return Step.NONE;
-            }
-            move = balancer.move(now).filter(m -> m.group().equals(group)).orElse(null);
-            if (move == null) {
-                return Step.NONE;
-            }
-            balancer.moveStarted(move);
-            since = now;
-            return Step.STARTED;
+            return begin(elector, balancer, now);
         }
         if (!elector.leads()) {
             since = Long.MIN_VALUE;
             return Step.ENDED;
         }
-        if (!balancer.stillWorthMoving(group, now)) {
+        Cause now_ = causeNow(elector);
+        if (now_ != null && now_.ordinal() > cause.ordinal()) {
+            if (cause == Cause.BALANCE) {
+                balancer.moveCancelled(group); // the move becomes a departure: the Balancer counts it no more
+            }
+            cause = now_; // a departure or a stop outranks a move, and a stop a departure
+        }
+        if (cause == Cause.LEFT && now_ == null) {
+            since = Long.MIN_VALUE;
+            return Step.CANCELLED;
+        }
+        if (cause == Cause.BALANCE && !balancer.stillWorthMoving(group, now)) {
             since = Long.MIN_VALUE;
             balancer.moveCancelled(group);
             return Step.CANCELLED;
         }
-        if (inFlight.getAsInt() == 0) {
-            since = Long.MIN_VALUE;
-            elector.handOver(now);
-            return Step.RELEASING;
+        workLeft = work.getAsInt();
+        if (workLeft == 0) {
+            return release(elector, now, Step.RELEASING);
         }
         if (now - since > timings.leaseDurationNanos()) {
-            since = Long.MIN_VALUE;
-            balancer.moveAbandoned(group, now);
-            return Step.ABANDONED;
+            if (cause == Cause.BALANCE) {
+                since = Long.MIN_VALUE;
+                balancer.moveAbandoned(group, now);
+                return Step.ABANDONED;
+            }
+            if (cause == Cause.LEFT) {
+                return release(elector, now, Step.RELEASING_WITH_WORK);
+            }
         }
         return Step.DRAINING;
     }
 
-    /** Whether the group is being handed over: its routes must not run, and the driver looks again soon. */
+    private Step begin(Elector elector, Balancer balancer, long now) {
+        if (!elector.mayAct(now)) {
+            return Step.NONE;
+        }
+        Cause started = causeNow(elector);
+        if (started == null) {
+            move = balancer.move(now).filter(m -> m.group().equals(group)).orElse(null);
+            if (move == null) {
+                return Step.NONE;
+            }
+            balancer.moveStarted(move);
+            started = Cause.BALANCE;
+        }
+        cause = started;
+        since = now;
+        workLeft = 0;
+        return Step.STARTED;
+    }
+
+    /** A departure or a stop, if there is one now. */
+    private Cause causeNow(Elector elector) {
+        if (stopping) {
+            return Cause.STOPPING;
+        }
+        return elector.leftCandidates() ? Cause.LEFT : null;
+    }
+
+    private Step release(Elector elector, long now, Step step) {
+        since = Long.MIN_VALUE;
+        if (cause == Cause.STOPPING) {
+            elector.stop(now, true);
+        } else {
+            elector.handOver(now, cause == Cause.BALANCE);
+        }
+        return step;
+    }
+
+    /** Whether the group's term is being handed over: its routes must not run, and the driver looks again soon. */
     public boolean underWay() {
         return since != Long.MIN_VALUE;
     }
 
-    /** The move under way or last made. */
+    /** The cause of the handover under way or last made. */
+    public Cause cause() {
+        return cause;
+    }
+
+    /** The move under way or last made, for {@link Cause#BALANCE}. */
     public Balancer.Move move() {
         return move;
+    }
+
+    /** The work the last turn found still under way. */
+    public int workLeft() {
+        return workLeft;
     }
 }

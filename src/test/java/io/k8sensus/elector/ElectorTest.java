@@ -287,12 +287,19 @@ class ElectorTest {
     }
 
     @Test
-    void a_leader_whose_pod_leaves_the_candidates_stops_and_releases() {
+    void a_leader_whose_pod_leaves_the_candidates_says_so_and_keeps_its_term_until_it_is_handed_over() {
         Replica a = new Replica("a").leads(2);
         a.candidates("b");
+        assertThat(a.elector.leftCandidates()).isTrue();
+        a.after(500);
+        assertThat(a.step()).as("renews while its work drains").isInstanceOf(LeaseRequest.Renew.class);
+        assertThat(a.events).contains(new ElectionEvent.NotCandidate(true));
+        a.ok(((LeaseRequest.Renew) a.last).term().withVersion("v2"));
+        assertThat(a.acts()).isTrue();
+
+        a.elector.handOver(a.now(), false);
         assertThat(a.step()).isInstanceOf(LeaseRequest.Release.class);
         assertThat(a.acts()).isFalse();
-        assertThat(a.events).contains(new ElectionEvent.NotCandidate(true));
     }
 
     // -------------------------------------------------------------------------------------------- followers, more
@@ -526,7 +533,7 @@ class ElectorTest {
         Replica a = new Replica("a").leads(0);
         LeaseRecord term = lease("a", 0, "a1000000", "r1000000", 3000, "v1");
         a.after(100);
-        a.elector.handOver(a.now());
+        a.elector.handOver(a.now(), true);
         assertThat(a.acts()).isFalse();
         assertThat(a.step()).isEqualTo(new LeaseRequest.Release(term));
         a.ok(lease(null, 0, null, null, 0, "v2"));
@@ -541,7 +548,7 @@ class ElectorTest {
     @Test
     void a_release_on_stop_after_a_handover_that_failed_is_not_called_one_for_balance() {
         Replica a = new Replica("a").leads(0);
-        a.elector.handOver(a.now());
+        a.elector.handOver(a.now(), true);
         a.step();
         a.answer(new Answer.Failed("timeout"));
         // a takes the Lease again, after the retry period a failed request waits, and then stops

@@ -66,7 +66,6 @@ class CandidatePodsTest {
 
                 connection.faults().set(FaultSwitch.Mode.SILENT_WATCHES);
                 api.setPodReady("replica-a", false);
-                Thread.sleep(500); // what a working watch would have needed to deliver it
                 assertThat(pods.watching()).as("the silent watch looks up").isTrue();
                 advance(CHECK_MS - 1);
                 assertThat(pods.names()).as("within the bound: the watch's view").contains("replica-a");

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import io.k8sensus.elector.Answer;
 import io.k8sensus.elector.Balancer;
 import io.k8sensus.elector.Elector;
+import io.k8sensus.elector.GroupTurn;
 import io.k8sensus.elector.Handover;
 import io.k8sensus.elector.LeaseRecord;
 import io.k8sensus.elector.LeaseRequest;
@@ -248,7 +249,7 @@ final class BalanceSimulation {
             String leader = null;
             for (int i = 0; i < podReady.length; i++) {
                 Process p = current(i);
-                if (p.electors.get(group).mayAct(now())) {
+                if (p.turns.get(group).elector().mayAct(now())) {
                     leader = p.name;
                 }
             }
@@ -269,8 +270,8 @@ final class BalanceSimulation {
         final String name;
         final int incarnation;
         final Balancer balancer;
-        final Map<String, Elector> electors = new TreeMap<>();
-        final Map<String, Handover> handovers = new TreeMap<>();
+        /** Each group's elector and handover, turned as the application turns them. */
+        final Map<String, GroupTurn> turns = new TreeMap<>();
         final Map<String, Long> pending = new HashMap<>();
         final Map<String, Long> wakeTokens = new HashMap<>();
         final Map<String, Long> lastWatchAt = new HashMap<>();
@@ -289,8 +290,8 @@ final class BalanceSimulation {
             this.balancer = new Balancer(name, TIMINGS, balance);
             SplittableRandom jitter = random.split();
             for (String group : groups()) {
-                electors.put(group, new Elector(name, TIMINGS, jitter::nextDouble, e -> log(this, group + " " + e)));
-                handovers.put(group, new Handover(group, TIMINGS));
+                Elector elector = new Elector(name, TIMINGS, jitter::nextDouble, e -> log(this, group + " " + e));
+                turns.put(group, new GroupTurn(group, elector, balancer));
             }
         }
 
@@ -307,7 +308,7 @@ final class BalanceSimulation {
         log(p, "starts");
         deliverCandidates(p);
         for (String group : groups()) {
-            p.electors.get(group).watching(true);
+            p.turns.get(group).onWatch(true);
             LeaseRecord listed = leases.get(group);
             long listAt = now() + latency();
             p.lastWatchAt.put(group, listAt);
@@ -323,37 +324,40 @@ final class BalanceSimulation {
 
     /** One turn of a group's driver: the balancing step, then the elector's, as LeaseElectionView does. */
     private void drive(Process p, String group) {
-        Elector e = p.electors.get(group);
-        Handover handover = p.handovers.get(group);
-        if (!p.stopping) {
-            Handover.Step step = handover.step(e, p.balancer, now(), () -> p.inFlight.getOrDefault(group, 0));
-            if (step == Handover.Step.STARTED) {
+        GroupTurn turn = p.turns.get(group);
+        Handover handover = turn.handover();
+        if (p.stopping && !handover.underWay()) {
+            turn.stop(now(), true); // the view's stop, once the group's own work is done
+        }
+        if (!p.pending.containsKey(group)) {
+            GroupTurn.Turn t = turn.step(now(), () -> p.inFlight.getOrDefault(group, 0));
+            Handover.Step step = t.handover();
+            if (step == Handover.Step.STARTED && handover.cause() == Handover.Cause.BALANCE) {
                 moves++;
                 if (now() > faultsEnd) {
                     movesAfterFaults++;
                 }
                 log(p, group + " hands over: " + handover.move());
                 drain(p, group);
+            } else if (step == Handover.Step.STARTED) {
+                log(p, group + " hands over: " + handover.cause());
+                drain(p, group);
             } else if (step != Handover.Step.NONE) {
                 log(p, group + " handover: " + step);
                 if (step == Handover.Step.ABANDONED && now() > faultsEnd) {
                     abandonsAfterFaults++;
                 }
-                if (step == Handover.Step.RELEASING) {
+                if (step == Handover.Step.RELEASING && handover.cause() == Handover.Cause.BALANCE) {
                     releases++;
                 }
             }
-        }
-        afterCall(p, group);
-        e.defer(p.balancer.deferNanos(now()));
-        if (!p.pending.containsKey(group)) {
-            LeaseRequest request = e.step(now());
             afterCall(p, group);
+            LeaseRequest request = t.request();
             if (request != null) {
                 send(p, group, request);
                 return;
             }
-            if (p.stopping) {
+            if (p.stopping && !handover.underWay()) {
                 p.doneStopping.add(group);
             }
         }
@@ -364,10 +368,7 @@ final class BalanceSimulation {
         if (p.pending.containsKey(group)) {
             return;
         }
-        long next = Math.max(now() + 1, e.nextStepAt(now()));
-        if (handover.underWay()) {
-            next = Math.min(next, now() + 50 * MS);
-        }
+        long next = Math.max(now() + 1, turn.nextStepAt(now()));
         long token = p.wakeTokens.merge(group, 1L, Long::sum);
         at(p, next, () -> {
             if (p.wakeTokens.get(group) == token) {
@@ -387,7 +388,7 @@ final class BalanceSimulation {
     }
 
     private void observe(Process p, String group, LeaseRecord record) {
-        p.electors.get(group).observe(record, now());
+        p.turns.get(group).onLease(record, now());
         afterCall(p, group);
         drive(p, group);
     }
@@ -419,7 +420,7 @@ final class BalanceSimulation {
         }
         p.pending.remove(group);
         log(p, group + " <- " + answer);
-        p.electors.get(group).answered(request, answer, now());
+        p.turns.get(group).answered(request, answer, now());
         afterCall(p, group);
         drive(p, group);
     }
@@ -494,9 +495,8 @@ final class BalanceSimulation {
         long deliverAt = Math.max(p.lastPodWatchAt, now() + latency());
         p.lastPodWatchAt = deliverAt;
         at(p, deliverAt, () -> {
-            p.balancer.candidates(ready, now());
             for (String group : groups()) {
-                p.electors.get(group).candidates(ready, now());
+                p.turns.get(group).onCandidates(ready, now());
                 afterCall(p, group);
                 drive(p, group);
             }
@@ -549,15 +549,15 @@ final class BalanceSimulation {
             }
             case GRACEFUL_STOP -> {
                 if (p != null) {
-                    p.stopping = true;
-                    for (String group : groups()) {
-                        Process stopping = p;
-                        at(p, now(), () -> {
-                            stopping.electors.get(group).stop(now(), true);
-                            afterCall(stopping, group);
+                    Process stopping = p;
+                    at(p, now(), () -> {
+                        // SIGTERM: each group drains and releases on its own, then the view stops
+                        stopping.stopping = true;
+                        stopping.turns.values().forEach(GroupTurn::onStopping);
+                        for (String group : groups()) {
                             drive(stopping, group);
-                        });
-                    }
+                        }
+                    });
                 }
                 at(until, () -> restartOnceGone(fault.replica()));
             }
@@ -606,8 +606,8 @@ final class BalanceSimulation {
 
     /** After every call to a group's elector: its term's window, the overlap and epoch checks, and the balancer. */
     private void afterCall(Process p, String group) {
-        Elector e = p.electors.get(group);
-        p.balancer.leader(group, e.leader(), now());
+        Elector e = p.turns.get(group).elector();
+        p.turns.get(group).reportLeader(now());
         if (!e.leads()) {
             closeWindow(p, group);
             return;

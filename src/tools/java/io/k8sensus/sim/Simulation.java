@@ -9,7 +9,9 @@ import java.util.concurrent.TimeUnit;
 
 import io.k8sensus.elector.Answer;
 import io.k8sensus.elector.ElectionEvent;
+import io.k8sensus.elector.Balancer;
 import io.k8sensus.elector.Elector;
+import io.k8sensus.elector.GroupTurn;
 import io.k8sensus.elector.LeaseRecord;
 import io.k8sensus.elector.LeaseRequest;
 import io.k8sensus.elector.Timings;
@@ -109,6 +111,8 @@ final class Simulation {
         final String name;
         final int incarnation;
         final Elector elector;
+        /** The elector with its handover, turned as the application turns it (no balancing: one group). */
+        final GroupTurn turn;
         final double rate;
         final long offset;
         boolean stopping;
@@ -134,6 +138,7 @@ final class Simulation {
             this.offset = random.nextLong(1L << 40);
             SplittableRandom jitter = random.split();
             this.elector = new Elector(name, schedule.timings().get(index), jitter::nextDouble, this::event);
+            this.turn = new GroupTurn("g", elector, Balancer.off(name, schedule.timings().get(index)));
         }
 
         long local() {
@@ -182,7 +187,10 @@ final class Simulation {
     }
 
     private void drive(Process p) {
-        LeaseRequest request = p.elector.step(p.local());
+        if (p.stopping && !p.turn.handover().underWay()) {
+            p.turn.stop(p.local(), true); // the view's stop, once the group's own work is done
+        }
+        LeaseRequest request = p.elector.busy() ? null : p.turn.step(p.local(), () -> 0).request();
         afterCall(p);
         if (request != null) {
             send(p, request);
@@ -194,7 +202,7 @@ final class Simulation {
         if (p.elector.busy()) {
             return; // the answer (or the call's time-out) drives it next, as the driver's blocked thread would
         }
-        long wakeAt = Math.max(now() + 1, p.virtual(p.elector.nextStepAt(p.local())));
+        long wakeAt = Math.max(now() + 1, p.virtual(p.turn.nextStepAt(p.local())));
         if (request == null && wakeAt - now() < MS) {
             if (++p.idleSpins > 1000) {
                 fail(null, null, p + " spins: it asks to be woken at once again and again, with nothing to do");
@@ -216,7 +224,7 @@ final class Simulation {
             p.highestSeen = Math.max(p.highestSeen, record.epoch());
         }
         log(p, "sees " + record);
-        p.elector.observe(record, p.local());
+        p.turn.onLease(record, p.local());
         afterCall(p);
         drive(p);
     }
@@ -280,7 +288,7 @@ final class Simulation {
             p.highestSeen = Math.max(p.highestSeen, ok.lease().epoch());
         }
         log(p, "<- " + answer);
-        p.elector.answered(request, answer, p.local());
+        p.turn.answered(request, answer, p.local());
         afterCall(p);
         drive(p);
     }
@@ -393,7 +401,7 @@ final class Simulation {
         long deliverAt = Math.max(p.lastPodWatchAt, now() + delay); // a watch delivers in order
         p.lastPodWatchAt = deliverAt;
         at(p, deliverAt, () -> {
-            p.elector.candidates(ready, p.local());
+            p.turn.onCandidates(ready, p.local());
             afterCall(p);
             drive(p);
         });
@@ -465,7 +473,7 @@ final class Simulation {
                     Process stopping = p;
                     at(p, now(), () -> {
                         stopping.stopping = true;
-                        stopping.elector.stop(stopping.local(), true);
+                        stopping.turn.onStopping();
                         afterCall(stopping);
                         drive(stopping);
                     });

@@ -1,0 +1,122 @@
+package io.k8sensus.elector;
+
+import java.util.Set;
+import java.util.function.IntSupplier;
+
+/**
+ * One group's election on one replica, as its driver turns it: the {@link Elector}, the group's {@link Handover} and the
+ * replica's {@link Balancer}, with no I/O, thread or clock. The application's driver ({@code LeaseElectionView}) and
+ * both simulations turn this same class, so what the simulations prove is what the jar runs: tell it what happened
+ * ({@code on...}), ask it for a {@link #step} (the handover's turn, then the elector's request, if any), make the
+ * request, hand back the answer ({@link #answered}), and come back at {@link #nextStepAt} at the latest.
+ * <p>
+ * What the group's routes may do is {@link #routesLeader()} and {@link #routesMayActUntil()}: while a handover is under
+ * way the term goes on, renewed, but its routes are told that nobody leads and no exchange may start.
+ */
+public final class GroupTurn {
+
+    /** While a handover drains, how often the driver looks whether the work has completed. */
+    public static final long HANDOVER_POLL_NANOS = 50_000_000;
+
+    /** What one {@link #step} did: the handover's step, and the request to make (null: none). */
+    public record Turn(Handover.Step handover, LeaseRequest request) {
+    }
+
+    private final String group;
+    private final Elector elector;
+    private final Handover handover;
+    private final Balancer balancer;
+
+    public GroupTurn(String group, Elector elector, Balancer balancer) {
+        this.group = group;
+        this.elector = elector;
+        this.handover = new Handover(group, elector.timings());
+        this.balancer = balancer;
+    }
+
+    /** The Lease as a watch delivered it (null: deleted). */
+    public void onLease(LeaseRecord lease, long now) {
+        elector.observe(lease, now);
+    }
+
+    /** The candidate Pods' names. */
+    public void onCandidates(Set<String> names, long now) {
+        elector.candidates(names, now);
+        balancer.candidates(names, now);
+    }
+
+    /** Whether the Lease's watch is up. */
+    public void onWatch(boolean up) {
+        elector.watching(up);
+    }
+
+    /** The replica shuts down: this group's term is released as soon as its own work is done. */
+    public void onStopping() {
+        handover.stopping();
+    }
+
+    /** The answer to the request the last {@link #step} returned. */
+    public void answered(LeaseRequest request, Answer answer, long now) {
+        elector.answered(request, answer, now);
+    }
+
+    /** The renew deadline's timer: ends the term if it has come. */
+    public void onDeadline(long now) {
+        elector.tick(now);
+    }
+
+    /**
+     * One turn: the handover's step ({@code work} counts the work the term still has under way: exchanges in flight,
+     * delegates running, starting or stopping), then the elector's, with the balancer's deference.
+     */
+    public Turn step(long now, IntSupplier work) {
+        Handover.Step step = handover.step(elector, balancer, now, work);
+        elector.defer(balancer.deferNanos(now));
+        return new Turn(step, elector.step(now));
+    }
+
+    /** Stops the election for good: a leader stops acting; with {@code release}, the next steps release the term. */
+    public void stop(long now, boolean release) {
+        elector.stop(now, release);
+    }
+
+    /** When to step at the latest if nothing happens. */
+    public long nextStepAt(long now) {
+        long next = elector.nextStepAt(now);
+        return handover.underWay() ? Math.min(next, now + HANDOVER_POLL_NANOS) : next;
+    }
+
+    /** Who leads, as the group's routes are told: nobody while this replica hands its term over. */
+    public String routesLeader() {
+        return handover.underWay() ? null : elector.leader();
+    }
+
+    /**
+     * Until when this replica's routes of the group may start an exchange (monotonic nanos): the term's renew deadline,
+     * or {@link Long#MIN_VALUE} when it does not lead or hands its term over.
+     */
+    public long routesMayActUntil() {
+        return handover.underWay() ? Long.MIN_VALUE : elector.mayActUntil();
+    }
+
+    /** Tells the balancer who leads this group now, as this replica knows it. */
+    public void reportLeader(long now) {
+        balancer.leader(group, elector.leader(), now);
+    }
+
+    public String group() {
+        return group;
+    }
+
+    public Elector elector() {
+        return elector;
+    }
+
+    public Handover handover() {
+        return handover;
+    }
+
+    public Balancer balancer() {
+        return balancer;
+    }
+}
