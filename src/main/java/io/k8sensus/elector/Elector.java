@@ -528,12 +528,13 @@ public final class Elector {
 
     /**
      * When the held Lease {@link #known} expires for this follower: its spec unchanged, since it was first seen, for the
-     * holder's lease duration as written (this replica's own if none), and never before the longest duration the term's
-     * own writes promised, nor before the term seen before it could end.
+     * holder's lease duration as written, and never before this replica's own lease duration, the longest duration the
+     * term's own writes promised (a hand edit may have shortened the one written), nor the term seen before it could
+     * end.
      */
     private long expiry() {
-        long ms = known.leaseDurationMs() > 0 ? known.leaseDurationMs() : timings.leaseDurationMs();
-        long waited = knownSince + TimeUnit.MILLISECONDS.toNanos(Math.max(ms, promisedMs));
+        long ms = Math.max(Math.max(known.leaseDurationMs(), promisedMs), timings.leaseDurationMs());
+        long waited = knownSince + TimeUnit.MILLISECONDS.toNanos(ms);
         return Math.max(waited, earlierTermUntil);
     }
 

@@ -21,6 +21,8 @@ class ElectorTest {
 
     static final Timings TIMINGS = new Timings(3000, 2000, 500, 1.2);
     static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** A replica of a rollout with shorter timings: lease 2 s, renew deadline 1.3 s, retry period 0.3 s. */
+    static final Timings SHORTER = new Timings(2000, 1300, 300, 1.2);
 
     /** One elector, its fake clock (in ms) and what it said. */
     static final class Replica {
@@ -333,7 +335,7 @@ class ElectorTest {
 
     @Test
     void a_hand_edit_of_the_lease_duration_to_1_s_does_not_let_a_follower_take_over_before_the_holders_own_duration() {
-        Replica a = new Replica("a").candidates("a", "b");
+        Replica a = new Replica("a", SHORTER).candidates("a", "b"); // its own 2 s do not cover b's 3 s
         LeaseRecord renewal = held("b", 0, "r1", "1");
         a.sees(renewal);
         long seenAt = a.nowMs;
@@ -344,7 +346,7 @@ class ElectorTest {
         a.at(seenAt + 100 + 2999);
         assertThat(a.stepAnsweringReads(edited)).isNull();
         a.at(seenAt + 100 + 3000);
-        assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("2", "a", 1, 3));
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("2", "a", 1, 2));
     }
 
     @Test
@@ -367,7 +369,7 @@ class ElectorTest {
 
     @Test
     void a_hand_edit_of_the_whole_spec_to_another_term_of_1_s_does_not_cut_short_the_wait_for_the_term_before() {
-        Replica a = new Replica("a").candidates("a", "b");
+        Replica a = new Replica("a", SHORTER).candidates("a", "b");
         a.sees(held("b", 0, "r1", "1"));
         long seenAt = a.nowMs;
         LeaseRecord edited = lease("intruder", 0, "acq-by-hand", "by-hand", 1000, "2");
@@ -375,7 +377,7 @@ class ElectorTest {
         a.at(seenAt + 2999);
         assertThat(a.stepAnsweringReads(edited)).as("b may still act until its 3 s are out").isNull();
         a.at(seenAt + 3000);
-        assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("2", "a", 1, 3));
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("2", "a", 1, 2));
     }
 
     @Test
