@@ -1,5 +1,6 @@
 package io.k8sensus.elector;
 
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -20,13 +21,17 @@ import java.util.function.DoubleSupplier;
  * clocks' rates, than the time a follower starts waiting from.</li>
  * <li>A follower takes a held Lease only once its spec (holder, epoch, acquire and renew time) has not changed for the
  * holder's own lease duration ({@code spec.leaseDurationSeconds}), measured on the follower's clock from the moment it
- * <em>first saw</em> that spec. A change of metadata alone does not reset the wait.</li>
+ * <em>first saw</em> that spec. A change of metadata alone does not reset the wait. A hand edit cannot shorten the wait
+ * below what the holder's own writes promised: within a term the follower waits at least the longest duration written
+ * with a new renew time, and a record of another term does not end the wait for the one before it.</li>
  * <li>Every write names the version it was decided on; whoever wrote in between makes it fail. A write whose answer
  * is lost may still land: the elector never acts on a term it has not seen acknowledged, and treats what it cannot
  * account for as someone else's term, which must expire.</li>
  * <li>A term is its holder, epoch and acquire time. A leader renews and releases only its own term, so a second
  * process under the same name (a Pod force-deleted while its node is cut off) neither keeps the other's term alive nor
- * clears it; a Lease naming this replica's identity in a term this process did not acquire expires like any other.</li>
+ * clears it; a Lease naming this replica's identity in a term this process did not acquire expires like any other.
+ * A renewal writes the whole record of its term (holder, epoch, acquire time, this replica's own lease duration and
+ * the new renew time), so a hand edit of the spec lasts until the next renewal at most.</li>
  * <li>Each acquisition takes an epoch above every epoch this process has seen, also when the Lease was deleted and
  * re-created: the epoch never goes down for anyone who has seen it.</li>
  * </ul>
@@ -50,6 +55,13 @@ public final class Elector {
     private LeaseRecord known;
     /** When the spec of {@link #known} was first seen: the holder's silence is measured from here. */
     private long knownSince;
+    /**
+     * The longest lease duration (ms) of the term of {@link #known} written with a new renew time (an acquisition or a
+     * renewal, as the holder writes them): an edit of the duration alone never shortens the wait below it.
+     */
+    private long promisedMs;
+    /** Until when the term seen before {@link #known}'s may still act: a record of another term does not cut it short. */
+    private long earlierTermUntil = Long.MIN_VALUE;
     /** The last observation found no Lease. */
     private boolean absent;
     private long highestEpoch = -1;
@@ -137,6 +149,15 @@ public final class Elector {
             endedTerm = lease.sameTerm(endedTerm) ? lease : null;
         }
         if (known == null || reappeared || !lease.sameSpec(known)) {
+            boolean sameTerm = known != null && lease.sameTerm(known);
+            if (known != null && known.holder() != null && !sameTerm) {
+                earlierTermUntil = Math.max(earlierTermUntil, expiry());
+            }
+            if (!sameTerm) {
+                promisedMs = lease.leaseDurationMs();
+            } else if (!Objects.equals(lease.renewTime(), known.renewTime())) {
+                promisedMs = Math.max(promisedMs, lease.leaseDurationMs());
+            }
             knownSince = now;
             silenceChecked = false;
             silenceReported = false;
@@ -234,9 +255,9 @@ public final class Elector {
         }
         if (term != null) {
             if (absent) {
-                return new LeaseRequest.Restore(term);
+                return new LeaseRequest.Restore(ownRecord(term));
             }
-            return now >= nextRenewAt ? new LeaseRequest.Renew(term) : null;
+            return now >= nextRenewAt ? new LeaseRequest.Renew(ownRecord(term)) : null;
         }
         if (endedTerm != null && releaseAttempts < MAX_RELEASE_ATTEMPTS) {
             return new LeaseRequest.Release(endedTerm);
@@ -273,7 +294,7 @@ public final class Elector {
                     ? new LeaseRequest.Acquire(known.version(), identity, nextEpoch(), timings.leaseDurationSeconds())
                     : null;
         }
-        if (silent >= leaseDurationOf(known) + deferNanos) {
+        if (now - expiry() >= deferNanos) {
             return new LeaseRequest.Acquire(known.version(), identity, nextEpoch(), timings.leaseDurationSeconds());
         }
         if (!silenceChecked && silent > 2 * timings.maxRetryNanos()) {
@@ -295,9 +316,22 @@ public final class Elector {
      * expires; and the lease duration is the longer of the record's and this replica's own.
      */
     private LeaseRecord restoring(LeaseRecord last) {
-        long duration = Math.max(last.leaseDurationMs(), timings.leaseDurationSeconds() * 1000L);
+        long duration = Math.max(Math.max(last.leaseDurationMs(), promisedMs), ownDurationMs());
         String holder = last.holder() != null ? last.holder() : RESTORED_PREFIX + identity;
         return new LeaseRecord(holder, last.epoch(), last.acquireTime(), last.renewTime(), duration, last.version());
+    }
+
+    /**
+     * The whole record of this replica's term as a renewal or a restore writes it: its holder, epoch and acquire time,
+     * and this replica's own lease duration, whatever a hand edit put in the Lease since.
+     */
+    private LeaseRecord ownRecord(LeaseRecord t) {
+        return new LeaseRecord(t.holder(), t.epoch(), t.acquireTime(), t.renewTime(), ownDurationMs(), t.version());
+    }
+
+    /** This replica's lease duration as it writes it ({@code spec.leaseDurationSeconds}, rounded up). */
+    private long ownDurationMs() {
+        return timings.leaseDurationSeconds() * 1000L;
     }
 
     /** Above every epoch this process has seen; 0 for the first term of a Lease it never saw. */
@@ -356,7 +390,7 @@ public final class Elector {
         if (checkingSilence && term == null && ok.lease() != null && ok.lease().sameSpec(before)
             && !identity.equals(known.holder())) {
             silenceReported = true;
-            long left = leaseDurationOf(known) - (now - knownSince);
+            long left = expiry() - now;
             events.accept(new ElectionEvent.HolderSilent(known.holder(), known.epoch(),
                     Math.max(0, TimeUnit.NANOSECONDS.toMillis(left))));
         }
@@ -376,6 +410,7 @@ public final class Elector {
             }
             known = ok.lease();
             knownSince = now;
+            promisedMs = ok.lease().leaseDurationMs();
             absent = false;
             startTerm(ok.lease(), sentAt, now);
         } else if (answer instanceof Answer.NotFound) {
@@ -398,6 +433,7 @@ public final class Elector {
                 absent = false;
                 known = ok.lease();
                 knownSince = now;
+                promisedMs = ok.lease().leaseDurationMs();
                 renewedSentAt = sentAt;
                 renewedAt = now;
                 return;
@@ -473,6 +509,7 @@ public final class Elector {
             // this replica saw its own record when its last write was acknowledged: the others wait from later
             known = ended;
             knownSince = renewedAt;
+            promisedMs = Math.max(ended.leaseDurationMs(), ownDurationMs()); // what its own writes promised
             silenceChecked = false;
             silenceReported = false;
         }
@@ -497,10 +534,16 @@ public final class Elector {
         }
     }
 
-    /** The holder's lease duration as it wrote it, else this replica's. */
-    private long leaseDurationOf(LeaseRecord lease) {
-        long ms = lease.leaseDurationMs() > 0 ? lease.leaseDurationMs() : timings.leaseDurationMs();
-        return TimeUnit.MILLISECONDS.toNanos(ms);
+    /**
+     * When the held Lease {@link #known} expires for this follower: its spec unchanged, since it was first seen, for the
+     * holder's lease duration as written, and never before this replica's own lease duration, the longest duration the
+     * term's own writes promised (a hand edit may have shortened the one written), nor the term seen before it could
+     * end.
+     */
+    private long expiry() {
+        long ms = Math.max(Math.max(known.leaseDurationMs(), promisedMs), timings.leaseDurationMs());
+        long waited = knownSince + TimeUnit.MILLISECONDS.toNanos(ms);
+        return Math.max(waited, earlierTermUntil);
     }
 
     // ------------------------------------------------------------------------------------------------ what it says
@@ -570,7 +613,7 @@ public final class Elector {
             }
         }
         if (candidate && known != null && !absent && known.holder() != null) {
-            long expiry = knownSince + leaseDurationOf(known) + deferNanos;
+            long expiry = expiry() + deferNanos;
             if (expiry > now) {
                 next = Math.min(next, expiry);
             }

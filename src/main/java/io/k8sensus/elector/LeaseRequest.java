@@ -34,7 +34,10 @@ public sealed interface LeaseRequest {
     record Acquire(String baseVersion, String holder, long epoch, int leaseDurationSeconds) implements LeaseRequest {
     }
 
-    /** Renew the term {@code term} (its last record): the renew time becomes now, nothing else changes. */
+    /**
+     * Renew the term {@code term} (its last record, with this replica's own lease duration): writes the whole record of
+     * the term, its holder, epoch, acquire time and lease duration as {@code term} has them, and the renew time now.
+     */
     record Renew(LeaseRecord term) implements LeaseRequest {
     }
 

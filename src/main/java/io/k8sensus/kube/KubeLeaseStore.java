@@ -81,7 +81,15 @@ public final class KubeLeaseStore {
             });
         }
         if (request instanceof LeaseRequest.Renew renew) {
-            return update(renew.term().version(), renew.term(), spec -> spec.setRenewTime(now));
+            // the whole record of the term, as client-go writes it: a hand edit of the spec lasts one renewal at most
+            LeaseRecord term = renew.term();
+            return update(term.version(), term, spec -> {
+                spec.setHolderIdentity(term.holder());
+                spec.setLeaseTransitions((int) term.epoch());
+                spec.setAcquireTime(time(term.acquireTime()));
+                spec.setLeaseDurationSeconds(seconds(term.leaseDurationMs()));
+                spec.setRenewTime(now);
+            });
         }
         if (request instanceof LeaseRequest.RaiseEpoch raise) {
             return update(raise.lease().version(), raise.lease(), spec -> spec.setLeaseTransitions((int) raise.epoch()));

@@ -21,6 +21,8 @@ class ElectorTest {
 
     static final Timings TIMINGS = new Timings(3000, 2000, 500, 1.2);
     static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** A replica of a rollout with shorter timings: lease 2 s, renew deadline 1.3 s, retry period 0.3 s. */
+    static final Timings SHORTER = new Timings(2000, 1300, 300, 1.2);
 
     /** One elector, its fake clock (in ms) and what it said. */
     static final class Replica {
@@ -336,6 +338,72 @@ class ElectorTest {
         a.after(2500).sees(held("b", 0, "r2", "2"));
         a.after(2500);
         assertThat(a.stepAnsweringReads(held("b", 0, "r2", "2"))).isNull();
+    }
+
+    @Test
+    void a_hand_edit_of_the_lease_duration_to_1_s_does_not_let_a_follower_take_over_before_the_holders_own_duration() {
+        Replica a = new Replica("a", SHORTER).candidates("a", "b"); // its own 2 s do not cover b's 3 s
+        LeaseRecord renewal = held("b", 0, "r1", "1");
+        a.sees(renewal);
+        long seenAt = a.nowMs;
+        LeaseRecord edited = lease("b", 0, renewal.acquireTime(), "r1", 1000, "2"); // kubectl edit lease
+        a.after(100).sees(edited);
+        a.at(seenAt + 100 + 1000);
+        assertThat(a.stepAnsweringReads(edited)).as("1 s after the edit: the holder promised 3 s").isNull();
+        a.at(seenAt + 100 + 2999);
+        assertThat(a.stepAnsweringReads(edited)).isNull();
+        a.at(seenAt + 100 + 3000);
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("2", "a", 1, 2));
+    }
+
+    @Test
+    void a_hand_edit_that_lengthens_the_lease_is_waited_until_the_holders_next_renewal_writes_its_own_back() {
+        Replica a = new Replica("a").candidates("a", "b");
+        LeaseRecord renewal = held("b", 0, "r1", "1");
+        a.sees(renewal);
+        LeaseRecord edited = lease("b", 0, renewal.acquireTime(), "r1", 3_600_000, "2");
+        a.after(100).sees(edited);
+        a.after(3000);
+        assertThat(a.stepAnsweringReads(edited)).as("the edit is honoured").isNull();
+        LeaseRecord renewedBack = held("b", 0, "r2", "3");
+        a.after(100).sees(renewedBack);
+        a.after(2999);
+        assertThat(a.stepAnsweringReads(renewedBack)).isNull();
+        a.after(1);
+        assertThat(a.step()).as("the holder's own 3 s again, from its renewal")
+                .isEqualTo(new LeaseRequest.Acquire("3", "a", 1, 3));
+    }
+
+    @Test
+    void a_hand_edit_of_the_whole_spec_to_another_term_of_1_s_does_not_cut_short_the_wait_for_the_term_before() {
+        Replica a = new Replica("a", SHORTER).candidates("a", "b");
+        a.sees(held("b", 0, "r1", "1"));
+        long seenAt = a.nowMs;
+        LeaseRecord edited = lease("intruder", 0, "acq-by-hand", "by-hand", 1000, "2");
+        a.after(100).sees(edited);
+        a.at(seenAt + 2999);
+        assertThat(a.stepAnsweringReads(edited)).as("b may still act until its 3 s are out").isNull();
+        a.at(seenAt + 3000);
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("2", "a", 1, 2));
+    }
+
+    @Test
+    void a_leader_keeps_its_term_through_a_hand_edit_of_the_duration_and_its_next_renewal_writes_its_own_back() {
+        Replica a = new Replica("a").leads(0);
+        a.after(100);
+        // the holder's record as the API server holds it after the acquisition, and after a hand edit to 1 s
+        LeaseRecord edited = lease("a", 0, "a" + (a.nowMs - 100), "r" + (a.nowMs - 100), 1000, "v2");
+        a.sees(edited);
+        assertThat(a.elector.leads()).as("an edit of the duration is not another term").isTrue();
+        a.after(400);
+        LeaseRequest renew = a.step();
+        assertThat(renew).isInstanceOf(LeaseRequest.Renew.class);
+        a.answer(new Answer.Conflict()); // it renewed from the version before the edit
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
+        a.ok(edited);
+        assertThat(a.elector.leads()).isTrue();
+        assertThat(a.step()).as("renews at once from the edited version, with its own 3 s")
+                .isEqualTo(new LeaseRequest.Renew(lease("a", 0, edited.acquireTime(), edited.renewTime(), 3000, "v2")));
     }
 
     @Test

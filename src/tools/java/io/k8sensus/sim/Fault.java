@@ -36,6 +36,16 @@ record Fault(Kind kind, int replica, long atMs, long forMs, long param) {
          * controller that annotates it): it must not postpone a takeover.
          */
         METADATA_TOUCH,
+        /**
+         * Someone sets the Lease's {@code spec.leaseDurationSeconds} to {@code param} ms (kubectl edit lease), shortened
+         * to 1 s or lengthened a lot; nothing else changes.
+         */
+        DURATION_EDIT,
+        /**
+         * Someone writes a whole spec of their own (kubectl replace): the holder and epoch as they are, new acquire and
+         * renew times, a lease duration of {@code param} ms; a term that nobody acquired.
+         */
+        SPEC_EDIT,
         /** The replica's Pod is NotReady; with {@code param} 1, deleted and re-created after {@code forMs}. */
         POD_NOT_READY
     }

@@ -25,6 +25,9 @@ record Schedule(long seed, List<Timings> timings, double[] rates, List<Fault> fa
     static final List<Timings> MIXED = List.of(new Timings(4000, 2500, 500, 1.2), new Timings(2000, 1300, 300, 1.2));
     /** How far a clock's rate may be from virtual time's, either way. */
     static final double MAX_RATE_SKEW = 0.05;
+    /** A hand edit of the lease duration shortens it to this, or lengthens it to {@link #EDIT_LONG_MS}. */
+    static final long EDIT_SHORT_MS = 1000;
+    static final long EDIT_LONG_MS = 60_000;
 
     /** The call timeout of a replica with these timings (below the renew deadline, as the settings require). */
     static long callTimeoutMs(Timings t) {
@@ -59,7 +62,7 @@ record Schedule(long seed, List<Timings> timings, double[] rates, List<Fault> fa
         long lease = BASE.leaseDurationMs();
         long forMs = switch (kind) {
             case PAUSE -> 100 + r.nextLong(2 * lease); // shorter than the renew deadline, or past the lease
-            case LEASE_DELETED, FOREIGN_HOLDER -> 0;
+            case LEASE_DELETED, FOREIGN_HOLDER, DURATION_EDIT, SPEC_EDIT -> 0;
             default -> 100 + r.nextLong(lease + 2000);
         };
         forMs = Math.min(forMs, longest);
@@ -69,11 +72,13 @@ record Schedule(long seed, List<Timings> timings, double[] rates, List<Fault> fa
             case WATCH_LAG -> 100 + r.nextLong(2000);
             case FOREIGN_HOLDER -> r.nextInt(replicas + 1) - 1;
             case METADATA_TOUCH -> 50 + r.nextLong(400);
+            case DURATION_EDIT, SPEC_EDIT -> r.nextBoolean() ? EDIT_SHORT_MS : EDIT_LONG_MS;
             default -> 0;
         };
         boolean everyone = (kind == Fault.Kind.SLOW_API || kind == Fault.Kind.API_DOWN) && r.nextInt(3) == 0;
         boolean nobody = kind == Fault.Kind.LEASE_DELETED || kind == Fault.Kind.FOREIGN_HOLDER
-                         || kind == Fault.Kind.METADATA_TOUCH;
+                         || kind == Fault.Kind.METADATA_TOUCH || kind == Fault.Kind.DURATION_EDIT
+                         || kind == Fault.Kind.SPEC_EDIT;
         return new Fault(kind, everyone || nobody ? -1 : replica, at, forMs, param);
     }
 
@@ -92,14 +97,24 @@ record Schedule(long seed, List<Timings> timings, double[] rates, List<Fault> fa
     }
 
     /**
+     * The longest lease duration a follower may have to wait: the replicas' own, or a longer one written by hand (an
+     * edit that lengthens the lease is honoured until the holder writes its own back, and for good if it cannot).
+     */
+    long longestWaitMs() {
+        long edited = faults.stream().filter(f -> f.kind() == Fault.Kind.DURATION_EDIT || f.kind() == Fault.Kind.SPEC_EDIT)
+                .mapToLong(Fault::param).max().orElse(0);
+        return Math.max(maxLeaseMs(), edited);
+    }
+
+    /**
      * How long after the faults end a leader must act, at the latest: writes sent during the faults may still land
      * (1.5 call timeouts late at most), watch events may come 2 s late, then the last spec seen must stay unchanged
-     * for the longest lease duration on the slowest clock, and a follower looks every retry period; 1 s for the
-     * requests of the takeover.
+     * for the longest wait ({@link #longestWaitMs}) on the slowest clock, and a follower looks every retry period; 1 s
+     * for the requests of the takeover.
      */
     long boundMs() {
         long callTimeout = timings.stream().mapToLong(Schedule::callTimeoutMs).max().orElseThrow();
         long retry = timings.stream().mapToLong(t -> t.maxRetryNanos() / 1_000_000).max().orElseThrow();
-        return 3 * callTimeout / 2 + 2000 + (long) (maxLeaseMs() / (1 - MAX_RATE_SKEW)) + 2 * retry + 1000;
+        return 3 * callTimeout / 2 + 2000 + (long) (longestWaitMs() / (1 - MAX_RATE_SKEW)) + 2 * retry + 1000;
     }
 }

@@ -535,6 +535,18 @@ final class Simulation {
                             lease.leaseDurationMs(), null));
                 }
             }
+            case DURATION_EDIT -> {
+                if (lease != null) {
+                    commit(new LeaseRecord(lease.holder(), lease.epoch(), lease.acquireTime(), lease.renewTime(),
+                            fault.param(), null));
+                }
+            }
+            case SPEC_EDIT -> {
+                if (lease != null) {
+                    String stamp = stamp();
+                    commit(new LeaseRecord(lease.holder(), lease.epoch(), stamp, stamp, fault.param(), null));
+                }
+            }
             case METADATA_TOUCH -> touch(fault.param() * MS, Long.MAX_VALUE); // a controller: it goes on for good
             case POD_NOT_READY -> {
                 setPod(fault.replica(), false);
