@@ -33,6 +33,40 @@ class SimulationTest {
     }
 
     @Test
+    void a_leader_whose_pod_turns_not_ready_leaves_no_exchange_in_flight_beside_the_next_term_unless_its_drain_ran_out() {
+        long runs = 0;
+        long exchanges = 0;
+        for (long seed = 1; seed <= 300; seed++) {
+            for (int replica = 0; replica < 2; replica++) { // one of the two leads when its Pod turns NotReady
+                Fault notReady = new Fault(Fault.Kind.POD_NOT_READY, replica, 4000, 5000, 0);
+                Schedule schedule = new Schedule(seed, List.of(Schedule.BASE, Schedule.BASE), new double[] {1.0, 1.01},
+                        List.of(notReady), 9000);
+                Simulation.Outcome outcome = Simulation.run(schedule, null);
+                assertThat(outcome.violation()).as("seed " + seed).isNull();
+                if (outcome.releasesWithWork() == 0) {
+                    assertThat(outcome.inFlightOverlaps()).as("seed %d, r%d: the old term's work drained before the"
+                            + " release", seed, replica).isZero();
+                }
+                runs++;
+                exchanges += outcome.exchanges();
+            }
+        }
+        assertThat(exchanges / runs).as("exchanges per run: the work is there to drain").isGreaterThan(20);
+    }
+
+    @Test
+    void a_gate_that_ignores_the_clock_lets_a_paused_or_cut_off_leader_start_exchanges_and_the_checker_says_so() {
+        long violations = 0;
+        for (long seed = 1; seed <= 2000; seed++) {
+            String violation = Simulation.run(Schedule.draw(seed), null, Simulation.Gate.IGNORES_CLOCK).violation();
+            if (violation != null && violation.contains("starts an exchange")) {
+                violations++;
+            }
+        }
+        assertThat(violations).isGreaterThan(20);
+    }
+
+    @Test
     void with_a_renew_deadline_longer_than_the_lease_the_simulation_finds_two_leaders() {
         Timings broken = new Timings(2000, 3000, 500, 1.2); // refused by the settings: the leader outlives its lease
         long found = 0;

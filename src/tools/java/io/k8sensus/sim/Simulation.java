@@ -12,6 +12,7 @@ import io.k8sensus.elector.ElectionEvent;
 import io.k8sensus.elector.Balancer;
 import io.k8sensus.elector.Elector;
 import io.k8sensus.elector.GroupTurn;
+import io.k8sensus.elector.Handover;
 import io.k8sensus.elector.LeaseRecord;
 import io.k8sensus.elector.LeaseRequest;
 import io.k8sensus.elector.Timings;
@@ -38,6 +39,7 @@ final class Simulation {
     private static final int MAX_REQUESTS_PER_SECOND = 50;
 
     private final Schedule schedule;
+    private final Gate gate;
     private final StringBuilder trace;
     private final SplittableRandom random;
     private final VirtualTime time = new VirtualTime();
@@ -63,16 +65,42 @@ final class Simulation {
     private String violation;
     private boolean limitation;
 
-    private Simulation(Schedule schedule, StringBuilder trace) {
+    // the work: draws of their own, so that the election's draws stay those of the seed without it
+    private final SplittableRandom workRandom;
+    /** Every exchange started so far, in the order they started. */
+    private final List<Exchange> exchanges = new ArrayList<>();
+    /** The receiving system's fence: the highest epoch it has accepted an action of. */
+    private long fencedAbove = -1;
+    private long refused;
+    private long fenced;
+    private long inFlightOverlaps;
+    /** Drains that hit their bound: the Pod left the candidates and the work outlasted a lease duration. */
+    private long releasesWithWork;
+
+    private Simulation(Schedule schedule, StringBuilder trace, Gate gate) {
         this.schedule = schedule;
+        this.gate = gate;
         this.trace = trace;
         this.random = new SplittableRandom(schedule.seed() ^ 0x5DEECE66DL);
         this.podReady = new boolean[schedule.timings().size()];
+        this.workRandom = new SplittableRandom(schedule.seed() ^ 0x77_6F_72_6BL);
+    }
+
+    /** The exchange gate the routes run behind: the shipped one, or one broken on purpose to show the checks fail. */
+    enum Gate {
+        /** As {@code TermGate}: the term, and the clock against its renew deadline. */
+        AS_SHIPPED,
+        /** Broken: the term only, not the clock (an exchange offered after the deadline, before the term ends, runs). */
+        IGNORES_CLOCK
     }
 
     /** Runs a schedule; with a {@code trace}, writes every step into it. */
     static Outcome run(Schedule schedule, StringBuilder trace) {
-        return new Simulation(schedule, trace).run();
+        return run(schedule, trace, Gate.AS_SHIPPED);
+    }
+
+    static Outcome run(Schedule schedule, StringBuilder trace, Gate gate) {
+        return new Simulation(schedule, trace, gate).run();
     }
 
     private Outcome run() {
@@ -101,7 +129,8 @@ final class Simulation {
             eventCount++;
         }
         int terms = windows.size();
-        return new Outcome(schedule.seed(), violation, limitation, terms, eventCount, schedule.faults().size());
+        return new Outcome(schedule.seed(), violation, limitation, terms, eventCount, schedule.faults().size(),
+                exchanges.size(), refused, fenced, inFlightOverlaps, releasesWithWork);
     }
 
     // ------------------------------------------------------------------------------------------ processes
@@ -129,6 +158,8 @@ final class Simulation {
         long highestSeen = -1;
         boolean blindCreate;
         Window window;
+        /** The group's leader-only route on this process: its delegate consumer and its exchanges. */
+        final Work work;
 
         Process(int index, int incarnation) {
             this.index = index;
@@ -139,6 +170,7 @@ final class Simulation {
             SplittableRandom jitter = random.split();
             this.elector = new Elector(name, schedule.timings().get(index), jitter::nextDouble, this::event);
             this.turn = new GroupTurn("g", elector, Balancer.off(name, schedule.timings().get(index)));
+            this.work = new Work(workRandom.split());
         }
 
         long local() {
@@ -190,7 +222,15 @@ final class Simulation {
         if (p.stopping && !p.turn.handover().underWay()) {
             p.turn.stop(p.local(), true); // the view's stop, once the group's own work is done
         }
-        LeaseRequest request = p.elector.busy() ? null : p.turn.step(p.local(), () -> 0).request();
+        LeaseRequest request = null;
+        if (!p.elector.busy()) {
+            GroupTurn.Turn turn = p.turn.step(p.local(), p.work::pending);
+            request = turn.request();
+            if (turn.handover() == Handover.Step.RELEASING_WITH_WORK) {
+                releasesWithWork++;
+                log(p, "  releases with " + p.work.pending() + " of its work still under way (a lease duration passed)");
+            }
+        }
         afterCall(p);
         if (request != null) {
             send(p, request);
@@ -232,6 +272,7 @@ final class Simulation {
     private void exit(Process p, String why) {
         log(p, "exits: " + why);
         p.alive = false;
+        p.work.state = Work.State.STOPPED; // a dead process starts nothing more; its exchanges in flight die with it
         closeWindow(p);
     }
 
@@ -582,6 +623,151 @@ final class Simulation {
         }
     }
 
+    // ------------------------------------------------------------------------------------------ the work
+
+    /** One exchange of the leader-only route: who started it, in which term, and when (virtual time). */
+    private record Exchange(Process process, long epoch, long startedAt, Window window) {
+    }
+
+    /**
+     * The group's leader-only route on one process, as {@code LeaderOnlyConsumer} runs it: a delegate consumer started
+     * when the route is told this replica leads (after a start latency), stopped when it is told otherwise (after a
+     * stop latency, which may outlast the renew deadline, as a Kafka consumer's does); while it runs, even while it
+     * stops, it offers an exchange every period; the gate ({@code TermGate}) lets one in only while the term it was
+     * started in may act; an exchange runs for a while, and its action reaches the receiver, with its epoch, at its end.
+     */
+    private final class Work {
+        enum State { STOPPED, STARTING, RUNNING, STOPPING }
+
+        final long startLatency;
+        final long stopLatency;
+        final long period;
+        final SplittableRandom random;
+        State state = State.STOPPED;
+        /** The epoch of the term the delegate was started in. */
+        long epoch = -1;
+        int inFlight;
+        long token;
+
+        Work(SplittableRandom random) {
+            this.random = random;
+            this.startLatency = random.nextInt(4) == 0 ? random.nextLong(2000 * MS) : random.nextLong(50 * MS);
+            this.stopLatency = random.nextInt(3) == 0 ? random.nextLong(3000 * MS) : random.nextLong(50 * MS);
+            this.period = 50 * MS + random.nextLong(450 * MS);
+        }
+
+        /** What the driver's work supplier counts: exchanges in flight, and a delegate that runs, starts or stops. */
+        int pending() {
+            return inFlight + (state == State.STOPPED ? 0 : 1);
+        }
+
+        /** The epoch of the term the routes are told this process leads in, or -1. */
+        long allowed(Process p) {
+            return p.alive && !p.stopping && p.name.equals(p.turn.routesLeader()) ? p.elector.epoch() : -1;
+        }
+
+        /** After every call to the turn: starts or stops the delegate as the election event would. */
+        void decide(Process p) {
+            long allowed = allowed(p);
+            if (state == State.STOPPED && allowed >= 0) {
+                state = State.STARTING;
+                epoch = allowed;
+                long t = ++token;
+                at(p, now() + startLatency, () -> {
+                    if (token == t && state == State.STARTING) {
+                        state = State.RUNNING;
+                        log(p, "  delegate runs in epoch " + epoch);
+                        tick(p, t);
+                        decide(p);
+                    }
+                });
+            } else if ((state == State.STARTING || state == State.RUNNING) && allowed != epoch) {
+                State was = state;
+                state = State.STOPPING;
+                long t = ++token;
+                if (was == State.RUNNING) {
+                    tick(p, t); // it goes on offering exchanges until its stop completes
+                }
+                at(p, now() + stopLatency, () -> {
+                    if (token == t) {
+                        state = State.STOPPED;
+                        log(p, "  delegate stopped");
+                        decide(p);
+                    }
+                });
+            }
+        }
+
+        /** The delegate's next exchange, a period from now, while it runs or stops. */
+        void tick(Process p, long t) {
+            at(p, now() + period, () -> {
+                if (token != t || state == State.STOPPED || state == State.STARTING) {
+                    return;
+                }
+                offer(p);
+                tick(p, t);
+            });
+        }
+
+        /** The gate: the exchange runs only while the term the delegate was started in may act. */
+        void offer(Process p) {
+            long local = p.local();
+            boolean mayAct = p.name.equals(p.turn.routesLeader()) && p.elector.epoch() == epoch
+                             && (gate == Gate.IGNORES_CLOCK || local < p.turn.routesMayActUntil());
+            if (!mayAct) {
+                refused++;
+                return;
+            }
+            started(p, epoch);
+            inFlight++;
+            long duration = random.nextInt(20) == 0 ? random.nextLong(4000 * MS) : random.nextLong(300 * MS);
+            long e = epoch;
+            at(p, now() + duration, () -> {
+                inFlight--; // a draining handover sees it at its next poll
+                act(e);
+            });
+        }
+    }
+
+    /**
+     * An exchange starts: it must start inside its process's window, and after every exchange of an older term; one of
+     * another process still in flight is counted (the fence is what stops its action).
+     */
+    private void started(Process p, long epoch) {
+        Window w = p.window;
+        if (w == null || w.epoch != epoch || now() > w.end) {
+            fail(w, null, p + " starts an exchange of epoch " + epoch + " outside its window " + w);
+        }
+        for (int i = exchanges.size() - 1; i >= 0; i--) {
+            Exchange x = exchanges.get(i);
+            if (x.process() != p && x.epoch() >= epoch) {
+                String what = p + " starts an exchange of epoch " + epoch + " after " + x.process()
+                              + " started one of epoch " + x.epoch() + " at " + x.startedAt() / MS + " ms";
+                boolean together = w != null && x.window() != null && x.window().end > w.start;
+                // while the other's window was still open: two actors; after it closed: an epoch that did not grow
+                fail(w, together ? x.window() : null, what);
+                break;
+            }
+        }
+        for (Process q : processes) {
+            if (q != p && q.alive && q.work.inFlight > 0) {
+                inFlightOverlaps++;
+                log(p, "  starts an exchange while " + q + " has " + q.work.inFlight + " in flight (fenced)");
+            }
+        }
+        exchanges.add(new Exchange(p, epoch, now(), w));
+        log(p, "  exchange starts in epoch " + epoch);
+    }
+
+    /** An exchange's action reaches the receiver, which refuses an epoch below one it has accepted. */
+    private void act(long epoch) {
+        if (epoch < fencedAbove) {
+            fenced++;
+        } else {
+            fencedAbove = epoch;
+        }
+    }
+
     // ------------------------------------------------------------------------------------------ invariants
 
     /** One term of one process: when it began to act, and until when it may act (by its own clock). */
@@ -608,6 +794,7 @@ final class Simulation {
     }
 
     private void afterCall(Process p) {
+        p.work.decide(p);
         Elector e = p.elector;
         if (!e.leads()) {
             closeWindow(p);
@@ -662,9 +849,10 @@ final class Simulation {
      */
     private void fail(Window a, Window b, String what) {
         boolean epochCheck = a != null && b == null;
+        // an epoch below an earlier one follows from a blind creation or a lost epoch for good; two actors are excused
+        // only where one of the two terms is itself the blind creation's
         boolean limit = epochCheck ? blindAfterDeletion || epochLostWithLease
-                : a != null && (a.blind || b.blind
-                                || blindAfterDeletion && (a.start < lastDeletionAt) != (b.start < lastDeletionAt));
+                : a != null && b != null && (a.blind || b.blind);
         if (limit) {
             limitation = true;
             log(null, "LIMIT " + what);
@@ -691,6 +879,13 @@ final class Simulation {
     }
 
     /** What a run found. */
-    record Outcome(long seed, String violation, boolean limitation, int terms, long events, int faults) {
+    /**
+     * What a run found: besides the verdict, the exchanges started, those its gate refused (offered outside their
+     * term's window: a delegate not stopped yet, a timer firing after a pause), the actions the receiver's fence refused
+     * (an exchange of an older epoch ending after a newer one acted), and the exchanges still in flight when another
+     * replica started one of a newer term.
+     */
+    record Outcome(long seed, String violation, boolean limitation, int terms, long events, int faults, long exchanges,
+                   long refused, long fenced, long inFlightOverlaps, long releasesWithWork) {
     }
 }

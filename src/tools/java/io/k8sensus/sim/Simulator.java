@@ -28,7 +28,7 @@ public final class Simulator {
 
     /** What a batch of runs found. */
     record Summary(long schedules, long violations, long limitations, long faults, long terms, long events,
-                   long nanos, Simulation.Outcome firstViolation) {
+                   Work work, long nanos, Simulation.Outcome firstViolation) {
 
         double perSecond() {
             return schedules / (nanos / 1e9);
@@ -38,7 +38,17 @@ public final class Simulator {
             return String.format(Locale.ROOT, "%,d schedules in %.1f s (%,.0f/s), %.1f faults and %.1f terms per"
                                               + " schedule, %,d events; documented limit hit in %d; violations: %d",
                     schedules, nanos / 1e9, perSecond(), faults / (double) schedules, terms / (double) schedules,
-                    events, limitations, violations);
+                    events, limitations, violations) + "\n" + work.describe();
+        }
+    }
+
+    /** What the leader-only exchanges of all runs did. */
+    record Work(long exchanges, long refused, long fenced, long inFlightOverlaps) {
+
+        String describe() {
+            return String.format(Locale.ROOT, "exchanges started: %,d; refused by the term's gate: %,d; actions refused"
+                                              + " by the fence: %,d; starts while another replica had one in flight: %,d",
+                    exchanges, refused, fenced, inFlightOverlaps);
         }
     }
 
@@ -54,6 +64,10 @@ public final class Simulator {
         AtomicLong faults = new AtomicLong();
         AtomicLong terms = new AtomicLong();
         AtomicLong events = new AtomicLong();
+        AtomicLong exchanges = new AtomicLong();
+        AtomicLong refused = new AtomicLong();
+        AtomicLong fenced = new AtomicLong();
+        AtomicLong overlaps = new AtomicLong();
         AtomicReference<Simulation.Outcome> first = new AtomicReference<>();
         long end = from + count;
         long started = System.nanoTime();
@@ -67,6 +81,10 @@ public final class Simulator {
                         faults.addAndGet(outcome.faults());
                         terms.addAndGet(outcome.terms());
                         events.addAndGet(outcome.events());
+                        exchanges.addAndGet(outcome.exchanges());
+                        refused.addAndGet(outcome.refused());
+                        fenced.addAndGet(outcome.fenced());
+                        overlaps.addAndGet(outcome.inFlightOverlaps());
                         if (outcome.limitation()) {
                             limitations.incrementAndGet();
                         }
@@ -95,7 +113,8 @@ public final class Simulator {
             progress.println();
         }
         return new Summary(done.get(), violations.get(), limitations.get(), faults.get(), terms.get(), events.get(),
-                System.nanoTime() - started, first.get());
+                new Work(exchanges.get(), refused.get(), fenced.get(), overlaps.get()), System.nanoTime() - started,
+                first.get());
     }
 
     private static void progress(PrintStream out, long n, long count, long started, long violations) {
@@ -163,10 +182,15 @@ public final class Simulator {
                 |---|---|---|---|---|---|---|---|---|
                 | %,d | %d to %d | %.2f | %.2f | %,d | %d | **%d** | %.0f s | %,.0f |
 
+                | leader-only exchanges started | refused by the term's gate | actions refused by the fence | started while another replica had one in flight |
+                |---|---|---|---|
+                | %,d | %,d | %,d | %,d |
+
                 Command: `make simulate ARGS="%s"` (FILE: this document) on %d threads. Machine: %d cores, Java %s. Run on %s.
                 """, s.schedules(), from, from + s.schedules() - 1, s.faults() / (double) s.schedules(),
                 s.terms() / (double) s.schedules(), s.events(), s.limitations(), s.violations(), s.nanos() / 1e9,
-                s.perSecond(), args, threads, Runtime.getRuntime().availableProcessors(),
+                s.perSecond(), s.work().exchanges(), s.work().refused(), s.work().fenced(), s.work().inFlightOverlaps(),
+                args, threads, Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.specification.version"), java.time.LocalDate.now());
     }
 
