@@ -50,8 +50,9 @@ import org.slf4j.LoggerFactory;
  * timeout); the watches' threads hand it what they delivered; a timer ends the term at the renew deadline even while
  * the loop thread is blocked in a call. Every call to the elector happens under this view's lock, and so does the
  * update of the term's window in {@link LeaderTerms}, which every leader-only exchange checks. Nothing that can block
- * runs under that lock: Camel's listeners are told of a change on a notifier thread of their own, in order, and a
- * listener that throws or is slow holds up neither the election nor the other listeners' next events for long.
+ * runs under that lock: Camel's listeners are told of a change on a notifier thread of their own, in order, each
+ * behind a guard. A listener that throws is logged and the others still hear; one that blocks delays the view's later
+ * events, but neither the election nor the end of the work, which every exchange's gate enforces on its own.
  */
 public class LeaseElectionView extends AbstractCamelClusterView {
 

@@ -30,6 +30,7 @@ class ElectionLivenessTest {
     private final EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final CountDownLatch unblock = new CountDownLatch(1);
+    private final FiringHistory history = new FiringHistory();
     private Replica a;
     private Replica b;
 
@@ -47,7 +48,7 @@ class ElectionLivenessTest {
 
     private Replica start(String name, int port) throws Exception {
         api.addReadyPod(name);
-        return Replica.start(name, api.url(), new FiringHistory(), Map.of(
+        return Replica.start(name, api.url(), history, Map.of(
                 "camel.management.enabled", "true",
                 "camel.management.port", String.valueOf(port)));
     }
@@ -94,6 +95,14 @@ class ElectionLivenessTest {
 
             // the follower takes over once the stuck leader's Lease expires, and stays live and ready
             await().atMost(Duration.ofSeconds(20)).until(() -> "replica-b".equals(api.holder(LEASE)));
+            await().atMost(Duration.ofSeconds(20)).until(() -> history.count("leader-heartbeat", "replica-b") > 0);
+            long newLeaderFirst = history.of("leader-heartbeat").stream().filter(f -> f.replica().equals("replica-b"))
+                    .mapToLong(FiringHistory.Firing::nanos).min().orElseThrow();
+            // nothing that ends the stuck leader's term can run (the timer and the loop wait for the lock), yet its
+            // leader-only route stopped at its renew deadline: every exchange passes the term's gate
+            assertThat(history.of("leader-heartbeat")).filteredOn(f -> f.replica().equals("replica-a"))
+                    .as("the stuck leader's exchanges, all before the new leader's first").isNotEmpty()
+                    .allMatch(f -> f.nanos() < newLeaderFirst);
             assertThat(probe(portB, "live")).isEqualTo(200);
             assertThat(probe(portB, "ready")).isEqualTo(200);
 
