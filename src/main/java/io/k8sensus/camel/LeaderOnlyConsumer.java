@@ -56,7 +56,7 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
     private final LeaderTerms terms;
     private final String group;
     private final Endpoint delegateEndpoint;
-    /** The route's processor; each delegate gets it behind a {@link LeaderOnlyEndpoint.TermStamper} of its term. */
+    /** The route's processor; each delegate gets it behind a {@link LeaderOnlyEndpoint.TermGate} of its term. */
     private final Processor processor;
     private final Listener listener = new Listener();
     private final Clock clock = Clock.system();
