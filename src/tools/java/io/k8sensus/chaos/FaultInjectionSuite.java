@@ -14,7 +14,7 @@ import io.k8sensus.tools.DocBlock;
  * table printed and, with {@code --write FILE}, written as Markdown. {@code make chaos} runs all of it;
  * {@code --only a,b} runs some, and then writes nothing (a part of the suite would replace the whole table). Exits 1
  * if a scenario fails, and if one was skipped (its tool, faketime, is not installed) unless {@code --allow-skipped}
- * says that is fine.
+ * says that is fine. {@code --jar PATH} runs the replicas from another build's jar (its lib/ beside it).
  */
 public final class FaultInjectionSuite {
 
@@ -25,11 +25,13 @@ public final class FaultInjectionSuite {
     }
 
     public static void main(String[] args) throws Exception {
-        CommandLine line = CommandLine.parseOrExit(args, List.of("--only", "--write"), List.of("--allow-skipped"),
-                "Usage: make chaos ARGS=\"[--only scenario,...] [--allow-skipped]\"");
+        CommandLine line = CommandLine.parseOrExit(args, List.of("--only", "--write", "--jar"),
+                List.of("--allow-skipped"),
+                "Usage: make chaos ARGS=\"[--only scenario,...] [--allow-skipped] [--jar other/k8sensus.jar]\"");
         String only = line.text("--only", null);
         String write = line.text("--write", null);
-        Path jar = Path.of("target", "k8sensus.jar");
+        // another build's jar (with its lib/ beside it), e.g. an older commit's, under this harness
+        Path jar = Path.of(line.text("--jar", Path.of("target", "k8sensus.jar").toString()));
         List<ChaosRun.Result> results;
         String load;
         String commit = RunConditions.commit(); // what was built and run, whatever changes meanwhile
@@ -41,6 +43,8 @@ public final class FaultInjectionSuite {
         System.out.println(table);
         if (write != null && only != null) {
             System.out.println("not written to " + write + ": --only runs a part of the suite");
+        } else if (write != null && line.text("--jar", null) != null) {
+            System.out.println("not written to " + write + ": --jar runs another build than this commit's");
         } else if (write != null) {
             DocBlock.write(Path.of(write), "chaos", document(table, commit, load));
             Path raw = Path.of(write).resolveSibling("chaos");
@@ -100,7 +104,7 @@ public final class FaultInjectionSuite {
                + " stale=" + v.stale() + " (allowed " + r.scenario().staleAllowed() + ") fence-refused=" + v.fenced()
                + " fence-accepted-stale=" + v.staleAccepted() + " both-acting=" + (v.bothActingMs() < 0 ? "never" : v.bothActingMs() + " ms")
                + " epoch-regressions=" + v.epochRegressions() + " max-gap=" + v.maxGapMs() + " ms bound="
-               + r.scenario().boundMs() + " ms";
+               + r.scenario().boundMs() + " ms" + (r.problem() == null ? "" : "; " + r.problem());
     }
 
     static String table(List<ChaosRun.Result> results) {
