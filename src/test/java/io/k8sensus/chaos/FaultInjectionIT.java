@@ -17,7 +17,8 @@ class FaultInjectionIT {
     @Test
     void no_two_leaders_act_at_once_and_takeover_stays_within_its_bound() throws Exception {
         assertAllPass(FaultInjectionSuite.run(JAR, List.of("sigterm", "kill9-pod-ready", "blackhole", "sigstop-long",
-                "lease-deleted", "slow-api", "graceful-stop-in-flight")), 7);
+                "lease-deleted", "slow-api", "graceful-stop-in-flight", "not-ready-in-flight", "lease-duration-edit",
+                "blocking-stop")), 10);
     }
 
     /**

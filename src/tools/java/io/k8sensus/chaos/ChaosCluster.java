@@ -68,6 +68,11 @@ final class ChaosCluster implements AutoCloseable {
         this(timings, k8sensus(jar, timings, settings));
     }
 
+    /** Replicas of the application jar with more JVM settings and more classes on their class path. */
+    ChaosCluster(Path jar, Timings timings, List<String> settings, List<Path> moreClasses) {
+        this(timings, k8sensus(jar, timings, settings, moreClasses));
+    }
+
     ChaosCluster(Timings timings, Launcher launcher) {
         this.launcher = launcher;
         this.timings = timings;
@@ -129,13 +134,18 @@ final class ChaosCluster implements AutoCloseable {
 
     /** Replicas of the application jar, with more JVM settings ({@code -Dkey=value}). */
     static Launcher k8sensus(Path jar, Timings timings, List<String> settings) {
+        return k8sensus(jar, timings, settings, List.of());
+    }
+
+    /** Replicas of the application jar, with more JVM settings and more classes after the jar on the class path. */
+    static Launcher k8sensus(Path jar, Timings timings, List<String> settings, List<Path> moreClasses) {
         return (name, apiUrl, environment, onLine) -> {
             List<String> all = new ArrayList<>(List.of(
                     "-Dk8sensus.kubernetes.call-timeout-ms=" + timings.callTimeoutMs(),
                     "-Dk8sensus.heartbeat.period-ms=" + timings.periodMs()));
             all.addAll(settings);
-            return ReplicaProcess.start(name, jar, timings.leaseMs(), timings.renewMs(), timings.retryMs(), apiUrl,
-                    NAMESPACE, all, environment, onLine);
+            return ReplicaProcess.start(name, jar, moreClasses, timings.leaseMs(), timings.renewMs(),
+                    timings.retryMs(), apiUrl, NAMESPACE, all, environment, onLine);
         };
     }
 

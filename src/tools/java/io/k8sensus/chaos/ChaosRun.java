@@ -19,27 +19,37 @@ final class ChaosRun {
     /** libfaketime, as Debian's package installs it. */
     static final Path LIBFAKETIME = Path.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1");
 
-    /** The outcome of one scenario. */
-    /** {@code history}: what the harness recorded (see {@link History#csv}), from the start of the run; null if skipped. */
+    /**
+     * The outcome of one scenario. {@code history}: what the harness recorded (see {@link History#csv}), from the start
+     * of the run; null if skipped. {@code problem}: what the scenario's own end check found wrong, or null.
+     */
     record Result(Scenario scenario, History.Verdict verdict, boolean passed, String skipped, String leader,
-                  String history) {
+                  String history, String problem) {
+
+        Result(Scenario scenario, History.Verdict verdict, boolean passed, String skipped, String leader,
+               String history) {
+            this(scenario, verdict, passed, skipped, leader, history, null);
+        }
+
         @Override
         public String toString() {
             return scenario.name() + ": " + (skipped != null ? "SKIPPED " + skipped : (passed ? "PASS " : "FAIL ")
-                                                                                       + verdict);
+                                                                                       + verdict)
+                   + (problem == null ? "" : " (" + problem + ")");
         }
     }
 
     private ChaosRun() {
     }
 
-    static Result run(Scenario scenario, Path jar, ChaosCluster.Timings timings) throws Exception {
+    static Result run(Scenario scenario, Path jar, ChaosCluster.Timings suiteTimings) throws Exception {
         boolean faketime = scenario.name().equals("clock-offset");
         if (faketime && !Files.exists(LIBFAKETIME)) {
             return new Result(scenario, null, false, "faketime is not installed (apt-get install faketime)", null,
                     null);
         }
         Scenario.Setup setup = scenario.setup();
+        ChaosCluster.Timings timings = setup.timings() == null ? suiteTimings : setup.timings();
         String group = setup.group();
         Path routes = setup.routeFile() == null ? null : routesDir(setup);
         List<String> settings = new java.util.ArrayList<>();
@@ -52,7 +62,8 @@ final class ChaosRun {
             settings.add("-Dfencing.receiver-url=" + ChaosCluster.receiverUrl(receiverPort));
         }
         long startedAt = System.nanoTime();
-        try (ChaosCluster cluster = new ChaosCluster(jar, timings, settings)) {
+        List<Path> moreClasses = setup.toolClasses() ? List.of(toolClasses()) : List.of();
+        try (ChaosCluster cluster = new ChaosCluster(jar, timings, settings, moreClasses)) {
             if (setup.fenced()) {
                 cluster.startReceiver(jar, receiverPort);
             }
@@ -102,7 +113,11 @@ final class ChaosRun {
                         () -> System.nanoTime() - start > Duration.ofMillis(Math.max(10_000, window)).toNanos());
             }
             History.Verdict verdict = cluster.history.check(group, faultAt, System.nanoTime());
-            boolean passed = passes(scenario, verdict);
+            String problem = setup.after() == null ? null : setup.after().problem(cluster);
+            boolean passed = passes(scenario, verdict) && problem == null;
+            if (problem != null) {
+                System.out.println("[chaos] " + scenario.name() + ": " + problem);
+            }
             if (!passed) {
                 // what the replicas said about the election, to tell why
                 System.out.println("[chaos] " + scenario.name() + ": the replicas' election lines");
@@ -110,7 +125,7 @@ final class ChaosRun {
                         && (line.contains("group=" + group + " ") || line.contains("(group " + group))))
                         .forEach(System.out::println);
             }
-            return new Result(scenario, verdict, passed, null, leader, cluster.history.csv(startedAt));
+            return new Result(scenario, verdict, passed, null, leader, cluster.history.csv(startedAt), problem);
         } finally {
             if (routes != null) {
                 try (var files = Files.list(routes)) {
@@ -136,6 +151,11 @@ final class ChaosRun {
                && (scenario.leaderChanges()
                    ? v.takeoverMs() >= 0 && v.takeoverMs() <= scenario.boundMs()
                    : v.takeoverMs() < 0 && v.maxGapMs() <= scenario.boundMs());
+    }
+
+    /** Where this class was loaded from (target/tools-classes, or target/test-classes under Maven's tests). */
+    private static Path toolClasses() throws java.net.URISyntaxException {
+        return Path.of(SlowStopComponent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     }
 
     /** A directory with the scenario's route file, for {@code k8sensus.routes.dir}. */

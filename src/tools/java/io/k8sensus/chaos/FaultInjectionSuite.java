@@ -14,7 +14,7 @@ import io.k8sensus.tools.DocBlock;
  * table printed and, with {@code --write FILE}, written as Markdown. {@code make chaos} runs all of it;
  * {@code --only a,b} runs some, and then writes nothing (a part of the suite would replace the whole table). Exits 1
  * if a scenario fails, and if one was skipped (its tool, faketime, is not installed) unless {@code --allow-skipped}
- * says that is fine.
+ * says that is fine. {@code --jar PATH} runs the replicas from another build's jar (its lib/ beside it).
  */
 public final class FaultInjectionSuite {
 
@@ -25,11 +25,13 @@ public final class FaultInjectionSuite {
     }
 
     public static void main(String[] args) throws Exception {
-        CommandLine line = CommandLine.parseOrExit(args, List.of("--only", "--write"), List.of("--allow-skipped"),
-                "Usage: make chaos ARGS=\"[--only scenario,...] [--allow-skipped]\"");
+        CommandLine line = CommandLine.parseOrExit(args, List.of("--only", "--write", "--jar"),
+                List.of("--allow-skipped"),
+                "Usage: make chaos ARGS=\"[--only scenario,...] [--allow-skipped] [--jar other/k8sensus.jar]\"");
         String only = line.text("--only", null);
         String write = line.text("--write", null);
-        Path jar = Path.of("target", "k8sensus.jar");
+        // another build's jar (with its lib/ beside it), e.g. an older commit's, under this harness
+        Path jar = Path.of(line.text("--jar", Path.of("target", "k8sensus.jar").toString()));
         List<ChaosRun.Result> results;
         String load;
         String commit = RunConditions.commit(); // what was built and run, whatever changes meanwhile
@@ -41,6 +43,8 @@ public final class FaultInjectionSuite {
         System.out.println(table);
         if (write != null && only != null) {
             System.out.println("not written to " + write + ": --only runs a part of the suite");
+        } else if (write != null && line.text("--jar", null) != null) {
+            System.out.println("not written to " + write + ": --jar runs another build than this commit's");
         } else if (write != null) {
             DocBlock.write(Path.of(write), "chaos", document(table, commit, load));
             Path raw = Path.of(write).resolveSibling("chaos");
@@ -100,7 +104,7 @@ public final class FaultInjectionSuite {
                + " stale=" + v.stale() + " (allowed " + r.scenario().staleAllowed() + ") fence-refused=" + v.fenced()
                + " fence-accepted-stale=" + v.staleAccepted() + " both-acting=" + (v.bothActingMs() < 0 ? "never" : v.bothActingMs() + " ms")
                + " epoch-regressions=" + v.epochRegressions() + " max-gap=" + v.maxGapMs() + " ms bound="
-               + r.scenario().boundMs() + " ms";
+               + r.scenario().boundMs() + " ms" + (r.problem() == null ? "" : "; " + r.problem());
     }
 
     static String table(List<ChaosRun.Result> results) {
@@ -151,15 +155,20 @@ public final class FaultInjectionSuite {
                 not above every epoch seen before them, and Lease states whose epoch went down; the *takeover* is the
                 time from the fault to the first action of a new term. A scenario on a group of its own (from a route
                 file given through `k8sensus.routes.dir`) is checked on that group's actions: graceful-stop-in-flight
-                on group `slow`, sigstop-long on group `fenced`, whose route sends every action to a fencing receiver
-                (a process of the jar running `examples/fencing/receiver`, with the `epochFence` step); the receiver's
-                refusals (`event=fence-rejected`) and acceptances are counted from its own log.
+                on group `slow`, not-ready-in-flight on group `inflight` (1.5 s actions, one every 300 ms),
+                blocking-stop on group `blocking` (a test component's consumer whose stop blocks L - R + 1 s, beside
+                a timer route; the replicas run with the tools' classes on their class path), sigstop-long on group
+                `fenced`, whose route sends every action to a fencing receiver (a process of the jar running
+                `examples/fencing/receiver`, with the `epochFence` step); the receiver's refusals
+                (`event=fence-rejected`) and acceptances are counted from its own log.
 
                 Timings: lease L = %d ms, renew deadline R = %d ms, retry period %d ms x jitter 1.2 (P = %d ms),
-                call timeout %d ms. Pass: no overlap; no lower or reused epoch; no two terms acting at once; no more
-                stale actions than the scenario allows (0, except sigstop-long: 1, the woken leader's timer firing
-                once before its term's end, due during the pause, is handled), and where a fence runs, every stale
-                action refused by it and none accepted; takeover (or, where the leader must not change, the longest
+                call timeout %d ms; lease-duration-edit runs at lease %d ms, renew deadline %d ms, retry period %d ms,
+                so that the leader renews less often than the edited 1 s, and also needs the Lease to show the
+                leader's %d s again at the end. Pass: no overlap; no lower or reused epoch; no two terms acting at
+                once; no more stale actions than the scenario allows (0, except sigstop-long: 1, the woken leader's
+                timer firing once before its term's end, due during the pause, is handled), and where a fence runs,
+                every stale action refused by it and none accepted; takeover (or, where the leader must not change, the longest
                 gap) within the bound.
 
                 Command: `make chaos` (`java ... io.k8sensus.chaos.FaultInjectionSuite --write docs/RELIABILITY.md`), at
@@ -169,10 +178,12 @@ public final class FaultInjectionSuite {
 
                 %s
                 The CI runs a short form (`FaultInjectionIT`: sigterm, kill9-pod-ready, blackhole, sigstop-long,
-                lease-deleted, slow-api, graceful-stop-in-flight, and clock-offset where libfaketime is installed: .ci/run
-                installs it).
+                lease-deleted, slow-api, graceful-stop-in-flight, not-ready-in-flight, lease-duration-edit,
+                blocking-stop, and clock-offset where libfaketime is installed: .ci/run installs it).
                 """.formatted(TIMINGS.periodMs(), TIMINGS.leaseMs(), TIMINGS.renewMs(), TIMINGS.retryMs(),
-                TIMINGS.poll(), TIMINGS.callTimeoutMs(), commit, RunConditions.machine(),
+                TIMINGS.poll(), TIMINGS.callTimeoutMs(), Scenario.SLOW_RENEWAL.leaseMs(),
+                Scenario.SLOW_RENEWAL.renewMs(), Scenario.SLOW_RENEWAL.retryMs(), Scenario.SLOW_RENEWAL.leaseMs() / 1000,
+                commit, RunConditions.machine(),
                 load.isEmpty() ? "" : "; " + load, LocalDate.now(), table);
     }
 }

@@ -42,9 +42,25 @@ record Scenario(String name, String fault, boolean leaderChanges, int staleAllow
      * @param before    done at steady state before the fault, followed by a new steady state; null: nothing
      * @param fenced    whether a fencing receiver runs beside the replicas (a process of the jar with
      *                  {@code examples/fencing/receiver}, its URL in {@code fencing.receiver-url}) for the route to call
+     * @param timings   the scenario's own timings; null: the suite's
+     * @param after     what must hold at the end of the run besides the history's verdict; null: nothing
+     * @param toolClasses whether the replicas run with the tools' classes after the jar on their class path (for a
+     *                  test component that the route file binds, such as {@link SlowStopComponent})
      */
-    record Setup(String group, String routeFile, Injection before, boolean fenced) {
+    record Setup(String group, String routeFile, Injection before, boolean fenced, ChaosCluster.Timings timings,
+                 Check after, boolean toolClasses) {
         static final Setup SHIPPED = new Setup(History.HEARTBEAT, null, null, false);
+
+        Setup(String group, String routeFile, Injection before, boolean fenced) {
+            this(group, routeFile, before, fenced, null, null, false);
+        }
+    }
+
+    /** A condition on the cluster at the end of a run. */
+    @FunctionalInterface
+    interface Check {
+        /** What is wrong, or null. */
+        String problem(ChaosCluster cluster) throws Exception;
     }
 
     /** The group of {@link #FENCED_ROUTE}. */
@@ -102,6 +118,72 @@ record Scenario(String name, String fault, boolean leaderChanges, int staleAllow
                     - log:
                         message: "leader work done group=${header.K8sensusGroup} leader=${header.K8sensusLeader} epoch=${header.K8sensusEpoch} seq=${header.CamelTimerCounter}"
             """.formatted(SLOW_WORK_MS);
+
+    /** The exchanges' work in group "inflight" (not-ready-in-flight), and how often one starts. */
+    static final long IN_FLIGHT_WORK_MS = 1500;
+    static final long IN_FLIGHT_PERIOD_MS = 300;
+
+    /**
+     * Group "inflight": every {@link #IN_FLIGHT_PERIOD_MS} ms an action that works {@link #IN_FLIGHT_WORK_MS} ms (an
+     * asynchronous delay: several are in flight at any time) and says when it starts and when it is done.
+     */
+    static final String IN_FLIGHT_ROUTE = """
+            - route:
+                id: "leader-in-flight-work"
+                from:
+                  uri: "master:inflight:timer:inflight"
+                  parameters:
+                    period: "%d"
+                    delay: "0"
+                    includeMetadata: "true"
+                  steps:
+                    - log:
+                        message: "leader work started group=${header.K8sensusGroup} leader=${header.K8sensusLeader} epoch=${header.K8sensusEpoch} seq=${header.CamelTimerCounter}"
+                    - delay:
+                        expression:
+                          constant: "%d"
+                    - log:
+                        message: "leader work done group=${header.K8sensusGroup} leader=${header.K8sensusLeader} epoch=${header.K8sensusEpoch} seq=${header.CamelTimerCounter}"
+            """.formatted(IN_FLIGHT_PERIOD_MS, IN_FLIGHT_WORK_MS);
+
+    /**
+     * Group "blocking": two leader-only routes. One from {@link SlowStopComponent}, an exchange every 100 ms, whose
+     * stop blocks {@code stopMs} while it goes on offering exchanges; one from a plain timer every 300 ms. Both say
+     * when an action starts (the timer's also when it is done: it has no work).
+     */
+    static String blockingRoute(long stopMs) {
+        return """
+                - beans:
+                    - name: "slowstop"
+                      type: "io.k8sensus.chaos.SlowStopComponent"
+                - route:
+                    id: "leader-slow-stop"
+                    from:
+                      uri: "master:blocking:slowstop:ticks"
+                      parameters:
+                        period: "100"
+                        stopMs: "%d"
+                      steps:
+                        - log:
+                            message: "leader heartbeat group=${header.K8sensusGroup} leader=${header.K8sensusLeader} epoch=${header.K8sensusEpoch} seq=${header.SlowStopCounter}"
+                - route:
+                    id: "leader-blocking-timer"
+                    from:
+                      uri: "master:blocking:timer:blocking"
+                      parameters:
+                        period: "300"
+                        delay: "0"
+                        includeMetadata: "true"
+                      steps:
+                        - log:
+                            message: "leader work started group=${header.K8sensusGroup} leader=${header.K8sensusLeader} epoch=${header.K8sensusEpoch} seq=${header.CamelTimerCounter}"
+                        - log:
+                            message: "leader work done group=${header.K8sensusGroup} leader=${header.K8sensusLeader} epoch=${header.K8sensusEpoch} seq=${header.CamelTimerCounter}"
+                """.formatted(stopMs);
+    }
+
+    /** lease-duration-edit's timings: lease 6 s, renew deadline 4 s, retry 2 s, so the leader renews less often than 1 s. */
+    static final ChaosCluster.Timings SLOW_RENEWAL = new ChaosCluster.Timings(6000, 4000, 2000, 2000, 500);
 
     /** Every scenario, with bounds from the timings. */
     static List<Scenario> all(ChaosCluster.Timings t) {
@@ -195,7 +277,49 @@ record Scenario(String name, String fault, boolean leaderChanges, int staleAllow
                             c.signal(leader, "TERM");
                             c.awaitExit(leader);
                             c.api().deletePod(leader);
-                        }, new Setup("slow", SLOW_ROUTE, null, false)));
+                        }, new Setup("slow", SLOW_ROUTE, null, false)),
+                new Scenario("not-ready-in-flight", "the leader's Pod NotReady while its JVM runs on, "
+                        + IN_FLIGHT_WORK_MS + " ms actions in flight (every " + IN_FLIGHT_PERIOD_MS + " ms)", true, 0,
+                        IN_FLIGHT_WORK_MS + handover, "D + 2P + 2 s, D: work per action",
+                        (c, leader) -> c.api().setPodReady(leader, false),
+                        new Setup("inflight", IN_FLIGHT_ROUTE, null, false)),
+                new Scenario("lease-duration-edit", "spec.leaseDurationSeconds edited to 1 s (kubectl edit) while the"
+                        + " leader renews every retry period; at L = 6 s, R = 4 s, retry 2 s (no change of leader; the"
+                        + " Lease must show the leader's 6 s again)", false, 0,
+                        SLOW_RENEWAL.periodMs() + 1000, "period + 1 s",
+                        (c, leader) -> editLeaseDuration(c, 1),
+                        new Setup(History.HEARTBEAT, null, null, false, SLOW_RENEWAL,
+                                c -> leaseDurationIs(c, (int) (SLOW_RENEWAL.leaseMs() / 1000)), false)),
+                new Scenario("blocking-stop", "the leader's API connection blackholed; its group has a delegate whose"
+                        + " stop blocks L - R + 1 s (exchanges offered meanwhile) beside a timer route", true, 0,
+                        crash, crashText,
+                        (c, leader) -> c.faults(leader).set(io.k8sensus.tools.FaultSwitch.Mode.BLACKHOLE),
+                        new Setup("blocking", blockingRoute(t.leaseMs() - t.renewMs() + 1000), null, false, null,
+                                null, true)));
+    }
+
+    /** Sets the Lease's spec.leaseDurationSeconds as kubectl edit would, trying again when the leader renewed first. */
+    private static void editLeaseDuration(ChaosCluster c, int seconds) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                c.api().client().leases().inNamespace(ChaosCluster.NAMESPACE).withName(ChaosCluster.LEASE).edit(l -> {
+                    l.getSpec().setLeaseDurationSeconds(seconds);
+                    return l;
+                });
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 10) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Null if the Lease names {@code seconds} as its duration, else what it names. */
+    private static String leaseDurationIs(ChaosCluster c, int seconds) {
+        Integer now = c.api().lease(ChaosCluster.LEASE).getSpec().getLeaseDurationSeconds();
+        return Integer.valueOf(seconds).equals(now) ? null
+                : "the Lease shows leaseDurationSeconds=" + now + " at the end, not the leader's " + seconds;
     }
 
     /** Sets the holder to "intruder" as kubectl edit would; like kubectl, tries again when the leader renewed first. */

@@ -56,6 +56,19 @@ public final class ReplicaProcess {
                                        String apiUrl, String namespace, List<String> settings,
                                        Map<String, String> environment, BiConsumer<String, String> onLine)
             throws IOException {
+        return start(name, jar, List.of(), leaseMs, renewMs, retryMs, apiUrl, namespace, settings, environment,
+                onLine);
+    }
+
+    /**
+     * As {@link #start(String, java.nio.file.Path, long, long, long, String, String, List, Map, BiConsumer)}, with
+     * {@code moreClasses} (directories or jars) after the jar on the class path, e.g. a test component a route file
+     * binds; the jar's main class is then started by name, without the class-data archive (made for the jar alone).
+     */
+    public static ReplicaProcess start(String name, java.nio.file.Path jar, List<java.nio.file.Path> moreClasses,
+                                       long leaseMs, long renewMs, long retryMs, String apiUrl, String namespace,
+                                       List<String> settings, Map<String, String> environment,
+                                       BiConsumer<String, String> onLine) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
                 "@" + JVM_OPTIONS, "-XX:MaxRAM=" + CONTAINER_MEMORY_LIMIT,
@@ -68,9 +81,16 @@ public final class ReplicaProcess {
                 "-Dk8sensus.replica-heartbeat.period-ms=10000",
                 "-Dcamel.management.enabled=false",
                 "-Dcamel.main.shutdown-timeout=5"));
-        command.addAll(classDataArchive(jar));
-        command.addAll(settings);
-        command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
+        if (moreClasses.isEmpty()) {
+            command.addAll(classDataArchive(jar));
+            command.addAll(settings);
+            command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
+        } else {
+            command.addAll(settings);
+            List<String> path = new ArrayList<>(List.of(jar.toAbsolutePath().toString()));
+            moreClasses.forEach(p -> path.add(p.toAbsolutePath().toString()));
+            command.addAll(List.of("-cp", String.join(java.io.File.pathSeparator, path), mainClass(jar)));
+        }
         return startCommand(name, command, environment, onLine);
     }
 
@@ -90,6 +110,13 @@ public final class ReplicaProcess {
             // no archive to use
         }
         return List.of();
+    }
+
+    /** The {@code Main-Class} of a jar's manifest. */
+    static String mainClass(java.nio.file.Path jar) throws IOException {
+        try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
+            return file.getManifest().getMainAttributes().getValue(java.util.jar.Attributes.Name.MAIN_CLASS);
+        }
     }
 
     /** Starts any replica command; its output lines go to {@code onLine}. */
