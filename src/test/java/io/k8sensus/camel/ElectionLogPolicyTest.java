@@ -1,11 +1,15 @@
 package io.k8sensus.camel;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import io.k8sensus.testing.LogCapture;
 import org.apache.camel.CamelContext;
 import org.apache.camel.FailedToCreateRouteException;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.cluster.CamelClusterEventListener;
 import org.apache.camel.cluster.CamelClusterMember;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.cluster.AbstractCamelClusterService;
@@ -16,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The election log, driven by a cluster service whose leadership the test switches by hand: no timing involved.
@@ -26,6 +31,7 @@ class ElectionLogPolicyTest {
     private final LeaderTerms terms = new LeaderTerms();
     private final LogCapture log = LogCapture.of(ElectionLogPolicy.LOGGER_NAME);
     private CamelContext context;
+    private boolean deadlocked;
 
     @BeforeEach
     void startContext() throws Exception {
@@ -44,7 +50,9 @@ class ElectionLogPolicyTest {
 
     @AfterEach
     void stopContext() {
-        context.stop();
+        if (!deadlocked) { // a deadlocked context never stops: the test has failed already, leave it
+            context.stop();
+        }
         log.close();
     }
 
@@ -77,6 +85,32 @@ class ElectionLogPolicyTest {
         service.view("jobs").setLeader("me");
 
         assertThat(log.messages()).containsExactly("event=acquired group=jobs pod=me leader=me epoch=-1");
+    }
+
+    @Test
+    void the_policy_lets_go_of_a_view_while_an_event_is_delivered_without_a_deadlock() throws Exception {
+        SwitchableView view = service.view("jobs");
+        ElectionLogPolicy policy = context.getRegistry().lookupByNameAndType("electionLog", ElectionLogPolicy.class);
+        CountDownLatch mayProceed = new CountDownLatch(1);
+        view.removalsMayProceed = mayProceed;
+
+        // the policy lets go of the view (a reload removed its routes, or it stops); its removal waits to be let on
+        Thread letGo = new Thread(policy::stop, "policy-stops");
+        letGo.setDaemon(true); // a deadlock must not keep the test JVM alive
+        letGo.start();
+        assertThat(view.removalEntered.await(10, TimeUnit.SECONDS)).isTrue();
+        // meanwhile an election event is delivered: the view holds its listener lock and calls the policy's listener
+        Thread event = new Thread(() -> view.setLeader("me"), "election-event");
+        event.setDaemon(true);
+        event.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !event.isAlive() || event.getState() == Thread.State.BLOCKED);
+        mayProceed.countDown(); // the removal now asks for the listener lock the event holds
+
+        event.join(5_000);
+        letGo.join(5_000);
+        deadlocked = event.isAlive() || letGo.isAlive();
+        assertThat(event.isAlive()).as("the event was delivered").isFalse();
+        assertThat(letGo.isAlive()).as("the policy let go of the view").isFalse();
     }
 
     @Test
@@ -113,6 +147,23 @@ class ElectionLogPolicyTest {
 
         private final Member local = new Member("me");
         private volatile Member leader;
+        /** While set, a removal of a listener waits here before it takes the view's listener lock. */
+        private volatile CountDownLatch removalsMayProceed;
+        private final CountDownLatch removalEntered = new CountDownLatch(1);
+
+        @Override
+        public void removeEventListener(CamelClusterEventListener listener) {
+            CountDownLatch gate = removalsMayProceed;
+            if (gate != null) {
+                removalEntered.countDown();
+                try {
+                    gate.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            super.removeEventListener(listener);
+        }
 
         SwitchableView(SwitchableClusterService service, String namespace) {
             super(service, namespace);
