@@ -130,6 +130,26 @@ class LeaderOnlyConsumerTest {
     }
 
     @Test
+    void a_delegate_that_starts_runs_or_stops_counts_as_work_the_release_waits_for() throws Exception {
+        LeaderOnlyConsumer consumer = (LeaderOnlyConsumer) context.getRoute("work").getConsumer();
+        assertThat(consumer.pendingWork()).as("no term, no delegate").isZero();
+
+        view.elect(SwitchableElection.LOCAL, 1);
+        delegateStarting();
+        assertThat(consumer.pendingWork()).as("a start under way").isEqualTo(1);
+        slow.letStartsComplete();
+        runningDelegate();
+        assertThat(consumer.pendingWork()).as("a delegate that runs").isEqualTo(1);
+
+        slow.holdStops();
+        view.elect("other", 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> slow.consumers().get(0).stopEntered());
+        assertThat(consumer.pendingWork()).as("a stop under way").isEqualTo(1);
+        slow.letStopsComplete();
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.pendingWork() == 0);
+    }
+
+    @Test
     void an_exchange_offered_after_the_renew_deadline_runs_no_step_and_fails_at_its_delegate() throws Exception {
         slow.letStartsComplete();
         view.elect(SwitchableElection.LOCAL, 4);

@@ -132,6 +132,9 @@ class DocumentedCommandsIT {
                     then(without("--schedules"), withArgs("--schedules 300")), "0 violations"),
             run("make chaos( ARGS=\"--allow-skipped\")?", command -> "make chaos ARGS=\"--only sigterm --allow-skipped\"",
                     "sigterm"),
+            way("make chaos ARGS=\"--only [a-z0-9,-]+\"", How.TEST, "FaultInjectionIT runs the scenarios a partial run"
+                                                                  + " names (the short form)",
+                    "io.k8sensus.chaos.FaultInjectionIT"),
             run("make bench( ARGS=\"[^\"]*\")?", SHORT_BENCH, "written to target/bench-docs"),
             way("make bench-publish", How.TEST, "its options (BENCH_PUBLISHED in the Makefile) are parsed in"
                                                 + " everyDocumentedCommandHasOneWay; a run takes 90 min",
