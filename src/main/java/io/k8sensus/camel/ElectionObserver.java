@@ -5,8 +5,9 @@ import io.k8sensus.elector.LeaseRequest;
 
 /**
  * What a group's election tells whoever watches it from outside (the metrics): every change of leader as this replica
- * sees it, and every answer of the API server with the time the request took. Called on the election's own threads,
- * under the view's lock for {@link #leaderChanged}: an observer must return at once.
+ * sees it, and every answer of the API server with the time the request took. Called on the election's own threads
+ * ({@link #leaderChanged} on the view's notifier thread, in order): an observer should return at once, since the
+ * view's later events wait for it.
  */
 public interface ElectionObserver {
 
