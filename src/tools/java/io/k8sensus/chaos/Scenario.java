@@ -96,55 +96,43 @@ record Scenario(String name, String fault, boolean leaderChanges, int staleAllow
     static final long SLOW_WORK_MS = 2000;
 
     /**
-     * Group "slow": every 500 ms, an action that works {@link #SLOW_WORK_MS} (an asynchronous delay, so several are in
-     * flight) and says when it starts and when it is done. No {@code electionLog} route policy: nothing but the route
-     * itself holds the group's election.
+     * Group "slow": every 500 ms, an action that works {@link #SLOW_WORK_MS}. No {@code electionLog} route policy:
+     * nothing but the route itself holds the group's election.
      */
-    static final String SLOW_ROUTE = """
-            - route:
-                id: "leader-slow-work"
-                from:
-                  uri: "master:slow:timer:slow"
-                  parameters:
-                    period: "500"
-                    delay: "0"
-                    includeMetadata: "true"
-                  steps:
-                    - log:
-                        message: "leader work started group=${header.K8sensusGroup} leader=${header.K8sensusLeader} epoch=${header.K8sensusEpoch} seq=${header.CamelTimerCounter}"
-                    - delay:
-                        expression:
-                          constant: "%d"
-                    - log:
-                        message: "leader work done group=${header.K8sensusGroup} leader=${header.K8sensusLeader} epoch=${header.K8sensusEpoch} seq=${header.CamelTimerCounter}"
-            """.formatted(SLOW_WORK_MS);
+    static final String SLOW_ROUTE = workRoute("slow", "leader-slow-work", 500, SLOW_WORK_MS);
 
     /** The exchanges' work in group "inflight" (not-ready-in-flight), and how often one starts. */
     static final long IN_FLIGHT_WORK_MS = 1500;
     static final long IN_FLIGHT_PERIOD_MS = 300;
 
+    /** Group "inflight": every {@link #IN_FLIGHT_PERIOD_MS} ms an action that works {@link #IN_FLIGHT_WORK_MS} ms. */
+    static final String IN_FLIGHT_ROUTE = workRoute("inflight", "leader-in-flight-work", IN_FLIGHT_PERIOD_MS,
+            IN_FLIGHT_WORK_MS);
+
     /**
-     * Group "inflight": every {@link #IN_FLIGHT_PERIOD_MS} ms an action that works {@link #IN_FLIGHT_WORK_MS} ms (an
-     * asynchronous delay: several are in flight at any time) and says when it starts and when it is done.
+     * A leader-only route of {@code group}: every {@code periodMs}, an action that works {@code workMs} (an asynchronous
+     * delay, so several are in flight at any time) and says when it starts and when it is done.
      */
-    static final String IN_FLIGHT_ROUTE = """
-            - route:
-                id: "leader-in-flight-work"
-                from:
-                  uri: "master:inflight:timer:inflight"
-                  parameters:
-                    period: "%d"
-                    delay: "0"
-                    includeMetadata: "true"
-                  steps:
-                    - log:
-                        message: "leader work started group=${header.K8sensusGroup} leader=${header.K8sensusLeader} epoch=${header.K8sensusEpoch} seq=${header.CamelTimerCounter}"
-                    - delay:
-                        expression:
-                          constant: "%d"
-                    - log:
-                        message: "leader work done group=${header.K8sensusGroup} leader=${header.K8sensusLeader} epoch=${header.K8sensusEpoch} seq=${header.CamelTimerCounter}"
-            """.formatted(IN_FLIGHT_PERIOD_MS, IN_FLIGHT_WORK_MS);
+    private static String workRoute(String group, String routeId, long periodMs, long workMs) {
+        return """
+                - route:
+                    id: "%s"
+                    from:
+                      uri: "master:%s:timer:%s"
+                      parameters:
+                        period: "%d"
+                        delay: "0"
+                        includeMetadata: "true"
+                      steps:
+                        - log:
+                            message: "leader work started group=${header.K8sensusGroup} leader=${header.K8sensusLeader} epoch=${header.K8sensusEpoch} seq=${header.CamelTimerCounter}"
+                        - delay:
+                            expression:
+                              constant: "%d"
+                        - log:
+                            message: "leader work done group=${header.K8sensusGroup} leader=${header.K8sensusLeader} epoch=${header.K8sensusEpoch} seq=${header.CamelTimerCounter}"
+                """.formatted(routeId, group, group, periodMs, workMs);
+    }
 
     /**
      * Group "blocking": two leader-only routes. One from {@link SlowStopComponent}, an exchange every 100 ms, whose
