@@ -66,6 +66,8 @@ public final class Balancer {
     static final int UNRESPONSIVE_LEASES = 5;
     /** The Lease of the group being moved has been seen free. */
     private boolean released;
+    /** Groups led per candidate, as {@link #loads()} counts them; null: to be counted again. */
+    private Map<String, Integer> loads;
 
     public Balancer(String identity, Timings timings, boolean enabled) {
         this.identity = identity;
@@ -84,6 +86,7 @@ public final class Balancer {
     public synchronized void leader(String group, String leader, long now) {
         if (!java.util.Objects.equals(leaders.put(group, leader), leader)) {
             lastChangeAt = now;
+            loads = null;
         }
         if (leader != null) {
             unresponsive.remove(leader);
@@ -112,6 +115,7 @@ public final class Balancer {
     /** {@code group} is elected here no more (its routes stopped). */
     public synchronized void removed(String group) {
         leaders.remove(group);
+        loads = null;
         if (moving != null && moving.group().equals(group)) {
             moving = null;
             released = false;
@@ -122,6 +126,7 @@ public final class Balancer {
     public synchronized void candidates(Set<String> names, long now) {
         if (!candidateSince.keySet().equals(names)) {
             lastChangeAt = now;
+            loads = null;
         }
         candidateSince.keySet().retainAll(names);
         unresponsive.keySet().retainAll(names);
@@ -154,8 +159,15 @@ public final class Balancer {
         // every candidate counts here, also one left out of moves: were it left out, the others would not hold back,
         // and it would lose every race for a free Lease, and so stay left out
         Map<String, Integer> loads = loads(candidateSince.keySet());
-        int fewest = loads.values().stream().mapToInt(Integer::intValue).min().orElse(0);
-        int above = loads.getOrDefault(identity, 0) - fewest;
+        int leads = loads.getOrDefault(identity, 0);
+        if (leads == 0) {
+            return 0;
+        }
+        int fewest = leads;
+        for (int load : loads.values()) {
+            fewest = Math.min(fewest, load);
+        }
+        int above = leads - fewest;
         return Math.min(above, MAX_DEFERENCE_PERIODS) * timings.retryNanos(0);
     }
 
@@ -169,9 +181,12 @@ public final class Balancer {
             || lastChangeAt != Long.MIN_VALUE && now - lastChangeAt < timings.retryNanos(0)) {
             return Optional.empty();
         }
-        unresponsive.values().removeIf(until -> until <= now);
         Map<String, Integer> loads = loads(candidateSince.keySet());
         int leads = loads.getOrDefault(identity, 0);
+        if (leads < 2) {
+            return Optional.empty(); // nothing to give: a move needs two more than the fewest
+        }
+        unresponsive.values().removeIf(until -> until <= now);
         for (Map.Entry<String, Integer> other : loads.entrySet()) {
             int cmp = Integer.compare(other.getValue(), leads);
             if (cmp > 0 || cmp == 0 && other.getKey().compareTo(identity) < 0) {
@@ -247,14 +262,17 @@ public final class Balancer {
     }
 
     private Map<String, Integer> loads(Set<String> candidates) {
-        Map<String, Integer> loads = new TreeMap<>();
-        for (String candidate : candidates) {
-            loads.put(candidate, 0);
-        }
-        for (String leader : leaders.values()) {
-            if (leader != null && candidates.contains(leader)) {
-                loads.merge(leader, 1, Integer::sum);
+        if (loads == null) { // counted again only when a leader or the candidates change: a driver asks every turn
+            Map<String, Integer> counted = new TreeMap<>();
+            for (String candidate : candidates) {
+                counted.put(candidate, 0);
             }
+            for (String leader : leaders.values()) {
+                if (leader != null && candidates.contains(leader)) {
+                    counted.merge(leader, 1, Integer::sum);
+                }
+            }
+            loads = java.util.Collections.unmodifiableMap(counted);
         }
         return loads;
     }

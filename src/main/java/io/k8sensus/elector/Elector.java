@@ -150,7 +150,10 @@ public final class Elector {
         }
         if (known == null || reappeared || !lease.sameSpec(known)) {
             boolean sameTerm = known != null && lease.sameTerm(known);
-            if (known != null && known.holder() != null && !sameTerm) {
+            boolean releasedByHolder = lease.holder() == null && known != null && lease.epoch() == known.epoch();
+            if (known != null && known.holder() != null && !sameTerm && !releasedByHolder) {
+                // another term replaced the one seen, and not by its holder's release (which keeps the epoch): a hand
+                // edit, or a Lease restored from a backup, even one that looks free; the term seen may still act
                 earlierTermUntil = Math.max(earlierTermUntil, expiry());
             }
             if (!sameTerm) {
@@ -272,6 +275,13 @@ public final class Elector {
         }
         if (!absent && known != null && known.epoch() < highestEpoch) {
             // re-created by someone who knew less: the next term must still be above every epoch seen
+            if (known.holder() == null && earlierTermUntil > now) {
+                // freed by hand below the newest epoch (a backup put back) while the term it replaced may still act:
+                // held by a name no replica has, so that everyone waits rather than taking it
+                long ms = Math.max(promisedMs, ownDurationMs());
+                return new LeaseRequest.RaiseEpoch(known, highestEpoch, RESTORED_PREFIX + identity,
+                        (int) ((ms + 999) / 1000));
+            }
             return new LeaseRequest.RaiseEpoch(known, highestEpoch);
         }
         if (candidates == null) {
@@ -290,7 +300,8 @@ public final class Elector {
         }
         long silent = now - knownSince;
         if (known.holder() == null) {
-            return silent >= deferNanos
+            // free: released by its holder, taken at once; freed by someone else, once the term it replaced is out
+            return silent >= deferNanos && now >= earlierTermUntil
                     ? new LeaseRequest.Acquire(known.version(), identity, nextEpoch(), timings.leaseDurationSeconds())
                     : null;
         }
@@ -606,8 +617,9 @@ public final class Elector {
         if (readWanted || endedTerm != null && releaseAttempts < MAX_RELEASE_ATTEMPTS) {
             return Math.max(now, backoffUntil);
         }
-        if (candidate && known != null && !absent && known.holder() == null && deferNanos > 0) {
-            long free = knownSince + deferNanos; // a free Lease this replica holds back from
+        if (candidate && known != null && !absent && known.holder() == null) {
+            // a free Lease this replica holds back from, or whose freeing by hand waits for the term it replaced
+            long free = Math.max(knownSince + deferNanos, earlierTermUntil);
             if (free > now) {
                 next = Math.min(next, free);
             }

@@ -24,10 +24,19 @@ public sealed interface LeaseRequest {
     }
 
     /**
-     * Raise the epoch of {@code lease} (its last record) to {@code epoch}, changing nothing else: the Lease shows an
-     * epoch below one this replica has seen (it was deleted and re-created by someone who knew less).
+     * Raise the epoch of {@code lease} (its last record) to {@code epoch}: the Lease shows an epoch below one this
+     * replica has seen (it was deleted and re-created by someone who knew less, or restored from a backup). Nothing
+     * else changes, unless {@code placeholder} is set: a Lease that looks free while the term it replaced may still act
+     * is written held by that name, which no replica has, with renew and acquire time now and
+     * {@code leaseDurationSeconds}, so that everyone waits a lease duration instead of taking it.
      */
-    record RaiseEpoch(LeaseRecord lease, long epoch) implements LeaseRequest {
+    record RaiseEpoch(LeaseRecord lease, long epoch, String placeholder, int leaseDurationSeconds)
+            implements LeaseRequest {
+
+        /** Only the epoch. */
+        public RaiseEpoch(LeaseRecord lease, long epoch) {
+            this(lease, epoch, null, 0);
+        }
     }
 
     /** Take the Lease of version {@code baseVersion} for a new term of {@code epoch} (acquire and renew time: now). */

@@ -92,7 +92,15 @@ public final class KubeLeaseStore {
             });
         }
         if (request instanceof LeaseRequest.RaiseEpoch raise) {
-            return update(raise.lease().version(), raise.lease(), spec -> spec.setLeaseTransitions((int) raise.epoch()));
+            return update(raise.lease().version(), raise.lease(), spec -> {
+                spec.setLeaseTransitions((int) raise.epoch());
+                if (raise.placeholder() != null) {
+                    spec.setHolderIdentity(raise.placeholder());
+                    spec.setAcquireTime(now);
+                    spec.setRenewTime(now);
+                    spec.setLeaseDurationSeconds(raise.leaseDurationSeconds());
+                }
+            });
         }
         LeaseRecord term = ((LeaseRequest.Release) request).term();
         return update(term.version(), term, spec -> {

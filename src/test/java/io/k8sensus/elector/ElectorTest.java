@@ -528,6 +528,47 @@ class ElectorTest {
     }
 
     @Test
+    void a_lease_restored_by_hand_to_an_older_free_record_is_raised_held_by_nobody_and_waited_out() {
+        Replica a = new Replica("a").candidates("a", "b");
+        a.sees(held("b", 2, "r9", "20"));
+        long seenAt = a.nowMs;
+        LeaseRecord restored = lease(null, 1, null, null, 0, "21"); // a backup of an earlier release, put back
+        a.after(100).sees(restored);
+        assertThat(a.stepAnsweringReads(restored)).as("b may still act: the epoch is raised back, held by nobody")
+                .isEqualTo(new LeaseRequest.RaiseEpoch(restored, 2, "restored-by-a", 3));
+        LeaseRecord raised = lease("restored-by-a", 2, "t1", "t1", 3000, "22");
+        a.ok(raised);
+        a.sees(raised);
+        a.at(seenAt + 3099);
+        assertThat(a.stepAnsweringReads(raised)).as("a lease duration from the raised record").isNull();
+        a.at(seenAt + 3100);
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("22", "a", 3, 3));
+    }
+
+    @Test
+    void a_lease_freed_by_hand_without_a_lower_epoch_is_not_taken_before_the_term_it_replaced_runs_out() {
+        Replica a = new Replica("a").candidates("a", "b");
+        a.sees(held("b", 2, "r9", "20"));
+        long seenAt = a.nowMs;
+        LeaseRecord freed = lease(null, 5, null, null, 0, "21"); // written by hand: not b's release (epoch 2)
+        a.after(100).sees(freed);
+        a.at(seenAt + 2999);
+        assertThat(a.stepAnsweringReads(freed)).as("b may still act until its 3 s are out").isNull();
+        assertThat(a.elector.nextStepAt(a.now())).isLessThanOrEqualTo((seenAt + 3000) * MS);
+        a.at(seenAt + 3000);
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("21", "a", 6, 3));
+    }
+
+    @Test
+    void a_lease_released_by_its_holder_is_taken_at_once() {
+        Replica a = new Replica("a").candidates("a", "b");
+        a.sees(held("b", 2, "r9", "20"));
+        LeaseRecord released = lease(null, 2, null, null, 0, "21");
+        a.after(100).sees(released);
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("21", "a", 3, 3));
+    }
+
+    @Test
     void a_lease_last_seen_free_is_restored_held_by_nobody_so_that_everyone_waits_rather_than_taking_it() {
         // this replica's view may be stale: a newer term it never saw may be acting
         Replica b = new Replica("b").candidates("a", "b");

@@ -19,17 +19,17 @@ class BalanceSimulationTest {
     @Test
     void no_schedule_breaks_a_groups_safety_or_leaves_the_groups_unbalanced_after_the_faults() {
         long schedules = Long.getLong("k8sensus.sim.balance-schedules", SCHEDULES);
-        BalanceSimulation.Outcome[] outcomes = LongStream.rangeClosed(1, schedules).parallel()
-                .mapToObj(seed -> BalanceSimulation.run(BalanceSimulation.Schedule.draw(seed), null))
-                .toArray(BalanceSimulation.Outcome[]::new);
-        BalanceSimulation.Outcome firstViolation = java.util.Arrays.stream(outcomes).filter(o -> o.violation() != null)
+        Simulation.Outcome[] outcomes = LongStream.rangeClosed(1, schedules).parallel()
+                .mapToObj(seed -> Simulation.run(Schedule.drawBalance(seed), null))
+                .toArray(Simulation.Outcome[]::new);
+        Simulation.Outcome firstViolation = java.util.Arrays.stream(outcomes).filter(o -> o.violation() != null)
                 .findFirst().orElse(null);
         assertThat(firstViolation).as(firstViolation == null ? "" : "seed " + firstViolation.seed() + ": "
                 + firstViolation.violation() + "; replay: make simulate-balance ARGS=\"--seed " + firstViolation.seed()
                 + "\"").isNull();
-        long moved = java.util.Arrays.stream(outcomes).mapToLong(BalanceSimulation.Outcome::moves).sum();
+        long moved = java.util.Arrays.stream(outcomes).mapToLong(Simulation.Outcome::moves).sum();
         assertThat(moved).as("schedules in which groups moved: the rules were exercised").isGreaterThan(schedules / 2);
-        long slowest = java.util.Arrays.stream(outcomes).mapToLong(BalanceSimulation.Outcome::convergedAfterMs).max()
+        long slowest = java.util.Arrays.stream(outcomes).mapToLong(Simulation.Outcome::convergedAfterMs).max()
                 .orElse(0);
         System.out.println("balance simulation: " + schedules + " schedules, " + moved + " moves, balanced at the"
                            + " latest " + slowest + " ms after the faults");
@@ -39,7 +39,7 @@ class BalanceSimulationTest {
     void with_balancing_switched_off_the_simulation_finds_unbalanced_groups_and_no_safety_violation() {
         long unbalanced = 0;
         for (long seed = 1; seed <= 200; seed++) {
-            String violation = BalanceSimulation.runWithoutBalancing(BalanceSimulation.Schedule.draw(seed)).violation();
+            String violation = Simulation.runWithoutBalancing(Schedule.drawBalance(seed)).violation();
             if (violation == null) {
                 continue; // balanced by chance (one group, or starts and failovers that happened to spread them)
             }
@@ -56,8 +56,8 @@ class BalanceSimulationTest {
         for (long seed : new long[] {3, 77, 1234}) {
             StringBuilder first = new StringBuilder();
             StringBuilder second = new StringBuilder();
-            BalanceSimulation.run(BalanceSimulation.Schedule.draw(seed), first);
-            BalanceSimulation.run(BalanceSimulation.Schedule.draw(seed), second);
+            Simulation.run(Schedule.drawBalance(seed), first);
+            Simulation.run(Schedule.drawBalance(seed), second);
             assertThat(first.toString()).isNotEmpty().isEqualTo(second.toString());
         }
     }

@@ -4,7 +4,12 @@ package io.k8sensus.sim;
  * One fault of a schedule: what happens, to which replica (an index; -1 for all or none), from when, for how long (in
  * virtual milliseconds). Drawn from the schedule's seed by {@link Schedule}.
  */
-record Fault(Kind kind, int replica, long atMs, long forMs, long param) {
+record Fault(Kind kind, int replica, long atMs, long forMs, long param, int group) {
+
+    /** A fault of the first group's Lease (or of a replica, whatever its groups). */
+    Fault(Kind kind, int replica, long atMs, long forMs, long param) {
+        this(kind, replica, atMs, forMs, param, 0);
+    }
 
     enum Kind {
         /** The process stops (SIGSTOP); its monotonic clock keeps counting. */
@@ -47,7 +52,16 @@ record Fault(Kind kind, int replica, long atMs, long forMs, long param) {
          */
         SPEC_EDIT,
         /** The replica's Pod is NotReady; with {@code param} 1, deleted and re-created after {@code forMs}. */
-        POD_NOT_READY
+        POD_NOT_READY,
+        /**
+         * Someone restores the Lease from a backup: the record it had {@code param} writes ago (an older holder, a lower
+         * epoch, old times), under a new resourceVersion.
+         */
+        LEASE_RESTORED,
+        /** The replica's Pod watch stays up but delivers nothing (a stuck informer); it reads around it by listing. */
+        SILENT_POD_WATCH,
+        /** The replica's election listeners take {@code param} ms to hear each change (a slow route policy). */
+        SLOW_LISTENER
     }
 
     long untilMs() {
@@ -56,7 +70,7 @@ record Fault(Kind kind, int replica, long atMs, long forMs, long param) {
 
     @Override
     public String toString() {
-        return kind + (replica >= 0 ? " r" + replica : "") + " at " + atMs + " ms for " + forMs + " ms"
-               + (param != 0 ? " (" + param + ")" : "");
+        return kind + (replica >= 0 ? " r" + replica : "") + (group > 0 ? " g" + group : "") + " at " + atMs
+               + " ms for " + forMs + " ms" + (param != 0 ? " (" + param + ")" : "");
     }
 }

@@ -7,17 +7,28 @@ import java.util.SplittableRandom;
 import io.k8sensus.elector.Timings;
 
 /**
- * Everything one simulated run is made of, drawn from one seed: the replicas (their timings, clock rates and
- * offsets), the faults and when they stop. The faults are drawn from a stream of their own, so that a schedule can be
- * shrunk (faults left out) while every other draw stays the same.
+ * Everything one simulated run is made of, drawn from one seed: the replicas (their timings, clock rates, offsets and
+ * start times), the groups each runs, the faults and when they stop, and what is checked besides safety. The faults
+ * are drawn from a stream of their own, so that a schedule can be shrunk (faults left out) while every other draw
+ * stays the same. {@link #draw} draws the election's schedules (every API fault, 1-3 groups, balancing on);
+ * {@link #drawBalance} balancing's (staggered starts, 1-12 groups, the placement checked after the faults).
  *
  * @param seed      the seed: the same seed gives the same schedule and the same run
  * @param timings   per replica
  * @param rates     per replica: how fast its monotonic clock runs against virtual time
+ * @param startMs   per replica: when its first process starts
+ * @param groups    how many groups every replica runs ({@code g0}, {@code g1}, ...), each a Lease and a route
  * @param faults    the faults, all over by {@code faultsEndMs}
- * @param faultsEndMs when the last fault is over: from then on a leader must act within the bound
+ * @param faultsEndMs when the last fault is over: from then on every group must be led within the bound
+ * @param balanceChecked whether the placement is checked after the faults: balanced within a bound, then stable
  */
-record Schedule(long seed, List<Timings> timings, double[] rates, List<Fault> faults, long faultsEndMs) {
+record Schedule(long seed, List<Timings> timings, double[] rates, long[] startMs, int groups, List<Fault> faults,
+                long faultsEndMs, boolean balanceChecked) {
+
+    /** One group, every replica from the start, the election's checks only. */
+    Schedule(long seed, List<Timings> timings, double[] rates, List<Fault> faults, long faultsEndMs) {
+        this(seed, timings, rates, new long[timings.size()], 1, faults, faultsEndMs, false);
+    }
 
     /** The timings every replica has unless a rollout mixes them: the short ones of the tests. */
     static final Timings BASE = new Timings(3000, 2000, 500, 1.2);
@@ -45,16 +56,72 @@ record Schedule(long seed, List<Timings> timings, double[] rates, List<Fault> fa
             rates[i] = 1 + (random.nextDouble() * 2 - 1) * MAX_RATE_SKEW;
         }
         long faultsEndMs = 3000 + random.nextLong(12_000);
+        // two thirds of the schedules run one group; the others two or three, so that the balancer moves some
+        int groups = random.nextInt(3) == 0 ? 2 + random.nextInt(2) : 1;
         SplittableRandom faultRandom = random.split();
         int count = 1 + faultRandom.nextInt(6);
         List<Fault> faults = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            faults.add(drawFault(faultRandom, replicas, faultsEndMs));
+            faults.add(drawFault(faultRandom, replicas, groups, faultsEndMs));
         }
-        return new Schedule(seed, List.copyOf(timings), rates, List.copyOf(faults), faultsEndMs);
+        return new Schedule(seed, List.copyOf(timings), rates, new long[replicas], groups, List.copyOf(faults),
+                faultsEndMs, false);
     }
 
-    private static Fault drawFault(SplittableRandom r, int replicas, long endMs) {
+    /**
+     * A balancing schedule: 2-5 replicas with the base timings on true clocks, starting at random times in the first
+     * 8 s (the first to start takes every group), 1-12 groups, then up to four crashes (Pod deleted or left Ready),
+     * graceful stops, pauses and Pods turning NotReady.
+     */
+    static Schedule drawBalance(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int replicas = 2 + r.nextInt(4);
+        int groups = 1 + r.nextInt(12);
+        long[] starts = new long[replicas];
+        for (int i = 0; i < replicas; i++) {
+            starts[i] = i == 0 ? 0 : r.nextLong(8000);
+        }
+        List<Fault> faults = new ArrayList<>();
+        long at = 10_000;
+        int count = r.nextInt(5);
+        for (int i = 0; i < count; i++) {
+            at += r.nextLong(6000);
+            Fault.Kind kind = switch (r.nextInt(4)) {
+                case 0 -> Fault.Kind.CRASH;
+                case 1 -> Fault.Kind.GRACEFUL_STOP;
+                case 2 -> Fault.Kind.PAUSE;
+                default -> Fault.Kind.POD_NOT_READY;
+            };
+            long length = 500 + r.nextLong(kind == Fault.Kind.PAUSE ? 6000 : 10_000);
+            faults.add(new Fault(kind, r.nextInt(replicas), at, length, r.nextInt(2)));
+        }
+        long end = faults.stream().mapToLong(Fault::untilMs).max().orElse(at);
+        long lastStart = java.util.Arrays.stream(starts).max().orElse(0);
+        double[] rates = new double[replicas];
+        java.util.Arrays.fill(rates, 1.0);
+        return new Schedule(seed, java.util.Collections.nCopies(replicas, BASE), rates, starts, groups,
+                List.copyOf(faults), Math.max(Math.max(end, at), lastStart), true);
+    }
+
+    /**
+     * The bound on balancing, in lease durations after the last fault: a lease for a returning replica to count, five
+     * for a candidate left out of moves (it let a handover go) to count again, and two per group for its move (one
+     * whose exchanges outlast a lease is abandoned, then tried again a lease later).
+     */
+    long balanceBoundMs() {
+        return (6 + 2L * groups) * maxLeaseMs();
+    }
+
+    /** The groups' names. */
+    List<String> groupNames() {
+        List<String> names = new ArrayList<>();
+        for (int g = 0; g < groups; g++) {
+            names.add("g" + g);
+        }
+        return names;
+    }
+
+    private static Fault drawFault(SplittableRandom r, int replicas, int groups, long endMs) {
         Fault.Kind kind = Fault.Kind.values()[r.nextInt(Fault.Kind.values().length)];
         int replica = r.nextInt(replicas);
         long at = 500 + r.nextLong(Math.max(1, endMs - 600));
@@ -62,7 +129,7 @@ record Schedule(long seed, List<Timings> timings, double[] rates, List<Fault> fa
         long lease = BASE.leaseDurationMs();
         long forMs = switch (kind) {
             case PAUSE -> 100 + r.nextLong(2 * lease); // shorter than the renew deadline, or past the lease
-            case LEASE_DELETED, FOREIGN_HOLDER, DURATION_EDIT, SPEC_EDIT -> 0;
+            case LEASE_DELETED, FOREIGN_HOLDER, DURATION_EDIT, SPEC_EDIT, LEASE_RESTORED -> 0;
             default -> 100 + r.nextLong(lease + 2000);
         };
         forMs = Math.min(forMs, longest);
@@ -73,13 +140,16 @@ record Schedule(long seed, List<Timings> timings, double[] rates, List<Fault> fa
             case FOREIGN_HOLDER -> r.nextInt(replicas + 1) - 1;
             case METADATA_TOUCH -> 50 + r.nextLong(400);
             case DURATION_EDIT, SPEC_EDIT -> r.nextBoolean() ? EDIT_SHORT_MS : EDIT_LONG_MS;
+            case LEASE_RESTORED -> 1 + r.nextInt(8);
+            case SLOW_LISTENER -> 100 + r.nextLong(3000);
             default -> 0;
         };
+        int group = groups > 1 ? r.nextInt(groups) : 0;
         boolean everyone = (kind == Fault.Kind.SLOW_API || kind == Fault.Kind.API_DOWN) && r.nextInt(3) == 0;
         boolean nobody = kind == Fault.Kind.LEASE_DELETED || kind == Fault.Kind.FOREIGN_HOLDER
                          || kind == Fault.Kind.METADATA_TOUCH || kind == Fault.Kind.DURATION_EDIT
-                         || kind == Fault.Kind.SPEC_EDIT;
-        return new Fault(kind, everyone || nobody ? -1 : replica, at, forMs, param);
+                         || kind == Fault.Kind.SPEC_EDIT || kind == Fault.Kind.LEASE_RESTORED;
+        return new Fault(kind, everyone || nobody ? -1 : replica, at, forMs, param, group);
     }
 
     /** The same schedule without the faults whose indexes are not in {@code keep}. */
@@ -88,7 +158,7 @@ record Schedule(long seed, List<Timings> timings, double[] rates, List<Fault> fa
         for (int i : keep) {
             kept.add(faults.get(i));
         }
-        return new Schedule(seed, timings, rates, List.copyOf(kept), faultsEndMs);
+        return new Schedule(seed, timings, rates, startMs, groups, List.copyOf(kept), faultsEndMs, balanceChecked);
     }
 
     /** The longest lease duration of the replicas. */

@@ -1,15 +1,17 @@
 package io.k8sensus.sim;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 import io.k8sensus.elector.Answer;
-import io.k8sensus.elector.ElectionEvent;
 import io.k8sensus.elector.Balancer;
+import io.k8sensus.elector.ElectionEvent;
 import io.k8sensus.elector.Elector;
 import io.k8sensus.elector.GroupTurn;
 import io.k8sensus.elector.Handover;
@@ -18,72 +20,78 @@ import io.k8sensus.elector.LeaseRequest;
 import io.k8sensus.elector.Timings;
 
 /**
- * One run of a {@link Schedule}: the replicas' real {@link Elector}s, in one thread, on virtual time, against a
- * simulated API server. Everything that is random is drawn from the schedule's seed, so a run replays exactly.
+ * The simulated world: one run of a {@link Schedule}. Its replicas run what the jar runs, the real {@link GroupTurn} of
+ * every group (the {@link Elector}, the group's {@link Handover}) with the replica's real {@link Balancer}, and each
+ * group's leader-only route (its delegate consumer, its exchanges, the term's gate); in one thread, on virtual time,
+ * against the {@link SimulatedApiServer}. Everything random is drawn from the schedule's seed, so a run replays
+ * exactly. The election's schedules ({@link Schedule#draw}) and balancing's ({@link Schedule#drawBalance}) run in this
+ * same world; the second adds the placement's checks.
  * <p>
- * The simulated API server keeps one Lease and applies the real optimistic-concurrency rules (a write naming an old
- * resourceVersion fails with 409, a create of an existing Lease too, an update of a missing one 404). A request takes
- * a latency to arrive and is applied then; its answer takes another to come back, and may be lost or come after the
- * caller has given up (its call timeout), as a real client sees it. Watches deliver every change to every replica in
- * order, late under a fault, sometimes twice, and re-list after they were down. Each replica's monotonic clock runs
- * at its own rate; a paused process handles nothing until it resumes, while its clock runs on.
+ * A request takes a latency to arrive and is applied then; its answer takes another to come back, and may be lost or
+ * come after the caller has given up (its call timeout), as a real client sees it. Watches deliver every change to
+ * every replica in order, late under a fault, sometimes twice, and re-list after they were down. Each replica's
+ * monotonic clock runs at its own rate; a paused process handles nothing until it resumes, while its clock runs on.
  * <p>
- * After every call to an elector the invariants are checked: no two processes may act at one instant (may act = a term
- * whose renew deadline has not passed on the process's own clock, mapped back to virtual time); every new term's epoch
- * is above every earlier term's; and once the faults are over, some replica acts within the schedule's bound.
+ * The {@link TermHistory} checks after every call: in each group no two processes may act at one instant (may act = a
+ * term whose renew deadline has not passed on the process's own clock, mapped back to virtual time), every new term's
+ * epoch is above every earlier term's, no exchange starts outside its term's window; and once the faults are over,
+ * every group is led within the schedule's bound.
  */
 final class Simulation {
 
     private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
-    /** More requests than this from one process in one virtual second is a hot loop (a leader makes about 2). */
+    /** More requests than this for one group from one process in one virtual second is a hot loop (a leader: 2). */
     private static final int MAX_REQUESTS_PER_SECOND = 50;
+    /** How long a balanced placement must stay as it is before a balancing run ends. */
+    private static final long STABLE_MS = 20_000;
 
     private final Schedule schedule;
     private final Gate gate;
+    private final boolean balancing;
     private final StringBuilder trace;
     private final SplittableRandom random;
+    /** The work's draws, apart, so that the election's draws stay those of the seed without it. */
+    private final SplittableRandom workRandom;
     private final VirtualTime time = new VirtualTime();
+    private final SimulatedApiServer api;
+    private final TermHistory history;
+    private final List<String> groups;
+    private final boolean[] podReady;
+    /** Replicas waiting for their process to exit, to start it again. */
+    private final boolean[] restarting;
+    /** The processes; a restart or a twin is a new process under the same name. */
+    private final List<Process> processes = new ArrayList<>();
+    private final List<Fault> activeFaults = new ArrayList<>();
     private long eventCount;
 
-    // the API server
-    private LeaseRecord lease;
-    private long version;
-    private long stamps;
-    private final boolean[] podReady;
-
-    // the processes; a restart or a twin is a new process under the same name
-    private final List<Process> processes = new ArrayList<>();
-    private final List<Window> windows = new ArrayList<>();
-    private long highestTermEpoch = -1;
-    private boolean leaseDeleted;
-    /** A process that never saw the Lease created it after it was deleted: the epochs after it start lower. */
-    private boolean blindAfterDeletion;
-    private long highestCommittedEpoch = -1;
-    /** The Lease came back with an epoch below its newest: no replica that knew the newest could put it back first. */
-    private boolean epochLostWithLease;
-    private long lastDeletionAt = -1;
-    private String violation;
-    private boolean limitation;
-
-    // the work: draws of their own, so that the election's draws stay those of the seed without it
-    private final SplittableRandom workRandom;
-    /** Every exchange started so far, in the order they started. */
-    private final List<Exchange> exchanges = new ArrayList<>();
-    /** The receiving system's fence: the highest epoch it has accepted an action of. */
-    private long fencedAbove = -1;
+    // what the work did
     private long refused;
-    private long fenced;
     private long inFlightOverlaps;
     /** Drains that hit their bound: the Pod left the candidates and the work outlasted a lease duration. */
     private long releasesWithWork;
 
-    private Simulation(Schedule schedule, StringBuilder trace, Gate gate) {
+    // what balancing did
+    private int moves;
+    private int movesAfterFaults;
+    private int abandonsAfterFaults;
+    /** Terms released for balance (a move started may still be called off before). */
+    private int releasesForBalance;
+    private final Map<String, Long> releasedForBalanceAt = new TreeMap<>();
+    private long faultsEnd;
+    private long convergedAt = -1;
+
+    private Simulation(Schedule schedule, StringBuilder trace, Gate gate, boolean balancing) {
         this.schedule = schedule;
         this.gate = gate;
+        this.balancing = balancing;
         this.trace = trace;
         this.random = new SplittableRandom(schedule.seed() ^ 0x5DEECE66DL);
-        this.podReady = new boolean[schedule.timings().size()];
         this.workRandom = new SplittableRandom(schedule.seed() ^ 0x77_6F_72_6BL);
+        this.api = new SimulatedApiServer(this::publish, time::now, trace);
+        this.history = new TermHistory(time::now, trace);
+        this.groups = schedule.groupNames();
+        this.podReady = new boolean[schedule.timings().size()];
+        this.restarting = new boolean[podReady.length];
     }
 
     /** The exchange gate the routes run behind: the shipped one, or one broken on purpose to show the checks fail. */
@@ -100,66 +108,107 @@ final class Simulation {
     }
 
     static Outcome run(Schedule schedule, StringBuilder trace, Gate gate) {
-        return new Simulation(schedule, trace, gate).run();
+        return new Simulation(schedule, trace, gate, true).run();
+    }
+
+    /** A run with balancing switched off in every replica: the check that the balance invariant can fail. */
+    static Outcome runWithoutBalancing(Schedule schedule) {
+        return new Simulation(schedule, null, Gate.AS_SHIPPED, false).run();
     }
 
     private Outcome run() {
         for (int i = 0; i < podReady.length; i++) {
-            podReady[i] = true;
-            start(i);
+            int index = i;
+            at(schedule.startMs()[i] * MS, () -> {
+                setPod(index, true);
+                start(index);
+            });
         }
         for (Fault fault : schedule.faults()) {
             at(fault.atMs() * MS, () -> inject(fault));
         }
-        long faultsEnd = schedule.faultsEndMs() * MS;
-        long checkAt = faultsEnd + schedule.boundMs() * MS;
-        long endAt = checkAt + 2 * schedule.maxLeaseMs() * MS;
+        faultsEnd = schedule.faultsEndMs() * MS;
         at(faultsEnd, () -> {
             // the faults are over: every replica runs (a crash of one of two twins may have left none) and is Ready
             for (int i = 0; i < podReady.length; i++) {
                 setPod(i, true);
-                if (current(i) == null) {
-                    restartOnceGone(i);
+                Process p = current(i);
+                if (p == null || p.stopping) {
+                    restartOnceGone(i); // stopped during a pause: it stops when it wakes, and comes back
                 }
             }
         });
-        at(checkAt, () -> checkSomeoneActs("within the bound of " + schedule.boundMs() + " ms after the faults ended"));
-        at(endAt, () -> checkSomeoneActs("at the end"));
-        while (violation == null && time.runNext(endAt)) {
-            eventCount++;
+        if (schedule.balanceChecked()) {
+            runUntilBalancedAndStable();
+        } else {
+            long checkAt = faultsEnd + schedule.boundMs() * MS;
+            long endAt = checkAt + 2 * schedule.maxLeaseMs() * MS;
+            at(checkAt, () -> checkEveryGroupLed("within the bound of " + schedule.boundMs() + " ms after the faults"
+                                                 + " ended"));
+            at(endAt, () -> checkEveryGroupLed("at the end"));
+            while (history.violation() == null && time.runNext(endAt)) {
+                eventCount++;
+            }
         }
-        int terms = windows.size();
-        return new Outcome(schedule.seed(), violation, limitation, terms, eventCount, schedule.faults().size(),
-                exchanges.size(), refused, fenced, inFlightOverlaps, releasesWithWork);
+        return new Outcome(schedule.seed(), history.violation(), history.limitation(), history.terms(), eventCount,
+                schedule.faults().size(), history.exchanges(), refused, history.fenced(), inFlightOverlaps,
+                releasesWithWork, moves, movesAfterFaults, convergedAt < 0 ? -1 : (convergedAt - faultsEnd) / MS);
+    }
+
+    /**
+     * Balancing's end: within its bound after the faults every group is led and the replicas lead ⌊G/R⌋ or ⌈G/R⌉
+     * each (two lease durations more for every move abandoned after the faults); from then on no group moves again
+     * and the placement stays balanced, for {@link #STABLE_MS}.
+     */
+    private void runUntilBalancedAndStable() {
+        long endAt = faultsEnd + (3 * schedule.balanceBoundMs() + STABLE_MS) * MS;
+        while (history.violation() == null) {
+            int releasesBefore = releasesForBalance;
+            if (!time.runNext(endAt)) {
+                break;
+            }
+            eventCount++;
+            if (now() <= faultsEnd || history.violation() != null) {
+                continue;
+            }
+            if (convergedAt >= 0 && now() > convergedAt + STABLE_MS * MS) {
+                break;
+            }
+            String unbalanced = unbalanced();
+            if (convergedAt < 0 && unbalanced == null && !moveUnderWay()) {
+                convergedAt = now();
+            } else if (convergedAt >= 0 && (unbalanced != null || releasesForBalance > releasesBefore)) {
+                history.violation("balanced, then not any more: "
+                                  + (unbalanced != null ? unbalanced : "a group moves again"));
+            }
+            long bound = faultsEnd + (schedule.balanceBoundMs()
+                                      + 2L * abandonsAfterFaults * schedule.maxLeaseMs()) * MS;
+            if (convergedAt < 0 && now() > bound) {
+                history.violation("not balanced " + (now() - faultsEnd) / MS + " ms after the faults ("
+                                  + abandonsAfterFaults + " moves abandoned): " + unbalanced);
+            }
+        }
     }
 
     // ------------------------------------------------------------------------------------------ processes
 
+    /** One process of a replica: its clock, its balancer, and its groups. */
     private final class Process extends VirtualTime.Process {
         final int index;
         final String name;
         final int incarnation;
-        final Elector elector;
-        /** The elector with its handover, turned as the application turns it (no balancing: one group). */
-        final GroupTurn turn;
         final double rate;
         final long offset;
+        final Balancer balancer;
+        final Map<String, Group> groups = new TreeMap<>();
         boolean stopping;
-        long wakeToken;
-        int idleSpins;
-        long rateWindowStart;
-        int requestsInWindow;
-        long requestId;
-        long pendingRequest;
-        long lastWatchAt;
         long lastPodWatchAt;
-        boolean watchUp = true;
-        boolean sawLease;
-        long highestSeen = -1;
-        boolean blindCreate;
-        Window window;
-        /** The group's leader-only route on this process: its delegate consumer and its exchanges. */
-        final Work work;
+        /** Its Pod watch is up and delivers nothing: its driver reads around it by listing (as CandidatePods does). */
+        boolean podWatchSilent;
+        long podsListedAt;
+        /** The candidates its groups were last told of. */
+        Set<String> podsSeen = Set.of();
+        long requestIds;
 
         Process(int index, int incarnation) {
             this.index = index;
@@ -167,10 +216,11 @@ final class Simulation {
             this.incarnation = incarnation;
             this.rate = schedule.rates()[index];
             this.offset = random.nextLong(1L << 40);
+            this.balancer = new Balancer(name, timings(), balancing);
             SplittableRandom jitter = random.split();
-            this.elector = new Elector(name, schedule.timings().get(index), jitter::nextDouble, this::event);
-            this.turn = new GroupTurn("g", elector, Balancer.off(name, schedule.timings().get(index)));
-            this.work = new Work(workRandom.split());
+            for (String group : Simulation.this.groups) {
+                groups.put(group, new Group(this, group, jitter));
+            }
         }
 
         long local() {
@@ -186,15 +236,55 @@ final class Simulation {
             return schedule.timings().get(index);
         }
 
+        @Override
+        public String toString() {
+            return name + "#" + incarnation;
+        }
+    }
+
+    /** One group on one process: its turn (elector, handover, the process's balancer), its route, its driver's state. */
+    private final class Group {
+        final Process p;
+        final String name;
+        final Elector elector;
+        final GroupTurn turn;
+        final Work work;
+        final String actor;
+        long wakeToken;
+        int idleSpins;
+        long pendingRequest;
+        long rateWindowStart;
+        int requestsInWindow;
+        long lastWatchAt;
+        boolean watchUp = true;
+        boolean sawLease;
+        long highestSeen = -1;
+        boolean blindCreate;
+        boolean blindAcquire;
+        /** When this process first saw the group's Lease (or its absence): -1, not yet. */
+        long firstSawAt = -1;
+        boolean doneStopping;
+        /** When the view's notifier thread is free again: listeners hear the changes in order, one at a time. */
+        long notifierFreeAt;
+
+        Group(Process p, String name, SplittableRandom jitter) {
+            this.p = p;
+            this.name = name;
+            this.actor = p.toString();
+            this.elector = new Elector(p.name, p.timings(), jitter::nextDouble, this::event);
+            this.turn = new GroupTurn(name, elector, p.balancer);
+            this.work = new Work(this, workRandom.split());
+        }
+
         void event(ElectionEvent event) {
             if (trace != null) {
-                log(this, "  " + event);
+                log(p, name + "  " + event);
             }
         }
 
         @Override
         public String toString() {
-            return name + "#" + incarnation;
+            return p + " " + name;
         }
     }
 
@@ -203,266 +293,283 @@ final class Simulation {
         Process p = new Process(index, incarnation);
         processes.add(p);
         log(p, "starts (rate " + String.format("%.3f", p.rate) + ", " + p.timings() + ")");
-        p.elector.watching(true);
-        // the informers' first lists
-        deliverCandidates(p, latency(p));
-        long listAt = now() + latency(p);
-        p.lastWatchAt = listAt;
-        at(p, listAt, () -> observe(p, lease));
-        at(p, now() + MS, () -> drive(p));
+        deliverCandidates(p, latency()); // the informers' first lists
+        for (Group g : p.groups.values()) {
+            g.turn.onWatch(true);
+            LeaseRecord listed = api.lease(g.name);
+            long listAt = now() + latency();
+            g.lastWatchAt = listAt;
+            at(p, listAt, () -> observe(g, listed));
+            at(p, now() + MS, () -> drive(g));
+        }
     }
 
-    /** Runs the action for process {@code p} at {@code time}, unless it has died; later if it is paused then. */
     /** Runs the action for process {@code p} at {@code when}, unless it has died; later if it is paused then. */
     private void at(Process p, long when, Runnable action) {
         time.at(p, when, action);
     }
 
-    private void drive(Process p) {
-        if (p.stopping && !p.turn.handover().underWay()) {
-            p.turn.stop(p.local(), true); // the view's stop, once the group's own work is done
+    /** One turn of a group's driver, as {@code LeaseElectionView} turns it. */
+    private void drive(Group g) {
+        Process p = g.p;
+        readAroundSilentPodWatch(p);
+        Handover handover = g.turn.handover();
+        if (p.stopping && !handover.underWay()) {
+            g.turn.stop(p.local(), true); // the view's stop, once the group's own work is done
         }
         LeaseRequest request = null;
-        if (!p.elector.busy()) {
-            GroupTurn.Turn turn = p.turn.step(p.local(), p.work::pending);
+        if (!g.elector.busy()) {
+            GroupTurn.Turn turn = g.turn.step(p.local(), g.work::pending);
             request = turn.request();
-            if (turn.handover() == Handover.Step.RELEASING_WITH_WORK) {
-                releasesWithWork++;
-                log(p, "  releases with " + p.work.pending() + " of its work still under way (a lease duration passed)");
+            handoverStepped(g, turn.handover());
+        }
+        afterCall(g);
+        if (request != null) {
+            send(g, request);
+        } else if (p.stopping && !g.elector.busy() && !handover.underWay()) {
+            g.doneStopping = true;
+            if (p.groups.values().stream().allMatch(x -> x.doneStopping && !x.elector.busy())) {
+                exit(p, "stopped");
+                return;
             }
         }
-        afterCall(p);
-        if (request != null) {
-            send(p, request);
-        } else if (p.stopping && !p.elector.busy()) {
-            exit(p, "stopped");
-            return;
-        }
-        long token = ++p.wakeToken;
-        if (p.elector.busy()) {
+        long token = ++g.wakeToken;
+        if (g.elector.busy()) {
             return; // the answer (or the call's time-out) drives it next, as the driver's blocked thread would
         }
-        long wakeAt = Math.max(now() + 1, p.virtual(p.turn.nextStepAt(p.local())));
+        long wakeAt = Math.max(now() + 1, p.virtual(g.turn.nextStepAt(p.local())));
         if (request == null && wakeAt - now() < MS) {
-            if (++p.idleSpins > 1000) {
-                fail(null, null, p + " spins: it asks to be woken at once again and again, with nothing to do");
+            if (++g.idleSpins > 1000) {
+                history.violation(g + " spins: it asks to be woken at once again and again, with nothing to do");
                 return;
             }
         } else {
-            p.idleSpins = 0;
+            g.idleSpins = 0;
         }
         at(p, wakeAt, () -> {
-            if (token == p.wakeToken) {
-                drive(p);
+            if (token == g.wakeToken) {
+                drive(g);
             }
         });
     }
 
-    private void observe(Process p, LeaseRecord record) {
-        p.sawLease |= record != null;
-        if (record != null) {
-            p.highestSeen = Math.max(p.highestSeen, record.epoch());
+    /** What a handover's step means for the counts: moves, abandoned moves, releases, drains that ran out. */
+    private void handoverStepped(Group g, Handover.Step step) {
+        Handover handover = g.turn.handover();
+        boolean forBalance = handover.cause() == Handover.Cause.BALANCE;
+        switch (step) {
+            case STARTED -> {
+                log(g.p, g.name + " hands over: " + (forBalance ? handover.move() : handover.cause()));
+                if (forBalance) {
+                    moves++;
+                    if (now() > faultsEnd) {
+                        movesAfterFaults++;
+                    }
+                }
+            }
+            case ABANDONED -> {
+                log(g.p, g.name + " handover abandoned");
+                if (now() > faultsEnd) {
+                    abandonsAfterFaults++;
+                }
+            }
+            case RELEASING_WITH_WORK -> {
+                releasesWithWork++;
+                log(g.p, g.name + " releases with " + g.work.pending() + " of its work still under way (a lease"
+                         + " duration passed)");
+            }
+            case RELEASING -> {
+                if (forBalance) {
+                    releasesForBalance++;
+                    releasedForBalanceAt.put(g.name, now());
+                }
+                log(g.p, g.name + " handover: " + step);
+            }
+            case NONE -> {
+            }
+            default -> log(g.p, g.name + " handover: " + step);
         }
-        log(p, "sees " + record);
-        p.turn.onLease(record, p.local());
-        afterCall(p);
-        drive(p);
+    }
+
+    private void observe(Group g, LeaseRecord record) {
+        g.firstSawAt = g.firstSawAt < 0 ? now() : g.firstSawAt;
+        g.sawLease |= record != null;
+        if (record != null) {
+            g.highestSeen = Math.max(g.highestSeen, record.epoch());
+        }
+        if (trace != null) {
+            log(g.p, g.name + " sees " + record);
+        }
+        g.turn.onLease(record, g.p.local());
+        afterCall(g);
+        drive(g);
     }
 
     private void exit(Process p, String why) {
         log(p, "exits: " + why);
         p.alive = false;
-        p.work.state = Work.State.STOPPED; // a dead process starts nothing more; its exchanges in flight die with it
-        closeWindow(p);
+        for (Group g : p.groups.values()) {
+            g.work.state = Work.State.STOPPED; // a dead process starts nothing more; its exchanges in flight die with it
+            history.closed(g.name, g.actor);
+        }
+        for (String group : groups) {
+            checkEpochRemembered(group);
+        }
     }
 
     // ------------------------------------------------------------------------------------------ requests
 
-    private void send(Process p, LeaseRequest request) {
-        if (now() - p.rateWindowStart >= 1000 * MS) {
-            p.rateWindowStart = now();
-            p.requestsInWindow = 0;
+    private void send(Group g, LeaseRequest request) {
+        Process p = g.p;
+        if (now() - g.rateWindowStart >= 1000 * MS) {
+            g.rateWindowStart = now();
+            g.requestsInWindow = 0;
         }
-        if (++p.requestsInWindow > MAX_REQUESTS_PER_SECOND) {
-            fail(null, null, p + " hammers the API server: more than " + MAX_REQUESTS_PER_SECOND
-                             + " requests in one second");
+        if (++g.requestsInWindow > MAX_REQUESTS_PER_SECOND) {
+            history.violation(g + " hammers the API server: more than " + MAX_REQUESTS_PER_SECOND
+                              + " requests in one second");
             return;
         }
-        long id = ++p.requestId;
-        p.pendingRequest = id;
+        long id = ++p.requestIds;
+        g.pendingRequest = id;
         if (request.writes()) {
-            p.blindCreate = request instanceof LeaseRequest.Create && !p.sawLease;
+            g.blindCreate = request instanceof LeaseRequest.Create && !g.sawLease;
+            // taking a Lease freed by hand, having seen nothing before: it cannot know the term the backup replaced
+            long freedAt = request instanceof LeaseRequest.Acquire a ? api.freedByHandAt(g.name, a.baseVersion()) : -1;
+            g.blindAcquire = freedAt >= 0 && g.firstSawAt >= freedAt;
         }
         long timeout = p.virtual(p.local() + Schedule.callTimeoutMs(p.timings()) * MS);
-        at(p, timeout, () -> answer(p, id, request, new Answer.Failed("timeout")));
-        log(p, "-> " + request);
+        at(p, timeout, () -> answer(g, id, request, new Answer.Failed("timeout")));
+        if (trace != null) {
+            log(p, g.name + " -> " + request);
+        }
         if (active(Fault.Kind.API_DOWN, p.index) != null) {
-            at(p, now() + MS, () -> answer(p, id, request, new Answer.Failed("connection refused")));
+            at(p, now() + MS, () -> answer(g, id, request, new Answer.Failed("connection refused")));
             return;
         }
         if (active(Fault.Kind.BLACKHOLE, p.index) != null) {
             return;
         }
-        at(now() + latency(p), () -> {
-            Answer answer = apply(request);
-            if (request instanceof LeaseRequest.Create && p.blindCreate && leaseDeleted
+        at(now() + latency(), () -> {
+            if (request instanceof LeaseRequest.Restore restore && api.lease(g.name) == null && api.deleted(g.name)
+                && restore.last().epoch() < api.highestCommittedEpoch(g.name)) {
+                // restored from a view that missed the newest epoch, which no replica that saw it put back first
+                history.epochLost(g.name);
+                log(p, g.name + " restored at epoch " + restore.last().epoch() + " below "
+                       + api.highestCommittedEpoch(g.name) + ": the newest epoch went with the Lease (the documented"
+                       + " limit)");
+            }
+            Answer answer = api.apply(g.name, request);
+            if (request instanceof LeaseRequest.Create && g.blindCreate && api.deleted(g.name)
                 && answer instanceof Answer.Ok) {
-                blindAfterDeletion = true;
-                log(p, "  created the Lease without having seen it, after it was deleted: the documented limit");
+                history.blindCreation(g.name);
+                log(p, g.name + " created the Lease without having seen it, after it was deleted: the documented"
+                       + " limit");
             }
             if (request.writes() && active(Fault.Kind.LOST_ANSWERS, p.index) != null) {
                 return;
             }
             Fault slow = active(Fault.Kind.SLOW_API, p.index);
-            long back = slow != null ? slow.param() * MS : latency(p);
-            at(p, now() + back, () -> answer(p, id, request, answer));
+            long back = slow != null ? slow.param() * MS : latency();
+            at(p, now() + back, () -> answer(g, id, request, answer));
         });
     }
 
-    private void answer(Process p, long id, LeaseRequest request, Answer answer) {
-        if (p.pendingRequest != id) {
+    private void answer(Group g, long id, LeaseRequest request, Answer answer) {
+        if (g.pendingRequest != id) {
             return; // answered already, or given up on
         }
-        p.pendingRequest = 0;
+        g.pendingRequest = 0;
+        if (answer instanceof Answer.Ok && request instanceof LeaseRequest.Read) {
+            g.firstSawAt = g.firstSawAt < 0 ? now() : g.firstSawAt;
+        }
         if (answer instanceof Answer.Ok ok && ok.lease() != null) {
-            p.sawLease = true;
-            p.highestSeen = Math.max(p.highestSeen, ok.lease().epoch());
+            g.sawLease = true;
+            g.highestSeen = Math.max(g.highestSeen, ok.lease().epoch());
         }
-        log(p, "<- " + answer);
-        p.turn.answered(request, answer, p.local());
-        afterCall(p);
-        drive(p);
-    }
-
-    /** The API server applies a request, with the real concurrency rules. */
-    private Answer apply(LeaseRequest request) {
-        if (request instanceof LeaseRequest.Read) {
-            return new Answer.Ok(lease);
-        }
-        if (request instanceof LeaseRequest.Create create) {
-            if (lease != null) {
-                return new Answer.Conflict();
-            }
-            String stamp = stamp();
-            return commit(new LeaseRecord(create.holder(), create.epoch(), stamp, stamp,
-                    create.leaseDurationSeconds() * 1000L, null));
-        }
-        if (request instanceof LeaseRequest.Restore restore) {
-            if (lease != null) {
-                return new Answer.Conflict();
-            }
-            LeaseRecord last = restore.last();
-            if (leaseDeleted && last.epoch() < highestCommittedEpoch) {
-                // restored from a view that missed the newest epoch, which no replica that saw it put back first
-                epochLostWithLease = true;
-                log(null, "  restored at epoch " + last.epoch() + " below " + highestCommittedEpoch
-                          + ": the newest epoch went with the Lease (the documented limit)");
-            }
-            String stamp = stamp();
-            return commit(new LeaseRecord(last.holder(), last.epoch(),
-                    last.acquireTime() == null ? stamp : last.acquireTime(), stamp, last.leaseDurationMs(), null));
-        }
-        if (lease == null) {
-            return new Answer.NotFound();
-        }
-        if (request instanceof LeaseRequest.Acquire acquire) {
-            if (!lease.version().equals(acquire.baseVersion())) {
-                return new Answer.Conflict();
-            }
-            String stamp = stamp();
-            return commit(new LeaseRecord(acquire.holder(), acquire.epoch(), stamp, stamp,
-                    acquire.leaseDurationSeconds() * 1000L, null));
-        }
-        if (request instanceof LeaseRequest.RaiseEpoch raise) {
-            LeaseRecord l = raise.lease();
-            if (!lease.version().equals(l.version())) {
-                return new Answer.Conflict();
-            }
-            return commit(new LeaseRecord(l.holder(), raise.epoch(), l.acquireTime(), l.renewTime(), l.leaseDurationMs(),
-                    null));
-        }
-        if (request instanceof LeaseRequest.Renew renew) {
-            LeaseRecord t = renew.term();
-            if (!lease.version().equals(t.version())) {
-                return new Answer.Conflict();
-            }
-            return commit(new LeaseRecord(t.holder(), t.epoch(), t.acquireTime(), stamp(), t.leaseDurationMs(), null));
-        }
-        LeaseRecord t = ((LeaseRequest.Release) request).term();
-        if (!lease.version().equals(t.version())) {
-            return new Answer.Conflict();
-        }
-        return commit(new LeaseRecord(null, t.epoch(), null, null, 0, null));
-    }
-
-    private String stamp() {
-        return "t" + (++stamps);
-    }
-
-    private Answer commit(LeaseRecord written) {
-        lease = written.withVersion(String.valueOf(++version));
-        highestCommittedEpoch = Math.max(highestCommittedEpoch, lease.epoch());
         if (trace != null) {
-            trace.append(String.format("%9.3f  api  Lease is now %s%n", now() / 1e6, lease));
+            log(g.p, g.name + " <- " + answer);
         }
-        publish();
-        return new Answer.Ok(lease);
+        g.turn.answered(request, answer, g.p.local());
+        afterCall(g);
+        drive(g);
     }
 
-    /** Every live process's watch delivers the Lease as it is now, in order, after a delay. */
-    private void publish() {
-        LeaseRecord snapshot = lease;
+    /** Every live process's watch of the group's Lease delivers it as it is now, in order, after a delay. */
+    private void publish(String group, LeaseRecord snapshot) {
         for (Process p : processes) {
-            if (!p.alive || !p.watchUp) {
+            Group g = p.groups.get(group);
+            if (!p.alive || !g.watchUp) {
                 continue;
             }
             Fault lag = active(Fault.Kind.WATCH_LAG, p.index);
             Fault slow = active(Fault.Kind.SLOW_API, p.index);
-            long delay = lag != null ? random.nextLong(lag.param() * MS) : slow != null ? slow.param() * MS : latency(p);
-            long deliverAt = Math.max(p.lastWatchAt, now() + delay);
-            p.lastWatchAt = deliverAt;
+            long delay = lag != null ? random.nextLong(lag.param() * MS) : slow != null ? slow.param() * MS : latency();
+            long deliverAt = Math.max(g.lastWatchAt, now() + delay);
+            g.lastWatchAt = deliverAt;
             at(p, deliverAt, () -> {
-                if (p.watchUp) {
-                    observe(p, snapshot);
+                if (g.watchUp) {
+                    observe(g, snapshot);
                 }
             });
             if (lag != null && random.nextInt(4) == 0) {
-                at(p, deliverAt, () -> observe(p, snapshot)); // delivered twice
+                at(p, deliverAt, () -> observe(g, snapshot)); // delivered twice
             }
         }
     }
 
-    private void deliverCandidates(Process p, long delay) {
-        Set<String> ready = new HashSet<>();
+    private Set<String> readyPods() {
+        Set<String> ready = new TreeSet<>();
         for (int i = 0; i < podReady.length; i++) {
             if (podReady[i]) {
                 ready.add("r" + i);
             }
         }
-        long deliverAt = Math.max(p.lastPodWatchAt, now() + delay); // a watch delivers in order
-        p.lastPodWatchAt = deliverAt;
-        at(p, deliverAt, () -> {
-            p.turn.onCandidates(ready, p.local());
-            afterCall(p);
-            drive(p);
-        });
+        return ready;
     }
 
-    private void podsChanged() {
-        for (Process p : processes) {
-            if (p.alive) {
-                deliverCandidates(p, latency(p));
-            }
+    private void deliverCandidates(Process p, long delay) {
+        if (p.podWatchSilent) {
+            return; // the watch says nothing; the driver lists around it
+        }
+        Set<String> ready = readyPods();
+        long deliverAt = Math.max(p.lastPodWatchAt, now() + delay); // a watch delivers in order
+        p.lastPodWatchAt = deliverAt;
+        at(p, deliverAt, () -> candidates(p, ready));
+    }
+
+    private void candidates(Process p, Set<String> ready) {
+        p.podsSeen = ready;
+        for (Group g : p.groups.values()) {
+            g.turn.onCandidates(ready, p.local());
+            afterCall(g);
+            drive(g);
         }
     }
 
-    private long latency(Process p) {
+    /**
+     * The rule of {@code CandidatePods}: a driver's turn lists the Pods once per lease duration, compares the list
+     * with the watch and, when they differ, takes the list and starts the watch over (here: it speaks again).
+     */
+    private void readAroundSilentPodWatch(Process p) {
+        if (!p.podWatchSilent || p.local() - p.podsListedAt < p.timings().leaseDurationNanos()) {
+            return;
+        }
+        p.podsListedAt = p.local();
+        Set<String> ready = readyPods();
+        if (ready.equals(p.podsSeen)) {
+            return; // the list agrees with the watch: nothing to tell yet
+        }
+        p.podWatchSilent = false; // the list wins and the watch starts over
+        log(p, "lists the Pods around its silent watch: " + ready);
+        at(p, now(), () -> candidates(p, ready));
+    }
+
+    private long latency() {
         return MS + random.nextLong(20 * MS);
     }
 
     // ------------------------------------------------------------------------------------------ faults
-
-    private final List<Fault> activeFaults = new ArrayList<>();
 
     private Fault active(Fault.Kind kind, int index) {
         for (Fault f : activeFaults) {
@@ -489,6 +596,8 @@ final class Simulation {
         }
         long until = fault.untilMs() * MS;
         Process p = fault.replica() >= 0 ? current(fault.replica()) : null;
+        String group = groups.get(Math.min(fault.group(), groups.size() - 1));
+        LeaseRecord lease = api.lease(group);
         switch (fault.kind()) {
             case PAUSE -> {
                 if (p != null) {
@@ -500,7 +609,7 @@ final class Simulation {
                     exit(p, "killed");
                 }
                 if (fault.param() == 1) {
-                    setPod(fault.replica(), false);
+                    setPod(fault.replica(), false); // the Pod is deleted; else it stays Ready for a while
                 }
                 at(until, () -> {
                     setPod(fault.replica(), true);
@@ -513,10 +622,13 @@ final class Simulation {
                 if (p != null) {
                     Process stopping = p;
                     at(p, now(), () -> {
+                        // SIGTERM: each group drains and releases on its own, then the view stops
                         stopping.stopping = true;
-                        stopping.turn.onStopping();
-                        afterCall(stopping);
-                        drive(stopping);
+                        for (Group g : stopping.groups.values()) {
+                            g.turn.onStopping();
+                            afterCall(g);
+                            drive(g);
+                        }
                     });
                 }
                 at(until, () -> restartOnceGone(fault.replica()));
@@ -532,63 +644,72 @@ final class Simulation {
                     });
                 }
             }
-            case SLOW_API, API_DOWN, BLACKHOLE, LOST_ANSWERS, WATCH_LAG -> {
+            case SLOW_API, API_DOWN, BLACKHOLE, LOST_ANSWERS, WATCH_LAG, SLOW_LISTENER -> {
                 activeFaults.add(fault);
                 at(until, () -> activeFaults.remove(fault));
             }
             case WATCH_DOWN -> {
                 if (p != null) {
                     Process watcher = p;
-                    watcher.watchUp = false;
-                    at(p, now(), () -> watcher.elector.watching(false));
+                    for (Group g : watcher.groups.values()) {
+                        g.watchUp = false;
+                        at(p, now(), () -> g.turn.onWatch(false));
+                    }
                     at(until, () -> {
-                        watcher.watchUp = true;
-                        LeaseRecord relisted = lease;
-                        long listedAt = Math.max(watcher.lastWatchAt, now() + latency(watcher));
-                        watcher.lastWatchAt = listedAt;
-                        at(watcher, listedAt, () -> {
-                            watcher.elector.watching(true);
-                            observe(watcher, relisted);
-                        });
+                        for (Group g : watcher.groups.values()) {
+                            g.watchUp = true;
+                            LeaseRecord relisted = api.lease(g.name);
+                            long listedAt = Math.max(g.lastWatchAt, now() + latency());
+                            g.lastWatchAt = listedAt;
+                            at(watcher, listedAt, () -> {
+                                g.turn.onWatch(true);
+                                observe(g, relisted);
+                            });
+                        }
                     });
+                }
+            }
+            case SILENT_POD_WATCH -> {
+                if (p != null) {
+                    p.podWatchSilent = true;
+                    p.podsListedAt = p.local();
                 }
             }
             case LEASE_DELETED -> {
                 if (lease != null) {
-                    long knownAlive = processes.stream().filter(q -> q.alive).mapToLong(q -> q.highestSeen).max()
-                            .orElse(-1);
-                    if (knownAlive < highestCommittedEpoch) {
-                        // no live process has seen the highest epoch: it goes with the Lease (the documented limit)
-                        epochLostWithLease = true;
-                        log(null, "  no live process saw epoch " + highestCommittedEpoch + ": the documented limit");
-                    }
-                    lastDeletionAt = now();
-                    lease = null;
-                    version++;
-                    leaseDeleted = true;
-                    publish();
+                    api.delete(group);
+                    checkEpochRemembered(group);
+                }
+            }
+            case LEASE_RESTORED -> {
+                LeaseRecord old = api.earlier(group, (int) fault.param());
+                if (old != null) {
+                    api.overwrite(group, new LeaseRecord(old.holder(), old.epoch(), old.acquireTime(), old.renewTime(),
+                            old.leaseDurationMs(), null));
+                    checkEpochRemembered(group);
                 }
             }
             case FOREIGN_HOLDER -> {
                 if (lease != null) {
                     String holder = fault.param() >= 0 ? "r" + fault.param() : "intruder";
-                    commit(new LeaseRecord(holder, lease.epoch(), lease.acquireTime(), lease.renewTime(),
+                    api.overwrite(group, new LeaseRecord(holder, lease.epoch(), lease.acquireTime(), lease.renewTime(),
                             lease.leaseDurationMs(), null));
                 }
             }
             case DURATION_EDIT -> {
                 if (lease != null) {
-                    commit(new LeaseRecord(lease.holder(), lease.epoch(), lease.acquireTime(), lease.renewTime(),
-                            fault.param(), null));
+                    api.overwrite(group, new LeaseRecord(lease.holder(), lease.epoch(), lease.acquireTime(),
+                            lease.renewTime(), fault.param(), null));
                 }
             }
             case SPEC_EDIT -> {
                 if (lease != null) {
-                    String stamp = stamp();
-                    commit(new LeaseRecord(lease.holder(), lease.epoch(), stamp, stamp, fault.param(), null));
+                    String stamp = api.stamp();
+                    api.overwrite(group, new LeaseRecord(lease.holder(), lease.epoch(), stamp, stamp, fault.param(),
+                            null));
                 }
             }
-            case METADATA_TOUCH -> touch(fault.param() * MS, Long.MAX_VALUE); // a controller: it goes on for good
+            case METADATA_TOUCH -> touch(group, fault.param() * MS); // a controller: it goes on for good
             case POD_NOT_READY -> {
                 setPod(fault.replica(), false);
                 at(until, () -> setPod(fault.replica(), true));
@@ -596,41 +717,64 @@ final class Simulation {
         }
     }
 
+    /**
+     * The Lease is the only lasting record of a group's newest epoch: while it is deleted, or shows an older epoch (a
+     * backup put back), only the live processes that saw the newest remember it. Once none does, the epoch is lost:
+     * the next terms may repeat an epoch (the documented limit).
+     */
+    private void checkEpochRemembered(String group) {
+        LeaseRecord lease = api.lease(group);
+        long highest = api.highestCommittedEpoch(group);
+        if (lease != null && lease.epoch() >= highest) {
+            return;
+        }
+        for (Process q : processes) {
+            if (q.alive && q.groups.get(group).highestSeen >= highest) {
+                return;
+            }
+        }
+        history.epochLost(group);
+        log(null, "  " + group + ": no live process remembers epoch " + highest + ", and the Lease does not show it:"
+                  + " the documented limit");
+    }
+
     /** Starts the replica again once its process has exited, as a kubelet restarts a container. */
     private void restartOnceGone(int index) {
-        if (current(index) == null) {
-            start(index);
-        } else {
-            at(now() + 50 * MS, () -> restartOnceGone(index));
+        if (!restarting[index]) {
+            restarting[index] = true;
+            restartWhenGone(index);
         }
     }
 
-    private void touch(long every, long until) {
-        if (now() >= until) {
-            return;
+    private void restartWhenGone(int index) {
+        if (current(index) == null) {
+            restarting[index] = false;
+            start(index);
+        } else {
+            at(now() + 50 * MS, () -> restartWhenGone(index));
         }
-        if (lease != null) {
-            lease = lease.withVersion(String.valueOf(++version));
-            publish();
-        }
-        at(now() + every, () -> touch(every, until));
+    }
+
+    private void touch(String group, long every) {
+        api.touch(group);
+        at(now() + every, () -> touch(group, every));
     }
 
     private void setPod(int index, boolean ready) {
         if (podReady[index] != ready) {
             podReady[index] = ready;
-            podsChanged();
+            for (Process p : processes) {
+                if (p.alive) {
+                    deliverCandidates(p, latency());
+                }
+            }
         }
     }
 
     // ------------------------------------------------------------------------------------------ the work
 
-    /** One exchange of the leader-only route: who started it, in which term, and when (virtual time). */
-    private record Exchange(Process process, long epoch, long startedAt, Window window) {
-    }
-
     /**
-     * The group's leader-only route on one process, as {@code LeaderOnlyConsumer} runs it: a delegate consumer started
+     * A group's leader-only route on one process, as {@code LeaderOnlyConsumer} runs it: a delegate consumer started
      * when the route is told this replica leads (after a start latency), stopped when it is told otherwise (after a
      * stop latency, which may outlast the renew deadline, as a Kafka consumer's does); while it runs, even while it
      * stops, it offers an exchange every period; the gate ({@code TermGate}) lets one in only while the term it was
@@ -639,6 +783,7 @@ final class Simulation {
     private final class Work {
         enum State { STOPPED, STARTING, RUNNING, STOPPING }
 
+        final Group g;
         final long startLatency;
         final long stopLatency;
         final long period;
@@ -649,10 +794,17 @@ final class Simulation {
         int inFlight;
         long token;
 
-        Work(SplittableRandom random) {
+        Work(Group g, SplittableRandom random) {
+            this.g = g;
             this.random = random;
-            this.startLatency = random.nextInt(4) == 0 ? random.nextLong(2000 * MS) : random.nextLong(50 * MS);
-            this.stopLatency = random.nextInt(3) == 0 ? random.nextLong(3000 * MS) : random.nextLong(50 * MS);
+            if (schedule.balanceChecked()) {
+                // balancing's routes stop at once: the moves' own bound is what is checked there
+                this.startLatency = random.nextLong(50 * MS);
+                this.stopLatency = random.nextLong(50 * MS);
+            } else {
+                this.startLatency = random.nextInt(4) == 0 ? random.nextLong(2000 * MS) : random.nextLong(50 * MS);
+                this.stopLatency = random.nextInt(3) == 0 ? random.nextLong(3000 * MS) : random.nextLong(50 * MS);
+            }
             this.period = 50 * MS + random.nextLong(450 * MS);
         }
 
@@ -662,13 +814,15 @@ final class Simulation {
         }
 
         /** The epoch of the term the routes are told this process leads in, or -1. */
-        long allowed(Process p) {
-            return p.alive && !p.stopping && p.name.equals(p.turn.routesLeader()) ? p.elector.epoch() : -1;
+        long allowed() {
+            Process p = g.p;
+            return p.alive && !p.stopping && p.name.equals(g.turn.routesLeader()) ? g.elector.epoch() : -1;
         }
 
-        /** After every call to the turn: starts or stops the delegate as the election event would. */
-        void decide(Process p) {
-            long allowed = allowed(p);
+        /** Starts or stops the delegate as the election event, heard by the route's listener, would. */
+        void decide() {
+            Process p = g.p;
+            long allowed = allowed();
             if (state == State.STOPPED && allowed >= 0) {
                 state = State.STARTING;
                 epoch = allowed;
@@ -676,9 +830,11 @@ final class Simulation {
                 at(p, now() + startLatency, () -> {
                     if (token == t && state == State.STARTING) {
                         state = State.RUNNING;
-                        log(p, "  delegate runs in epoch " + epoch);
-                        tick(p, t);
-                        decide(p);
+                        if (trace != null) {
+                            log(p, g.name + "  delegate runs in epoch " + epoch);
+                        }
+                        tick(t);
+                        heard(g);
                     }
                 });
             } else if ((state == State.STARTING || state == State.RUNNING) && allowed != epoch) {
@@ -686,180 +842,154 @@ final class Simulation {
                 state = State.STOPPING;
                 long t = ++token;
                 if (was == State.RUNNING) {
-                    tick(p, t); // it goes on offering exchanges until its stop completes
+                    tick(t); // it goes on offering exchanges until its stop completes
                 }
                 at(p, now() + stopLatency, () -> {
                     if (token == t) {
                         state = State.STOPPED;
-                        log(p, "  delegate stopped");
-                        decide(p);
+                        if (trace != null) {
+                            log(p, g.name + "  delegate stopped");
+                        }
+                        heard(g);
                     }
                 });
             }
         }
 
         /** The delegate's next exchange, a period from now, while it runs or stops. */
-        void tick(Process p, long t) {
-            at(p, now() + period, () -> {
+        void tick(long t) {
+            at(g.p, now() + period, () -> {
                 if (token != t || state == State.STOPPED || state == State.STARTING) {
                     return;
                 }
-                offer(p);
-                tick(p, t);
+                offer();
+                tick(t);
             });
         }
 
         /** The gate: the exchange runs only while the term the delegate was started in may act. */
-        void offer(Process p) {
+        void offer() {
+            Process p = g.p;
             long local = p.local();
-            boolean mayAct = p.name.equals(p.turn.routesLeader()) && p.elector.epoch() == epoch
-                             && (gate == Gate.IGNORES_CLOCK || local < p.turn.routesMayActUntil());
+            boolean mayAct = p.name.equals(g.turn.routesLeader()) && g.elector.epoch() == epoch
+                             && (gate == Gate.IGNORES_CLOCK || local < g.turn.routesMayActUntil());
             if (!mayAct) {
                 refused++;
                 return;
             }
-            started(p, epoch);
+            history.exchangeStarted(g.name, g.actor, epoch);
+            for (Process q : processes) {
+                Group other = q.groups.get(g.name);
+                if (q != p && q.alive && other.work.inFlight > 0) {
+                    inFlightOverlaps++;
+                    if (trace != null) {
+                        log(p, g.name + "  starts an exchange while " + q + " has " + other.work.inFlight
+                               + " in flight (fenced)");
+                    }
+                }
+            }
+            if (trace != null) {
+                log(p, g.name + "  exchange starts in epoch " + epoch);
+            }
             inFlight++;
-            long duration = random.nextInt(20) == 0 ? random.nextLong(4000 * MS) : random.nextLong(300 * MS);
+            long duration = schedule.balanceChecked()
+                    ? (random.nextInt(10) == 0 ? p.timings().leaseDurationNanos() * 3 / 2 : random.nextLong(300 * MS))
+                    : (random.nextInt(20) == 0 ? random.nextLong(4000 * MS) : random.nextLong(300 * MS));
             long e = epoch;
             at(p, now() + duration, () -> {
                 inFlight--; // a draining handover sees it at its next poll
-                act(e);
+                history.acted(g.name, e);
             });
         }
     }
 
     /**
-     * An exchange starts: it must start inside its process's window, and after every exchange of an older term; one of
-     * another process still in flight is counted (the fence is what stops its action).
+     * The group's listeners hear what changed: at once, or, under a slow listener, on the view's notifier thread in
+     * order, each change some time later. The gate reads the term itself, so no delay here lets an exchange in late.
      */
-    private void started(Process p, long epoch) {
-        Window w = p.window;
-        if (w == null || w.epoch != epoch || now() > w.end) {
-            fail(w, null, p + " starts an exchange of epoch " + epoch + " outside its window " + w);
+    private void heard(Group g) {
+        Fault slow = active(Fault.Kind.SLOW_LISTENER, g.p.index);
+        if (slow == null && g.notifierFreeAt <= now()) {
+            g.work.decide();
+            return;
         }
-        for (int i = exchanges.size() - 1; i >= 0; i--) {
-            Exchange x = exchanges.get(i);
-            if (x.process() != p && x.epoch() >= epoch) {
-                String what = p + " starts an exchange of epoch " + epoch + " after " + x.process()
-                              + " started one of epoch " + x.epoch() + " at " + x.startedAt() / MS + " ms";
-                boolean together = w != null && x.window() != null && x.window().end > w.start;
-                // while the other's window was still open: two actors; after it closed: an epoch that did not grow
-                fail(w, together ? x.window() : null, what);
-                break;
-            }
-        }
-        for (Process q : processes) {
-            if (q != p && q.alive && q.work.inFlight > 0) {
-                inFlightOverlaps++;
-                log(p, "  starts an exchange while " + q + " has " + q.work.inFlight + " in flight (fenced)");
-            }
-        }
-        exchanges.add(new Exchange(p, epoch, now(), w));
-        log(p, "  exchange starts in epoch " + epoch);
-    }
-
-    /** An exchange's action reaches the receiver, which refuses an epoch below one it has accepted. */
-    private void act(long epoch) {
-        if (epoch < fencedAbove) {
-            fenced++;
-        } else {
-            fencedAbove = epoch;
-        }
+        long at = Math.max(g.notifierFreeAt, now()) + (slow != null ? slow.param() * MS : 0);
+        g.notifierFreeAt = at;
+        at(g.p, at, g.work::decide);
     }
 
     // ------------------------------------------------------------------------------------------ invariants
 
-    /** One term of one process: when it began to act, and until when it may act (by its own clock). */
-    private static final class Window {
-        final Process process;
-        final long epoch;
-        final long start;
-        final boolean blind;
-        long end;
-
-        Window(Process process, long epoch, long start, long end, boolean blind) {
-            this.process = process;
-            this.epoch = epoch;
-            this.start = start;
-            this.end = end;
-            this.blind = blind;
-        }
-
-        @Override
-        public String toString() {
-            return process + " epoch " + epoch + " [" + String.format("%.3f", start / 1e6) + ", "
-                   + String.format("%.3f", end / 1e6) + ") ms";
-        }
-    }
-
-    private void afterCall(Process p) {
-        p.work.decide(p);
-        Elector e = p.elector;
+    /** After every call to a group's turn: the route hears of it, the balancer learns the leader, the term is checked. */
+    private void afterCall(Group g) {
+        Process p = g.p;
+        heard(g);
+        g.turn.reportLeader(p.local());
+        Elector e = g.elector;
         if (!e.leads()) {
-            closeWindow(p);
+            history.closed(g.name, g.actor);
             return;
         }
-        long end = p.virtual(e.mayActUntil());
-        if (p.window == null || p.window.epoch != e.epoch()) {
-            closeWindow(p);
-            Window w = new Window(p, e.epoch(), now(), end, p.blindCreate && leaseDeleted);
-            log(p, "  ACTS in epoch " + e.epoch() + " until " + String.format("%.3f", end / 1e6));
-            if (w.blind) {
-                blindAfterDeletion = true;
-            }
-            if (e.epoch() <= highestTermEpoch) {
-                fail(w, null, "term " + w + " has epoch " + e.epoch() + ", not above the " + highestTermEpoch
-                              + " of an earlier term");
-            }
-            highestTermEpoch = Math.max(highestTermEpoch, e.epoch());
-            p.window = w;
-            windows.add(w);
-        } else {
-            p.window.end = Math.max(p.window.end, end);
-        }
-        for (Window other : windows) {
-            if (other.process != p && other.start < p.window.end && p.window.start < other.end) {
-                fail(p.window, other, "two processes may act at once: " + other + " and " + p.window);
-            }
-        }
-    }
-
-    private void closeWindow(Process p) {
-        if (p.window != null) {
-            p.window.end = Math.min(p.window.end, now());
-            p.window = null;
-        }
-    }
-
-    private void checkSomeoneActs(String when) {
-        for (Window w : windows) {
-            if (w.process.alive && w.start <= now() && now() < w.end) {
-                return;
-            }
-        }
-        fail(null, null, "no replica acts " + when + " (" + String.format("%.3f", now() / 1e6) + " ms)");
+        history.mayAct(g.name, g.actor, e.epoch(), p.virtual(e.mayActUntil()),
+                g.blindCreate && api.deleted(g.name) || g.blindAcquire);
     }
 
     /**
-     * Records a violation, or counts it apart as the documented limit, which needs the Lease deleted: two actors where
-     * one term was created by a process that never saw the Lease (it cannot know the old term), or spans the deletion
-     * while the other began after such a creation; an epoch not above an earlier one after such a creation, or after
-     * the Lease came back below its newest epoch because no replica that knew the newest could put it back first.
+     * Every group is led now; or was until a moment ago, when its leader released it for balance and the next one is
+     * taking it (a move is dark for a few retry periods at most; a lease duration is allowed here).
      */
-    private void fail(Window a, Window b, String what) {
-        boolean epochCheck = a != null && b == null;
-        // an epoch below an earlier one follows from a blind creation or a lost epoch for good; two actors are excused
-        // only where one of the two terms is itself the blind creation's
-        boolean limit = epochCheck ? blindAfterDeletion || epochLostWithLease
-                : a != null && b != null && (a.blind || b.blind);
-        if (limit) {
-            limitation = true;
-            log(null, "LIMIT " + what);
+    private void checkEveryGroupLed(String when) {
+        for (String group : groups) {
+            if (history.led(group)) {
+                continue;
+            }
+            Long released = releasedForBalanceAt.get(group);
+            if (released != null && now() - released < schedule.maxLeaseMs() * MS
+                && history.lastLedAt(group) >= released) {
+                continue;
+            }
+            history.violation("no replica acts in " + group + " " + when + " (" + String.format("%.3f", now() / 1e6)
+                              + " ms)");
             return;
         }
-        violation = what;
-        log(null, "VIOLATION " + what);
+    }
+
+    private boolean moveUnderWay() {
+        for (Process p : processes) {
+            if (p.alive && p.balancer.moveUnderWay()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Why the placement is not balanced now (null: it is): a group without a live leader, or loads apart by 2. */
+    private String unbalanced() {
+        Map<String, Integer> loads = new TreeMap<>();
+        for (int i = 0; i < podReady.length; i++) {
+            Process p = current(i);
+            if (p == null || !podReady[i] || now() < p.pausedUntil || p.stopping) {
+                return "r" + i + " is not running";
+            }
+            loads.put(p.name, 0);
+        }
+        for (String group : groups) {
+            // led: a running process holds the term (a Lease naming a dead process's term is not led)
+            String leader = null;
+            for (int i = 0; i < podReady.length; i++) {
+                Process p = current(i);
+                if (p.groups.get(group).elector.mayAct(p.local())) {
+                    leader = p.name;
+                }
+            }
+            if (leader == null) {
+                return group + " has no leader";
+            }
+            loads.merge(leader, 1, Integer::sum);
+        }
+        int most = loads.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        int fewest = loads.values().stream().mapToInt(Integer::intValue).min().orElse(0);
+        return most - fewest <= 1 ? null : "groups led " + loads;
     }
 
     // ------------------------------------------------------------------------------------------ events
@@ -878,14 +1008,16 @@ final class Simulation {
         }
     }
 
-    /** What a run found. */
     /**
-     * What a run found: besides the verdict, the exchanges started, those its gate refused (offered outside their
-     * term's window: a delegate not stopped yet, a timer firing after a pause), the actions the receiver's fence refused
-     * (an exchange of an older epoch ending after a newer one acted), and the exchanges still in flight when another
-     * replica started one of a newer term.
+     * What a run found: the verdict (a violation, null if none; whether the documented limit was hit), then the
+     * exchanges started, those the gate refused (offered outside their term's window: a delegate not stopped yet, a
+     * timer firing after a pause), the actions the receiver's fence refused (an exchange of an older epoch ending after
+     * a newer one acted), the exchanges still in flight when another replica started one of a newer term, and
+     * balancing's moves (after the faults too) and when the placement was balanced after the faults (-1: not checked
+     * or never).
      */
     record Outcome(long seed, String violation, boolean limitation, int terms, long events, int faults, long exchanges,
-                   long refused, long fenced, long inFlightOverlaps, long releasesWithWork) {
+                   long refused, long fenced, long inFlightOverlaps, long releasesWithWork, int moves,
+                   int movesAfterFaults, long convergedAfterMs) {
     }
 }

@@ -1,0 +1,194 @@
+package io.k8sensus.sim;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BiConsumer;
+
+import io.k8sensus.elector.Answer;
+import io.k8sensus.elector.LeaseRecord;
+import io.k8sensus.elector.LeaseRequest;
+
+/**
+ * The simulated API server: one Lease per group, with the real rules. A write naming an old resourceVersion fails with
+ * 409, as does a create of an existing Lease; an update of a missing one gets 404; every write, and every change made
+ * by hand (a deletion, an edit, a restore from a backup, a controller touching the metadata) gets a new
+ * resourceVersion and goes to the watches ({@code published}). It also keeps what the checker needs to tell the
+ * documented limit from a violation: whether a group's Lease was ever deleted, and its highest epoch ever committed.
+ */
+final class SimulatedApiServer {
+
+    private final Map<String, LeaseRecord> leases = new TreeMap<>();
+    private final Map<String, Long> highestCommitted = new HashMap<>();
+    /** Every record each group's Lease has had, oldest first: what a backup may bring back. */
+    private final Map<String, List<LeaseRecord>> history = new HashMap<>();
+    private final Map<String, Boolean> deleted = new HashMap<>();
+    /** Versions of free records written by hand (a backup of a release put back), with when they were written. */
+    private final Map<String, Long> freedByHand = new HashMap<>();
+    private final BiConsumer<String, LeaseRecord> published;
+    private final StringBuilder trace;
+    private final java.util.function.LongSupplier now;
+    private long version;
+    private long stamps;
+
+    /** @param published told of every change to a group's Lease (null: deleted), in order */
+    SimulatedApiServer(BiConsumer<String, LeaseRecord> published, java.util.function.LongSupplier now,
+                       StringBuilder trace) {
+        this.published = published;
+        this.now = now;
+        this.trace = trace;
+    }
+
+    LeaseRecord lease(String group) {
+        return leases.get(group);
+    }
+
+    /** Whether {@code group}'s Lease has been deleted at some point. */
+    boolean deleted(String group) {
+        return deleted.getOrDefault(group, false);
+    }
+
+    long highestCommittedEpoch(String group) {
+        return highestCommitted.getOrDefault(group, -1L);
+    }
+
+    /** Applies a request to {@code group}'s Lease, as the API server does. */
+    Answer apply(String group, LeaseRequest request) {
+        LeaseRecord lease = leases.get(group);
+        if (request instanceof LeaseRequest.Read) {
+            return new Answer.Ok(lease);
+        }
+        if (request instanceof LeaseRequest.Create create) {
+            if (lease != null) {
+                return new Answer.Conflict();
+            }
+            String stamp = stamp();
+            return new Answer.Ok(commit(group, new LeaseRecord(create.holder(), create.epoch(), stamp, stamp,
+                    create.leaseDurationSeconds() * 1000L, null)));
+        }
+        if (request instanceof LeaseRequest.Restore restore) {
+            if (lease != null) {
+                return new Answer.Conflict();
+            }
+            LeaseRecord last = restore.last();
+            String stamp = stamp();
+            return new Answer.Ok(commit(group, new LeaseRecord(last.holder(), last.epoch(),
+                    last.acquireTime() == null ? stamp : last.acquireTime(), stamp, last.leaseDurationMs(), null)));
+        }
+        if (lease == null) {
+            return new Answer.NotFound();
+        }
+        if (request instanceof LeaseRequest.Acquire acquire) {
+            if (!lease.version().equals(acquire.baseVersion())) {
+                return new Answer.Conflict();
+            }
+            String stamp = stamp();
+            return new Answer.Ok(commit(group, new LeaseRecord(acquire.holder(), acquire.epoch(), stamp, stamp,
+                    acquire.leaseDurationSeconds() * 1000L, null)));
+        }
+        if (request instanceof LeaseRequest.RaiseEpoch raise) {
+            LeaseRecord l = raise.lease();
+            if (!lease.version().equals(l.version())) {
+                return new Answer.Conflict();
+            }
+            if (raise.placeholder() != null) {
+                String stamp = stamp();
+                return new Answer.Ok(commit(group, new LeaseRecord(raise.placeholder(), raise.epoch(), stamp, stamp,
+                        raise.leaseDurationSeconds() * 1000L, null)));
+            }
+            return new Answer.Ok(commit(group, new LeaseRecord(l.holder(), raise.epoch(), l.acquireTime(), l.renewTime(),
+                    l.leaseDurationMs(), null)));
+        }
+        if (request instanceof LeaseRequest.Renew renew) {
+            LeaseRecord t = renew.term();
+            if (!lease.version().equals(t.version())) {
+                return new Answer.Conflict();
+            }
+            return new Answer.Ok(commit(group, new LeaseRecord(t.holder(), t.epoch(), t.acquireTime(), stamp(),
+                    t.leaseDurationMs(), null)));
+        }
+        LeaseRecord t = ((LeaseRequest.Release) request).term();
+        if (!lease.version().equals(t.version())) {
+            return new Answer.Conflict();
+        }
+        return new Answer.Ok(commit(group, new LeaseRecord(null, t.epoch(), null, null, 0, null)));
+    }
+
+    // ------------------------------------------------------------------------------------------ by hand
+
+    /** Someone deletes {@code group}'s Lease (false: there was none). */
+    boolean delete(String group) {
+        if (leases.remove(group) == null) {
+            return false;
+        }
+        version++;
+        deleted.put(group, true);
+        if (trace != null) {
+            log(group + " Lease deleted");
+        }
+        published.accept(group, null);
+        return true;
+    }
+
+    /** Someone writes {@code record} over {@code group}'s Lease, whatever it holds (kubectl edit, replace, a restore). */
+    LeaseRecord overwrite(String group, LeaseRecord record) {
+        LeaseRecord written = commit(group, record);
+        if (written.holder() == null) {
+            freedByHand.put(group + "/" + written.version(), now.getAsLong());
+        }
+        return written;
+    }
+
+    /** When the version {@code version} of {@code group}'s Lease was freed by hand (-1: it was not). */
+    long freedByHandAt(String group, String version) {
+        return freedByHand.getOrDefault(group + "/" + version, -1L);
+    }
+
+    /** The record {@code group}'s Lease had {@code back} records ago (the oldest if fewer; null: none). */
+    LeaseRecord earlier(String group, int back) {
+        List<LeaseRecord> records = history.getOrDefault(group, List.of());
+        if (records.isEmpty()) {
+            return null;
+        }
+        return records.get(Math.max(0, records.size() - 1 - back));
+    }
+
+    /** A controller touches the Lease's metadata: a new resourceVersion, the spec unchanged. */
+    void touch(String group) {
+        LeaseRecord lease = leases.get(group);
+        if (lease != null) {
+            Long freedAt = freedByHand.get(group + "/" + lease.version());
+            lease = lease.withVersion(String.valueOf(++version));
+            if (freedAt != null) {
+                freedByHand.put(group + "/" + lease.version(), freedAt); // the same record, under a new version
+            }
+            leases.put(group, lease);
+            published.accept(group, lease);
+        }
+    }
+
+    /** A fresh timestamp, as the server would format the clock: only its identity matters to the elector. */
+    String stamp() {
+        return "t" + (++stamps);
+    }
+
+    private LeaseRecord commit(String group, LeaseRecord written) {
+        LeaseRecord lease = written.withVersion(String.valueOf(++version));
+        leases.put(group, lease);
+        history.computeIfAbsent(group, g -> new ArrayList<>()).add(lease);
+        highestCommitted.merge(group, lease.epoch(), Math::max);
+        if (trace != null) {
+            log(group + " Lease is now " + lease);
+        }
+        published.accept(group, lease);
+        return lease;
+    }
+
+    private void log(String what) {
+        if (trace != null) {
+            trace.append(String.format("%9.3f  api   %s%n", now.getAsLong() / 1e6, what));
+        }
+    }
+}
