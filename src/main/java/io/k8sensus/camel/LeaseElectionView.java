@@ -59,6 +59,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     private static final Logger LOG = LoggerFactory.getLogger(LeaseElectionView.class);
     /** The election log, where the balancing events go beside the elector's. */
     private static final Logger ELECTION_LOG = LoggerFactory.getLogger("k8sensus.election");
+    /** On stop, the requests made at most to hand the Lease back (a release, and a read and a release on a conflict). */
+    private static final int FINAL_REQUESTS = 5;
 
     private final ElectionSettings settings;
     private final LeaderTerms terms;
@@ -183,25 +185,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                     turn.onCandidates(candidates, now);
                 }
             }
-            while (!loop.isShutdown()) {
-                LeaseRequest request;
-                synchronized (this) {
-                    GroupTurn.Turn step = turn.step(clock.nanos(), this::workInFlight);
-                    logHandover(step.handover());
-                    request = step.request();
-                    publish();
-                }
-                progressAt = clock.nanos();
-                if (request == null) {
-                    break;
-                }
-                Answer answer = perform(request);
-                synchronized (this) {
-                    turn.answered(request, answer, clock.nanos());
-                    publish();
-                }
-                progressAt = clock.nanos();
-            }
+            turnUntilIdle(() -> !loop.isShutdown(), Integer.MAX_VALUE);
         } catch (RuntimeException e) {
             LOG.warn("Election step of group {} failed", getNamespace(), e);
         } finally {
@@ -213,6 +197,32 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                 }
                 nextRun = loop.schedule(this::run, delay, TimeUnit.NANOSECONDS);
             }
+        }
+    }
+
+    /**
+     * Turns the group until it has nothing to send, {@code goOn} says stop, or {@code maxRequests} were made: a step
+     * under the view's lock, the request outside it, its answer under the lock again.
+     */
+    private void turnUntilIdle(java.util.function.BooleanSupplier goOn, int maxRequests) {
+        for (int made = 0; made < maxRequests && goOn.getAsBoolean(); made++) {
+            LeaseRequest request;
+            synchronized (this) {
+                GroupTurn.Turn step = turn.step(clock.nanos(), this::workInFlight);
+                logHandover(step.handover());
+                request = step.request();
+                publish();
+            }
+            progressAt = clock.nanos();
+            if (request == null) {
+                return;
+            }
+            Answer answer = perform(request);
+            synchronized (this) {
+                turn.answered(request, answer, clock.nanos());
+                publish();
+            }
+            progressAt = clock.nanos();
         }
     }
 
@@ -297,19 +307,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             turn.stop(clock.nanos(), settings.releaseOnShutdown());
             publish();
         }
-        for (int i = 0; i < 5; i++) {
-            LeaseRequest request;
-            synchronized (this) {
-                request = elector.step(clock.nanos());
-            }
-            if (request == null) {
-                break;
-            }
-            Answer answer = perform(request);
-            synchronized (this) {
-                turn.answered(request, answer, clock.nanos());
-            }
-        }
+        turnUntilIdle(() -> true, FINAL_REQUESTS);
         turn.balancer().removed(getNamespace());
         notifier.shutdown();
         if (!notifier.awaitTermination(settings.callTimeoutMs(), TimeUnit.MILLISECONDS)) {
