@@ -30,6 +30,23 @@ class SimulationTest {
         assertThat(summary.faults() / (double) schedules).as("faults per schedule").isGreaterThan(2);
         assertThat(summary.limitations()).as("runs that hit the documented limit are rare")
                 .isLessThan(schedules / 100);
+        assertThat(summary.moves()).as("the balancer moved groups under the API faults too").isGreaterThan(schedules / 100);
+    }
+
+    @Test
+    void a_paused_leaders_exchange_in_flight_ends_on_waking_under_its_old_epoch_and_the_fence_refuses_it() {
+        long fenced = 0;
+        for (long seed = 1; seed <= 300; seed++) {
+            for (int replica = 0; replica < 2; replica++) { // one of the two leads when it is paused past its lease
+                Fault pause = new Fault(Fault.Kind.PAUSE, replica, 4000, 5000, 0);
+                Schedule schedule = new Schedule(seed, List.of(Schedule.BASE, Schedule.BASE), new double[] {1.0, 1.01},
+                        List.of(pause), 9000);
+                Simulation.Outcome outcome = Simulation.run(schedule, null);
+                assertThat(outcome.violation()).as("seed " + seed).isNull();
+                fenced += outcome.fenced();
+            }
+        }
+        assertThat(fenced).as("stale actions, each refused by the receiver's fence").isGreaterThan(10);
     }
 
     @Test

@@ -805,7 +805,9 @@ final class Simulation {
                 this.startLatency = random.nextInt(4) == 0 ? random.nextLong(2000 * MS) : random.nextLong(50 * MS);
                 this.stopLatency = random.nextInt(3) == 0 ? random.nextLong(3000 * MS) : random.nextLong(50 * MS);
             }
-            this.period = 50 * MS + random.nextLong(450 * MS);
+            // balancing's schedules run up to 12 groups for minutes: their routes fire less often, to keep runs short
+            this.period = schedule.balanceChecked() ? 250 * MS + random.nextLong(750 * MS)
+                    : 50 * MS + random.nextLong(450 * MS);
         }
 
         /** What the driver's work supplier counts: exchanges in flight, and a delegate that runs, starts or stops. */

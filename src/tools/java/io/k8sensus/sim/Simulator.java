@@ -28,7 +28,7 @@ public final class Simulator {
 
     /** What a batch of runs found. */
     record Summary(long schedules, long violations, long limitations, long faults, long terms, long events,
-                   Work work, long nanos, Simulation.Outcome firstViolation) {
+                   Work work, long moves, long nanos, Simulation.Outcome firstViolation) {
 
         double perSecond() {
             return schedules / (nanos / 1e9);
@@ -38,7 +38,8 @@ public final class Simulator {
             return String.format(Locale.ROOT, "%,d schedules in %.1f s (%,.0f/s), %.1f faults and %.1f terms per"
                                               + " schedule, %,d events; documented limit hit in %d; violations: %d",
                     schedules, nanos / 1e9, perSecond(), faults / (double) schedules, terms / (double) schedules,
-                    events, limitations, violations) + "\n" + work.describe();
+                    events, limitations, violations) + "\n" + work.describe()
+                   + String.format(Locale.ROOT, "\ngroups moved by the balancer: %,d", moves);
         }
     }
 
@@ -68,6 +69,7 @@ public final class Simulator {
         AtomicLong refused = new AtomicLong();
         AtomicLong fenced = new AtomicLong();
         AtomicLong overlaps = new AtomicLong();
+        AtomicLong moves = new AtomicLong();
         AtomicReference<Simulation.Outcome> first = new AtomicReference<>();
         long end = from + count;
         long started = System.nanoTime();
@@ -85,6 +87,7 @@ public final class Simulator {
                         refused.addAndGet(outcome.refused());
                         fenced.addAndGet(outcome.fenced());
                         overlaps.addAndGet(outcome.inFlightOverlaps());
+                        moves.addAndGet(outcome.moves());
                         if (outcome.limitation()) {
                             limitations.incrementAndGet();
                         }
@@ -113,7 +116,8 @@ public final class Simulator {
             progress.println();
         }
         return new Summary(done.get(), violations.get(), limitations.get(), faults.get(), terms.get(), events.get(),
-                new Work(exchanges.get(), refused.get(), fenced.get(), overlaps.get()), System.nanoTime() - started,
+                new Work(exchanges.get(), refused.get(), fenced.get(), overlaps.get()), moves.get(),
+                System.nanoTime() - started,
                 first.get());
     }
 
