@@ -47,8 +47,10 @@ import org.slf4j.LoggerFactory;
  * and the system's monotonic clock, and tells Camel's listeners when the leader changes.
  * <p>
  * Threads: one loop thread per group asks the elector what to do and makes the request (blocking, bounded by the call
- * timeout); the watches' threads hand it what they delivered; a timer ends the term at the renew deadline even while
- * the loop thread is blocked in a call. Every call to the elector happens under this view's lock, and so does the
+ * timeout), except a renewal, which it hands to a renewal thread so that renewals go out every retry period however
+ * long the earlier ones take (each is conditioned on the term, not on the version: they need not wait for each other);
+ * the watches' threads hand it what they delivered; a timer ends (or suspends) the term at the renew deadline even
+ * while the loop thread is blocked in a call. Every call to the elector happens under this view's lock, and so does the
  * update of the term's window in {@link LeaderTerms}, which every leader-only exchange checks. Nothing that can block
  * runs under that lock: Camel's listeners are told of a change on a notifier thread of their own, in order, each
  * behind a guard. A listener that throws is logged and the others still hear; one that blocks delays the view's later
@@ -80,6 +82,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
 
     private ScheduledExecutorService loop;
     private ScheduledExecutorService deadlineTimer;
+    /** Makes the renewals, several at once when answers are slow (at most the elector's cap, about R / retry period). */
+    private ExecutorService renewals;
     /** Tells Camel's listeners and the observer of every change, in order, off the view's lock. */
     private ExecutorService notifier;
     /** The listeners as added, and the guard each one was added behind. */
@@ -133,6 +137,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         progressAt = clock.nanos();
         loop = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-election-" + getNamespace()));
         deadlineTimer = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-deadline-" + getNamespace()));
+        renewals = Executors.newCachedThreadPool(daemon("k8sensus-renew-" + getNamespace()));
         notifier = Executors.newSingleThreadExecutor(daemon("k8sensus-events-" + getNamespace()));
         leaseWatch = new LeaseWatch(service.watchClient(), namespace, leaseName, local.getId(),
                 service.connectivityLog(), this::delivered);
@@ -195,6 +200,10 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                 if (request == null) {
                     break;
                 }
+                if (request instanceof LeaseRequest.Renew) {
+                    renew(request);
+                    continue;
+                }
                 Answer answer = perform(request);
                 synchronized (this) {
                     turn.answered(request, answer, clock.nanos());
@@ -212,6 +221,26 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                     delay = Math.max(0, turn.nextStepAt(now) - now);
                 }
                 nextRun = loop.schedule(this::run, delay, TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    /** Makes a renewal on a renewal thread; its answer is handed to the elector there, and wakes the loop. */
+    private void renew(LeaseRequest request) {
+        try {
+            renewals.execute(() -> {
+                Answer answer = perform(request);
+                synchronized (this) {
+                    turn.answered(request, answer, clock.nanos());
+                    publish();
+                }
+                progressAt = clock.nanos();
+                wake();
+            });
+        } catch (RejectedExecutionException e) {
+            synchronized (this) { // stopping
+                turn.answered(request, new Answer.Failed("stopping"), clock.nanos());
+                publish();
             }
         }
     }
@@ -289,6 +318,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         leaseWatch.close();
         loop.shutdownNow();
         loop.awaitTermination(settings.callTimeoutMs(), TimeUnit.MILLISECONDS);
+        renewals.shutdownNow(); // a renewal that lands meanwhile makes the release conflict once: it reads and releases
         deadlineTimer.shutdownNow();
         terms.close(getNamespace());
         // the routes of this group have stopped (the view stops when its last user releases it): hand the Lease back

@@ -85,6 +85,9 @@ class RbacTest {
             }
         }
         assertThat(unused).as("grants in k8s/rbac.yaml that no request used").isEmpty();
+        assertThat(accesses).as("renewals are JSON Patches of the named Leases (patch), acquisitions and releases updates")
+                .anyMatch(a -> a.verb().equals("patch") && a.resource().equals("leases") && a.name() != null)
+                .anyMatch(a -> a.verb().equals("update") && a.resource().equals("leases"));
         System.out.printf("RBAC: %d requests checked, verbs used: %s%n", accesses.size(),
                 accesses.stream().map(a -> a.verb() + " " + a.resource()).distinct().toList());
     }
