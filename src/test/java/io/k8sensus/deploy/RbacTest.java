@@ -55,6 +55,11 @@ class RbacTest {
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> history.of("leader-heartbeat").size() >= 2
                                                            && api.holder("k8sensus-jobs") != null);
+        // at least one renewal (a retry period after the acquisition): its verb is granted too
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            var spec = api.lease("k8sensus-heartbeat").getSpec();
+            return spec.getRenewTime() != null && spec.getRenewTime().isAfter(spec.getAcquireTime());
+        });
         String leader = history.of("leader-heartbeat").get(0).replica();
         replicas.stream().filter(r -> r.name().equals(leader)).findFirst().orElseThrow().stop();
         api.deletePod(leader);
