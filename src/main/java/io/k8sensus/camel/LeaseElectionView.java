@@ -47,8 +47,9 @@ import org.slf4j.LoggerFactory;
  * and the system's monotonic clock, and tells Camel's listeners when the leader changes.
  * <p>
  * Threads: one loop thread per group asks the elector what to do and makes the request (blocking, bounded by the call
- * timeout), except a renewal, which it hands to a renewal thread so that renewals go out every retry period however
- * long the earlier ones take (each is conditioned on the term, not on the version: they need not wait for each other);
+ * timeout), except a renewal, which a renewal timer of its own asks for when it is due and hands to a renewal thread,
+ * so that renewals go out every retry period however long the earlier ones take (each is conditioned on the term, not
+ * on the version: they need not wait for each other) and whatever blocks the loop (a list of the Pods, a read);
  * the watches' threads hand it what they delivered; a timer ends (or suspends) the term at the renew deadline even
  * while the loop thread is blocked in a call. Every call to the elector happens under this view's lock, and so does the
  * update of the term's window in {@link LeaderTerms}, which every leader-only exchange checks. Nothing that can block
@@ -84,6 +85,10 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     private ScheduledExecutorService deadlineTimer;
     /** Makes the renewals, several at once when answers are slow (at most the elector's cap, about R / retry period). */
     private ExecutorService renewals;
+    /** Asks the elector for a renewal when one is due, so that nothing the loop waits for delays it. */
+    private ScheduledExecutorService renewTimer;
+    private ScheduledFuture<?> renewTask;
+    private long renewScheduledFor = Long.MIN_VALUE;
     /** Tells Camel's listeners and the observer of every change, in order, off the view's lock. */
     private ExecutorService notifier;
     /** The listeners as added, and the guard each one was added behind. */
@@ -138,6 +143,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         loop = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-election-" + getNamespace()));
         deadlineTimer = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-deadline-" + getNamespace()));
         renewals = Executors.newCachedThreadPool(daemon("k8sensus-renew-" + getNamespace()));
+        renewTimer = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-renew-timer-" + getNamespace()));
         notifier = Executors.newSingleThreadExecutor(daemon("k8sensus-events-" + getNamespace()));
         leaseWatch = new LeaseWatch(service.watchClient(), namespace, leaseName, local.getId(),
                 service.connectivityLog(), this::delivered);
@@ -222,6 +228,18 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                 }
                 nextRun = loop.schedule(this::run, delay, TimeUnit.NANOSECONDS);
             }
+        }
+    }
+
+    /** The renewal timer: sends the renewal that is due, if the elector still has one. */
+    private void renewalDue() {
+        LeaseRequest request;
+        synchronized (this) {
+            request = turn.renewal(clock.nanos());
+            publish();
+        }
+        if (request != null) {
+            renew(request);
         }
     }
 
@@ -318,6 +336,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         leaseWatch.close();
         loop.shutdownNow();
         loop.awaitTermination(settings.callTimeoutMs(), TimeUnit.MILLISECONDS);
+        renewTimer.shutdownNow();
         renewals.shutdownNow(); // a renewal that lands meanwhile makes the release conflict once: it reads and releases
         deadlineTimer.shutdownNow();
         terms.close(getNamespace());
@@ -375,6 +394,15 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                 service.observer().leaderChanged(getNamespace(), leaderId, epoch, newLeader == local);
                 fireLeadershipChangedEvent(newLeader);
             });
+        }
+        long due = turn.renewalDueAt();
+        if (due != Long.MAX_VALUE && renewTimer != null && !renewTimer.isShutdown()
+            && (due != renewScheduledFor || renewTask == null || renewTask.isDone())) {
+            if (renewTask != null) {
+                renewTask.cancel(false);
+            }
+            renewScheduledFor = due;
+            renewTask = renewTimer.schedule(this::renewalDue, Math.max(0, due - clock.nanos()), TimeUnit.NANOSECONDS);
         }
         if (until != Long.MIN_VALUE && until != deadlineScheduledFor && !deadlineTimer.isShutdown()) {
             if (deadlineTask != null) {

@@ -259,6 +259,27 @@ public final class Elector {
         return request;
     }
 
+    /**
+     * The renewal due now, if any, whatever other request is out: for a driver that sends renewals on a timer of their
+     * own, so that a call blocking its loop (a list of the Pods, a read) does not hold them up. The same renewal
+     * {@link #step} would return; null when none is due.
+     */
+    public LeaseRequest renewal(long now) {
+        checkDeadline(now);
+        if (term == null || absent || suspended || now < nextRenewAt || renewalsOfTerm() >= maxRenewalsOut()) {
+            return null;
+        }
+        LeaseRequest request = new LeaseRequest.Renew(ownRecord(term));
+        renewalsOut.put(request, now);
+        nextRenewAt = now + timings.retryNanos(random.getAsDouble());
+        return request;
+    }
+
+    /** When the next renewal is due (monotonic nanos), or {@link Long#MAX_VALUE} when none will be. */
+    public long renewalDueAt() {
+        return term == null || absent || suspended || stopping ? Long.MAX_VALUE : nextRenewAt;
+    }
+
     private LeaseRequest decide(long now) {
         if (leftCandidates()) {
             // the term goes on, renewed, while its driver stops the work and waits for it ({@link Handover}); then it

@@ -77,6 +77,19 @@ public final class GroupTurn {
         return new Turn(step, elector.step(now));
     }
 
+    /**
+     * The renewal due now, if any, whatever else is out: for a driver that sends renewals on a timer of their own
+     * ({@link Elector#renewal}).
+     */
+    public LeaseRequest renewal(long now) {
+        return elector.renewal(now);
+    }
+
+    /** When the next renewal is due, or {@link Long#MAX_VALUE}. */
+    public long renewalDueAt() {
+        return elector.renewalDueAt();
+    }
+
     /** Stops the election for good: a leader stops acting; with {@code release}, the next steps release the term. */
     public void stop(long now, boolean release) {
         elector.stop(now, release);

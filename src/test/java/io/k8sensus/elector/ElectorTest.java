@@ -271,6 +271,23 @@ class ElectorTest {
     }
 
     @Test
+    void a_renewal_due_goes_out_on_its_own_timer_while_another_request_is_out() {
+        Replica a = new Replica("a").leads(0);
+        long t0 = a.nowMs;
+        LeaseRequest r1 = a.at(t0 + 500).step();
+        a.elector.answered(r1, new Answer.Conflict(), a.now()); // read who holds it: a request of the loop
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
+        assertThat(a.elector.renewalDueAt()).isEqualTo((t0 + 1000) * MS);
+        assertThat(a.at(t0 + 999).elector.renewal(a.now())).isNull();
+        LeaseRequest r2 = a.at(t0 + 1000).elector.renewal(a.now());
+        assertThat(r2).as("the read does not hold it up").isInstanceOf(LeaseRequest.Renew.class);
+        assertThat(a.step()).as("the read is still out").isNull();
+        assertThat(a.elector.renewalDueAt()).isEqualTo((t0 + 1500) * MS);
+        a.elector.answered(r2, new Answer.Ok(landed(r2, "r2")), a.now());
+        assertThat(a.elector.mayActUntil()).isEqualTo((t0 + 3000) * MS);
+    }
+
+    @Test
     void no_more_renewals_are_out_than_fit_in_a_renew_deadline_at_one_per_retry_period() {
         Replica a = new Replica("a").leads(0);
         for (int i = 0; i < 20; i++) {
