@@ -110,7 +110,7 @@ class LeaderElectionTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> history.of(LEADER_ROUTE).size() >= 3);
         // start-up requests (the first lists, the watches opening) end once every replica follows through watches
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(3 * Replica.RETRY_PERIOD_MS))
-                .until(() -> api.takeReplicaRequests().stream().allMatch(r -> r.startsWith("PUT ")));
+                .until(() -> api.takeReplicaRequests().stream().allMatch(r -> r.startsWith("PATCH ")));
 
         List<String> window = new ArrayList<>();
         long from = System.nanoTime();
@@ -119,7 +119,9 @@ class LeaderElectionTest {
             return window.size() >= 10;
         });
         long windowMs = (System.nanoTime() - from) / 1_000_000;
-        String renewal = "PUT /apis/coordination.k8s.io/v1/namespaces/" + EmbeddedKubernetesApi.NAMESPACE + "/leases/" + LEASE;
+        // a renewal is one JSON Patch, with no read before it
+        String renewal = "PATCH /apis/coordination.k8s.io/v1/namespaces/" + EmbeddedKubernetesApi.NAMESPACE + "/leases/"
+                         + LEASE;
         String podList = "GET /api/v1/namespaces/" + EmbeddedKubernetesApi.NAMESPACE + "/pods?labelSelector="
                          + "app.kubernetes.io%2Fname%3Dk8sensus";
         assertThat(window).as("requests of all three replicas at steady state: the leader's renewals, and the check of"

@@ -26,6 +26,47 @@ class SlowRenewalTest {
             "k8sensus.election.renew-deadline-ms", "3000",
             "k8sensus.kubernetes.call-timeout-ms", "800");
 
+    /**
+     * Every answer to the leader, and every watch event it gets, 1.2 s late (60 % of its 2 s renew deadline; its
+     * renewals go out every 0.4-0.48 s, so the bound is 2 - 0.48 = 1.52 s): renewals overlap, and the leader keeps
+     * acting, in one term. With one renewal out at a time this lost the term at every renewal (bound: R/2).
+     */
+    @Test
+    void a_leader_whose_every_answer_comes_60_percent_of_the_renew_deadline_late_keeps_acting_in_one_term()
+            throws Exception {
+        FiringHistory history = new FiringHistory();
+        try (EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
+             LogCapture election = LogCapture.of("k8sensus.election")) {
+            FaultyConnection connection = api.faultyConnection();
+            api.addReadyPod("replica-a");
+            api.addReadyPod("replica-b");
+            try (Replica a = Replica.start("replica-a", connection.url(), history, Map.of());
+                 Replica b = Replica.start("replica-b", api.url(), history, Map.of())) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> history.count("leader-heartbeat", "replica-a") >= 2
+                                                                   && history.count("replica-heartbeat", "replica-b") >= 2);
+                Integer epoch = api.lease("k8sensus-heartbeat").getSpec().getLeaseTransitions();
+
+                connection.faults().slow(1200);
+                long slowFrom = System.nanoTime();
+                Thread.sleep(8000);
+                long slowTo = System.nanoTime();
+                connection.faults().set(FaultSwitch.Mode.NORMAL);
+
+                long acted = history.of("leader-heartbeat").stream()
+                        .filter(f -> f.nanos() > slowFrom && f.nanos() <= slowTo).count();
+                System.out.printf("answers 1200 ms late for 8 s: %d leader actions of 40, suspensions %d%n", acted,
+                        election.messages().stream().filter(m -> m.startsWith("event=term-suspended")).count());
+                assertThat(history.runs("leader-heartbeat")).extracting(FiringHistory.Run::replica)
+                        .as("the leader never changed").containsExactly("replica-a");
+                assertThat(history.runs("leader-heartbeat").get(0).epochs()).as("one term").hasSize(1);
+                assertThat(acted).as("leader actions every 200 ms for 8 s").isGreaterThanOrEqualTo(36);
+                assertThat(api.lease("k8sensus-heartbeat").getSpec().getLeaseTransitions()).isEqualTo(epoch);
+                assertThat(election.messages()).noneMatch(m -> m.startsWith("event=renew-deadline")
+                                                               || m.startsWith("event=lost"));
+            }
+        }
+    }
+
     @Test
     void a_leader_whose_renewal_times_out_once_renews_again_and_keeps_its_term() throws Exception {
         FiringHistory history = new FiringHistory();

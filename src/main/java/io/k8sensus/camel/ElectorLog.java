@@ -33,6 +33,16 @@ final class ElectorLog {
         } else if (event instanceof ElectionEvent.RenewDeadline e) {
             KeyValueLog.warn(LOG, "event=renew-deadline group={} pod={} epoch={}: no successful renewal for {} ms, stopping", group,
                     pod, e.epoch(), e.renewDeadlineMs());
+        } else if (event instanceof ElectionEvent.TermSuspended e) {
+            KeyValueLog.warn(LOG, "event=term-suspended group={} pod={} epoch={} renewals-out={}: no renewal acknowledged"
+                     + " within {} ms of its send, stopping; the term resumes if one of those out is acknowledged within {} ms of"
+                     + " its send", group, pod, e.epoch(), e.renewalsOut(), e.renewDeadlineMs(), e.renewDeadlineMs());
+        } else if (event instanceof ElectionEvent.TermResumed e) {
+            KeyValueLog.info(LOG, "event=term-resumed group={} pod={} epoch={} suspended-ms={}: a renewal landed within the renew"
+                     + " deadline of its send; acting again", group, pod, e.epoch(), e.suspendedMs());
+        } else if (event instanceof ElectionEvent.RenewRefused e) {
+            KeyValueLog.info(LOG, "event=lost-lease group={} pod={} epoch={} holder=unknown: a renewal was refused (HTTP 422),"
+                     + " the Lease no longer holds this term; stopping", group, pod, e.epoch());
         } else if (event instanceof ElectionEvent.LostLease e) {
             KeyValueLog.info(LOG, "event=lost-lease group={} pod={} epoch={} holder={} holder-epoch={}", group, pod, e.epoch(),
                     e.holder() == null ? "none" : e.holder(), e.holderEpoch());

@@ -47,8 +47,11 @@ import org.slf4j.LoggerFactory;
  * and the system's monotonic clock, and tells Camel's listeners when the leader changes.
  * <p>
  * Threads: one loop thread per group asks the elector what to do and makes the request (blocking, bounded by the call
- * timeout); the watches' threads hand it what they delivered; a timer ends the term at the renew deadline even while
- * the loop thread is blocked in a call. Every call to the elector happens under this view's lock, and so does the
+ * timeout), except a renewal, which a renewal timer of its own asks for when it is due and hands to a renewal thread,
+ * so that renewals go out every retry period however long the earlier ones take (each is conditioned on the term, not
+ * on the version: they need not wait for each other) and whatever blocks the loop (a list of the Pods, a read);
+ * the watches' threads hand it what they delivered; a timer ends (or suspends) the term at the renew deadline even
+ * while the loop thread is blocked in a call. Every call to the elector happens under this view's lock, and so does the
  * update of the term's window in {@link LeaderTerms}, which every leader-only exchange checks. Nothing that can block
  * runs under that lock: Camel's listeners are told of a change on a notifier thread of their own, in order, each
  * behind a guard. A listener that throws is logged and the others still hear; one that blocks delays the view's later
@@ -82,6 +85,12 @@ public class LeaseElectionView extends AbstractCamelClusterView {
 
     private ScheduledExecutorService loop;
     private ScheduledExecutorService deadlineTimer;
+    /** Makes the renewals, several at once when answers are slow (at most the elector's cap, about R / retry period). */
+    private ExecutorService renewals;
+    /** Asks the elector for a renewal when one is due, so that nothing the loop waits for delays it. */
+    private ScheduledExecutorService renewTimer;
+    private ScheduledFuture<?> renewTask;
+    private long renewScheduledFor = Long.MIN_VALUE;
     /** Tells Camel's listeners and the observer of every change, in order, off the view's lock. */
     private ExecutorService notifier;
     /** The listeners as added, and the guard each one was added behind. */
@@ -135,6 +144,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         progressAt = clock.nanos();
         loop = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-election-" + getNamespace()));
         deadlineTimer = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-deadline-" + getNamespace()));
+        renewals = Executors.newCachedThreadPool(daemon("k8sensus-renew-" + getNamespace()));
+        renewTimer = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-renew-timer-" + getNamespace()));
         notifier = Executors.newSingleThreadExecutor(daemon("k8sensus-events-" + getNamespace()));
         leaseWatch = new LeaseWatch(service.watchClient(), namespace, leaseName, local.getId(),
                 service.connectivityLog(), this::delivered);
@@ -217,12 +228,48 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             if (request == null) {
                 return;
             }
+            if (request instanceof LeaseRequest.Renew) {
+                renew(request); // on a renewal thread: renewals do not wait for each other, nor for the loop
+                continue;
+            }
             Answer answer = perform(request);
             synchronized (this) {
                 turn.answered(request, answer, clock.nanos());
                 publish();
             }
             progressAt = clock.nanos();
+        }
+    }
+
+    /** The renewal timer: sends the renewal that is due, if the elector still has one. */
+    private void renewalDue() {
+        LeaseRequest request;
+        synchronized (this) {
+            request = turn.renewal(clock.nanos());
+            publish();
+        }
+        if (request != null) {
+            renew(request);
+        }
+    }
+
+    /** Makes a renewal on a renewal thread; its answer is handed to the elector there, and wakes the loop. */
+    private void renew(LeaseRequest request) {
+        try {
+            renewals.execute(() -> {
+                Answer answer = perform(request);
+                synchronized (this) {
+                    turn.answered(request, answer, clock.nanos());
+                    publish();
+                }
+                progressAt = clock.nanos();
+                wake();
+            });
+        } catch (RejectedExecutionException e) {
+            synchronized (this) { // stopping
+                turn.answered(request, new Answer.Failed("stopping"), clock.nanos());
+                publish();
+            }
         }
     }
 
@@ -299,6 +346,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         leaseWatch.close();
         loop.shutdownNow();
         loop.awaitTermination(settings.callTimeoutMs(), TimeUnit.MILLISECONDS);
+        renewTimer.shutdownNow();
+        renewals.shutdownNow(); // a renewal that lands meanwhile makes the release conflict once: it reads and releases
         deadlineTimer.shutdownNow();
         terms.close(getNamespace());
         // the routes of this group have stopped (the view stops when its last user releases it): hand the Lease back
@@ -343,6 +392,15 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                 service.observer().leaderChanged(getNamespace(), leaderId, epoch, newLeader == local);
                 fireLeadershipChangedEvent(newLeader);
             });
+        }
+        long due = turn.renewalDueAt();
+        if (due != Long.MAX_VALUE && renewTimer != null && !renewTimer.isShutdown()
+            && (due != renewScheduledFor || renewTask == null || renewTask.isDone())) {
+            if (renewTask != null) {
+                renewTask.cancel(false);
+            }
+            renewScheduledFor = due;
+            renewTask = renewTimer.schedule(this::renewalDue, Math.max(0, due - clock.nanos()), TimeUnit.NANOSECONDS);
         }
         if (until != Long.MIN_VALUE && until != deadlineScheduledFor && !deadlineTimer.isShutdown()) {
             if (deadlineTask != null) {

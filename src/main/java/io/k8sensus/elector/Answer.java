@@ -11,6 +11,15 @@ public sealed interface Answer {
     record Conflict() implements Answer {
     }
 
+    /**
+     * HTTP 422 on a renewal, a JSON Patch conditioned on the term: one of its {@code test} operations failed, so the
+     * Lease no longer holds the term (another holder, epoch or acquisition, or none). Nothing was written. The API
+     * server evaluates the tests against the object it commits on (it re-applies the patch after a conflict inside
+     * etcd), so this is final, unlike a 409.
+     */
+    record TermLost() implements Answer {
+    }
+
     /** HTTP 404 on a write: the Lease does not exist (someone deleted it). Nothing was written. */
     record NotFound() implements Answer {
     }

@@ -10,8 +10,30 @@ public sealed interface ElectionEvent {
     record RenewFailed(long epoch, String reason, long leftMs) implements ElectionEvent {
     }
 
-    /** No renewal succeeded for the renew deadline: this replica stopped acting. */
+    /**
+     * No renewal succeeded for the renew deadline, and none that is still out can extend the term: this replica
+     * stopped acting and gave the term up (it waits it out like a follower).
+     */
     record RenewDeadline(long epoch, long renewDeadlineMs) implements ElectionEvent {
+    }
+
+    /**
+     * The renew deadline passed while {@code renewalsOut} renewals were out: this replica stopped acting, but keeps the
+     * term until they are answered. One acknowledged within the renew deadline of its send resumes it
+     * ({@link TermResumed}); otherwise the term ends ({@link RenewDeadline}).
+     */
+    record TermSuspended(long epoch, long renewDeadlineMs, int renewalsOut) implements ElectionEvent {
+    }
+
+    /** A renewal sent before the suspension was acknowledged in time: the term acts again after {@code suspendedMs}. */
+    record TermResumed(long epoch, long suspendedMs) implements ElectionEvent {
+    }
+
+    /**
+     * The API server refused a renewal because the Lease no longer holds this term (HTTP 422 on the term's tests):
+     * this replica stopped acting at once and reads who holds it.
+     */
+    record RenewRefused(long epoch) implements ElectionEvent {
     }
 
     /** Someone else's write ended this replica's term: another holder, another epoch, or no holder. */

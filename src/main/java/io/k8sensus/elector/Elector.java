@@ -1,5 +1,7 @@
 package io.k8sensus.elector;
 
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -9,16 +11,24 @@ import java.util.function.DoubleSupplier;
 /**
  * The decision core of one replica's election for one group: a state machine with no I/O, no thread and no clock of
  * its own. Its driver tells it what it observed ({@link #observe}, {@link #candidates}, {@link #watching}), asks it
- * what to do ({@link #step}: at most one {@link LeaseRequest} at a time), and hands back the answer
- * ({@link #answered}); every call carries the time, in nanoseconds of one monotonic clock. The application drives it
+ * what to do ({@link #step}: at most one {@link LeaseRequest} at a time besides renewals, which need not wait for each
+ * other), and hands back the answer ({@link #answered}); every call carries the time, in nanoseconds of one monotonic
+ * clock. The application drives it
  * with fabric8 and {@link System#nanoTime()}, the tests and the simulation with plain objects and a virtual clock.
  * Calls must not overlap (the driver serializes them).
  * <p>
  * The rules, and why they keep two replicas from acting at once:
  * <ul>
- * <li>A leader acts until its renew deadline after it <em>sent</em> its last successful write. The API server applied
- * that write after it was sent, and a follower saw it after that, so a leader's deadline runs out no later, by the
- * clocks' rates, than the time a follower starts waiting from.</li>
+ * <li>A leader acts until its renew deadline after it <em>sent</em> the latest-sent of its acknowledged writes. The API
+ * server applied that write after it was sent, and a follower saw it after that, so a leader's deadline runs out no
+ * later, by the clocks' rates, than the time a follower starts waiting from. This holds whether or not an earlier
+ * deadline passed while the write was out: at that deadline the term is <em>suspended</em> (it may not act, its routes
+ * are told it does not lead) and resumes when such a write is acknowledged; it ends for good when no write still out
+ * can be acknowledged within the renew deadline of its send.</li>
+ * <li>A renewal is conditioned on the term (holder, epoch, acquire time), not on the version, and the API server checks
+ * and writes in one step: renewals go out every retry period, each extending the term from its own send, whether or
+ * not the earlier ones were answered. Renewals applied out of order are harmless: each changes the spec, and a
+ * follower waits from its own sight of each change.</li>
  * <li>A follower takes a held Lease only once its spec (holder, epoch, acquire and renew time) has not changed for the
  * holder's own lease duration ({@code spec.leaseDurationSeconds}), measured on the follower's clock from the moment it
  * <em>first saw</em> that spec. A change of metadata alone does not reset the wait. A hand edit cannot shorten the wait
@@ -76,8 +86,11 @@ public final class Elector {
     // --- this replica's term ---
     /** The last acknowledged record of this replica's term; null when it does not lead. */
     private LeaseRecord term;
-    /** When the last acknowledged write of the term was sent: the term may act until this + renew deadline. */
+    /** When the latest-sent acknowledged write of the term was sent: the term may act until this + renew deadline. */
     private long renewedSentAt;
+    /** The renew deadline passed while renewals were out: the term may not act until one of them lands in time. */
+    private boolean suspended;
+    private long suspendedAt;
     /** When that write was acknowledged: this replica saw its own record then. */
     private long renewedAt;
     private long nextRenewAt;
@@ -85,6 +98,9 @@ public final class Elector {
     private LeaseRecord endedTerm;
 
     // --- requests ---
+    /** The renewals out, of this term or an earlier one, and when each was sent (by identity: two may be equal). */
+    private final Map<LeaseRequest, Long> renewalsOut = new IdentityHashMap<>();
+    /** The request out other than a renewal: at most one. */
     private LeaseRequest inFlight;
     private long inFlightSentAt;
     private boolean readWanted;
@@ -225,8 +241,10 @@ public final class Elector {
     // ------------------------------------------------------------------------------------------------ what it does
 
     /**
-     * What to do now: a request to make, or null. Returns null while a request is out. Call it again after every
-     * answer, every observation, and at {@link #nextStepAt} at the latest.
+     * What to do now: a request to make, or null. Returns null while a request other than a renewal is out; a renewal
+     * goes out a retry period after the last one was sent, answered or not. Call it again after every answer, every
+     * observation, and at {@link #nextStepAt} at the latest. A driver that makes one request at a time calls it only
+     * while the elector is not {@link #busy()}.
      */
     public LeaseRequest step(long now) {
         checkDeadline(now);
@@ -234,11 +252,35 @@ public final class Elector {
             return null;
         }
         LeaseRequest request = decide(now);
-        if (request != null) {
+        if (request instanceof LeaseRequest.Renew) {
+            renewalsOut.put(request, now);
+            nextRenewAt = now + timings.retryNanos(random.getAsDouble());
+        } else if (request != null) {
             inFlight = request;
             inFlightSentAt = now;
         }
         return request;
+    }
+
+    /**
+     * The renewal due now, if any, whatever other request is out: for a driver that sends renewals on a timer of their
+     * own, so that a call blocking its loop (a list of the Pods, a read) does not hold them up. The same renewal
+     * {@link #step} would return; null when none is due.
+     */
+    public LeaseRequest renewal(long now) {
+        checkDeadline(now);
+        if (term == null || absent || suspended || now < nextRenewAt || renewalsOfTerm() >= maxRenewalsOut()) {
+            return null;
+        }
+        LeaseRequest request = new LeaseRequest.Renew(ownRecord(term));
+        renewalsOut.put(request, now);
+        nextRenewAt = now + timings.retryNanos(random.getAsDouble());
+        return request;
+    }
+
+    /** When the next renewal is due (monotonic nanos), or {@link Long#MAX_VALUE} when none will be. */
+    public long renewalDueAt() {
+        return term == null || absent || suspended || stopping ? Long.MAX_VALUE : nextRenewAt;
     }
 
     private LeaseRequest decide(long now) {
@@ -260,7 +302,10 @@ public final class Elector {
             if (absent) {
                 return new LeaseRequest.Restore(ownRecord(term));
             }
-            return now >= nextRenewAt ? new LeaseRequest.Renew(ownRecord(term)) : null;
+            // a suspended term sends nothing new: it waits for the renewals out, so that it cannot hold the Lease for
+            // ever while unable to act (a replica whose own connection is slow must let another one take over)
+            return !suspended && now >= nextRenewAt && renewalsOfTerm() < maxRenewalsOut()
+                    ? new LeaseRequest.Renew(ownRecord(term)) : null;
         }
         if (endedTerm != null && releaseAttempts < MAX_RELEASE_ATTEMPTS) {
             return new LeaseRequest.Release(endedTerm);
@@ -355,11 +400,21 @@ public final class Elector {
      * is ignored.
      */
     public void answered(LeaseRequest request, Answer answer, long now) {
-        if (request == null || request != inFlight) {
+        long sentAt;
+        if (request != null && renewalsOut.containsKey(request)) {
+            sentAt = renewalsOut.remove(request);
+        } else if (request != null && request == inFlight) {
+            sentAt = inFlightSentAt;
+            inFlight = null;
+        } else {
             return;
         }
-        long sentAt = inFlightSentAt;
-        inFlight = null;
+        if (request instanceof LeaseRequest.Renew renew) {
+            // before the deadline is checked: an answer at the very end of a suspension may still resume the term
+            answeredRenew(renew.term(), answer, sentAt, now);
+            checkDeadline(now);
+            return;
+        }
         checkDeadline(now);
         if (answer instanceof Answer.Failed) {
             backoffUntil = now + timings.retryNanos(random.getAsDouble());
@@ -379,8 +434,6 @@ public final class Elector {
             }
         } else if (request instanceof LeaseRequest.Acquire acquire) {
             answeredAcquire(acquire.epoch(), answer, sentAt, now);
-        } else if (request instanceof LeaseRequest.Renew renew) {
-            answeredRenew(renew.term(), answer, sentAt, now);
         } else if (request instanceof LeaseRequest.Release release) {
             answeredRelease(release.term(), answer, now);
         }
@@ -396,7 +449,9 @@ public final class Elector {
         if (term != null && ok.lease() != null && ok.lease().sameTerm(term)) {
             // after a conflict on renewal: a renewal of this term landed unacknowledged; renew from this version now
             term = ok.lease();
-            nextRenewAt = now;
+            if (!suspended) {
+                nextRenewAt = now;
+            }
         }
         if (checkingSilence && term == null && ok.lease() != null && ok.lease().sameSpec(before)
             && !identity.equals(known.holder())) {
@@ -440,13 +495,11 @@ public final class Elector {
             events.accept(new ElectionEvent.LeaseRestored(last.holder(), last.epoch()));
             if (term != null && ok.lease().sameTerm(term)) {
                 // this replica's own term, put back: as good as a renewal sent at that time
-                term = ok.lease();
                 absent = false;
                 known = ok.lease();
                 knownSince = now;
                 promisedMs = ok.lease().leaseDurationMs();
-                renewedSentAt = sentAt;
-                renewedAt = now;
+                renewedLanded(ok.lease(), sentAt, now);
                 return;
             }
             observe(ok.lease(), now, true);
@@ -456,25 +509,47 @@ public final class Elector {
     }
 
     private void answeredRenew(LeaseRecord renewed, Answer answer, long sentAt, long now) {
+        boolean ours = term != null && renewed.sameTerm(term);
         if (answer instanceof Answer.Ok ok) {
-            if (term != null && renewed.sameTerm(term) && ok.lease() != null && ok.lease().sameTerm(term)) {
-                term = ok.lease();
-                renewedSentAt = sentAt;
-                renewedAt = now;
-                nextRenewAt = sentAt + timings.retryNanos(random.getAsDouble());
+            if (ours && ok.lease() != null && ok.lease().sameTerm(term)) {
+                renewedLanded(ok.lease(), sentAt, now);
             } else if (ok.lease() != null) {
                 observe(ok.lease(), now, true); // the term ended while the renewal was out: a record to wait out
             }
         } else if (answer instanceof Answer.NotFound) {
             observe(null, now, true); // deleted: the next step restores it
+        } else if (answer instanceof Answer.TermLost) {
+            if (ours) {
+                // final: the API server checked the term against the Lease it would have written
+                events.accept(new ElectionEvent.RenewRefused(term.epoch()));
+                endTerm(now, false);
+                readWanted = true; // who holds it now?
+            }
         } else if (answer instanceof Answer.Failed failed) {
-            if (term != null) {
-                nextRenewAt = now + timings.retryNanos(random.getAsDouble());
+            if (ours && !suspended) {
                 events.accept(new ElectionEvent.RenewFailed(term.epoch(), failed.reason(),
                         Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline() - now))));
             }
-        } else {
-            readWanted = true; // a conflict: a renewal of this term that landed unacknowledged, or someone else
+        } else if (ours) {
+            readWanted = true; // a conflict (a driver that checks the version): a renewal that landed unacknowledged?
+        }
+    }
+
+    /**
+     * An acknowledged renewal of this term, sent at {@code sentAt}: the term may act until the renew deadline after
+     * that send, whether or not an earlier deadline passed meanwhile (a suspended term resumes). Renewals may be
+     * acknowledged out of order: the window only grows.
+     */
+    private void renewedLanded(LeaseRecord lease, long sentAt, long now) {
+        term = lease;
+        renewedAt = now;
+        if (sentAt > renewedSentAt) {
+            renewedSentAt = sentAt;
+        }
+        if (suspended && now < deadline()) {
+            suspended = false;
+            events.accept(new ElectionEvent.TermResumed(term.epoch(),
+                    TimeUnit.NANOSECONDS.toMillis(now - suspendedAt)));
         }
     }
 
@@ -501,6 +576,7 @@ public final class Elector {
 
     private void startTerm(LeaseRecord lease, long sentAt, long now) {
         term = lease;
+        suspended = false;
         endedTerm = null;
         renewedSentAt = sentAt;
         renewedAt = now;
@@ -513,6 +589,7 @@ public final class Elector {
     private void endTerm(long now, boolean release) {
         LeaseRecord ended = term;
         term = null;
+        suspended = false;
         readWanted = false;
         endedTerm = release ? ended : null;
         releaseAttempts = 0;
@@ -526,12 +603,68 @@ public final class Elector {
         }
     }
 
-    /** The renew deadline: a leader that has not renewed by then stops acting. */
+    /**
+     * The renew deadline: a leader that has not renewed by then stops acting. While a renewal that could still land in
+     * time (within the renew deadline of its own send) is out, the term is suspended, not given up; it ends when none
+     * is left.
+     */
     private void checkDeadline(long now) {
-        if (term != null && now >= deadline()) {
-            events.accept(new ElectionEvent.RenewDeadline(term.epoch(), timings.renewDeadlineMs()));
-            endTerm(now, false);
+        if (term == null || now < deadline()) {
+            return;
         }
+        int pending = renewalsThatMayLand(now);
+        if (pending > 0) {
+            if (!suspended) {
+                suspended = true;
+                suspendedAt = now;
+                events.accept(new ElectionEvent.TermSuspended(term.epoch(), timings.renewDeadlineMs(), pending));
+            }
+            return;
+        }
+        events.accept(new ElectionEvent.RenewDeadline(term.epoch(), timings.renewDeadlineMs()));
+        endTerm(now, false);
+    }
+
+    /** How many renewals of this term are out that, acknowledged now or later, could still let it act. */
+    private int renewalsThatMayLand(long now) {
+        int n = 0;
+        for (Map.Entry<LeaseRequest, Long> out : renewalsOut.entrySet()) {
+            if (((LeaseRequest.Renew) out.getKey()).term().sameTerm(term)
+                && now < out.getValue() + timings.renewDeadlineNanos()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** How many renewals of this term are out. */
+    private int renewalsOfTerm() {
+        int n = 0;
+        for (LeaseRequest out : renewalsOut.keySet()) {
+            if (((LeaseRequest.Renew) out).term().sameTerm(term)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** When the last renewal out that could still let a suspended term act stops being able to. */
+    private long suspensionEnds() {
+        long end = Long.MIN_VALUE;
+        for (Map.Entry<LeaseRequest, Long> out : renewalsOut.entrySet()) {
+            if (((LeaseRequest.Renew) out.getKey()).term().sameTerm(term)) {
+                end = Math.max(end, out.getValue() + timings.renewDeadlineNanos());
+            }
+        }
+        return end;
+    }
+
+    /**
+     * At most as many renewals out as fit in a renew deadline at one per retry period: more could not extend the term
+     * further, and each holds a connection.
+     */
+    private int maxRenewalsOut() {
+        return (int) Math.max(1, (timings.renewDeadlineMs() + timings.retryPeriodMs() - 1) / timings.retryPeriodMs());
     }
 
     private long deadline() {
@@ -564,19 +697,33 @@ public final class Elector {
         checkDeadline(now);
     }
 
-    /** Whether this replica may act now: it holds a term whose renew deadline has not passed. */
+    /** Whether this replica may act now: it holds a term, not suspended, whose renew deadline has not passed. */
     public boolean mayAct(long now) {
-        return term != null && now < deadline();
+        return term != null && !suspended && now < deadline();
     }
 
-    /** Until when this replica may act, if it leads (the renew deadline); {@link Long#MIN_VALUE} otherwise. */
+    /**
+     * Until when this replica may act, if it leads (the renew deadline; in the past while the term is suspended);
+     * {@link Long#MIN_VALUE} otherwise.
+     */
     public long mayActUntil() {
         return term == null ? Long.MIN_VALUE : deadline();
     }
 
-    /** Whether this replica holds a term (until the next call tells it the deadline has passed). */
+    /**
+     * Whether this replica holds a term (until the next call tells it the deadline has passed and no renewal that could
+     * extend it is out), suspended or not.
+     */
     public boolean leads() {
         return term != null;
+    }
+
+    /**
+     * Whether this replica's term is suspended: its renew deadline passed while renewals were out; it may not act
+     * until one of them is acknowledged within the renew deadline of its send, and ends when none can be.
+     */
+    public boolean suspended() {
+        return term != null && suspended;
     }
 
     /** Who leads as far as this replica knows: itself, the Lease's holder, or null (none, or a term it cannot own). */
@@ -598,9 +745,14 @@ public final class Elector {
         return leader() == null ? -1 : known.epoch();
     }
 
-    /** Whether a request is out. */
+    /** Whether a request is out, a renewal or another. */
     public boolean busy() {
-        return inFlight != null;
+        return inFlight != null || !renewalsOut.isEmpty();
+    }
+
+    /** How many renewals are out. */
+    public int renewalsOut() {
+        return renewalsOut.size();
     }
 
     /**
@@ -610,6 +762,10 @@ public final class Elector {
      */
     public long nextStepAt(long now) {
         long next = now + timings.retryNanos(random.getAsDouble());
+        if (term != null && suspended) {
+            // nothing to send: the answers wake it, or the end of the last chance of one landing in time
+            return Math.max(now, Math.min(next, suspensionEnds()));
+        }
         if (term != null) {
             return Math.max(Math.max(now, backoffUntil), Math.min(next, nextRenewAt));
         }

@@ -11,7 +11,9 @@ import java.util.function.IntSupplier;
  * request, hand back the answer ({@link #answered}), and come back at {@link #nextStepAt} at the latest.
  * <p>
  * What the group's routes may do is {@link #routesLeader()} and {@link #routesMayActUntil()}: while a handover is under
- * way the term goes on, renewed, but its routes are told that nobody leads and no exchange may start.
+ * way the term goes on, renewed, but its routes are told that nobody leads and no exchange may start; the same while
+ * the term is suspended (its renew deadline passed with renewals out), until one lands in time and it resumes under
+ * the same epoch.
  */
 public final class GroupTurn {
 
@@ -75,6 +77,19 @@ public final class GroupTurn {
         return new Turn(step, elector.step(now));
     }
 
+    /**
+     * The renewal due now, if any, whatever else is out: for a driver that sends renewals on a timer of their own
+     * ({@link Elector#renewal}).
+     */
+    public LeaseRequest renewal(long now) {
+        return elector.renewal(now);
+    }
+
+    /** When the next renewal is due, or {@link Long#MAX_VALUE}. */
+    public long renewalDueAt() {
+        return elector.renewalDueAt();
+    }
+
     /** Stops the election for good: a leader stops acting; with {@code release}, the next steps release the term. */
     public void stop(long now, boolean release) {
         elector.stop(now, release);
@@ -86,17 +101,20 @@ public final class GroupTurn {
         return handover.underWay() ? Math.min(next, now + HANDOVER_POLL_NANOS) : next;
     }
 
-    /** Who leads, as the group's routes are told: nobody while this replica hands its term over. */
+    /**
+     * Who leads, as the group's routes are told: nobody while this replica hands its term over or while its term is
+     * suspended.
+     */
     public String routesLeader() {
-        return handover.underWay() ? null : elector.leader();
+        return handover.underWay() || elector.suspended() ? null : elector.leader();
     }
 
     /**
      * Until when this replica's routes of the group may start an exchange (monotonic nanos): the term's renew deadline,
-     * or {@link Long#MIN_VALUE} when it does not lead or hands its term over.
+     * or {@link Long#MIN_VALUE} when it does not lead, hands its term over, or its term is suspended.
      */
     public long routesMayActUntil() {
-        return handover.underWay() ? Long.MIN_VALUE : elector.mayActUntil();
+        return handover.underWay() || elector.suspended() ? Long.MIN_VALUE : elector.mayActUntil();
     }
 
     /** Tells the balancer who leads this group now, as this replica knows it. */

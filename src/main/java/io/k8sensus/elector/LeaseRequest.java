@@ -1,9 +1,10 @@
 package io.k8sensus.elector;
 
 /**
- * A request the elector asks its driver to make to the API server, one at a time. Every write names the version it
- * was decided on, so that it fails (HTTP 409) if anyone wrote the Lease since; only {@link Create} needs none, because
- * it fails if the Lease exists.
+ * A request the elector asks its driver to make to the API server. Every write but a renewal names the version it was
+ * decided on, so that it fails (HTTP 409) if anyone wrote the Lease since; {@link Create} and {@link Restore} need
+ * none, because they fail if the Lease exists. A {@link Renew} is conditioned on the term instead, so renewals need not
+ * wait for each other: a driver may have several out at once, besides at most one other request.
  */
 public sealed interface LeaseRequest {
 
@@ -44,8 +45,13 @@ public sealed interface LeaseRequest {
     }
 
     /**
-     * Renew the term {@code term} (its last record, with this replica's own lease duration): writes the whole record of
-     * the term, its holder, epoch, acquire time and lease duration as {@code term} has them, and the renew time now.
+     * Renew the term {@code term} (its last acknowledged record, with this replica's own lease duration): applied only
+     * if the Lease still holds the term, that is its holder, epoch ({@code spec.leaseTransitions}) and acquire time
+     * equal {@code term}'s, whatever its version; then it writes the renew time now (distinct from every earlier one)
+     * and {@code term}'s lease duration, so that the Lease holds the whole record of the term. The check and the write
+     * are one atomic step (a JSON Patch whose {@code test} operations come first); {@code term.version()} is not
+     * checked. Answers: {@link Answer.Ok} with the Lease as written; {@link Answer.TermLost} (HTTP 422) when the Lease
+     * holds another term or none, writing nothing; {@link Answer.NotFound} when there is no Lease.
      */
     record Renew(LeaseRecord term) implements LeaseRequest {
     }

@@ -1,12 +1,22 @@
 package io.k8sensus.kube;
 
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.k8sensus.elector.Answer;
 import io.k8sensus.elector.LeaseRecord;
 import io.k8sensus.elector.LeaseRequest;
@@ -15,8 +25,9 @@ import io.k8sensus.elector.LeaseRequest;
  * The I/O of one group's election: makes the elector's {@link LeaseRequest}s to the API server with fabric8, and
  * turns Leases and failures into what the elector reads ({@link LeaseRecord}, {@link Answer}). Writes are optimistic
  * updates carrying the resourceVersion the elector decided on ({@code lockResourceVersion}), so the API server refuses
- * them with 409 if anyone wrote in between. The acquire and renew times are this machine's wall clock, as client-go
- * writes them; no one reads them as times.
+ * them with 409 if anyone wrote in between; except a renewal, which is a JSON Patch conditioned on the term (see
+ * {@link #renewal}), so that renewals need not wait for each other. The acquire and renew times are this machine's
+ * wall clock, as client-go writes them; no one reads them as times. Calls may be made from several threads at once.
  */
 public final class KubeLeaseStore {
 
@@ -26,6 +37,13 @@ public final class KubeLeaseStore {
     private final String name;
     /** The last Lease object seen, so that an update keeps what others put in its metadata (labels, annotations). */
     private volatile Lease lastSeen;
+    /** The last renew time written: each renewal writes a later one, so that each changes the spec. */
+    private Instant lastStamp = Instant.EPOCH;
+
+    /** {@code metav1.MicroTime} as the API server writes it (and fabric8 too): UTC, six digits. */
+    private static final DateTimeFormatter MICRO_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
+            .withZone(ZoneOffset.UTC);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     public KubeLeaseStore(KubernetesClient client, ApiConnectivityLog connectivity, String namespace, String name) {
         this.client = client;
@@ -39,6 +57,9 @@ public final class KubeLeaseStore {
         try {
             return new Answer.Ok(record(send(request)));
         } catch (KubernetesClientException e) {
+            if (e.getCode() == 422 && request instanceof LeaseRequest.Renew && failedTest(e)) {
+                return new Answer.TermLost();
+            }
             if (e.getCode() == 409) {
                 return new Answer.Conflict();
             }
@@ -49,6 +70,16 @@ public final class KubeLeaseStore {
         } catch (RuntimeException e) {
             return failed(e);
         }
+    }
+
+    /**
+     * Whether a 422 is the API server's answer to a JSON Patch it could not apply (a {@code test} failed): no kind in its
+     * details. A 422 from the Lease's validation names the kind (and fields); that is a bug here, not a lost term.
+     */
+    private static boolean failedTest(KubernetesClientException e) {
+        var status = e.getStatus();
+        return status == null || status.getDetails() == null || status.getDetails().getKind() == null
+               || status.getDetails().getKind().isEmpty();
     }
 
     private Answer failed(RuntimeException e) {
@@ -81,15 +112,9 @@ public final class KubeLeaseStore {
             });
         }
         if (request instanceof LeaseRequest.Renew renew) {
-            // the whole record of the term, as client-go writes it: a hand edit of the spec lasts one renewal at most
-            LeaseRecord term = renew.term();
-            return update(term.version(), term, spec -> {
-                spec.setHolderIdentity(term.holder());
-                spec.setLeaseTransitions((int) term.epoch());
-                spec.setAcquireTime(time(term.acquireTime()));
-                spec.setLeaseDurationSeconds(seconds(term.leaseDurationMs()));
-                spec.setRenewTime(now);
-            });
+            // resource(...) names the Lease without fetching it: withName(...).patch(...) would GET it first
+            return leases.resource(newLease(null)).patch(PatchContext.of(PatchType.JSON),
+                    renewal(renew.term(), stamp(now.toInstant())));
         }
         if (request instanceof LeaseRequest.RaiseEpoch raise) {
             return update(raise.lease().version(), raise.lease(), spec -> {
@@ -109,6 +134,38 @@ public final class KubeLeaseStore {
             spec.setRenewTime(null);
             spec.setLeaseDurationSeconds(null);
         });
+    }
+
+    /**
+     * The JSON Patch of a renewal of {@code term}: {@code test}s that the Lease holds the term (holder, epoch, acquire
+     * time, as the API server wrote them), then the renew time and the term's lease duration. The API server applies
+     * it atomically against the object it commits on (re-applied after a conflict inside etcd), so it lands only on
+     * this term, whatever was written in between, and answers 422 (nothing written) when a test fails. The whole record
+     * of the term holds after it, so a hand edit of the spec lasts one renewal at most. {@code add}, not
+     * {@code replace}: the real server and the embedded one agree on it whether the field exists or not.
+     */
+    static String renewal(LeaseRecord term, Instant renewTime) {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        ArrayNode ops = f.arrayNode();
+        ops.addObject().put("op", "test").put("path", "/spec/holderIdentity").put("value", term.holder());
+        ops.addObject().put("op", "test").put("path", "/spec/leaseTransitions").put("value", (int) term.epoch());
+        ops.addObject().put("op", "test").put("path", "/spec/acquireTime")
+                .put("value", term.acquireTime() == null ? null : MICRO_TIME.format(Instant.parse(term.acquireTime())));
+        ops.addObject().put("op", "add").put("path", "/spec/renewTime").put("value", MICRO_TIME.format(renewTime));
+        ops.addObject().put("op", "add").put("path", "/spec/leaseDurationSeconds")
+                .put("value", seconds(term.leaseDurationMs()));
+        try {
+            return JSON.writeValueAsString(ops);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A renew time later than every one this store wrote (microseconds, as the Lease keeps them). */
+    private synchronized Instant stamp(Instant now) {
+        Instant t = now.truncatedTo(ChronoUnit.MICROS);
+        lastStamp = t.isAfter(lastStamp) ? t : lastStamp.plus(1, ChronoUnit.MICROS);
+        return lastStamp;
     }
 
     /**

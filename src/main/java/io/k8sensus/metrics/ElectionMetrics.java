@@ -110,6 +110,9 @@ public final class ElectionMetrics implements ElectionObserver {
         if (answer instanceof Answer.NotFound) {
             return "not-found";
         }
+        if (answer instanceof Answer.TermLost) {
+            return "term-lost";
+        }
         String reason = ((Answer.Failed) answer).reason();
         int colon = reason == null ? -1 : reason.indexOf(':');
         return reason == null || reason.isBlank() ? "failed" : (colon > 0 ? reason.substring(0, colon) : reason).trim();

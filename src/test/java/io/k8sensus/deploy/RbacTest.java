@@ -55,6 +55,11 @@ class RbacTest {
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> history.of("leader-heartbeat").size() >= 2
                                                            && api.holder("k8sensus-jobs") != null);
+        // at least one renewal (a retry period after the acquisition): its verb is granted too
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            var spec = api.lease("k8sensus-heartbeat").getSpec();
+            return spec.getRenewTime() != null && spec.getRenewTime().isAfter(spec.getAcquireTime());
+        });
         String leader = history.of("leader-heartbeat").get(0).replica();
         replicas.stream().filter(r -> r.name().equals(leader)).findFirst().orElseThrow().stop();
         api.deletePod(leader);
@@ -85,6 +90,9 @@ class RbacTest {
             }
         }
         assertThat(unused).as("grants in k8s/rbac.yaml that no request used").isEmpty();
+        assertThat(accesses).as("renewals are JSON Patches of the named Leases (patch), acquisitions and releases updates")
+                .anyMatch(a -> a.verb().equals("patch") && a.resource().equals("leases") && a.name() != null)
+                .anyMatch(a -> a.verb().equals("update") && a.resource().equals("leases"));
         System.out.printf("RBAC: %d requests checked, verbs used: %s%n", accesses.size(),
                 accesses.stream().map(a -> a.verb() + " " + a.resource()).distinct().toList());
     }

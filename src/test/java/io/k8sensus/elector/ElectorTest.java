@@ -180,16 +180,250 @@ class ElectorTest {
         assertThat(a.events).anyMatch(e -> e instanceof ElectionEvent.RenewDeadline);
     }
 
+    /** The Lease as the API server answers a renewal {@code renew} of this term: its record, renewed. */
+    static LeaseRecord landed(LeaseRequest renew, String renewTime) {
+        LeaseRecord t = ((LeaseRequest.Renew) renew).term();
+        return lease(t.holder(), t.epoch(), t.acquireTime(), renewTime, t.leaseDurationMs(), "v-" + renewTime);
+    }
+
     @Test
-    void a_renewal_answered_after_the_renew_deadline_does_not_revive_the_term() {
+    void at_the_renew_deadline_with_a_renewal_out_the_term_is_suspended_and_resumes_until_r_after_that_send_when_it_lands() {
         Replica a = new Replica("a").leads(0);
+        long acquiredAt = a.nowMs;
         a.after(500);
         LeaseRequest renew = a.step();
-        a.after(1600); // past the deadline (2 s after the acquisition was sent)
-        a.ok(held("a", 0, "r2", "v2").withVersion("v2"));
-        assertThat(a.elector.leads()).isFalse();
         assertThat(renew).isInstanceOf(LeaseRequest.Renew.class);
+        a.at(acquiredAt + 2000);
+        a.elector.tick(a.now());
+        assertThat(a.acts()).as("the deadline passed: it may not act").isFalse();
+        assertThat(a.elector.mayActUntil()).isLessThanOrEqualTo(a.now());
+        assertThat(a.elector.leads()).as("but the term is not given up while its renewal is out").isTrue();
+        assertThat(a.elector.suspended()).isTrue();
+        assertThat(a.events).containsExactly(new ElectionEvent.TermSuspended(0, 2000, 1));
+        assertThat(a.step()).as("a suspended term sends nothing new").isNull();
+
+        a.at(acquiredAt + 2300).elector.answered(renew, new Answer.Ok(landed(renew, "r2")), a.now());
+        assertThat(a.acts()).as("landed: the term acts again, under the same epoch").isTrue();
+        assertThat(a.elector.epoch()).isZero();
+        assertThat(a.elector.mayActUntil()).as("until R after that renewal's send").isEqualTo((acquiredAt + 2500) * MS);
+        assertThat(a.events).endsWith(new ElectionEvent.TermResumed(0, 300));
+        a.at(acquiredAt + 2499);
+        assertThat(a.acts()).isTrue();
+        a.at(acquiredAt + 2500);
+        assertThat(a.acts()).isFalse();
+    }
+
+    @Test
+    void a_suspended_term_ends_for_good_when_its_renewal_fails() {
+        Replica a = new Replica("a").leads(0);
+        long acquiredAt = a.nowMs;
+        a.after(500).step();
+        a.at(acquiredAt + 2000).elector.tick(a.now());
+        assertThat(a.elector.suspended()).isTrue();
+        a.at(acquiredAt + 2100).answer(new Answer.Failed("timeout"));
+        assertThat(a.elector.leads()).isFalse();
+        assertThat(a.events).endsWith(new ElectionEvent.RenewDeadline(0, 2000));
         assertThat(a.elector.leader()).as("its own ended term is nobody's to act on").isNull();
+    }
+
+    @Test
+    void a_renewal_answered_later_than_r_after_its_send_does_not_revive_the_term() {
+        Replica a = new Replica("a").leads(0);
+        long acquiredAt = a.nowMs;
+        LeaseRequest renew = a.after(500).step();
+        a.at(acquiredAt + 2000).elector.tick(a.now());
+        assertThat(a.elector.suspended()).isTrue();
+        assertThat(a.elector.nextStepAt(a.now())).as("it wakes when the renewal can no longer land in time")
+                .isEqualTo((acquiredAt + 2500) * MS);
+        a.at(acquiredAt + 2500).elector.tick(a.now());
+        assertThat(a.elector.leads()).as("nothing out can land in time any more").isFalse();
+        assertThat(a.events).endsWith(new ElectionEvent.RenewDeadline(0, 2000));
+        a.after(100).ok(landed(renew, "r2"));
+        assertThat(a.elector.leads()).isFalse();
+        assertThat(a.acts()).isFalse();
+    }
+
+    @Test
+    void renewals_go_out_every_retry_period_without_waiting_for_answers_and_each_extends_the_term_from_its_own_send() {
+        Replica a = new Replica("a").leads(0);
+        long t0 = a.nowMs;
+        LeaseRequest r1 = a.at(t0 + 500).step();
+        assertThat(r1).isInstanceOf(LeaseRequest.Renew.class);
+        assertThat(a.at(t0 + 999).step()).isNull();
+        LeaseRequest r2 = a.at(t0 + 1000).step();
+        assertThat(r2).as("a retry period after the last send, the first still out").isInstanceOf(LeaseRequest.Renew.class);
+        LeaseRequest r3 = a.at(t0 + 1500).step();
+        assertThat(r3).isInstanceOf(LeaseRequest.Renew.class);
+        assertThat(a.elector.renewalsOut()).isEqualTo(3);
+        assertThat(a.elector.busy()).isTrue();
+
+        a.at(t0 + 1600);
+        a.elector.answered(r2, new Answer.Ok(landed(r2, "r2")), a.now());
+        assertThat(a.elector.mayActUntil()).isEqualTo((t0 + 3000) * MS);
+        a.at(t0 + 1700);
+        a.elector.answered(r1, new Answer.Ok(landed(r1, "r1")), a.now()); // applied after r2: out of order
+        assertThat(a.elector.mayActUntil()).as("an earlier send never shortens the term").isEqualTo((t0 + 3000) * MS);
+        a.at(t0 + 1800);
+        a.elector.answered(r3, new Answer.Failed("timeout"), a.now());
+        assertThat(a.at(t0 + 2999).acts()).isTrue();
+        assertThat(a.at(t0 + 3000).acts()).isFalse();
+        assertThat(a.events).containsExactly(new ElectionEvent.RenewFailed(0, "timeout", 1200));
+    }
+
+    @Test
+    void a_renewal_due_goes_out_on_its_own_timer_while_another_request_is_out() {
+        Replica a = new Replica("a").leads(0);
+        long t0 = a.nowMs;
+        LeaseRequest r1 = a.at(t0 + 500).step();
+        a.elector.answered(r1, new Answer.Conflict(), a.now()); // read who holds it: a request of the loop
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
+        assertThat(a.elector.renewalDueAt()).isEqualTo((t0 + 1000) * MS);
+        assertThat(a.at(t0 + 999).elector.renewal(a.now())).isNull();
+        LeaseRequest r2 = a.at(t0 + 1000).elector.renewal(a.now());
+        assertThat(r2).as("the read does not hold it up").isInstanceOf(LeaseRequest.Renew.class);
+        assertThat(a.step()).as("the read is still out").isNull();
+        assertThat(a.elector.renewalDueAt()).isEqualTo((t0 + 1500) * MS);
+        a.elector.answered(r2, new Answer.Ok(landed(r2, "r2")), a.now());
+        assertThat(a.elector.mayActUntil()).isEqualTo((t0 + 3000) * MS);
+    }
+
+    @Test
+    void no_more_renewals_are_out_than_fit_in_a_renew_deadline_at_one_per_retry_period() {
+        Replica a = new Replica("a").leads(0);
+        for (int i = 0; i < 20; i++) {
+            LeaseRequest r = a.after(500).step();
+            if (r != null && i % 2 == 0) {
+                a.ok(landed(r, "r" + i)); // every other one is answered; the others never are (a driver without timeouts)
+            }
+            assertThat(a.elector.renewalsOut()).isLessThanOrEqualTo(4);
+        }
+        assertThat(a.elector.renewalsOut()).isEqualTo(4);
+    }
+
+    /**
+     * The leader renews as its driver sends: every retry period, answered {@code latencyMs} after the send. Returns
+     * the longest time, after the first renewal, that the leader could not act, and checks that it never lost its term.
+     */
+    static long longestGapUnderLatency(long latencyMs) {
+        Replica a = new Replica("a").leads(0);
+        long start = a.nowMs;
+        java.util.TreeMap<Long, List<LeaseRequest>> answers = new java.util.TreeMap<>();
+        long gap = 0;
+        long since = -1;
+        for (long t = start; t < start + 20_000; t++) {
+            a.at(t);
+            for (LeaseRequest r : answers.getOrDefault(t, List.of())) {
+                a.elector.answered(r, new Answer.Ok(landed(r, "r" + t)), a.now());
+            }
+            answers.remove(t);
+            a.elector.tick(a.now());
+            LeaseRequest r = a.step();
+            if (r != null) {
+                assertThat(r).isInstanceOf(LeaseRequest.Renew.class);
+                answers.computeIfAbsent(t + latencyMs, k -> new ArrayList<>()).add(r);
+            }
+            assertThat(a.elector.leads()).as("still its term at %d ms", t - start).isTrue();
+            if (a.acts()) {
+                since = -1;
+            } else {
+                since = since < 0 ? t : since;
+                gap = Math.max(gap, t - since + 1);
+            }
+        }
+        return gap;
+    }
+
+    @Test
+    void answers_up_to_the_renew_deadline_minus_a_retry_period_keep_the_leader_acting_without_a_gap() {
+        assertThat(longestGapUnderLatency(1000)).as("R/2").isZero();
+        assertThat(longestGapUnderLatency(1499)).as("R - retry period - 1 ms").isZero();
+    }
+
+    @Test
+    void answers_between_r_minus_a_retry_period_and_r_suspend_the_term_between_renewals_but_never_end_it() {
+        // a suspension delays the renewal due in it, so each gap is twice the lateness past R - retry period
+        assertThat(longestGapUnderLatency(1500)).as("3R/4 = R - retry period").isZero();
+        assertThat(longestGapUnderLatency(1600)).isEqualTo(200);
+        assertThat(longestGapUnderLatency(1999)).isEqualTo(998);
+    }
+
+    /**
+     * The safety of a renewal that lands late, checked with a follower on the same timeline: one Lease, renewals
+     * applied {@code applyMs} after their send if the Lease still holds the term (else refused, as HTTP 422 does), their
+     * answer {@code answerMs} after that; the follower's watch delivers every write at once, its reads and acquisitions
+     * are answered at once. At no millisecond may both act, and the leader keeps its term whenever its renewals are
+     * answered within R of their send.
+     */
+    @ParameterizedTest(name = "renewal applied {0} ms after its send, answered {1} ms later")
+    @org.junit.jupiter.params.provider.CsvSource({"100,1800", "1900,50", "1990,9", "1000,999", "2100,10", "1500,1500",
+        "10,3000", "2500,0"})
+    void a_follower_never_acts_while_the_leader_acts_on_a_renewal_that_landed_late(long applyMs, long answerMs) {
+        Replica a = new Replica("a").candidates("a", "b");
+        Replica b = new Replica("b").candidates("a", "b");
+        long start = a.nowMs;
+        a.leads(0);
+        LeaseRecord[] current = {lease("a", 0, "a" + start, "r" + start, 3000, "v1")};
+        int[] version = {1};
+        b.at(start).sees(current[0]);
+        java.util.TreeMap<Long, List<Runnable>> later = new java.util.TreeMap<>();
+        boolean aLostItsTerm = false;
+        for (long t = start; t < start + 15_000; t++) {
+            long now = t;
+            a.at(t);
+            b.at(t);
+            List<Runnable> due = later.remove(t);
+            if (due != null) {
+                due.forEach(Runnable::run);
+            }
+            LeaseRequest ra = a.step();
+            if (ra instanceof LeaseRequest.Renew renew) {
+                later.computeIfAbsent(t + applyMs, k -> new ArrayList<>()).add(() -> {
+                    Answer answer;
+                    if (current[0].sameTerm(renew.term())) {
+                        current[0] = lease("a", renew.term().epoch(), renew.term().acquireTime(), "r" + (now + applyMs),
+                                3000, "v" + ++version[0]);
+                        b.sees(current[0]);
+                        answer = new Answer.Ok(current[0]);
+                    } else {
+                        answer = new Answer.TermLost();
+                    }
+                    later.computeIfAbsent(now + applyMs + answerMs, k -> new ArrayList<>())
+                            .add(() -> a.elector.answered(renew, answer, a.now()));
+                });
+            } else if (ra instanceof LeaseRequest.Read) {
+                a.ok(current[0]);
+            }
+            LeaseRequest rb = b.step();
+            if (rb instanceof LeaseRequest.Read) {
+                b.ok(current[0]);
+            } else if (rb instanceof LeaseRequest.Acquire acquire) {
+                if (acquire.baseVersion().equals(current[0].version())) {
+                    current[0] = lease("b", acquire.epoch(), "acq-b" + t, "r-b" + t, 3000, "v" + ++version[0]);
+                    b.ok(current[0]);
+                    a.sees(current[0]);
+                } else {
+                    b.answer(new Answer.Conflict());
+                }
+            }
+            assertThat(a.acts() && b.acts()).as("both act at %d ms", t - start).isFalse();
+            aLostItsTerm |= !a.elector.leads();
+        }
+        assertThat(aLostItsTerm).as("the leader keeps its term exactly when its renewals are answered within R")
+                .isEqualTo(applyMs + answerMs >= 2000);
+        assertThat(a.elector.leads() || b.elector.leads()).as("someone leads at the end").isTrue();
+    }
+
+    @Test
+    void a_renewal_refused_because_the_lease_holds_another_term_ends_this_one_at_once_and_reads_who_holds_it() {
+        Replica a = new Replica("a").leads(0);
+        a.after(500).step();
+        a.after(10).answer(new Answer.TermLost());
+        assertThat(a.acts()).isFalse();
+        assertThat(a.elector.leads()).isFalse();
+        assertThat(a.events).containsExactly(new ElectionEvent.RenewRefused(0));
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
+        a.ok(held("b", 1, "r", "v9"));
+        assertThat(a.elector.leader()).isEqualTo("b");
     }
 
     @Test

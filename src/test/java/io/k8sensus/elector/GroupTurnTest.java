@@ -30,6 +30,26 @@ class GroupTurnTest {
     }
 
     @Test
+    void a_suspended_term_tells_its_routes_nobody_leads_and_gives_them_the_same_epoch_back_when_a_renewal_lands() {
+        turn.onCandidates(Set.of("a", "b"), a.now());
+        long acquiredAt = a.nowMs;
+        a.after(500);
+        LeaseRequest renew = step().request();
+        assertThat(renew).isInstanceOf(LeaseRequest.Renew.class);
+        a.at(acquiredAt + 2000);
+        turn.onDeadline(a.now());
+        assertThat(turn.routesLeader()).as("suspended: the routes stop").isNull();
+        assertThat(turn.routesMayActUntil()).isEqualTo(Long.MIN_VALUE);
+        assertThat(a.elector.leader()).as("the term is still this replica's").isEqualTo("a");
+
+        a.at(acquiredAt + 2100);
+        turn.answered(renew, new Answer.Ok(ElectorTest.landed(renew, "r2")), a.now());
+        assertThat(turn.routesLeader()).isEqualTo("a");
+        assertThat(a.elector.epoch()).isEqualTo(2);
+        assertThat(turn.routesMayActUntil()).isEqualTo((acquiredAt + 2500) * ElectorTest.MS);
+    }
+
+    @Test
     void a_leader_whose_pod_leaves_with_work_in_flight_stops_its_routes_keeps_the_term_and_releases_once_done() {
         turn.onCandidates(Set.of("a"), a.now());
         assertThat(turn.routesLeader()).isEqualTo("a");

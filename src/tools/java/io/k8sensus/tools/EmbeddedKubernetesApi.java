@@ -27,7 +27,9 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 
 /**
  * An embedded Kubernetes API (fabric8's mock server in CRUD mode: real objects, 409 on a stale resourceVersion), plus
- * the kubelet's part: Pods that are Running and Ready, and their removal.
+ * the kubelet's part: Pods that are Running and Ready, and their removal. A JSON Patch that cannot be applied (a failed
+ * {@code test}, a missing path) is answered 422 Invalid with nothing written, as kube-apiserver answers it; the mock
+ * alone never answers it ({@link JsonPatchAsTheApiServer}).
  * <p>
  * Two ports share one store: replicas talk to {@link #url()}, whose requests are recorded; the test's own client
  * ({@link #client()}) talks to the other, so its requests never mix with the replicas'.
@@ -52,7 +54,7 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
 
     /** An API whose replica port is a given loopback port (0: any free port). */
     public EmbeddedKubernetesApi(int port) {
-        store = new KubernetesCrudDispatcher();
+        store = new JsonPatchAsTheApiServer();
         Dispatcher tolerant = new ClosedWatchTolerance(store);
         replicaServer = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), tolerant, false);
         adminServer = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), tolerant, false);
@@ -110,6 +112,41 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
                         request.getPath(), request.getHeaders(),
                         body == null ? null : new Buffer(body)));
             }
+        }
+    }
+
+    /**
+     * The mock's CRUD store, except for a JSON Patch that cannot be applied: fabric8's mock lets the patch library's
+     * exception escape, and the request is never answered (the client waits for its timeout). kube-apiserver answers
+     * it with 422, reason Invalid, no kind or name in the details, and writes nothing (its patch handler,
+     * {@code applyJSPatch}); so does this. The mock applies patches one at a time under its write lock, so the
+     * {@code test}s and the write are atomic, as they are on the real server.
+     */
+    public static final class JsonPatchAsTheApiServer extends KubernetesCrudDispatcher {
+
+        @Override
+        public MockResponse handlePatch(RecordedRequest request) {
+            try {
+                return super.handlePatch(request);
+            } catch (RuntimeException e) {
+                if (!fromJsonPatch(e)) {
+                    throw e;
+                }
+                String message = String.valueOf(e.getMessage()).replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", " ");
+                return new MockResponse().setResponseCode(422).setBody("{\"apiVersion\":\"v1\",\"kind\":\"Status\","
+                        + "\"metadata\":{},\"status\":\"Failure\",\"message\":\"the server rejected our request due to an"
+                        + " error in our request\",\"reason\":\"Invalid\",\"details\":{\"causes\":[{\"message\":\""
+                        + message + "\"}]},\"code\":422}");
+            }
+        }
+
+        private static boolean fromJsonPatch(Throwable e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t.getClass().getName().startsWith("io.fabric8.zjsonpatch.")) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
