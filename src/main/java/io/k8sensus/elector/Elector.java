@@ -72,6 +72,8 @@ public final class Elector {
     private long promisedMs;
     /** Until when the term seen before {@link #known}'s may still act: a record of another term does not cut it short. */
     private long earlierTermUntil = Long.MIN_VALUE;
+    /** The last acquisition met a conflict: the read that follows tells whether the free Lease was written meanwhile. */
+    private boolean acquireConflicted;
     /** The last observation found no Lease. */
     private boolean absent;
     private long highestEpoch = -1;
@@ -445,7 +447,18 @@ public final class Elector {
         }
         boolean checkingSilence = silenceChecked && !silenceReported && known != null && known.holder() != null;
         LeaseRecord before = known;
+        boolean afterAcquireConflict = acquireConflicted;
+        acquireConflicted = false;
         observe(ok.lease(), now, true);
+        if (afterAcquireConflict && term == null && before != null && before.holder() == null && ok.lease() != null
+            && ok.lease().holder() == null && ok.lease().sameSpec(before)
+            && !Objects.equals(ok.lease().version(), before.version())) {
+            // the free Lease it tried to take was written meanwhile and looks just as before: a whole term may have
+            // come and gone unseen (a watch behind, then a backup of the release put back), and may still act;
+            // it is taken a lease duration from now at the earliest
+            earlierTermUntil = Math.max(earlierTermUntil,
+                    now + TimeUnit.MILLISECONDS.toNanos(Math.max(promisedMs, ownDurationMs())));
+        }
         if (term != null && ok.lease() != null && ok.lease().sameTerm(term)) {
             // after a conflict on renewal: a renewal of this term landed unacknowledged; renew from this version now
             term = ok.lease();
@@ -487,6 +500,7 @@ public final class Elector {
             readWanted = true;
         } else {
             readWanted = true; // a conflict: someone wrote first; read who
+            acquireConflicted = true;
         }
     }
 

@@ -794,6 +794,23 @@ class ElectorTest {
     }
 
     @Test
+    void a_free_lease_found_unchanged_after_a_conflict_on_taking_it_is_waited_a_lease_duration_as_a_term_may_have_passed() {
+        Replica a = new Replica("a").candidates("a", "b");
+        LeaseRecord released = lease(null, 0, null, null, 0, "20"); // a's view: free (its watch is behind)
+        a.sees(released);
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("20", "a", 1, 3));
+        a.answer(new Answer.Conflict()); // b took it (epoch 1), then a backup of the release was put back
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
+        LeaseRecord putBack = lease(null, 0, null, null, 0, "23");
+        long readAt = a.nowMs;
+        a.ok(putBack);
+        a.at(readAt + 2999);
+        assertThat(a.step()).as("b's unseen term may still act").isNull();
+        a.at(readAt + 3000);
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("23", "a", 1, 3));
+    }
+
+    @Test
     void a_lease_released_by_its_holder_is_taken_at_once() {
         Replica a = new Replica("a").candidates("a", "b");
         a.sees(held("b", 2, "r9", "20"));

@@ -40,9 +40,12 @@ record Schedule(long seed, List<Timings> timings, double[] rates, long[] startMs
     static final long EDIT_SHORT_MS = 1000;
     static final long EDIT_LONG_MS = 60_000;
 
-    /** The call timeout of a replica with these timings (below the renew deadline, as the settings require). */
+    /**
+     * The call timeout of a replica with these timings: below the renew deadline, as the settings require, in the
+     * proportion of the defaults (8 s of 10 s).
+     */
     static long callTimeoutMs(Timings t) {
-        return t.renewDeadlineMs() / 2;
+        return t.renewDeadlineMs() * 4 / 5;
     }
 
     static Schedule draw(long seed) {
@@ -135,7 +138,7 @@ record Schedule(long seed, List<Timings> timings, double[] rates, long[] startMs
         forMs = Math.min(forMs, longest);
         long param = switch (kind) {
             case CRASH, POD_NOT_READY -> r.nextInt(2);
-            case SLOW_API -> 100 + r.nextLong(3 * callTimeoutMs(BASE) / 2); // up to and past the call timeout
+            case SLOW_API -> 100 + r.nextLong(2 * BASE.renewDeadlineMs()); // up to 2 R: past the call timeout
             case WATCH_LAG -> 100 + r.nextLong(2000);
             case FOREIGN_HOLDER -> r.nextInt(replicas + 1) - 1;
             case METADATA_TOUCH -> 50 + r.nextLong(400);

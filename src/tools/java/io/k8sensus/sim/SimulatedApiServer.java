@@ -27,6 +27,8 @@ final class SimulatedApiServer {
     private final Map<String, Boolean> deleted = new HashMap<>();
     /** Versions of free records written by hand (a backup of a release put back), with when they were written. */
     private final Map<String, Long> freedByHand = new HashMap<>();
+    /** Versions written by a restore from a backup, with the version of the record they put back. */
+    private final Map<String, Long> restoredFrom = new HashMap<>();
     private final BiConsumer<String, LeaseRecord> published;
     private final StringBuilder trace;
     private final java.util.function.LongSupplier now;
@@ -102,9 +104,12 @@ final class SimulatedApiServer {
                     l.leaseDurationMs(), null)));
         }
         if (request instanceof LeaseRequest.Renew renew) {
+            // a JSON Patch conditioned on the term (holder, epoch, acquire time), whatever the resourceVersion: a
+            // failed test is 422, and nothing is written
             LeaseRecord t = renew.term();
-            if (!lease.version().equals(t.version())) {
-                return new Answer.Conflict();
+            if (!java.util.Objects.equals(lease.holder(), t.holder()) || lease.epoch() != t.epoch()
+                || !java.util.Objects.equals(lease.acquireTime(), t.acquireTime())) {
+                return new Answer.TermLost();
             }
             return new Answer.Ok(commit(group, new LeaseRecord(t.holder(), t.epoch(), t.acquireTime(), stamp(),
                     t.leaseDurationMs(), null)));
@@ -141,6 +146,23 @@ final class SimulatedApiServer {
         return written;
     }
 
+    /**
+     * Someone puts back {@code old}, a record {@code group}'s Lease had before (a backup), under a new version: what
+     * it restored is remembered, so that the checker can tell a replica that last saw {@code old} and nothing after
+     * (to it, nothing happened) from one that knew better.
+     */
+    LeaseRecord restore(String group, LeaseRecord old) {
+        LeaseRecord written = overwrite(group, new LeaseRecord(old.holder(), old.epoch(), old.acquireTime(),
+                old.renewTime(), old.leaseDurationMs(), null));
+        restoredFrom.put(group + "/" + written.version(), Long.parseLong(old.version()));
+        return written;
+    }
+
+    /** The version of the record that version {@code version} of {@code group}'s Lease restored (-1: none). */
+    long restoredFrom(String group, String version) {
+        return version == null ? -1 : restoredFrom.getOrDefault(group + "/" + version, -1L);
+    }
+
     /** When the version {@code version} of {@code group}'s Lease was freed by hand (-1: it was not). */
     long freedByHandAt(String group, String version) {
         return freedByHand.getOrDefault(group + "/" + version, -1L);
@@ -160,9 +182,13 @@ final class SimulatedApiServer {
         LeaseRecord lease = leases.get(group);
         if (lease != null) {
             Long freedAt = freedByHand.get(group + "/" + lease.version());
+            Long from = restoredFrom.get(group + "/" + lease.version());
             lease = lease.withVersion(String.valueOf(++version));
             if (freedAt != null) {
                 freedByHand.put(group + "/" + lease.version(), freedAt); // the same record, under a new version
+            }
+            if (from != null) {
+                restoredFrom.put(group + "/" + lease.version(), from);
             }
             leases.put(group, lease);
             published.accept(group, lease);

@@ -252,7 +252,12 @@ final class Simulation {
         final String actor;
         long wakeToken;
         int idleSpins;
-        long pendingRequest;
+        /** The requests out, by id: renewals, and at most one other, which the driver's loop waits for. */
+        final java.util.Set<Long> pending = new java.util.HashSet<>();
+        /** The request the loop waits for (0: none): renewals go out on their own thread and block nothing. */
+        long loopRequest;
+        long renewToken;
+        long renewScheduledFor = Long.MIN_VALUE;
         long rateWindowStart;
         int requestsInWindow;
         long lastWatchAt;
@@ -261,6 +266,8 @@ final class Simulation {
         long highestSeen = -1;
         boolean blindCreate;
         boolean blindAcquire;
+        /** The newest version of the Lease this process has seen, restores from a backup left out. */
+        long newestSeenVersion = -1;
         /** When this process first saw the group's Lease (or its absence): -1, not yet. */
         long firstSawAt = -1;
         boolean doneStopping;
@@ -318,15 +325,23 @@ final class Simulation {
             g.turn.stop(p.local(), true); // the view's stop, once the group's own work is done
         }
         LeaseRequest request = null;
-        if (!g.elector.busy()) {
-            GroupTurn.Turn turn = g.turn.step(p.local(), g.work::pending);
-            request = turn.request();
-            handoverStepped(g, turn.handover());
+        if (g.loopRequest == 0) {
+            for (int steps = 0; steps < 3; steps++) {
+                GroupTurn.Turn turn = g.turn.step(p.local(), g.work::pending);
+                request = turn.request();
+                handoverStepped(g, turn.handover());
+                if (!(request instanceof LeaseRequest.Renew)) {
+                    break;
+                }
+                afterCall(g);
+                send(g, request, false); // on a renewal thread: the loop goes on
+                request = null;
+            }
         }
         afterCall(g);
         if (request != null) {
-            send(g, request);
-        } else if (p.stopping && !g.elector.busy() && !handover.underWay()) {
+            send(g, request, true);
+        } else if (p.stopping && g.loopRequest == 0 && !g.elector.busy() && !handover.underWay()) {
             g.doneStopping = true;
             if (p.groups.values().stream().allMatch(x -> x.doneStopping && !x.elector.busy())) {
                 exit(p, "stopped");
@@ -334,7 +349,8 @@ final class Simulation {
             }
         }
         long token = ++g.wakeToken;
-        if (g.elector.busy()) {
+        scheduleRenewal(g);
+        if (g.loopRequest != 0) {
             return; // the answer (or the call's time-out) drives it next, as the driver's blocked thread would
         }
         long wakeAt = Math.max(now() + 1, p.virtual(g.turn.nextStepAt(p.local())));
@@ -349,6 +365,28 @@ final class Simulation {
         at(p, wakeAt, () -> {
             if (token == g.wakeToken) {
                 drive(g);
+            }
+        });
+    }
+
+    /** The renewal timer: set for when the next renewal is due, whatever the loop is doing. */
+    private void scheduleRenewal(Group g) {
+        long due = g.turn.renewalDueAt();
+        if (due == Long.MAX_VALUE || due == g.renewScheduledFor) {
+            return;
+        }
+        g.renewScheduledFor = due;
+        long token = ++g.renewToken;
+        Process p = g.p;
+        at(p, Math.max(now() + 1, p.virtual(due)), () -> {
+            if (token == g.renewToken) {
+                g.renewScheduledFor = Long.MIN_VALUE;
+                LeaseRequest renewal = g.turn.renewal(p.local());
+                afterCall(g);
+                if (renewal != null) {
+                    send(g, renewal, false);
+                }
+                scheduleRenewal(g);
             }
         });
     }
@@ -393,6 +431,7 @@ final class Simulation {
 
     private void observe(Group g, LeaseRecord record) {
         g.firstSawAt = g.firstSawAt < 0 ? now() : g.firstSawAt;
+        seen(g, record);
         g.sawLease |= record != null;
         if (record != null) {
             g.highestSeen = Math.max(g.highestSeen, record.epoch());
@@ -403,6 +442,13 @@ final class Simulation {
         g.turn.onLease(record, g.p.local());
         afterCall(g);
         drive(g);
+    }
+
+    /** Keeps the newest version a process has seen of a group's Lease, restores from a backup left out. */
+    private void seen(Group g, LeaseRecord record) {
+        if (record != null && api.restoredFrom(g.name, record.version()) < 0) {
+            g.newestSeenVersion = Math.max(g.newestSeenVersion, Long.parseLong(record.version()));
+        }
     }
 
     private void exit(Process p, String why) {
@@ -419,7 +465,7 @@ final class Simulation {
 
     // ------------------------------------------------------------------------------------------ requests
 
-    private void send(Group g, LeaseRequest request) {
+    private void send(Group g, LeaseRequest request, boolean blocksLoop) {
         Process p = g.p;
         if (now() - g.rateWindowStart >= 1000 * MS) {
             g.rateWindowStart = now();
@@ -431,12 +477,19 @@ final class Simulation {
             return;
         }
         long id = ++p.requestIds;
-        g.pendingRequest = id;
+        g.pending.add(id);
+        if (blocksLoop) {
+            g.loopRequest = id;
+        }
         if (request.writes()) {
             g.blindCreate = request instanceof LeaseRequest.Create && !g.sawLease;
             // taking a Lease freed by hand, having seen nothing before: it cannot know the term the backup replaced
-            long freedAt = request instanceof LeaseRequest.Acquire a ? api.freedByHandAt(g.name, a.baseVersion()) : -1;
-            g.blindAcquire = freedAt >= 0 && g.firstSawAt >= freedAt;
+            String base = request instanceof LeaseRequest.Acquire a ? a.baseVersion() : null;
+            long freedAt = base == null ? -1 : api.freedByHandAt(g.name, base);
+            // or taking a backup put back of the very record it saw last: to it, nothing happened in between
+            long restoredFrom = api.restoredFrom(g.name, base);
+            g.blindAcquire = freedAt >= 0 && g.firstSawAt >= freedAt
+                             || restoredFrom >= 0 && g.newestSeenVersion <= restoredFrom;
         }
         long timeout = p.virtual(p.local() + Schedule.callTimeoutMs(p.timings()) * MS);
         at(p, timeout, () -> answer(g, id, request, new Answer.Failed("timeout")));
@@ -470,20 +523,24 @@ final class Simulation {
                 return;
             }
             Fault slow = active(Fault.Kind.SLOW_API, p.index);
-            long back = slow != null ? slow.param() * MS : latency();
+            // slow: every answer about that late, some a quarter less, so that answers overtake each other
+            long back = slow != null ? slow.param() * MS - random.nextLong(slow.param() * MS / 4 + 1) : latency();
             at(p, now() + back, () -> answer(g, id, request, answer));
         });
     }
 
     private void answer(Group g, long id, LeaseRequest request, Answer answer) {
-        if (g.pendingRequest != id) {
+        if (!g.pending.remove(id)) {
             return; // answered already, or given up on
         }
-        g.pendingRequest = 0;
+        if (g.loopRequest == id) {
+            g.loopRequest = 0;
+        }
         if (answer instanceof Answer.Ok && request instanceof LeaseRequest.Read) {
             g.firstSawAt = g.firstSawAt < 0 ? now() : g.firstSawAt;
         }
         if (answer instanceof Answer.Ok ok && ok.lease() != null) {
+            seen(g, ok.lease());
             g.sawLease = true;
             g.highestSeen = Math.max(g.highestSeen, ok.lease().epoch());
         }
@@ -684,8 +741,7 @@ final class Simulation {
             case LEASE_RESTORED -> {
                 LeaseRecord old = api.earlier(group, (int) fault.param());
                 if (old != null) {
-                    api.overwrite(group, new LeaseRecord(old.holder(), old.epoch(), old.acquireTime(), old.renewTime(),
-                            old.leaseDurationMs(), null));
+                    api.restore(group, old);
                     checkEpochRemembered(group);
                 }
             }
