@@ -123,6 +123,20 @@ class SimulationTest {
     }
 
     @Test
+    void answers_late_by_up_to_the_renew_deadline_minus_a_retry_period_cost_the_leader_neither_its_term_nor_a_gap() {
+        // R - retry x jitter = 2000 - 600 = 1400 ms: every answer 1.35 s late (some up to a quarter sooner), for 20 s
+        Fault slow = new Fault(Fault.Kind.SLOW_API, -1, 2000, 20_000, 1350);
+        for (long seed = 1; seed <= 20; seed++) {
+            Schedule schedule = new Schedule(seed, List.of(Schedule.BASE, Schedule.BASE, Schedule.BASE),
+                    new double[] {1.0, 0.97, 1.03}, List.of(slow), 22_000);
+            Simulation.Outcome outcome = Simulation.run(schedule, null);
+            assertThat(outcome.violation()).as("seed %d", seed).isNull();
+            assertThat(outcome.terms()).as("seed %d: one term from start to end", seed).isEqualTo(1);
+            assertThat(outcome.refused()).as("seed %d: no exchange refused, so no gap", seed).isZero();
+        }
+    }
+
+    @Test
     void no_leader_after_the_faults_is_a_violation_too() {
         // the API server refuses everyone for good: the leader's renewals fail, nobody may lead, the check must fail
         Schedule drawn = Schedule.draw(11);
