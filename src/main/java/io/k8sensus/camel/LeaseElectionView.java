@@ -374,6 +374,11 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         // a group being handed over has no leader here any more: its routes stop while the term ends its work
         String leaderId = turn.routesLeader();
         turn.reportLeader(clock.nanos());
+        for (Balancer.Refusal refusal : turn.balancer().takeRefusals()) {
+            KeyValueLog.warn(ELECTION_LOG, "event=balancing-refused group={} pod={} target={}: the target was handed the"
+                    + " group and did not take it; it is not offered this group again until it runs it anew or its Pod is"
+                    + " replaced", refusal.group(), local.getId(), refusal.target());
+        }
         long epoch = elector.epoch();
         Member newLeader = leaderId == null ? null : toMember(leaderId);
         long until = turn.routesMayActUntil();

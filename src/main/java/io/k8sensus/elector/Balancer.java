@@ -29,7 +29,11 @@ import java.util.TreeSet;
  * A move whose group goes to a replica with the fewest lowers the sum of the squares of the groups led by at least 2,
  * so such moves stop: a replica joining R - 1 balanced others needs ⌊G/R⌋ of them, a replica leaving none (its groups
  * fail over by deference); a group that goes elsewhere (its intended taker was not ready) leaves that taker out of
- * moves for a while (see {@link #unresponsive}). A candidate counts for moves only once it has been one for a lease
+ * moves for a while (see {@link #unresponsive}: until it takes a group anew, not while it merely leads one) and out of
+ * that group's moves until it runs the group anew or its Pod is replaced ({@link #refused}, said once: {@link
+ * #takeRefusals}); a move abandoned because the group's exchanges outlast a lease duration backs that group off (a
+ * lease duration, doubled at each abandon in a row, 64 at most) while another group moves instead; and a group moves
+ * at most {@value #MAX_MOVES_PER_GROUP_PER_HOUR} times an hour. A candidate counts for moves only once it has been one for a lease
  * duration, so a Pod coming and going moves nothing; a move needs a difference of two, so a balanced placement never
  * moves.
  */
@@ -66,8 +70,38 @@ public final class Balancer {
     static final int UNRESPONSIVE_LEASES = 5;
     /** The Lease of the group being moved has been seen free. */
     private boolean released;
+    /**
+     * Which replicas run each group, by the marks they put on its Lease (name to mark; a new process writes a new
+     * mark). Once a group's marks are known, a move goes only to a replica that runs the group; until then every
+     * candidate is taken to run it.
+     */
+    private final Map<String, Map<String, String>> runners = new TreeMap<>();
+    /**
+     * Per group, the targets that were handed it and did not take it, with their mark then: the group is not offered
+     * to them again until their mark changes (they run it anew) or they leave the candidates (the Pod is replaced).
+     * While a group's marks are not known (a Lease without them), a refusal lasts as long as {@link #unresponsive}.
+     */
+    private final Map<String, Map<String, String>> refused = new TreeMap<>();
+    /** Refusals not yet reported ({@link #takeRefusals}): each is said once. */
+    private final java.util.List<Refusal> newRefusals = new java.util.ArrayList<>();
+    /** Per group: moves abandoned in a row (its exchanges outlasted a lease duration), and when it may move again. */
+    private final Map<String, Integer> abandons = new TreeMap<>();
+    private final Map<String, Long> groupNextMoveAt = new TreeMap<>();
+    /** Per group: when its last moves started, within the last hour. */
+    private final Map<String, java.util.ArrayDeque<Long>> movesStarted = new TreeMap<>();
+    /** A group moves at most this often in an hour, whatever happens. */
+    public static final int MAX_MOVES_PER_GROUP_PER_HOUR = 6;
+    /** An abandoned group waits a lease duration, doubled at each abandon in a row, this many lease durations at most. */
+    static final int MAX_BACKOFF_LEASES = 64;
+    private static final long HOUR_NANOS = 3_600_000_000_000L;
+
+    /** {@code target} was handed {@code group} and did not take it; it is not offered the group again for now. */
+    public record Refusal(String group, String target) {
+    }
     /** Groups led per candidate, as {@link #loads()} counts them; null: to be counted again. */
     private Map<String, Integer> loads;
+    /** When {@link #move} was last asked: the time a move then started ({@link #moveStarted} takes no time). */
+    private long lastMoveAskedAt;
 
     public Balancer(String identity, Timings timings, boolean enabled) {
         this.identity = identity;
@@ -87,9 +121,9 @@ public final class Balancer {
         if (!java.util.Objects.equals(leaders.put(group, leader), leader)) {
             lastChangeAt = now;
             loads = null;
-        }
-        if (leader != null) {
-            unresponsive.remove(leader);
+            if (leader != null) {
+                unresponsive.remove(leader); // it took a group just now: it responds (not: it still leads one)
+            }
         }
         unresponsive.values().removeIf(until -> until <= now);
         if (moving == null || !moving.group().equals(group)) {
@@ -102,10 +136,18 @@ public final class Balancer {
         if (leader.equals(identity) && !released) {
             return; // still this replica's term, being handed over
         }
-        if (released && !moving.to().contains(leader)) {
-            // none of them took it in time (this replica took it back, or another did)
+        if (released && leader.equals(identity)) {
+            // none of them took it in time: this replica took it back (a group another candidate won the race for has
+            // moved all the same, and says nothing about them)
             long until = now + UNRESPONSIVE_LEASES * timings.leaseDurationNanos();
-            moving.to().forEach(name -> unresponsive.put(name, until));
+            Map<String, String> marks = runners.getOrDefault(group, Map.of());
+            for (String name : moving.to()) {
+                unresponsive.put(name, until);
+                refused.computeIfAbsent(group, g -> new TreeMap<>()).put(name, marks.getOrDefault(name, ""));
+                newRefusals.add(new Refusal(group, name));
+            }
+        } else if (released) {
+            abandons.remove(group); // moved: its backoff starts over
         }
         moving = null; // moved, or lost meanwhile
         released = false;
@@ -115,6 +157,8 @@ public final class Balancer {
     /** {@code group} is elected here no more (its routes stopped). */
     public synchronized void removed(String group) {
         leaders.remove(group);
+        runners.remove(group);
+        refused.remove(group);
         loads = null;
         if (moving != null && moving.group().equals(group)) {
             moving = null;
@@ -130,6 +174,7 @@ public final class Balancer {
         }
         candidateSince.keySet().retainAll(names);
         unresponsive.keySet().retainAll(names);
+        refused.values().forEach(targets -> targets.keySet().retainAll(names)); // a Pod replaced counts again
         unresponsive.values().removeIf(until -> until <= now);
         for (String name : names) {
             candidateSince.putIfAbsent(name, now);
@@ -137,12 +182,35 @@ public final class Balancer {
         candidatesKnown = true;
     }
 
-    /** The handover of {@code group} did not complete (its exchanges did not finish in time): it stays here. */
+    /**
+     * The replicas that run {@code group} now, by the marks on its Lease (name to mark). A target that refused the
+     * group counts again once its mark changes: a new process that runs it.
+     */
+    public synchronized void runners(String group, Map<String, String> marks) {
+        Map<String, String> now = Map.copyOf(marks);
+        if (now.equals(runners.get(group))) {
+            return;
+        }
+        runners.put(group, now);
+        Map<String, String> refusedHere = refused.get(group);
+        if (refusedHere != null) {
+            refusedHere.entrySet().removeIf(e -> !e.getValue().equals(now.get(e.getKey())) && now.containsKey(e.getKey()));
+        }
+    }
+
+    /**
+     * The handover of {@code group} did not complete (its exchanges did not finish in time): it stays here. The group
+     * waits a lease duration before it may move again, doubled at each abandon in a row; another group may move after
+     * a retry period.
+     */
     public synchronized void moveAbandoned(String group, long now) {
         if (moving != null && moving.group().equals(group)) {
             moving = null;
             released = false;
-            nextMoveAt = now + timings.leaseDurationNanos();
+            int inARow = abandons.merge(group, 1, Integer::sum);
+            long backoff = timings.leaseDurationNanos() << Math.min(inARow - 1, 6);
+            groupNextMoveAt.put(group, now + Math.min(backoff, MAX_BACKOFF_LEASES * timings.leaseDurationNanos()));
+            nextMoveAt = now + timings.retryNanos(0);
         }
     }
 
@@ -177,6 +245,7 @@ public final class Balancer {
      * caller hands it over gracefully and says so ({@link #moveStarted}).
      */
     public synchronized Optional<Move> move(long now) {
+        lastMoveAskedAt = now;
         if (!enabled || moving != null || now < nextMoveAt || !candidateSince.containsKey(identity)
             || lastChangeAt != Long.MIN_VALUE && now - lastChangeAt < timings.retryNanos(0)) {
             return Optional.empty();
@@ -193,35 +262,77 @@ public final class Balancer {
                 return Optional.empty(); // another replica leads more, or as many and comes first: it moves
             }
         }
-        int fewest = Integer.MAX_VALUE;
-        java.util.SortedSet<String> to = new TreeSet<>();
-        for (Map.Entry<String, Long> candidate : candidateSince.entrySet()) {
-            String name = candidate.getKey();
-            if (name.equals(identity) || unresponsive.containsKey(name)
-                || now - candidate.getValue() < timings.leaseDurationNanos()) {
+        // the last group by name that can move now: any order would do, as long as a replica moves its groups in a
+        // predictable one; a group in backoff, at its hourly cap, or that no candidate with the fewest runs, is passed
+        java.util.List<String> led = new java.util.ArrayList<>();
+        for (Map.Entry<String, String> entry : leaders.entrySet()) {
+            if (identity.equals(entry.getValue())) {
+                led.add(entry.getKey());
+            }
+        }
+        for (int i = led.size() - 1; i >= 0; i--) {
+            String group = led.get(i);
+            if (now < groupNextMoveAt.getOrDefault(group, Long.MIN_VALUE) || movesInLastHour(group, now)
+                                                                            >= MAX_MOVES_PER_GROUP_PER_HOUR) {
                 continue;
             }
-            int load = loads.getOrDefault(name, 0);
-            if (load < fewest) {
-                fewest = load;
-                to.clear();
+            Map<String, String> marks = runners.get(group); // null: not known, every candidate is taken to run it
+            Map<String, String> refusedHere = refused.getOrDefault(group, Map.of());
+            int fewest = Integer.MAX_VALUE;
+            java.util.SortedSet<String> to = new TreeSet<>();
+            for (Map.Entry<String, Long> candidate : candidateSince.entrySet()) {
+                String name = candidate.getKey();
+                if (name.equals(identity) || unresponsive.containsKey(name) || marks != null && !marks.containsKey(name)
+                    || refusedHere.containsKey(name) && marks != null // unknown marks: no change to wait for
+                    || now - candidate.getValue() < timings.leaseDurationNanos()) {
+                    continue;
+                }
+                int load = loads.getOrDefault(name, 0);
+                if (load < fewest) {
+                    fewest = load;
+                    to.clear();
+                }
+                if (load == fewest) {
+                    to.add(name);
+                }
             }
-            if (load == fewest) {
-                to.add(name);
+            if (fewest != Integer.MAX_VALUE && leads - fewest >= 2) {
+                // sorted: the election log and the simulation's trace name them in the same order in every run
+                return Optional.of(new Move(group, leads, fewest, java.util.Collections.unmodifiableSortedSet(to)));
             }
         }
-        if (fewest == Integer.MAX_VALUE || leads - fewest < 2) {
-            return Optional.empty();
+        return Optional.empty();
+    }
+
+    private int movesInLastHour(String group, long now) {
+        java.util.ArrayDeque<Long> started = movesStarted.get(group);
+        if (started == null) {
+            return 0;
         }
-        // the last group by name: any rule would do, as long as a replica moves its groups in a predictable order
-        String group = null;
-        for (Map.Entry<String, String> led : leaders.entrySet()) {
-            if (identity.equals(led.getValue())) {
-                group = led.getKey();
-            }
+        while (!started.isEmpty() && now - started.peekFirst() >= HOUR_NANOS) {
+            started.pollFirst();
         }
-        // sorted: the election log and the simulation's trace name them in the same order in every run
-        return Optional.of(new Move(group, leads, fewest, java.util.Collections.unmodifiableSortedSet(to)));
+        return started.size();
+    }
+
+    /** The refusals not reported yet, each once: who was handed which group and did not take it. */
+    public synchronized java.util.List<Refusal> takeRefusals() {
+        java.util.List<Refusal> taken = java.util.List.copyOf(newRefusals);
+        newRefusals.clear();
+        return taken;
+    }
+
+    /** Whether {@code name} runs {@code group}, by its mark on the group's Lease (unknown marks: yes). */
+    public synchronized boolean runs(String name, String group) {
+        Map<String, String> marks = runners.get(group);
+        return marks == null || marks.containsKey(name);
+    }
+
+    /** The groups' runners as last seen (group to names), for the logs and the tests. */
+    public synchronized Map<String, Set<String>> runners() {
+        Map<String, Set<String>> names = new TreeMap<>();
+        runners.forEach((group, marks) -> names.put(group, Set.copyOf(marks.keySet())));
+        return names;
     }
 
     /**
@@ -249,6 +360,7 @@ public final class Balancer {
     public synchronized void moveStarted(Move move) {
         moving = move;
         released = false;
+        movesStarted.computeIfAbsent(move.group(), g -> new java.util.ArrayDeque<>()).addLast(lastMoveAskedAt);
     }
 
     /** Whether a move of this replica is under way: from its start until another replica holds the group. */
@@ -275,5 +387,13 @@ public final class Balancer {
             loads = java.util.Collections.unmodifiableMap(counted);
         }
         return loads;
+    }
+
+    /** Its state, for traces: loads as counted here, and who is left out of moves. */
+    @Override
+    public synchronized String toString() {
+        return "Balancer[" + identity + " loads=" + loads(candidateSince.keySet()) + " unresponsive=" + unresponsive.keySet()
+               + " refused=" + refused + " moving=" + moving + " nextMoveAt=" + nextMoveAt + " lastChangeAt="
+               + lastChangeAt + "]";
     }
 }

@@ -47,6 +47,11 @@ public final class GroupTurn {
         balancer.candidates(names, now);
     }
 
+    /** Which replicas run this group, by their marks on its Lease (name to mark). */
+    public void onRunners(java.util.Map<String, String> marks) {
+        balancer.runners(group, marks);
+    }
+
     /** Whether the Lease's watch is up. */
     public void onWatch(boolean up) {
         elector.watching(up);

@@ -24,8 +24,8 @@ class BalancerTest {
     private static final long SETTLED = 10 * LEASE;
 
     /**
-     * "a=g1 g2,b=g3,c=": the groups each replica leads, since time 0; every named replica is a candidate since 0.
-     * {@code now} is when the test asks (the placement has been quiet since 0).
+     * "a=g1 g2,b=g3,c=": the groups each replica leads, since time 0; every named replica is a candidate since 0, and
+     * runs every group named. {@code now} is when the test asks (the placement has been quiet since 0).
      */
     private static Balancer balancer(String self, String placement, long now) {
         Balancer balancer = new Balancer(self, TIMINGS, true);
@@ -42,6 +42,9 @@ class BalancerTest {
         }
         balancer.candidates(Set.copyOf(candidates), 0);
         leaders.forEach((group, leader) -> balancer.leader(group, leader, 0));
+        Map<String, String> everyone = new TreeMap<>();
+        candidates.forEach(name -> everyone.put(name, "p1"));
+        leaders.keySet().forEach(group -> balancer.runners(group, everyone));
         return balancer;
     }
 
@@ -87,6 +90,9 @@ class BalancerTest {
     @Test
     void a_candidate_counts_for_moves_only_after_a_lease_duration_so_a_pod_coming_and_going_moves_nothing() {
         Balancer a = balancer("a", "a=g1 g2 g3 g4", SETTLED);
+        for (String g : new String[] {"g1", "g2", "g3", "g4"}) {
+            a.runners(g, Map.of("a", "p1", "b", "p1"));
+        }
         long joined = SETTLED;
         a.candidates(Set.of("a", "b"), joined);
         assertThat(a.move(joined + LEASE - 1)).isEmpty();
@@ -152,12 +158,84 @@ class BalancerTest {
     }
 
     @Test
-    void an_abandoned_move_waits_a_lease_duration_before_the_next() {
+    void an_abandoned_group_backs_off_a_lease_duration_doubled_at_each_abandon_while_another_group_moves_instead() {
         Balancer a = balancer("a", "a=g1 g2 g3,b=", SETTLED);
-        a.moveStarted(a.move(SETTLED).orElseThrow());
-        a.moveAbandoned("g3", SETTLED);
-        assertThat(a.move(SETTLED + LEASE - 1)).isEmpty();
-        assertThat(a.move(SETTLED + LEASE)).map(Balancer.Move::group).hasValue("g3");
+        long now = SETTLED;
+        a.moveStarted(a.move(now).orElseThrow());
+        a.moveAbandoned("g3", now); // its exchanges outlast a lease duration
+        assertThat(a.move(now + RETRY - 1)).isEmpty();
+        Balancer.Move instead = a.move(now + RETRY).orElseThrow();
+        assertThat(instead.group()).as("another group balances as well").isEqualTo("g2");
+        a.moveStarted(instead);
+        a.moveAbandoned("g2", now + RETRY);
+        assertThat(a.move(now + 2 * RETRY)).map(Balancer.Move::group).hasValue("g1");
+        Balancer b = balancer("a", "a=g1 g2 g3,b=", SETTLED);
+        b.runners("g1", Map.of("a", "p1")); // only g3 can go to b: its backoff alone decides
+        b.runners("g2", Map.of("a", "p1"));
+        long at = SETTLED;
+        for (int abandon = 1; abandon <= 3; abandon++) {
+            Balancer.Move move = b.move(at).orElseThrow();
+            assertThat(move.group()).isEqualTo("g3");
+            b.moveStarted(move);
+            b.moveAbandoned("g3", at);
+            long waited = LEASE << (abandon - 1);
+            assertThat(b.move(at + waited - 1)).as("abandon %d: waits %d ms", abandon, waited / 1_000_000).isEmpty();
+            at += waited;
+        }
+        assertThat(b.move(at)).map(Balancer.Move::group).hasValue("g3");
+    }
+
+    @Test
+    void a_stalled_target_that_still_leads_a_group_is_not_offered_another_on_every_report_of_that_group() {
+        // b leads g9 from before it stalled (paused, its Pod Ready): its term of g9 is reported on every turn
+        Balancer a = balancer("a", "a=g1 g2 g3 g4 g5,b=g9,c=g6 g7 g8 g10", SETTLED);
+        long now = SETTLED;
+        Balancer.Move move = a.move(now).orElseThrow();
+        assertThat(move.to()).containsExactly("b");
+        a.moveStarted(move);
+        a.leader(move.group(), null, now + 10);
+        a.leader(move.group(), "a", now + 10 + 3 * RETRY); // b did not take it
+        for (int turn = 1; turn <= 20; turn++) {
+            a.leader("g9", "b", now + turn * RETRY); // reported, unchanged
+        }
+        assertThat(a.move(now + 21 * RETRY)).as("no other group handed to b while it stays stalled").isEmpty();
+        a.leader("g9", null, now + 22 * RETRY);
+        a.leader("g9", "b", now + 23 * RETRY); // b takes a group anew: it responds again
+        assertThat(a.move(now + 25 * RETRY)).map(Balancer.Move::to).hasValue(Set.of("b"));
+    }
+
+    @Test
+    void a_group_is_offered_only_to_replicas_that_run_it() {
+        Balancer a = balancer("a", "a=g1 g2 g3 g4 g5,b=", SETTLED);
+        a.runners("g5", Map.of("a", "p1")); // only a runs g5
+        assertThat(a.move(SETTLED)).map(Balancer.Move::group).as("g5 stays; g4 goes").hasValue("g4");
+        a.runners("g4", Map.of("a", "p1"));
+        a.runners("g3", Map.of("a", "p1", "b", "p1"));
+        assertThat(a.move(SETTLED)).map(Balancer.Move::group).hasValue("g3");
+        Balancer none = balancer("a", "a=g1 g2,b=", SETTLED);
+        none.runners("g1", Map.of("a", "p1"));
+        none.runners("g2", Map.of("a", "p1"));
+        assertThat(none.move(SETTLED)).as("b runs none of a's groups: nothing to move").isEmpty();
+    }
+
+    @Test
+    void a_target_that_does_not_take_a_group_is_not_offered_it_again_until_it_runs_it_anew_or_its_pod_is_replaced() {
+        Balancer a = balancer("a", "a=g1 g2 g3 g4,b=,c=g5 g6 g7", SETTLED);
+        long now = SETTLED;
+        Balancer.Move move = a.move(now).orElseThrow();
+        assertThat(move).isEqualTo(new Balancer.Move("g4", 4, 0, Set.of("b")));
+        a.moveStarted(move);
+        a.leader("g4", null, now + 10);
+        a.leader("g4", "a", now + 10 + 3 * RETRY); // b did not take it: a took it back after its deference
+        assertThat(a.takeRefusals()).containsExactly(new Balancer.Refusal("g4", "b"));
+        assertThat(a.takeRefusals()).as("said once").isEmpty();
+        a.leader("g9", "b", now + 20 * RETRY); // b takes another group: it responds again, but not for g4
+        for (int turn = 0; turn < 10; turn++) {
+            a.leader("g9", "b", now + (21 + turn) * RETRY); // reported on every turn: changes nothing (finding 1)
+        }
+        assertThat(a.move(now + 40 * RETRY)).map(Balancer.Move::group).as("g3, not g4 again").hasValue("g3");
+        a.runners("g4", Map.of("a", "p1", "b", "p2", "c", "p1")); // b's process restarted: it runs g4 anew
+        assertThat(a.move(now + 40 * RETRY)).map(Balancer.Move::group).hasValue("g4");
     }
 
     @Test

@@ -184,6 +184,9 @@ final class Simulation {
             long bound = faultsEnd + (schedule.balanceBoundMs()
                                       + 2L * abandonsAfterFaults * schedule.maxLeaseMs()) * MS;
             if (convergedAt < 0 && now() > bound) {
+                if (trace != null) {
+                    processes.stream().filter(p -> p.alive).forEach(p -> log(p, p.balancer + " at " + p.local()));
+                }
                 history.violation("not balanced " + (now() - faultsEnd) / MS + " ms after the faults ("
                                   + abandonsAfterFaults + " moves abandoned): " + unbalanced);
             }
@@ -1012,9 +1015,11 @@ final class Simulation {
         }
     }
 
+    /** Whether a move, or any other handover (a drain after the Pod left the candidates), is still under way. */
     private boolean moveUnderWay() {
         for (Process p : processes) {
-            if (p.alive && p.balancer.moveUnderWay()) {
+            if (p.alive && (p.balancer.moveUnderWay()
+                            || p.groups.values().stream().anyMatch(g -> g.turn.handover().underWay()))) {
                 return true;
             }
         }
@@ -1036,7 +1041,7 @@ final class Simulation {
             String leader = null;
             for (int i = 0; i < podReady.length; i++) {
                 Process p = current(i);
-                if (p.groups.get(group).elector.mayAct(p.local())) {
+                if (p.groups.get(group).elector.leads()) { // a term suspended for a moment still holds the group
                     leader = p.name;
                 }
             }
