@@ -84,6 +84,11 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
      * Whether this replica's k8sensus groups are spread over the candidates ({@link io.k8sensus.elector.Balancer}); on
      * by default; set before the service starts.
      */
+    /** Whether this replica's groups are balanced (then each view marks its Lease as run here). */
+    boolean balancing() {
+        return balance;
+    }
+
     public void setBalance(boolean balance) {
         this.balance = balance;
     }

@@ -98,6 +98,9 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     private CandidatePods candidatePods;
     private LeaseWatch leaseWatch;
     private KubeLeaseStore store;
+    /** This view's mark on the group's Lease (null: balancing off, no marks); written off the informer's thread. */
+    private io.k8sensus.kube.RunnerMarks runnerMarks;
+    private volatile long markAskedAt = Long.MIN_VALUE;
     private final Runnable wakeUp = this::wake;
     /** The next run of the loop; only the loop's thread touches it. */
     private ScheduledFuture<?> nextRun;
@@ -140,6 +143,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     @Override
     protected void doStart() {
         store = new KubeLeaseStore(service.client(), service.connectivityLog(), namespace, leaseName);
+        runnerMarks = service.balancing()
+                ? new io.k8sensus.kube.RunnerMarks(service.client(), namespace, leaseName, settings.podName()) : null;
         candidatePods = service.candidatePods();
         progressAt = clock.nanos();
         loop = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-election-" + getNamespace()));
@@ -157,10 +162,40 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     /** The watch delivered the Lease (null: deleted). */
     private void delivered(Lease lease) {
         synchronized (this) {
+            if (lease != null) {
+                turn.onRunners(io.k8sensus.kube.RunnerMarks.of(lease));
+            }
             turn.onLease(store.record(lease), clock.nanos());
             publish();
         }
+        if (lease != null && runnerMarks != null && !runnerMarks.on(lease)) {
+            markSoon();
+        }
         wake();
+    }
+
+    /**
+     * Puts this view's mark on the group's Lease, on the loop's thread, at most once per retry period (the next
+     * delivery of the Lease without it asks again).
+     */
+    private void markSoon() {
+        long now = clock.nanos();
+        if (markAskedAt != Long.MIN_VALUE && now - markAskedAt < TimeUnit.MILLISECONDS.toNanos(settings.retryPeriodMs())) {
+            return;
+        }
+        markAskedAt = now;
+        try {
+            loop.execute(() -> {
+                try {
+                    runnerMarks.put();
+                } catch (RuntimeException e) {
+                    LOG.debug("Group {}: the Lease could not be marked as run by {} (asked again at its next delivery)",
+                            getNamespace(), local.getId(), e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // stopping
+        }
     }
 
     /** The context begins its graceful shutdown: this group's term is released once its own work is done. */
@@ -357,6 +392,13 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             publish();
         }
         turnUntilIdle(() -> true, FINAL_REQUESTS);
+        if (runnerMarks != null) {
+            try {
+                runnerMarks.remove(); // after the release, which writes the Lease as last seen, mark included
+            } catch (RuntimeException e) {
+                LOG.debug("Group {}: the mark of {} could not be taken off the Lease", getNamespace(), local.getId(), e);
+            }
+        }
         turn.balancer().removed(getNamespace());
         notifier.shutdown();
         if (!notifier.awaitTermination(settings.callTimeoutMs(), TimeUnit.MILLISECONDS)) {
