@@ -93,17 +93,17 @@ public final class KubeLeaseStore {
             return leases.withName(name).get();
         }
         if (request instanceof LeaseRequest.Create create) {
-            return leases.resource(newLease(spec(now, create.holder(), create.leaseDurationSeconds(), create.epoch(),
-                    now))).create();
+            Lease lease = newLease(spec(now, create.holder(), create.leaseDurationSeconds(), create.epoch(), now));
+            return leases.resource(withHolderDuration(lease, create.leaseDurationSeconds())).create();
         }
         if (request instanceof LeaseRequest.Restore restore) {
             LeaseRecord last = restore.last();
             ZonedDateTime acquired = last.acquireTime() == null ? now : time(last.acquireTime());
             LeaseSpec spec = spec(acquired, last.holder(), seconds(last.leaseDurationMs()), last.epoch(), now);
-            return leases.resource(newLease(spec)).create();
+            return leases.resource(withHolderDuration(newLease(spec), seconds(last.leaseDurationMs()))).create();
         }
         if (request instanceof LeaseRequest.Acquire acquire) {
-            return update(acquire.baseVersion(), null, spec -> {
+            return update(acquire.baseVersion(), null, acquire.leaseDurationSeconds(), spec -> {
                 spec.setHolderIdentity(acquire.holder());
                 spec.setAcquireTime(now);
                 spec.setRenewTime(now);
@@ -173,6 +173,12 @@ public final class KubeLeaseStore {
      * that nothing others wrote in its metadata is lost), else on {@code basis}.
      */
     private Lease update(String version, LeaseRecord basis, java.util.function.Consumer<LeaseSpec> change) {
+        return update(version, basis, null, change);
+    }
+
+    /** As above; with {@code holderSeconds}, the write starts a term: its holder's own duration goes with it. */
+    private Lease update(String version, LeaseRecord basis, Integer holderSeconds,
+                         java.util.function.Consumer<LeaseSpec> change) {
         Lease seen = lastSeen;
         Lease base = seen != null && version.equals(seen.getMetadata().getResourceVersion()) ? seen
                 : newLease(basis == null ? new LeaseSpec() : spec(basis));
@@ -181,8 +187,29 @@ public final class KubeLeaseStore {
             updated.setSpec(new LeaseSpec());
         }
         change.accept(updated.getSpec());
+        if (holderSeconds != null) {
+            withHolderDuration(updated, holderSeconds);
+        }
         updated.getMetadata().setResourceVersion(version);
         return client.leases().inNamespace(namespace).resource(updated).lockResourceVersion(version).update();
+    }
+
+    /**
+     * The annotation that keeps the lease duration the term's holder wrote when it took the Lease. A hand edit of
+     * {@code spec.leaseDurationSeconds} ({@code kubectl edit lease}) leaves it, so a replica that first sees the Lease
+     * after such an edit still waits the holder's own duration: during a rollout that shortens the timings, a new
+     * replica's own lease duration may be below an old holder's renew deadline.
+     */
+    public static final String HOLDER_DURATION = "k8sensus.io/holder-lease-duration-seconds";
+
+    private static Lease withHolderDuration(Lease lease, Integer seconds) {
+        if (seconds != null) {
+            if (lease.getMetadata().getAnnotations() == null) {
+                lease.getMetadata().setAnnotations(new java.util.LinkedHashMap<>());
+            }
+            lease.getMetadata().getAnnotations().put(HOLDER_DURATION, String.valueOf(seconds));
+        }
+        return lease;
     }
 
     private Lease newLease(LeaseSpec spec) {
@@ -215,9 +242,24 @@ public final class KubeLeaseStore {
         LeaseSpec spec = lease.getSpec() == null ? new LeaseSpec() : lease.getSpec();
         Integer transitions = spec.getLeaseTransitions();
         Integer seconds = spec.getLeaseDurationSeconds();
+        long durationMs = seconds == null ? 0 : seconds * 1000L;
+        if (spec.getHolderIdentity() != null) {
+            // never shorter than what the holder wrote when it took the Lease (a hand edit cannot shorten the wait)
+            durationMs = Math.max(durationMs, holderDurationMs(lease));
+        }
         return new LeaseRecord(spec.getHolderIdentity(), transitions == null ? 0 : transitions,
-                text(spec.getAcquireTime()), text(spec.getRenewTime()), seconds == null ? 0 : seconds * 1000L,
+                text(spec.getAcquireTime()), text(spec.getRenewTime()), durationMs,
                 lease.getMetadata().getResourceVersion());
+    }
+
+    private static long holderDurationMs(Lease lease) {
+        java.util.Map<String, String> annotations = lease.getMetadata().getAnnotations();
+        String value = annotations == null ? null : annotations.get(HOLDER_DURATION);
+        try {
+            return value == null ? 0 : Math.max(0, Long.parseLong(value.strip())) * 1000L;
+        } catch (NumberFormatException e) {
+            return 0; // written by someone else: the spec alone counts
+        }
     }
 
     private static String text(ZonedDateTime time) {

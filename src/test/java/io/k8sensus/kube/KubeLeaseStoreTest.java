@@ -96,6 +96,17 @@ class KubeLeaseStoreTest {
     }
 
     @Test
+    void a_replica_that_first_sees_the_lease_after_a_hand_edit_shortened_it_still_reads_the_holders_own_duration() {
+        handEdit(1);
+        KubeLeaseStore newcomer = new KubeLeaseStore(client, new ApiConnectivityLog("replica-b"), NAMESPACE, NAME);
+        assertThat(lease().getSpec().getLeaseDurationSeconds()).isEqualTo(1);
+        assertThat(newcomer.record(lease()).leaseDurationMs()).as("the holder's 6 s, kept when it took the Lease")
+                .isEqualTo(6000);
+        handEdit(60);
+        assertThat(newcomer.record(lease()).leaseDurationMs()).as("a lengthening edit counts").isEqualTo(60_000);
+    }
+
+    @Test
     void a_renewal_lands_on_its_term_whatever_version_it_was_decided_on_and_writes_the_whole_record() {
         LeaseRecord created = store.record(lease());
         handEdit(3600);

@@ -27,8 +27,16 @@ final class SimulatedApiServer {
     private final Map<String, Boolean> deleted = new HashMap<>();
     /** Versions of free records written by hand (a backup of a release put back), with when they were written. */
     private final Map<String, Long> freedByHand = new HashMap<>();
+    /**
+     * Per group, the lease duration the term's holder wrote when it took the Lease (the annotation
+     * {@code KubeLeaseStore.HOLDER_DURATION}): an edit of the spec leaves it, and the store reads the longer of the two.
+     */
+    private final Map<String, Long> holderDurationMs = new HashMap<>();
     /** Versions written by a restore from a backup, with the version of the record they put back. */
     private final Map<String, Long> restoredFrom = new HashMap<>();
+    private final Map<String, LeaseRecord> restoredRecord = new HashMap<>();
+    /** Versions written by hand (edits, restores, another holder set), touched copies included. */
+    private final java.util.Set<String> byHand = new java.util.HashSet<>();
     private final BiConsumer<String, LeaseRecord> published;
     private final StringBuilder trace;
     private final java.util.function.LongSupplier now;
@@ -67,6 +75,7 @@ final class SimulatedApiServer {
                 return new Answer.Conflict();
             }
             String stamp = stamp();
+            holderDurationMs.put(group, create.leaseDurationSeconds() * 1000L);
             return new Answer.Ok(commit(group, new LeaseRecord(create.holder(), create.epoch(), stamp, stamp,
                     create.leaseDurationSeconds() * 1000L, null)));
         }
@@ -75,6 +84,7 @@ final class SimulatedApiServer {
                 return new Answer.Conflict();
             }
             LeaseRecord last = restore.last();
+            holderDurationMs.put(group, last.leaseDurationMs());
             String stamp = stamp();
             return new Answer.Ok(commit(group, new LeaseRecord(last.holder(), last.epoch(),
                     last.acquireTime() == null ? stamp : last.acquireTime(), stamp, last.leaseDurationMs(), null)));
@@ -87,6 +97,7 @@ final class SimulatedApiServer {
                 return new Answer.Conflict();
             }
             String stamp = stamp();
+            holderDurationMs.put(group, acquire.leaseDurationSeconds() * 1000L);
             return new Answer.Ok(commit(group, new LeaseRecord(acquire.holder(), acquire.epoch(), stamp, stamp,
                     acquire.leaseDurationSeconds() * 1000L, null)));
         }
@@ -140,6 +151,7 @@ final class SimulatedApiServer {
     /** Someone writes {@code record} over {@code group}'s Lease, whatever it holds (kubectl edit, replace, a restore). */
     LeaseRecord overwrite(String group, LeaseRecord record) {
         LeaseRecord written = commit(group, record);
+        byHand.add(group + "/" + written.version());
         if (written.holder() == null) {
             freedByHand.put(group + "/" + written.version(), now.getAsLong());
         }
@@ -155,7 +167,13 @@ final class SimulatedApiServer {
         LeaseRecord written = overwrite(group, new LeaseRecord(old.holder(), old.epoch(), old.acquireTime(),
                 old.renewTime(), old.leaseDurationMs(), null));
         restoredFrom.put(group + "/" + written.version(), Long.parseLong(old.version()));
+        restoredRecord.put(group + "/" + written.version(), old);
         return written;
+    }
+
+    /** The record that version {@code version} of {@code group}'s Lease put back from a backup (null: none). */
+    LeaseRecord restoredRecord(String group, String version) {
+        return version == null ? null : restoredRecord.get(group + "/" + version);
     }
 
     /** The version of the record that version {@code version} of {@code group}'s Lease restored (-1: none). */
@@ -163,9 +181,25 @@ final class SimulatedApiServer {
         return version == null ? -1 : restoredFrom.getOrDefault(group + "/" + version, -1L);
     }
 
+    /** Whether version {@code version} of {@code group}'s Lease was written by hand. */
+    boolean byHand(String group, String version) {
+        return version != null && byHand.contains(group + "/" + version);
+    }
+
     /** When the version {@code version} of {@code group}'s Lease was freed by hand (-1: it was not). */
     long freedByHandAt(String group, String version) {
         return freedByHand.getOrDefault(group + "/" + version, -1L);
+    }
+
+    /**
+     * Someone edits {@code group}'s Lease spec by hand, its metadata left as it was: the record the replicas' store
+     * reads from it (the duration never below the one its holder wrote when it took it).
+     */
+    LeaseRecord edit(String group, LeaseRecord spec) {
+        long duration = spec.holder() == null ? spec.leaseDurationMs()
+                : Math.max(spec.leaseDurationMs(), holderDurationMs.getOrDefault(group, 0L));
+        return overwrite(group, new LeaseRecord(spec.holder(), spec.epoch(), spec.acquireTime(), spec.renewTime(),
+                duration, null));
     }
 
     /** The record {@code group}'s Lease had {@code back} records ago (the oldest if fewer; null: none). */
@@ -183,12 +217,17 @@ final class SimulatedApiServer {
         if (lease != null) {
             Long freedAt = freedByHand.get(group + "/" + lease.version());
             Long from = restoredFrom.get(group + "/" + lease.version());
+            String old = lease.version();
             lease = lease.withVersion(String.valueOf(++version));
             if (freedAt != null) {
                 freedByHand.put(group + "/" + lease.version(), freedAt); // the same record, under a new version
             }
+            if (byHand.contains(group + "/" + old)) {
+                byHand.add(group + "/" + lease.version());
+            }
             if (from != null) {
                 restoredFrom.put(group + "/" + lease.version(), from);
+                restoredRecord.put(group + "/" + lease.version(), restoredRecord.get(group + "/" + old));
             }
             leases.put(group, lease);
             published.accept(group, lease);

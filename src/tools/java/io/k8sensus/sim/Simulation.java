@@ -271,6 +271,9 @@ final class Simulation {
         boolean blindAcquire;
         /** The newest version of the Lease this process has seen, restores from a backup left out. */
         long newestSeenVersion = -1;
+        /** Whether it has seen a record that a replica wrote (not one written by hand). */
+        boolean sawReplicasWrite;
+        LeaseRecord newestSeen;
         /** When this process first saw the group's Lease (or its absence): -1, not yet. */
         long firstSawAt = -1;
         boolean doneStopping;
@@ -449,8 +452,15 @@ final class Simulation {
 
     /** Keeps the newest version a process has seen of a group's Lease, restores from a backup left out. */
     private void seen(Group g, LeaseRecord record) {
+        if (record != null && !api.byHand(g.name, record.version())) {
+            g.sawReplicasWrite = true;
+        }
         if (record != null && api.restoredFrom(g.name, record.version()) < 0) {
-            g.newestSeenVersion = Math.max(g.newestSeenVersion, Long.parseLong(record.version()));
+            long v = Long.parseLong(record.version());
+            if (v > g.newestSeenVersion) {
+                g.newestSeenVersion = v;
+                g.newestSeen = record;
+            }
         }
     }
 
@@ -491,8 +501,10 @@ final class Simulation {
             long freedAt = base == null ? -1 : api.freedByHandAt(g.name, base);
             // or taking a backup put back of the very record it saw last: to it, nothing happened in between
             long restoredFrom = api.restoredFrom(g.name, base);
-            g.blindAcquire = freedAt >= 0 && g.firstSawAt >= freedAt
-                             || restoredFrom >= 0 && g.newestSeenVersion <= restoredFrom;
+            LeaseRecord restored = api.restoredRecord(g.name, base);
+            g.blindAcquire = freedAt >= 0 && (g.firstSawAt >= freedAt || !g.sawReplicasWrite)
+                             || restoredFrom >= 0 && (g.newestSeenVersion <= restoredFrom
+                                                     || g.newestSeen != null && g.newestSeen.sameSpec(restored));
         }
         long timeout = p.virtual(p.local() + Schedule.callTimeoutMs(p.timings()) * MS);
         at(p, timeout, () -> answer(g, id, request, new Answer.Failed("timeout")));
@@ -757,15 +769,14 @@ final class Simulation {
             }
             case DURATION_EDIT -> {
                 if (lease != null) {
-                    api.overwrite(group, new LeaseRecord(lease.holder(), lease.epoch(), lease.acquireTime(),
+                    api.edit(group, new LeaseRecord(lease.holder(), lease.epoch(), lease.acquireTime(),
                             lease.renewTime(), fault.param(), null));
                 }
             }
             case SPEC_EDIT -> {
                 if (lease != null) {
                     String stamp = api.stamp();
-                    api.overwrite(group, new LeaseRecord(lease.holder(), lease.epoch(), stamp, stamp, fault.param(),
-                            null));
+                    api.edit(group, new LeaseRecord(lease.holder(), lease.epoch(), stamp, stamp, fault.param(), null));
                 }
             }
             case METADATA_TOUCH -> touch(group, fault.param() * MS); // a controller: it goes on for good
