@@ -25,18 +25,19 @@ final class SimulatedApiServer {
     /** Every record each group's Lease has had, oldest first: what a backup may bring back. */
     private final Map<String, List<LeaseRecord>> history = new HashMap<>();
     private final Map<String, Boolean> deleted = new HashMap<>();
-    /** Versions of free records written by hand (a backup of a release put back), with when they were written. */
-    private final Map<String, Long> freedByHand = new HashMap<>();
     /**
      * Per group, the lease duration the term's holder wrote when it took the Lease (the annotation
      * {@code KubeLeaseStore.HOLDER_DURATION}): an edit of the spec leaves it, and the store reads the longer of the two.
      */
     private final Map<String, Long> holderDurationMs = new HashMap<>();
-    /** Versions written by a restore from a backup, with the version of the record they put back. */
-    private final Map<String, Long> restoredFrom = new HashMap<>();
-    private final Map<String, LeaseRecord> restoredRecord = new HashMap<>();
-    /** Versions written by hand (edits, restores, another holder set), touched copies included. */
-    private final java.util.Set<String> byHand = new java.util.HashSet<>();
+    /**
+     * The versions written by hand (edits, restores, another holder set), by "group/version", touched copies
+     * included: when, whether it left the Lease free, and the record a restore put back (null: not a restore).
+     */
+    private final Map<String, HandWrite> handWrites = new HashMap<>();
+
+    private record HandWrite(long at, boolean freed, LeaseRecord restored) {
+    }
     private final BiConsumer<String, LeaseRecord> published;
     private final StringBuilder trace;
     private final java.util.function.LongSupplier now;
@@ -150,11 +151,12 @@ final class SimulatedApiServer {
 
     /** Someone writes {@code record} over {@code group}'s Lease, whatever it holds (kubectl edit, replace, a restore). */
     LeaseRecord overwrite(String group, LeaseRecord record) {
+        return overwrite(group, record, null);
+    }
+
+    private LeaseRecord overwrite(String group, LeaseRecord record, LeaseRecord restored) {
         LeaseRecord written = commit(group, record);
-        byHand.add(group + "/" + written.version());
-        if (written.holder() == null) {
-            freedByHand.put(group + "/" + written.version(), now.getAsLong());
-        }
+        handWrites.put(group + "/" + written.version(), new HandWrite(now.getAsLong(), written.holder() == null, restored));
         return written;
     }
 
@@ -164,31 +166,35 @@ final class SimulatedApiServer {
      * (to it, nothing happened) from one that knew better.
      */
     LeaseRecord restore(String group, LeaseRecord old) {
-        LeaseRecord written = overwrite(group, new LeaseRecord(old.holder(), old.epoch(), old.acquireTime(),
-                old.renewTime(), old.leaseDurationMs(), null));
-        restoredFrom.put(group + "/" + written.version(), Long.parseLong(old.version()));
-        restoredRecord.put(group + "/" + written.version(), old);
-        return written;
+        return overwrite(group, new LeaseRecord(old.holder(), old.epoch(), old.acquireTime(), old.renewTime(),
+                old.leaseDurationMs(), null), old);
+    }
+
+    private HandWrite handWrite(String group, String version) {
+        return version == null ? null : handWrites.get(group + "/" + version);
     }
 
     /** The record that version {@code version} of {@code group}'s Lease put back from a backup (null: none). */
     LeaseRecord restoredRecord(String group, String version) {
-        return version == null ? null : restoredRecord.get(group + "/" + version);
+        HandWrite write = handWrite(group, version);
+        return write == null ? null : write.restored();
     }
 
     /** The version of the record that version {@code version} of {@code group}'s Lease restored (-1: none). */
     long restoredFrom(String group, String version) {
-        return version == null ? -1 : restoredFrom.getOrDefault(group + "/" + version, -1L);
+        LeaseRecord restored = restoredRecord(group, version);
+        return restored == null ? -1 : Long.parseLong(restored.version());
     }
 
     /** Whether version {@code version} of {@code group}'s Lease was written by hand. */
     boolean byHand(String group, String version) {
-        return version != null && byHand.contains(group + "/" + version);
+        return handWrite(group, version) != null;
     }
 
     /** When the version {@code version} of {@code group}'s Lease was freed by hand (-1: it was not). */
     long freedByHandAt(String group, String version) {
-        return freedByHand.getOrDefault(group + "/" + version, -1L);
+        HandWrite write = handWrite(group, version);
+        return write != null && write.freed() ? write.at() : -1;
     }
 
     /**
@@ -215,19 +221,10 @@ final class SimulatedApiServer {
     void touch(String group) {
         LeaseRecord lease = leases.get(group);
         if (lease != null) {
-            Long freedAt = freedByHand.get(group + "/" + lease.version());
-            Long from = restoredFrom.get(group + "/" + lease.version());
-            String old = lease.version();
+            HandWrite write = handWrite(group, lease.version());
             lease = lease.withVersion(String.valueOf(++version));
-            if (freedAt != null) {
-                freedByHand.put(group + "/" + lease.version(), freedAt); // the same record, under a new version
-            }
-            if (byHand.contains(group + "/" + old)) {
-                byHand.add(group + "/" + lease.version());
-            }
-            if (from != null) {
-                restoredFrom.put(group + "/" + lease.version(), from);
-                restoredRecord.put(group + "/" + lease.version(), restoredRecord.get(group + "/" + old));
+            if (write != null) {
+                handWrites.put(group + "/" + lease.version(), write); // the same record, under a new version
             }
             leases.put(group, lease);
             published.accept(group, lease);
