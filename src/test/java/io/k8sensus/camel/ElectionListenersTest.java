@@ -7,6 +7,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.LogCapture;
 import io.k8sensus.testing.Replica;
@@ -50,11 +51,18 @@ class ElectionListenersTest {
                 .electionView("heartbeat");
     }
 
-    /** A foreign write of the holder, as {@code kubectl edit lease} makes it: this replica's term ends. */
+    /**
+     * A foreign write of the holder, as {@code kubectl edit lease} makes it: this replica's term ends. The edit is a
+     * read then a write of that version; a renewal landing in between makes it fail with 409, and it is made again,
+     * as a person would run the edit again.
+     */
     private void intruderTakesTheLease() {
-        api.client().leases().inNamespace(EmbeddedKubernetesApi.NAMESPACE).withName(LEASE).edit(l -> {
-            l.getSpec().setHolderIdentity("intruder");
-            return l;
+        await().atMost(Duration.ofSeconds(10)).ignoreException(KubernetesClientException.class).until(() -> {
+            api.client().leases().inNamespace(EmbeddedKubernetesApi.NAMESPACE).withName(LEASE).edit(l -> {
+                l.getSpec().setHolderIdentity("intruder");
+                return l;
+            });
+            return true;
         });
     }
 
