@@ -36,6 +36,8 @@ class UnevenGroupsTest {
     Path routesA;
     @TempDir
     Path routesB;
+    @TempDir
+    Path routesC;
 
     @AfterEach
     void stop() {
@@ -67,31 +69,83 @@ class UnevenGroupsTest {
         assertThat(RunnerMarks.of(api.lease("jobs-g1"))).as("who runs g1").containsOnlyKeys("replica-a", "replica-b");
     }
 
+    /**
+     * Three replicas: a runs g1-g4 and x1-x3, b and c run g1-g4 (all three the heartbeat). b and c cannot see a lead
+     * x1-x3; counting alone they would hand a the groups they share, and a would hand them back, for ever. a says on
+     * its marks how many groups it leads in all: a keeps its three, b and c share the five groups all run, and nothing
+     * moves after.
+     */
+    @Test
+    void a_replica_leading_groups_the_others_do_not_run_is_counted_by_them_and_nothing_moves_back_and_forth()
+            throws Exception {
+        List<String> shared = List.of("g1", "g2", "g3", "g4");
+        List<String> own = List.of("x1", "x2", "x3");
+        List<String> all = new ArrayList<>(shared);
+        all.addAll(own);
+        writeRoutes(routesA, all);
+        writeRoutes(routesB, shared);
+        writeRoutes(routesC, shared);
+        api.addReadyPod("replica-a");
+        replicas.add(Replica.start("replica-a", api, history, overrides(routesA, all)));
+        await().atMost(Duration.ofSeconds(30)).until(() -> led("replica-a", all) == all.size());
+        api.addReadyPod("replica-b");
+        replicas.add(Replica.start("replica-b", api, history, overrides(routesB, shared)));
+        api.addReadyPod("replica-c");
+        replicas.add(Replica.start("replica-c", api, history, overrides(routesC, shared)));
+
+        List<String> every = new ArrayList<>(all);
+        every.add("heartbeat");
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() ->
+                led("replica-a", every) == 3 && Math.abs(led("replica-b", every) - led("replica-c", every)) <= 1);
+        long transitions = transitions(every);
+        await().during(Duration.ofMillis(4 * Replica.LEASE_MS)).atMost(Duration.ofMillis(5 * Replica.LEASE_MS))
+                .pollInterval(Duration.ofMillis(100)).until(() -> transitions(every) == transitions);
+        assertThat(own).as("x1-x3 never left a").allMatch(g -> "replica-a".equals(api.holder("jobs-" + g))
+                && api.lease("jobs-" + g).getSpec().getLeaseTransitions() == 0);
+    }
+
     private int led(String replica) {
-        return (int) IntStream.rangeClosed(1, 5).filter(g -> replica.equals(api.holder("jobs-g" + g))).count();
+        return led(replica, List.of("g1", "g2", "g3", "g4", "g5"));
+    }
+
+    private int led(String replica, List<String> groups) {
+        return (int) groups.stream().filter(g -> replica.equals(api.holder("jobs-" + g))).count();
+    }
+
+    /** Leader changes so far, over the groups' Leases. */
+    private long transitions(List<String> groups) {
+        return groups.stream().mapToLong(g -> {
+            Lease lease = api.lease("jobs-" + g);
+            return lease == null || lease.getSpec().getLeaseTransitions() == null ? 0
+                    : lease.getSpec().getLeaseTransitions();
+        }).sum();
     }
 
     private static void writeRoutes(Path dir, int groups) throws Exception {
-        for (int g = 1; g <= groups; g++) {
-            Files.writeString(dir.resolve("job-g" + g + ".camel.yaml"), """
+        writeRoutes(dir, IntStream.rangeClosed(1, groups).mapToObj(g -> "g" + g).toList());
+    }
+
+    private static void writeRoutes(Path dir, List<String> groups) throws Exception {
+        for (String g : groups) {
+            Files.writeString(dir.resolve("job-" + g + ".camel.yaml"), """
                     - route:
-                        id: "job-g%1$d"
+                        id: "job-%1$s"
                         from:
-                          uri: "master:g%1$d:timer:job-g%1$d"
+                          uri: "master:%1$s:timer:job-%1$s"
                           parameters:
                             period: "200"
                           steps:
-                            - log: "job g%1$d epoch=${header.K8sensusEpoch}"
+                            - log: "job %1$s epoch=${header.K8sensusEpoch}"
                     """.formatted(g));
         }
     }
 
     private static Map<String, String> overrides(Path routes, int groups) {
-        StringBuilder names = new StringBuilder("heartbeat");
-        for (int g = 1; g <= groups; g++) {
-            names.append(",g").append(g);
-        }
-        return Map.of("k8sensus.routes.dir", routes.toString(), "k8sensus.election.groups", names.toString(),
-                "k8sensus.election.lease-prefix", "jobs");
+        return overrides(routes, IntStream.rangeClosed(1, groups).mapToObj(g -> "g" + g).toList());
+    }
+
+    private static Map<String, String> overrides(Path routes, List<String> groups) {
+        return Map.of("k8sensus.routes.dir", routes.toString(), "k8sensus.election.groups",
+                "heartbeat," + String.join(",", groups), "k8sensus.election.lease-prefix", "jobs");
     }
 }

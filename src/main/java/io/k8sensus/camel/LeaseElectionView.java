@@ -101,6 +101,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     /** This view's mark on the group's Lease (null: balancing off, no marks); written off the informer's thread. */
     private io.k8sensus.kube.RunnerMarks runnerMarks;
     private volatile long markAskedAt = Long.MIN_VALUE;
+    /** The group's Lease as its watch last delivered it (null: none yet, or deleted). */
+    private volatile Lease lastDelivered;
     private final Runnable wakeUp = this::wake;
     /** The next run of the loop; only the loop's thread touches it. */
     private ScheduledFuture<?> nextRun;
@@ -162,16 +164,26 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     /** The watch delivered the Lease (null: deleted). */
     private void delivered(Lease lease) {
         synchronized (this) {
+            long now = clock.nanos();
             if (lease != null) {
-                turn.onRunners(io.k8sensus.kube.RunnerMarks.of(lease));
+                turn.onRunners(io.k8sensus.kube.RunnerMarks.of(lease), io.k8sensus.kube.RunnerMarks.leadsOf(lease), now);
             }
-            turn.onLease(store.record(lease), clock.nanos());
+            turn.onLease(store.record(lease), now);
+            lastDelivered = lease;
             publish();
         }
-        if (lease != null && runnerMarks != null && !runnerMarks.on(lease)) {
+        wake();
+    }
+
+    /**
+     * Marks the Lease last delivered as run here if it lacks this run's mark, or if the mark does not say what the
+     * balancer now says this replica leads (see {@code Balancer#leadsToSay}).
+     */
+    private void markIfStale(long now) {
+        Lease lease = lastDelivered;
+        if (lease != null && runnerMarks != null && !runnerMarks.on(lease, turn.balancer().leadsToSay(now))) {
             markSoon();
         }
-        wake();
     }
 
     /**
@@ -187,7 +199,11 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         try {
             loop.execute(() -> {
                 try {
-                    runnerMarks.put();
+                    java.util.OptionalInt leads;
+                    synchronized (this) {
+                        leads = turn.balancer().leadsToSay(clock.nanos());
+                    }
+                    runnerMarks.put(leads);
                 } catch (RuntimeException e) {
                     LOG.debug("Group {}: the Lease could not be marked as run by {} (asked again at its next delivery)",
                             getNamespace(), local.getId(), e);
@@ -416,6 +432,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         // a group being handed over has no leader here any more: its routes stop while the term ends its work
         String leaderId = turn.routesLeader();
         turn.reportLeader(clock.nanos());
+        markIfStale(clock.nanos());
         for (Balancer.Refusal refusal : turn.balancer().takeRefusals()) {
             KeyValueLog.warn(ELECTION_LOG, "event=balancing-refused group={} pod={} target={}: the target was handed the"
                     + " group and did not take it; it is not offered this group again until it runs it anew or its Pod is"

@@ -2,6 +2,7 @@ package io.k8sensus.elector;
 
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -76,6 +77,12 @@ public final class Balancer {
      * candidate is taken to run it.
      */
     private final Map<String, Map<String, String>> runners = new TreeMap<>();
+    /**
+     * Per group, how many groups in all each of its runners says it leads (on its mark). A replica says so only while
+     * it leads a group that some candidate does not run ({@link #leadsToSay}): that candidate cannot count the group,
+     * and would take the replica to lead fewer than it does.
+     */
+    private final Map<String, Map<String, Integer>> said = new TreeMap<>();
     /**
      * Per group, the targets that were handed it and did not take it, with their mark then: the group is not offered
      * to them again until their mark changes (they run it anew) or they leave the candidates (the Pod is replaced).
@@ -158,6 +165,7 @@ public final class Balancer {
     public synchronized void removed(String group) {
         leaders.remove(group);
         runners.remove(group);
+        said.remove(group);
         refused.remove(group);
         loads = null;
         if (moving != null && moving.group().equals(group)) {
@@ -196,6 +204,24 @@ public final class Balancer {
         if (refusedHere != null) {
             refusedHere.entrySet().removeIf(e -> !e.getValue().equals(now.get(e.getKey())) && now.containsKey(e.getKey()));
         }
+    }
+
+    /**
+     * How many groups in all the runners of {@code group} say they lead, by their marks on its Lease (name to groups;
+     * a runner that says nothing is absent): what this replica cannot count, the groups they lead that it does not run.
+     */
+    public synchronized void said(String group, Map<String, Integer> leads, long now) {
+        Map<String, Integer> given = Map.copyOf(leads);
+        if (given.equals(said.getOrDefault(group, Map.of()))) {
+            return;
+        }
+        if (given.isEmpty()) {
+            said.remove(group);
+        } else {
+            said.put(group, given);
+        }
+        loads = null;
+        lastChangeAt = now; // a move waits a retry period, as after any change of a leader
     }
 
     /**
@@ -258,7 +284,7 @@ public final class Balancer {
         unresponsive.values().removeIf(until -> until <= now);
         for (Map.Entry<String, Integer> other : loads.entrySet()) {
             int cmp = Integer.compare(other.getValue(), leads);
-            if (cmp > 0 || cmp == 0 && other.getKey().compareTo(identity) < 0) {
+            if ((cmp > 0 || cmp == 0 && other.getKey().compareTo(identity) < 0) && canMove(other.getKey(), loads, now)) {
                 return Optional.empty(); // another replica leads more, or as many and comes first: it moves
             }
         }
@@ -304,6 +330,30 @@ public final class Balancer {
         return Optional.empty();
     }
 
+    /**
+     * Whether {@code name} leads a group, among those this replica runs, that it could hand to a candidate leading two
+     * fewer that runs it. A replica that leads more but whose groups can go nowhere (only it runs them) does not hold
+     * the others' moves up: if it can move a group this replica does not see, both move, and each move still balances.
+     */
+    private boolean canMove(String name, Map<String, Integer> loads, long now) {
+        int from = loads.getOrDefault(name, 0);
+        for (Map.Entry<String, String> entry : leaders.entrySet()) {
+            if (!name.equals(entry.getValue())) {
+                continue;
+            }
+            Map<String, String> marks = runners.get(entry.getKey());
+            for (Map.Entry<String, Long> candidate : candidateSince.entrySet()) {
+                String to = candidate.getKey();
+                if (!to.equals(name) && (marks == null || marks.containsKey(to))
+                    && now - candidate.getValue() >= timings.leaseDurationNanos()
+                    && from - loads.getOrDefault(to, 0) >= 2) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private int movesInLastHour(String group, long now) {
         java.util.ArrayDeque<Long> started = movesStarted.get(group);
         if (started == null) {
@@ -320,6 +370,32 @@ public final class Balancer {
         java.util.List<Refusal> taken = java.util.List.copyOf(newRefusals);
         newRefusals.clear();
         return taken;
+    }
+
+    /**
+     * What this replica says on its marks: how many groups it leads in all, while it leads one that a candidate (one
+     * for a lease duration, time to have marked the groups it runs) does not run, which that candidate cannot count;
+     * otherwise nothing, as every replica counts what it leads. When every replica runs every group it says nothing,
+     * and its marks are written once.
+     */
+    public synchronized OptionalInt leadsToSay(long now) {
+        if (!enabled) {
+            return OptionalInt.empty();
+        }
+        int leads = 0;
+        boolean unseen = false;
+        for (Map.Entry<String, String> entry : leaders.entrySet()) {
+            if (!identity.equals(entry.getValue())) {
+                continue;
+            }
+            leads++;
+            Map<String, String> marks = runners.get(entry.getKey());
+            for (Map.Entry<String, Long> candidate : candidateSince.entrySet()) {
+                unseen |= marks != null && !marks.containsKey(candidate.getKey())
+                          && now - candidate.getValue() >= timings.leaseDurationNanos();
+            }
+        }
+        return unseen ? OptionalInt.of(leads) : OptionalInt.empty();
     }
 
     /** Whether {@code name} runs {@code group}, by its mark on the group's Lease (unknown marks: yes). */
@@ -368,7 +444,10 @@ public final class Balancer {
         return moving != null;
     }
 
-    /** Groups led per candidate (0 for a candidate that leads none), and per holder that is no candidate. */
+    /**
+     * Groups led per candidate (0 for a candidate that leads none): those this replica sees it lead, or the number it
+     * says it leads in all on a mark, if more.
+     */
     public synchronized Map<String, Integer> loads() {
         return loads(candidateSince.keySet());
     }
@@ -383,6 +462,13 @@ public final class Balancer {
                 if (leader != null && candidates.contains(leader)) {
                     counted.merge(leader, 1, Integer::sum);
                 }
+            }
+            for (Map<String, Integer> leads : said.values()) { // the groups they lead that this replica does not run
+                leads.forEach((name, count) -> {
+                    if (!name.equals(identity) && candidates.contains(name)) {
+                        counted.merge(name, count, Math::max);
+                    }
+                });
             }
             loads = java.util.Collections.unmodifiableMap(counted);
         }

@@ -47,9 +47,13 @@ public final class GroupTurn {
         balancer.candidates(names, now);
     }
 
-    /** Which replicas run this group, by their marks on its Lease (name to mark). */
-    public void onRunners(java.util.Map<String, String> marks) {
+    /**
+     * Which replicas run this group, by their marks on its Lease (name to mark), and how many groups in all those that
+     * say it lead (name to groups).
+     */
+    public void onRunners(java.util.Map<String, String> marks, java.util.Map<String, Integer> leads, long now) {
         balancer.runners(group, marks);
+        balancer.said(group, leads, now);
     }
 
     /** Whether the Lease's watch is up. */

@@ -219,6 +219,44 @@ class BalancerTest {
     }
 
     @Test
+    void a_replica_counts_the_groups_another_says_it_leads_among_those_it_does_not_run() {
+        // a runs g1-g4 and x1-x3, b and c run g1-g4: b cannot see a lead x1-x3
+        Balancer b = balancer("b", "a=,b=g1 g2,c=g3 g4", SETTLED);
+        assertThat(b.move(SETTLED)).as("what b counts alone: a leads none").map(Balancer.Move::to).hasValue(Set.of("a"));
+        b.said("g1", Map.of("a", 3), SETTLED); // a's mark on g1's Lease: it leads 3 in all
+        assertThat(b.loads()).containsEntry("a", 3);
+        assertThat(b.move(SETTLED + RETRY)).as("3/2/2 is balanced: nothing for a to hand back").isEmpty();
+        assertThat(b.deferNanos(SETTLED + RETRY)).as("b leads fewer than a: it does not hold back").isZero();
+        b.said("g1", Map.of(), SETTLED + 2 * RETRY); // a says nothing more: b counts alone again
+        assertThat(b.loads()).containsEntry("a", 0);
+    }
+
+    @Test
+    void a_replica_says_how_many_groups_it_leads_only_while_it_leads_one_that_a_candidate_does_not_run() {
+        Balancer a = balancer("a", "a=g1 x1 x2,b=g2,c=g3", SETTLED);
+        assertThat(a.leadsToSay(SETTLED)).as("every candidate runs every group").isEmpty();
+        a.runners("x1", Map.of("a", "p1"));
+        assertThat(a.leadsToSay(SETTLED)).hasValue(3);
+        a.candidates(Set.of("a", "b", "c", "d"), SETTLED);
+        a.runners("x1", Map.of("a", "p1", "b", "p1", "c", "p1"));
+        assertThat(a.leadsToSay(SETTLED + LEASE - 1)).as("d has not had the time to mark what it runs").isEmpty();
+        assertThat(a.leadsToSay(SETTLED + LEASE)).as("d does not run x1").hasValue(3);
+    }
+
+    @Test
+    void a_replica_that_leads_the_most_but_can_move_none_of_its_groups_does_not_hold_the_others_up() {
+        // a leads x1-x3, which only it runs; b leads g1-g3, which b and c run; c leads none
+        Balancer b = balancer("b", "a=,b=g1 g2 g3,c=", SETTLED);
+        b.said("g1", Map.of("a", 3), 0);
+        assertThat(b.loads()).containsEntry("a", 3).containsEntry("b", 3);
+        assertThat(b.move(SETTLED)).as("a comes first, but can hand nothing to c").map(Balancer.Move::to)
+                .hasValue(Set.of("c"));
+        Balancer yields = balancer("b", "a=g4,b=g1 g2 g3,c=", SETTLED);
+        yields.said("g1", Map.of("a", 3), 0);
+        assertThat(yields.move(SETTLED)).as("a can hand g4 to c: a moves first").isEmpty();
+    }
+
+    @Test
     void a_target_that_does_not_take_a_group_is_not_offered_it_again_until_it_runs_it_anew_or_its_pod_is_replaced() {
         Balancer a = balancer("a", "a=g1 g2 g3 g4,b=,c=g5 g6 g7", SETTLED);
         long now = SETTLED;
