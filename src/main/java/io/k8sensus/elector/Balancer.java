@@ -48,6 +48,12 @@ public final class Balancer {
     }
 
     private static final int MAX_DEFERENCE_PERIODS = 3;
+    /**
+     * How long a replica leaves the move to one that leads more, in retry periods of quiet: that one moves a retry
+     * period after the last change; if nothing has changed after this many, it cannot (a target refused that group, its
+     * backoff or hourly cap holds it), and the next replica moves instead.
+     */
+    static final int YIELD_PERIODS = 4;
 
     private final String identity;
     private final Timings timings;
@@ -83,6 +89,15 @@ public final class Balancer {
      * and would take the replica to lead fewer than it does.
      */
     private final Map<String, Map<String, Integer>> said = new TreeMap<>();
+    /**
+     * Per replica, the newest of its processes whose marks this replica has seen, and since when. A mark is
+     * {@code <process>.<view>}, the process's start time in base 36 first: a mark of an older process of the same Pod
+     * (one that crashed, so never took its marks off) says nothing of what the Pod runs now.
+     */
+    private final Map<String, MarkSeen> marksSeen = new TreeMap<>();
+
+    private record MarkSeen(long process, long since) {
+    }
     /**
      * Per group, the targets that were handed it and did not take it, with their mark then: the group is not offered
      * to them again until their mark changes (they run it anew) or they leave the candidates (the Pod is replaced).
@@ -181,6 +196,7 @@ public final class Balancer {
             loads = null;
         }
         candidateSince.keySet().retainAll(names);
+        marksSeen.keySet().retainAll(names);
         unresponsive.keySet().retainAll(names);
         refused.values().forEach(targets -> targets.keySet().retainAll(names)); // a Pod replaced counts again
         unresponsive.values().removeIf(until -> until <= now);
@@ -194,15 +210,22 @@ public final class Balancer {
      * The replicas that run {@code group} now, by the marks on its Lease (name to mark). A target that refused the
      * group counts again once its mark changes: a new process that runs it.
      */
-    public synchronized void runners(String group, Map<String, String> marks) {
-        Map<String, String> now = Map.copyOf(marks);
-        if (now.equals(runners.get(group))) {
+    public synchronized void runners(String group, Map<String, String> marks, long now) {
+        Map<String, String> given = Map.copyOf(marks);
+        given.forEach((name, mark) -> {
+            MarkSeen seen = marksSeen.get(name);
+            long process = processOf(mark);
+            if (seen == null || process > seen.process()) {
+                marksSeen.put(name, new MarkSeen(process, now));
+            }
+        });
+        if (given.equals(runners.get(group))) {
             return;
         }
-        runners.put(group, now);
+        runners.put(group, given);
         Map<String, String> refusedHere = refused.get(group);
         if (refusedHere != null) {
-            refusedHere.entrySet().removeIf(e -> !e.getValue().equals(now.get(e.getKey())) && now.containsKey(e.getKey()));
+            refusedHere.entrySet().removeIf(e -> !e.getValue().equals(given.get(e.getKey())) && given.containsKey(e.getKey()));
         }
     }
 
@@ -284,7 +307,8 @@ public final class Balancer {
         unresponsive.values().removeIf(until -> until <= now);
         for (Map.Entry<String, Integer> other : loads.entrySet()) {
             int cmp = Integer.compare(other.getValue(), leads);
-            if ((cmp > 0 || cmp == 0 && other.getKey().compareTo(identity) < 0) && canMove(other.getKey(), loads, now)) {
+            if ((cmp > 0 || cmp == 0 && other.getKey().compareTo(identity) < 0) && canMove(other.getKey(), loads, now)
+                && lastChangeAt != Long.MIN_VALUE && now - lastChangeAt < YIELD_PERIODS * timings.retryNanos(0)) {
                 return Optional.empty(); // another replica leads more, or as many and comes first: it moves
             }
         }
@@ -302,15 +326,17 @@ public final class Balancer {
                                                                             >= MAX_MOVES_PER_GROUP_PER_HOUR) {
                 continue;
             }
-            Map<String, String> marks = runners.get(group); // null: not known, every candidate is taken to run it
+            Map<String, String> marks = marks(group); // null: not known, every candidate is taken to run it
             Map<String, String> refusedHere = refused.getOrDefault(group, Map.of());
             int fewest = Integer.MAX_VALUE;
             java.util.SortedSet<String> to = new TreeSet<>();
             for (Map.Entry<String, Long> candidate : candidateSince.entrySet()) {
                 String name = candidate.getKey();
+                MarkSeen process = marksSeen.get(name);
                 if (name.equals(identity) || unresponsive.containsKey(name) || marks != null && !marks.containsKey(name)
                     || refusedHere.containsKey(name) && marks != null // unknown marks: no change to wait for
-                    || now - candidate.getValue() < timings.leaseDurationNanos()) {
+                    || now - candidate.getValue() < timings.leaseDurationNanos()
+                    || process != null && now - process.since() < timings.leaseDurationNanos()) { // just started
                     continue;
                 }
                 int load = loads.getOrDefault(name, 0);
@@ -341,7 +367,7 @@ public final class Balancer {
             if (!name.equals(entry.getValue())) {
                 continue;
             }
-            Map<String, String> marks = runners.get(entry.getKey());
+            Map<String, String> marks = marks(entry.getKey());
             for (Map.Entry<String, Long> candidate : candidateSince.entrySet()) {
                 String to = candidate.getKey();
                 if (!to.equals(name) && (marks == null || marks.containsKey(to))
@@ -373,10 +399,11 @@ public final class Balancer {
     }
 
     /**
-     * What this replica says on its marks: how many groups it leads in all, while it leads one that a candidate (one
-     * for a lease duration, time to have marked the groups it runs) does not run, which that candidate cannot count;
-     * otherwise nothing, as every replica counts what it leads. When every replica runs every group it says nothing,
-     * and its marks are written once.
+     * What this replica says on its marks: how many groups it leads in all, while it leads one that a replica it shares
+     * groups with does not run, which that replica cannot count; otherwise nothing, as every replica counts what it
+     * leads, and when every replica runs every group its marks are written once. A replica counts as sharing groups
+     * once its mark has been seen on a Lease here for a retry period: a process marks the Leases of its groups as it
+     * sees them, within about a retry period of its start, and a Lease it has not marked yet says nothing.
      */
     public synchronized OptionalInt leadsToSay(long now) {
         if (!enabled) {
@@ -389,10 +416,11 @@ public final class Balancer {
                 continue;
             }
             leads++;
-            Map<String, String> marks = runners.get(entry.getKey());
-            for (Map.Entry<String, Long> candidate : candidateSince.entrySet()) {
-                unseen |= marks != null && !marks.containsKey(candidate.getKey())
-                          && now - candidate.getValue() >= timings.leaseDurationNanos();
+            Map<String, String> marks = marks(entry.getKey());
+            for (String candidate : candidateSince.keySet()) {
+                MarkSeen seen = marksSeen.get(candidate);
+                unseen |= marks != null && !marks.containsKey(candidate) && !candidate.equals(identity) && seen != null
+                          && now - seen.since() >= timings.retryNanos(0);
             }
         }
         return unseen ? OptionalInt.of(leads) : OptionalInt.empty();
@@ -400,14 +428,43 @@ public final class Balancer {
 
     /** Whether {@code name} runs {@code group}, by its mark on the group's Lease (unknown marks: yes). */
     public synchronized boolean runs(String name, String group) {
-        Map<String, String> marks = runners.get(group);
+        Map<String, String> marks = marks(group);
         return marks == null || marks.containsKey(name);
+    }
+
+    /**
+     * The marks on {@code group}'s Lease of processes that still run (null: none seen): a mark of a Pod's older process
+     * is left out when a newer one of the same Pod has been seen.
+     */
+    private Map<String, String> marks(String group) {
+        Map<String, String> marks = runners.get(group);
+        if (marks == null) {
+            return null;
+        }
+        Map<String, String> current = new TreeMap<>();
+        marks.forEach((name, mark) -> {
+            MarkSeen newest = marksSeen.get(name);
+            if (newest == null || processOf(mark) >= newest.process()) {
+                current.put(name, mark);
+            }
+        });
+        return current;
+    }
+
+    /** The process part of a mark, {@code <process>.<view>} (0: a mark of another form). */
+    static long processOf(String mark) {
+        int dot = mark.indexOf('.');
+        try {
+            return dot < 0 ? 0 : Long.parseLong(mark.substring(0, dot), 36);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** The groups' runners as last seen (group to names), for the logs and the tests. */
     public synchronized Map<String, Set<String>> runners() {
         Map<String, Set<String>> names = new TreeMap<>();
-        runners.forEach((group, marks) -> names.put(group, Set.copyOf(marks.keySet())));
+        runners.keySet().forEach(group -> names.put(group, Set.copyOf(marks(group).keySet())));
         return names;
     }
 
@@ -463,13 +520,17 @@ public final class Balancer {
                     counted.merge(leader, 1, Integer::sum);
                 }
             }
-            for (Map<String, Integer> leads : said.values()) { // the groups they lead that this replica does not run
+            // the groups they lead that this replica does not run, said by their current processes (a crashed one's
+            // marks stay on the Leases of groups its next process may not run)
+            said.forEach((group, leads) -> {
+                Map<String, String> current = marks(group);
                 leads.forEach((name, count) -> {
-                    if (!name.equals(identity) && candidates.contains(name)) {
+                    if (!name.equals(identity) && candidates.contains(name) && current != null
+                        && current.containsKey(name)) {
                         counted.merge(name, count, Math::max);
                     }
                 });
-            }
+            });
             loads = java.util.Collections.unmodifiableMap(counted);
         }
         return loads;

@@ -52,7 +52,7 @@ public final class GroupTurn {
      * say it lead (name to groups).
      */
     public void onRunners(java.util.Map<String, String> marks, java.util.Map<String, Integer> leads, long now) {
-        balancer.runners(group, marks);
+        balancer.runners(group, marks, now);
         balancer.said(group, leads, now);
     }
 

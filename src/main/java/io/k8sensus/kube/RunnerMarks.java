@@ -1,5 +1,6 @@
 package io.k8sensus.kube;
 
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -18,9 +19,11 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
  * metadata alone, with no resourceVersion: a mark conflicts with nothing, changes no spec (a follower's wait is not
  * reset by it), and needs only the {@code patch} verb the Role grants on the group's Leases for renewals.
  * <p>
- * The value is the mark, then the Pod's whole name when the key had to be cut, then {@code leads=<n>} while this
+ * The mark is {@code <process>.<view>}: the process's start time in base 36, so that the others can tell a mark left by
+ * a Pod's earlier process (a crash takes no mark off) from its current one, and a random part per start of the group's
+ * view. The value is the mark, then the Pod's whole name when the key had to be cut, then {@code leads=<n>} while this
  * replica says how many groups it leads in all ({@code Balancer#leadsToSay}: only while it leads a group another
- * candidate does not run): {@code "lq3x1-9az"}, {@code "lq3x1-9az leads=4"}.
+ * candidate does not run): {@code "mi7k2qzc.9az"}, {@code "mi7k2qzc.9az leads=4"}.
  */
 public final class RunnerMarks {
 
@@ -28,6 +31,11 @@ public final class RunnerMarks {
     public static final String PREFIX = "runner.k8sensus.io/";
     private static final int NAME_MAX = 63;
     private static final String LEADS = "leads=";
+    /**
+     * This process, in every mark it writes: its start time in base 36. A Pod's next process starts later, so the
+     * others know a mark of an earlier one (left by a crash) for what it is.
+     */
+    private static final String PROCESS = Long.toString(ManagementFactory.getRuntimeMXBean().getStartTime(), 36);
 
     private final KubernetesClient client;
     private final String namespace;
@@ -40,8 +48,7 @@ public final class RunnerMarks {
         this.namespace = namespace;
         this.leaseName = leaseName;
         this.podName = podName;
-        this.mark = Long.toString(System.currentTimeMillis(), 36) + "-"
-                    + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
+        this.mark = PROCESS + "." + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
     }
 
     /** The marks on {@code lease}: Pod name to mark (empty: none, or no Lease). */

@@ -24,8 +24,8 @@ class BalancerTest {
     private static final long SETTLED = 10 * LEASE;
 
     /**
-     * "a=g1 g2,b=g3,c=": the groups each replica leads, since time 0; every named replica is a candidate since 0, and
-     * runs every group named. {@code now} is when the test asks (the placement has been quiet since 0).
+     * "a=g1 g2,b=g3,c=": the groups each replica leads, as learnt a retry period before {@code now}, when the test asks;
+     * every named replica is a candidate since 0, and runs every group named.
      */
     private static Balancer balancer(String self, String placement, long now) {
         Balancer balancer = new Balancer(self, TIMINGS, true);
@@ -41,10 +41,10 @@ class BalancerTest {
             }
         }
         balancer.candidates(Set.copyOf(candidates), 0);
-        leaders.forEach((group, leader) -> balancer.leader(group, leader, 0));
+        leaders.forEach((group, leader) -> balancer.leader(group, leader, Math.max(0, now - RETRY)));
         Map<String, String> everyone = new TreeMap<>();
         candidates.forEach(name -> everyone.put(name, "p1"));
-        leaders.keySet().forEach(group -> balancer.runners(group, everyone));
+        leaders.keySet().forEach(group -> balancer.runners(group, everyone, 0));
         return balancer;
     }
 
@@ -88,10 +88,19 @@ class BalancerTest {
     }
 
     @Test
+    void a_replica_that_leads_more_but_does_not_move_for_four_retry_periods_no_longer_holds_the_next_one_up() {
+        // a leads more, and could hand a group to c, but does not (c refused it, say, which b cannot know)
+        Balancer b = balancer("b", "a=g1 g2 g3 g4,b=g5 g6 g7,c=", SETTLED);
+        assertThat(b.move(SETTLED)).as("a moves first").isEmpty();
+        assertThat(b.move(SETTLED - RETRY + 4 * RETRY - 1)).isEmpty();
+        assertThat(b.move(SETTLED - RETRY + 4 * RETRY)).map(Balancer.Move::group).hasValue("g7");
+    }
+
+    @Test
     void a_candidate_counts_for_moves_only_after_a_lease_duration_so_a_pod_coming_and_going_moves_nothing() {
         Balancer a = balancer("a", "a=g1 g2 g3 g4", SETTLED);
         for (String g : new String[] {"g1", "g2", "g3", "g4"}) {
-            a.runners(g, Map.of("a", "p1", "b", "p1"));
+            a.runners(g, Map.of("a", "p1", "b", "p1"), 0);
         }
         long joined = SETTLED;
         a.candidates(Set.of("a", "b"), joined);
@@ -170,8 +179,8 @@ class BalancerTest {
         a.moveAbandoned("g2", now + RETRY);
         assertThat(a.move(now + 2 * RETRY)).map(Balancer.Move::group).hasValue("g1");
         Balancer b = balancer("a", "a=g1 g2 g3,b=", SETTLED);
-        b.runners("g1", Map.of("a", "p1")); // only g3 can go to b: its backoff alone decides
-        b.runners("g2", Map.of("a", "p1"));
+        b.runners("g1", Map.of("a", "p1"), 0); // only g3 can go to b: its backoff alone decides
+        b.runners("g2", Map.of("a", "p1"), 0);
         long at = SETTLED;
         for (int abandon = 1; abandon <= 3; abandon++) {
             Balancer.Move move = b.move(at).orElseThrow();
@@ -207,14 +216,14 @@ class BalancerTest {
     @Test
     void a_group_is_offered_only_to_replicas_that_run_it() {
         Balancer a = balancer("a", "a=g1 g2 g3 g4 g5,b=", SETTLED);
-        a.runners("g5", Map.of("a", "p1")); // only a runs g5
+        a.runners("g5", Map.of("a", "p1"), 0); // only a runs g5
         assertThat(a.move(SETTLED)).map(Balancer.Move::group).as("g5 stays; g4 goes").hasValue("g4");
-        a.runners("g4", Map.of("a", "p1"));
-        a.runners("g3", Map.of("a", "p1", "b", "p1"));
+        a.runners("g4", Map.of("a", "p1"), 0);
+        a.runners("g3", Map.of("a", "p1", "b", "p1"), 0);
         assertThat(a.move(SETTLED)).map(Balancer.Move::group).hasValue("g3");
         Balancer none = balancer("a", "a=g1 g2,b=", SETTLED);
-        none.runners("g1", Map.of("a", "p1"));
-        none.runners("g2", Map.of("a", "p1"));
+        none.runners("g1", Map.of("a", "p1"), 0);
+        none.runners("g2", Map.of("a", "p1"), 0);
         assertThat(none.move(SETTLED)).as("b runs none of a's groups: nothing to move").isEmpty();
     }
 
@@ -232,15 +241,18 @@ class BalancerTest {
     }
 
     @Test
-    void a_replica_says_how_many_groups_it_leads_only_while_it_leads_one_that_a_candidate_does_not_run() {
+    void a_replica_says_how_many_groups_it_leads_only_while_it_leads_one_that_a_replica_it_shares_groups_with_does_not_run() {
         Balancer a = balancer("a", "a=g1 x1 x2,b=g2,c=g3", SETTLED);
-        assertThat(a.leadsToSay(SETTLED)).as("every candidate runs every group").isEmpty();
-        a.runners("x1", Map.of("a", "p1"));
+        assertThat(a.leadsToSay(SETTLED)).as("every replica runs every group").isEmpty();
+        a.runners("x1", Map.of("a", "p1"), SETTLED); // b and c do not run x1
         assertThat(a.leadsToSay(SETTLED)).hasValue(3);
+        a.runners("x1", Map.of("a", "p1", "b", "p1", "c", "p1"), SETTLED);
+        assertThat(a.leadsToSay(SETTLED)).isEmpty();
         a.candidates(Set.of("a", "b", "c", "d"), SETTLED);
-        a.runners("x1", Map.of("a", "p1", "b", "p1", "c", "p1"));
-        assertThat(a.leadsToSay(SETTLED + LEASE - 1)).as("d has not had the time to mark what it runs").isEmpty();
-        assertThat(a.leadsToSay(SETTLED + LEASE)).as("d does not run x1").hasValue(3);
+        assertThat(a.leadsToSay(SETTLED)).as("d has marked no Lease a sees: it shares no group with a").isEmpty();
+        a.runners("g1", Map.of("a", "p1", "b", "p1", "c", "p1", "d", "p1"), SETTLED); // d's first mark
+        assertThat(a.leadsToSay(SETTLED + RETRY - 1)).as("d is still marking the Leases of its groups").isEmpty();
+        assertThat(a.leadsToSay(SETTLED + RETRY)).as("d does not run x1").hasValue(3);
     }
 
     @Test
@@ -252,8 +264,19 @@ class BalancerTest {
         assertThat(b.move(SETTLED)).as("a comes first, but can hand nothing to c").map(Balancer.Move::to)
                 .hasValue(Set.of("c"));
         Balancer yields = balancer("b", "a=g4,b=g1 g2 g3,c=", SETTLED);
-        yields.said("g1", Map.of("a", 3), 0);
+        yields.said("g1", Map.of("a", 3), SETTLED - RETRY);
         assertThat(yields.move(SETTLED)).as("a can hand g4 to c: a moves first").isEmpty();
+    }
+
+    @Test
+    void a_mark_left_by_an_earlier_process_of_a_pod_does_not_count_once_a_mark_of_its_next_process_is_seen() {
+        Balancer a = balancer("a", "a=g1 g2 g3 g4,b=", SETTLED);
+        a.runners("g4", Map.of("a", "1.x", "b", "1.y"), SETTLED); // b's first process ran g4, then crashed
+        assertThat(a.runs("b", "g4")).isTrue();
+        a.runners("g3", Map.of("a", "1.x", "b", "2.z"), SETTLED); // its next process runs g3, not g4
+        assertThat(a.runs("b", "g4")).isFalse();
+        assertThat(a.move(SETTLED + LEASE - 1)).as("b's process started just now").isEmpty();
+        assertThat(a.move(SETTLED + LEASE)).map(Balancer.Move::group).as("g3, not g4").hasValue("g3");
     }
 
     @Test
@@ -272,7 +295,7 @@ class BalancerTest {
             a.leader("g9", "b", now + (21 + turn) * RETRY); // reported on every turn: changes nothing (finding 1)
         }
         assertThat(a.move(now + 40 * RETRY)).map(Balancer.Move::group).as("g3, not g4 again").hasValue("g3");
-        a.runners("g4", Map.of("a", "p1", "b", "p2", "c", "p1")); // b's process restarted: it runs g4 anew
+        a.runners("g4", Map.of("a", "p1", "b", "p2", "c", "p1"), 0); // b's process restarted: it runs g4 anew
         assertThat(a.move(now + 40 * RETRY)).map(Balancer.Move::group).hasValue("g4");
     }
 

@@ -12,14 +12,14 @@ class RunnerMarksTest {
 
     @Test
     void a_mark_names_the_run_of_the_group_and_says_what_its_replica_leads_only_when_told_to() {
-        String quiet = RunnerMarks.value("lq3x1-9az", "replica-a", OptionalInt.empty());
-        String saying = RunnerMarks.value("lq3x1-9az", "replica-b", OptionalInt.of(4));
-        assertThat(quiet).isEqualTo("lq3x1-9az");
-        assertThat(saying).isEqualTo("lq3x1-9az leads=4");
+        String quiet = RunnerMarks.value("mi7k2qzc.9az", "replica-a", OptionalInt.empty());
+        String saying = RunnerMarks.value("mi7k2qzc.9az", "replica-b", OptionalInt.of(4));
+        assertThat(quiet).isEqualTo("mi7k2qzc.9az");
+        assertThat(saying).isEqualTo("mi7k2qzc.9az leads=4");
         Map<String, String> annotations = Map.of(RunnerMarks.key("replica-a"), quiet, RunnerMarks.key("replica-b"),
                 saying, "kubectl.kubernetes.io/last-applied-configuration", "{}");
         assertThat(RunnerMarks.marks(annotations)).containsExactlyInAnyOrderEntriesOf(
-                Map.of("replica-a", "lq3x1-9az", "replica-b", "lq3x1-9az"));
+                Map.of("replica-a", "mi7k2qzc.9az", "replica-b", "mi7k2qzc.9az"));
         assertThat(RunnerMarks.leads(annotations)).containsExactlyInAnyOrderEntriesOf(Map.of("replica-b", 4));
     }
 

@@ -37,7 +37,7 @@ final class BalanceSimulation {
         Simulation.Outcome[] outcomes = LongStream.rangeClosed(1, schedules).parallel()
                 .mapToObj(seed -> Simulation.run(Schedule.drawBalance(seed), null)).toArray(Simulation.Outcome[]::new);
         long violations = Arrays.stream(outcomes).filter(o -> o.violation() != null).count();
-        Arrays.stream(outcomes).filter(o -> o.violation() != null).limit(5)
+        Arrays.stream(outcomes).filter(o -> o.violation() != null).limit(Long.getLong("k8sensus.sim.show", 5))
                 .forEach(o -> System.out.println("seed " + o.seed() + ": " + o.violation()));
         long[] converged = Arrays.stream(outcomes).mapToLong(Simulation.Outcome::convergedAfterMs).filter(ms -> ms >= 0)
                 .sorted().toArray();

@@ -61,7 +61,11 @@ record Fault(Kind kind, int replica, long atMs, long forMs, long param, int grou
         /** The replica's Pod watch stays up but delivers nothing (a stuck informer); it reads around it by listing. */
         SILENT_POD_WATCH,
         /** The replica's election listeners take {@code param} ms to hear each change (a slow route policy). */
-        SLOW_LISTENER
+        SLOW_LISTENER,
+        /** The replica's route file of group {@code group} is removed (a reload): it stops running the group. */
+        GROUP_REMOVED,
+        /** A route file of group {@code group} reaches the replica (a reload): it starts running the group. */
+        GROUP_ADDED
     }
 
     long untilMs() {

@@ -2,7 +2,9 @@ package io.k8sensus.sim;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 
 import io.k8sensus.elector.Timings;
 
@@ -21,9 +23,17 @@ import io.k8sensus.elector.Timings;
  * @param faults    the faults, all over by {@code faultsEndMs}
  * @param faultsEndMs when the last fault is over: from then on every group must be led within the bound
  * @param balanceChecked whether the placement is checked after the faults: balanced within a bound, then stable
+ * @param runs      per replica: the groups it runs at its start (its route files); reloads change them later
  */
 record Schedule(long seed, List<Timings> timings, double[] rates, long[] startMs, int groups, List<Fault> faults,
-                long faultsEndMs, boolean balanceChecked) {
+                long faultsEndMs, boolean balanceChecked, List<Set<String>> runs) {
+
+    /** Every replica runs every group. */
+    Schedule(long seed, List<Timings> timings, double[] rates, long[] startMs, int groups, List<Fault> faults,
+             long faultsEndMs, boolean balanceChecked) {
+        this(seed, timings, rates, startMs, groups, faults, faultsEndMs, balanceChecked,
+                java.util.Collections.nCopies(timings.size(), Set.copyOf(names(groups))));
+    }
 
     /** One group, every replica from the start, the election's checks only. */
     Schedule(long seed, List<Timings> timings, double[] rates, List<Fault> faults, long faultsEndMs) {
@@ -98,12 +108,46 @@ record Schedule(long seed, List<Timings> timings, double[] rates, long[] startMs
             long length = 500 + r.nextLong(kind == Fault.Kind.PAUSE ? 6000 : 10_000);
             faults.add(new Fault(kind, r.nextInt(replicas), at, length, r.nextInt(2)));
         }
+        // a third of the schedules: replicas that do not run every group (route files that differ per replica), and
+        // reloads that add or remove a group on one replica at a time, as a rollout of route files does
+        SplittableRandom sets = r.split();
+        List<Set<String>> runs = new ArrayList<>();
+        boolean uneven = sets.nextInt(3) == 0;
+        for (int i = 0; i < replicas; i++) {
+            Set<String> runsHere = new TreeSet<>(names(groups));
+            if (uneven && groups > 1) {
+                for (String g : names(groups)) {
+                    if (sets.nextInt(4) == 0) {
+                        runsHere.remove(g);
+                    }
+                }
+            }
+            runs.add(Set.copyOf(runsHere));
+        }
+        if (uneven) {
+            int reloads = sets.nextInt(4);
+            long reloadAt = 9000;
+            for (int i = 0; i < reloads; i++) {
+                reloadAt += sets.nextLong(5000);
+                Fault.Kind kind = sets.nextBoolean() ? Fault.Kind.GROUP_REMOVED : Fault.Kind.GROUP_ADDED;
+                faults.add(new Fault(kind, sets.nextInt(replicas), reloadAt, 0, 0, sets.nextInt(groups)));
+            }
+            at = Math.max(at, reloadAt);
+        }
         long end = faults.stream().mapToLong(Fault::untilMs).max().orElse(at);
         long lastStart = java.util.Arrays.stream(starts).max().orElse(0);
         double[] rates = new double[replicas];
         java.util.Arrays.fill(rates, 1.0);
         return new Schedule(seed, java.util.Collections.nCopies(replicas, BASE), rates, starts, groups,
-                List.copyOf(faults), Math.max(Math.max(end, at), lastStart), true);
+                List.copyOf(faults), Math.max(Math.max(end, at), lastStart), true, List.copyOf(runs));
+    }
+
+    private static List<String> names(int groups) {
+        List<String> names = new ArrayList<>();
+        for (int g = 0; g < groups; g++) {
+            names.add("g" + g);
+        }
+        return names;
     }
 
     /**
@@ -117,15 +161,15 @@ record Schedule(long seed, List<Timings> timings, double[] rates, long[] startMs
 
     /** The groups' names. */
     List<String> groupNames() {
-        List<String> names = new ArrayList<>();
-        for (int g = 0; g < groups; g++) {
-            names.add("g" + g);
-        }
-        return names;
+        return names(groups);
     }
 
+    /** The faults drawn at random: all but the reloads, which the balancing schedules place themselves. */
+    private static final List<Fault.Kind> ELECTION_FAULTS = java.util.Arrays.stream(Fault.Kind.values())
+            .filter(k -> k != Fault.Kind.GROUP_ADDED && k != Fault.Kind.GROUP_REMOVED).toList();
+
     private static Fault drawFault(SplittableRandom r, int replicas, int groups, long endMs) {
-        Fault.Kind kind = Fault.Kind.values()[r.nextInt(Fault.Kind.values().length)];
+        Fault.Kind kind = ELECTION_FAULTS.get(r.nextInt(ELECTION_FAULTS.size()));
         int replica = r.nextInt(replicas);
         long at = 500 + r.nextLong(Math.max(1, endMs - 600));
         long longest = endMs - at;
@@ -161,7 +205,7 @@ record Schedule(long seed, List<Timings> timings, double[] rates, long[] startMs
         for (int i : keep) {
             kept.add(faults.get(i));
         }
-        return new Schedule(seed, timings, rates, startMs, groups, List.copyOf(kept), faultsEndMs, balanceChecked);
+        return new Schedule(seed, timings, rates, startMs, groups, List.copyOf(kept), faultsEndMs, balanceChecked, runs);
     }
 
     /** The longest lease duration of the replicas. */

@@ -9,6 +9,7 @@ import java.util.function.BiConsumer;
 
 import io.k8sensus.elector.Answer;
 import io.k8sensus.elector.LeaseRecord;
+import io.k8sensus.kube.RunnerMarks;
 import io.k8sensus.elector.LeaseRequest;
 
 /**
@@ -38,6 +39,8 @@ final class SimulatedApiServer {
 
     private record HandWrite(long at, boolean freed, LeaseRecord restored) {
     }
+    /** The runners' marks on each group's Lease (its annotations): they go with the Lease when it is deleted. */
+    private final Map<String, Map<String, String>> runners = new HashMap<>();
     private final BiConsumer<String, LeaseRecord> published;
     private final StringBuilder trace;
     private final java.util.function.LongSupplier now;
@@ -142,6 +145,7 @@ final class SimulatedApiServer {
         }
         version++;
         deleted.put(group, true);
+        runners.remove(group);
         if (trace != null) {
             log(group + " Lease deleted");
         }
@@ -215,6 +219,35 @@ final class SimulatedApiServer {
             return null;
         }
         return records.get(Math.max(0, records.size() - 1 - back));
+    }
+
+    /**
+     * A replica marks {@code group}'s Lease as run by it (the annotation {@code runner.k8sensus.io/<pod>} with the
+     * value {@link RunnerMarks#value} gives), or takes its mark off ({@code value} null): a JSON merge patch of the
+     * metadata alone, which conflicts with nothing. No Lease: no mark.
+     */
+    boolean mark(String group, String name, String value) {
+        LeaseRecord lease = leases.get(group);
+        if (lease == null) {
+            return false;
+        }
+        Map<String, String> annotations = runners.computeIfAbsent(group, g -> new TreeMap<>());
+        String key = RunnerMarks.key(name);
+        if (java.util.Objects.equals(annotations.get(key), value)) {
+            return true;
+        }
+        if (value == null) {
+            annotations.remove(key);
+        } else {
+            annotations.put(key, value);
+        }
+        touch(group);
+        return true;
+    }
+
+    /** The runners' marks on {@code group}'s Lease (annotation to value), as a watch delivers them with the Lease. */
+    Map<String, String> runners(String group) {
+        return Map.copyOf(runners.getOrDefault(group, Map.of()));
     }
 
     /** A controller touches the Lease's metadata: a new resourceVersion, the spec unchanged. */

@@ -18,6 +18,7 @@ import io.k8sensus.elector.Handover;
 import io.k8sensus.elector.LeaseRecord;
 import io.k8sensus.elector.LeaseRequest;
 import io.k8sensus.elector.Timings;
+import io.k8sensus.kube.RunnerMarks;
 
 /**
  * The simulated world: one run of a {@link Schedule}. Its replicas run what the jar runs, the real {@link GroupTurn} of
@@ -42,6 +43,12 @@ final class Simulation {
     private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
     /** More requests than this for one group from one process in one virtual second is a hot loop (a leader: 2). */
     private static final int MAX_REQUESTS_PER_SECOND = 50;
+    /**
+     * The longest a group may be dark between its release for balance and the next term, once the faults are over:
+     * the target sees the release and takes it at once; if it does not, the mover takes it back after its deference
+     * (three retry periods at most, 1.2 jitter), plus the watch and the requests.
+     */
+    static final long MOVE_DARK_BOUND_MS = 4 * 500 * 12 / 10 + 500;
     /** How long a balanced placement must stay as it is before a balancing run ends. */
     private static final long STABLE_MS = 20_000;
 
@@ -59,6 +66,24 @@ final class Simulation {
     private final boolean[] podReady;
     /** Replicas waiting for their process to exit, to start it again. */
     private final boolean[] restarting;
+    /** The groups each replica runs now (its route files): a restart runs these, a reload changes them. */
+    private final List<Set<String>> runs = new ArrayList<>();
+    /** Per replica and group, when its process stopped running the group (a reload): moves to it after are wrong. */
+    private final Map<String, Long> stoppedRunningAt = new TreeMap<>();
+    /** Per group, when its leader released it for balance and nobody acts in it yet (none: not dark for balance). */
+    private final Map<String, Long> darkForBalanceSince = new TreeMap<>();
+    /** Per group, the move released last: who released it, and to whom, until someone takes the group. */
+    private final Map<String, Balancer.Move> releasedMove = new TreeMap<>();
+    private final Map<String, Process> releasedBy = new TreeMap<>();
+    /**
+     * Targets that were handed a group and let it go back to its mover, by "group/target/mark of the target's view
+     * then": the rule says the group is not offered to them again until that view is replaced, so the placement check
+     * does not expect that move (kept by the checker itself, not read from the balancer).
+     */
+    private final Set<String> refusedMoves = new TreeSet<>();
+    private int viewsStarted;
+    /** The longest a group was dark between a release for balance and the next term, after the faults. */
+    private long longestBalanceDarkNanos;
     /** The processes; a restart or a twin is a new process under the same name. */
     private final List<Process> processes = new ArrayList<>();
     private final List<Fault> activeFaults = new ArrayList<>();
@@ -92,6 +117,9 @@ final class Simulation {
         this.groups = schedule.groupNames();
         this.podReady = new boolean[schedule.timings().size()];
         this.restarting = new boolean[podReady.length];
+        for (Set<String> initial : schedule.runs()) {
+            runs.add(new TreeSet<>(initial));
+        }
     }
 
     /** The exchange gate the routes run behind: the shipped one, or one broken on purpose to show the checks fail. */
@@ -177,12 +205,14 @@ final class Simulation {
             String unbalanced = unbalanced();
             if (convergedAt < 0 && unbalanced == null && !moveUnderWay()) {
                 convergedAt = now();
+                if (trace != null) {
+                    log(null, "BALANCED: " + ledNow());
+                }
             } else if (convergedAt >= 0 && (unbalanced != null || releasesForBalance > releasesBefore)) {
                 history.violation("balanced, then not any more: "
                                   + (unbalanced != null ? unbalanced : "a group moves again"));
             }
-            long bound = faultsEnd + (schedule.balanceBoundMs()
-                                      + 2L * abandonsAfterFaults * schedule.maxLeaseMs()) * MS;
+            long bound = faultsEnd + (schedule.balanceBoundMs() + abandonsWaitMs()) * MS;
             if (convergedAt < 0 && now() > bound) {
                 if (trace != null) {
                     processes.stream().filter(p -> p.alive).forEach(p -> log(p, p.balancer + " at " + p.local()));
@@ -205,6 +235,7 @@ final class Simulation {
         final Balancer balancer;
         final Map<String, Group> groups = new TreeMap<>();
         boolean stopping;
+        final SplittableRandom jitter;
         long lastPodWatchAt;
         /** Its Pod watch is up and delivers nothing: its driver reads around it by listing (as CandidatePods does). */
         boolean podWatchSilent;
@@ -221,7 +252,8 @@ final class Simulation {
             this.offset = random.nextLong(1L << 40);
             this.balancer = new Balancer(name, timings(), balancing);
             SplittableRandom jitter = random.split();
-            for (String group : Simulation.this.groups) {
+            this.jitter = jitter;
+            for (String group : runs.get(index)) {
                 groups.put(group, new Group(this, group, jitter));
             }
         }
@@ -277,12 +309,21 @@ final class Simulation {
         /** When this process first saw the group's Lease (or its absence): -1, not yet. */
         long firstSawAt = -1;
         boolean doneStopping;
+        /** This group's view stops: the process stops, or the group's route file was removed. */
+        boolean stopping;
+        /** When this process last asked for its runner mark on the Lease (at most once per retry period). */
+        long markAskedAt = Long.MIN_VALUE;
+        /** The marks on the Lease as this view last saw it (annotation to value; null: no Lease seen). */
+        Map<String, String> lastMarks;
         /** When the view's notifier thread is free again: listeners hear the changes in order, one at a time. */
         long notifierFreeAt;
+        /** This view's runner mark: a new one each time the group's view starts, as {@code RunnerMarks} makes it. */
+        final String mark;
 
         Group(Process p, String name, SplittableRandom jitter) {
             this.p = p;
             this.name = name;
+            this.mark = Long.toString(p.incarnation + 1, 36) + "." + ++viewsStarted; // <process>.<view>
             this.actor = p.toString();
             this.elector = new Elector(p.name, p.timings(), jitter::nextDouble, this::event);
             this.turn = new GroupTurn(name, elector, p.balancer);
@@ -308,13 +349,50 @@ final class Simulation {
         log(p, "starts (rate " + String.format("%.3f", p.rate) + ", " + p.timings() + ")");
         deliverCandidates(p, latency()); // the informers' first lists
         for (Group g : p.groups.values()) {
-            g.turn.onWatch(true);
-            LeaseRecord listed = api.lease(g.name);
-            long listAt = now() + latency();
-            g.lastWatchAt = listAt;
-            at(p, listAt, () -> observe(g, listed));
-            at(p, now() + MS, () -> drive(g));
+            startGroup(g);
         }
+    }
+
+    /** A group's view starts: its watch lists the Lease, its driver turns. */
+    private void startGroup(Group g) {
+        Process p = g.p;
+        g.turn.onWatch(true);
+        if (p.podsSeen != null && !p.podsSeen.isEmpty()) {
+            g.turn.onCandidates(p.podsSeen, p.local());
+        }
+        LeaseRecord listed = api.lease(g.name);
+        Map<String, String> marks = api.runners(g.name);
+        long listAt = now() + latency();
+        g.lastWatchAt = listAt;
+        at(p, listAt, () -> observe(g, listed, marks));
+        at(p, now() + MS, () -> drive(g));
+    }
+
+    /**
+     * The view marks the Lease as run by this process when the Lease it last saw lacks its mark, or when its mark does
+     * not say what the balancer now says this replica leads (a write to the metadata, not through the elector), at
+     * most once per retry period, as {@code LeaseElectionView} does; a view that stops takes its mark off.
+     */
+    private void ensureMark(Group g) {
+        Process p = g.p;
+        if (g.stopping || g.lastMarks == null || markValue(g).equals(g.lastMarks.get(RunnerMarks.key(p.name)))
+            || g.markAskedAt != Long.MIN_VALUE && now() - g.markAskedAt < p.timings().retryNanos(0)) {
+            return;
+        }
+        g.markAskedAt = now();
+        if (active(Fault.Kind.API_DOWN, p.index) != null || active(Fault.Kind.BLACKHOLE, p.index) != null) {
+            return;
+        }
+        String value = markValue(g); // as the view's loop thread reads it when it writes
+        at(now() + latency(), () -> {
+            if (p.alive && !g.stopping) {
+                api.mark(g.name, p.name, value);
+            }
+        });
+    }
+
+    private String markValue(Group g) {
+        return RunnerMarks.value(g.mark, g.p.name, g.p.balancer.leadsToSay(g.p.local()));
     }
 
     /** Runs the action for process {@code p} at {@code when}, unless it has died; later if it is paused then. */
@@ -325,9 +403,12 @@ final class Simulation {
     /** One turn of a group's driver, as {@code LeaseElectionView} turns it. */
     private void drive(Group g) {
         Process p = g.p;
+        if (p.groups.get(g.name) != g) {
+            return; // the group's view has stopped
+        }
         readAroundSilentPodWatch(p);
         Handover handover = g.turn.handover();
-        if (p.stopping && !handover.underWay()) {
+        if (g.stopping && !handover.underWay()) {
             g.turn.stop(p.local(), true); // the view's stop, once the group's own work is done
         }
         LeaseRequest request = null;
@@ -347,8 +428,12 @@ final class Simulation {
         afterCall(g);
         if (request != null) {
             send(g, request, true);
-        } else if (p.stopping && g.loopRequest == 0 && !g.elector.busy() && !handover.underWay()) {
+        } else if (g.stopping && g.loopRequest == 0 && !g.elector.busy() && !handover.underWay()) {
             g.doneStopping = true;
+            if (!p.stopping) {
+                removeGroup(g);
+                return;
+            }
             if (p.groups.values().stream().allMatch(x -> x.doneStopping && !x.elector.busy())) {
                 exit(p, "stopped");
                 return;
@@ -403,12 +488,16 @@ final class Simulation {
         boolean forBalance = handover.cause() == Handover.Cause.BALANCE;
         switch (step) {
             case STARTED -> {
-                log(g.p, g.name + " hands over: " + (forBalance ? handover.move() : handover.cause()));
+                if (trace != null) {
+                    log(g.p, g.name + " hands over: " + (forBalance ? handover.move() + " (loads as seen here: "
+                                                                      + g.p.balancer.loads() + ")" : handover.cause()));
+                }
                 if (forBalance) {
                     moves++;
                     if (now() > faultsEnd) {
                         movesAfterFaults++;
                     }
+                    checkMoveTargets(g, handover.move());
                 }
             }
             case ABANDONED -> {
@@ -426,6 +515,9 @@ final class Simulation {
                 if (forBalance) {
                     releasesForBalance++;
                     releasedForBalanceAt.put(g.name, now());
+                    darkForBalanceSince.put(g.name, now());
+                    releasedMove.put(g.name, handover.move());
+                    releasedBy.put(g.name, g.p);
                 }
                 log(g.p, g.name + " handover: " + step);
             }
@@ -435,7 +527,13 @@ final class Simulation {
         }
     }
 
-    private void observe(Group g, LeaseRecord record) {
+    private void observe(Group g, LeaseRecord record, Map<String, String> marks) {
+        if (g.p.groups.get(g.name) != g) {
+            return; // the group's view has stopped
+        }
+        g.turn.onRunners(RunnerMarks.marks(marks), RunnerMarks.leads(marks), g.p.local());
+        g.lastMarks = record != null ? marks : null;
+        ensureMark(g);
         g.firstSawAt = g.firstSawAt < 0 ? now() : g.firstSawAt;
         seen(g, record);
         g.sawLease |= record != null;
@@ -464,12 +562,32 @@ final class Simulation {
         }
     }
 
+    /** A group's view has stopped on a process that runs on (its route file was removed): its mark goes too. */
+    private void removeGroup(Group g) {
+        Process p = g.p;
+        log(p, g.name + " is run here no more");
+        p.groups.remove(g.name);
+        g.work.state = Work.State.STOPPED;
+        history.closed(g.name, g.actor);
+        p.balancer.removed(g.name);
+        stoppedRunningAt.put(p.name + "/" + g.name, now());
+        at(now() + latency(), () -> {
+            if (p.alive && !p.groups.containsKey(g.name)) {
+                api.mark(g.name, p.name, null);
+            }
+        });
+    }
+
     private void exit(Process p, String why) {
         log(p, "exits: " + why);
         p.alive = false;
         for (Group g : p.groups.values()) {
             g.work.state = Work.State.STOPPED; // a dead process starts nothing more; its exchanges in flight die with it
             history.closed(g.name, g.actor);
+            if (g.stopping && g.doneStopping) {
+                Process gone = p;
+                at(now() + latency(), () -> api.mark(g.name, gone.name, null)); // a graceful stop takes its marks off
+            }
         }
         for (String group : groups) {
             checkEpochRemembered(group);
@@ -545,7 +663,7 @@ final class Simulation {
     }
 
     private void answer(Group g, long id, LeaseRequest request, Answer answer) {
-        if (!g.pending.remove(id)) {
+        if (!g.pending.remove(id) || g.p.groups.get(g.name) != g) {
             return; // answered already, or given up on
         }
         if (g.loopRequest == id) {
@@ -567,11 +685,24 @@ final class Simulation {
         drive(g);
     }
 
+    /**
+     * What the moves abandoned after the faults may add to the time to balance: each abandon backs its group off a
+     * lease duration, doubled at each abandon in a row (64 at most), and took up to two lease durations itself.
+     */
+    private long abandonsWaitMs() {
+        long wait = 0;
+        for (int k = 0; k < abandonsAfterFaults; k++) {
+            wait += (Math.min(1L << Math.min(k, 6), 64) + 2) * schedule.maxLeaseMs();
+        }
+        return wait;
+    }
+
     /** Every live process's watch of the group's Lease delivers it as it is now, in order, after a delay. */
     private void publish(String group, LeaseRecord snapshot) {
+        Map<String, String> marks = api.runners(group);
         for (Process p : processes) {
             Group g = p.groups.get(group);
-            if (!p.alive || !g.watchUp) {
+            if (!p.alive || g == null || !g.watchUp) {
                 continue;
             }
             Fault lag = active(Fault.Kind.WATCH_LAG, p.index);
@@ -581,11 +712,11 @@ final class Simulation {
             g.lastWatchAt = deliverAt;
             at(p, deliverAt, () -> {
                 if (g.watchUp) {
-                    observe(g, snapshot);
+                    observe(g, snapshot, marks);
                 }
             });
             if (lag != null && random.nextInt(4) == 0) {
-                at(p, deliverAt, () -> observe(g, snapshot)); // delivered twice
+                at(p, deliverAt, () -> observe(g, snapshot, marks)); // delivered twice
             }
         }
     }
@@ -697,9 +828,13 @@ final class Simulation {
                         // SIGTERM: each group drains and releases on its own, then the view stops
                         stopping.stopping = true;
                         for (Group g : stopping.groups.values()) {
+                            g.stopping = true;
                             g.turn.onStopping();
                             afterCall(g);
                             drive(g);
+                        }
+                        if (stopping.groups.isEmpty() && stopping.alive) {
+                            exit(stopping, "stopped (it ran no group)");
                         }
                     });
                 }
@@ -731,11 +866,12 @@ final class Simulation {
                         for (Group g : watcher.groups.values()) {
                             g.watchUp = true;
                             LeaseRecord relisted = api.lease(g.name);
+                            Map<String, String> marks = api.runners(g.name);
                             long listedAt = Math.max(g.lastWatchAt, now() + latency());
                             g.lastWatchAt = listedAt;
                             at(watcher, listedAt, () -> {
                                 g.turn.onWatch(true);
-                                observe(g, relisted);
+                                observe(g, relisted, marks);
                             });
                         }
                     });
@@ -784,6 +920,33 @@ final class Simulation {
                 setPod(fault.replica(), false);
                 at(until, () -> setPod(fault.replica(), true));
             }
+            case GROUP_REMOVED -> {
+                runs.get(fault.replica()).remove(group);
+                Group g = p == null ? null : p.groups.get(group);
+                if (g != null && !g.stopping) {
+                    at(p, now(), () -> {
+                        // the route is removed: the view drains the group's work, releases its term and stops
+                        g.stopping = true;
+                        g.turn.onStopping();
+                        afterCall(g);
+                        drive(g);
+                    });
+                }
+            }
+            case GROUP_ADDED -> {
+                runs.get(fault.replica()).add(group);
+                if (p != null && !p.stopping) {
+                    Process runner = p;
+                    at(p, now(), () -> {
+                        Group old = runner.groups.get(group);
+                        if (old == null && runner.alive && !runner.stopping) {
+                            Group g = new Group(runner, group, runner.jitter);
+                            runner.groups.put(group, g);
+                            startGroup(g);
+                        }
+                    });
+                }
+            }
         }
     }
 
@@ -799,7 +962,8 @@ final class Simulation {
             return;
         }
         for (Process q : processes) {
-            if (q.alive && q.groups.get(group).highestSeen >= highest) {
+            Group g = q.groups.get(group);
+            if (q.alive && g != null && g.highestSeen >= highest) {
                 return;
             }
         }
@@ -888,7 +1052,8 @@ final class Simulation {
         /** The epoch of the term the routes are told this process leads in, or -1. */
         long allowed() {
             Process p = g.p;
-            return p.alive && !p.stopping && p.name.equals(g.turn.routesLeader()) ? g.elector.epoch() : -1;
+            return p.alive && !g.stopping && p.groups.get(g.name) == g && p.name.equals(g.turn.routesLeader())
+                    ? g.elector.epoch() : -1;
         }
 
         /** Starts or stops the delegate as the election event, heard by the route's listener, would. */
@@ -952,7 +1117,7 @@ final class Simulation {
             history.exchangeStarted(g.name, g.actor, epoch);
             for (Process q : processes) {
                 Group other = q.groups.get(g.name);
-                if (q != p && q.alive && other.work.inFlight > 0) {
+                if (q != p && q.alive && other != null && other.work.inFlight > 0) {
                     inFlightOverlaps++;
                     if (trace != null) {
                         log(p, g.name + "  starts an exchange while " + q + " has " + other.work.inFlight
@@ -997,10 +1162,29 @@ final class Simulation {
         Process p = g.p;
         heard(g);
         g.turn.reportLeader(p.local());
+        ensureMark(g);
         Elector e = g.elector;
         if (!e.leads()) {
             history.closed(g.name, g.actor);
             return;
+        }
+        Balancer.Move released = releasedMove.remove(g.name);
+        if (released != null && releasedBy.remove(g.name) == p) { // none of its targets took it: they refused it
+            for (String target : released.to()) {
+                Process to = current(Integer.parseInt(target.substring(1)));
+                Group theirs = to == null ? null : to.groups.get(g.name);
+                if (theirs != null) {
+                    refusedMoves.add(g.name + "/" + target + "/" + theirs.mark);
+                }
+            }
+        }
+        Long darkSince = darkForBalanceSince.remove(g.name);
+        if (darkSince != null && darkSince > faultsEnd) {
+            longestBalanceDarkNanos = Math.max(longestBalanceDarkNanos, now() - darkSince);
+            if (schedule.balanceChecked() && now() - darkSince > MOVE_DARK_BOUND_MS * MS) {
+                history.violation(g.name + " was dark " + (now() - darkSince) / MS + " ms after its release for balance"
+                                  + " (bound " + MOVE_DARK_BOUND_MS + " ms)");
+            }
         }
         history.mayAct(g.name, g.actor, e.epoch(), p.virtual(e.mayActUntil()),
                 g.blindCreate && api.deleted(g.name) || g.blindAcquire);
@@ -1037,7 +1221,10 @@ final class Simulation {
         return false;
     }
 
-    /** Why the placement is not balanced now (null: it is): a group without a live leader, or loads apart by 2. */
+    /**
+     * Why the placement is not balanced now (null: it is): a replica not running, a group without a live leader, or a
+     * replica that leads two groups more than another that runs one of them (a move the balancer should still make).
+     */
     private String unbalanced() {
         Map<String, Integer> loads = new TreeMap<>();
         for (int i = 0; i < podReady.length; i++) {
@@ -1047,23 +1234,73 @@ final class Simulation {
             }
             loads.put(p.name, 0);
         }
+        Map<String, String> leaders = new TreeMap<>();
         for (String group : groups) {
             // led: a running process holds the term (a Lease naming a dead process's term is not led)
             String leader = null;
+            boolean runByAny = false;
             for (int i = 0; i < podReady.length; i++) {
-                Process p = current(i);
-                if (p.groups.get(group).elector.leads()) { // a term suspended for a moment still holds the group
-                    leader = p.name;
+                Group g = current(i).groups.get(group);
+                runByAny |= g != null;
+                if (g != null && g.elector.leads()) { // a term suspended for a moment still holds the group
+                    leader = g.p.name;
                 }
             }
-            if (leader == null) {
+            if (leader == null && runByAny) {
                 return group + " has no leader";
             }
-            loads.merge(leader, 1, Integer::sum);
+            if (leader != null) {
+                loads.merge(leader, 1, Integer::sum);
+                leaders.put(group, leader);
+            }
         }
-        int most = loads.values().stream().mapToInt(Integer::intValue).max().orElse(0);
-        int fewest = loads.values().stream().mapToInt(Integer::intValue).min().orElse(0);
-        return most - fewest <= 1 ? null : "groups led " + loads;
+        for (Map.Entry<String, String> led : leaders.entrySet()) {
+            int from = loads.get(led.getValue());
+            for (int i = 0; i < podReady.length; i++) {
+                Process to = current(i);
+                Group theirs = to.groups.get(led.getKey());
+                if (theirs != null && from - loads.get(to.name) >= 2
+                    && !refusedMoves.contains(led.getKey() + "/" + to.name + "/" + theirs.mark)) {
+                    return "groups led " + loads + ": " + led.getValue() + " could hand " + led.getKey() + " to " + to.name;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A move starts: each replica it may go to must run the group (a replica whose route file was removed may still
+     * show its mark for the moments the removal takes to reach everyone: 2 s).
+     */
+    private void checkMoveTargets(Group g, Balancer.Move move) {
+        for (String name : move.to()) {
+            int index = Integer.parseInt(name.substring(1));
+            Process to = current(index);
+            Long stopped = stoppedRunningAt.get(name + "/" + g.name);
+            boolean runsNow = to != null && to.groups.containsKey(g.name) || runs(index, g.name);
+            if (!runsNow && (stopped == null || now() - stopped > 2000 * MS)) {
+                history.violation(g + " hands " + g.name + " to " + name + ", which does not run it");
+            }
+        }
+    }
+
+    /** Who leads which group now, per replica, for the trace. */
+    private String ledNow() {
+        Map<String, List<String>> led = new TreeMap<>();
+        for (int i = 0; i < podReady.length; i++) {
+            Process p = current(i);
+            if (p == null) {
+                continue;
+            }
+            List<String> mine = new ArrayList<>();
+            p.groups.values().stream().filter(g -> g.elector.mayAct(p.local())).forEach(g -> mine.add(g.name));
+            led.put(p.name + " runs " + p.groups.keySet(), mine);
+        }
+        return led.toString();
+    }
+
+    private boolean runs(int index, String group) {
+        return runs.get(index).contains(group);
     }
 
     // ------------------------------------------------------------------------------------------ events
