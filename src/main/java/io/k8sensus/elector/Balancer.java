@@ -104,14 +104,21 @@ public final class Balancer {
      * While a group's marks are not known (a Lease without them), a refusal lasts as long as {@link #unresponsive}.
      */
     private final Map<String, Map<String, String>> refused = new TreeMap<>();
+    /** Per group, the targets that let it go once, with their mark then: a second time, and they have refused it. */
+    private final Map<String, Map<String, String>> declinedOnce = new TreeMap<>();
     /** Refusals not yet reported ({@link #takeRefusals}): each is said once. */
     private final java.util.List<Refusal> newRefusals = new java.util.ArrayList<>();
     /** Per group: moves abandoned in a row (its exchanges outlasted a lease duration), and when it may move again. */
     private final Map<String, Integer> abandons = new TreeMap<>();
     private final Map<String, Long> groupNextMoveAt = new TreeMap<>();
-    /** Per group: when its last moves started, within the last hour. */
-    private final Map<String, java.util.ArrayDeque<Long>> movesStarted = new TreeMap<>();
-    /** A group moves at most this often in an hour, whatever happens. */
+    /**
+     * Per group: when it changed hands within the last hour, as this replica saw it (a move, a failover, a handover on
+     * shutdown: one replica's term, then another's), and its last holder. Every replica that runs the group sees the
+     * same changes, so the cap holds for the group whoever moves it.
+     */
+    private final Map<String, java.util.ArrayDeque<Long>> handsChanged = new TreeMap<>();
+    private final Map<String, String> lastHolder = new TreeMap<>();
+    /** A group is moved for balance only if it has changed hands fewer times than this in the last hour. */
     public static final int MAX_MOVES_PER_GROUP_PER_HOUR = 6;
     /** An abandoned group waits a lease duration, doubled at each abandon in a row, this many lease durations at most. */
     static final int MAX_BACKOFF_LEASES = 64;
@@ -122,8 +129,6 @@ public final class Balancer {
     }
     /** Groups led per candidate, as {@link #loads()} counts them; null: to be counted again. */
     private Map<String, Integer> loads;
-    /** When {@link #move} was last asked: the time a move then started ({@link #moveStarted} takes no time). */
-    private long lastMoveAskedAt;
 
     public Balancer(String identity, Timings timings, boolean enabled) {
         this.identity = identity;
@@ -143,6 +148,12 @@ public final class Balancer {
         if (!java.util.Objects.equals(leaders.put(group, leader), leader)) {
             lastChangeAt = now;
             loads = null;
+            if (leader != null) {
+                String before = lastHolder.put(group, leader);
+                if (before != null && !before.equals(leader)) {
+                    handsChanged.computeIfAbsent(group, g -> new java.util.ArrayDeque<>()).addLast(now);
+                }
+            }
             if (leader != null) {
                 unresponsive.remove(leader); // it took a group just now: it responds (not: it still leads one)
             }
@@ -165,8 +176,14 @@ public final class Balancer {
             Map<String, String> marks = runners.getOrDefault(group, Map.of());
             for (String name : moving.to()) {
                 unresponsive.put(name, until);
-                refused.computeIfAbsent(group, g -> new TreeMap<>()).put(name, marks.getOrDefault(name, ""));
-                newRefusals.add(new Refusal(group, name));
+                String mark = marks.getOrDefault(name, "");
+                Map<String, String> once = declinedOnce.computeIfAbsent(group, g -> new TreeMap<>());
+                if (mark.equals(once.get(name))) { // the second time this run of the group let it go: refused
+                    refused.computeIfAbsent(group, g -> new TreeMap<>()).put(name, mark);
+                    newRefusals.add(new Refusal(group, name));
+                } else {
+                    once.put(name, mark); // once may be a slow moment (a saturated node): left out a while only
+                }
             }
         } else if (released) {
             abandons.remove(group); // moved: its backoff starts over
@@ -182,6 +199,7 @@ public final class Balancer {
         runners.remove(group);
         said.remove(group);
         refused.remove(group);
+        declinedOnce.remove(group);
         loads = null;
         if (moving != null && moving.group().equals(group)) {
             moving = null;
@@ -199,6 +217,7 @@ public final class Balancer {
         marksSeen.keySet().retainAll(names);
         unresponsive.keySet().retainAll(names);
         refused.values().forEach(targets -> targets.keySet().retainAll(names)); // a Pod replaced counts again
+        declinedOnce.values().forEach(targets -> targets.keySet().retainAll(names));
         unresponsive.values().removeIf(until -> until <= now);
         for (String name : names) {
             candidateSince.putIfAbsent(name, now);
@@ -212,6 +231,10 @@ public final class Balancer {
      */
     public synchronized void runners(String group, Map<String, String> marks, long now) {
         Map<String, String> given = Map.copyOf(marks);
+        if (given.isEmpty()) {
+            runners.remove(group); // a Lease not marked yet (this replica's own mark too): every candidate may run it
+            return;
+        }
         given.forEach((name, mark) -> {
             MarkSeen seen = marksSeen.get(name);
             long process = processOf(mark);
@@ -294,7 +317,6 @@ public final class Balancer {
      * caller hands it over gracefully and says so ({@link #moveStarted}).
      */
     public synchronized Optional<Move> move(long now) {
-        lastMoveAskedAt = now;
         if (!enabled || moving != null || now < nextMoveAt || !candidateSince.containsKey(identity)
             || lastChangeAt != Long.MIN_VALUE && now - lastChangeAt < timings.retryNanos(0)) {
             return Optional.empty();
@@ -322,7 +344,7 @@ public final class Balancer {
         }
         for (int i = led.size() - 1; i >= 0; i--) {
             String group = led.get(i);
-            if (now < groupNextMoveAt.getOrDefault(group, Long.MIN_VALUE) || movesInLastHour(group, now)
+            if (now < groupNextMoveAt.getOrDefault(group, Long.MIN_VALUE) || handsChangedInLastHour(group, now)
                                                                             >= MAX_MOVES_PER_GROUP_PER_HOUR) {
                 continue;
             }
@@ -380,8 +402,8 @@ public final class Balancer {
         return false;
     }
 
-    private int movesInLastHour(String group, long now) {
-        java.util.ArrayDeque<Long> started = movesStarted.get(group);
+    private int handsChangedInLastHour(String group, long now) {
+        java.util.ArrayDeque<Long> started = handsChanged.get(group);
         if (started == null) {
             return 0;
         }
@@ -493,7 +515,6 @@ public final class Balancer {
     public synchronized void moveStarted(Move move) {
         moving = move;
         released = false;
-        movesStarted.computeIfAbsent(move.group(), g -> new java.util.ArrayDeque<>()).addLast(lastMoveAskedAt);
     }
 
     /** Whether a move of this replica is under way: from its start until another replica holds the group. */
