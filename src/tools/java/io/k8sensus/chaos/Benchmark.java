@@ -12,7 +12,8 @@ import io.k8sensus.tools.DocBlock;
 /**
  * Failover, handover, overlap, API cost, start-up and memory of three {@link Contender}s, as real processes on the
  * same embedded API with the same timings. The phases, in order: the memory breakdown ({@link MemoryBreakdown}), API
- * cost at scale ({@link ApiCostScaling}), balancing ({@link BalanceBenchmark}), then the takeover trials
+ * cost at scale ({@link ApiCostScaling}), balancing ({@link BalanceBenchmark}), rolling updates
+ * ({@link RolloutBenchmark}), then the takeover trials
  * ({@link FailoverTrial}); every value is a {@link Sample}, summarized by {@link BenchmarkReport}.
  * <p>
  * {@code make bench ARGS="--trials 10 --timings short,default --scaling 3x1,10x1,30x1,3x10"} ({@link BenchmarkOptions}):
@@ -20,8 +21,9 @@ import io.k8sensus.tools.DocBlock;
  * value), {@code results.csv} (the summary), {@code failover.png} ({@link FailoverChart}), {@code run.md} (commit,
  * command, machine) and {@code memory/} (the raw native memory summaries, unless {@code --no-memory}); with
  * {@code --write FILE}, the tables of that Markdown file's generated block, and with {@code --summary FILE} the
- * medians at the run's longest timings in that file's (the README's). Nothing of an earlier run is kept: every
- * table comes from one run.
+ * medians at the run's longest timings in that file's (the README's); with {@code --rollout-write FILE}, the
+ * rolling-update table alone in that file's "bench-rollout" block. Nothing of an earlier run is kept: every table
+ * comes from one run.
  */
 public final class Benchmark {
 
@@ -61,6 +63,15 @@ public final class Benchmark {
                 write(samples, out, provenance);
             }
         }
+        for (int[] size : options.rollout()) {
+            for (boolean uneven : new boolean[] {false, true}) {
+                for (boolean on : new boolean[] {true, false}) {
+                    samples.addAll(RolloutBenchmark.run(first, TIMINGS.get(first), jar,
+                            new RolloutBenchmark.Variant(size[0], size[1], on, uneven)));
+                    write(samples, out, provenance);
+                }
+            }
+        }
         for (String timingName : options.timings()) {
             for (Contender contender : options.contenders()) {
                 for (int trial = 1; trial <= options.trials(); trial++) {
@@ -80,6 +91,11 @@ public final class Benchmark {
         if (options.write() != null) {
             DocBlock.write(options.write(), "bench", document);
             System.out.println("written to " + options.write());
+        }
+        if (options.rolloutWrite() != null) {
+            DocBlock.write(options.rolloutWrite(), "bench-rollout",
+                    provenance.get().strip() + "\n\n" + BenchmarkReport.rollout(samples));
+            System.out.println("written to " + options.rolloutWrite());
         }
         if (options.summary() != null) {
             DocBlock.write(options.summary(), "bench-summary", BenchmarkReport.summary(samples, provenance.get()));
