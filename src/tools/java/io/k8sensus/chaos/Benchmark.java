@@ -109,7 +109,8 @@ public final class Benchmark {
 
     /**
      * Writes what this run measured so far (a long run stopped midway still leaves its results), and nothing of an
-     * earlier run: every sample in samples.csv, the summary in results.csv, the chart, the provenance in run.md.
+     * earlier run: every sample in samples.csv, the summary in results.csv, the chart (if the run has takeover
+     * trials), the provenance in run.md.
      */
     private static void write(List<Sample> samples, Path out, Supplier<String> provenance)
             throws java.io.IOException {
@@ -117,7 +118,9 @@ public final class Benchmark {
         Files.writeString(out.resolve("samples.csv"), BenchmarkReport.samplesCsv(samples));
         Files.writeString(out.resolve("results.csv"), BenchmarkReport.csv(samples));
         Files.writeString(out.resolve("run.md"), provenance.get());
-        FailoverChart.write(samples, out.resolve("failover.png"));
+        if (samples.stream().anyMatch(s -> s.figure().equals("graceful-handover"))) {
+            FailoverChart.write(samples, out.resolve("failover.png")); // a run without takeover trials has no chart
+        }
     }
 
     /** When, where, from which commit and with which command this run measured, and how busy the machine was. */
