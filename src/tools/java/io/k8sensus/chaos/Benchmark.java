@@ -22,7 +22,8 @@ import io.k8sensus.tools.DocBlock;
  * command, machine) and {@code memory/} (the raw native memory summaries, unless {@code --no-memory}); with
  * {@code --write FILE}, the tables of that Markdown file's generated block, and with {@code --summary FILE} the
  * medians at the run's longest timings in that file's (the README's); with {@code --rollout-write FILE}, the
- * rolling-update table alone in that file's "bench-rollout" block. Nothing of an earlier run is kept: every table
+ * rolling-update table alone in that file's "bench-rollout" block (the election log of each rolling update is in
+ * {@code --out}, {@code rollout-<size>.election.log}). Nothing of an earlier run is kept: every table
  * comes from one run.
  */
 public final class Benchmark {
@@ -67,7 +68,7 @@ public final class Benchmark {
             for (boolean uneven : new boolean[] {false, true}) {
                 for (boolean on : new boolean[] {true, false}) {
                     samples.addAll(RolloutBenchmark.run(first, TIMINGS.get(first), jar,
-                            new RolloutBenchmark.Variant(size[0], size[1], on, uneven)));
+                            new RolloutBenchmark.Variant(size[0], size[1], on, uneven), out));
                     write(samples, out, provenance);
                 }
             }

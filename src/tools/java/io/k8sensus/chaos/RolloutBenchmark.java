@@ -82,7 +82,12 @@ final class RolloutBenchmark {
                 .start(name, apiUrl, environment, onLine);
     }
 
-    static List<Sample> run(String timingName, ChaosCluster.Timings base, Path jar, Variant v) throws Exception {
+    /**
+     * Runs one rollout; with {@code out} not null, the replicas' election log lines (acquisitions, releases, moves,
+     * refusals) go to {@code out/rollout-<label>.election.log}, for a reader to follow each move.
+     */
+    static List<Sample> run(String timingName, ChaosCluster.Timings base, Path jar, Variant v, Path out)
+            throws Exception {
         ChaosCluster.Timings t = timings(base);
         int r = v.replicas();
         String size = v.label();
@@ -152,6 +157,11 @@ final class RolloutBenchmark {
             long end = System.nanoTime();
             List<String> lines = cluster.output();
             List<String> during = lines.subList(mark, lines.size());
+            if (out != null) {
+                java.nio.file.Files.createDirectories(out);
+                java.nio.file.Files.write(out.resolve("rollout-" + size + ".election.log"),
+                        lines.stream().filter(l -> l.contains(" k.election - ")).toList());
+            }
 
             int n = 0;
             int changes = 0;
