@@ -22,6 +22,19 @@ class BenchmarkOptionsTest {
         assertThat(o.out()).isEqualTo(Path.of("target", "bench"));
         assertThat(o.write()).isEqualTo(Path.of("docs/BENCHMARKS.md"));
         assertThat(o.balance()).isEmpty();
+        assertThat(o.rollout()).isEmpty();
+        assertThat(o.rolloutWrite()).isNull();
+    }
+
+    @Test
+    void theRollingUpdatesRunAloneIntoTheirOwnBlock() {
+        BenchmarkOptions o = BenchmarkOptions.parse(new String[] {"--rollout", "7x3,30x10", "--no-memory",
+                "--trials", "0", "--contenders", "k8sensus", "--rollout-write", "docs/BENCHMARKS.md"});
+        assertThat(o.rollout()).extracting(s -> s[0] + "x" + s[1]).containsExactly("7x3", "30x10");
+        assertThat(o.rolloutWrite()).isEqualTo(Path.of("docs/BENCHMARKS.md"));
+        assertThat(o.write()).as("the published tables' block is left as it is").isNull();
+        assertThat(o.trials()).isZero();
+        assertThat(o.memory()).isFalse();
     }
 
     @Test

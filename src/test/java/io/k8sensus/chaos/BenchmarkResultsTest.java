@@ -72,4 +72,43 @@ class BenchmarkResultsTest {
                 .contains("| graceful handover | 0.10 s (0.12 s) |")
                 .contains("| k8sensus | short | graceful-handover | ms | 100.0 | - | 120.0 | 2 |");
     }
+
+    @Test
+    void a_rolling_update_is_one_row_with_the_gaps_max_and_median_over_the_groups() {
+        List<Sample> samples = new ArrayList<>();
+        double[] gaps = {300, 500, 700};
+        for (int g = 0; g < gaps.length; g++) {
+            samples.add(new Sample("k8sensus", "short", g + 1, "rollout-gap-3x2-uneven", "ms", gaps[g]));
+        }
+        String[][] one = {{"moves", "moves", "2"}, {"leader-changes", "terms", "5"}, {"both-acting", "ms", "-1"},
+                {"overlapping", "actions", "0"}, {"stale", "actions", "0"}, {"regressed", "terms", "0"},
+                {"rebalanced", "ms", "1500"}, {"most", "groups", "2"}, {"fewest", "groups", "1"},
+                {"only-terms", "terms", "1"}, {"only-holder-stopped", "steps", "1"}, {"only-moves", "moves", "0"},
+                {"only-to-nonrunner", "times", "0"}, {"only-gap", "ms", "450"}};
+        for (String[] f : one) {
+            samples.add(new Sample("k8sensus", "short", 1, "rollout-" + f[0] + "-3x2-uneven", f[1],
+                    Double.parseDouble(f[2])));
+        }
+        assertThat(BenchmarkReport.rollout(List.of())).isEmpty();
+        assertThat(BenchmarkReport.rollout(samples).lines()).contains("| 3 x 2 | one short | on | 0.70 s / 0.50 s | 2 | 5"
+                + " | never | 0 / 0 / 0 | 1.50 s | 2 / 1 | 1 (1) / 0 / 0; longest gap 0.45 s |");
+    }
+
+    @Test
+    void the_group_one_replica_does_not_run_counts_each_time_it_was_offered_refused_or_held_there() {
+        History history = new History();
+        history.onLease("g3", "replica-1", 1, 1);
+        history.onLease("g3", "replica-3", 2, 2);
+        List<String> lines = List.of(
+                "replica-1 12:00 INFO k.election - event=balancing group=g3 pod=replica-1 epoch=1 leads=3 fewest=1"
+                + " to=replica-2,replica-3: stopping the group's routes, then releasing the Lease",
+                "replica-1 12:00 INFO k.election - event=balancing group=g2 pod=replica-1 epoch=1 leads=3 fewest=1"
+                + " to=replica-3: stopping the group's routes, then releasing the Lease",
+                "replica-1 12:00 INFO k.election - event=balancing group=g3 pod=replica-1 epoch=1 leads=3 fewest=1"
+                + " to=replica-2: stopping the group's routes, then releasing the Lease",
+                "replica-1 12:00 WARN k.election - event=balancing-refused group=g3 pod=replica-1 target=replica-3:"
+                + " the target was handed the group and did not take it");
+        assertThat(RolloutBenchmark.toNonRunner(lines, history, "g3", "replica-3")).isEqualTo(3);
+        assertThat(RolloutBenchmark.toNonRunner(lines, history, "g3", "replica-4")).isZero();
+    }
 }

@@ -105,8 +105,8 @@ class DocumentedCommandsIT {
     /** A benchmark run cut to one contender, one trial (or the memory breakdown alone), into the scratch directory. */
     private static final UnaryOperator<String> SHORT_BENCH = command -> {
         boolean memoryOnly = command.contains("--trials 0");
-        String cut = without("--trials", "--timings", "--contenders", "--balance", "--scaling", "--out", "--write",
-                "--summary")
+        String cut = without("--trials", "--timings", "--contenders", "--balance", "--rollout", "--scaling", "--out",
+                "--write", "--summary", "--rollout-write")
                 .apply(command);
         return memoryOnly ? withArgs("--trials 0 --contenders k8sensus --out target/bench-docs").apply(cut)
                 : withArgs("--trials 1 --contenders k8sensus --no-memory --out target/bench-docs").apply(cut);

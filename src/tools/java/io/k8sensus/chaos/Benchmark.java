@@ -12,7 +12,8 @@ import io.k8sensus.tools.DocBlock;
 /**
  * Failover, handover, overlap, API cost, start-up and memory of three {@link Contender}s, as real processes on the
  * same embedded API with the same timings. The phases, in order: the memory breakdown ({@link MemoryBreakdown}), API
- * cost at scale ({@link ApiCostScaling}), balancing ({@link BalanceBenchmark}), then the takeover trials
+ * cost at scale ({@link ApiCostScaling}), balancing ({@link BalanceBenchmark}), rolling updates
+ * ({@link RolloutBenchmark}), then the takeover trials
  * ({@link FailoverTrial}); every value is a {@link Sample}, summarized by {@link BenchmarkReport}.
  * <p>
  * {@code make bench ARGS="--trials 10 --timings short,default --scaling 3x1,10x1,30x1,3x10"} ({@link BenchmarkOptions}):
@@ -20,8 +21,10 @@ import io.k8sensus.tools.DocBlock;
  * value), {@code results.csv} (the summary), {@code failover.png} ({@link FailoverChart}), {@code run.md} (commit,
  * command, machine) and {@code memory/} (the raw native memory summaries, unless {@code --no-memory}); with
  * {@code --write FILE}, the tables of that Markdown file's generated block, and with {@code --summary FILE} the
- * medians at the run's longest timings in that file's (the README's). Nothing of an earlier run is kept: every
- * table comes from one run.
+ * medians at the run's longest timings in that file's (the README's); with {@code --rollout-write FILE}, the
+ * rolling-update table alone in that file's "bench-rollout" block (the election log of each rolling update is in
+ * {@code --out}, {@code rollout-<size>.election.log}). Nothing of an earlier run is kept: every table
+ * comes from one run.
  */
 public final class Benchmark {
 
@@ -61,6 +64,15 @@ public final class Benchmark {
                 write(samples, out, provenance);
             }
         }
+        for (int[] size : options.rollout()) {
+            for (boolean uneven : new boolean[] {false, true}) {
+                for (boolean on : new boolean[] {true, false}) {
+                    samples.addAll(RolloutBenchmark.run(first, TIMINGS.get(first), jar,
+                            new RolloutBenchmark.Variant(size[0], size[1], on, uneven), out));
+                    write(samples, out, provenance);
+                }
+            }
+        }
         for (String timingName : options.timings()) {
             for (Contender contender : options.contenders()) {
                 for (int trial = 1; trial <= options.trials(); trial++) {
@@ -81,6 +93,11 @@ public final class Benchmark {
             DocBlock.write(options.write(), "bench", document);
             System.out.println("written to " + options.write());
         }
+        if (options.rolloutWrite() != null) {
+            DocBlock.write(options.rolloutWrite(), "bench-rollout",
+                    provenance.get().strip() + "\n\n" + BenchmarkReport.rollout(samples));
+            System.out.println("written to " + options.rolloutWrite());
+        }
         if (options.summary() != null) {
             DocBlock.write(options.summary(), "bench-summary", BenchmarkReport.summary(samples, provenance.get()));
             System.out.println("written to " + options.summary());
@@ -93,7 +110,8 @@ public final class Benchmark {
 
     /**
      * Writes what this run measured so far (a long run stopped midway still leaves its results), and nothing of an
-     * earlier run: every sample in samples.csv, the summary in results.csv, the chart, the provenance in run.md.
+     * earlier run: every sample in samples.csv, the summary in results.csv, the chart (if the run has takeover
+     * trials), the provenance in run.md.
      */
     private static void write(List<Sample> samples, Path out, Supplier<String> provenance)
             throws java.io.IOException {
@@ -101,7 +119,9 @@ public final class Benchmark {
         Files.writeString(out.resolve("samples.csv"), BenchmarkReport.samplesCsv(samples));
         Files.writeString(out.resolve("results.csv"), BenchmarkReport.csv(samples));
         Files.writeString(out.resolve("run.md"), provenance.get());
-        FailoverChart.write(samples, out.resolve("failover.png"));
+        if (samples.stream().anyMatch(s -> s.figure().equals("graceful-handover"))) {
+            FailoverChart.write(samples, out.resolve("failover.png")); // a run without takeover trials has no chart
+        }
     }
 
     /** When, where, from which commit and with which command this run measured, and how busy the machine was. */

@@ -13,13 +13,16 @@ import io.k8sensus.tools.CommandLine;
  * @param contenders  the contenders measured
  * @param scaling     replicas x groups for the API cost at scale, e.g. 3x1,10x1
  * @param balance     groups x replicas for the balancing phase, e.g. 7x3
+ * @param rollout     groups x replicas for the rolling-update phase ({@link RolloutBenchmark}), e.g. 7x3,30x10
  * @param memory      whether to measure the memory breakdown
  * @param out         the directory of the run's files
  * @param write       a Markdown file whose "bench" block gets the tables; null: none
  * @param summary     a Markdown file whose "bench-summary" block gets the medians; null: none
+ * @param rolloutWrite a Markdown file whose "bench-rollout" block gets the rolling-update table alone; null: none
  */
 public record BenchmarkOptions(int trials, List<String> timings, List<Contender> contenders, List<int[]> scaling,
-                        List<int[]> balance, boolean memory, Path out, Path write, Path summary) {
+                        List<int[]> balance, List<int[]> rollout, boolean memory, Path out, Path write,
+                        Path summary, Path rolloutWrite) {
 
     static final String USAGE = """
             Usage: make bench ARGS="[options]"
@@ -28,10 +31,13 @@ public record BenchmarkOptions(int trials, List<String> timings, List<Contender>
               --contenders C,...      k8sensus, stock-camel, client-go (default all three)
               --scaling RxG,...       API cost of R replicas with G groups each, e.g. 3x1,10x1,30x1,3x10
               --balance GxR,...       balancing of G groups over R replicas, on and off, e.g. 7x3,30x10
+              --rollout GxR,...       a rolling update of R replicas running G groups, balancing on and off,
+                                      every replica running every group or one running one fewer, e.g. 7x3,30x10
               --no-memory             skip the memory breakdown
               --out DIR               where the run's files go (default target/bench)
               --write FILE            write the tables into FILE's generated block (docs/BENCHMARKS.md)
               --summary FILE          write the medians into FILE's summary block (README.md)
+              --rollout-write FILE    write the rolling-update table alone into FILE's bench-rollout block
             """;
 
     static BenchmarkOptions parseOrExit(String[] args) {
@@ -41,7 +47,7 @@ public record BenchmarkOptions(int trials, List<String> timings, List<Contender>
     /** Reads a command line; throws {@link CommandLine.UsageException} with the reason when it cannot be run. */
     public static BenchmarkOptions parse(String[] args) {
         CommandLine line = CommandLine.parse(args, List.of("--trials", "--timings", "--contenders", "--scaling",
-                "--balance", "--out", "--write", "--summary"), List.of("--no-memory"));
+                "--balance", "--rollout", "--out", "--write", "--summary", "--rollout-write"), List.of("--no-memory"));
         List<String> timings = line.list("--timings", "short");
         for (String name : timings) {
             if (!Benchmark.TIMINGS.containsKey(name)) {
@@ -57,9 +63,9 @@ public record BenchmarkOptions(int trials, List<String> timings, List<Contender>
             throw new CommandLine.UsageException(e.getMessage());
         }
         return new BenchmarkOptions((int) line.number("--trials", 10), timings, contenders,
-                sizes(line, "--scaling"), sizes(line, "--balance"), !line.has("--no-memory"),
-                line.path("--out", Path.of("target", "bench")), line.path("--write", null),
-                line.path("--summary", null));
+                sizes(line, "--scaling"), sizes(line, "--balance"), sizes(line, "--rollout"),
+                !line.has("--no-memory"), line.path("--out", Path.of("target", "bench")), line.path("--write", null),
+                line.path("--summary", null), line.path("--rollout-write", null));
     }
 
     /** "3x1,10x1" as {3, 1}, {10, 1}. */

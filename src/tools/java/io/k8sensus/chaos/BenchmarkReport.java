@@ -118,6 +118,7 @@ final class BenchmarkReport {
             });
             md.append('\n');
         }
+        md.append(rollout(samples));
         List<Sample> memory = samples.stream().filter(s -> s.figure().startsWith("nmt-")).toList();
         if (!memory.isEmpty()) {
             md.append("Committed memory of the leader by area, MiB (native memory tracking, at steady state of three")
@@ -149,6 +150,68 @@ final class BenchmarkReport {
                 .append("|---|---|---|---|---|---|---|---|\n");
         csv(samples).lines().skip(1).forEach(line -> md.append("| ").append(line.replace(",", " | ")).append(" |\n"));
         return md.toString();
+    }
+
+    /**
+     * The rolling updates ({@link RolloutBenchmark}), a row per size and variant: "" if the run had none. The longest
+     * gap is per group, then its maximum and median over the groups.
+     */
+    static String rollout(List<Sample> samples) {
+        String gap = "rollout-gap-";
+        List<String> labels = samples.stream().map(Sample::figure).filter(f -> f.startsWith(gap))
+                .map(f -> f.substring(gap.length())).distinct().toList();
+        if (labels.isEmpty()) {
+            return "";
+        }
+        StringBuilder md = new StringBuilder("Rolling updates (").append(samples.stream()
+                        .filter(s -> s.figure().startsWith(gap)).findFirst().orElseThrow().timings())
+                .append(" timings, routes every ").append(RolloutBenchmark.PERIOD_MS).append(" ms, one run per row):")
+                .append(" each replica replaced once, oldest first; a new replica starts, ")
+                .append(RolloutBenchmark.SURGE_MS / 1000).append(" s after it has started the oldest gets SIGTERM,")
+                .append(" its Pod is deleted once it has exited. \"one short\": the first new replica runs every")
+                .append(" group but the last, g\\<G\\>.\n\n")
+                .append("| groups x replicas | route sets | balancing | longest gap per group: max / median")
+                .append(" | moves for balance | leader changes | two terms at once | overlapping / stale / regressed")
+                .append(" | after the last step: balanced (off: all led) | groups per replica at the end, most / fewest")
+                .append(" | g\\<G\\>: new terms (its holder stopped) / moves / offered to or held by the replica")
+                .append(" without it |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (String label : labels) {
+            String[] size = label.split("-")[0].split("x");
+            boolean uneven = label.contains("-uneven");
+            double[] gaps = sorted(of(samples, gap + label));
+            md.append("| ").append(size[0]).append(" x ").append(size[1])
+                    .append(" | ").append(uneven ? "one short" : "all the same")
+                    .append(" | ").append(label.endsWith("-off") ? "off" : "on")
+                    .append(" | ").append(human(gaps[gaps.length - 1], "ms")).append(" / ")
+                    .append(human(quantile(gaps, 0.5), "ms"))
+                    .append(" | ").append(value(samples, "rollout-moves-" + label, "moves"))
+                    .append(" | ").append(value(samples, "rollout-leader-changes-" + label, "terms"))
+                    .append(" | ").append(value(samples, "rollout-both-acting-" + label, "ms"))
+                    .append(" | ").append(value(samples, "rollout-overlapping-" + label, "actions")).append(" / ")
+                    .append(value(samples, "rollout-stale-" + label, "actions")).append(" / ")
+                    .append(value(samples, "rollout-regressed-" + label, "terms"))
+                    .append(" | ").append(value(samples, "rollout-rebalanced-" + label, "ms"))
+                    .append(" | ").append(value(samples, "rollout-most-" + label, "groups")).append(" / ")
+                    .append(value(samples, "rollout-fewest-" + label, "groups"))
+                    .append(" | ");
+            if (uneven) {
+                md.append(value(samples, "rollout-only-terms-" + label, "terms")).append(" (")
+                        .append(value(samples, "rollout-only-holder-stopped-" + label, "steps")).append(") / ")
+                        .append(value(samples, "rollout-only-moves-" + label, "moves")).append(" / ")
+                        .append(value(samples, "rollout-only-to-nonrunner-" + label, "times"))
+                        .append("; longest gap ").append(value(samples, "rollout-only-gap-" + label, "ms"));
+            } else {
+                md.append('-');
+            }
+            md.append(" |\n");
+        }
+        return md.append('\n').toString();
+    }
+
+    /** The one value of a figure, for a reader; "-" if the run has none. */
+    private static String value(List<Sample> samples, String figure, String unit) {
+        List<Sample> values = of(samples, figure);
+        return values.isEmpty() ? "-" : human(values.get(0).value(), unit);
     }
 
     /**

@@ -163,7 +163,8 @@ final class History {
                 .sorted(Comparator.comparingLong(FenceAnswer::nanos)).toList();
     }
 
-    private List<LeaseState> leaseStates(String group) {
+    /** Every state of a group's Lease the harness's watch saw, oldest first. */
+    List<LeaseState> leaseStates(String group) {
         return leaseStates.stream().filter(l -> l.group().equals(group))
                 .sorted(Comparator.comparingLong(LeaseState::nanos)).toList();
     }
