@@ -34,6 +34,9 @@ class BenchmarkOptionsTest {
         assertThat(BenchmarkOptions.parse(new String[] {"--slow-api", "default"}).slowApi())
                 .extracting(SlowApiBenchmark.Level::name).containsExactly("R/4", "R/2", "3R/4", "R");
         assertThat(BenchmarkOptions.parse(new String[] {}).slowApi()).isEmpty();
+        assertThat(o.fabric8Defaults()).isFalse();
+        assertThat(BenchmarkOptions.parse(new String[] {"--slow-api", "R", "--slow-api-fabric8-defaults"})
+                .fabric8Defaults()).isTrue();
         assertThatThrownBy(() -> BenchmarkOptions.parse(new String[] {"--slow-api", "1s"}))
                 .isInstanceOf(CommandLine.UsageException.class).hasMessageStartingWith("--slow-api: '1s'");
     }

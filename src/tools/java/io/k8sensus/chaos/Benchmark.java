@@ -72,6 +72,12 @@ public final class Benchmark {
                     System.out.printf("[bench] %s slow API %s run %d/%d: %s%n", contender.label, level.name(), run,
                             options.slowApiRuns(), brief(window));
                 }
+                if (options.fabric8Defaults()) {
+                    List<Sample> window = SlowApiBenchmark.runFabric8Defaults(level, run);
+                    samples.addAll(window);
+                    System.out.printf("[bench] %s slow API %s run %d/%d: %s%n", SlowApiBenchmark.FABRIC8_DEFAULTS,
+                            level.name(), run, options.slowApiRuns(), brief(window));
+                }
                 write(samples, out, provenance);
             }
         }

@@ -64,6 +64,11 @@ enum Contender {
         return this == CLIENT_GO ? clientGo(t, ExtraGroups.NONE, t.callTimeoutMs()) : launcher(jar, t);
     }
 
+    /** client-go's replicas with fabric8's request and connection timeouts at {@code callTimeoutMs}. */
+    static ChaosCluster.Launcher clientGo(ChaosCluster.Timings t, long callTimeoutMs) {
+        return clientGo(t, ExtraGroups.NONE, callTimeoutMs);
+    }
+
     /**
      * Replicas of the jar as the image runs them: the management server on (health probes, Prometheus metrics),
      * each on a port of its own, so that its memory and start-up count.

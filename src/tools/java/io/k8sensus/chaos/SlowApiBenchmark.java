@@ -84,15 +84,31 @@ final class SlowApiBenchmark {
         return sample.figure().startsWith("slow-api-");
     }
 
+    /**
+     * fabric8's default request and connection timeout (its {@code Config}), under which its elector runs unless told
+     * otherwise: the {@link #FABRIC8_DEFAULTS} contender.
+     */
+    static final long FABRIC8_DEFAULT_TIMEOUT_MS = 10_000;
+
+    /** The label of fabric8's LeaderElector with fabric8's default call timeout instead of the timings'. */
+    static final String FABRIC8_DEFAULTS = "client-go-10s-timeout";
+
     static List<Sample> run(Contender contender, Level level, Path jar, int n) throws Exception {
-        return run(contender, level, jar, n, HOLD_MS);
+        ChaosCluster.Timings t = timings();
+        return run(contender.label, contender.launcherWithCallTimeout(jar, t), level, n, HOLD_MS);
     }
 
-    /** One run of one contender at one level, the API slow for {@code holdMs}. */
-    static List<Sample> run(Contender contender, Level level, Path jar, int n, long holdMs) throws Exception {
+    /** One run of fabric8's LeaderElector with fabric8's default call timeout ({@value #FABRIC8_DEFAULT_TIMEOUT_MS} ms). */
+    static List<Sample> runFabric8Defaults(Level level, int n) throws Exception {
+        return run(FABRIC8_DEFAULTS, Contender.clientGo(timings(), FABRIC8_DEFAULT_TIMEOUT_MS), level, n, HOLD_MS);
+    }
+
+    /** One run of one contender (its replicas started by {@code launcher}) at one level, the API slow for {@code holdMs}. */
+    static List<Sample> run(String c, ChaosCluster.Launcher launcher, Level level, int n, long holdMs)
+            throws Exception {
         ChaosCluster.Timings t = timings();
         long delayMs = level.delayMs(t.renewMs());
-        try (ChaosCluster cluster = new ChaosCluster(t, contender.launcherWithCallTimeout(jar, t))) {
+        try (ChaosCluster cluster = new ChaosCluster(t, launcher)) {
             List<String> names = List.of("replica-1", "replica-2", "replica-3");
             for (String name : names) {
                 cluster.start(name, Map.of());
@@ -104,7 +120,6 @@ final class SlowApiBenchmark {
             long to = System.nanoTime();
             names.forEach(name -> cluster.faults(name).set(io.k8sensus.tools.FaultSwitch.Mode.NORMAL));
             History.Window w = cluster.history.window(History.HEARTBEAT, from, to);
-            String c = contender.label;
             List<Sample> samples = new ArrayList<>();
             samples.add(new Sample(c, TIMINGS_NAME, n, figure(level, "actions"), "actions", w.actions()));
             samples.add(new Sample(c, TIMINGS_NAME, n, figure(level, "expected-actions"), "actions",
