@@ -80,7 +80,8 @@ class BenchmarkResultsTest {
                 new Sample(contender, "short", run, SlowApiBenchmark.figure(l, "expected-actions"), "actions", 150),
                 new Sample(contender, "short", run, SlowApiBenchmark.figure(l, "leader-changes"), "changes", changes),
                 new Sample(contender, "short", run, SlowApiBenchmark.figure(l, "two-actors"), "ms", twoActing),
-                new Sample(contender, "short", run, SlowApiBenchmark.figure(l, "stale-actions"), "actions", 0));
+                new Sample(contender, "short", run, SlowApiBenchmark.figure(l, "stale-actions"), "actions", 0),
+                new Sample(contender, "short", run, SlowApiBenchmark.figure(l, "baseline-actions"), "actions", 50));
     }
 
     @Test
@@ -96,9 +97,10 @@ class BenchmarkResultsTest {
         assertThat(table).startsWith("Run of today at commit `abc1234`.")
                 .contains("| lateness | k8sensus: actions | k8sensus: changes | k8sensus: two acting | k8sensus: stale"
                           + " | fabric8 LeaderElector: actions |")
-                .contains("| R/2 (1.0 s) | 150, 142 (of 150) | 0, 0 | never, never | 0, 0 | 148, 150 (of 150) | 0, 0"
-                          + " | never, never | 0, 0 |")
-                .contains("| R (2.0 s) | 40 (of 150) | 2 | never | 0 | 150 (of 150) | 9 | 1.20 s | 0 |")
+                .contains("| R/2 (1.0 s) | 150, 142 (of 150); before: 50, 50 (of 50) | 0, 0 | never, never | 0, 0 |"
+                          + " 148, 150 (of 150); before: 50, 50 (of 50) | 0, 0 | never, never | 0, 0 |")
+                .contains("| R (2.0 s) | 40 (of 150); before: 50 (of 50) | 2 | never | 0 | 150 (of 150); before: 50"
+                          + " (of 50) | 9 | 1.20 s | 0 |")
                 .contains("| R/2: no leader change, at least 95 % of the expected actions, every run | lowest share"
                           + " of actions 94.7 %, most changes 0, two acting: never | **no** |")
                 .contains("| R: never two acting, every run |");

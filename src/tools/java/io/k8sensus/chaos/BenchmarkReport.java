@@ -255,7 +255,9 @@ final class BenchmarkReport {
                 .append(", three replicas, a leader-only action every ").append(t.periodMs())
                 .append(" ms; ").append(runs).append(runs == 1 ? " run" : " runs")
                 .append(" per contender and lateness, each run's value in turn. *actions*: those done while the API")
-                .append(" was slow, of the expected in brackets; *changes*: terms that began then; *two acting*: the")
+                .append(" was slow, of the expected in brackets, and (*before*) those of the ")
+                .append(SlowApiBenchmark.BASELINE_MS / 1000).append(" s of steady state just before, a baseline of")
+                .append(" what the machine's load let the action do; *changes*: terms that began then; *two acting*: the")
                 .append(" time two replicas' terms both acted (`never`); *stale*: actions of a term that had ended.\n\n")
                 .append("| lateness |");
         for (String c : contenders) {
@@ -274,6 +276,7 @@ final class BenchmarkReport {
                 md.append(' ').append(join(values(of, level, "actions"), v -> String.format(Locale.ROOT, "%.0f", v)))
                         .append(expected.isEmpty() ? "" : " (of " + join(expected.stream().distinct().toList(),
                                 v -> String.format(Locale.ROOT, "%.0f", v)) + ")")
+                        .append(baseline(values(of, level, "baseline-actions")))
                         .append(" | ").append(join(values(of, level, "leader-changes"),
                                 v -> String.format(Locale.ROOT, "%.0f", v)))
                         .append(" | ").append(join(values(of, level, "two-actors"), v -> human(v, "ms")))
@@ -319,6 +322,12 @@ final class BenchmarkReport {
         }
         return md.isEmpty() ? "" : "k8sensus against issue 24's targets:\n\n| target | k8sensus | met |\n|---|---|---|\n"
                                    + md + "\n";
+    }
+
+    /** "; before: 50, 49 (of 50)": the actions of the steady state just before the API turned slow. */
+    private static String baseline(List<Double> values) {
+        return values.isEmpty() ? "" : "; before: " + join(values, v -> String.format(Locale.ROOT, "%.0f", v))
+                                       + " (of " + SlowApiBenchmark.BASELINE_MS / SlowApiBenchmark.PERIOD_MS + ")";
     }
 
     /** A contender's name in the slow-API table: client-go's algorithm is fabric8's LeaderElector. */

@@ -60,9 +60,11 @@ public final class ClientGoReplica {
             Integer transitions = lease == null ? null : lease.getSpec().getLeaseTransitions();
             long epoch = transitions == null ? 0 : transitions;
             log(name, "started leading epoch=" + epoch);
-            running[0] = heartbeat.scheduleAtFixedRate(() -> log(name, "leader heartbeat group=heartbeat leader="
-                                                                       + name + " epoch=" + epoch + " seq="
-                                                                       + seq.incrementAndGet()),
+            // with a fixed delay, as the shipped heartbeat's Camel timer (fixedRate=false): a late beat is not
+            // made up for by a burst
+            running[0] = heartbeat.scheduleWithFixedDelay(() -> log(name, "leader heartbeat group=heartbeat leader="
+                                                                          + name + " epoch=" + epoch + " seq="
+                                                                          + seq.incrementAndGet()),
                     0, periodMs, TimeUnit.MILLISECONDS);
         };
         Runnable onStop = () -> {

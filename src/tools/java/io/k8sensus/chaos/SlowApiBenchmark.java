@@ -19,7 +19,9 @@ import static org.awaitility.Awaitility.await;
  * every {@value #PERIOD_MS} ms at the short timings; once one leads and renews, every answer of the API to every
  * replica comes the lateness late (requests are applied at once; watch events are not delayed) for
  * {@value #HOLD_MS} ms, and that window is read: actions, the actions expected of one leader, leader changes (terms
- * that began in it), the time two replicas' terms were both acting, stale actions ({@link History#window}).
+ * that began in it), the time two replicas' terms were both acting, stale actions ({@link History#window}); and, as
+ * a baseline of what the machine's load lets the action do, the actions of the {@value #BASELINE_MS} ms just
+ * before.
  * <p>
  * Both contenders get the same timings and call timeout ({@link Contender#launcherWithCallTimeout}). What differs is
  * their algorithm: fabric8's {@code LeaderElector} renews with a read and then an update (two answers per renewal),
@@ -40,7 +42,14 @@ final class SlowApiBenchmark {
 
     /** The figures of one window, in the order of the report's columns. */
     static final List<String> FIGURES = List.of("actions", "expected-actions", "leader-changes", "two-actors",
-            "stale-actions");
+            "stale-actions", "baseline-actions");
+
+    /** The steady state read before the API turns slow, as a baseline of what the machine lets the action do. */
+    static final long BASELINE_MS = 5_000;
+
+    /** The election's events a run counts while the API is slow, from the replicas' own log lines. */
+    private static final List<String> EVENTS = List.of("renew-failed", "term-suspended", "term-resumed",
+            "renew-deadline", "lost-lease", "acquired");
 
     /** A lateness as a share of the renew deadline R: "R/4" is 1 / 4, "3R/4" 3 / 4, "R" 1 / 1. */
     record Level(String name, int numerator, int denominator) {
@@ -114,12 +123,25 @@ final class SlowApiBenchmark {
                 cluster.start(name, Map.of());
             }
             awaitSteadyLeader(cluster);
+            long baselineFrom = System.nanoTime();
+            ChaosRun.pause(BASELINE_MS);
             long from = System.nanoTime();
+            int linesBefore = cluster.output().size();
             names.forEach(name -> cluster.faults(name).slowAnswers(delayMs));
             ChaosRun.pause(holdMs);
             long to = System.nanoTime();
             names.forEach(name -> cluster.faults(name).set(io.k8sensus.tools.FaultSwitch.Mode.NORMAL));
+            List<String> lines = cluster.output();
             History.Window w = cluster.history.window(History.HEARTBEAT, from, to);
+            History.Window baseline = cluster.history.window(History.HEARTBEAT, baselineFrom, from);
+            // what the replicas said about the election meanwhile, to tell a lost action's cause
+            Map<String, Long> events = new java.util.TreeMap<>();
+            for (String line : lines.subList(linesBefore, lines.size())) {
+                EVENTS.stream().filter(e -> line.contains("event=" + e + " ") || line.endsWith("event=" + e))
+                        .forEach(e -> events.merge(e, 1L, Long::sum));
+            }
+            System.out.printf("[bench] %s slow API %s run %d: election events while slow %s%n", c, level.name(), n,
+                    events);
             List<Sample> samples = new ArrayList<>();
             samples.add(new Sample(c, TIMINGS_NAME, n, figure(level, "actions"), "actions", w.actions()));
             samples.add(new Sample(c, TIMINGS_NAME, n, figure(level, "expected-actions"), "actions",
@@ -127,6 +149,8 @@ final class SlowApiBenchmark {
             samples.add(new Sample(c, TIMINGS_NAME, n, figure(level, "leader-changes"), "changes", w.newTerms()));
             samples.add(new Sample(c, TIMINGS_NAME, n, figure(level, "two-actors"), "ms", w.twoActorsMs()));
             samples.add(new Sample(c, TIMINGS_NAME, n, figure(level, "stale-actions"), "actions", w.stale()));
+            samples.add(new Sample(c, TIMINGS_NAME, n, figure(level, "baseline-actions"), "actions",
+                    baseline.actions()));
             return samples;
         }
     }
