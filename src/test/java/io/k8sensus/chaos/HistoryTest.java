@@ -146,6 +146,17 @@ class HistoryTest {
         assertThat(history.window(History.HEARTBEAT, ms(5600), ms(6000)).stale()).isZero();
     }
 
+    @Test
+    void an_old_leader_that_goes_on_acting_after_a_new_term_began_is_a_second_actor_in_a_window() {
+        beats("replica-1", 1, 2, 0, 2000); // stale from 1600 on
+        beats("replica-2", 1, 3, 1550, 3000);
+        History.Window w = history.window(History.HEARTBEAT, ms(1000), ms(3000));
+        assertThat(w.stale()).isEqualTo(5);
+        assertThat(w.twoActorsMs()).as("1550 to 2000, the stale actions included").isEqualTo(450);
+        assertThat(history.check(FAULT, ms(3000)).bothActingMs()).as("the verdict leaves them to the fence")
+                .isEqualTo(-1);
+    }
+
     private void beats(String replica, int life, long epoch, long fromMs, long toMs) {
         for (long t = fromMs; t <= toMs; t += 100) {
             history.onLine(replica, life, "12:00:00.000 INFO  [timer] leader-heartbeat - leader heartbeat"

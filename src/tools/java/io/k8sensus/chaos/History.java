@@ -215,10 +215,11 @@ final class History {
      * @param actions     actions started in the window, by anyone
      * @param newTerms    terms (a replica process acting with an epoch) whose first action falls in the window: the
      *                    leader changes, a replica that loses its term and takes a new one included
-     * @param twoActorsMs the time within the window during which two replicas' terms were both working (a term as
-     *                    in {@link Verdict}, from its first action's start to its last start or completion, stale
-     *                    actions of a term that had acted in time left out); 0 when one's action fell within the
-     *                    other's term, -1 if never
+     * @param twoActorsMs the time within the window during which two replicas both acted: each term (one replica
+     *                    process with one epoch) spans from its first action's start to its last start or completion,
+     *                    its stale actions included (unlike {@link Verdict#bothActingMs}: an old leader that goes on
+     *                    acting after a new term began is acting, fenced or not); 0 when one's action fell within the
+     *                    other's span, -1 if never
      * @param stale       stale actions (as in {@link Verdict}) that arrived in the window
      */
     record Window(int actions, int newTerms, long twoActorsMs, int stale) {
@@ -231,7 +232,21 @@ final class History {
         int actions = (int) actions(group).stream().filter(a -> a.nanos() >= fromNanos && a.nanos() <= toNanos)
                 .count();
         int newTerms = (int) whole.terms().stream().filter(t -> t.from >= fromNanos && t.from <= toNanos).count();
-        return new Window(actions, newTerms, twoActors(whole.terms(), fromNanos, toNanos),
+        // every action and completion of each term up to the window's end, stale ones included
+        Map<String, Term> spans = new LinkedHashMap<>();
+        for (Action a : actions(group)) {
+            if (a.nanos() <= toNanos) {
+                spans.computeIfAbsent(a.term(), k -> new Term(a.replica(), a.epoch(), a.nanos(), false))
+                        .until(a.nanos());
+            }
+        }
+        for (Completion c : completions(group)) {
+            Term span = spans.get(c.term());
+            if (span != null && c.nanos() <= toNanos) {
+                span.until(c.nanos());
+            }
+        }
+        return new Window(actions, newTerms, twoActors(List.copyOf(spans.values()), fromNanos, toNanos),
                 whole.verdict().stale() - staleBefore);
     }
 
