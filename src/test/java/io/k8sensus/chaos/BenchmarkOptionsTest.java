@@ -38,6 +38,23 @@ class BenchmarkOptionsTest {
     }
 
     @Test
+    void theSlowApiPhaseReadsItsLatenessesAsSharesOfTheRenewDeadline() {
+        BenchmarkOptions o = BenchmarkOptions.parse(new String[] {"--slow-api", "R/4,R/2,3R/4,R", "--slow-api-runs",
+                "2", "--trials", "0", "--no-memory", "--contenders", "k8sensus,client-go"});
+        assertThat(o.slowApi()).extracting(l -> l.delayMs(2000)).containsExactly(500L, 1000L, 1500L, 2000L);
+        assertThat(o.slowApiRuns()).isEqualTo(2);
+        assertThat(o.mainPhases()).as("nothing of the bench block is measured").isFalse();
+        assertThat(BenchmarkOptions.parse(new String[] {"--slow-api", "default"}).slowApi())
+                .extracting(SlowApiBenchmark.Level::name).containsExactly("R/4", "R/2", "3R/4", "R");
+        assertThat(BenchmarkOptions.parse(new String[] {}).slowApi()).isEmpty();
+        assertThat(o.fabric8Defaults()).isFalse();
+        assertThat(BenchmarkOptions.parse(new String[] {"--slow-api", "R", "--slow-api-fabric8-defaults"})
+                .fabric8Defaults()).isTrue();
+        assertThatThrownBy(() -> BenchmarkOptions.parse(new String[] {"--slow-api", "1s"}))
+                .isInstanceOf(CommandLine.UsageException.class).hasMessageStartingWith("--slow-api: '1s'");
+    }
+
+    @Test
     void aTypoIsRefusedBeforeAnythingRuns() {
         assertThatThrownBy(() -> BenchmarkOptions.parse(new String[] {"--timings", "long"}))
                 .isInstanceOf(CommandLine.UsageException.class).hasMessageStartingWith("--timings: unknown timings 'long'");

@@ -111,4 +111,39 @@ class BenchmarkResultsTest {
         assertThat(RolloutBenchmark.toNonRunner(lines, history, "g3", "replica-3")).isEqualTo(3);
         assertThat(RolloutBenchmark.toNonRunner(lines, history, "g3", "replica-4")).isZero();
     }
+
+    private static List<Sample> slowRun(String contender, int run, String level, double actions, double changes,
+                                        double twoActing) {
+        SlowApiBenchmark.Level l = SlowApiBenchmark.Level.parse(level);
+        return List.of(new Sample(contender, "short", run, SlowApiBenchmark.figure(l, "actions"), "actions", actions),
+                new Sample(contender, "short", run, SlowApiBenchmark.figure(l, "expected-actions"), "actions", 150),
+                new Sample(contender, "short", run, SlowApiBenchmark.figure(l, "leader-changes"), "changes", changes),
+                new Sample(contender, "short", run, SlowApiBenchmark.figure(l, "two-actors"), "ms", twoActing),
+                new Sample(contender, "short", run, SlowApiBenchmark.figure(l, "stale-actions"), "actions", 0),
+                new Sample(contender, "short", run, SlowApiBenchmark.figure(l, "baseline-actions"), "actions", 50));
+    }
+
+    @Test
+    void the_slow_api_table_puts_the_contenders_side_by_side_a_row_per_lateness_every_run_shown() {
+        List<Sample> samples = new ArrayList<>();
+        samples.addAll(slowRun("k8sensus", 1, "R", 40, 2, -1));
+        samples.addAll(slowRun("client-go", 1, "R", 150, 9, 1200));
+        samples.addAll(slowRun("k8sensus", 1, "R/2", 150, 0, -1));
+        samples.addAll(slowRun("client-go", 1, "R/2", 148, 0, -1));
+        samples.addAll(slowRun("k8sensus", 2, "R/2", 142, 0, -1));
+        samples.addAll(slowRun("client-go", 2, "R/2", 150, 0, -1));
+        String table = BenchmarkReport.slowApi(samples, "Run of today at commit `abc1234`.");
+        assertThat(table).startsWith("Run of today at commit `abc1234`.")
+                .contains("| lateness | k8sensus: actions | k8sensus: changes | k8sensus: two acting | k8sensus: stale"
+                          + " | fabric8 LeaderElector: actions |")
+                .contains("| R/2 (1.0 s) | 150, 142 (of 150); before: 50, 50 (of 50) | 0, 0 | never, never | 0, 0 |"
+                          + " 148, 150 (of 150); before: 50, 50 (of 50) | 0, 0 | never, never | 0, 0 |")
+                .contains("| R (2.0 s) | 40 (of 150); before: 50 (of 50) | 2 | never | 0 | 150 (of 150); before: 50"
+                          + " (of 50) | 9 | 1.20 s | 0 |")
+                .contains("| R/2: no leader change, at least 95 % of the expected actions, every run | lowest share"
+                          + " of actions 94.7 %, most changes 0, two acting: never | **no** |")
+                .contains("| R: never two acting, every run |");
+        assertThat(table.indexOf("| R/2 (")).as("rows by lateness").isLessThan(table.indexOf("| R (2.0 s)"));
+        assertThat(samples).allMatch(SlowApiBenchmark::isOfIt);
+    }
 }

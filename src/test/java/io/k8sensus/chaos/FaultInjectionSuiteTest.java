@@ -55,6 +55,44 @@ class FaultInjectionSuiteTest {
                 SIGSTOP_LONG.staleAllowed() + 1, 0))).as("more stale actions than the scenario allows").isFalse();
     }
 
+    private static Scenario named(String name) {
+        return Scenario.all(FaultInjectionSuite.TIMINGS).stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElseThrow();
+    }
+
+    /** A slow period of 150 expected actions, with the given actions, new terms and time with two acting. */
+    private static ChaosRun.HeldReading held(int actions, int newTerms, long twoActorsMs) {
+        return new ChaosRun.HeldReading(new History.Window(actions, newTerms, twoActorsMs, 0), 150);
+    }
+
+    @Test
+    void a_slow_api_at_half_the_renew_deadline_passes_only_with_the_same_leader_and_95_percent_of_the_actions() {
+        Scenario half = named("slow-answers-r2");
+        History.Verdict sameLeader = new History.Verdict(-1, 0, 0, 0, 0, 900, 1, 0, -1);
+        History.Verdict newLeader = new History.Verdict(2500, 0, 0, 0, 0, 900, 2, 0, -1);
+        assertThat(ChaosRun.passes(half, sameLeader, held(143, 0, -1))).isTrue();
+        assertThat(ChaosRun.passes(half, sameLeader, held(142, 0, -1))).as("under 95 %").isFalse();
+        assertThat(ChaosRun.passes(half, newLeader, held(150, 1, -1))).as("a leader change").isFalse();
+        assertThat(ChaosRun.passes(half, sameLeader, null)).as("nothing read while held").isFalse();
+        assertThat(ChaosRun.passes(half, new History.Verdict(-1, 0, 0, 0, 0, 900, 1, 0, 0), held(150, 0, 0)))
+                .as("two acting at once").isFalse();
+    }
+
+    @Test
+    void a_slow_api_at_three_quarters_needs_two_thirds_and_at_the_renew_deadline_only_never_two_acting() {
+        Scenario threeQuarters = named("slow-answers-3r4");
+        History.Verdict sameLeader = new History.Verdict(-1, 0, 0, 0, 0, 900, 1, 0, -1);
+        assertThat(ChaosRun.passes(threeQuarters, sameLeader, held(100, 0, -1))).isTrue();
+        assertThat(ChaosRun.passes(threeQuarters, sameLeader, held(99, 0, -1))).isFalse();
+        Scenario full = named("slow-answers-r");
+        assertThat(ChaosRun.passes(full, new History.Verdict(3500, 0, 0, 0, 0, 6000, 3, 0, -1), held(20, 2, -1)))
+                .as("leader changes and few actions are allowed").isTrue();
+        assertThat(ChaosRun.passes(full, new History.Verdict(3500, 0, 0, 0, 0, 6000, 3, 0, 120), held(20, 2, 120)))
+                .as("two acting at once").isFalse();
+        assertThat(ChaosRun.passes(full, new History.Verdict(3500, 0, 1, 0, 0, 6000, 3, 0, -1), held(20, 2, -1)))
+                .as("a stale action").isFalse();
+    }
+
     @Test
     void without_a_fence_no_stale_action_and_no_two_terms_at_once_pass() {
         History.Verdict quiet = new History.Verdict(-1, 0, 0, 0, 0, 500, 1, 0, -1);

@@ -116,6 +116,47 @@ class HistoryTest {
         assertThat(history.check(FAULT, ms(4000)).takeoverMs()).as("the heartbeat's group saw nothing").isEqualTo(-1);
     }
 
+    @Test
+    void a_window_counts_its_actions_and_the_terms_that_began_in_it() {
+        beats("replica-1", 1, 1, 0, 1400);
+        beats("replica-2", 1, 2, 1550, 3050);
+        History.Window w = history.window(History.HEARTBEAT, ms(1000), ms(3000));
+        assertThat(w.actions()).as("1000..1400 and 1550..2950").isEqualTo(5 + 15);
+        assertThat(w.newTerms()).isEqualTo(1);
+        assertThat(w.twoActorsMs()).isEqualTo(-1);
+        assertThat(w.stale()).isZero();
+        assertThat(history.window(History.HEARTBEAT, ms(1600), ms(3000)).newTerms()).isZero();
+    }
+
+    @Test
+    void a_windows_time_with_two_actors_is_the_union_of_every_pairs_common_time() {
+        beats("replica-1", 1, 1, 0, 3000);
+        beats("replica-2", 1, 1, 1200, 1700);
+        beats("replica-3", 1, 1, 1500, 2000);
+        assertThat(history.window(History.HEARTBEAT, ms(1000), ms(3000)).twoActorsMs()).isEqualTo(800);
+        assertThat(history.window(History.HEARTBEAT, ms(1000), ms(1300)).twoActorsMs()).as("clipped").isEqualTo(100);
+    }
+
+    @Test
+    void a_windows_stale_actions_are_those_that_arrived_in_it() {
+        beats("replica-1", 1, 2, 0, 1000);
+        beats("replica-2", 1, 3, 5000, 6000);
+        history.onLine("replica-1", 1, "leader heartbeat group=heartbeat leader=replica-1 epoch=2 seq=99", ms(5500));
+        assertThat(history.window(History.HEARTBEAT, ms(1000), ms(6000)).stale()).isEqualTo(1);
+        assertThat(history.window(History.HEARTBEAT, ms(5600), ms(6000)).stale()).isZero();
+    }
+
+    @Test
+    void an_old_leader_that_goes_on_acting_after_a_new_term_began_is_a_second_actor_in_a_window() {
+        beats("replica-1", 1, 2, 0, 2000); // stale from 1600 on
+        beats("replica-2", 1, 3, 1550, 3000);
+        History.Window w = history.window(History.HEARTBEAT, ms(1000), ms(3000));
+        assertThat(w.stale()).isEqualTo(5);
+        assertThat(w.twoActorsMs()).as("1550 to 2000, the stale actions included").isEqualTo(450);
+        assertThat(history.check(FAULT, ms(3000)).bothActingMs()).as("the verdict leaves them to the fence")
+                .isEqualTo(-1);
+    }
+
     private void beats(String replica, int life, long epoch, long fromMs, long toMs) {
         for (long t = fromMs; t <= toMs; t += 100) {
             history.onLine(replica, life, "12:00:00.000 INFO  [timer] leader-heartbeat - leader heartbeat"

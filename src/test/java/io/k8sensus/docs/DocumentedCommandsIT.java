@@ -112,6 +112,12 @@ class DocumentedCommandsIT {
                 : withArgs("--trials 1 --contenders k8sensus --no-memory --out target/bench-docs").apply(cut);
     };
 
+    /** The slow-API-server phase cut to one lateness, one run, k8sensus alone, into the scratch directory. */
+    private static final UnaryOperator<String> SHORT_SLOW_API = command -> then(
+            without("--slow-api", "--slow-api-runs", "--contenders", "--out", "--write"),
+            withArgs("--slow-api R/2 --slow-api-runs 1 --contenders k8sensus --out target/bench-docs"))
+            .apply(command.replace(" --slow-api-fabric8-defaults", ""));
+
     static final List<Way> WAYS = List.of(
             way("mkdir -p my-routes", How.FIRST_ROUTE, "the first route's directory"),
             way("cat > my-routes/hello\\.camel\\.yaml <<'YAML'\\n.*", How.FIRST_ROUTE, "the first route"),
@@ -135,7 +141,8 @@ class DocumentedCommandsIT {
             way("make chaos ARGS=\"--only [a-z0-9,-]+\"", How.TEST, "FaultInjectionIT runs the scenarios a partial run"
                                                                   + " names (the short form)",
                     "io.k8sensus.chaos.FaultInjectionIT"),
-            run("make bench( ARGS=\"[^\"]*\")?", SHORT_BENCH, "written to target/bench-docs"),
+            run("make bench( ARGS=\"(?![^\"]*--slow-api)[^\"]*\")?", SHORT_BENCH, "written to target/bench-docs"),
+            run("make bench ARGS=\"--slow-api [^\"]*\"", SHORT_SLOW_API, "written to target/bench-docs"),
             way("make bench-publish", How.TEST, "its options (BENCH_PUBLISHED in the Makefile) are parsed in"
                                                 + " everyDocumentedCommandHasOneWay; a run takes 90 min",
                     "io.k8sensus.chaos.BenchmarkOptionsTest"),

@@ -13,17 +13,18 @@ import io.k8sensus.tools.DocBlock;
  * Failover, handover, overlap, API cost, start-up and memory of three {@link Contender}s, as real processes on the
  * same embedded API with the same timings. The phases, in order: the memory breakdown ({@link MemoryBreakdown}), API
  * cost at scale ({@link ApiCostScaling}), balancing ({@link BalanceBenchmark}), rolling updates
- * ({@link RolloutBenchmark}), then the takeover trials
- * ({@link FailoverTrial}); every value is a {@link Sample}, summarized by {@link BenchmarkReport}.
+ * ({@link RolloutBenchmark}), a slow API server ({@link SlowApiBenchmark}, with {@code --slow-api}), then the takeover
+ * trials ({@link FailoverTrial}); every value is a {@link Sample}, summarized by {@link BenchmarkReport}.
  * <p>
  * {@code make bench ARGS="--trials 10 --timings short,default --scaling 3x1,10x1,30x1,3x10"} ({@link BenchmarkOptions}):
  * a progress line per trial, then in {@code --out} (default target/bench) this run's {@code samples.csv} (every
  * value), {@code results.csv} (the summary), {@code failover.png} ({@link FailoverChart}), {@code run.md} (commit,
  * command, machine) and {@code memory/} (the raw native memory summaries, unless {@code --no-memory}); with
- * {@code --write FILE}, the tables of that Markdown file's generated block, and with {@code --summary FILE} the
- * medians at the run's longest timings in that file's (the README's); with {@code --rollout-write FILE}, the
- * rolling-update table alone in that file's "bench-rollout" block (the election log of each rolling update is in
- * {@code --out}, {@code rollout-<size>.election.log}). Nothing of an earlier run is kept: every table
+ * {@code --write FILE}, the tables of that Markdown file's generated block ("bench", and "bench-slow-api" for the
+ * slow-API-server phase: each written only by a run that measured it), and with {@code --summary FILE} the medians at
+ * the run's longest timings in that file's (the README's); with {@code --rollout-write FILE}, the rolling-update
+ * table alone in that file's "bench-rollout" block (the election log of each rolling update is in {@code --out},
+ * {@code rollout-<size>.election.log}). Nothing of an earlier run is kept: every table of a block
  * comes from one run.
  */
 public final class Benchmark {
@@ -73,6 +74,24 @@ public final class Benchmark {
                 }
             }
         }
+        // the contenders in turn within each run, so that a change of load on the machine falls on both
+        for (SlowApiBenchmark.Level level : options.slowApi()) {
+            for (int run = 1; run <= options.slowApiRuns(); run++) {
+                for (Contender contender : options.contenders()) {
+                    List<Sample> window = SlowApiBenchmark.run(contender, level, jar, run);
+                    samples.addAll(window);
+                    System.out.printf("[bench] %s slow API %s run %d/%d: %s%n", contender.label, level.name(), run,
+                            options.slowApiRuns(), brief(window));
+                }
+                if (options.fabric8Defaults()) {
+                    List<Sample> window = SlowApiBenchmark.runFabric8Defaults(level, run);
+                    samples.addAll(window);
+                    System.out.printf("[bench] %s slow API %s run %d/%d: %s%n", SlowApiBenchmark.FABRIC8_DEFAULTS,
+                            level.name(), run, options.slowApiRuns(), brief(window));
+                }
+                write(samples, out, provenance);
+            }
+        }
         for (String timingName : options.timings()) {
             for (Contender contender : options.contenders()) {
                 for (int trial = 1; trial <= options.trials(); trial++) {
@@ -86,10 +105,19 @@ public final class Benchmark {
             }
         }
         write(samples, out, provenance);
-        String document = BenchmarkReport.document(samples, provenance.get());
-        System.out.println(document);
+        List<Sample> slow = samples.stream().filter(SlowApiBenchmark::isOfIt).toList();
+        List<Sample> main = samples.stream().filter(s -> !SlowApiBenchmark.isOfIt(s)).toList();
+        String document = BenchmarkReport.document(main, provenance.get());
+        String slowDocument = slow.isEmpty() ? null : BenchmarkReport.slowApi(slow, provenance.get());
+        if (options.mainPhases()) {
+            System.out.println(document);
+        }
+        if (slowDocument != null) {
+            System.out.println(slowDocument);
+        }
         System.out.println("written to " + out);
-        if (options.write() != null) {
+        // each block from the phases that measure it: a run of one phase leaves the other's tables as they are
+        if (options.write() != null && options.mainPhases()) {
             DocBlock.write(options.write(), "bench", document);
             System.out.println("written to " + options.write());
         }
@@ -98,8 +126,12 @@ public final class Benchmark {
                     provenance.get().strip() + "\n\n" + BenchmarkReport.rollout(samples));
             System.out.println("written to " + options.rolloutWrite());
         }
-        if (options.summary() != null) {
-            DocBlock.write(options.summary(), "bench-summary", BenchmarkReport.summary(samples, provenance.get()));
+        if (options.write() != null && slowDocument != null) {
+            DocBlock.write(options.write(), "bench-slow-api", slowDocument);
+            System.out.println("written to " + options.write() + " (block bench-slow-api)");
+        }
+        if (options.summary() != null && options.mainPhases()) {
+            DocBlock.write(options.summary(), "bench-summary", BenchmarkReport.summary(main, provenance.get()));
             System.out.println("written to " + options.summary());
         }
     }

@@ -19,10 +19,23 @@ import io.k8sensus.tools.CommandLine;
  * @param write       a Markdown file whose "bench" block gets the tables; null: none
  * @param summary     a Markdown file whose "bench-summary" block gets the medians; null: none
  * @param rolloutWrite a Markdown file whose "bench-rollout" block gets the rolling-update table alone; null: none
+ * @param slowApi     the latenesses of the slow-API-server phase ({@link SlowApiBenchmark}); empty: no such phase
+ * @param slowApiRuns runs per contender and lateness
+ * @param fabric8Defaults whether the slow-API phase also runs fabric8's LeaderElector with fabric8's default call
+ *                    timeout (10 s) besides the one with the timings' call timeout
  */
 public record BenchmarkOptions(int trials, List<String> timings, List<Contender> contenders, List<int[]> scaling,
                         List<int[]> balance, List<int[]> rollout, boolean memory, Path out, Path write,
-                        Path summary, Path rolloutWrite) {
+                        Path summary, Path rolloutWrite, List<SlowApiBenchmark.Level> slowApi, int slowApiRuns,
+                        boolean fabric8Defaults) {
+
+    /** The latenesses of issue 24's comparison, as shares of the renew deadline R. */
+    static final String SLOW_API_LEVELS = "R/4,R/2,3R/4,R";
+
+    /** Whether the run measures anything of the "bench" block: memory, API cost, balancing or takeover trials. */
+    boolean mainPhases() {
+        return memory || !scaling.isEmpty() || !balance.isEmpty() || trials > 0;
+    }
 
     static final String USAGE = """
             Usage: make bench ARGS="[options]"
@@ -34,8 +47,15 @@ public record BenchmarkOptions(int trials, List<String> timings, List<Contender>
               --rollout GxR,...       a rolling update of R replicas running G groups, balancing on and off,
                                       every replica running every group or one running one fewer, e.g. 7x3,30x10
               --no-memory             skip the memory breakdown
+              --slow-api L,...        every API answer L late for 15 s (L a share of R: R/4, R/2, 3R/4, R;
+                                      "default" is R/4,R/2,3R/4,R), 3 replicas, an action every 100 ms
+              --slow-api-runs N       runs per contender and lateness (default 3)
+              --slow-api-fabric8-defaults  also fabric8's LeaderElector with fabric8's default call timeout
+                                      (10 s) instead of the timings' 1.6 s
               --out DIR               where the run's files go (default target/bench)
-              --write FILE            write the tables into FILE's generated block (docs/BENCHMARKS.md)
+              --write FILE            write the tables into FILE's generated block (docs/BENCHMARKS.md): the
+                                      "bench" block if the run measured any of its figures, the
+                                      "bench-slow-api" block if it ran --slow-api
               --summary FILE          write the medians into FILE's summary block (README.md)
               --rollout-write FILE    write the rolling-update table alone into FILE's bench-rollout block
             """;
@@ -47,7 +67,8 @@ public record BenchmarkOptions(int trials, List<String> timings, List<Contender>
     /** Reads a command line; throws {@link CommandLine.UsageException} with the reason when it cannot be run. */
     public static BenchmarkOptions parse(String[] args) {
         CommandLine line = CommandLine.parse(args, List.of("--trials", "--timings", "--contenders", "--scaling",
-                "--balance", "--rollout", "--out", "--write", "--summary", "--rollout-write"), List.of("--no-memory"));
+                "--balance", "--rollout", "--out", "--write", "--summary", "--rollout-write", "--slow-api",
+                "--slow-api-runs"), List.of("--no-memory", "--slow-api-fabric8-defaults"));
         List<String> timings = line.list("--timings", "short");
         for (String name : timings) {
             if (!Benchmark.TIMINGS.containsKey(name)) {
@@ -62,10 +83,19 @@ public record BenchmarkOptions(int trials, List<String> timings, List<Contender>
         } catch (IllegalArgumentException e) {
             throw new CommandLine.UsageException(e.getMessage());
         }
+        List<SlowApiBenchmark.Level> slowApi;
+        try {
+            List<String> levels = line.list("--slow-api", "");
+            slowApi = (levels.equals(List.of("default")) ? List.of(SLOW_API_LEVELS.split(",")) : levels).stream()
+                    .map(SlowApiBenchmark.Level::parse).toList();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.UsageException(e.getMessage());
+        }
         return new BenchmarkOptions((int) line.number("--trials", 10), timings, contenders,
                 sizes(line, "--scaling"), sizes(line, "--balance"), sizes(line, "--rollout"),
                 !line.has("--no-memory"), line.path("--out", Path.of("target", "bench")), line.path("--write", null),
-                line.path("--summary", null), line.path("--rollout-write", null));
+                line.path("--summary", null), line.path("--rollout-write", null), slowApi,
+                (int) line.number("--slow-api-runs", 3), line.has("--slow-api-fabric8-defaults"));
     }
 
     /** "3x1,10x1" as {3, 1}, {10, 1}. */

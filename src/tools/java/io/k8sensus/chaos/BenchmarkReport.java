@@ -295,6 +295,137 @@ final class BenchmarkReport {
         return md.toString();
     }
 
+    /**
+     * The slow-API-server phase ({@link SlowApiBenchmark}) side by side, under its provenance: a row per lateness,
+     * columns per contender (actions, leader changes, time with two actors, stale actions; each run's value in run
+     * order), then k8sensus against issue 24's targets.
+     */
+    static String slowApi(List<Sample> samples, String provenance) {
+        List<String> contenders = samples.stream().map(Sample::contender).distinct().toList();
+        List<String> levels = samples.stream().map(s -> slowLevel(s.figure())).distinct()
+                .sorted(java.util.Comparator.comparingDouble(BenchmarkReport::share)).toList();
+        ChaosCluster.Timings t = SlowApiBenchmark.timings();
+        int runs = (int) samples.stream().mapToInt(Sample::trial).distinct().count();
+        StringBuilder md = new StringBuilder(provenance.strip()).append("\n\n");
+        md.append("Every API answer to every replica late by the given share of R for ")
+                .append(SlowApiBenchmark.HOLD_MS / 1000).append(" s (lease ").append(t.leaseMs() / 1000.0)
+                .append(" s, renew deadline R ").append(t.renewMs() / 1000.0).append(" s, retry period ")
+                .append(t.retryMs() / 1000.0).append(" s, call timeout ").append(t.callTimeoutMs() / 1000.0)
+                .append(" s").append(contenders.contains(SlowApiBenchmark.FABRIC8_DEFAULTS)
+                        ? "; for fabric8's elector, fabric8's request and connection timeouts: 1.6 s, or its default"
+                          + " 10 s where the column says so)" : ", fabric8's request and connection timeouts for its"
+                                                              + " elector)")
+                .append(", three replicas, a leader-only action every ").append(t.periodMs())
+                .append(" ms; ").append(runs).append(runs == 1 ? " run" : " runs")
+                .append(" per contender and lateness, each run's value in turn. *actions*: those done while the API")
+                .append(" was slow, of the expected in brackets, and (*before*) those of the ")
+                .append(SlowApiBenchmark.BASELINE_MS / 1000).append(" s of steady state just before, a baseline of")
+                .append(" what the machine's load let the action do; *changes*: terms that began then; *two acting*: the")
+                .append(" time two replicas' terms both acted (`never`); *stale*: actions of a term that had ended.\n\n")
+                .append("| lateness |");
+        for (String c : contenders) {
+            String name = label(c);
+            md.append(' ').append(name).append(": actions | ").append(name).append(": changes | ").append(name)
+                    .append(": two acting | ").append(name).append(": stale |");
+        }
+        md.append("\n|---|").append("---|---|---|---|".repeat(contenders.size())).append('\n');
+        for (String level : levels) {
+            SlowApiBenchmark.Level l = SlowApiBenchmark.Level.parse(level);
+            md.append("| ").append(level).append(" (").append(l.delayMs(t.renewMs()) / 1000.0).append(" s) |");
+            for (String c : contenders) {
+                List<Sample> of = samples.stream().filter(s -> s.contender().equals(c)
+                                                               && slowLevel(s.figure()).equals(level)).toList();
+                List<Double> expected = values(of, level, "expected-actions");
+                md.append(' ').append(join(values(of, level, "actions"), v -> String.format(Locale.ROOT, "%.0f", v)))
+                        .append(expected.isEmpty() ? "" : " (of " + join(expected.stream().distinct().toList(),
+                                v -> String.format(Locale.ROOT, "%.0f", v)) + ")")
+                        .append(baseline(values(of, level, "baseline-actions")))
+                        .append(" | ").append(join(values(of, level, "leader-changes"),
+                                v -> String.format(Locale.ROOT, "%.0f", v)))
+                        .append(" | ").append(join(values(of, level, "two-actors"), v -> human(v, "ms")))
+                        .append(" | ").append(join(values(of, level, "stale-actions"),
+                                v -> String.format(Locale.ROOT, "%.0f", v)))
+                        .append(" |");
+            }
+            md.append('\n');
+        }
+        md.append('\n').append(slowApiTargets(samples, levels));
+        return md.toString();
+    }
+
+    /** k8sensus against issue 24's figures, over every run of each lateness measured. */
+    private static String slowApiTargets(List<Sample> samples, List<String> levels) {
+        List<Sample> own = samples.stream().filter(s -> s.contender().equals("k8sensus")).toList();
+        StringBuilder md = new StringBuilder();
+        for (String level : levels) {
+            double share = share(level);
+            List<Double> actions = values(own, level, "actions");
+            List<Double> expected = values(own, level, "expected-actions");
+            List<Double> changes = values(own, level, "leader-changes");
+            List<Double> twoActing = values(own, level, "two-actors");
+            if (actions.isEmpty()) {
+                continue;
+            }
+            double worstShare = java.util.stream.IntStream.range(0, actions.size())
+                    .mapToDouble(i -> actions.get(i) / expected.get(i)).min().orElse(0);
+            double mostChanges = changes.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+            double longestTwo = twoActing.stream().mapToDouble(Double::doubleValue).max().orElse(-1);
+            String measured = String.format(Locale.ROOT, "lowest share of actions %.1f %%, most changes %.0f,"
+                                                         + " two acting: %s", 100 * worstShare, mostChanges,
+                    human(longestTwo, "ms"));
+            if (share == 0.5) {
+                md.append(row("R/2: no leader change, at least 95 % of the expected actions, every run", measured,
+                        mostChanges == 0 && worstShare >= 0.95 && longestTwo < 0));
+            } else if (share == 0.75) {
+                md.append(row("3R/4: no leader change, at least two thirds of the expected actions, every run",
+                        measured, mostChanges == 0 && worstShare >= 2.0 / 3 && longestTwo < 0));
+            } else if (share >= 1) {
+                md.append(row(level + ": never two acting, every run", measured, longestTwo < 0));
+            }
+        }
+        return md.isEmpty() ? "" : "k8sensus against issue 24's targets:\n\n| target | k8sensus | met |\n|---|---|---|\n"
+                                   + md + "\n";
+    }
+
+    /** "; before: 50, 49 (of 50)": the actions of the steady state just before the API turned slow. */
+    private static String baseline(List<Double> values) {
+        return values.isEmpty() ? "" : "; before: " + join(values, v -> String.format(Locale.ROOT, "%.0f", v))
+                                       + " (of " + SlowApiBenchmark.BASELINE_MS / SlowApiBenchmark.PERIOD_MS + ")";
+    }
+
+    /** A contender's name in the slow-API table: client-go's algorithm is fabric8's LeaderElector. */
+    private static String label(String contender) {
+        return switch (contender) {
+            case "client-go" -> "fabric8 LeaderElector";
+            case SlowApiBenchmark.FABRIC8_DEFAULTS -> "fabric8 LeaderElector, 10 s timeout";
+            default -> contender;
+        };
+    }
+
+    /** "R/2" of "slow-api-R/2-leader-changes". */
+    private static String slowLevel(String figure) {
+        String rest = figure.substring("slow-api-".length());
+        return SlowApiBenchmark.FIGURES.stream().sorted(java.util.Comparator.comparingInt(String::length).reversed())
+                .filter(m -> rest.endsWith("-" + m)).findFirst()
+                .map(m -> rest.substring(0, rest.length() - m.length() - 1)).orElse(rest);
+    }
+
+    private static double share(String level) {
+        SlowApiBenchmark.Level l = SlowApiBenchmark.Level.parse(level);
+        return (double) l.numerator() / l.denominator();
+    }
+
+    /** One measure's values at one level, in run order. */
+    private static List<Double> values(List<Sample> samples, String level, String measure) {
+        String figure = SlowApiBenchmark.figure(SlowApiBenchmark.Level.parse(level), measure);
+        return samples.stream().filter(s -> s.figure().equals(figure))
+                .sorted(java.util.Comparator.comparingInt(Sample::trial)).map(Sample::value).toList();
+    }
+
+    private static String join(List<Double> values, java.util.function.DoubleFunction<String> format) {
+        return values.isEmpty() ? "-" : String.join(", ", values.stream().map(v -> format.apply(v)).toList());
+    }
+
     private static List<Sample> of(List<Sample> samples, String figure) {
         return samples.stream().filter(s -> s.figure().equals(figure)).toList();
     }

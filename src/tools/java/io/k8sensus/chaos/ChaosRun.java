@@ -24,11 +24,11 @@ final class ChaosRun {
      * of the run; null if skipped. {@code problem}: what the scenario's own end check found wrong, or null.
      */
     record Result(Scenario scenario, History.Verdict verdict, boolean passed, String skipped, String leader,
-                  String history, String problem) {
+                  String history, String problem, HeldReading held) {
 
         Result(Scenario scenario, History.Verdict verdict, boolean passed, String skipped, String leader,
                String history) {
-            this(scenario, verdict, passed, skipped, leader, history, null);
+            this(scenario, verdict, passed, skipped, leader, history, null, null);
         }
 
         @Override
@@ -36,6 +36,19 @@ final class ChaosRun {
             return scenario.name() + ": " + (skipped != null ? "SKIPPED " + skipped : (passed ? "PASS " : "FAIL ")
                                                                                        + verdict)
                    + (problem == null ? "" : " (" + problem + ")");
+        }
+    }
+
+    /**
+     * What the history shows over the time a held fault lasted ({@link Scenario.Held}), and the actions one leader
+     * would have done in it (one per heartbeat period).
+     */
+    record HeldReading(History.Window window, long expected) {
+
+        @Override
+        public String toString() {
+            return window.actions() + " of " + expected + " actions while held, " + window.newTerms() + " new terms,"
+                   + " two acting " + (window.twoActorsMs() < 0 ? "never" : window.twoActorsMs() + " ms");
         }
     }
 
@@ -96,6 +109,10 @@ final class ChaosRun {
             }
             long faultAt = System.nanoTime();
             scenario.inject().into(cluster, leader);
+            long healedAt = System.nanoTime();
+            HeldReading held = setup.held() == null ? null : new HeldReading(
+                    cluster.history.window(group, faultAt, healedAt),
+                    (healedAt - faultAt) / 1_000_000 / timings.periodMs());
             long window = scenario.boundMs() + 5000;
             if (scenario.leaderChanges()) {
                 try {
@@ -114,7 +131,7 @@ final class ChaosRun {
             }
             History.Verdict verdict = cluster.history.check(group, faultAt, System.nanoTime());
             String problem = setup.after() == null ? null : setup.after().problem(cluster);
-            boolean passed = passes(scenario, verdict) && problem == null;
+            boolean passed = passes(scenario, verdict, held) && problem == null;
             if (problem != null) {
                 System.out.println("[chaos] " + scenario.name() + ": " + problem);
             }
@@ -125,7 +142,8 @@ final class ChaosRun {
                         && (line.contains("group=" + group + " ") || line.contains("(group " + group))))
                         .forEach(System.out::println);
             }
-            return new Result(scenario, verdict, passed, null, leader, cluster.history.csv(startedAt), problem);
+            return new Result(scenario, verdict, passed, null, leader, cluster.history.csv(startedAt), problem,
+                    held);
         } finally {
             if (routes != null) {
                 try (var files = Files.list(routes)) {
@@ -141,13 +159,24 @@ final class ChaosRun {
     /**
      * The verdict's rule, over the whole run: no overlap, no lower or reused epoch, no stale action the fence let
      * through, no two terms working at once; at most the scenario's stale actions, each refused by the fence where
-     * one runs; a takeover (or, where the leader must not change, the longest gap) within the bound.
+     * one runs; a takeover (or, where the leader must not change, the longest gap) within the bound; for a held
+     * fault instead, its share of the expected actions while held and, unless it may, no new term.
      */
     static boolean passes(Scenario scenario, History.Verdict v) {
+        return passes(scenario, v, null);
+    }
+
+    static boolean passes(Scenario scenario, History.Verdict v, HeldReading reading) {
         // every stale action refused (the fence may refuse more: an action begun in its term and sent after it)
         boolean fencedAsClaimed = !scenario.setup().fenced() || v.fenced() >= v.stale();
-        return v.overlaps() == 0 && v.epochRegressions() == 0 && v.staleAccepted() == 0 && v.bothActingMs() < 0
-               && v.stale() <= scenario.staleAllowed() && fencedAsClaimed
+        boolean always = v.overlaps() == 0 && v.epochRegressions() == 0 && v.staleAccepted() == 0
+                         && v.bothActingMs() < 0 && v.stale() <= scenario.staleAllowed() && fencedAsClaimed;
+        Scenario.Held held = scenario.setup().held();
+        if (held != null) {
+            return always && reading != null && (held.leaderMayChange() || v.takeoverMs() < 0)
+                   && reading.window().actions() >= held.minActions() * reading.expected();
+        }
+        return always
                && (scenario.leaderChanges()
                    ? v.takeoverMs() >= 0 && v.takeoverMs() <= scenario.boundMs()
                    : v.takeoverMs() < 0 && v.maxGapMs() <= scenario.boundMs());

@@ -24,8 +24,10 @@ import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLo
  * Lease lock and release on cancel, doing the same leader-only action as k8sensus's shipped heartbeat and printing
  * it in the same form ({@code leader heartbeat group=... leader=... epoch=... seq=...}).
  * <p>
- * Arguments: apiUrl namespace podName leaseMs renewMs retryMs periodMs leaseName [moreLeaseNames,...]; each further
- * Lease gets an elector of its own with no action (for the cost of many groups).
+ * Arguments: apiUrl namespace podName leaseMs renewMs retryMs periodMs callTimeoutMs leaseName [moreLeaseNames,...];
+ * each further Lease gets an elector of its own with no action (for the cost of many groups). The call timeout is
+ * the fabric8 client's request and connection timeout, with no retries inside the client; fabric8's elector has no
+ * timeout of its own around a renewal (client-go's wraps each in a context of the renew deadline).
  */
 public final class ClientGoReplica {
 
@@ -42,11 +44,12 @@ public final class ClientGoReplica {
         long renewMs = Long.parseLong(args[4]);
         long retryMs = Long.parseLong(args[5]);
         long periodMs = Long.parseLong(args[6]);
-        String leaseName = args[7];
+        int callTimeoutMs = Integer.parseInt(args[7]);
+        String leaseName = args[8];
 
         KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
                 .withMasterUrl(apiUrl).withNamespace(namespace)
-                .withRequestTimeout((int) (renewMs / 4)).withConnectionTimeout((int) (renewMs / 4))
+                .withRequestTimeout(callTimeoutMs).withConnectionTimeout(callTimeoutMs)
                 .withRequestRetryBackoffLimit(0).build()).build();
         ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor();
         AtomicLong seq = new AtomicLong();
@@ -57,9 +60,11 @@ public final class ClientGoReplica {
             Integer transitions = lease == null ? null : lease.getSpec().getLeaseTransitions();
             long epoch = transitions == null ? 0 : transitions;
             log(name, "started leading epoch=" + epoch);
-            running[0] = heartbeat.scheduleAtFixedRate(() -> log(name, "leader heartbeat group=heartbeat leader="
-                                                                       + name + " epoch=" + epoch + " seq="
-                                                                       + seq.incrementAndGet()),
+            // with a fixed delay, as the shipped heartbeat's Camel timer (fixedRate=false): a late beat is not
+            // made up for by a burst
+            running[0] = heartbeat.scheduleWithFixedDelay(() -> log(name, "leader heartbeat group=heartbeat leader="
+                                                                          + name + " epoch=" + epoch + " seq="
+                                                                          + seq.incrementAndGet()),
                     0, periodMs, TimeUnit.MILLISECONDS);
         };
         Runnable onStop = () -> {
@@ -85,8 +90,8 @@ public final class ClientGoReplica {
             elector.release();
             log(name, "released");
         }));
-        if (args.length > 8) {
-            for (String more : args[8].split(",")) {
+        if (args.length > 9) {
+            for (String more : args[9].split(",")) {
                 LeaderElector extra = elector(client, namespace, more, name, timings,
                         new LeaderCallbacks(() -> { }, () -> { }, leader -> { }));
                 Thread loop = new Thread(() -> {

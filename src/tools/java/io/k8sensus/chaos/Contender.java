@@ -50,8 +50,23 @@ enum Contender {
                         "-Dk8sensus.election.release-on-shutdown=false"));
                 yield asShipped(jar, t, groups);
             }
-            case CLIENT_GO -> clientGo(t, extra);
+            // fabric8's request and connection timeouts at R / 4, as in every published run of the takeover figures
+            case CLIENT_GO -> clientGo(t, extra, t.renewMs() / 4);
         };
+    }
+
+    /**
+     * Replicas whose API calls time out after the timings' call timeout, whichever the contender: the jar's replicas
+     * get it as {@code k8sensus.kubernetes.call-timeout-ms} (as always), client-go's as fabric8's request and
+     * connection timeouts (its elector has no timeout of its own) instead of R / 4.
+     */
+    ChaosCluster.Launcher launcherWithCallTimeout(Path jar, ChaosCluster.Timings t) {
+        return this == CLIENT_GO ? clientGo(t, ExtraGroups.NONE, t.callTimeoutMs()) : launcher(jar, t);
+    }
+
+    /** client-go's replicas with fabric8's request and connection timeouts at {@code callTimeoutMs}. */
+    static ChaosCluster.Launcher clientGo(ChaosCluster.Timings t, long callTimeoutMs) {
+        return clientGo(t, ExtraGroups.NONE, callTimeoutMs);
     }
 
     /**
@@ -67,7 +82,7 @@ enum Contender {
         };
     }
 
-    private static ChaosCluster.Launcher clientGo(ChaosCluster.Timings t, ExtraGroups extra) {
+    private static ChaosCluster.Launcher clientGo(ChaosCluster.Timings t, ExtraGroups extra, long callTimeoutMs) {
         return (name, apiUrl, environment, onLine) -> {
             List<String> command = new ArrayList<>(List.of(
                     ProcessHandle.current().info().command().orElse("java"),
@@ -75,7 +90,7 @@ enum Contender {
                     "-cp", System.getProperty("java.class.path"),
                     ClientGoReplica.class.getName(), apiUrl, ChaosCluster.NAMESPACE, name,
                     String.valueOf(t.leaseMs()), String.valueOf(t.renewMs()), String.valueOf(t.retryMs()),
-                    String.valueOf(t.periodMs()), ChaosCluster.LEASE));
+                    String.valueOf(t.periodMs()), String.valueOf(callTimeoutMs), ChaosCluster.LEASE));
             if (!extra.names().isEmpty()) {
                 command.add(String.join(",", extra.leases()));
             }

@@ -207,6 +207,55 @@ final class History {
      * {@code faultNanos}.
      */
     Verdict check(String group, long faultNanos, long endNanos) {
+        return read(group, faultNanos, endNanos).verdict();
+    }
+
+    /**
+     * What a group's history shows over a window, such as the time a fault was held.
+     *
+     * @param actions     actions started in the window, by anyone
+     * @param newTerms    terms (a replica process acting with an epoch) whose first action falls in the window: the
+     *                    leader changes, a replica that loses its term and takes a new one included
+     * @param twoActorsMs the time within the window during which two replicas both acted: each term (one replica
+     *                    process with one epoch) spans from its first action's start to its last start or completion,
+     *                    its stale actions included (unlike {@link Verdict#bothActingMs}: an old leader that goes on
+     *                    acting after a new term began is acting, fenced or not); 0 when one's action fell within the
+     *                    other's span, -1 if never
+     * @param stale       stale actions (as in {@link Verdict}) that arrived in the window
+     */
+    record Window(int actions, int newTerms, long twoActorsMs, int stale) {
+    }
+
+    /** Reads a group's history from its start to {@code toNanos}, and reports the window from {@code fromNanos}. */
+    Window window(String group, long fromNanos, long toNanos) {
+        Reading whole = read(group, fromNanos, toNanos);
+        int staleBefore = read(group, fromNanos, fromNanos - 1).verdict().stale();
+        int actions = (int) actions(group).stream().filter(a -> a.nanos() >= fromNanos && a.nanos() <= toNanos)
+                .count();
+        int newTerms = (int) whole.terms().stream().filter(t -> t.from >= fromNanos && t.from <= toNanos).count();
+        // every action and completion of each term up to the window's end, stale ones included
+        Map<String, Term> spans = new LinkedHashMap<>();
+        for (Action a : actions(group)) {
+            if (a.nanos() <= toNanos) {
+                spans.computeIfAbsent(a.term(), k -> new Term(a.replica(), a.epoch(), a.nanos(), false))
+                        .until(a.nanos());
+            }
+        }
+        for (Completion c : completions(group)) {
+            Term span = spans.get(c.term());
+            if (span != null && c.nanos() <= toNanos) {
+                span.until(c.nanos());
+            }
+        }
+        return new Window(actions, newTerms, twoActors(List.copyOf(spans.values()), fromNanos, toNanos),
+                whole.verdict().stale() - staleBefore);
+    }
+
+    /** A verdict and the terms it was read from. */
+    private record Reading(Verdict verdict, List<Term> terms) {
+    }
+
+    private Reading read(String group, long faultNanos, long endNanos) {
         LeaseEpochs lease = new LeaseEpochs(leaseStates(group));
         long newestEpoch = Long.MIN_VALUE;
         long highestEpoch = Long.MIN_VALUE;
@@ -285,8 +334,43 @@ final class History {
             highestAccepted = Math.max(highestAccepted, f.epoch());
         }
         maxGap = Math.max(maxGap, endNanos - lastValid);
-        return new Verdict(takeover < 0 ? -1 : takeover / 1_000_000, overlaps, stale, fenced, staleAccepted,
-                maxGap / 1_000_000, epochs.size(), regressions, bothActing(List.copyOf(terms.values())));
+        List<Term> all = List.copyOf(terms.values());
+        return new Reading(new Verdict(takeover < 0 ? -1 : takeover / 1_000_000, overlaps, stale, fenced,
+                staleAccepted, maxGap / 1_000_000, epochs.size(), regressions, bothActing(all)), all);
+    }
+
+    /**
+     * How long, within [from, to], two replicas' terms were both working, in ms: the length of the union of every
+     * pair's common time; 0 if they only touched, -1 if never.
+     */
+    private static long twoActors(List<Term> terms, long from, long to) {
+        List<long[]> common = new ArrayList<>();
+        for (int i = 0; i < terms.size(); i++) {
+            for (int j = i + 1; j < terms.size(); j++) {
+                Term a = terms.get(i);
+                Term b = terms.get(j);
+                long start = Math.max(from, Math.max(a.from, b.from));
+                long end = Math.min(to, Math.min(a.to, b.to));
+                if (!a.replica.equals(b.replica) && end >= start) {
+                    common.add(new long[] {start, end});
+                }
+            }
+        }
+        if (common.isEmpty()) {
+            return -1;
+        }
+        common.sort(Comparator.comparingLong(c -> c[0]));
+        long total = 0;
+        long start = common.get(0)[0];
+        long end = common.get(0)[1];
+        for (long[] c : common) {
+            if (c[0] > end) {
+                total += end - start;
+                start = c[0];
+            }
+            end = Math.max(end, c[1]);
+        }
+        return (total + end - start) / 1_000_000;
     }
 
     /** The highest epoch of the terms that had started acting at {@code nanos}. */

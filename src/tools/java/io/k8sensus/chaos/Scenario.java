@@ -46,14 +46,31 @@ record Scenario(String name, String fault, boolean leaderChanges, int staleAllow
      * @param after     what must hold at the end of the run besides the history's verdict; null: nothing
      * @param toolClasses whether the replicas run with the tools' classes after the jar on their class path (for a
      *                  test component that the route file binds, such as {@link SlowStopComponent})
+     * @param held      for a fault that the injection holds for a while and then heals: what must hold over that
+     *                  time, instead of the takeover or gap bound; null: none
      */
     record Setup(String group, String routeFile, Injection before, boolean fenced, ChaosCluster.Timings timings,
-                 Check after, boolean toolClasses) {
+                 Check after, boolean toolClasses, Held held) {
         static final Setup SHIPPED = new Setup(History.HEARTBEAT, null, null, false);
 
         Setup(String group, String routeFile, Injection before, boolean fenced) {
             this(group, routeFile, before, fenced, null, null, false);
         }
+
+        Setup(String group, String routeFile, Injection before, boolean fenced, ChaosCluster.Timings timings,
+              Check after, boolean toolClasses) {
+            this(group, routeFile, before, fenced, timings, after, toolClasses, null);
+        }
+    }
+
+    /**
+     * What must hold while a fault is held (from the injection's start to its return, when it has healed the fault),
+     * besides the rules of every scenario (no overlap, no stale action, never two terms acting, no lower epoch).
+     *
+     * @param minActions      the share of the actions one leader would do in that time that must be done in it
+     * @param leaderMayChange whether a new term may begin between the fault and the end of the run
+     */
+    record Held(double minActions, boolean leaderMayChange) {
     }
 
     /** A condition on the cluster at the end of a run. */
@@ -170,6 +187,25 @@ record Scenario(String name, String fault, boolean leaderChanges, int staleAllow
                 """.formatted(stopMs);
     }
 
+    /**
+     * Every API answer to every replica {@code share} x R late (requests applied at once, watch events on time) for
+     * {@link SlowApiBenchmark#HOLD_MS}, at the benchmark's slow-API timings (lease 3 s, R 2 s, retry 0.5 s, call
+     * timeout 1.6 s, an action every 100 ms), then answers on time again.
+     */
+    private static Scenario slowAnswers(String name, String share, Held held, String rule) {
+        ChaosCluster.Timings t = SlowApiBenchmark.timings();
+        long delayMs = SlowApiBenchmark.Level.parse(share).delayMs(t.renewMs());
+        return new Scenario(name, "every API answer (not watch events) to every replica " + share + " late ("
+                                  + delayMs + " ms) for " + SlowApiBenchmark.HOLD_MS / 1000 + " s; lease "
+                                  + t.leaseMs() / 1000.0 + " s, R " + t.renewMs() / 1000.0 + " s, retry "
+                                  + t.retryMs() / 1000.0 + " s, an action every " + t.periodMs() + " ms",
+                false, 0, 0, rule, (c, leader) -> {
+                    c.replicas().forEach(r -> c.faults(r.name()).slowAnswers(delayMs));
+                    ChaosRun.pause(SlowApiBenchmark.HOLD_MS);
+                    c.faultsForAll(io.k8sensus.tools.FaultSwitch.Mode.NORMAL);
+                }, new Setup(History.HEARTBEAT, null, null, false, t, null, false, held));
+    }
+
     /** lease-duration-edit's timings: lease 6 s, renew deadline 4 s, retry 2 s, so the leader renews less often than 1 s. */
     static final ChaosCluster.Timings SLOW_RENEWAL = new ChaosCluster.Timings(6000, 4000, 2000, 2000, 500);
 
@@ -283,7 +319,12 @@ record Scenario(String name, String fault, boolean leaderChanges, int staleAllow
                         crash, crashText,
                         (c, leader) -> c.faults(leader).set(io.k8sensus.tools.FaultSwitch.Mode.BLACKHOLE),
                         new Setup("blocking", blockingRoute(t.leaseMs() - t.renewMs() + 1000), null, false, null,
-                                null, true)));
+                                null, true)),
+                slowAnswers("slow-answers-r2", "R/2", new Held(0.95, false),
+                        "no new term, >= 95 % of the expected actions while slow"),
+                slowAnswers("slow-answers-3r4", "3R/4", new Held(2.0 / 3, false),
+                        "no new term, >= 2/3 of the expected actions while slow"),
+                slowAnswers("slow-answers-r", "R", new Held(0, true), "never two terms acting"));
     }
 
     /** Sets the Lease's spec.leaseDurationSeconds as kubectl edit would, trying again when the leader renewed first. */

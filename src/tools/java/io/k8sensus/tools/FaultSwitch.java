@@ -15,8 +15,8 @@ import io.fabric8.mockwebserver.http.WebSocketListener;
 
 /**
  * One replica's connection to the embedded API, with faults the test switches on: a blackhole (requests never
- * answered, nothing applied), HTTP 500s, late answers to applied requests, a slow API, or watches that stay open
- * and deliver nothing. In front of the shared store.
+ * answered, nothing applied), HTTP 500s, late answers to applied requests, a slow API (its watch events late too, or
+ * on time), or watches that stay open and deliver nothing. In front of the shared store.
  */
 public final class FaultSwitch extends Dispatcher {
 
@@ -39,6 +39,12 @@ public final class FaultSwitch extends Dispatcher {
          * {@link #slow(long)}. The mock server delays bodies only: an answer with an empty body goes out at once.
          */
         SLOW,
+        /**
+         * A slow API server whose watches keep up: every request is applied at once and answered
+         * {@link #slowAnswers(long) a fixed delay} late, while watch events go out as they happen. Set through
+         * {@link #slowAnswers(long)}. As with {@link #SLOW}, an answer with an empty body goes out at once.
+         */
+        SLOW_ANSWERS,
         /**
          * Silent watches: every watch, those opened before the switch too, stays open and looks up to the client, but
          * no event reaches it; other requests are served.
@@ -73,6 +79,12 @@ public final class FaultSwitch extends Dispatcher {
         this.mode = Mode.SLOW;
     }
 
+    /** {@link Mode#SLOW_ANSWERS}: every answer {@code delayMs} late; watch events on time. */
+    public void slowAnswers(long delayMs) {
+        this.slowMs = delayMs;
+        this.mode = Mode.SLOW_ANSWERS;
+    }
+
     @Override
     public MockResponse dispatch(RecordedRequest request) {
         MockResponse response = answer(request);
@@ -94,7 +106,7 @@ public final class FaultSwitch extends Dispatcher {
             case FORBID_WATCHES -> isWatchOrLeaseList(request) ? new MockResponse().setResponseCode(403).setBody(
                     "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Forbidden\","
                     + "\"message\":\"forbidden by the Role\",\"code\":403}") : store.dispatch(request);
-            case SLOW -> store.dispatch(request).setBodyDelay(slowMs, TimeUnit.MILLISECONDS);
+            case SLOW, SLOW_ANSWERS -> store.dispatch(request).setBodyDelay(slowMs, TimeUnit.MILLISECONDS);
             case SILENT_WATCHES -> store.dispatch(request);
         };
     }
