@@ -30,11 +30,12 @@ import java.util.TreeSet;
  * A move whose group goes to a replica with the fewest lowers the sum of the squares of the groups led by at least 2,
  * so such moves stop: a replica joining R - 1 balanced others needs ⌊G/R⌋ of them, a replica leaving none (its groups
  * fail over by deference); a group that goes elsewhere (its intended taker was not ready) leaves that taker out of
- * moves for a while (see {@link #unresponsive}: until it takes a group anew, not while it merely leads one) and out of
- * that group's moves until it runs the group anew or its Pod is replaced ({@link #refused}, said once: {@link
- * #takeRefusals}); a move abandoned because the group's exchanges outlast a lease duration backs that group off (a
- * lease duration, doubled at each abandon in a row, 64 at most) while another group moves instead; and a group moves
- * at most {@value #MAX_MOVES_PER_GROUP_PER_HOUR} times an hour. A candidate counts for moves only once it has been one for a lease
+ * moves for a while (see {@link #unresponsive}: until it takes a group anew, not while it merely leads one) and, the
+ * second time, out of that group's moves until it runs the group anew or its Pod is replaced ({@link #refused}, said
+ * once: {@link #takeRefusals}); a move abandoned because the group's exchanges outlast a lease duration backs that
+ * group off (a lease duration, doubled at each abandon in a row, 64 at most) while another group moves instead; and a
+ * group is moved only while it has changed hands fewer than {@value #MAX_MOVES_PER_GROUP_PER_HOUR} times in the last
+ * hour. Replicas that run different groups count each other through their marks ({@link #said}). A candidate counts for moves only once it has been one for a lease
  * duration, so a Pod coming and going moves nothing; a move needs a difference of two, so a balanced placement never
  * moves.
  */
