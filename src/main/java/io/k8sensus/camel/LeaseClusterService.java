@@ -129,6 +129,21 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
         return electionViews.get(group);
     }
 
+    /** What this replica last said it leads on its marks (see {@code Balancer#leadsToSay}). */
+    private final java.util.concurrent.atomic.AtomicReference<java.util.OptionalInt> leadsSaid =
+            new java.util.concurrent.atomic.AtomicReference<>(java.util.OptionalInt.empty());
+
+    /**
+     * A view's turn found what this replica says it leads: when it changed, every view brings its mark up to date at
+     * once, not at its own Lease's next delivery (up to a retry period later, while the others may move a group on the
+     * old number).
+     */
+    void leadsToSay(java.util.OptionalInt leads) {
+        if (!leads.equals(leadsSaid.getAndSet(leads))) {
+            electionViews.values().forEach(LeaseElectionView::markIfStale);
+        }
+    }
+
     /** The groups whose k8sensus view is stuck, each with why ({@link LeaseElectionView#stuck}), in group order. */
     public java.util.SortedMap<String, String> stuckElections() {
         java.util.SortedMap<String, String> stuck = new java.util.TreeMap<>();

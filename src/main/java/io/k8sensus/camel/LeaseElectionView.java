@@ -101,6 +101,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     /** This view's mark on the group's Lease (null: balancing off, no marks); written off the informer's thread. */
     private io.k8sensus.kube.RunnerMarks runnerMarks;
     private volatile long markAskedAt = Long.MIN_VALUE;
+    /** A look at the mark is scheduled for the end of the retry period of the last one written. */
+    private volatile boolean markLater;
     /** The group's Lease as its watch last delivered it (null: none yet, or deleted). */
     private volatile Lease lastDelivered;
     private final Runnable wakeUp = this::wake;
@@ -179,20 +181,33 @@ public class LeaseElectionView extends AbstractCamelClusterView {
      * Marks the Lease last delivered as run here if it lacks this run's mark, or if the mark does not say what the
      * balancer now says this replica leads (see {@code Balancer#leadsToSay}).
      */
-    private void markIfStale(long now) {
+    void markIfStale() {
         Lease lease = lastDelivered;
-        if (lease != null && runnerMarks != null && !runnerMarks.on(lease, turn.balancer().leadsToSay(now))) {
+        if (lease != null && runnerMarks != null
+            && !runnerMarks.on(lease, turn.balancer().leadsToSay(clock.nanos()))) {
             markSoon();
         }
     }
 
     /**
-     * Puts this view's mark on the group's Lease, on the loop's thread, at most once per retry period (the next
-     * delivery of the Lease without it asks again).
+     * Puts this view's mark on the group's Lease, on the loop's thread, at most once per retry period: asked again
+     * within one, it looks again when the period is over (and the next delivery of the Lease without it asks again).
      */
     private void markSoon() {
         long now = clock.nanos();
-        if (markAskedAt != Long.MIN_VALUE && now - markAskedAt < TimeUnit.MILLISECONDS.toNanos(settings.retryPeriodMs())) {
+        long retry = TimeUnit.MILLISECONDS.toNanos(settings.retryPeriodMs());
+        if (markAskedAt != Long.MIN_VALUE && now - markAskedAt < retry) {
+            if (!markLater) {
+                markLater = true;
+                try {
+                    loop.schedule(() -> {
+                        markLater = false;
+                        markIfStale();
+                    }, markAskedAt + retry - now, TimeUnit.NANOSECONDS);
+                } catch (RejectedExecutionException e) {
+                    // stopping
+                }
+            }
             return;
         }
         markAskedAt = now;
@@ -432,7 +447,10 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         // a group being handed over has no leader here any more: its routes stop while the term ends its work
         String leaderId = turn.routesLeader();
         turn.reportLeader(clock.nanos());
-        markIfStale(clock.nanos());
+        if (runnerMarks != null) {
+            service.leadsToSay(turn.balancer().leadsToSay(clock.nanos()));
+            markIfStale();
+        }
         for (Balancer.Refusal refusal : turn.balancer().takeRefusals()) {
             KeyValueLog.warn(ELECTION_LOG, "event=balancing-refused group={} pod={} target={}: the target was handed the"
                     + " group and did not take it; it is not offered this group again until it runs it anew or its Pod is"

@@ -236,6 +236,8 @@ final class Simulation {
         final Map<String, Group> groups = new TreeMap<>();
         boolean stopping;
         final SplittableRandom jitter;
+        /** What it last said it leads on its marks. */
+        java.util.OptionalInt leadsSaid = java.util.OptionalInt.empty();
         long lastPodWatchAt;
         /** Its Pod watch is up and delivers nothing: its driver reads around it by listing (as CandidatePods does). */
         boolean podWatchSilent;
@@ -313,6 +315,7 @@ final class Simulation {
         boolean stopping;
         /** When this process last asked for its runner mark on the Lease (at most once per retry period). */
         long markAskedAt = Long.MIN_VALUE;
+        boolean markLater;
         /** The marks on the Lease as this view last saw it (annotation to value; null: no Lease seen). */
         Map<String, String> lastMarks;
         /** When the view's notifier thread is free again: listeners hear the changes in order, one at a time. */
@@ -375,8 +378,18 @@ final class Simulation {
      */
     private void ensureMark(Group g) {
         Process p = g.p;
-        if (g.stopping || g.lastMarks == null || markValue(g).equals(g.lastMarks.get(RunnerMarks.key(p.name)))
-            || g.markAskedAt != Long.MIN_VALUE && now() - g.markAskedAt < p.timings().retryNanos(0)) {
+        if (g.stopping || g.lastMarks == null || markValue(g).equals(g.lastMarks.get(RunnerMarks.key(p.name)))) {
+            return;
+        }
+        long retry = p.timings().retryNanos(0);
+        if (g.markAskedAt != Long.MIN_VALUE && now() - g.markAskedAt < retry) {
+            if (!g.markLater) { // looks again when the retry period is over
+                g.markLater = true;
+                at(p, g.markAskedAt + retry, () -> {
+                    g.markLater = false;
+                    ensureMark(g);
+                });
+            }
             return;
         }
         g.markAskedAt = now();
@@ -1162,7 +1175,13 @@ final class Simulation {
         Process p = g.p;
         heard(g);
         g.turn.reportLeader(p.local());
-        ensureMark(g);
+        java.util.OptionalInt leads = p.balancer.leadsToSay(p.local());
+        if (!leads.equals(p.leadsSaid)) { // what it says changed: every view brings its mark up to date at once
+            p.leadsSaid = leads;
+            List.copyOf(p.groups.values()).forEach(this::ensureMark);
+        } else {
+            ensureMark(g);
+        }
         Elector e = g.elector;
         if (!e.leads()) {
             history.closed(g.name, g.actor);
