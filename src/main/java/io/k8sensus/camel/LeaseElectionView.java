@@ -430,7 +430,9 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                 LOG.debug("Group {}: the mark of {} could not be taken off the Lease", getNamespace(), local.getId(), e);
             }
         }
-        turn.balancer().removed(getNamespace());
+        synchronized (this) {
+            turn.leave(); // a renewal answered after this still reaches the elector, no longer the balancer
+        }
         notifier.shutdown();
         if (!notifier.awaitTermination(settings.callTimeoutMs(), TimeUnit.MILLISECONDS)) {
             LOG.warn("A listener of group {} still handles an election event; the view stops without waiting for it",

@@ -562,7 +562,7 @@ public final class Balancer {
     @Override
     public synchronized String toString() {
         return "Balancer[" + identity + " loads=" + loads(candidateSince.keySet()) + " unresponsive=" + unresponsive.keySet()
-               + " refused=" + refused + " moving=" + moving + " nextMoveAt=" + nextMoveAt + " lastChangeAt="
+               + " refused=" + refused + " leaders=" + leaders + " said=" + said + " marksSeen=" + marksSeen + " moving=" + moving + " nextMoveAt=" + nextMoveAt + " lastChangeAt="
                + lastChangeAt + "]";
     }
 }

@@ -574,8 +574,8 @@ public final class Elector {
             events.accept(new ElectionEvent.Released(released.epoch(), handingOver));
             handingOver = false;
             observe(ok.lease(), now, true);
-        } else if (answer instanceof Answer.NotFound) {
-            endedTerm = null;
+        } else if (answer instanceof Answer.NotFound || answer instanceof Answer.TermLost) {
+            endedTerm = null; // no Lease, or it holds another term now: nothing of this one to release
             handingOver = false;
         } else if (answer instanceof Answer.Failed failed) {
             endedTerm = null;

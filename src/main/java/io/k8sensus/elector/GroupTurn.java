@@ -28,6 +28,7 @@ public final class GroupTurn {
     private final Elector elector;
     private final Handover handover;
     private final Balancer balancer;
+    private boolean left;
 
     public GroupTurn(String group, Elector elector, Balancer balancer) {
         this.group = group;
@@ -52,6 +53,9 @@ public final class GroupTurn {
      * say it lead (name to groups).
      */
     public void onRunners(java.util.Map<String, String> marks, java.util.Map<String, Integer> leads, long now) {
+        if (left) {
+            return;
+        }
         balancer.runners(group, marks, now);
         balancer.said(group, leads, now);
     }
@@ -128,7 +132,18 @@ public final class GroupTurn {
 
     /** Tells the balancer who leads this group now, as this replica knows it. */
     public void reportLeader(long now) {
-        balancer.leader(group, elector.leader(), now);
+        if (!left) {
+            balancer.leader(group, elector.leader(), now);
+        }
+    }
+
+    /**
+     * The group is elected here no more (its view stopped): the balancer forgets it, and nothing that comes after (a
+     * renewal's late answer, a last delivery of the Lease) tells it of the group again.
+     */
+    public void leave() {
+        left = true;
+        balancer.removed(group);
     }
 
     public String group() {

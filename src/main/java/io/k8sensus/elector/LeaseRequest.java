@@ -56,7 +56,11 @@ public sealed interface LeaseRequest {
     record Renew(LeaseRecord term) implements LeaseRequest {
     }
 
-    /** Clear the holder of the term {@code term} (its last record), keeping the epoch. */
+    /**
+     * Clear the holder of the term {@code term} (its last record), keeping the epoch: conditioned on the term (holder,
+     * epoch, acquire time), not on the resourceVersion, as a renewal. Answers: {@link Answer.Ok}; {@link
+     * Answer.TermLost} when the Lease holds another term (nothing written); {@link Answer.NotFound}.
+     */
     record Release(LeaseRecord term) implements LeaseRequest {
     }
 

@@ -57,7 +57,8 @@ public final class KubeLeaseStore {
         try {
             return new Answer.Ok(record(send(request)));
         } catch (KubernetesClientException e) {
-            if (e.getCode() == 422 && request instanceof LeaseRequest.Renew && failedTest(e)) {
+            if (e.getCode() == 422 && (request instanceof LeaseRequest.Renew || request instanceof LeaseRequest.Release)
+                && failedTest(e)) {
                 return new Answer.TermLost();
             }
             if (e.getCode() == 409) {
@@ -128,12 +129,40 @@ public final class KubeLeaseStore {
             });
         }
         LeaseRecord term = ((LeaseRequest.Release) request).term();
-        return update(term.version(), term, spec -> {
-            spec.setHolderIdentity(null);
-            spec.setAcquireTime(null);
-            spec.setRenewTime(null);
-            spec.setLeaseDurationSeconds(null);
-        });
+        return leases.resource(newLease(null)).patch(PatchContext.of(PatchType.JSON), release(term));
+    }
+
+    /**
+     * The JSON Patch of a release of {@code term}: the same {@code test}s as a renewal's, then the holder, the times and
+     * the duration cleared, the epoch kept. Conditioned on the term, not on the resourceVersion, so that a write of the
+     * metadata alone in between (a runner mark, a label) does not make it conflict and leave the Lease to expire; a
+     * Lease that no longer holds the term is not touched (422).
+     */
+    static String release(LeaseRecord term) {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        ArrayNode ops = termTests(term);
+        for (String field : new String[] {"holderIdentity", "acquireTime", "renewTime", "leaseDurationSeconds"}) {
+            ops.addObject().put("op", "add").put("path", "/spec/" + field).set("value", f.nullNode());
+        }
+        return json(ops);
+    }
+
+    /** The {@code test}s that the Lease holds {@code term}: its holder, epoch and acquire time. */
+    private static ArrayNode termTests(LeaseRecord term) {
+        ArrayNode ops = JsonNodeFactory.instance.arrayNode();
+        ops.addObject().put("op", "test").put("path", "/spec/holderIdentity").put("value", term.holder());
+        ops.addObject().put("op", "test").put("path", "/spec/leaseTransitions").put("value", (int) term.epoch());
+        ops.addObject().put("op", "test").put("path", "/spec/acquireTime")
+                .put("value", term.acquireTime() == null ? null : MICRO_TIME.format(Instant.parse(term.acquireTime())));
+        return ops;
+    }
+
+    private static String json(ArrayNode ops) {
+        try {
+            return JSON.writeValueAsString(ops);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
@@ -145,20 +174,11 @@ public final class KubeLeaseStore {
      * {@code replace}: the real server and the embedded one agree on it whether the field exists or not.
      */
     static String renewal(LeaseRecord term, Instant renewTime) {
-        JsonNodeFactory f = JsonNodeFactory.instance;
-        ArrayNode ops = f.arrayNode();
-        ops.addObject().put("op", "test").put("path", "/spec/holderIdentity").put("value", term.holder());
-        ops.addObject().put("op", "test").put("path", "/spec/leaseTransitions").put("value", (int) term.epoch());
-        ops.addObject().put("op", "test").put("path", "/spec/acquireTime")
-                .put("value", term.acquireTime() == null ? null : MICRO_TIME.format(Instant.parse(term.acquireTime())));
+        ArrayNode ops = termTests(term);
         ops.addObject().put("op", "add").put("path", "/spec/renewTime").put("value", MICRO_TIME.format(renewTime));
         ops.addObject().put("op", "add").put("path", "/spec/leaseDurationSeconds")
                 .put("value", seconds(term.leaseDurationMs()));
-        try {
-            return JSON.writeValueAsString(ops);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return json(ops);
     }
 
     /** A renew time later than every one this store wrote (microseconds, as the Lease keeps them). */

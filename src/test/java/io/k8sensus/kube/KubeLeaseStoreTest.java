@@ -12,6 +12,8 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.k8sensus.elector.Answer;
 import io.k8sensus.elector.ElectionEvent;
 import io.k8sensus.elector.Elector;
@@ -152,6 +154,30 @@ class KubeLeaseStoreTest {
                     time(own.renewTime()), null)); // the term back, for the next case
             api.client().leases().inNamespace(NAMESPACE).resource(lease).update();
         }
+    }
+
+    @Test
+    void a_release_lands_on_its_term_after_a_write_of_the_metadata_alone_and_is_refused_on_any_other_term() {
+        LeaseRecord own = store.record(lease());
+        // another replica's runner mark: a JSON merge patch of the metadata, a new resourceVersion, the spec unchanged
+        api.client().leases().inNamespace(NAMESPACE).withName(NAME).patch(PatchContext.of(PatchType.JSON_MERGE),
+                "{\"metadata\":{\"annotations\":{\"runner.k8sensus.io/replica-b\":\"mi7k2qzc.1\"}}}");
+        assertThat(lease().getMetadata().getResourceVersion()).isNotEqualTo(own.version());
+        Answer released = store.perform(new LeaseRequest.Release(own));
+        assertThat(released).as("before, a 409: the Lease was left to expire").isInstanceOf(Answer.Ok.class);
+        LeaseSpec spec = lease().getSpec();
+        assertThat(spec.getHolderIdentity()).isNull();
+        assertThat(spec.getLeaseTransitions()).as("the epoch stays").isEqualTo((int) own.epoch());
+        assertThat(spec.getAcquireTime()).isNull();
+        assertThat(spec.getRenewTime()).isNull();
+        assertThat(lease().getMetadata().getAnnotations()).containsKey("runner.k8sensus.io/replica-b");
+
+        Lease other = lease();
+        other.setSpec(new LeaseSpec(time(own.acquireTime()), "replica-b", 6, (int) own.epoch() + 1, null,
+                time(own.renewTime()), null));
+        Lease written = api.client().leases().inNamespace(NAMESPACE).resource(other).update();
+        assertThat(store.perform(new LeaseRequest.Release(own))).isInstanceOf(Answer.TermLost.class);
+        assertThat(lease()).as("another term's Lease: nothing written").isEqualTo(written);
     }
 
     @Test

@@ -129,9 +129,11 @@ final class SimulatedApiServer {
             return new Answer.Ok(commit(group, new LeaseRecord(t.holder(), t.epoch(), t.acquireTime(), stamp(),
                     t.leaseDurationMs(), null)));
         }
+        // a JSON Patch conditioned on the term, as a renewal: a metadata write in between does not make it conflict
         LeaseRecord t = ((LeaseRequest.Release) request).term();
-        if (!lease.version().equals(t.version())) {
-            return new Answer.Conflict();
+        if (!java.util.Objects.equals(lease.holder(), t.holder()) || lease.epoch() != t.epoch()
+            || !java.util.Objects.equals(lease.acquireTime(), t.acquireTime())) {
+            return new Answer.TermLost();
         }
         return new Answer.Ok(commit(group, new LeaseRecord(null, t.epoch(), null, null, 0, null)));
     }

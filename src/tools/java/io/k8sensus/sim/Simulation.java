@@ -76,11 +76,15 @@ final class Simulation {
     private final Map<String, Balancer.Move> releasedMove = new TreeMap<>();
     private final Map<String, Process> releasedBy = new TreeMap<>();
     /**
-     * Targets that were handed a group and let it go back to its mover, by "group/target/mark of the target's view
-     * then": the rule says the group is not offered to them again until that view is replaced, so the placement check
-     * does not expect that move (kept by the checker itself, not read from the balancer).
+     * Targets that were handed a group and let it go back to its mover twice, by "group/target/mark of the target's
+     * view then": the rule says the group is not offered to them again until that view is replaced, so the placement
+     * check does not expect that move (kept by the checker itself, not read from the balancer).
      */
     private final Set<String> refusedMoves = new TreeSet<>();
+    /** How many times each "group/target/mark" let a group handed to it go back to its mover. */
+    private final Map<String, Integer> declines = new TreeMap<>();
+    /** Groups whose move under way goes to a target known only by a mark its crashed process left. */
+    private final Set<String> movesOnCrashMarks = new TreeSet<>();
     private int viewsStarted;
     /** The longest a group was dark between a release for balance and the next term, after the faults. */
     private long longestBalanceDarkNanos;
@@ -208,7 +212,8 @@ final class Simulation {
                 if (trace != null) {
                     log(null, "BALANCED: " + ledNow());
                 }
-            } else if (convergedAt >= 0 && (unbalanced != null || releasesForBalance > releasesBefore)) {
+            } else if (convergedAt >= 0 && (unbalanced != null || releasesForBalance > releasesBefore)
+                       && movesOnCrashMarks.stream().noneMatch(group -> (group + " has no leader").equals(unbalanced))) {
                 history.violation("balanced, then not any more: "
                                   + (unbalanced != null ? unbalanced : "a group moves again"));
             }
@@ -216,6 +221,7 @@ final class Simulation {
             if (convergedAt < 0 && now() > bound) {
                 if (trace != null) {
                     processes.stream().filter(p -> p.alive).forEach(p -> log(p, p.balancer + " at " + p.local()));
+                    groups.forEach(group -> log(null, group + " marks " + api.runners(group) + ", " + api.lease(group)));
                 }
                 history.violation("not balanced " + (now() - faultsEnd) / MS + " ms after the faults ("
                                   + abandonsAfterFaults + " moves abandoned): " + unbalanced);
@@ -526,7 +532,9 @@ final class Simulation {
             }
             case RELEASING -> {
                 if (forBalance) {
-                    releasesForBalance++;
+                    if (!movesOnCrashMarks.contains(g.name)) {
+                        releasesForBalance++;
+                    }
                     releasedForBalanceAt.put(g.name, now());
                     darkForBalanceSince.put(g.name, now());
                     releasedMove.put(g.name, handover.move());
@@ -582,7 +590,7 @@ final class Simulation {
         p.groups.remove(g.name);
         g.work.state = Work.State.STOPPED;
         history.closed(g.name, g.actor);
-        p.balancer.removed(g.name);
+        g.turn.leave();
         stoppedRunningAt.put(p.name + "/" + g.name, now());
         at(now() + latency(), () -> {
             if (p.alive && !p.groups.containsKey(g.name)) {
@@ -1192,12 +1200,15 @@ final class Simulation {
             for (String target : released.to()) {
                 Process to = current(Integer.parseInt(target.substring(1)));
                 Group theirs = to == null ? null : to.groups.get(g.name);
-                if (theirs != null) {
+                if (theirs != null && declines.merge(g.name + "/" + target + "/" + theirs.mark, 1, Integer::sum) >= 2) {
                     refusedMoves.add(g.name + "/" + target + "/" + theirs.mark);
                 }
             }
         }
         Long darkSince = darkForBalanceSince.remove(g.name);
+        if (darkSince != null) {
+            movesOnCrashMarks.remove(g.name); // led again after its release
+        }
         if (darkSince != null && darkSince > faultsEnd) {
             longestBalanceDarkNanos = Math.max(longestBalanceDarkNanos, now() - darkSince);
             if (schedule.balanceChecked() && now() - darkSince > MOVE_DARK_BOUND_MS * MS) {
@@ -1289,15 +1300,24 @@ final class Simulation {
 
     /**
      * A move starts: each replica it may go to must run the group (a replica whose route file was removed may still
-     * show its mark for the moments the removal takes to reach everyone: 2 s).
+     * show its mark for the moments the removal takes to reach everyone: 2 s; a mark an earlier process left by
+     * crashing looks current to a replica that sees no mark of the Pod's next one, the limit BALANCING.md states).
      */
     private void checkMoveTargets(Group g, Balancer.Move move) {
         for (String name : move.to()) {
             int index = Integer.parseInt(name.substring(1));
             Process to = current(index);
+            if (to == null) {
+                continue; // no process runs there (a crash that left its Pod Ready): its marks are all there is to see
+            }
             Long stopped = stoppedRunningAt.get(name + "/" + g.name);
-            boolean runsNow = to != null && to.groups.containsKey(g.name) || runs(index, g.name);
-            if (!runsNow && (stopped == null || now() - stopped > 2000 * MS)) {
+            boolean runsNow = to.groups.containsKey(g.name) || runs(index, g.name);
+            String mark = RunnerMarks.marks(api.runners(g.name)).get(name);
+            boolean leftByCrash = mark != null && !mark.startsWith(Long.toString(to.incarnation + 1, 36) + ".");
+            if (!runsNow && leftByCrash) {
+                movesOnCrashMarks.add(g.name); // the stated limit: this move may come after the placement was judged even
+            }
+            if (!runsNow && !leftByCrash && (stopped == null || now() - stopped > 2000 * MS)) {
                 history.violation(g + " hands " + g.name + " to " + name + ", which does not run it");
             }
         }
