@@ -794,6 +794,18 @@ class ElectorTest {
     }
 
     @Test
+    void an_acquisition_whose_answer_is_lost_counts_its_epoch_as_written_so_a_backup_below_it_is_raised_first() {
+        Replica a = new Replica("a").candidates("a", "b");
+        a.sees(lease(null, 0, null, null, 0, "5"));
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("5", "a", 1, 3));
+        a.answer(new Answer.Failed("timeout")); // b took epoch 1 meanwhile, a never saw it
+        LeaseRecord putBack = lease("a", 0, "acq0", "r0", 3000, "9"); // a backup of a's own old term put back
+        a.after(500).sees(putBack);
+        assertThat(a.stepAnsweringReads(putBack)).as("epoch 1 may exist: raised above it before anyone takes it")
+                .isEqualTo(new LeaseRequest.RaiseEpoch(putBack, 1));
+    }
+
+    @Test
     void a_free_lease_found_unchanged_after_a_conflict_on_taking_it_is_waited_a_lease_duration_as_a_term_may_have_passed() {
         Replica a = new Replica("a").candidates("a", "b");
         LeaseRecord released = lease(null, 0, null, null, 0, "20"); // a's view: free (its watch is behind)

@@ -197,6 +197,12 @@ final class SimulatedApiServer {
         return handWrite(group, version) != null;
     }
 
+    /** Whether a backup of {@code group}'s Lease has been put back (its epoch then may have gone down). */
+    boolean everRestored(String group) {
+        return handWrites.entrySet().stream().anyMatch(e -> e.getKey().startsWith(group + "/")
+                                                            && e.getValue().restored() != null);
+    }
+
     /** When the version {@code version} of {@code group}'s Lease was freed by hand (-1: it was not). */
     long freedByHandAt(String group, String version) {
         HandWrite write = handWrite(group, version);

@@ -641,7 +641,11 @@ final class Simulation {
             // or taking a backup put back of the very record it saw last: to it, nothing happened in between
             long restoredFrom = api.restoredFrom(g.name, base);
             LeaseRecord restored = api.restoredRecord(g.name, base);
+            // or, after a backup was put back, taking a Lease having seen only records written by hand: the epochs the
+            // backup erased are known only to replicas that cannot write (RELIABILITY.md, exceptions)
             g.blindAcquire = freedAt >= 0 && (g.firstSawAt >= freedAt || !g.sawReplicasWrite)
+                             || base != null && !g.sawReplicasWrite && api.byHand(g.name, base)
+                                && api.everRestored(g.name)
                              || restoredFrom >= 0 && (g.newestSeenVersion <= restoredFrom
                                                      || g.newestSeen != null && g.newestSeen.sameSpec(restored));
         }
