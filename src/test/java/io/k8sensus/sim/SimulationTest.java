@@ -1,11 +1,16 @@
 package io.k8sensus.sim;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Properties;
 
 import io.k8sensus.elector.Timings;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The deterministic simulation's short form, as {@code mvn verify} runs it: {@value #DEFAULT_SCHEDULES} seeded fault
@@ -31,6 +36,32 @@ class SimulationTest {
         assertThat(summary.limitations()).as("runs that hit the documented limit are rare")
                 .isLessThan(schedules / 100);
         assertThat(summary.moves()).as("the balancer moved groups under the API faults too").isGreaterThan(schedules / 100);
+    }
+
+    @Test
+    void a_long_run_stopped_after_a_chunk_goes_on_from_its_checkpoint_to_the_totals_of_an_unbroken_run(
+            @TempDir Path dir) throws Exception {
+        Simulator.Summary unbroken = Simulator.run(1, 40, 1, null, null, 10);
+        Path checkpoint = dir.resolve("checkpoint.properties");
+        Simulator.run(1, 20, 1, null, checkpoint, 10);
+        Properties kept = new Properties(); // as a run of 40 seeds stopped after its second chunk leaves it
+        try (var in = Files.newBufferedReader(checkpoint)) {
+            kept.load(in);
+        }
+        kept.setProperty("count", "40");
+        try (var out = Files.newBufferedWriter(checkpoint)) {
+            kept.store(out, null);
+        }
+
+        Simulator.Summary resumed = Simulator.run(1, 40, 1, null, checkpoint, 10);
+
+        assertThat(resumed.schedules()).isEqualTo(40);
+        assertThat(List.of(resumed.violations(), resumed.limitations(), resumed.faults(), resumed.terms(),
+                resumed.events(), resumed.moves())).isEqualTo(List.of(unbroken.violations(), unbroken.limitations(),
+                unbroken.faults(), unbroken.terms(), unbroken.events(), unbroken.moves()));
+        assertThat(resumed.work()).isEqualTo(unbroken.work());
+        assertThatThrownBy(() -> Simulator.run(5, 40, 1, null, checkpoint, 10))
+                .hasMessageContaining("checkpoint").hasMessageContaining("not 5 + 40");
     }
 
     @Test

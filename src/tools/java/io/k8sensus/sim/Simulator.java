@@ -1,14 +1,20 @@
 package io.k8sensus.sim;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 import io.k8sensus.tools.CommandLine;
 
@@ -22,6 +28,7 @@ import io.k8sensus.tools.CommandLine;
  * --seed S        replay one schedule, with its trace, and shrink it if it fails
  * --threads T     default: the number of cores
  * --write FILE    put the figures in FILE's generated block "simulation" (docs/RELIABILITY.md)
+ * --checkpoint F  keep the totals in F after every chunk of seeds; run the same command again to go on from there
  * </pre>
  */
 public final class Simulator {
@@ -58,67 +65,197 @@ public final class Simulator {
 
     /** Runs seeds {@code from .. from + count - 1} on {@code threads} threads; {@code progress} may be null. */
     static Summary run(long from, long count, int threads, PrintStream progress) throws Exception {
-        AtomicLong next = new AtomicLong(from);
-        AtomicLong done = new AtomicLong();
-        AtomicLong violations = new AtomicLong();
-        AtomicLong limitations = new AtomicLong();
-        AtomicLong faults = new AtomicLong();
-        AtomicLong terms = new AtomicLong();
-        AtomicLong events = new AtomicLong();
-        AtomicLong exchanges = new AtomicLong();
-        AtomicLong refused = new AtomicLong();
-        AtomicLong fenced = new AtomicLong();
-        AtomicLong overlaps = new AtomicLong();
-        AtomicLong moves = new AtomicLong();
-        AtomicReference<Simulation.Outcome> first = new AtomicReference<>();
+        return run(from, count, threads, progress, null);
+    }
+
+    /**
+     * As {@link #run(long, long, int, PrintStream)}, in chunks of {@link #CHUNK} seeds; after each chunk the totals so
+     * far go to {@code checkpoint} (when not null), and a run started again with the same seeds and checkpoint goes
+     * on after its last whole chunk: a run of hours survives a stopped machine.
+     */
+    static Summary run(long from, long count, int threads, PrintStream progress, Path checkpoint) throws Exception {
+        return run(from, count, threads, progress, checkpoint, CHUNK);
+    }
+
+    static Summary run(long from, long count, int threads, PrintStream progress, Path checkpoint, long chunk)
+            throws Exception {
+        Totals totals = checkpoint == null ? new Totals(from, count) : Totals.resume(checkpoint, from, count, progress);
         long end = from + count;
-        long started = System.nanoTime();
+        long started = System.nanoTime() - totals.nanos;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
-            List<Future<?>> workers = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                workers.add(pool.submit(() -> {
-                    for (long seed = next.getAndIncrement(); seed < end; seed = next.getAndIncrement()) {
-                        Simulation.Outcome outcome = Simulation.run(Schedule.draw(seed), null);
-                        faults.addAndGet(outcome.faults());
-                        terms.addAndGet(outcome.terms());
-                        events.addAndGet(outcome.events());
-                        exchanges.addAndGet(outcome.exchanges());
-                        refused.addAndGet(outcome.refused());
-                        fenced.addAndGet(outcome.fenced());
-                        overlaps.addAndGet(outcome.inFlightOverlaps());
-                        moves.addAndGet(outcome.moves());
-                        if (outcome.limitation()) {
-                            limitations.incrementAndGet();
-                        }
-                        if (outcome.violation() != null) {
-                            violations.incrementAndGet();
-                            first.compareAndSet(null, outcome);
-                            if (progress != null) {
-                                progress.printf("%nVIOLATION seed %d: %s%n", outcome.seed(), outcome.violation());
-                            }
-                        }
-                        long n = done.incrementAndGet();
-                        if (progress != null && n % 10_000 == 0) {
-                            progress(progress, n, count, started, violations.get());
-                        }
-                    }
-                }));
-            }
-            for (Future<?> worker : workers) {
-                worker.get();
+            while (totals.next < end) {
+                long chunkEnd = Math.min(end, totals.next + chunk);
+                runChunk(pool, threads, totals, chunkEnd, progress, started);
+                totals.next = chunkEnd;
+                totals.nanos = System.nanoTime() - started;
+                if (checkpoint != null) {
+                    totals.save(checkpoint);
+                }
             }
         } finally {
             pool.shutdownNow();
         }
         if (progress != null) {
-            progress(progress, done.get(), count, started, violations.get());
+            progress(progress, totals.schedules, count, started, totals.violations);
             progress.println();
         }
-        return new Summary(done.get(), violations.get(), limitations.get(), faults.get(), terms.get(), events.get(),
-                new Work(exchanges.get(), refused.get(), fenced.get(), overlaps.get()), moves.get(),
-                System.nanoTime() - started,
-                first.get());
+        Simulation.Outcome first = totals.firstViolationSeed < 0 ? null
+                : Simulation.run(Schedule.draw(totals.firstViolationSeed), null);
+        return new Summary(totals.schedules, totals.violations, totals.limitations, totals.faults, totals.terms,
+                totals.events, new Work(totals.exchanges, totals.refused, totals.fenced, totals.overlaps),
+                totals.moves, totals.nanos, first);
+    }
+
+    /** Seeds per chunk of a long run: the most a stopped run loses. */
+    static final long CHUNK = 50_000;
+
+    private static void runChunk(ExecutorService pool, int threads, Totals totals, long chunkEnd, PrintStream progress,
+                                 long started) throws Exception {
+        AtomicLong next = new AtomicLong(totals.next);
+        List<Future<?>> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            workers.add(pool.submit(() -> {
+                for (long seed = next.getAndIncrement(); seed < chunkEnd; seed = next.getAndIncrement()) {
+                    Simulation.Outcome outcome = Simulation.run(Schedule.draw(seed), null);
+                    boolean report = totals.add(outcome);
+                    if (outcome.violation() != null && progress != null) {
+                        progress.printf("%nVIOLATION seed %d: %s%n", outcome.seed(), outcome.violation());
+                    }
+                    if (report && progress != null) {
+                        progress(progress, totals.done(), totals.count, started, totals.violations());
+                    }
+                }
+            }));
+        }
+        for (Future<?> worker : workers) {
+            worker.get();
+        }
+    }
+
+    /** The running totals of a run, and the file that keeps them between chunks. */
+    static final class Totals {
+        final long from;
+        final long count;
+        long next;
+        long schedules;
+        long violations;
+        long limitations;
+        long faults;
+        long terms;
+        long events;
+        long exchanges;
+        long refused;
+        long fenced;
+        long overlaps;
+        long moves;
+        long nanos;
+        long firstViolationSeed = -1;
+
+        Totals(long from, long count) {
+            this.from = from;
+            this.count = count;
+            this.next = from;
+        }
+
+        synchronized boolean add(Simulation.Outcome outcome) {
+            faults += outcome.faults();
+            terms += outcome.terms();
+            events += outcome.events();
+            exchanges += outcome.exchanges();
+            refused += outcome.refused();
+            fenced += outcome.fenced();
+            overlaps += outcome.inFlightOverlaps();
+            moves += outcome.moves();
+            if (outcome.limitation()) {
+                limitations++;
+            }
+            if (outcome.violation() != null) {
+                violations++;
+                if (firstViolationSeed < 0 || outcome.seed() < firstViolationSeed) {
+                    firstViolationSeed = outcome.seed();
+                }
+            }
+            schedules++;
+            return schedules % 10_000 == 0;
+        }
+
+        synchronized long done() {
+            return schedules;
+        }
+
+        synchronized long violations() {
+            return violations;
+        }
+
+        void save(Path file) throws IOException {
+            Properties p = new Properties();
+            for (var field : fields().entrySet()) {
+                p.setProperty(field.getKey(), Long.toString(field.getValue()));
+            }
+            Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+            try (var out = Files.newBufferedWriter(temporary)) {
+                p.store(out, "make simulate checkpoint: the totals after the seeds before 'next'");
+            }
+            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+
+        private Map<String, Long> fields() {
+            Map<String, Long> f = new LinkedHashMap<>();
+            f.put("from", from);
+            f.put("count", count);
+            f.put("next", next);
+            f.put("schedules", schedules);
+            f.put("violations", violations);
+            f.put("limitations", limitations);
+            f.put("faults", faults);
+            f.put("terms", terms);
+            f.put("events", events);
+            f.put("exchanges", exchanges);
+            f.put("refused", refused);
+            f.put("fenced", fenced);
+            f.put("overlaps", overlaps);
+            f.put("moves", moves);
+            f.put("nanos", nanos);
+            f.put("firstViolationSeed", firstViolationSeed);
+            return f;
+        }
+
+        /** The totals kept in {@code file} for the same seeds, or fresh ones (with a line saying why). */
+        static Totals resume(Path file, long from, long count, PrintStream progress) throws IOException {
+            Totals totals = new Totals(from, count);
+            if (!Files.exists(file)) {
+                return totals;
+            }
+            Properties p = new Properties();
+            try (var in = Files.newBufferedReader(file)) {
+                p.load(in);
+            }
+            if (Long.parseLong(p.getProperty("from")) != from || Long.parseLong(p.getProperty("count")) != count) {
+                throw new IllegalArgumentException("checkpoint " + file + " is of seeds " + p.getProperty("from")
+                                                   + " + " + p.getProperty("count") + ", not " + from + " + " + count
+                                                   + ": remove it or give the same --from and --schedules");
+            }
+            totals.next = Long.parseLong(p.getProperty("next"));
+            totals.schedules = Long.parseLong(p.getProperty("schedules"));
+            totals.violations = Long.parseLong(p.getProperty("violations"));
+            totals.limitations = Long.parseLong(p.getProperty("limitations"));
+            totals.faults = Long.parseLong(p.getProperty("faults"));
+            totals.terms = Long.parseLong(p.getProperty("terms"));
+            totals.events = Long.parseLong(p.getProperty("events"));
+            totals.exchanges = Long.parseLong(p.getProperty("exchanges"));
+            totals.refused = Long.parseLong(p.getProperty("refused"));
+            totals.fenced = Long.parseLong(p.getProperty("fenced"));
+            totals.overlaps = Long.parseLong(p.getProperty("overlaps"));
+            totals.moves = Long.parseLong(p.getProperty("moves"));
+            totals.nanos = Long.parseLong(p.getProperty("nanos"));
+            totals.firstViolationSeed = Long.parseLong(p.getProperty("firstViolationSeed"));
+            if (progress != null) {
+                progress.printf("resuming from %s: %,d schedules done, next seed %d%n", file, totals.schedules,
+                        totals.next);
+            }
+            return totals;
+        }
     }
 
     private static void progress(PrintStream out, long n, long count, long started, long violations) {
@@ -200,8 +337,8 @@ public final class Simulator {
 
     public static void main(String[] args) throws Exception {
         CommandLine line = CommandLine.parseOrExit(args, List.of("--schedules", "--from", "--seed", "--threads",
-                "--write"), List.of(), "Usage: make simulate ARGS=\"[--schedules N] [--from S] [--threads T]"
-                                       + " [--write FILE] | --seed S\"");
+                "--write", "--checkpoint"), List.of(), "Usage: make simulate ARGS=\"[--schedules N] [--from S] [--threads T]"
+                                       + " [--write FILE] [--checkpoint FILE] | --seed S\"");
         long schedules = line.number("--schedules", 100_000);
         long from = line.number("--from", 1);
         Long seed = line.has("--seed") ? line.number("--seed", 0) : null;
@@ -213,12 +350,13 @@ public final class Simulator {
             System.exit(report.contains("VIOLATION") ? 1 : 0);
         }
         System.out.printf("simulating %,d schedules from seed %d on %d threads%n", schedules, from, threads);
-        Summary summary = run(from, schedules, threads, System.out);
+        String checkpoint = line.text("--checkpoint", null);
+        Summary summary = run(from, schedules, threads, System.out, checkpoint == null ? null : Path.of(checkpoint));
         System.out.println(summary.describe());
         if (write != null) {
             io.k8sensus.tools.DocBlock.write(java.nio.file.Path.of(write), "simulation",
                     document(summary, from, threads, String.join(" ", args).replace("--write " + write, "--write FILE")
-                            .strip()));
+                            .replaceAll("--checkpoint \\S+", "").replaceAll(" +", " ").strip()));
             System.out.println("written to " + write);
         }
         if (summary.firstViolation() != null) {
