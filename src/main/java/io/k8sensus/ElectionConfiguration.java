@@ -1,25 +1,36 @@
 package io.k8sensus;
 
-import io.k8sensus.camel.LeaseClusterService;
-import io.k8sensus.config.ElectionSettings;
-import io.k8sensus.config.InvalidSettingsException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
 
-import io.k8sensus.fencing.EpochFence;
 import io.k8sensus.camel.ElectionHealthCheck;
 import io.k8sensus.camel.ElectionLogPolicy;
 import io.k8sensus.camel.LeaderOnlyComponent;
+import io.k8sensus.camel.LeaseClusterService;
+import io.k8sensus.config.CamelClusterKeys;
+import io.k8sensus.config.ElectionSettings;
+import io.k8sensus.config.InvalidSettingsException;
+import io.k8sensus.fencing.EpochFence;
+import io.k8sensus.log.KeyValueLog;
 import io.k8sensus.metrics.ElectionMetrics;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.PropertyInject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds the election's objects from {@code application.properties}: the Lease cluster service, the {@code master}
  * component that uses it, and the {@code electionLog} route policy. Properties give the values, this class the wiring.
  */
-public class ElectionConfiguration implements CamelConfiguration {
+public class ElectionConfiguration implements CamelConfiguration, CamelContextAware {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ElectionConfiguration.class);
 
     @PropertyInject(ElectionSettings.KEY_POD_NAME)
     private String podName;
@@ -44,10 +55,10 @@ public class ElectionConfiguration implements CamelConfiguration {
     @PropertyInject(ElectionSettings.KEY_CALL_TIMEOUT)
     private long callTimeoutMs;
 
-    @PropertyInject(value = "k8sensus.election.label-leader", defaultValue = "false")
+    @PropertyInject(value = ElectionSettings.KEY_LABEL_LEADER, defaultValue = "false")
     private boolean labelLeader;
 
-    @PropertyInject(value = "k8sensus.election.balance", defaultValue = "true")
+    @PropertyInject(value = ElectionSettings.KEY_BALANCE, defaultValue = "true")
     private boolean balance;
 
     @PropertyInject(value = ElectionSettings.KEY_RELEASE_ON_SHUTDOWN, defaultValue = "true")
@@ -56,20 +67,93 @@ public class ElectionConfiguration implements CamelConfiguration {
     @PropertyInject(value = ElectionSettings.KEY_ALGORITHM, defaultValue = ElectionSettings.ALGORITHM_K8SENSUS)
     private String algorithm;
 
+    private CamelContext camelContext;
     private LeaseClusterService clusterService;
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
 
     @BindToRegistry("leaseClusterService")
     public synchronized LeaseClusterService leaseClusterService() {
         if (clusterService == null) {
-            ElectionSettings settings = new ElectionSettings(podNameOrHostName(podName), namespace,
-                    ElectionSettings.parseLabels(candidateLabels), leasePrefix, ElectionSettings.parseGroups(groups),
-                    leaseDurationMs, renewDeadlineMs, retryPeriodMs, jitter, masterUrl, callTimeoutMs,
-                    releaseOnShutdown, algorithm == null ? null : algorithm.trim()).validate();
+            CamelClusterKeys.Reading camel = CamelClusterKeys.read(camelClusterKeys());
+            if (!camel.refused().isEmpty()) {
+                throw new InvalidSettingsException("Invalid election settings: " + String.join("; ", camel.refused()));
+            }
+            camel.lines().forEach(line -> KeyValueLog.info(LOG, "event=camel-key {}", line));
+            Map<String, String> read = camel.values();
+            ElectionSettings settings = new ElectionSettings(
+                    podNameOrHostName(read.getOrDefault(ElectionSettings.KEY_POD_NAME, podName)),
+                    read.getOrDefault(ElectionSettings.KEY_NAMESPACE, namespace),
+                    ElectionSettings.parseLabels(read.getOrDefault(ElectionSettings.KEY_LABELS, candidateLabels)),
+                    read.getOrDefault(ElectionSettings.KEY_LEASE_PREFIX, leasePrefix),
+                    ElectionSettings.parseGroups(groups),
+                    number(camel, ElectionSettings.KEY_LEASE_DURATION, leaseDurationMs),
+                    number(camel, ElectionSettings.KEY_RENEW_DEADLINE, renewDeadlineMs),
+                    number(camel, ElectionSettings.KEY_RETRY_PERIOD, retryPeriodMs),
+                    decimal(camel, ElectionSettings.KEY_JITTER, jitter),
+                    read.getOrDefault(ElectionSettings.KEY_MASTER_URL, masterUrl), callTimeoutMs,
+                    releaseOnShutdown, algorithm == null ? null : algorithm.trim()).validate(camel::nameOf);
             clusterService = new LeaseClusterService(settings, context -> ElectionMetrics.in(context, settings));
             clusterService.setLabelLeader(labelLeader);
-            clusterService.setBalance(balance);
+            clusterService.setBalance(read.containsKey(ElectionSettings.KEY_BALANCE)
+                    ? Boolean.parseBoolean(read.get(ElectionSettings.KEY_BALANCE)) : balance);
         }
         return clusterService;
+    }
+
+    /**
+     * The {@code camel.cluster.kubernetes.*} keys of this replica, from every place Camel reads properties: the
+     * properties files, then environment variables, then JVM system properties (the later wins, as in Camel).
+     */
+    private Map<String, String> camelClusterKeys() {
+        Map<String, String> found = new LinkedHashMap<>();
+        if (camelContext != null) {
+            // Camel's ordered properties keep their entries apart from the Hashtable's, so read them by name
+            Properties files = camelContext.getPropertiesComponent()
+                    .loadProperties(key -> CamelClusterKeys.PREFIXES.stream().anyMatch(key::startsWith));
+            files.stringPropertyNames().forEach(key -> found.put(key, files.getProperty(key)));
+        }
+        found.putAll(CamelClusterKeys.fromEnvironment(System.getenv()));
+        System.getProperties().forEach((key, value) -> {
+            if (CamelClusterKeys.PREFIXES.stream().anyMatch(key.toString()::startsWith)) {
+                found.put(key.toString(), String.valueOf(value));
+            }
+        });
+        return found;
+    }
+
+    private static long number(CamelClusterKeys.Reading camel, String key, long otherwise) {
+        String value = camel.values().get(key);
+        if (value == null) {
+            return otherwise;
+        }
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new InvalidSettingsException("Invalid election settings: " + camel.nameOf(key)
+                                               + " must be a whole number of milliseconds (found '" + value + "')");
+        }
+    }
+
+    private static double decimal(CamelClusterKeys.Reading camel, String key, double otherwise) {
+        String value = camel.values().get(key);
+        if (value == null) {
+            return otherwise;
+        }
+        try {
+            return Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw new InvalidSettingsException("Invalid election settings: " + camel.nameOf(key)
+                                               + " must be a number (found '" + value + "')");
+        }
     }
 
     @BindToRegistry("master")

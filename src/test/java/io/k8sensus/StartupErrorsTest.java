@@ -106,6 +106,33 @@ class StartupErrorsTest {
     }
 
     @Test
+    void a_camel_cluster_key_from_a_migrated_application_is_checked_and_named_as_it_was_written() {
+        String message = startFailure(Map.of("camel.cluster.kubernetes.renew-deadline-millis", "99999"));
+        assertThat(message).isEqualTo("Invalid election settings: camel.cluster.kubernetes.renew-deadline-millis"
+                                      + " (99999) must be below k8sensus.election.lease-duration-ms (3000): a leader"
+                                      + " must stop acting before its lease can expire");
+    }
+
+    @Test
+    void a_camel_cluster_key_given_as_a_jvm_system_property_is_checked_too() {
+        String key = "camel.cluster.kubernetes.renew-deadline-millis";
+        System.setProperty(key, "99999");
+        try {
+            assertThat(startFailure(Map.of())).startsWith("Invalid election settings: " + key + " (99999) must be"
+                                                          + " below");
+        } finally {
+            System.clearProperty(key);
+        }
+    }
+
+    @Test
+    void a_camel_cluster_key_whose_meaning_cannot_be_kept_is_refused() {
+        String message = startFailure(Map.of("camel.cluster.kubernetes.lease-resource-type", "ConfigMap"));
+        assertThat(message).startsWith("Invalid election settings: camel.cluster.kubernetes.lease-resource-type"
+                                       + "=ConfigMap: k8sensus elects through coordination.k8s.io Leases only");
+    }
+
+    @Test
     void a_routes_directory_that_does_not_exist_is_refused() {
         String message = startFailure(Map.of("k8sensus.routes.dir", routes.resolve("missing").toString()));
         assertThat(message).isEqualTo("k8sensus.routes.dir = " + routes.resolve("missing") + " is not a directory");

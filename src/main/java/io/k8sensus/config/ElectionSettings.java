@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 /**
@@ -55,6 +56,8 @@ public record ElectionSettings(
     public static final String KEY_CALL_TIMEOUT = "k8sensus.kubernetes.call-timeout-ms";
     public static final String KEY_RELEASE_ON_SHUTDOWN = "k8sensus.election.release-on-shutdown";
     public static final String KEY_ALGORITHM = "k8sensus.election.algorithm";
+    public static final String KEY_BALANCE = "k8sensus.election.balance";
+    public static final String KEY_LABEL_LEADER = "k8sensus.election.label-leader";
     public static final String ALGORITHM_K8SENSUS = "k8sensus";
     public static final String ALGORITHM_CAMEL = "camel";
 
@@ -81,50 +84,65 @@ public record ElectionSettings(
      * @return this, for chaining
      */
     public ElectionSettings validate() {
+        return validate(UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #validate()}, naming each key as {@code keyNames} says: the key a person wrote, when a value came from
+     * another key that means the same (see {@link CamelClusterKeys}).
+     */
+    public ElectionSettings validate(UnaryOperator<String> keyNames) {
         List<String> problems = new ArrayList<>();
-        positive(problems, KEY_LEASE_DURATION, leaseDurationMs);
-        positive(problems, KEY_RENEW_DEADLINE, renewDeadlineMs);
-        positive(problems, KEY_RETRY_PERIOD, retryPeriodMs);
-        positive(problems, KEY_CALL_TIMEOUT, callTimeoutMs);
+        positive(problems, keyNames.apply(KEY_LEASE_DURATION), leaseDurationMs);
+        positive(problems, keyNames.apply(KEY_RENEW_DEADLINE), renewDeadlineMs);
+        positive(problems, keyNames.apply(KEY_RETRY_PERIOD), retryPeriodMs);
+        positive(problems, keyNames.apply(KEY_CALL_TIMEOUT), callTimeoutMs);
         if (!(jitter >= 1.0)) {
-            problems.add(KEY_JITTER + " must be at least 1.0 (found " + jitter + ")");
+            problems.add(keyNames.apply(KEY_JITTER) + " must be at least 1.0 (found " + jitter + ")");
         }
         if (renewDeadlineMs > 0 && leaseDurationMs > 0 && renewDeadlineMs >= leaseDurationMs) {
-            problems.add(KEY_RENEW_DEADLINE + " (" + renewDeadlineMs + ") must be below " + KEY_LEASE_DURATION + " ("
-                         + leaseDurationMs + "): a leader must stop acting before its lease can expire");
+            problems.add(keyNames.apply(KEY_RENEW_DEADLINE) + " (" + renewDeadlineMs + ") must be below "
+                         + keyNames.apply(KEY_LEASE_DURATION) + " (" + leaseDurationMs
+                         + "): a leader must stop acting before its lease can expire");
         }
         if (retryPeriodMs > 0 && renewDeadlineMs > 0 && jitter >= 1.0 && retryPeriodMs * jitter >= renewDeadlineMs) {
-            problems.add(KEY_RETRY_PERIOD + " x " + KEY_JITTER + " (" + retryPeriodMs + " x " + jitter + " = "
-                         + Math.round(retryPeriodMs * jitter) + ") must be below " + KEY_RENEW_DEADLINE + " ("
-                         + renewDeadlineMs + "): a leader must get a chance to renew before its deadline");
+            problems.add(keyNames.apply(KEY_RETRY_PERIOD) + " x " + keyNames.apply(KEY_JITTER) + " (" + retryPeriodMs
+                         + " x " + jitter + " = " + Math.round(retryPeriodMs * jitter) + ") must be below "
+                         + keyNames.apply(KEY_RENEW_DEADLINE) + " (" + renewDeadlineMs
+                         + "): a leader must get a chance to renew before its deadline");
         }
         if (callTimeoutMs > 0 && renewDeadlineMs > 0 && callTimeoutMs >= renewDeadlineMs) {
-            problems.add(KEY_CALL_TIMEOUT + " (" + callTimeoutMs + ") must be below " + KEY_RENEW_DEADLINE + " ("
-                         + renewDeadlineMs + "): one blocked request must not outlast the renew deadline");
+            problems.add(keyNames.apply(KEY_CALL_TIMEOUT) + " (" + callTimeoutMs + ") must be below "
+                         + keyNames.apply(KEY_RENEW_DEADLINE) + " (" + renewDeadlineMs
+                         + "): one blocked request must not outlast the renew deadline");
         }
         if (podName != null && !podName.matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?")) {
-            problems.add(KEY_POD_NAME + " must be a Kubernetes object name (found '" + podName + "')");
+            problems.add(keyNames.apply(KEY_POD_NAME) + " must be a Kubernetes object name (found '" + podName
+                         + "')");
         }
         if (candidateLabels.isEmpty()) {
-            problems.add(KEY_LABELS + " must name at least one label (key=value): without one every Pod of the"
-                         + " namespace would count as a candidate");
+            problems.add(keyNames.apply(KEY_LABELS) + " must name at least one label (key=value): without one every"
+                         + " Pod of the namespace would count as a candidate");
         }
         if (leasePrefix == null || !DNS_LABEL.matcher(leasePrefix).matches()) {
-            problems.add(KEY_LEASE_PREFIX + " must be lower-case letters, digits and '-' (found '" + leasePrefix + "')");
+            problems.add(keyNames.apply(KEY_LEASE_PREFIX) + " must be lower-case letters, digits and '-' (found '"
+                         + leasePrefix + "')");
         }
         if (groups.isEmpty()) {
-            problems.add(KEY_GROUPS + " must list at least one group (comma-separated)");
+            problems.add(keyNames.apply(KEY_GROUPS) + " must list at least one group (comma-separated)");
         }
         for (String group : groups) {
             if (!DNS_LABEL.matcher(group).matches()) {
-                problems.add(KEY_GROUPS + ": group '" + group + "' must be lower-case letters, digits and '-'");
+                problems.add(keyNames.apply(KEY_GROUPS) + ": group '" + group
+                             + "' must be lower-case letters, digits and '-'");
             } else if (leasePrefix != null && leaseName(group).length() > MAX_LEASE_NAME) {
-                problems.add(KEY_GROUPS + ": Lease name '" + leaseName(group) + "' is longer than " + MAX_LEASE_NAME);
+                problems.add(keyNames.apply(KEY_GROUPS) + ": Lease name '" + leaseName(group) + "' is longer than "
+                             + MAX_LEASE_NAME);
             }
         }
         if (!ALGORITHM_K8SENSUS.equals(algorithm) && !ALGORITHM_CAMEL.equals(algorithm)) {
-            problems.add(KEY_ALGORITHM + " must be " + ALGORITHM_K8SENSUS + " or " + ALGORITHM_CAMEL + " (found '"
-                         + algorithm + "')");
+            problems.add(keyNames.apply(KEY_ALGORITHM) + " must be " + ALGORITHM_K8SENSUS + " or " + ALGORITHM_CAMEL
+                         + " (found '" + algorithm + "')");
         }
         if (!problems.isEmpty()) {
             throw new InvalidSettingsException("Invalid election settings: " + String.join("; ", problems));
