@@ -1,7 +1,9 @@
 package io.k8sensus.camel;
 
-import io.k8sensus.log.KeyValueLog;
+import java.util.function.Supplier;
+
 import io.k8sensus.elector.ElectionEvent;
+import io.k8sensus.log.KeyValueLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,14 +18,20 @@ final class ElectorLog {
     private final String group;
     private final String lease;
     private final String pod;
-    private final java.util.function.Supplier<String> whyNotCandidate;
+    private final Supplier<String> whyNotCandidate;
+    private final Supplier<String> candidatesDescription;
 
-    /** {@code whyNotCandidate} says why this Pod is not a candidate, when the elector says it is not. */
-    ElectorLog(String group, String lease, String pod, java.util.function.Supplier<String> whyNotCandidate) {
+    /**
+     * {@code whyNotCandidate} says why this Pod is not a candidate, when the elector says it is not;
+     * {@code candidatesDescription} what makes a Pod a candidate, and which are.
+     */
+    ElectorLog(String group, String lease, String pod, Supplier<String> whyNotCandidate,
+               Supplier<String> candidatesDescription) {
         this.group = group;
         this.lease = lease;
         this.pod = pod;
         this.whyNotCandidate = whyNotCandidate;
+        this.candidatesDescription = candidatesDescription;
     }
 
     void log(ElectionEvent event) {
@@ -60,6 +68,12 @@ final class ElectorLog {
                     e.wasLeader() ? "stopping and giving the Lease up" : "this replica will not lead until it is one");
         } else if (event instanceof ElectionEvent.Candidate) {
             KeyValueLog.info(LOG, "event=candidate group={} pod={}", group, pod);
+        } else if (event instanceof ElectionEvent.ForeignHolder e) {
+            KeyValueLog.warn(LOG, "event=foreign-holder group={} pod={} holder={} epoch={} lease={}: the Lease is renewed"
+                     + " by a name that is not among this replica's candidates ({}); usually another application uses"
+                     + " the same Lease name (k8sensus.election.lease-prefix), or the candidate labels miss the holder's"
+                     + " Pod; this replica waits until the holder releases the Lease or stops renewing it", group, pod,
+                    e.holder(), e.epoch(), lease, candidatesDescription.get());
         } else if (event instanceof ElectionEvent.HolderSilent e) {
             KeyValueLog.info(LOG, "event=holder-silent group={} pod={} holder={} takeover-in-ms={}", group, pod, e.holder(),
                     e.takeoverInMs());

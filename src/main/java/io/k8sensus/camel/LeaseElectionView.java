@@ -124,7 +124,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         this.local = new Member(settings.podName());
         Timings timings = new Timings(settings.leaseDurationMs(), settings.renewDeadlineMs(), settings.retryPeriodMs(),
                 settings.jitter());
-        ElectorLog log = new ElectorLog(group, leaseName, settings.podName(), () -> candidatePods.whyNot(settings.podName()));
+        ElectorLog log = new ElectorLog(group, leaseName, settings.podName(),
+                () -> candidatePods.whyNot(settings.podName()), () -> candidatePods.describe());
         this.elector = new Elector(settings.podName(), timings, () -> ThreadLocalRandom.current().nextDouble(), log::log);
         this.turn = new GroupTurn(group, elector, service.balancer());
     }

@@ -67,6 +67,13 @@ public sealed interface ElectionEvent {
     }
 
     /** The holder has missed two renewals (confirmed by a read): the others take over in {@code takeoverInMs}. */
+    /**
+     * The Lease is renewed by {@code holder}, which is not among this replica's candidates: another application using
+     * the same Lease name, or candidate labels that miss the holder's Pod. Said once per term.
+     */
+    record ForeignHolder(String holder, long epoch) implements ElectionEvent {
+    }
+
     record HolderSilent(String holder, long epoch, long takeoverInMs) implements ElectionEvent {
     }
 

@@ -83,6 +83,8 @@ public final class Elector {
     // --- candidates ---
     private Set<String> candidates;
     private boolean notCandidateReported;
+    /** The term last reported as held by a name that is not a candidate: said once per term. */
+    private LeaseRecord foreignReported;
     private boolean watching;
 
     // --- this replica's term ---
@@ -183,7 +185,24 @@ public final class Elector {
             silenceChecked = false;
             silenceReported = false;
         }
+        reportForeignHolder(known, lease);
         known = lease;
+    }
+
+    /**
+     * Says once per term when the Lease is renewed by a name that is not among the candidates: another application
+     * that uses the same Lease, or candidate labels that miss the holder's Pod. This replica never takes a Lease that
+     * is renewed, so without the line it would wait in silence. A leader of this application whose Pod turned
+     * NotReady or went away releases or stops renewing instead, so a renewal seen is the sign.
+     */
+    private void reportForeignHolder(LeaseRecord before, LeaseRecord lease) {
+        if (candidates == null || lease.holder() == null || identity.equals(lease.holder())
+            || candidates.contains(lease.holder()) || !lease.sameTerm(before)
+            || Objects.equals(lease.renewTime(), before.renewTime()) || lease.sameTerm(foreignReported)) {
+            return;
+        }
+        foreignReported = lease;
+        events.accept(new ElectionEvent.ForeignHolder(lease.holder(), lease.epoch()));
     }
 
     /** The names of the candidate Pods (Running, Ready, with the labels). Until they are known, nothing is written. */

@@ -218,6 +218,11 @@ public final class CandidatePods implements AutoCloseable {
                         + " (check k8sensus.election.pod-name, k8sensus.election.candidate-labels and the namespace)");
     }
 
+    /** What makes a Pod a candidate, in words: its labels, Running and Ready, and the namespace. */
+    public String describe() {
+        return "Running and Ready Pods with labels " + labelText() + " in namespace " + namespace;
+    }
+
     private String labelText() {
         return labels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
     }

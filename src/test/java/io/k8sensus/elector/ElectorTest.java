@@ -113,6 +113,29 @@ class ElectorTest {
         return lease(holder, epoch, "acq-" + holder + "-" + epoch, renewed, 3000, version);
     }
 
+    // ------------------------------------------------------------------------------- a holder that is not a candidate
+
+    @Test
+    void a_lease_renewed_by_a_name_that_is_not_a_candidate_is_said_once_per_term_of_its_holder() {
+        Replica b = new Replica("b").candidates("a", "b");
+        b.sees(held("other-app-0", 4, "r1", "v1")).after(500).sees(held("other-app-0", 4, "r2", "v2"));
+        b.after(500).sees(held("other-app-0", 4, "r3", "v3"));
+        assertThat(b.events).containsExactly(new ElectionEvent.ForeignHolder("other-app-0", 4));
+
+        b.sees(held("other-app-1", 5, "r4", "v4")).after(500).sees(held("other-app-1", 5, "r5", "v5"));
+        assertThat(b.events).containsExactly(new ElectionEvent.ForeignHolder("other-app-0", 4),
+                new ElectionEvent.ForeignHolder("other-app-1", 5));
+    }
+
+    @Test
+    void a_candidate_holder_and_a_non_candidate_that_stopped_renewing_are_not_called_foreign() {
+        Replica b = new Replica("b").candidates("a", "b");
+        b.sees(held("a", 4, "r1", "v1")).after(500).sees(held("a", 4, "r2", "v2"));
+        // a leader whose Pod turned NotReady or went away releases, or stops renewing and expires
+        b.candidates("b").sees(held("a", 4, "r2", "v3")).after(500).sees(held(null, 4, "r2", "v4"));
+        assertThat(b.events).noneMatch(e -> e instanceof ElectionEvent.ForeignHolder);
+    }
+
     // -------------------------------------------------------------------------------------------- a follower's table
 
     /**
