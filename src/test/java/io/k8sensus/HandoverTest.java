@@ -7,6 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.k8sensus.kube.KubeLeaseStore;
 import io.k8sensus.testing.BlockingStep;
 import io.k8sensus.testing.FiringHistory.Firing;
 import io.k8sensus.testing.FiringHistory;
@@ -140,6 +143,50 @@ class HandoverTest {
                 return holder != null && !holder.equals(leader.name());
             });
         }
+        await().atMost(Duration.ofSeconds(20)).until(() -> history.runs("leader-heartbeat").stream()
+                .anyMatch(r -> !r.replica().equals(leader.name())));
+        long oldWorkDone = history.of("slow-job").stream().filter(f -> f.replica().equals(leader.name()))
+                .mapToLong(Firing::nanos).max().orElseThrow();
+        long othersFirst = history.of("leader-heartbeat").stream().filter(f -> !f.replica().equals(leader.name()))
+                .mapToLong(Firing::nanos).min().orElseThrow();
+        assertThat(othersFirst).as("the next leader acts only after the old term's work completed")
+                .isGreaterThan(oldWorkDone);
+        assertThat(history.failures()).as("nothing failed or was lost").isEmpty();
+    }
+
+    @Test
+    void a_leader_asked_to_step_down_finishes_its_work_hands_the_group_over_and_the_request_is_cleared()
+            throws Exception {
+        startReplicas(Map.of());
+        Replica leader = leader();
+        int epoch = api.lease(LEASE).getSpec().getLeaseTransitions();
+        BlockingStep inFlight = blockingSteps.get(leader.name());
+        await().atMost(Duration.ofSeconds(10)).until(inFlight::hasEntered);
+
+        try (LogCapture election = LogCapture.of("k8sensus.election")) {
+            // what an operator runs before node maintenance: kubectl annotate lease <lease> k8sensus.io/step-down=true
+            api.client().leases().inNamespace(EmbeddedKubernetesApi.NAMESPACE).withName(LEASE)
+                    .patch(PatchContext.of(PatchType.JSON_MERGE),
+                            "{\"metadata\":{\"annotations\":{\"" + KubeLeaseStore.STEP_DOWN + "\":\"true\"}}}");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(election.messages()).anyMatch(m ->
+                    m.startsWith("event=draining group=heartbeat pod=" + leader.name()) && m.contains("cause=step-down")));
+            // for the renew deadline (2 s), after which a leader that released at once would have been replaced
+            // while its exchange still ran; the drain is bounded by a lease duration (3 s), when the term is
+            // released with its work in flight
+            await().during(Duration.ofMillis(Replica.RENEW_DEADLINE_MS))
+                    .atMost(Duration.ofSeconds(10)).until(() -> leader.name().equals(api.holder(LEASE)));
+            inFlight.letGo();
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                String holder = api.holder(LEASE);
+                return holder != null && !holder.equals(leader.name());
+            });
+            assertThat(election.messages()).anyMatch(m -> m.startsWith(
+                    "event=step-down-asked group=heartbeat pod=" + leader.name() + " epoch=" + epoch));
+        }
+        assertThat(api.lease(LEASE).getSpec().getLeaseTransitions()).as("a new term").isEqualTo(epoch + 1);
+        assertThat(api.lease(LEASE).getMetadata().getAnnotations().getOrDefault(KubeLeaseStore.STEP_DOWN, ""))
+                .as("the request is cleared").isEmpty();
         await().atMost(Duration.ofSeconds(20)).until(() -> history.runs("leader-heartbeat").stream()
                 .anyMatch(r -> !r.replica().equals(leader.name())));
         long oldWorkDone = history.of("slow-job").stream().filter(f -> f.replica().equals(leader.name()))

@@ -105,6 +105,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     private volatile boolean markLater;
     /** The group's Lease as its watch last delivered it (null: none yet, or deleted). */
     private volatile Lease lastDelivered;
+    /** Whether the Lease last delivered asks this replica to step down (said once per request). */
+    private boolean stepDownAsked;
     private final Runnable wakeUp = this::wake;
     /** The next run of the loop; only the loop's thread touches it. */
     private ScheduledFuture<?> nextRun;
@@ -172,6 +174,14 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                 turn.onRunners(io.k8sensus.kube.RunnerMarks.of(lease), io.k8sensus.kube.RunnerMarks.leadsOf(lease), now);
             }
             turn.onLease(store.record(lease), now);
+            boolean stepDown = KubeLeaseStore.stepDownAsked(lease, local.getId()) && elector.leads();
+            if (stepDown && !stepDownAsked) {
+                KeyValueLog.info(ELECTION_LOG, "event=step-down-asked group={} pod={} epoch={} lease={}: handing the"
+                        + " group over once another candidate can take it{}", getNamespace(), local.getId(),
+                        elector.epoch(), leaseName, elector.anotherCandidate() ? "" : " (none is known yet)");
+            }
+            stepDownAsked = stepDown;
+            turn.onStepDownAsked(stepDown);
             lastDelivered = lease;
             publish();
         }
@@ -352,19 +362,23 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         } else if (step == Handover.Step.STARTED) {
             KeyValueLog.info(ELECTION_LOG, "event=draining group={} pod={} epoch={} cause={}: stopping the group's routes;"
                     + " the Lease is released once their work is done", getNamespace(), local.getId(), elector.epoch(),
-                    cause == Handover.Cause.LEFT ? "not-a-candidate" : "shutdown");
+                    cause == Handover.Cause.LEFT ? "not-a-candidate"
+                            : cause == Handover.Cause.REQUESTED ? "step-down" : "shutdown");
         } else if (step == Handover.Step.CANCELLED && cause == Handover.Cause.BALANCE) {
             KeyValueLog.info(ELECTION_LOG, "event=balancing-cancelled group={} pod={} epoch={}: the groups are even without this"
                     + " move; the group stays here and its routes start again", getNamespace(), local.getId(),
                     elector.epoch());
         } else if (step == Handover.Step.CANCELLED) {
-            KeyValueLog.info(ELECTION_LOG, "event=draining-cancelled group={} pod={} epoch={}: this Pod is a candidate again;"
-                    + " the group stays here and its routes start again", getNamespace(), local.getId(), elector.epoch());
+            KeyValueLog.info(ELECTION_LOG, "event=draining-cancelled group={} pod={} epoch={}: {}; the group stays here"
+                    + " and its routes start again", getNamespace(), local.getId(), elector.epoch(),
+                    cause == Handover.Cause.REQUESTED ? "the request to step down was withdrawn"
+                            : "this Pod is a candidate again");
         } else if (step == Handover.Step.RELEASING_WITH_WORK) {
-            KeyValueLog.warn(ELECTION_LOG, "event=released-with-work-in-flight group={} pod={} epoch={} work={}: this Pod is"
-                    + " no candidate and the group's work did not complete within {} ms; it finishes under epoch {},"
-                    + " which a fence refuses once the next term acts", getNamespace(), local.getId(), elector.epoch(),
-                    handover.workLeft(), settings.leaseDurationMs(), elector.epoch());
+            KeyValueLog.warn(ELECTION_LOG, "event=released-with-work-in-flight group={} pod={} epoch={} work={}: {} and the"
+                    + " group's work did not complete within {} ms; it finishes under epoch {}, which a fence refuses"
+                    + " once the next term acts", getNamespace(), local.getId(), elector.epoch(), handover.workLeft(),
+                    cause == Handover.Cause.REQUESTED ? "asked to step down" : "this Pod is no candidate",
+                    settings.leaseDurationMs(), elector.epoch());
         } else if (step == Handover.Step.ABANDONED) {
             KeyValueLog.warn(ELECTION_LOG, "event=balancing-abandoned group={} pod={} epoch={}: the group's exchanges did not"
                     + " complete within {} ms; it stays here and its routes start again", getNamespace(),

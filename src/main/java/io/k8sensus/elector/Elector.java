@@ -247,6 +247,11 @@ public final class Elector {
         return term != null && candidates != null && !candidates.contains(identity);
     }
 
+    /** Whether a candidate other than this replica is known: one that could take a term handed over. */
+    public boolean anotherCandidate() {
+        return candidates != null && candidates.stream().anyMatch(name -> !name.equals(identity));
+    }
+
     /**
      * Stop: a leader stops acting at once; with {@code release}, {@link #step} then returns a release of the term, as
      * long as the Lease still names it. Nothing else is written after this.

@@ -29,6 +29,8 @@ public final class GroupTurn {
     private final Handover handover;
     private final Balancer balancer;
     private boolean left;
+    /** After a step-down, this replica holds back from the group until then, so that another takes it. */
+    private long steppedDownUntil = Long.MIN_VALUE;
 
     public GroupTurn(String group, Elector elector, Balancer balancer) {
         this.group = group;
@@ -70,6 +72,14 @@ public final class GroupTurn {
         handover.stopping();
     }
 
+    /**
+     * Whether an operator asks this replica to step down as the group's leader: once another candidate is known, the
+     * group is handed over as on a departure, and this replica then holds back for a lease duration.
+     */
+    public void onStepDownAsked(boolean asked) {
+        handover.stepDownAsked(asked);
+    }
+
     /** The answer to the request the last {@link #step} returned. */
     public void answered(LeaseRequest request, Answer answer, long now) {
         elector.answered(request, answer, now);
@@ -86,7 +96,13 @@ public final class GroupTurn {
      */
     public Turn step(long now, IntSupplier work) {
         Handover.Step step = handover.step(elector, balancer, now, work);
-        elector.defer(balancer.deferNanos(now));
+        if (handover.cause() == Handover.Cause.REQUESTED
+            && (step == Handover.Step.RELEASING || step == Handover.Step.RELEASING_WITH_WORK)) {
+            steppedDownUntil = now + elector.timings().leaseDurationNanos();
+        }
+        // the elector's deference counts from when it saw the Lease free: a lease duration, until the hold-back is over
+        long holdBack = steppedDownUntil > now ? elector.timings().leaseDurationNanos() : 0;
+        elector.defer(Math.max(balancer.deferNanos(now), holdBack));
         return new Turn(step, elector.step(now));
     }
 

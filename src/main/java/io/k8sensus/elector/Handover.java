@@ -10,6 +10,10 @@ import java.util.function.IntSupplier;
  * <ul>
  * <li>{@link Cause#BALANCE}: the {@link Balancer} picked the group to spread the groups. Work that does not complete
  * within a lease duration keeps the group here: the move is abandoned.</li>
+ * <li>{@link Cause#REQUESTED}: an operator asked the leader to step down (before node maintenance, say), and another
+ * candidate can take the group. As a departure: the work stops and drains, work still running after a lease duration
+ * is left to finish under the old epoch, and the term is released; this replica then holds back for a lease duration
+ * so that another takes it. Withdrawn before the release, the group stays.</li>
  * <li>{@link Cause#LEFT}: this replica's Pod left the candidates (NotReady, deleted, relabelled). A planned stop, not a
  * crash: the work stops, drains, then the term is released. Work still running after a lease duration is left to
  * finish under the old epoch (which a fence refuses once the next term acts), and the term is released anyway.</li>
@@ -21,7 +25,7 @@ public final class Handover {
 
     /** Why the term is being handed over. */
     public enum Cause {
-        BALANCE, LEFT, STOPPING
+        BALANCE, REQUESTED, LEFT, STOPPING
     }
 
     /** What a turn did. */
@@ -34,13 +38,16 @@ public final class Handover {
         DRAINING,
         /** The work completed: the elector releases the term. */
         RELEASING,
-        /** This replica left the candidates and the work did not complete within a lease duration: released anyway. */
+        /**
+         * This replica left the candidates, or was asked to step down, and the work did not complete within a lease
+         * duration: released anyway.
+         */
         RELEASING_WITH_WORK,
         /** A move whose work did not complete in time: the group stays, its routes start again. */
         ABANDONED,
         /**
-         * The handover no longer has a cause (the groups are even without this move; the Pod is a candidate again): the
-         * group stays, its routes start again.
+         * The handover no longer has a cause (the groups are even without this move; the Pod is a candidate again; the
+         * request to step down was withdrawn): the group stays, its routes start again.
          */
         CANCELLED,
         /** The term ended on its own meanwhile: nothing left to hand over. */
@@ -53,6 +60,7 @@ public final class Handover {
     private Cause cause;
     private Balancer.Move move;
     private boolean stopping;
+    private boolean stepDownAsked;
     private int workLeft;
 
     public Handover(String group, Timings timings) {
@@ -63,6 +71,11 @@ public final class Handover {
     /** The replica shuts down: the term is to be released once this group's work is done. */
     public void stopping() {
         stopping = true;
+    }
+
+    /** Whether an operator asks this replica to step down as the group's leader (see {@link Cause#REQUESTED}). */
+    public void stepDownAsked(boolean asked) {
+        stepDownAsked = asked;
     }
 
     /**
@@ -85,7 +98,7 @@ public final class Handover {
             }
             cause = now_; // a departure or a stop outranks a move, and a stop a departure
         }
-        if (cause == Cause.LEFT && now_ == null) {
+        if ((cause == Cause.LEFT || cause == Cause.REQUESTED) && now_ == null) {
             since = Long.MIN_VALUE;
             return Step.CANCELLED;
         }
@@ -104,7 +117,7 @@ public final class Handover {
                 balancer.moveAbandoned(group, now);
                 return Step.ABANDONED;
             }
-            if (cause == Cause.LEFT) {
+            if (cause == Cause.LEFT || cause == Cause.REQUESTED) {
                 return release(elector, now, Step.RELEASING_WITH_WORK);
             }
         }
@@ -130,12 +143,15 @@ public final class Handover {
         return Step.STARTED;
     }
 
-    /** A departure or a stop, if there is one now. */
+    /** A stop, a departure or a request to step down that another candidate can take up, if there is one now. */
     private Cause causeNow(Elector elector) {
         if (stopping) {
             return Cause.STOPPING;
         }
-        return elector.leftCandidates() ? Cause.LEFT : null;
+        if (elector.leftCandidates()) {
+            return Cause.LEFT;
+        }
+        return stepDownAsked && elector.anotherCandidate() ? Cause.REQUESTED : null;
     }
 
     private Step release(Elector elector, long now, Step step) {

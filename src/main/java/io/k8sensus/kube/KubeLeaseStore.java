@@ -129,7 +129,9 @@ public final class KubeLeaseStore {
             });
         }
         LeaseRecord term = ((LeaseRequest.Release) request).term();
-        return leases.resource(newLease(null)).patch(PatchContext.of(PatchType.JSON), release(term));
+        Lease seen = lastSeen;
+        return leases.resource(newLease(null)).patch(PatchContext.of(PatchType.JSON),
+                release(term, seen != null && stepDownValue(seen) != null));
     }
 
     /**
@@ -139,10 +141,22 @@ public final class KubeLeaseStore {
      * Lease that no longer holds the term is not touched (422).
      */
     static String release(LeaseRecord term) {
+        return release(term, false);
+    }
+
+    /**
+     * As {@link #release(LeaseRecord)}; with {@code clearStepDown}, the request to step down is cleared too (set empty:
+     * {@code add} cannot fail on a request withdrawn meanwhile, where {@code remove} would).
+     */
+    static String release(LeaseRecord term, boolean clearStepDown) {
         JsonNodeFactory f = JsonNodeFactory.instance;
         ArrayNode ops = termTests(term);
         for (String field : new String[] {"holderIdentity", "acquireTime", "renewTime", "leaseDurationSeconds"}) {
             ops.addObject().put("op", "add").put("path", "/spec/" + field).set("value", f.nullNode());
+        }
+        if (clearStepDown) {
+            ops.addObject().put("op", "add").put("path", "/metadata/annotations/" + STEP_DOWN.replace("/", "~1"))
+                    .put("value", "");
         }
         return json(ops);
     }
@@ -209,6 +223,9 @@ public final class KubeLeaseStore {
         change.accept(updated.getSpec());
         if (holderSeconds != null) {
             withHolderDuration(updated, holderSeconds);
+            if (updated.getMetadata().getAnnotations() != null) {
+                updated.getMetadata().getAnnotations().remove(STEP_DOWN); // an earlier holder's request, not this term's
+            }
         }
         updated.getMetadata().setResourceVersion(version);
         return client.leases().inNamespace(namespace).resource(updated).lockResourceVersion(version).update();
@@ -221,6 +238,29 @@ public final class KubeLeaseStore {
      * replica's own lease duration may be below an old holder's renew deadline.
      */
     public static final String HOLDER_DURATION = "k8sensus.io/holder-lease-duration-seconds";
+
+    /**
+     * The annotation by which an operator asks the Lease's holder to step down (before node maintenance, say): {@code
+     * true}, or the holder's name. The holder hands the group over as on a departure and clears it (empty) with its
+     * release; a request left behind for an earlier holder (any other name) is not this term's, and the next
+     * acquisition clears it.
+     */
+    public static final String STEP_DOWN = "k8sensus.io/step-down";
+
+    /** Whether {@code lease} asks {@code identity}, its holder, to step down. */
+    public static boolean stepDownAsked(Lease lease, String identity) {
+        if (lease == null || lease.getSpec() == null || !identity.equals(lease.getSpec().getHolderIdentity())) {
+            return false;
+        }
+        String value = stepDownValue(lease);
+        return value != null && (value.equalsIgnoreCase("true") || value.equals(identity));
+    }
+
+    private static String stepDownValue(Lease lease) {
+        java.util.Map<String, String> annotations = lease.getMetadata().getAnnotations();
+        String value = annotations == null ? null : annotations.get(STEP_DOWN);
+        return value == null || value.isBlank() ? null : value.strip();
+    }
 
     private static Lease withHolderDuration(Lease lease, Integer seconds) {
         if (seconds != null) {

@@ -61,7 +61,12 @@ public final class LeaseWatch implements AutoCloseable {
 
     /** Whether the watch is up; says once when a refused watch is back. */
     public boolean watching() {
-        boolean watching = informer != null && informer.isWatching();
+        boolean watching;
+        try {
+            watching = informer != null && informer.isWatching();
+        } catch (NullPointerException e) {
+            watching = false; // fabric8's reflector, stopped meanwhile (a shutdown), has no watch left to ask
+        }
         health.watching(watching);
         return watching;
     }

@@ -138,4 +138,52 @@ class GroupTurnTest {
         step();
         assertThat(turn.nextStepAt(a.now()) - a.now()).isLessThanOrEqualTo(GroupTurn.HANDOVER_POLL_NANOS);
     }
+
+    @Test
+    void a_leader_asked_to_step_down_waits_for_another_candidate_drains_releases_and_then_holds_back() {
+        turn.onCandidates(Set.of("a"), a.now());
+        turn.onStepDownAsked(true);
+        assertThat(step().handover()).as("no other candidate to take the group: it stays")
+                .isEqualTo(Handover.Step.NONE);
+        assertThat(turn.routesLeader()).isEqualTo("a");
+
+        work = 1;
+        turn.onCandidates(Set.of("a", "b"), a.now());
+        assertThat(step().handover()).isEqualTo(Handover.Step.STARTED);
+        assertThat(turn.handover().cause()).isEqualTo(Handover.Cause.REQUESTED);
+        assertThat(turn.routesMayActUntil()).as("no exchange may start").isEqualTo(Long.MIN_VALUE);
+        a.after(500);
+        GroupTurn.Turn draining = step();
+        assertThat(draining.handover()).isEqualTo(Handover.Step.DRAINING);
+        renewed();
+
+        work = 0;
+        a.after(50);
+        GroupTurn.Turn done = step();
+        assertThat(done.handover()).isEqualTo(Handover.Step.RELEASING);
+        LeaseRequest.Release release = (LeaseRequest.Release) done.request();
+        LeaseRecord freed = new LeaseRecord(null, 2, null, null, 0, "v-free");
+        a.ok(freed);
+        turn.onStepDownAsked(false); // the release cleared the request
+        turn.onLease(freed, a.now());
+
+        a.after(2900);
+        assertThat(step().request()).as("held back for a lease duration, so that another takes the group").isNull();
+        a.after(200);
+        assertThat(step().request()).as("nobody took it: this replica may again")
+                .isInstanceOf(LeaseRequest.Acquire.class);
+        assertThat(release.term().epoch()).isEqualTo(2);
+    }
+
+    @Test
+    void a_request_to_step_down_withdrawn_before_the_work_drained_leaves_the_group_here() {
+        turn.onCandidates(Set.of("a", "b"), a.now());
+        work = 1;
+        turn.onStepDownAsked(true);
+        assertThat(step().handover()).isEqualTo(Handover.Step.STARTED);
+        turn.onStepDownAsked(false);
+        a.after(50);
+        assertThat(step().handover()).isEqualTo(Handover.Step.CANCELLED);
+        assertThat(turn.routesLeader()).isEqualTo("a");
+    }
 }
