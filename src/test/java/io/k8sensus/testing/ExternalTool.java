@@ -27,8 +27,8 @@ public final class ExternalTool {
 
     /** Skips the calling test (fails it in CI) unless kubectl runs here. */
     public static void requireKubectl() {
-        require(Kustomize.available(), "kubectl is not installed: install kubectl 1.27 or later (its kustomize"
-                                        + " renders components)");
+        require(Kustomize.available(), "kubectl is not installed: install a kubectl whose kustomize renders"
+                                        + " components (1.21 or later)");
     }
 
     static void require(boolean present, String missing) {
