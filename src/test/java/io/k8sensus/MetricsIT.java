@@ -16,7 +16,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.k8sensus.launcher.ReplicaProcess;
+import io.k8sensus.monitoring.ExportedMetrics;
+import io.k8sensus.monitoring.MonitoringReferences;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
+import io.k8sensus.tools.FaultSwitch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +29,9 @@ import static org.awaitility.Awaitility.await;
 /**
  * The metrics of real replica processes of the jar, scraped from {@code /observe/metrics} on the management port as
  * Prometheus scrapes them, checked by Prometheus's own linter ({@code promtool check metrics}, Debian's
- * {@code prometheus} package, which .ci/run installs) and read as Prometheus reads the text format.
+ * {@code prometheus} package, which .ci/run installs) and read as Prometheus reads the text format. The packaged
+ * monitoring (k8s/components/monitoring: alert rules, Grafana dashboard) and the documents are checked against such a
+ * scrape: they name only what a replica exports.
  */
 class MetricsIT {
 
@@ -47,10 +52,15 @@ class MetricsIT {
     }
 
     private ReplicaProcess start(String name) throws IOException {
+        return start(name, api.url());
+    }
+
+    /** A replica of the jar talking to the embedded API at {@code apiUrl}, its management port on a free port. */
+    private ReplicaProcess start(String name, String apiUrl) throws IOException {
         int port = EmbeddedKubernetesApi.freePort();
         ports.put(name, port);
         api.addReadyPod(name);
-        ReplicaProcess replica = ReplicaProcess.start(name, JAR, 3000, 2000, 500, api.url(),
+        ReplicaProcess replica = ReplicaProcess.start(name, JAR, 3000, 2000, 500, apiUrl,
                 EmbeddedKubernetesApi.NAMESPACE, List.of("-Dk8sensus.kubernetes.call-timeout-ms=1600",
                         "-Dk8sensus.heartbeat.period-ms=500", "-Dcamel.management.enabled=true",
                         "-Dcamel.management.port=" + port), Map.of(), (r, line) -> output.add(r + " " + line));
@@ -156,5 +166,34 @@ class MetricsIT {
         assertThat(value(after, "k8sensus_election_epoch", "group=\"heartbeat\"")).isEqualTo(epoch + 1);
         assertThat(value(after, "k8sensus_election_leader_changes_total", "group=\"heartbeat\""))
                 .isGreaterThan(changesBefore);
+    }
+
+    @Test
+    void the_packaged_alerts_the_dashboard_and_the_docs_name_only_what_a_replica_exports() throws Exception {
+        // through a connection of its own, so that the API can refuse its requests: the API error counter and a
+        // failed renewal's outcome exist only once a request has failed
+        EmbeddedKubernetesApi.FaultyConnection connection = api.faultyConnection();
+        start("replica-a", connection.url());
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .until(() -> samples(scrape("replica-a")).keySet().stream()
+                        .anyMatch(k -> k.startsWith("k8sensus_election_renewal_seconds_count{")));
+        connection.faults().set(FaultSwitch.Mode.FAIL_500);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> samples(scrape("replica-a")).keySet().stream()
+                        .anyMatch(k -> k.startsWith("k8sensus_election_api_errors_total{")));
+        connection.faults().set(FaultSwitch.Mode.NORMAL);
+        String text = scrape("replica-a");
+        lint(text);
+
+        ExportedMetrics exported = ExportedMetrics.parse(text);
+        assertThat(exported.samples()).as("what the scrape has of the election")
+                .containsKeys("k8sensus_election_leader", "k8sensus_election_epoch",
+                        "k8sensus_election_leader_changes_total", "k8sensus_election_seconds_since_renewal",
+                        "k8sensus_election_renewal_seconds_bucket", "k8sensus_election_api_errors_total");
+        assertThat(exported.samples().get("k8sensus_election_api_errors_total"))
+                .contains("group", "request", "reason");
+        assertThat(MonitoringReferences.problems(exported))
+                .as("metrics and labels that the alerts, the dashboard, README.md or docs/ name and a replica does not"
+                    + " export").isEmpty();
     }
 }
