@@ -10,11 +10,11 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.k8sensus.kube.PodLeaderLabel;
+import io.k8sensus.testing.ExternalTool;
 import io.k8sensus.testing.Kustomize;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The leader label is opt-in: {@code kubectl kustomize examples/leader-service} turns it on, adds exactly
@@ -28,7 +28,7 @@ class LeaderLabelManifestsTest {
 
     @Test
     void the_component_turns_the_label_on_grants_patch_on_pods_and_selects_the_leader() throws Exception {
-        assumeTrue(Kustomize.available(), "kubectl is not installed: kustomize rendering not checked");
+        ExternalTool.requireKubectl();
         List<HasMetadata> with = Kustomize.render(Path.of("examples", "leader-service"));
         Container container = Kustomize.one(with, Deployment.class).getSpec().getTemplate().getSpec().getContainers()
                 .get(0);

@@ -7,11 +7,11 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.k8sensus.testing.ExternalTool;
 import io.k8sensus.testing.Kustomize;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Live reload in a cluster is opt-in: {@code kubectl kustomize examples/live-reload} keeps the routes ConfigMap's name
@@ -22,7 +22,7 @@ class LiveReloadManifestsTest {
 
     @Test
     void the_component_keeps_one_configmap_name_and_turns_reload_on() throws Exception {
-        assumeTrue(Kustomize.available(), "kubectl is not installed: kustomize rendering not checked");
+        ExternalTool.requireKubectl();
         List<HasMetadata> with = Kustomize.render(Path.of("examples", "live-reload"));
         assertThat(Kustomize.one(with, ConfigMap.class).getMetadata().getName()).isEqualTo("k8sensus-routes");
         Deployment deployment = Kustomize.one(with, Deployment.class);

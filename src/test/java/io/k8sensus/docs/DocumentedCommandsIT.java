@@ -24,11 +24,11 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.k8sensus.docs.DocumentedCommands.Command;
 import io.k8sensus.chaos.BenchmarkOptions;
+import io.k8sensus.testing.ExternalTool;
 import io.k8sensus.testing.Kustomize;
 import io.k8sensus.testing.DirectoryCopy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -290,7 +290,7 @@ class DocumentedCommandsIT {
 
     @Test
     void whatNeedsAClusterNamesWhatK8sDeploys() throws Exception {
-        Assumptions.assumeTrue(Kustomize.available(), "kubectl is not installed: k8s/ cannot be rendered");
+        ExternalTool.requireKubectl();
         List<HasMetadata> objects = Kustomize.render(Path.of("k8s"));
         String namespace = Kustomize.one(objects, Deployment.class).getMetadata().getNamespace();
         Map<String, String> podLabels = Kustomize.one(objects, Deployment.class).getSpec().getTemplate().getMetadata()
