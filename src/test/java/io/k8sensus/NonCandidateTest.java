@@ -1,11 +1,7 @@
 package io.k8sensus;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.time.ZonedDateTime;
-import java.util.Arrays;
 import java.util.Map;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
@@ -20,7 +16,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * A replica that is not a candidate (here: no Pod of its name, as with a wrong {@code pod-name}) beside a Lease whose
- * holder is gone: it must say once why it will not lead, write nothing, and idle, not spin on the expired Lease.
+ * holder is gone: it must say once why it will not lead and write nothing ({@link NonCandidateIT} shows it idles).
  */
 class NonCandidateTest {
 
@@ -40,16 +36,9 @@ class NonCandidateTest {
             try (Replica replica = Replica.start("replica-x", api, history, Map.of())) {
                 await().atMost(Duration.ofSeconds(20)).until(() -> election.messages().stream()
                         .anyMatch(m -> m.startsWith("event=not-a-candidate")));
-                // well past the Lease's expiry and many retry periods
-                long cpuBefore = electionThreadCpuNanos();
-                long wallBefore = System.nanoTime();
+                // well past the Lease's expiry and many retry periods (its CPU is measured per process: NonCandidateIT)
                 await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(10))
                         .until(() -> "gone".equals(api.holder(LEASE)));
-                long cpu = electionThreadCpuNanos() - cpuBefore;
-                long wall = System.nanoTime() - wallBefore;
-
-                assertThat(cpu).as("the election thread's CPU time, against %d ms of wall time", wall / 1_000_000)
-                        .isLessThan(wall / 100);
                 assertThat(election.messages()).filteredOn(m -> m.startsWith("event=not-a-candidate"))
                         .containsExactly("event=not-a-candidate group=heartbeat pod=replica-x reason=\"no Pod named"
                                          + " replica-x with labels app.kubernetes.io/name=k8sensus in namespace "
@@ -66,13 +55,5 @@ class NonCandidateTest {
                 assertThat(election.messages()).contains("event=candidate group=heartbeat pod=replica-x");
             }
         }
-    }
-
-    /** CPU time of this JVM's election loop threads (one per group and replica). */
-    private static long electionThreadCpuNanos() {
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        return Arrays.stream(threads.getThreadInfo(threads.getAllThreadIds()))
-                .filter(info -> info != null && info.getThreadName().startsWith("k8sensus-election-"))
-                .mapToLong(ThreadInfo::getThreadId).map(threads::getThreadCpuTime).filter(t -> t > 0).sum();
     }
 }
