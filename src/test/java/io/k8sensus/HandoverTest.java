@@ -88,7 +88,8 @@ class HandoverTest {
             // graceful stop, as on SIGTERM; its Pod stays Running and Ready
             Thread stopping = new Thread(leader::stop, "stop-" + leader.name());
             stopping.start();
-            // while its leader-only exchange is in flight, the leader keeps the Lease
+            // while its leader-only exchange is in flight, the leader keeps the Lease for the renew deadline (2 s), past
+            // which a follower of a leader that released at once would have acted beside the exchange
             await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
                     .until(() -> leader.name().equals(api.holder(LEASE)) && stopping.isAlive());
             inFlight.letGo();
@@ -132,9 +133,9 @@ class HandoverTest {
             api.setPodReady(leader.name(), false); // a failing readiness probe: a planned stop, the JVM runs on
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(election.messages()).anyMatch(m ->
                     m.startsWith("event=draining group=heartbeat pod=" + leader.name()) && m.contains("cause=not-a-candidate")));
-            // longer than the renew deadline (2 s), after which a leader that released at once would have been
-            // replaced while this exchange still ran: the Lease stays with the draining term
-            await().during(Duration.ofMillis(Replica.RENEW_DEADLINE_MS + Replica.RETRY_PERIOD_MS))
+            // for the renew deadline (2 s), after which a leader that released at once would have been replaced while
+            // this exchange still ran; the drain is bounded by a lease duration (3 s): the Lease stays with the term
+            await().during(Duration.ofMillis(Replica.RENEW_DEADLINE_MS))
                     .atMost(Duration.ofSeconds(10)).until(() -> leader.name().equals(api.holder(LEASE)));
             inFlight.letGo();
 

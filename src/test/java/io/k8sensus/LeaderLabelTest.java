@@ -52,7 +52,7 @@ class LeaderLabelTest {
             api.addReadyPod("replica-a");
             try (Replica a = Replica.start("replica-a", api, new FiringHistory(), Map.of())) {
                 await().atMost(Duration.ofSeconds(20)).until(() -> "replica-a".equals(api.holder("k8sensus-heartbeat")));
-                // the label would be set right after the acquisition: give it the time a handover takes
+                // the label would be set right after the acquisition: 1 s, ten times a handover (0.1 s)
                 await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
                         .until(() -> label(api, "replica-a") == null);
             }

@@ -104,7 +104,8 @@ class ReleaseAfterInFlightWorkTest {
             // graceful stop, as on SIGTERM; its Pod stays Running and Ready
             Thread stopping = new Thread(leader::stop, "stop-" + leader.name());
             stopping.start();
-            // while its leader-only exchange is in flight, the leader keeps the Lease and nobody else acts
+            // while its leader-only exchange is in flight, the leader keeps the Lease and nobody else acts, for the renew
+            // deadline (2 s), past which a leader that released at once would have been replaced
             await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
                     .until(() -> leader.name().equals(api.holder(LEASE)) && stopping.isAlive()
                                  && !anotherReplicaActed(leader));
@@ -147,7 +148,8 @@ class ReleaseAfterInFlightWorkTest {
             // it leads 2, they lead none: after a lease duration, "jobs" (the last by name) moves
             await().atMost(Duration.ofSeconds(30)).until(() -> election.messages().stream()
                     .anyMatch(m -> m.startsWith("event=balancing group=" + GROUP + " pod=replica-a")));
-            // its slow job is in flight: the Lease stays, nobody else acts
+            // its slow job is in flight: the Lease stays, nobody else acts, for 1.5 s, three retry periods (0.5 s) in
+            // which a move that released at once would have been taken
             await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
                     .until(() -> leader.name().equals(api.holder(LEASE)) && !anotherReplicaActed(leader));
             blockingSteps.get(leader.name()).letGo();

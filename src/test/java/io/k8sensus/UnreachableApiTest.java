@@ -24,7 +24,7 @@ class UnreachableApiTest {
         try (LogCapture apiLog = LogCapture.of("k8sensus.api");
              Replica replica = Replica.start("replica-a", url + "/", history, Map.of())) {
 
-            // several retry periods pass: still one warning, and the leader-only route never fires
+            // six retry periods (3 s of 0.5 s) pass: still one warning, and the leader-only route never fires
             await().atMost(Duration.ofSeconds(20)).until(() -> !apiLog.messages().isEmpty());
             await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
                     .until(() -> apiLog.messages().size() == 1 && history.of("leader-heartbeat").isEmpty());

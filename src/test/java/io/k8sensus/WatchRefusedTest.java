@@ -37,7 +37,7 @@ class WatchRefusedTest {
                         .contains("HTTP 403", "k8s/rbac.yaml"));
                 assertThat(watchLog.messages()).anyMatch(m -> m.contains("watch=\"candidate Pods\""))
                         .anyMatch(m -> m.contains("watch=\"Lease k8sensus-heartbeat\""));
-                // the informers keep retrying: still one line per watch
+                // the informers keep retrying: still one line per watch over 3 s, six retry periods (0.5 s) of retries
                 await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
                         .until(() -> watchLog.messages().size() == 2);
             }
