@@ -65,6 +65,22 @@ class SimulationTest {
     }
 
     @Test
+    void a_leader_asked_to_step_down_hands_over_to_another_replica_with_a_new_term_and_no_overlap() {
+        int newTerms = 0;
+        for (long seed = 1; seed <= 300; seed++) {
+            Fault stepDown = new Fault(Fault.Kind.STEP_DOWN, -1, 4000, 0, 0);
+            Schedule schedule = new Schedule(seed, List.of(Schedule.BASE, Schedule.BASE), new double[] {1.0, 1.01},
+                    List.of(stepDown), 9000);
+            Simulation.Outcome outcome = Simulation.run(schedule, null);
+            assertThat(outcome.violation()).as("seed " + seed).isNull();
+            if (outcome.terms() >= 2) {
+                newTerms++;
+            }
+        }
+        assertThat(newTerms).as("runs in which the step-down gave the group a new term").isGreaterThan(290);
+    }
+
+    @Test
     void a_paused_leaders_exchange_in_flight_ends_on_waking_under_its_old_epoch_and_the_fence_refuses_it() {
         long fenced = 0;
         for (long seed = 1; seed <= 300; seed++) {

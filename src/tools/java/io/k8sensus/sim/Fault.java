@@ -62,6 +62,11 @@ record Fault(Kind kind, int replica, long atMs, long forMs, long param, int grou
         SILENT_POD_WATCH,
         /** The replica's election listeners take {@code param} ms to hear each change (a slow route policy). */
         SLOW_LISTENER,
+        /**
+         * An operator asks the holder of group {@code group} to step down (k8sensus.io/step-down on its Lease); with
+         * {@code param} 1 the request is withdrawn after {@code forMs}, else it stands until the holder's term ends.
+         */
+        STEP_DOWN,
         /** The replica's route file of group {@code group} is removed (a reload): it stops running the group. */
         GROUP_REMOVED,
         /** A route file of group {@code group} reaches the replica (a reload): it starts running the group. */

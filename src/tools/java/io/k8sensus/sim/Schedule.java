@@ -181,7 +181,7 @@ record Schedule(long seed, List<Timings> timings, double[] rates, long[] startMs
         };
         forMs = Math.min(forMs, longest);
         long param = switch (kind) {
-            case CRASH, POD_NOT_READY -> r.nextInt(2);
+            case CRASH, POD_NOT_READY, STEP_DOWN -> r.nextInt(2);
             case SLOW_API -> 100 + r.nextLong(2 * BASE.renewDeadlineMs()); // up to 2 R: past the call timeout
             case WATCH_LAG -> 100 + r.nextLong(2000);
             case FOREIGN_HOLDER -> r.nextInt(replicas + 1) - 1;
@@ -195,7 +195,8 @@ record Schedule(long seed, List<Timings> timings, double[] rates, long[] startMs
         boolean everyone = (kind == Fault.Kind.SLOW_API || kind == Fault.Kind.API_DOWN) && r.nextInt(3) == 0;
         boolean nobody = kind == Fault.Kind.LEASE_DELETED || kind == Fault.Kind.FOREIGN_HOLDER
                          || kind == Fault.Kind.METADATA_TOUCH || kind == Fault.Kind.DURATION_EDIT
-                         || kind == Fault.Kind.SPEC_EDIT || kind == Fault.Kind.LEASE_RESTORED;
+                         || kind == Fault.Kind.SPEC_EDIT || kind == Fault.Kind.LEASE_RESTORED
+                         || kind == Fault.Kind.STEP_DOWN;
         return new Fault(kind, everyone || nobody ? -1 : replica, at, forMs, param, group);
     }
 

@@ -314,6 +314,8 @@ final class Simulation {
         /** Whether it has seen a record that a replica wrote (not one written by hand). */
         boolean sawReplicasWrite;
         LeaseRecord newestSeen;
+        /** Whether an operator's request to step down names this process's term (cleared when the term ends). */
+        boolean stepDownAsked;
         /** When this process first saw the group's Lease (or its absence): -1, not yet. */
         long firstSawAt = -1;
         boolean doneStopping;
@@ -433,6 +435,10 @@ final class Simulation {
         LeaseRequest request = null;
         if (g.loopRequest == 0) {
             for (int steps = 0; steps < 3; steps++) {
+                // as the view reads the annotation on each delivery: it asks only while this process leads; the
+                // release that ends the term clears it
+                g.stepDownAsked &= g.elector.leads();
+                g.turn.onStepDownAsked(g.stepDownAsked);
                 GroupTurn.Turn turn = g.turn.step(p.local(), g.work::pending);
                 request = turn.request();
                 handoverStepped(g, turn.handover());
@@ -941,6 +947,20 @@ final class Simulation {
                 }
             }
             case METADATA_TOUCH -> touch(group, fault.param() * MS); // a controller: it goes on for good
+            case STEP_DOWN -> {
+                Process holder = lease == null || lease.holder() == null ? null : processes.stream()
+                        .filter(x -> x.alive && x.name.equals(lease.holder())).findFirst().orElse(null);
+                Group g = holder == null ? null : holder.groups.get(group);
+                if (g != null) {
+                    at(holder, now(), () -> {
+                        g.stepDownAsked = true;
+                        drive(g);
+                    });
+                    if (fault.param() == 1) {
+                        at(holder, until, () -> g.stepDownAsked = false);
+                    }
+                }
+            }
             case POD_NOT_READY -> {
                 setPod(fault.replica(), false);
                 at(until, () -> setPod(fault.replica(), true));
