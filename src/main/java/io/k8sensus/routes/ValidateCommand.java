@@ -88,7 +88,8 @@ public final class ValidateCommand {
             String prefix = manifests != null && manifests.leasePrefix().isPresent() ? manifests.leasePrefix().get()
                     : check.property(ElectionSettings.KEY_LEASE_PREFIX).orElse("k8sensus");
             check.electing(groups);
-            List<RouteFileProblem> problems = new ArrayList<>(check.check(files));
+            // the files run beside the routes shipped in the jar: none may take one of their ids
+            List<RouteFileProblem> problems = new ArrayList<>(check.check(files, check.routeIds(check.shippedRoutes())));
             if (manifests != null) {
                 for (Map.Entry<String, RouteFileProblem> use : check.groupUses().entrySet()) {
                     String lease = prefix + "-" + use.getKey();

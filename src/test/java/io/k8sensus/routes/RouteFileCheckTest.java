@@ -111,6 +111,109 @@ class RouteFileCheckTest {
     }
 
     @Test
+    void an_unknown_option_of_a_leader_only_timer_is_named_with_its_line_and_the_nearest_option() {
+        assertThat(problems(file("typo.camel.yaml", """
+                - route:
+                    from:
+                      uri: "master:heartbeat:timer:tick"
+                      parameters:
+                        peroid: "1000"
+                      steps:
+                        - log: "x"
+                """))).containsExactly("routes/typo.camel.yaml:5: unknown option 'peroid' in"
+                + " 'master:heartbeat:timer:tick': timer has no such option; did you mean 'period'?");
+    }
+
+    @Test
+    void an_unknown_option_in_the_query_of_a_to_uri_is_named_with_its_line() {
+        assertThat(problems(file("sql.camel.yaml", """
+                - route:
+                    from:
+                      uri: "timer:x"
+                      steps:
+                        - log: "x"
+                        - to: "sql:select 1?dataSourc=#ds"
+                """))).containsExactly("routes/sql.camel.yaml:6: unknown option 'dataSourc' in 'sql:select 1': sql"
+                + " has no such option; did you mean 'dataSource'?");
+    }
+
+    @Test
+    void a_value_of_the_wrong_type_is_refused_after_its_placeholder_is_resolved() {
+        assertThat(problems(file("types.camel.yaml", """
+                - route:
+                    from:
+                      uri: "timer:x"
+                      parameters:
+                        period: "abc"
+                        includeMetadata: "{{k8sensus.heartbeat.period-ms}}"
+                      steps:
+                        - to:
+                            uri: "file:out"
+                            parameters:
+                              fileExist: "Fial"
+                """))).containsExactly(
+                "routes/types.camel.yaml:6: invalid value '5000' of option 'includeMetadata' in 'timer:x': timer"
+                + " expects true or false",
+                "routes/types.camel.yaml:5: invalid value 'abc' of option 'period' in 'timer:x': timer expects a"
+                + " duration: milliseconds (1000) or with units (500ms, 5s, 1m30s)",
+                "routes/types.camel.yaml:11: invalid value 'Fial' of option 'fileExist' in 'file:out': file expects one"
+                + " of Override, Append, Fail, Ignore, Move, TryRename; did you mean 'Fail'?");
+    }
+
+    @Test
+    void a_required_part_of_a_uri_left_out_is_refused_with_the_component_syntax() {
+        assertThat(problems(file("counter.camel.yaml", """
+                - route:
+                    from:
+                      uri: "timer:x"
+                      steps:
+                        - to: "micrometer:counter"
+                """))).containsExactly("routes/counter.camel.yaml:5: missing required option 'metricsName' in"
+                + " 'micrometer:counter': micrometer's URI is micrometer:metricsType:metricsName");
+    }
+
+    @Test
+    void endpoints_of_error_handlers_in_route_configurations_are_checked_too() {
+        assertThat(problems(file("errors.camel.yaml", """
+                - routeConfiguration:
+                    id: "errors"
+                    onException:
+                      - onException:
+                          exception:
+                            - "java.lang.Exception"
+                          steps:
+                            - to:
+                                uri: "file:failed"
+                                parameters:
+                                  fileExists: "Ignore"
+                """))).containsExactly("routes/errors.camel.yaml:11: unknown option 'fileExists' in 'file:failed':"
+                + " file has no such option; did you mean 'fileExist'?");
+    }
+
+    @Test
+    void lenient_components_references_and_expressions_pass() {
+        assertThat(problems(file("fine.camel.yaml", """
+                - route:
+                    from:
+                      uri: "master:jobs:timer:x"
+                      parameters:
+                        period: "5s"
+                        delay: "0"
+                      steps:
+                        - to: "http://example.com/api?anything=goes"
+                        - to:
+                            uri: "sql:select 1"
+                            parameters:
+                              dataSource: "#ds"
+                        - to:
+                            uri: "file:out"
+                            parameters:
+                              tempFileName: "${file:name}.part"
+                        - toD: "file:out/${header.dir}?fileExist=Append"
+                """))).isEmpty();
+    }
+
+    @Test
     void a_route_id_defined_twice_is_refused_in_the_second_file() {
         String route = """
                 - route:

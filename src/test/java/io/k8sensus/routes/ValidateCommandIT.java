@@ -88,6 +88,44 @@ class ValidateCommandIT {
     }
 
     @Test
+    void endpoint_options_are_checked_against_the_components_of_the_image() throws Exception {
+        Files.writeString(dir.resolve("job.camel.yaml"), """
+                - route:
+                    id: "job"
+                    from:
+                      uri: "master:heartbeat:timer:job"
+                      parameters:
+                        peroid: "1000"
+                      steps:
+                        - to: "sql:select 1?dataSourc=#ds"
+                """);
+        Run run = validate(dir.toString());
+        assertThat(run.status()).isEqualTo(1);
+        assertThat(run.out().lines().toList()).containsExactly(
+                dir.resolve("job.camel.yaml") + ":6: unknown option 'peroid' in 'master:heartbeat:timer:job': timer has"
+                + " no such option; did you mean 'period'?",
+                dir.resolve("job.camel.yaml") + ":8: unknown option 'dataSourc' in 'sql:select 1': sql has no such"
+                + " option; did you mean 'dataSource'?",
+                "validate: 1 route file(s), 2 problem(s)");
+    }
+
+    @Test
+    void a_route_id_of_a_shipped_route_is_refused() throws Exception {
+        Files.writeString(dir.resolve("mine.camel.yaml"), """
+                - route:
+                    id: "leader-heartbeat"
+                    from:
+                      uri: "timer:mine"
+                      steps:
+                        - log: "mine"
+                """);
+        Run run = validate(dir.toString());
+        assertThat(run.status()).isEqualTo(1);
+        assertThat(run.out().lines().findFirst().orElseThrow()).isEqualTo(dir.resolve("mine.camel.yaml")
+                + ":1: route id 'leader-heartbeat' is already defined in classpath:routes/leader-heartbeat.camel.yaml");
+    }
+
+    @Test
     void a_group_without_its_lease_in_the_role_is_a_problem_with_the_manifests() throws Exception {
         Path routes = Files.createDirectory(dir.resolve("routes"));
         Files.writeString(routes.resolve("report.camel.yaml"), """
