@@ -8,10 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import io.k8sensus.routes.ValidateCommand;
+import io.k8sensus.testing.ReadmeFirstRoute;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,13 +27,6 @@ class ReadmeFirstRouteTest {
         return Files.readString(Path.of("README.md"));
     }
 
-    /** The route the README's first {@code cat > my-routes/hello.camel.yaml <<'YAML'} writes. */
-    static String firstRoute(String readme) {
-        Matcher route = Pattern.compile("(?s)cat > my-routes/hello\\.camel\\.yaml <<'YAML'\\n(.*?)\\nYAML\\n").matcher(readme);
-        assertThat(route.find()).as("the README's first route").isTrue();
-        return route.group(1) + "\n";
-    }
-
     private List<String> validate(String route) throws Exception {
         Path routes = Files.createDirectories(dir.resolve("my-routes"));
         Files.writeString(routes.resolve("hello.camel.yaml"), route);
@@ -47,13 +39,13 @@ class ReadmeFirstRouteTest {
 
     @Test
     void the_first_route_passes_validate() throws Exception {
-        assertThat(validate(firstRoute(readme()))).containsExactly("validate: 1 route file(s), no problems");
+        assertThat(validate(ReadmeFirstRoute.text())).containsExactly("validate: 1 route file(s), no problems");
     }
 
     @Test
     void a_misspelt_option_gets_the_line_the_readme_quotes() throws Exception {
         String readme = readme();
-        String route = firstRoute(readme);
+        String route = ReadmeFirstRoute.text();
         assertThat(route).contains("period:");
         List<String> lines = validate(route.replace("period:", "peroid:"));
         assertThat(lines).hasSize(2);
