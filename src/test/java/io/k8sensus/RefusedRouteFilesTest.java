@@ -51,7 +51,7 @@ class RefusedRouteFilesTest {
             unknown-option-in-to.camel.yaml    | :7: unknown option 'dataSourc' in 'sql:select 1': sql has no such option; did you mean 'dataSource'?
             bad-value-type.camel.yaml          | :7: invalid value 'abc' of option 'period' in 'master:heartbeat:timer:tick': timer expects a duration: milliseconds (1000) or with units (500ms, 5s, 1m30s)
             missing-required-option.camel.yaml | :7: missing required option 'metricsName' in 'micrometer:counter': micrometer's URI is micrometer:metricsType:metricsName
-            unknown-component.camel.yaml       | :5: unknown component 'kafka' in 'master:heartbeat:kafka:jobs': no such Camel component in this image (add its artifact to pom.xml)
+            unknown-component.camel.yaml       | :5: unknown component 'kafka' in 'master:heartbeat:kafka:jobs': no such Camel component in this image (add its artifact to pom.xml: org.apache.camel:camel-kafka)
             unknown-group.camel.yaml           | :5: Invalid leader-only URI 'master:reports:timer:report': unknown group 'reports' (k8sensus.election.groups lists [heartbeat])
             yaml-syntax-error.camel.yaml       | :9:1: invalid YAML: while scanning a quoted scalar: found unexpected end of stream
             unknown-step.camel.yaml            | :7:11: invalid YAML: Unknown node id: lgo
@@ -61,8 +61,9 @@ class RefusedRouteFilesTest {
         Files.copy(Path.of("src", "test", "resources", "refused-routes", name), file);
         String line = file + expected;
 
-        assertThat(validate()).as("validate's output").containsExactly(line,
-                "validate: 1 route file(s), 1 problem(s)");
+        List<String> validate = validate();
+        assertThat(validate).as("validate's output").hasSize(3).startsWith(line)
+                .endsWith("validate: 1 route file(s), 1 problem(s)");
         assertThat(startUp()).as("the start-up failure").isEqualTo(line);
     }
 

@@ -34,6 +34,13 @@ final class EndpointOptionCheck {
         catalog.setSuggestionStrategy(new ClosestOption());
     }
 
+    /** {@code groupId:artifactId} of the component of {@code scheme} on the class path, if its metadata says. */
+    java.util.Optional<String> artifact(String scheme) {
+        ComponentModel model = catalog.componentModel(scheme);
+        return model == null || model.getArtifactId() == null ? java.util.Optional.empty()
+                : java.util.Optional.of(model.getGroupId() + ":" + model.getArtifactId());
+    }
+
     /**
      * What is wrong with the options of {@code uri} (placeholders resolved), a URI of component {@code scheme}; empty
      * when nothing is, or when the component has no metadata to check against. {@code shown}: the URI as the file

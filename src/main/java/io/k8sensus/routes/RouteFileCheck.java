@@ -57,6 +57,9 @@ public final class RouteFileCheck implements AutoCloseable {
     private final EndpointOptionCheck options;
     private Set<String> groups;
     private final Map<String, RouteFileProblem> groupUses = new LinkedHashMap<>();
+    private final Map<String, RouteFileProblem> componentUses = new java.util.TreeMap<>();
+    /** Camel's catalog of all its components, read only when a scheme is not in the image or for a report. */
+    private CamelComponents camelComponents;
 
     private RouteFileCheck(CamelContext scratch, Set<String> groups) {
         this.scratch = scratch;
@@ -101,6 +104,28 @@ public final class RouteFileCheck implements AutoCloseable {
      */
     public Map<String, RouteFileProblem> groupUses() {
         return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(groupUses));
+    }
+
+    /**
+     * The components the checked files' URIs use (the schemes of their endpoints and of the delegates of
+     * {@code master:} URIs), by scheme: the artifact each comes from and whether this image has it.
+     */
+    public List<ComponentUse> components() {
+        List<ComponentUse> uses = new ArrayList<>();
+        componentUses.forEach((scheme, where) -> {
+            boolean inImage = componentExists(scheme);
+            String artifact = (inImage ? options.artifact(scheme) : Optional.<String>empty())
+                    .or(() -> camelComponents().artifact(scheme)).orElse(null);
+            uses.add(new ComponentUse(scheme, artifact, inImage, where));
+        });
+        return uses;
+    }
+
+    private CamelComponents camelComponents() {
+        if (camelComponents == null) {
+            camelComponents = new CamelComponents();
+        }
+        return camelComponents;
     }
 
     /** The routes shipped in the jar (Camel Main's {@code camel.main.routes-include-pattern}), as route files. */
@@ -268,7 +293,11 @@ public final class RouteFileCheck implements AutoCloseable {
                 groupUses.putIfAbsent(parsed.group(), RouteFileProblem.at(file.shown(), line, uri));
             } catch (InvalidSettingsException e) {
                 problems.add(RouteFileProblem.at(file.shown(), line, e.getMessage()));
-                return;
+                try {
+                    delegate = LeaderOnlyUri.parse(uri, null).delegateUri(); // a group of its own: its delegate still
+                } catch (InvalidSettingsException malformed) {
+                    return; // no delegate to check
+                }
             }
         }
         int colon = delegate.indexOf(':');
@@ -276,9 +305,13 @@ public final class RouteFileCheck implements AutoCloseable {
         if (scheme.contains("${") || scheme.isBlank()) {
             return;
         }
+        if (LeaderOnlyUri.isLeaderOnly(uri)) {
+            componentUses.putIfAbsent(LeaderOnlyUri.SCHEME, RouteFileProblem.at(file.shown(), line, uri));
+        }
+        componentUses.putIfAbsent(scheme, RouteFileProblem.at(file.shown(), line, uri));
         if (!componentExists(scheme)) {
             problems.add(RouteFileProblem.at(file.shown(), line, "unknown component '" + scheme + "' in '" + uri
-                    + "': no such Camel component in this image (add its artifact to pom.xml)"));
+                    + "': " + notInImage(scheme)));
             return;
         }
         if (!LeaderOnlyUri.SCHEME.equals(scheme)) {
@@ -287,6 +320,18 @@ public final class RouteFileCheck implements AutoCloseable {
                         wrong.message()));
             }
         }
+    }
+
+    /** Why a scheme has no component here: the image lacks Camel's (which artifact), or Camel has none. */
+    private String notInImage(String scheme) {
+        Optional<String> artifact = camelComponents().artifact(scheme);
+        if (artifact.isPresent()) {
+            return "no such Camel component in this image (add its artifact to pom.xml: " + artifact.get() + ")";
+        }
+        String[] near = camelComponents().nearest(scheme);
+        return "Camel has no such component (not in the catalog of Camel " + camelComponents().version() + ")"
+               + (near == null ? "" : "; did you mean " + String.join(" or ", List.of(near).stream()
+                .map(n -> "'" + n + "'").toList()) + "?");
     }
 
     private boolean componentExists(String scheme) {

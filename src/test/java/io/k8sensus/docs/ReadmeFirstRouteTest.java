@@ -39,7 +39,8 @@ class ReadmeFirstRouteTest {
 
     @Test
     void the_first_route_passes_validate() throws Exception {
-        assertThat(validate(ReadmeFirstRoute.text())).containsExactly("validate: 1 route file(s), no problems");
+        assertThat(validate(ReadmeFirstRoute.text())).containsExactly("validate: components the routes use: master"
+                + " (camel-master), timer (camel-timer); all in this image", "validate: 1 route file(s), no problems");
     }
 
     @Test
@@ -48,7 +49,7 @@ class ReadmeFirstRouteTest {
         String route = ReadmeFirstRoute.text();
         assertThat(route).contains("period:");
         List<String> lines = validate(route.replace("period:", "peroid:"));
-        assertThat(lines).hasSize(2);
+        assertThat(lines).hasSize(3);
         assertThat(readme).as("the README quotes validate's line").contains("\n  " + lines.get(0) + "\n");
     }
 }

@@ -94,8 +94,8 @@ class RouteFileCheckTest {
                 + " (k8sensus.election.groups lists [heartbeat, jobs])",
                 "routes/many.camel.yaml:7: route 'poller' uses routePolicy electionLog but starts from 'timer:poll': the"
                 + " policy logs the elections of leader-only routes (from: master:<group>:...)",
-                "routes/many.camel.yaml:13: unknown component 'nosuchcomponent' in 'nosuchcomponent:queue': no such"
-                + " Camel component in this image (add its artifact to pom.xml)");
+                "routes/many.camel.yaml:13: unknown component 'nosuchcomponent' in 'nosuchcomponent:queue': Camel has"
+                + " no such component (not in the catalog of Camel 4.18.0)");
     }
 
     @Test
@@ -211,6 +211,40 @@ class RouteFileCheckTest {
                               tempFileName: "${file:name}.part"
                         - toD: "file:out/${header.dir}?fileExist=Append"
                 """))).isEmpty();
+    }
+
+    @Test
+    void a_component_camel_has_but_the_image_lacks_names_its_artifact_and_a_misspelt_scheme_the_nearest() {
+        assertThat(problems(file("kafka.camel.yaml", """
+                - route:
+                    from:
+                      uri: "master:jobs:kafka:jobs"
+                      steps:
+                        - to: "kafak:results"
+                """))).containsExactly(
+                "routes/kafka.camel.yaml:3: unknown component 'kafka' in 'master:jobs:kafka:jobs': no such Camel"
+                + " component in this image (add its artifact to pom.xml: org.apache.camel:camel-kafka)",
+                "routes/kafka.camel.yaml:5: unknown component 'kafak' in 'kafak:results': Camel has no such component"
+                + " (not in the catalog of Camel 4.18.0); did you mean 'kafka'?");
+    }
+
+    @Test
+    void the_components_the_files_use_are_named_with_their_artifact_and_whether_the_image_has_them() {
+        check.check(List.of(file("uses.camel.yaml", """
+                - route:
+                    from:
+                      uri: "master:jobs:timer:job"
+                      steps:
+                        - to: "sql:select 1?dataSource=#ds"
+                        - to: "kafka:results"
+                        - toD: "file:out/${header.dir}"
+                        - log: "the log step is no component"
+                """)));
+        assertThat(check.components()).extracting(ComponentUse::toString)
+                .containsExactly("file (camel-file)", "kafka (camel-kafka)", "master (camel-master)", "sql (camel-sql)",
+                        "timer (camel-timer)");
+        assertThat(ComponentUse.summary(check.components())).endsWith("; not in this image: kafka");
+        assertThat(check.components().get(1).firstUse().toString()).isEqualTo("routes/uses.camel.yaml:6: kafka:results");
     }
 
     @Test

@@ -101,8 +101,9 @@ class RouteFilesSchemaTest {
                 Path.of("src/main/resources/routes/leader-heartbeat.camel.yaml").toString(),
                 Path.of("k8s/routes/leader-job.camel.yaml").toString(),
                 Path.of("examples/sql/jobs-worker.camel.yaml").toString(),
-                "README.md (my-routes/hello.camel.yaml)",
-                "docs/WIRING.md (yaml block at line 35)");
+                "README.md (my-routes/hello.camel.yaml)");
+        assertThat(routeFiles().keySet()).as("the beans block of docs/WIRING.md")
+                .anyMatch(where -> where.startsWith("docs/WIRING.md (yaml block at line "));
     }
 
     @Test

@@ -46,7 +46,8 @@ class ValidateCommandIT {
     void the_shipped_routes_and_examples_pass_against_the_shipped_manifests() throws Exception {
         Run run = validate("--manifests", "k8s", "k8s/routes");
         assertThat(run.status()).as(run.out() + run.err()).isZero();
-        assertThat(run.out()).isEqualTo("validate: 1 route file(s), no problems\n");
+        assertThat(run.out()).isEqualTo("validate: components the routes use: master (camel-master), timer"
+                + " (camel-timer); all in this image\nvalidate: 1 route file(s), no problems\n");
 
         // the recipes' settings, as their Deployment patches or make run give them
         Run examples = validateWith(List.of("-Dk8sensus.election.groups=heartbeat,file-pickup,jms-queue",
@@ -81,8 +82,10 @@ class ValidateCommandIT {
                 + " application.properties, the environment (NO_SUCH_KEY) or the system properties",
                 dir.resolve("b-job.camel.yaml") + ":4: Invalid leader-only URI 'master:reports:timer:job': unknown"
                 + " group 'reports' (k8sensus.election.groups lists [heartbeat])",
-                dir.resolve("b-job.camel.yaml") + ":6: unknown component 'nosuchcomponent' in 'nosuchcomponent:out': no"
-                + " such Camel component in this image (add its artifact to pom.xml)",
+                dir.resolve("b-job.camel.yaml") + ":6: unknown component 'nosuchcomponent' in 'nosuchcomponent:out':"
+                + " Camel has no such component (not in the catalog of Camel 4.18.0)",
+                "validate: components the routes use: master (camel-master), nosuchcomponent (not a Camel component),"
+                + " timer (camel-timer); not in this image: nosuchcomponent",
                 "validate: 2 route file(s), 4 problem(s)");
         assertThat(run.err()).as("nothing else is printed").isEmpty();
     }
@@ -106,6 +109,8 @@ class ValidateCommandIT {
                 + " no such option; did you mean 'period'?",
                 dir.resolve("job.camel.yaml") + ":8: unknown option 'dataSourc' in 'sql:select 1': sql has no such"
                 + " option; did you mean 'dataSource'?",
+                "validate: components the routes use: master (camel-master), sql (camel-sql), timer (camel-timer); all"
+                + " in this image",
                 "validate: 1 route file(s), 2 problem(s)");
     }
 
