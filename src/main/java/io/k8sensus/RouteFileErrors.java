@@ -5,8 +5,9 @@ import io.k8sensus.routes.RouteFileProblem;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 
 /**
- * Explains a route file that does not load (a shipped one, which Camel Main loads; those of k8sensus.routes.dir are
- * checked before): which file, which line, and what is wrong there, in the words of {@link RouteFileProblem}.
+ * Explains a route file that does not load although {@code RouteFileCheck} passed it (every route file is checked
+ * before Camel reads it, so this is the fallback): which file, which line, and what is wrong there, in the words of
+ * {@link RouteFileProblem}.
  */
 final class RouteFileErrors {
 

@@ -48,7 +48,9 @@ public final class ManifestsCommand {
         }
         Path dir = Path.of(rest.get(0));
         try {
-            Map<Path, String> updated = update(dir);
+            List<ComponentUse> components = new ArrayList<>();
+            Map<Path, String> updated = update(dir, components::addAll);
+            out.println("manifests: components the routes use: " + ComponentUse.summary(components));
             if (updated.isEmpty()) {
                 out.println("manifests: " + dir + " is up to date");
                 return 0;
@@ -70,6 +72,12 @@ public final class ManifestsCommand {
 
     /** The files of {@code dir} whose content differs from what its routes call for, with that content. */
     static Map<Path, String> update(Path dir) throws IOException {
+        return update(dir, components -> { });
+    }
+
+    /** The same, telling {@code components} which Camel components the routes (shipped ones included) use. */
+    static Map<Path, String> update(Path dir, java.util.function.Consumer<List<ComponentUse>> components)
+            throws IOException {
         List<RouteFile> files = RouteFile.read(dir.resolve("routes"));
         if (files.isEmpty()) {
             throw new IllegalStateException(dir.resolve("routes") + " holds no *" + RouteFile.SUFFIX + " file");
@@ -87,6 +95,7 @@ public final class ManifestsCommand {
                 throw new IllegalStateException("fix the route files first (make validate): " + problems.get(0));
             }
             groups = new LinkedHashSet<>(check.groupUses().keySet());
+            components.accept(check.components());
         }
         Map<Path, String> changed = new LinkedHashMap<>();
         edit(changed, dir.resolve("kustomization.yaml"), text -> replaceList(text, "name: k8sensus-routes", FILES_ITEM,

@@ -20,9 +20,12 @@ import org.apache.camel.Component;
 import org.apache.camel.LineNumberAware;
 import org.apache.camel.RoutesBuilder;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.builder.RouteConfigurationBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.model.EndpointRequiredDefinition;
+import org.apache.camel.model.ProcessorDefinition;
 import org.apache.camel.model.ProcessorDefinitionHelper;
+import org.apache.camel.model.RouteConfigurationDefinition;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.ToDynamicDefinition;
 import org.apache.camel.support.PluginHelper;
@@ -31,8 +34,13 @@ import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 /**
  * Checks route files without running them: everything a replica would refuse at start-up, found before, and all at
  * once. YAML and DSL errors (with the line), unknown groups in {@code master:} URIs, components that are not on the
- * class path (not in the image), placeholders no property resolves, {@code electionLog} on a route that is not
- * leader-only, and route ids defined twice.
+ * class path (not in the image), the options of every endpoint ({@link EndpointOptionCheck}: {@code from:}, the
+ * delegate of a {@code master:} URI, {@code to:}, {@code toD:}, {@code wireTap:}, {@code poll:}, in routes and in
+ * route configurations, with their {@code parameters:}), placeholders no property resolves, {@code electionLog} on a
+ * route that is not leader-only, and route ids defined twice.
+ * <p>
+ * A replica runs this same check on its route files before Camel reads them (at start-up and on each reload), so a
+ * file is refused in the words {@code validate} uses.
  * <p>
  * The files are parsed into Camel's route model by Camel's own routes loader, in a Camel context of the check's own
  * that is never started: a file's {@code beans:} are created there, not in a running application's registry, and no
@@ -46,11 +54,16 @@ public final class RouteFileCheck implements AutoCloseable {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{(.+?)}}");
 
     private final CamelContext scratch;
+    private final EndpointOptionCheck options;
     private Set<String> groups;
     private final Map<String, RouteFileProblem> groupUses = new LinkedHashMap<>();
+    private final Map<String, RouteFileProblem> componentUses = new java.util.TreeMap<>();
+    /** Camel's catalog of all its components, read only when a scheme is not in the image or for a report. */
+    private CamelComponents camelComponents;
 
     private RouteFileCheck(CamelContext scratch, Set<String> groups) {
         this.scratch = scratch;
+        this.options = new EndpointOptionCheck(scratch);
         electing(groups); // as configured; null: any group
     }
 
@@ -93,6 +106,28 @@ public final class RouteFileCheck implements AutoCloseable {
         return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(groupUses));
     }
 
+    /**
+     * The components the checked files' URIs use (the schemes of their endpoints and of the delegates of
+     * {@code master:} URIs), by scheme: the artifact each comes from and whether this image has it.
+     */
+    public List<ComponentUse> components() {
+        List<ComponentUse> uses = new ArrayList<>();
+        componentUses.forEach((scheme, where) -> {
+            boolean inImage = componentExists(scheme);
+            String artifact = (inImage ? options.artifact(scheme) : Optional.<String>empty())
+                    .or(() -> camelComponents().artifact(scheme)).orElse(null);
+            uses.add(new ComponentUse(scheme, artifact, inImage, where));
+        });
+        return uses;
+    }
+
+    private CamelComponents camelComponents() {
+        if (camelComponents == null) {
+            camelComponents = new CamelComponents();
+        }
+        return camelComponents;
+    }
+
     /** The routes shipped in the jar (Camel Main's {@code camel.main.routes-include-pattern}), as route files. */
     public List<RouteFile> shippedRoutes() {
         String pattern = property("camel.main.routes-include-pattern").orElse("classpath:routes/*.camel.yaml");
@@ -115,6 +150,26 @@ public final class RouteFileCheck implements AutoCloseable {
         return shipped;
     }
 
+    /**
+     * The route ids {@code files} define, each with the file that defines it, for a check of other files that will
+     * run beside them ({@link #check(List, Map)}); files that do not parse define none.
+     */
+    public Map<String, String> routeIds(List<RouteFile> files) {
+        Map<String, String> ids = new LinkedHashMap<>();
+        for (RouteFile file : files) {
+            try {
+                for (RouteDefinition route : parse(file, new ArrayList<>())) {
+                    if (route.hasCustomIdAssigned()) {
+                        ids.putIfAbsent(route.getRouteId(), file.shown());
+                    }
+                }
+            } catch (Exception e) {
+                // its problems are its own, found when it is checked
+            }
+        }
+        return ids;
+    }
+
     /** The value of a property as this check resolves it. */
     public Optional<String> property(String key) {
         return scratch.getPropertiesComponent().resolveProperty(key);
@@ -135,8 +190,9 @@ public final class RouteFileCheck implements AutoCloseable {
         for (RouteFile file : files) {
             placeholders(file, problems);
             List<RouteDefinition> routes;
+            List<RouteConfigurationDefinition> configurations = new ArrayList<>();
             try {
-                routes = parse(file);
+                routes = parse(file, configurations);
             } catch (Exception e) {
                 RouteFileProblem problem = unparsable(file, e);
                 if (!alreadyReported(problem, problems)) {
@@ -154,15 +210,34 @@ public final class RouteFileCheck implements AutoCloseable {
                 }
                 checkRoute(file, route, problems);
             }
+            for (RouteConfigurationDefinition configuration : configurations) {
+                List<ProcessorDefinition<?>> handlers = new ArrayList<>();
+                handlers.addAll(configuration.getOnExceptions());
+                handlers.addAll(configuration.getOnCompletions());
+                handlers.addAll(configuration.getIntercepts());
+                handlers.addAll(configuration.getInterceptFroms());
+                handlers.addAll(configuration.getInterceptSendTos());
+                checkSteps(file, handlers, problems);
+            }
         }
         return problems;
     }
 
-    /** Camel's route model of the file, as its routes loader builds it, without adding it to any context. */
-    private List<RouteDefinition> parse(RouteFile file) throws Exception {
+    /**
+     * Camel's model of the file's routes and route configurations, as its routes loader builds it, without adding it
+     * to any context.
+     */
+    private List<RouteDefinition> parse(RouteFile file, List<RouteConfigurationDefinition> configurations)
+            throws Exception {
         List<RouteDefinition> routes = new ArrayList<>();
         Collection<RoutesBuilder> builders = PluginHelper.getRoutesLoader(scratch).findRoutesBuilders(file.resource());
         for (RoutesBuilder builder : builders) {
+            // route configurations first, then routes, as Camel's routes loader reads a file
+            if (builder instanceof RouteConfigurationBuilder configurationBuilder) {
+                configurationBuilder.setCamelContext(scratch);
+                configurationBuilder.configuration();
+                configurations.addAll(configurationBuilder.getRouteConfigurationCollection().getRouteConfigurations());
+            }
             if (builder instanceof RouteBuilder routeBuilder) {
                 routes.addAll(routeBuilder.configureRoutes(scratch).getRoutes());
             }
@@ -176,7 +251,7 @@ public final class RouteFileCheck implements AutoCloseable {
         boolean leaderOnly = LeaderOnlyUri.isLeaderOnly(resolved);
         int fromLine = line(route.getInput()) > 0 ? line(route.getInput()) : line(route);
         if (resolved != null) {
-            endpoint(file, fromLine, resolved, problems);
+            endpoint(file, fromLine, from, resolved, problems);
         }
         String policies = route.getRoutePolicyRef();
         if (policies != null && List.of(policies.split(",")).stream().map(String::trim).anyMatch("electionLog"::equals)
@@ -185,24 +260,31 @@ public final class RouteFileCheck implements AutoCloseable {
                     + " electionLog but starts from '" + from + "': the policy logs the elections of leader-only routes"
                     + " (from: master:<group>:...)"));
         }
-        for (EndpointRequiredDefinition to : ProcessorDefinitionHelper.filterTypeInOutputs(route.getOutputs(),
+        checkSteps(file, route.getOutputs(), problems);
+    }
+
+    /** The endpoints of {@code steps} and of the steps inside them: to, toD, wireTap, poll... */
+    private void checkSteps(RouteFile file, List<ProcessorDefinition<?>> steps, List<RouteFileProblem> problems) {
+        for (EndpointRequiredDefinition to : ProcessorDefinitionHelper.filterTypeInOutputs(steps,
                 EndpointRequiredDefinition.class)) {
             String uri = resolve(to.getEndpointUri());
             if (uri != null) {
-                endpoint(file, line(to), uri, problems);
+                endpoint(file, line(to), to.getEndpointUri(), uri, problems);
             }
         }
-        for (ToDynamicDefinition to : ProcessorDefinitionHelper.filterTypeInOutputs(route.getOutputs(),
-                ToDynamicDefinition.class)) {
+        for (ToDynamicDefinition to : ProcessorDefinitionHelper.filterTypeInOutputs(steps, ToDynamicDefinition.class)) {
             String uri = resolve(to.getUri());
             if (uri != null) {
-                endpoint(file, line(to), uri, problems);
+                endpoint(file, line(to), to.getUri(), uri, problems);
             }
         }
     }
 
-    /** A URI's group (when leader-only) and component; a scheme built at run time (${...}) is not checked. */
-    private void endpoint(RouteFile file, int line, String uri, List<RouteFileProblem> problems) {
+    /**
+     * A URI's group (when leader-only), component and options ({@code written}: as the file writes it, {@code uri}:
+     * with its placeholders resolved); a scheme built at run time (${...}) is not checked.
+     */
+    private void endpoint(RouteFile file, int line, String written, String uri, List<RouteFileProblem> problems) {
         String delegate = uri;
         if (LeaderOnlyUri.isLeaderOnly(uri)) {
             try {
@@ -211,7 +293,11 @@ public final class RouteFileCheck implements AutoCloseable {
                 groupUses.putIfAbsent(parsed.group(), RouteFileProblem.at(file.shown(), line, uri));
             } catch (InvalidSettingsException e) {
                 problems.add(RouteFileProblem.at(file.shown(), line, e.getMessage()));
-                return;
+                try {
+                    delegate = LeaderOnlyUri.parse(uri, null).delegateUri(); // a group of its own: its delegate still
+                } catch (InvalidSettingsException malformed) {
+                    return; // no delegate to check
+                }
             }
         }
         int colon = delegate.indexOf(':');
@@ -219,10 +305,33 @@ public final class RouteFileCheck implements AutoCloseable {
         if (scheme.contains("${") || scheme.isBlank()) {
             return;
         }
+        if (LeaderOnlyUri.isLeaderOnly(uri)) {
+            componentUses.putIfAbsent(LeaderOnlyUri.SCHEME, RouteFileProblem.at(file.shown(), line, uri));
+        }
+        componentUses.putIfAbsent(scheme, RouteFileProblem.at(file.shown(), line, uri));
         if (!componentExists(scheme)) {
             problems.add(RouteFileProblem.at(file.shown(), line, "unknown component '" + scheme + "' in '" + uri
-                    + "': no such Camel component in this image (add its artifact to pom.xml)"));
+                    + "': " + notInImage(scheme)));
+            return;
         }
+        if (!LeaderOnlyUri.SCHEME.equals(scheme)) {
+            for (EndpointOptionCheck.Wrong wrong : options.check(scheme, delegate, written)) {
+                problems.add(RouteFileProblem.at(file.shown(), OptionLine.of(file.content(), line, wrong.option()),
+                        wrong.message()));
+            }
+        }
+    }
+
+    /** Why a scheme has no component here: the image lacks Camel's (which artifact), or Camel has none. */
+    private String notInImage(String scheme) {
+        Optional<String> artifact = camelComponents().artifact(scheme);
+        if (artifact.isPresent()) {
+            return "no such Camel component in this image (add its artifact to pom.xml: " + artifact.get() + ")";
+        }
+        String[] near = camelComponents().nearest(scheme);
+        return "Camel has no such component (not in the catalog of Camel " + camelComponents().version() + ")"
+               + (near == null ? "" : "; did you mean " + String.join(" or ", List.of(near).stream()
+                .map(n -> "'" + n + "'").toList()) + "?");
     }
 
     private boolean componentExists(String scheme) {

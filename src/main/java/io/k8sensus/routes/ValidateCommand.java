@@ -14,7 +14,8 @@ import io.k8sensus.config.ElectionSettings;
 /**
  * {@code java -jar k8sensus.jar validate [--manifests DIR] PATH...}: checks route files (each PATH a directory of
  * {@code *.camel.yaml} files or one such file) without a cluster, for the CI of a routes repository. One line per
- * problem ({@code file:line: what}), all of them, then a summary; exit status 0 when there is none, 1 when there are,
+ * problem ({@code file:line: what}), all of them, then the Camel components the files use (each with its artifact,
+ * and whether this image has them all), then a summary; exit status 0 when there is no problem, 1 when there are,
  * 2 when the command itself is wrong.
  * <p>
  * The properties are the jar's application.properties with the environment and system properties over them, as in a
@@ -73,14 +74,22 @@ public final class ValidateCommand {
             err.println("validate: --manifests " + manifests + " is not a directory\n" + USAGE);
             return 2;
         }
-        List<RouteFileProblem> problems = check(files, manifests == null ? null : ManifestCheck.read(manifests));
+        List<ComponentUse> components = new ArrayList<>();
+        List<RouteFileProblem> problems = check(files, manifests == null ? null : ManifestCheck.read(manifests),
+                components);
         problems.forEach(out::println);
+        out.println("validate: components the routes use: " + ComponentUse.summary(components));
         out.println("validate: " + files.size() + " route file(s), " + (problems.isEmpty() ? "no problems"
                 : problems.size() + " problem(s)"));
         return problems.isEmpty() ? 0 : 1;
     }
 
     static List<RouteFileProblem> check(List<RouteFile> files, ManifestCheck manifests) {
+        return check(files, manifests, new ArrayList<>());
+    }
+
+    /** The problems of {@code files}; {@code components} gets the Camel components they use. */
+    static List<RouteFileProblem> check(List<RouteFile> files, ManifestCheck manifests, List<ComponentUse> components) {
         try (RouteFileCheck check = RouteFileCheck.standalone(new Properties(), null)) {
             // the groups and the Lease prefix as the manifests set them, else as the jar's properties do
             Set<String> groups = ElectionSettings.parseGroups(manifests != null && manifests.groups().isPresent()
@@ -88,7 +97,9 @@ public final class ValidateCommand {
             String prefix = manifests != null && manifests.leasePrefix().isPresent() ? manifests.leasePrefix().get()
                     : check.property(ElectionSettings.KEY_LEASE_PREFIX).orElse("k8sensus");
             check.electing(groups);
-            List<RouteFileProblem> problems = new ArrayList<>(check.check(files));
+            // the files run beside the routes shipped in the jar: none may take one of their ids
+            List<RouteFileProblem> problems = new ArrayList<>(check.check(files, check.routeIds(check.shippedRoutes())));
+            components.addAll(check.components());
             if (manifests != null) {
                 for (Map.Entry<String, RouteFileProblem> use : check.groupUses().entrySet()) {
                     String lease = prefix + "-" + use.getKey();

@@ -42,7 +42,10 @@ class ManifestsCommandTest {
         int status = ManifestsCommand.run(List.of(copy.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
                 System.err);
         assertThat(status).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8).lines()).hasSize(3).allMatch(l -> l.startsWith("manifests: wrote"));
+        assertThat(out.toString(StandardCharsets.UTF_8).lines().toList()).hasSize(4).first().isEqualTo("manifests:"
+                + " components the routes use: master (camel-master), timer (camel-timer); all in this"
+                + " image");
+        assertThat(out.toString(StandardCharsets.UTF_8).lines().skip(1)).allMatch(l -> l.startsWith("manifests: wrote"));
 
         assertThat(Files.readString(copy.resolve("kustomization.yaml")))
                 .contains("      - routes/leader-job.camel.yaml\n      - routes/reports.camel.yaml\n");

@@ -46,7 +46,8 @@ class ValidateCommandIT {
     void the_shipped_routes_and_examples_pass_against_the_shipped_manifests() throws Exception {
         Run run = validate("--manifests", "k8s", "k8s/routes");
         assertThat(run.status()).as(run.out() + run.err()).isZero();
-        assertThat(run.out()).isEqualTo("validate: 1 route file(s), no problems\n");
+        assertThat(run.out()).isEqualTo("validate: components the routes use: master (camel-master), timer"
+                + " (camel-timer); all in this image\nvalidate: 1 route file(s), no problems\n");
 
         // the recipes' settings, as their Deployment patches or make run give them
         Run examples = validateWith(List.of("-Dk8sensus.election.groups=heartbeat,file-pickup,jms-queue",
@@ -81,10 +82,52 @@ class ValidateCommandIT {
                 + " application.properties, the environment (NO_SUCH_KEY) or the system properties",
                 dir.resolve("b-job.camel.yaml") + ":4: Invalid leader-only URI 'master:reports:timer:job': unknown"
                 + " group 'reports' (k8sensus.election.groups lists [heartbeat])",
-                dir.resolve("b-job.camel.yaml") + ":6: unknown component 'nosuchcomponent' in 'nosuchcomponent:out': no"
-                + " such Camel component in this image (add its artifact to pom.xml)",
+                dir.resolve("b-job.camel.yaml") + ":6: unknown component 'nosuchcomponent' in 'nosuchcomponent:out':"
+                + " Camel has no such component (not in the catalog of Camel 4.18.0)",
+                "validate: components the routes use: master (camel-master), nosuchcomponent (not a Camel component),"
+                + " timer (camel-timer); not in this image: nosuchcomponent",
                 "validate: 2 route file(s), 4 problem(s)");
         assertThat(run.err()).as("nothing else is printed").isEmpty();
+    }
+
+    @Test
+    void endpoint_options_are_checked_against_the_components_of_the_image() throws Exception {
+        Files.writeString(dir.resolve("job.camel.yaml"), """
+                - route:
+                    id: "job"
+                    from:
+                      uri: "master:heartbeat:timer:job"
+                      parameters:
+                        peroid: "1000"
+                      steps:
+                        - to: "sql:select 1?dataSourc=#ds"
+                """);
+        Run run = validate(dir.toString());
+        assertThat(run.status()).isEqualTo(1);
+        assertThat(run.out().lines().toList()).containsExactly(
+                dir.resolve("job.camel.yaml") + ":6: unknown option 'peroid' in 'master:heartbeat:timer:job': timer has"
+                + " no such option; did you mean 'period'?",
+                dir.resolve("job.camel.yaml") + ":8: unknown option 'dataSourc' in 'sql:select 1': sql has no such"
+                + " option; did you mean 'dataSource'?",
+                "validate: components the routes use: master (camel-master), sql (camel-sql), timer (camel-timer); all"
+                + " in this image",
+                "validate: 1 route file(s), 2 problem(s)");
+    }
+
+    @Test
+    void a_route_id_of_a_shipped_route_is_refused() throws Exception {
+        Files.writeString(dir.resolve("mine.camel.yaml"), """
+                - route:
+                    id: "leader-heartbeat"
+                    from:
+                      uri: "timer:mine"
+                      steps:
+                        - log: "mine"
+                """);
+        Run run = validate(dir.toString());
+        assertThat(run.status()).isEqualTo(1);
+        assertThat(run.out().lines().findFirst().orElseThrow()).isEqualTo(dir.resolve("mine.camel.yaml")
+                + ":1: route id 'leader-heartbeat' is already defined in classpath:routes/leader-heartbeat.camel.yaml");
     }
 
     @Test
