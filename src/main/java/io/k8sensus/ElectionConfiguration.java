@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 import io.k8sensus.camel.ElectionHealthCheck;
@@ -64,9 +65,6 @@ public class ElectionConfiguration implements CamelConfiguration, CamelContextAw
     @PropertyInject(value = ElectionSettings.KEY_RELEASE_ON_SHUTDOWN, defaultValue = "true")
     private boolean releaseOnShutdown;
 
-    @PropertyInject(value = ElectionSettings.KEY_ALGORITHM, defaultValue = ElectionSettings.ALGORITHM_K8SENSUS)
-    private String algorithm;
-
     private CamelContext camelContext;
     private LeaseClusterService clusterService;
 
@@ -100,7 +98,14 @@ public class ElectionConfiguration implements CamelConfiguration, CamelContextAw
                     number(camel, ElectionSettings.KEY_RETRY_PERIOD, retryPeriodMs),
                     decimal(camel, ElectionSettings.KEY_JITTER, jitter),
                     read.getOrDefault(ElectionSettings.KEY_MASTER_URL, masterUrl), callTimeoutMs,
-                    releaseOnShutdown, algorithm == null ? null : algorithm.trim()).validate(camel::nameOf);
+                    releaseOnShutdown).validate(camel::nameOf);
+            // earlier versions' choice of elector: said to be gone when set
+            Optional<String> algorithm = camelContext == null ? Optional.empty()
+                    : camelContext.getPropertiesComponent().resolveProperty(ElectionSettings.KEY_ALGORITHM);
+            algorithm.filter(value -> !value.isBlank()).ifPresent(value -> KeyValueLog.warn(LOG,
+                    "event=setting-ignored key={} value={}: k8sensus has one elector, the one docs/DESIGN.md"
+                    + " describes, inside the Camel cluster service; remove the key", ElectionSettings.KEY_ALGORITHM,
+                    value.trim()));
             clusterService = new LeaseClusterService(settings, context -> ElectionMetrics.in(context, settings));
             clusterService.setLabelLeader(labelLeader);
             clusterService.setBalance(read.containsKey(ElectionSettings.KEY_BALANCE)

@@ -256,19 +256,4 @@ class HandoverTest {
                 .isGreaterThan(Duration.ofMillis(Replica.LEASE_MS / 2));
         assertThat(api.lease(LEASE).getSpec().getLeaseTransitions()).isEqualTo((int) epoch + 1);
     }
-
-    @Test
-    void with_camels_algorithm_and_release_off_a_stopped_leader_whose_pod_stays_ready_keeps_the_lease()
-            throws Exception {
-        startReplicas(Map.of("k8sensus.election.release-on-shutdown", "false",
-                "k8sensus.election.algorithm", "camel"));
-        Replica leader = leader();
-
-        leader.stop();
-
-        // Camel's stock rule: a holder stays valid while its Pod is a Ready candidate, so nobody takes over
-        await().during(Duration.ofSeconds(3 * Replica.LEASE_MS / 1000)).atMost(Duration.ofSeconds(20))
-                .until(() -> leader.name().equals(api.holder(LEASE)));
-        assertThat(history.runs("leader-heartbeat")).hasSize(1);
-    }
 }

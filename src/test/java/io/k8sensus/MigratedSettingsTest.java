@@ -5,6 +5,7 @@ import java.util.Map;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.k8sensus.testing.FiringHistory;
+import io.k8sensus.testing.LogCapture;
 import io.k8sensus.testing.Replica;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
 import org.junit.jupiter.api.AfterEach;
@@ -38,6 +39,19 @@ class MigratedSettingsTest {
             Lease lease = api.lease("leaders-heartbeat");
             assertThat(lease.getSpec().getLeaseDurationSeconds()).isEqualTo(4);
             assertThat(api.lease("k8sensus-heartbeat")).as("the Lease of the k8sensus key's name").isNull();
+        }
+    }
+
+    @Test
+    void the_retired_algorithm_key_is_said_to_be_ignored_once_and_the_replica_leads() throws Exception {
+        api.addReadyPod("replica-a");
+        try (LogCapture log = LogCapture.of("io.k8sensus.ElectionConfiguration");
+             Replica replica = Replica.start("replica-a", api, history, Map.of("k8sensus.election.algorithm", "camel"))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> "replica-a".equals(api.holder("k8sensus-heartbeat")));
+            assertThat(log.messages()).filteredOn(m -> m.startsWith("event=setting-ignored"))
+                    .containsExactly("event=setting-ignored key=k8sensus.election.algorithm value=camel: k8sensus has"
+                                     + " one elector, the one docs/DESIGN.md describes, inside the Camel cluster"
+                                     + " service; remove the key");
         }
     }
 }

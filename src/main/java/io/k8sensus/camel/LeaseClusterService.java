@@ -17,9 +17,8 @@ import org.apache.camel.support.cluster.AbstractCamelClusterService;
 
 /**
  * The Camel cluster service of k8sensus: one Lease per group, named {@code <lease-prefix>-<group>}, configured from
- * {@link ElectionSettings}. Each group's view is k8sensus's renewal-aware elector ({@link LeaseElectionView}), or,
- * with {@code k8sensus.election.algorithm=camel}, Camel's own Kubernetes controller ({@link CamelLeaseControllers}).
- * Groups not listed in the settings are refused.
+ * {@link ElectionSettings}. Each group's view is k8sensus's renewal-aware elector ({@link LeaseElectionView}). Groups
+ * not listed in the settings are refused.
  * <p>
  * The k8sensus views share one client and one watch of the candidate Pods ({@link CandidatePods}); each adds a watch
  * of its own Lease.
@@ -30,7 +29,6 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
     private final LeaderTerms terms = new LeaderTerms();
     private final ApiConnectivityLog connectivityLog;
     private final String resolvedNamespace;
-    private CamelLeaseControllers camelControllers;
     private io.k8sensus.kube.ElectionVertx vertx;
     private KubernetesClient client;
     private KubernetesClient watchClient;
@@ -234,18 +232,9 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
             throw new InvalidSettingsException("Unknown election group '" + group + "': "
                                                + ElectionSettings.KEY_GROUPS + " lists " + settings.groups());
         }
-        if (ElectionSettings.ALGORITHM_K8SENSUS.equals(settings.algorithm())) {
-            LeaseElectionView view = new LeaseElectionView(this, group, settings, terms, resolvedNamespace);
-            electionViews.put(group, view);
-            return view;
-        }
-        synchronized (this) {
-            if (camelControllers == null) {
-                camelControllers = new CamelLeaseControllers(settings, terms, connectivityLog, resolvedNamespace,
-                        getCamelContext());
-            }
-        }
-        return camelControllers.viewFor(group);
+        LeaseElectionView view = new LeaseElectionView(this, group, settings, terms, resolvedNamespace);
+        electionViews.put(group, view);
+        return view;
     }
 
     private static String defaultNamespace(ElectionSettings settings) {

@@ -26,7 +26,6 @@ import java.util.regex.Pattern;
  * @param masterUrl       API server URL; null means in-cluster config or kubeconfig
  * @param callTimeoutMs   longest that one API call (one attempt, no retry) may block; below the renew deadline
  * @param releaseOnShutdown clear the Lease holder when this replica stops, after its leader-only routes stopped
- * @param algorithm       {@code k8sensus} (renewal-aware, the default) or {@code camel} (Camel's own controller)
  */
 public record ElectionSettings(
         String podName,
@@ -40,8 +39,7 @@ public record ElectionSettings(
         double jitter,
         String masterUrl,
         long callTimeoutMs,
-        boolean releaseOnShutdown,
-        String algorithm) {
+        boolean releaseOnShutdown) {
 
     public static final String KEY_POD_NAME = "k8sensus.election.pod-name";
     public static final String KEY_NAMESPACE = "k8sensus.kubernetes.namespace";
@@ -55,11 +53,10 @@ public record ElectionSettings(
     public static final String KEY_MASTER_URL = "k8sensus.kubernetes.master-url";
     public static final String KEY_CALL_TIMEOUT = "k8sensus.kubernetes.call-timeout-ms";
     public static final String KEY_RELEASE_ON_SHUTDOWN = "k8sensus.election.release-on-shutdown";
+    /** A key of earlier versions, which chose between two electors; read only to say that it is no longer. */
     public static final String KEY_ALGORITHM = "k8sensus.election.algorithm";
     public static final String KEY_BALANCE = "k8sensus.election.balance";
     public static final String KEY_LABEL_LEADER = "k8sensus.election.label-leader";
-    public static final String ALGORITHM_K8SENSUS = "k8sensus";
-    public static final String ALGORITHM_CAMEL = "camel";
 
     /** A DNS-1123 label: what a group name must be so that the Lease name is exactly prefix-group. */
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
@@ -139,10 +136,6 @@ public record ElectionSettings(
                 problems.add(keyNames.apply(KEY_GROUPS) + ": Lease name '" + leaseName(group) + "' is longer than "
                              + MAX_LEASE_NAME);
             }
-        }
-        if (!ALGORITHM_K8SENSUS.equals(algorithm) && !ALGORITHM_CAMEL.equals(algorithm)) {
-            problems.add(keyNames.apply(KEY_ALGORITHM) + " must be " + ALGORITHM_K8SENSUS + " or " + ALGORITHM_CAMEL
-                         + " (found '" + algorithm + "')");
         }
         if (!problems.isEmpty()) {
             throw new InvalidSettingsException("Invalid election settings: " + String.join("; ", problems));

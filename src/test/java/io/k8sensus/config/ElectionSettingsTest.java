@@ -13,7 +13,7 @@ class ElectionSettingsTest {
 
     private static ElectionSettings settings(long lease, long renew, long retry, double jitter, long callTimeout) {
         return new ElectionSettings("pod-1", "ns", Map.of("app", "k8sensus"), "k8sensus", Set.of("heartbeat"),
-                lease, renew, retry, jitter, null, callTimeout, true, "k8sensus");
+                lease, renew, retry, jitter, null, callTimeout, true);
     }
 
     @Test
@@ -62,7 +62,7 @@ class ElectionSettingsTest {
     @Test
     void candidate_labels_must_not_be_empty_or_malformed() {
         assertThatThrownBy(() -> new ElectionSettings("pod-1", "ns", Map.of(), "k8sensus", Set.of("g"), 15000, 10000,
-                2000, 1.2, null, 5000, true, "k8sensus").validate())
+                2000, 1.2, null, 5000, true).validate())
                 .hasMessageContaining("k8sensus.election.candidate-labels must name at least one label");
         assertThatThrownBy(() -> ElectionSettings.parseLabels("app=k8sensus,tier"))
                 .hasMessage("Invalid election settings: k8sensus.election.candidate-labels entry 'tier' is not key=value");
@@ -71,13 +71,13 @@ class ElectionSettingsTest {
     @Test
     void groups_must_be_listed_and_valid_lease_name_parts() {
         assertThatThrownBy(() -> new ElectionSettings("pod-1", "ns", Map.of("a", "b"), "k8sensus", Set.of(), 15000,
-                10000, 2000, 1.2, null, 5000, true, "k8sensus").validate())
+                10000, 2000, 1.2, null, 5000, true).validate())
                 .hasMessageContaining("k8sensus.election.groups must list at least one group");
         assertThatThrownBy(() -> new ElectionSettings("pod-1", "ns", Map.of("a", "b"), "k8sensus", Set.of("Bad_Group"),
-                15000, 10000, 2000, 1.2, null, 5000, true, "k8sensus").validate())
+                15000, 10000, 2000, 1.2, null, 5000, true).validate())
                 .hasMessageContaining("k8sensus.election.groups: group 'Bad_Group' must be lower-case letters");
         assertThatThrownBy(() -> new ElectionSettings("pod-1", "ns", Map.of("a", "b"), "K8s", Set.of("g"),
-                15000, 10000, 2000, 1.2, null, 5000, true, "k8sensus").validate())
+                15000, 10000, 2000, 1.2, null, 5000, true).validate())
                 .hasMessageContaining("k8sensus.election.lease-prefix must be lower-case letters");
     }
 

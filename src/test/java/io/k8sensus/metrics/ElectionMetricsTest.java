@@ -18,8 +18,7 @@ class ElectionMetricsTest {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final ElectionMetrics metrics = new ElectionMetrics(registry, new ElectionSettings("pod-a", "ns",
-            Map.of("app", "x"), "k8sensus", Set.of("heartbeat", "jobs"), 3000, 2000, 500, 1.2, "", 1600, true,
-            ElectionSettings.ALGORITHM_K8SENSUS));
+            Map.of("app", "x"), "k8sensus", Set.of("heartbeat", "jobs"), 3000, 2000, 500, 1.2, "", 1600, true));
 
     private double gauge(String name, String group) {
         return registry.get(name).tag("group", group).gauge().value();
