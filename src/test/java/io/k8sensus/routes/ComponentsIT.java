@@ -46,12 +46,14 @@ class ComponentsIT {
                 .as("the image has no quartz: the route needs what the project does not depend on")
                 .noneMatch(name -> name.contains("quartz"));
         Path app = Files.createDirectories(dir.resolve("app"));
-        Files.createSymbolicLink(app.resolve("k8sensus.jar"), JAR);
+        // the jar copied (the JVM finds its manifest's entries beside the file it reads, a link's target), lib/ linked
+        Files.copy(JAR, app.resolve("k8sensus.jar"));
         Files.createSymbolicLink(app.resolve("lib"), JAR.resolveSibling("lib"));
         Path routes = Files.createDirectories(dir.resolve("routes"));
         Files.writeString(routes.resolve("nightly.camel.yaml"), """
                 - route:
                     id: "nightly"
+                    routePolicy: "electionLog"
                     from:
                       uri: "master:jobs:quartz:nightly"
                       parameters:
@@ -71,7 +73,7 @@ class ComponentsIT {
 
         Run refused = k8sensus(app, "validate", routes.toString());
         assertThat(refused.status()).as(refused.out() + refused.err()).isEqualTo(1);
-        assertThat(refused.out()).contains("nightly.camel.yaml:4: unknown component 'quartz' in"
+        assertThat(refused.out()).contains("nightly.camel.yaml:5: unknown component 'quartz' in"
                 + " 'master:jobs:quartz:nightly?cron=", "its artifact: org.apache.camel:camel-quartz");
 
         Run resolved = run(Duration.ofMinutes(10), List.of("sh", "src/main/components/resolve-components.sh",
