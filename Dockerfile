@@ -1,6 +1,10 @@
 # syntax=docker/dockerfile:1
 # k8sensus container image: a Camel Main application run as `java -jar /app/k8sensus.jar`
 # with its runtime dependencies in /app/lib/ (the jar's manifest Class-Path points there).
+# --build-arg COMPONENTS="org.apache.camel:camel-quartz ..." (make image derives it from the
+# route files: `k8sensus components --list`) adds Camel components the jar does not have, with
+# their dependencies, in /app/components/ (the manifest names components/k8sensus-components.jar,
+# whose own manifest lists them); without it the image has none, and no /app/components/.
 #
 # Both base images can be replaced with --build-arg BUILD_IMAGE=... / RUNTIME_IMAGE=...;
 # the build image needs Java 17 and Maven (mvn on PATH), the runtime image a Java 17 JRE
@@ -26,6 +30,13 @@ RUN mvn -B -ntp -q package -DskipTests
 # embedded Kubernetes API); they are mounted into that one step and never enter the image.
 RUN mvn -B -ntp -q dependency:copy-dependencies -DincludeScope=test -DoutputDirectory=target/training-lib
 
+# The Camel components the routes use beyond the jar's (versions from Camel's BOM, less what lib/ has), resolved
+# from Maven Central into target/components/; nothing when COMPONENTS is empty.
+ARG COMPONENTS=""
+RUN mkdir -p target/components && if [ -n "$COMPONENTS" ]; then \
+        java -jar target/k8sensus.jar components --pom target/components/pom.xml --artifacts "$COMPONENTS" \
+        && sh src/main/components/resolve-components.sh target/components; fi
+
 # ---------------------------------------------------------------------------------------
 # Runtime stage
 # ---------------------------------------------------------------------------------------
@@ -48,7 +59,10 @@ COPY --from=build /build/src/main/jvm/jvm.options /build/src/main/jvm/make-cds-a
 # training run of one replica against an embedded Kubernetes API (the build stage's tools and their libraries,
 # mounted for this step only): a replica starts faster with it and needs less metaspace (docs/BENCHMARKS.md).
 # Read-only for the application's user.
+# The components first (when there are any), so that the archive is made with the class path the image runs with.
 RUN --mount=type=bind,from=build,source=/build/target,target=/training \
+    if ls /training/components/*.jar >/dev/null 2>&1; then \
+        mkdir /app/components && cp /training/components/*.jar /app/components/; fi && \
     TRAINING_CLASSPATH="/training/tools-classes:/training/training-lib/*" \
     sh /app/make-cds-archive.sh /app/k8sensus.jar /app/k8sensus.jsa && rm /app/make-cds-archive.sh
 

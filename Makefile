@@ -4,7 +4,7 @@ KUBECTL ?= kubectl
 IMAGE ?= k8sensus:0.1.0
 IMAGE_TOOL ?= $(shell command -v docker || command -v podman || command -v buildah)
 
-.PHONY: help build test run chaos simulate bench bench-publish image image-check apply clean
+.PHONY: help build test run chaos simulate bench bench-publish image image-check apply clean components
 SOURCES := pom.xml $(shell find src -type f 2>/dev/null)
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -21,7 +21,7 @@ target/k8sensus.jar target/classpath-tools.txt &: $(SOURCES)
 
 # The class-data archive the replicas of run, chaos and bench start with, made as the Dockerfile makes the
 # image's: a training run of one replica on an embedded API, with the management server on (on a free port)
-target/k8sensus.jsa: target/k8sensus.jar target/classpath-tools.txt src/main/jvm/jvm.options src/main/jvm/make-cds-archive.sh
+target/k8sensus.jsa: target/k8sensus.jar target/classpath-tools.txt src/main/jvm/jvm.options src/main/jvm/make-cds-archive.sh $(wildcard target/components/k8sensus-components.jar)
 	TRAINING_CLASSPATH=target/tools-classes:$$(cat target/classpath-tools.txt) sh src/main/jvm/make-cds-archive.sh $(CURDIR)/target/k8sensus.jar $@
 
 run: target/k8sensus.jsa ## Run 3 replicas on an embedded Kubernetes API with a live view (ARGS="--help" for options)
@@ -31,6 +31,12 @@ ROUTES ?= k8s/routes
 .PHONY: validate
 validate: target/k8sensus.jar ## Check route files without a cluster, against k8s/ (ROUTES=DIR; default k8s/routes): fails on a problem, one line each
 	@java -jar target/k8sensus.jar validate --manifests k8s $(ROUTES)
+
+.PHONY: components
+components: target/k8sensus.jar ## Resolve the Camel components the routes of ROUTES (default k8s/routes) use beyond the jar's into target/components/, where java -jar target/k8sensus.jar (make run, validate) finds them
+	@rm -rf target/components target/k8sensus.jsa
+	@java -jar target/k8sensus.jar components --pom target/components/pom.xml $(ROUTES)
+	@test ! -f target/components/pom.xml || MVN="$(MVN)" sh src/main/components/resolve-components.sh target/components
 
 .PHONY: manifests
 manifests: target/k8sensus.jar ## Derive from k8s/routes/ the ConfigMap's files, K8SENSUS_ELECTION_GROUPS and the Role's Lease names
@@ -60,9 +66,10 @@ BENCH_PUBLISHED := --trials 10 --timings short,default --scaling 3x1,10x1,30x1,3
 bench-publish: target/k8sensus.jsa ## The published benchmark run (about 90 min): docs/bench/, docs/BENCHMARKS.md's tables and the README's summary, from this one run
 	@$(TOOLS) -Djava.awt.headless=true io.k8sensus.chaos.Benchmark $(BENCH_PUBLISHED)
 
-image: ## Build the container image $(IMAGE) with docker, podman or buildah
+image: target/k8sensus.jar ## Build the container image $(IMAGE) with docker, podman or buildah, with the Camel components the routes of ROUTES use beyond the jar's
 	@test -n "$(IMAGE_TOOL)" || { echo "make image: needs docker, podman or buildah" >&2; exit 1; }
-	$(IMAGE_TOOL) build -t $(IMAGE) .
+	@components=$$(java -jar target/k8sensus.jar components --list $(ROUTES)) && echo "make image: COMPONENTS=$$components" \
+	  && $(IMAGE_TOOL) build --build-arg COMPONENTS="$$components" -t $(IMAGE) .
 
 image-check: ## Build the Dockerfile with buildah from local Debian-made base images and start the image once
 	bash scripts/image-check.sh

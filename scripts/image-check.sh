@@ -27,6 +27,7 @@
 #   NO_CACHE=1          build the Dockerfile without buildah's layer cache
 #   M2_FROM_HOST=1      see above
 #   START_TIMEOUT=N     seconds to wait for the application to start (default 120)
+#   COMPONENTS="g:a..." Camel components to add to the image (the Dockerfile's build argument)
 # Prints the time of each phase and a final PASS or FAIL line; exits non-zero on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -212,6 +213,7 @@ bud_args=(--isolation chroot --layers --force-rm
           --build-arg "BUILD_IMAGE=${BUILD_BASE}" --build-arg "RUNTIME_IMAGE=${JRE_BASE}"
           --pull-never -t "$IMAGE")
 [ "${NO_CACHE:-0}" = 1 ] && bud_args+=(--no-cache)
+[ -n "${COMPONENTS:-}" ] && bud_args+=(--build-arg "COMPONENTS=${COMPONENTS}")
 # A machine whose TLS traffic passes through an inspecting proxy trusts that proxy's CA through
 # /usr/local/share/ca-certificates; the base images know nothing of it, so Maven's downloads
 # would fail with "PKIX path building failed". The RUN steps then get the host's Java trust

@@ -1,5 +1,6 @@
 package io.k8sensus;
 
+import io.k8sensus.routes.ComponentsCommand;
 import io.k8sensus.routes.ManifestsCommand;
 import io.k8sensus.routes.ValidateCommand;
 import org.apache.camel.main.Main;
@@ -8,7 +9,8 @@ import org.apache.camel.main.Main;
  * Starts one k8sensus replica: Camel Main with the election configuration, the YAML routes of
  * {@code application.properties} and those of {@code k8sensus.routes.dir}; or, with {@code validate} as the first
  * argument, checks route files and exits ({@link ValidateCommand}); with {@code manifests}, brings a deploy
- * directory's group settings in line with its routes ({@link ManifestsCommand}).
+ * directory's group settings in line with its routes ({@link ManifestsCommand}); with {@code components}, lists the
+ * Camel components route files use beyond the image's, as the Maven project that resolves them ({@link ComponentsCommand}).
  */
 public final class K8sensusApplication {
 
@@ -29,12 +31,16 @@ public final class K8sensusApplication {
     }
 
     public static void main(String[] args) {
-        if (args.length > 0 && (args[0].equals(ValidateCommand.NAME) || args[0].equals(ManifestsCommand.NAME))) {
+        if (args.length > 0 && (args[0].equals(ValidateCommand.NAME) || args[0].equals(ManifestsCommand.NAME)
+                                || args[0].equals(ComponentsCommand.NAME))) {
             // a command, not a replica: only warnings and errors of what it runs are logged, its lines are its output
             System.setProperty(ROOT_LOG_LEVEL, "WARN");
             java.util.List<String> rest = java.util.Arrays.asList(args).subList(1, args.length);
-            System.exit(args[0].equals(ValidateCommand.NAME) ? ValidateCommand.run(rest, System.out, System.err)
-                    : ManifestsCommand.run(rest, System.out, System.err));
+            System.exit(switch (args[0]) {
+                case ValidateCommand.NAME -> ValidateCommand.run(rest, System.out, System.err);
+                case ManifestsCommand.NAME -> ManifestsCommand.run(rest, System.out, System.err);
+                default -> ComponentsCommand.run(rest, System.out, System.err);
+            });
         }
         // log4j picks its appender by this name: refuse any other before it is asked, or nothing would be logged
         String format = System.getenv("K8SENSUS_LOG_FORMAT");

@@ -51,7 +51,7 @@ class RefusedRouteFilesTest {
             unknown-option-in-to.camel.yaml    | :7: unknown option 'dataSourc' in 'sql:select 1': sql has no such option; did you mean 'dataSource'?
             bad-value-type.camel.yaml          | :7: invalid value 'abc' of option 'period' in 'master:heartbeat:timer:tick': timer expects a duration: milliseconds (1000) or with units (500ms, 5s, 1m30s)
             missing-required-option.camel.yaml | :7: missing required option 'metricsName' in 'micrometer:counter': micrometer's URI is micrometer:metricsType:metricsName
-            unknown-component.camel.yaml       | :5: unknown component 'kafka' in 'master:heartbeat:kafka:jobs': no such Camel component in this image (add its artifact to pom.xml: org.apache.camel:camel-kafka)
+            unknown-component.camel.yaml       | :5: unknown component 'kafka' in 'master:heartbeat:kafka:jobs': no such Camel component in this image (its artifact: org.apache.camel:camel-kafka; make components or make image resolves it)
             unknown-group.camel.yaml           | :5: Invalid leader-only URI 'master:reports:timer:report': unknown group 'reports' (k8sensus.election.groups lists [heartbeat])
             yaml-syntax-error.camel.yaml       | :9:1: invalid YAML: while scanning a quoted scalar: found unexpected end of stream
             unknown-step.camel.yaml            | :7:11: invalid YAML: Unknown node id: lgo

@@ -326,7 +326,8 @@ public final class RouteFileCheck implements AutoCloseable {
     private String notInImage(String scheme) {
         Optional<String> artifact = camelComponents().artifact(scheme);
         if (artifact.isPresent()) {
-            return "no such Camel component in this image (add its artifact to pom.xml: " + artifact.get() + ")";
+            return "no such Camel component in this image (its artifact: " + artifact.get() + "; make components or"
+                   + " make image resolves it)";
         }
         String[] near = camelComponents().nearest(scheme);
         return "Camel has no such component (not in the catalog of Camel " + camelComponents().version() + ")"

@@ -131,6 +131,10 @@ class DocumentedCommandsIT {
                               + " runs make run)", "io.k8sensus.launcher.LocalClusterIT"),
             run("make validate", UnaryOperator.identity(), null),
             run("make manifests", UnaryOperator.identity(), null),
+            way("make components( ROUTES=[^ ]+)?", How.TEST, "ComponentsIT runs its two steps (k8sensus components"
+                                                             + " --pom, resolve-components.sh) on a quartz route and"
+                                                             + " starts the jar beside what they resolved",
+                    "io.k8sensus.routes.ComponentsIT"),
             run("make build", command -> "make -q build", null),
             run("make simulate( ARGS=\"--schedules \\d+( --write [^ \"]+)?\")?",
                     then(without("--schedules", "--write"), withArgs("--schedules 3000")), "violations: 0"),

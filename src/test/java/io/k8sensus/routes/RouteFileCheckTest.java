@@ -223,7 +223,8 @@ class RouteFileCheckTest {
                         - to: "kafak:results"
                 """))).containsExactly(
                 "routes/kafka.camel.yaml:3: unknown component 'kafka' in 'master:jobs:kafka:jobs': no such Camel"
-                + " component in this image (add its artifact to pom.xml: org.apache.camel:camel-kafka)",
+                + " component in this image (its artifact: org.apache.camel:camel-kafka; make components or make image"
+                + " resolves it)",
                 "routes/kafka.camel.yaml:5: unknown component 'kafak' in 'kafak:results': Camel has no such component"
                 + " (not in the catalog of Camel 4.18.0); did you mean 'kafka'?");
     }
