@@ -15,7 +15,8 @@ import org.apache.camel.component.kubernetes.cluster.lock.impl.NativeLeaseResour
  * acquisition increments the Lease's {@code spec.leaseTransitions}) but does not tell its routes; so the epoch is read
  * from the Lease once per term, at its first action: a {@code master:} route's timer is a new consumer each time
  * leadership is taken, so its counter starts at 1 again. One GET per term, as the client-go contender reads the Lease
- * once when it starts leading.
+ * once when it starts leading. A replica that acts while the Lease names someone else has no term: its epoch is -1,
+ * which the tools' checkers count as an action of an ended term.
  */
 public final class LeaseTerm {
 
@@ -30,9 +31,10 @@ public final class LeaseTerm {
 
     /**
      * The epoch of this replica's term in {@code group}: read from the Lease at the term's first action
-     * ({@code counter} 1, the timer's {@code CamelTimerCounter}) and kept for its other actions.
+     * ({@code counter} 1, the timer's {@code CamelTimerCounter}) and kept for its other actions; -1 if the Lease did
+     * not name this replica then.
      */
-    public long epoch(String group, long counter) {
+    public long epoch(String group, long counter) throws UnknownHostException {
         Long known = epochs.get(group);
         if (counter > 1 && known != null) {
             return known;
@@ -42,8 +44,10 @@ public final class LeaseTerm {
                 ? service.getKubernetesResourcesNamespace() : client.getNamespace();
         Lease lease = new NativeLeaseResourceManager().fetchLeaseResource(client, namespace,
                 service.getKubernetesResourceName(), group);
-        Integer transitions = lease == null || lease.getSpec() == null ? null : lease.getSpec().getLeaseTransitions();
-        long epoch = transitions == null ? 0 : transitions;
+        boolean holder = lease != null && lease.getSpec() != null
+                         && identity().equals(lease.getSpec().getHolderIdentity());
+        Integer transitions = holder ? lease.getSpec().getLeaseTransitions() : null;
+        long epoch = !holder ? -1 : transitions == null ? 0 : transitions;
         epochs.put(group, epoch);
         return epoch;
     }
