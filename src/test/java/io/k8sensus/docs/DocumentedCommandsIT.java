@@ -152,6 +152,10 @@ class DocumentedCommandsIT {
             way("mvn -B -ntp verify", How.CI, ".ci/run"),
             way("mvn -B -ntp verify -Pchaos", How.TEST, "the profile runs SplitBrainTest 30 times instead of 4",
                     "io.k8sensus.SplitBrainTest"),
+            way("java -cp \"target/stock-camel:target/lib/\\*\" .* io\\.k8sensus\\.stock\\.StockCamelApplication", How.TEST,
+                    "the benchmark's stock-Camel contender and the old replicas of the mixed rolling update start the"
+                    + " plain Camel application so, against an embedded API (Contender.stockCamel)",
+                    "io.k8sensus.chaos.MixedRolloutIT", "io.k8sensus.chaos.BenchmarkIT"),
             way("POD_NAME=my-pod POD_NAMESPACE=default java -jar target/k8sensus\\.jar", How.TEST,
                     "the ITs run the packaged jar so, against an embedded API", "io.k8sensus.MetricsIT"),
             way("make (image|image-check)( IMAGE=[^ ]+)?", How.CHECKED, "needs docker, podman or buildah and base"
