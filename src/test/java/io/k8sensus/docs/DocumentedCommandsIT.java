@@ -344,7 +344,8 @@ class DocumentedCommandsIT {
         // target/ of its own, so that the class-data archive make run builds fits this directory's jar path; the
         // jar, its libraries and the tools are those mvn package built
         Path target = Files.createDirectories(dir.resolve("target"));
-        for (String built : List.of("k8sensus.jar", "lib", "classes", "tools-classes", "classpath-tools.txt")) {
+        for (String built : List.of("k8sensus.jar", "lib", "classes", "tools-classes", "stock-camel",
+                "classpath-tools.txt")) {
             Files.createSymbolicLink(target.resolve(built), repo.resolve("target").resolve(built));
         }
         return dir;
