@@ -152,7 +152,7 @@ class DocumentedCommandsIT {
             way("mvn -B -ntp verify", How.CI, ".ci/run"),
             way("mvn -B -ntp verify -Pchaos", How.TEST, "the profile runs SplitBrainTest 30 times instead of 4",
                     "io.k8sensus.SplitBrainTest"),
-            way("java -cp \"target/stock-camel:target/lib/\\*\" .* io\\.k8sensus\\.stock\\.StockCamelApplication", How.TEST,
+            way("java -D.* -jar target/k8sensus-stock-camel\\.jar", How.TEST,
                     "the benchmark's stock-Camel contender and the old replicas of the mixed rolling update start the"
                     + " plain Camel application so, against an embedded API (Contender.stockCamel)",
                     "io.k8sensus.chaos.MixedRolloutIT", "io.k8sensus.chaos.BenchmarkIT"),
@@ -344,8 +344,8 @@ class DocumentedCommandsIT {
         // target/ of its own, so that the class-data archive make run builds fits this directory's jar path; the
         // jar, its libraries and the tools are those mvn package built
         Path target = Files.createDirectories(dir.resolve("target"));
-        for (String built : List.of("k8sensus.jar", "lib", "classes", "tools-classes", "stock-camel",
-                "classpath-tools.txt")) {
+        for (String built : List.of("k8sensus.jar", "k8sensus-stock-camel.jar", "k8sensus-client-go.jar", "lib",
+                "classes", "tools-classes", "stock-camel", "classpath-tools.txt")) {
             Files.createSymbolicLink(target.resolve(built), repo.resolve("target").resolve(built));
         }
         return dir;

@@ -14,12 +14,15 @@ import io.k8sensus.tools.DocBlock;
  * same embedded API with the same timings. The phases, in order: the memory breakdown ({@link MemoryBreakdown}), API
  * cost at scale ({@link ApiCostScaling}), balancing ({@link BalanceBenchmark}), rolling updates
  * ({@link RolloutBenchmark}), a slow API server ({@link SlowApiBenchmark}, with {@code --slow-api}), then the takeover
- * trials ({@link FailoverTrial}); every value is a {@link Sample}, summarized by {@link BenchmarkReport}.
+ * trials ({@link FailoverTrial}) of every contender and timings interleaved in a random order drawn from a seed; every
+ * value is a {@link Sample}, summarized by {@link BenchmarkReport}. Before the first phase, each contender's class-data
+ * archive is trained on its own start ({@link ClassDataArchives}; {@code --no-class-data}: none for any).
  * <p>
  * {@code make bench ARGS="--trials 10 --timings short,default --scaling 3x1,10x1,30x1,3x10"} ({@link BenchmarkOptions}):
  * a progress line per trial, then in {@code --out} (default target/bench) this run's {@code samples.csv} (every
  * value), {@code results.csv} (the summary), {@code failover.png} ({@link FailoverChart}), {@code run.md} (commit,
- * command, machine) and {@code memory/} (the raw native memory summaries, unless {@code --no-memory}); with
+ * command, machine, the archives, the seed and the trials' order), {@code class-data/} (the archives) and
+ * {@code memory/} (the raw native memory summaries, unless {@code --no-memory}); with
  * {@code --write FILE}, the tables of that Markdown file's generated block ("bench", and "bench-slow-api" for the
  * slow-API-server phase: each written only by a run that measured it), and with {@code --summary FILE} the medians at
  * the run's longest timings in that file's (the README's); with {@code --rollout-write FILE}, the rolling-update

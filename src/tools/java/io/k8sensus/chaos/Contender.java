@@ -27,6 +27,12 @@ enum Contender {
     STOCK_CAMEL("stock-camel", "stock Camel"),
     CLIENT_GO("client-go", "fabric8 LeaderElector (client-go's algorithm)");
 
+    /**
+     * The client-go process ({@link ClientGoReplica} alone) as a jar on the libraries of the application jar
+     * (target/lib/): a class-data archive maps jars only, and the libraries are the same as the other contenders'.
+     */
+    static final Path CLIENT_GO_JAR = Path.of("target", "k8sensus-client-go.jar");
+
     /** The short name of the command line and the CSV files. */
     final String label;
     /** The name in the reports' tables and the docs. */
@@ -127,9 +133,8 @@ enum Contender {
                     ProcessHandle.current().info().command().orElse("java"),
                     "@" + ReplicaProcess.JVM_OPTIONS, "-XX:MaxRAM=" + ReplicaProcess.CONTAINER_MEMORY_LIMIT));
             command.addAll(classData);
-            command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-                    ClientGoReplica.class.getName(), apiUrl, ChaosCluster.NAMESPACE, name,
-                    String.valueOf(t.leaseMs()), String.valueOf(t.renewMs()), String.valueOf(t.retryMs()),
+            command.addAll(List.of("-jar", CLIENT_GO_JAR.toAbsolutePath().toString(), apiUrl, ChaosCluster.NAMESPACE,
+                    name, String.valueOf(t.leaseMs()), String.valueOf(t.renewMs()), String.valueOf(t.retryMs()),
                     String.valueOf(t.periodMs()), String.valueOf(callTimeoutMs), ChaosCluster.LEASE));
             if (!extra.names().isEmpty()) {
                 command.add(String.join(",", extra.leases()));

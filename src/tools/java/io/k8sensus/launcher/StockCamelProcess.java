@@ -1,6 +1,5 @@
 package io.k8sensus.launcher;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,24 +9,17 @@ import java.util.function.BiConsumer;
 
 /**
  * A replica of the plain Camel application ({@code io.k8sensus.stock.StockCamelApplication}: camel-master and
- * camel-kubernetes' cluster service with the Lease lock) as a process: its own classes and resources
- * ({@code target/stock-camel}) and the jars the application jar runs with ({@code target/lib/}), nothing of k8sensus;
- * with the image's JVM settings, as every replica of the tools.
+ * camel-kubernetes' cluster service with the Lease lock) as a process: {@code java -jar target/k8sensus-stock-camel.jar},
+ * its own classes and resources (built from {@code target/stock-camel}) on the jars the application jar runs with
+ * ({@code target/lib/}, the manifest's class path), nothing of k8sensus; with the image's JVM settings, as every
+ * replica of the tools.
  */
 public final class StockCamelProcess {
 
-    /** What the build puts in target/stock-camel: the application's classes, settings, routes and logging. */
-    public static final Path CLASSES = Path.of("target", "stock-camel");
-    /** Camel's jars and the others the application jar runs with. */
-    public static final Path LIBRARIES = Path.of("target", "lib");
-    public static final String MAIN_CLASS = "io.k8sensus.stock.StockCamelApplication";
+    /** The application's jar, beside target/k8sensus.jar and on the same lib/. */
+    public static final Path JAR = Path.of("target", "k8sensus-stock-camel.jar");
 
     private StockCamelProcess() {
-    }
-
-    /** The application's class path: its directory, then every jar of target/lib/ (the JVM expands the wildcard). */
-    public static String classPath() {
-        return CLASSES.toAbsolutePath() + File.pathSeparator + LIBRARIES.toAbsolutePath() + File.separator + "*";
     }
 
     /**
@@ -42,7 +34,7 @@ public final class StockCamelProcess {
                 "@" + ReplicaProcess.JVM_OPTIONS, "-XX:MaxRAM=" + ReplicaProcess.CONTAINER_MEMORY_LIMIT));
         command.addAll(jvm);
         command.addAll(settings);
-        command.addAll(List.of("-cp", classPath(), MAIN_CLASS));
+        command.addAll(List.of("-jar", JAR.toAbsolutePath().toString()));
         return ReplicaProcess.startCommand(name, command, environment, onLine);
     }
 }

@@ -8,8 +8,8 @@ import org.apache.camel.main.Main;
  * in it: its settings are {@code stock-camel/application.properties}, its routes {@code stock-camel/routes/}, its
  * logging {@code stock-camel/log4j2.properties}, and its class path is its own classes and Camel's jars.
  * <p>
- * {@code java -cp "target/stock-camel:target/lib/*" io.k8sensus.stock.StockCamelApplication}, with any key of its
- * properties as {@code -Dkey=value} or an environment variable.
+ * {@code java -jar target/k8sensus-stock-camel.jar} (its classes, on the application jar's libraries in
+ * {@code target/lib/}), with any key of its properties as {@code -Dkey=value} or an environment variable.
  */
 public final class StockCamelApplication {
 
