@@ -45,7 +45,7 @@ public final class Benchmark {
         Path out = options.out();
         RunConditions load = new RunConditions();
         String commit = RunConditions.commit(); // what was built and measured, whatever changes meanwhile
-        long seed = options.seed() != null ? options.seed() : new java.security.SecureRandom().nextLong();
+        long seed = options.seed() != null ? options.seed() : new java.security.SecureRandom().nextLong() & Long.MAX_VALUE;
         List<Trial> order = trialOrder(options, seed);
         String first = options.timings().get(0);
         if (options.classData()) {
