@@ -108,14 +108,17 @@ class DocumentedCommandsIT {
         String cut = without("--trials", "--timings", "--contenders", "--balance", "--rollout", "--scaling", "--out",
                 "--write", "--summary", "--rollout-write")
                 .apply(command);
-        return memoryOnly ? withArgs("--trials 0 --contenders k8sensus --out target/bench-docs").apply(cut)
-                : withArgs("--trials 1 --contenders k8sensus --no-memory --out target/bench-docs").apply(cut);
+        // no class-data archives: training them takes longer than the run (BenchmarkIT trains and maps them)
+        return memoryOnly ? withArgs("--trials 0 --contenders k8sensus --no-class-data --out target/bench-docs")
+                .apply(cut)
+                : withArgs("--trials 1 --contenders k8sensus --no-memory --no-class-data --out target/bench-docs")
+                .apply(cut);
     };
 
     /** The slow-API-server phase cut to one lateness, one run, k8sensus alone, into the scratch directory. */
     private static final UnaryOperator<String> SHORT_SLOW_API = command -> then(
             without("--slow-api", "--slow-api-runs", "--contenders", "--out", "--write"),
-            withArgs("--slow-api R/2 --slow-api-runs 1 --contenders k8sensus --out target/bench-docs"))
+            withArgs("--slow-api R/2 --slow-api-runs 1 --contenders k8sensus --no-class-data --out target/bench-docs"))
             .apply(command.replace(" --slow-api-fabric8-defaults", ""));
 
     static final List<Way> WAYS = List.of(

@@ -31,6 +31,11 @@ final class ClassDataArchives {
         return archive == null ? List.of("-Xshare:auto") : List.of("-XX:SharedArchiveFile=" + archive);
     }
 
+    /** Forgets every trained archive: the replicas started from now on map none. */
+    static void forget() {
+        TRAINED.clear();
+    }
+
     /** Which archive each contender uses, for the run's record. */
     static String describe(List<Contender> contenders) {
         return String.join("; ", contenders.stream().map(c -> c.label + ": " + (TRAINED.containsKey(c)
