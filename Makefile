@@ -19,8 +19,8 @@ target/k8sensus.jar target/classpath-tools.txt &: $(SOURCES)
 	$(MVN) -q package -DskipTests
 	@touch target/k8sensus.jar target/classpath-tools.txt
 
-# The class-data archive the replicas of run, chaos and bench start with, made as the Dockerfile makes the
-# image's: a training run of one replica on an embedded API, with the management server on (on a free port)
+# The class-data archive the replicas of run and chaos start with, made as the Dockerfile makes the image's: a training
+# run of one replica on an embedded API, with the management server on (on a free port). bench trains one per contender
 target/k8sensus.jsa: target/k8sensus.jar target/classpath-tools.txt src/main/jvm/jvm.options src/main/jvm/make-cds-archive.sh $(wildcard target/components/k8sensus-components.jar)
 	TRAINING_CLASSPATH=target/tools-classes:$$(cat target/classpath-tools.txt) sh src/main/jvm/make-cds-archive.sh $(CURDIR)/target/k8sensus.jar $@
 
@@ -59,11 +59,11 @@ simulate: target/k8sensus.jar ## Deterministic simulation of fault schedules aga
 simulate-balance: target/k8sensus.jar ## Deterministic simulation of balancing under faults (ARGS="--schedules 100000", "--seed N" replays one)
 	@$(TOOLS) io.k8sensus.sim.BalanceSimulation $(ARGS)
 
-bench: target/k8sensus.jsa ## Failover/handover/cost/memory benchmark vs stock Camel and client-go into target/bench/ (ARGS="--trials 10 --timings short,default --scaling 3x1,10x1 --contenders k8sensus,...")
+bench: target/k8sensus.jar ## Failover/handover/cost/memory benchmark vs stock Camel and fabric8 LeaderElector (client-go's algorithm) into target/bench/ (ARGS="--trials 10 --timings short,default --scaling 3x1,10x1 --contenders k8sensus,...")
 	@$(TOOLS) -Djava.awt.headless=true io.k8sensus.chaos.Benchmark $(ARGS)
 
 BENCH_PUBLISHED := --trials 10 --timings short,default --scaling 3x1,10x1,30x1,3x10 --out docs/bench --write docs/BENCHMARKS.md --summary README.md
-bench-publish: target/k8sensus.jsa ## The published benchmark run (about 90 min): docs/bench/, docs/BENCHMARKS.md's tables and the README's summary, from this one run
+bench-publish: target/k8sensus.jar ## The published benchmark run (about 90 min): docs/bench/, docs/BENCHMARKS.md's tables and the README's summary, from this one run
 	@$(TOOLS) -Djava.awt.headless=true io.k8sensus.chaos.Benchmark $(BENCH_PUBLISHED)
 
 image: target/k8sensus.jar ## Build the container image $(IMAGE) with docker, podman or buildah, with the Camel components the routes of ROUTES use beyond the jar's

@@ -37,6 +37,30 @@ class BenchmarkIT {
     }
 
     @Test
+    void every_contender_starts_with_a_class_data_archive_trained_on_its_own_start() throws Exception {
+        ChaosCluster.Timings t = Benchmark.TIMINGS.get("short");
+        Path jar = Path.of("target", "k8sensus.jar");
+        try {
+            ClassDataArchives.train(List.of(Contender.values()), jar, t, Path.of("target", "bench-it", "class-data"));
+            for (Contender contender : Contender.values()) {
+                // -Xshare:on: a JVM that cannot map the archive (another class path, a directory on it) does not start
+                List<String> flags = new java.util.ArrayList<>(ClassDataArchives.flags(contender));
+                assertThat(flags).singleElement().asString().startsWith("-XX:SharedArchiveFile=");
+                flags.add("-Xshare:on");
+                try (ChaosCluster cluster = new ChaosCluster(t, contender.launcher(jar, t, ExtraGroups.NONE,
+                        List.of(), flags))) {
+                    cluster.start("replica-1", java.util.Map.of());
+                    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(120))
+                            .pollInterval(java.time.Duration.ofMillis(100)).until(() -> cluster.history.size() >= 1);
+                    assertThat(cluster.output()).as(contender.label).noneMatch(line -> line.contains("[cds]"));
+                }
+            }
+        } finally {
+            ClassDataArchives.forget(); // the other tests run every contender without one
+        }
+    }
+
+    @Test
     void the_cost_of_more_groups_is_measured_for_every_contender() throws Exception {
         for (Contender contender : Contender.values()) {
             // every group must get a leader before the window opens: the harness fails otherwise

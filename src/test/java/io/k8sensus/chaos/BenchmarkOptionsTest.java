@@ -1,6 +1,7 @@
 package io.k8sensus.chaos;
 
 import java.nio.file.Path;
+import java.util.List;
 
 import io.k8sensus.tools.CommandLine;
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,21 @@ class BenchmarkOptionsTest {
                 .fabric8Defaults()).isTrue();
         assertThatThrownBy(() -> BenchmarkOptions.parse(new String[] {"--slow-api", "1s"}))
                 .isInstanceOf(CommandLine.UsageException.class).hasMessageStartingWith("--slow-api: '1s'");
+    }
+
+    @Test
+    void theTrialsOrderIsDrawnFromItsSeedAndAnArchivePerContenderIsTheDefault() {
+        BenchmarkOptions o = BenchmarkOptions.parse(new String[] {"--trials", "3", "--timings", "short,default",
+                "--seed", "42"});
+        assertThat(o.seed()).isEqualTo(42L);
+        assertThat(o.classData()).isTrue();
+        List<Benchmark.Trial> order = Benchmark.trialOrder(o, 42);
+        assertThat(order).as("every trial of every contender and timings, once").hasSize(2 * 3 * 3)
+                .doesNotHaveDuplicates().isEqualTo(Benchmark.trialOrder(o, 42));
+        assertThat(order).as("interleaved, not contender by contender")
+                .isNotEqualTo(order.stream().sorted(java.util.Comparator.comparing(Benchmark.Trial::toString)).toList());
+        assertThat(BenchmarkOptions.parse(new String[] {}).seed()).as("drawn when the run starts").isNull();
+        assertThat(BenchmarkOptions.parse(new String[] {"--no-class-data"}).classData()).isFalse();
     }
 
     @Test

@@ -135,7 +135,7 @@ class BenchmarkResultsTest {
         String table = BenchmarkReport.slowApi(samples, "Run of today at commit `abc1234`.");
         assertThat(table).startsWith("Run of today at commit `abc1234`.")
                 .contains("| lateness | k8sensus: actions | k8sensus: changes | k8sensus: two acting | k8sensus: stale"
-                          + " | fabric8 LeaderElector: actions |")
+                          + " | fabric8 LeaderElector (client-go's algorithm): actions |")
                 .contains("| R/2 (1.0 s) | 150, 142 (of 150); before: 50, 50 (of 50) | 0, 0 | never, never | 0, 0 |"
                           + " 148, 150 (of 150); before: 50, 50 (of 50) | 0, 0 | never, never | 0, 0 |")
                 .contains("| R (2.0 s) | 40 (of 150); before: 50 (of 50) | 2 | never | 0 | 150 (of 150); before: 50"

@@ -108,14 +108,17 @@ class DocumentedCommandsIT {
         String cut = without("--trials", "--timings", "--contenders", "--balance", "--rollout", "--scaling", "--out",
                 "--write", "--summary", "--rollout-write")
                 .apply(command);
-        return memoryOnly ? withArgs("--trials 0 --contenders k8sensus --out target/bench-docs").apply(cut)
-                : withArgs("--trials 1 --contenders k8sensus --no-memory --out target/bench-docs").apply(cut);
+        // no class-data archives: training them takes longer than the run (BenchmarkIT trains and maps them)
+        return memoryOnly ? withArgs("--trials 0 --contenders k8sensus --no-class-data --out target/bench-docs")
+                .apply(cut)
+                : withArgs("--trials 1 --contenders k8sensus --no-memory --no-class-data --out target/bench-docs")
+                .apply(cut);
     };
 
     /** The slow-API-server phase cut to one lateness, one run, k8sensus alone, into the scratch directory. */
     private static final UnaryOperator<String> SHORT_SLOW_API = command -> then(
             without("--slow-api", "--slow-api-runs", "--contenders", "--out", "--write"),
-            withArgs("--slow-api R/2 --slow-api-runs 1 --contenders k8sensus --out target/bench-docs"))
+            withArgs("--slow-api R/2 --slow-api-runs 1 --contenders k8sensus --no-class-data --out target/bench-docs"))
             .apply(command.replace(" --slow-api-fabric8-defaults", ""));
 
     static final List<Way> WAYS = List.of(
@@ -156,6 +159,10 @@ class DocumentedCommandsIT {
             way("mvn -B -ntp verify", How.CI, ".ci/run"),
             way("mvn -B -ntp verify -Pchaos", How.TEST, "the profile runs SplitBrainTest 30 times instead of 4",
                     "io.k8sensus.SplitBrainTest"),
+            way("java -D.* -jar target/k8sensus-stock-camel\\.jar", How.TEST,
+                    "the benchmark's stock-Camel contender and the old replicas of the mixed rolling update start the"
+                    + " plain Camel application so, against an embedded API (Contender.stockCamel)",
+                    "io.k8sensus.chaos.MixedRolloutIT", "io.k8sensus.chaos.BenchmarkIT"),
             way("POD_NAME=my-pod POD_NAMESPACE=default java -jar target/k8sensus\\.jar", How.TEST,
                     "the ITs run the packaged jar so, against an embedded API", "io.k8sensus.MetricsIT"),
             way("make (image|image-check)( IMAGE=[^ ]+)?", How.CHECKED, "needs docker, podman or buildah and base"
@@ -344,7 +351,8 @@ class DocumentedCommandsIT {
         // target/ of its own, so that the class-data archive make run builds fits this directory's jar path; the
         // jar, its libraries and the tools are those mvn package built
         Path target = Files.createDirectories(dir.resolve("target"));
-        for (String built : List.of("k8sensus.jar", "lib", "classes", "tools-classes", "classpath-tools.txt")) {
+        for (String built : List.of("k8sensus.jar", "k8sensus-stock-camel.jar", "k8sensus-client-go.jar", "lib",
+                "classes", "tools-classes", "stock-camel", "classpath-tools.txt")) {
             Files.createSymbolicLink(target.resolve(built), repo.resolve("target").resolve(built));
         }
         return dir;

@@ -31,6 +31,44 @@ class ToolsClasspathTest {
         assertThat(offending).as("tool classes that refer to org/junit, org/assertj or io/k8sensus/testing").isEmpty();
     }
 
+    /**
+     * The plain Camel application runs from target/stock-camel and Camel's jars alone (pom.xml, compile-stock-camel):
+     * none of its classes may refer to a k8sensus class, or it would not be the stock application it stands for (and
+     * would fail to start).
+     */
+    @Test
+    void thePlainCamelApplicationRefersToNothingOfK8sensus() throws IOException {
+        Path stock = Path.of("target", "stock-camel");
+        assertThat(stock.resolve("stock-camel").resolve("application.properties")).as("its own settings").isRegularFile();
+        List<String> offending;
+        try (Stream<Path> files = Files.walk(stock)) {
+            offending = files.filter(Files::isRegularFile).filter(p -> {
+                String name = stock.relativize(p).toString().replace('\\', '/');
+                return !name.startsWith("io/k8sensus/stock/") && !name.startsWith("stock-camel/")
+                       || name.endsWith(".class") && refersTo(p, "io/k8sensus/") && refersOutsideStock(p);
+            }).map(p -> stock.relativize(p).toString()).toList();
+        }
+        assertThat(offending).as("files of target/stock-camel that are not the application's, or refer to k8sensus")
+                .isEmpty();
+    }
+
+    private static boolean refersOutsideStock(Path classFile) {
+        String constants = constants(classFile);
+        return constants.replace("io/k8sensus/stock/", "").contains("io/k8sensus/");
+    }
+
+    private static boolean refersTo(Path classFile, String name) {
+        return constants(classFile).contains(name);
+    }
+
+    private static String constants(Path classFile) {
+        try {
+            return new String(Files.readAllBytes(classFile), StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static boolean refersToTests(Path classFile) {
         try {
             // class names in a class file's constant pool are plain UTF-8 ("org/junit/jupiter/api/Test")

@@ -14,12 +14,15 @@ import io.k8sensus.tools.DocBlock;
  * same embedded API with the same timings. The phases, in order: the memory breakdown ({@link MemoryBreakdown}), API
  * cost at scale ({@link ApiCostScaling}), balancing ({@link BalanceBenchmark}), rolling updates
  * ({@link RolloutBenchmark}), a slow API server ({@link SlowApiBenchmark}, with {@code --slow-api}), then the takeover
- * trials ({@link FailoverTrial}); every value is a {@link Sample}, summarized by {@link BenchmarkReport}.
+ * trials ({@link FailoverTrial}) of every contender and timings interleaved in a random order drawn from a seed; every
+ * value is a {@link Sample}, summarized by {@link BenchmarkReport}. Before the first phase, each contender's class-data
+ * archive is trained on its own start ({@link ClassDataArchives}; {@code --no-class-data}: none for any).
  * <p>
  * {@code make bench ARGS="--trials 10 --timings short,default --scaling 3x1,10x1,30x1,3x10"} ({@link BenchmarkOptions}):
  * a progress line per trial, then in {@code --out} (default target/bench) this run's {@code samples.csv} (every
  * value), {@code results.csv} (the summary), {@code failover.png} ({@link FailoverChart}), {@code run.md} (commit,
- * command, machine) and {@code memory/} (the raw native memory summaries, unless {@code --no-memory}); with
+ * command, machine, the archives, the seed and the trials' order), {@code class-data/} (the archives) and
+ * {@code memory/} (the raw native memory summaries, unless {@code --no-memory}); with
  * {@code --write FILE}, the tables of that Markdown file's generated block ("bench", and "bench-slow-api" for the
  * slow-API-server phase: each written only by a run that measured it), and with {@code --summary FILE} the medians at
  * the run's longest timings in that file's (the README's); with {@code --rollout-write FILE}, the rolling-update
@@ -42,27 +45,40 @@ public final class Benchmark {
         Path out = options.out();
         RunConditions load = new RunConditions();
         String commit = RunConditions.commit(); // what was built and measured, whatever changes meanwhile
-        Supplier<String> provenance = () -> provenance(args, commit, load);
-        List<Sample> samples = new ArrayList<>();
+        long seed = options.seed() != null ? options.seed() : new java.security.SecureRandom().nextLong() & Long.MAX_VALUE;
+        List<Trial> order = trialOrder(options, seed);
         String first = options.timings().get(0);
+        if (options.classData()) {
+            // each contender's own archive, trained the same way for each, before anything is measured
+            List<Contender> trained = new ArrayList<>(options.contenders());
+            if (!trained.contains(Contender.K8SENSUS) && (!options.balance().isEmpty() || !options.rollout().isEmpty())) {
+                trained.add(Contender.K8SENSUS); // the balancing and rolling-update phases run k8sensus alone
+            }
+            ClassDataArchives.train(trained, jar, TIMINGS.get(first), out.resolve("class-data"));
+        }
+        String method = method(options, seed, order);
+        System.out.println("[bench] " + method);
+        Supplier<String> provenance = () -> provenance(args, commit, load, options, seed);
+        Supplier<String> record = () -> provenance.get() + "\n" + method + "\n";
+        List<Sample> samples = new ArrayList<>();
         if (options.memory()) {
             for (Contender contender : options.contenders()) {
                 List<Sample> breakdown = MemoryBreakdown.measure(contender, first, TIMINGS.get(first), jar, out);
                 samples.addAll(breakdown);
                 System.out.printf("[bench] %s %s memory: %s%n", contender.label, first, brief(breakdown));
             }
-            write(samples, out, provenance);
+            write(samples, out, record);
         }
         for (int[] size : options.scaling()) {
             for (Contender contender : options.contenders()) {
                 samples.addAll(ApiCostScaling.run(contender, first, TIMINGS.get(first), jar, size[0], size[1]));
             }
-            write(samples, out, provenance);
+            write(samples, out, record);
         }
         for (int[] size : options.balance()) {
             for (boolean on : new boolean[] {true, false}) {
                 samples.addAll(BalanceBenchmark.run(first, TIMINGS.get(first), jar, size[0], size[1], on));
-                write(samples, out, provenance);
+                write(samples, out, record);
             }
         }
         for (int[] size : options.rollout()) {
@@ -70,7 +86,7 @@ public final class Benchmark {
                 for (boolean on : new boolean[] {true, false}) {
                     samples.addAll(RolloutBenchmark.run(first, TIMINGS.get(first), jar,
                             new RolloutBenchmark.Variant(size[0], size[1], on, uneven), out));
-                    write(samples, out, provenance);
+                    write(samples, out, record);
                 }
             }
         }
@@ -89,22 +105,21 @@ public final class Benchmark {
                     System.out.printf("[bench] %s slow API %s run %d/%d: %s%n", SlowApiBenchmark.FABRIC8_DEFAULTS,
                             level.name(), run, options.slowApiRuns(), brief(window));
                 }
-                write(samples, out, provenance);
+                write(samples, out, record);
             }
         }
-        for (String timingName : options.timings()) {
-            for (Contender contender : options.contenders()) {
-                for (int trial = 1; trial <= options.trials(); trial++) {
-                    List<Sample> trialSamples = FailoverTrial.run(contender, timingName, TIMINGS.get(timingName), jar,
-                            trial);
-                    samples.addAll(trialSamples);
-                    System.out.printf("[bench] %s %s trial %d/%d: %s%n", contender.label, timingName, trial,
-                            options.trials(), brief(trialSamples));
-                }
-                write(samples, out, provenance);
-            }
+        // the takeover trials of every timings and contender interleaved in one random order, so that a change of
+        // load on the machine falls on all of them alike
+        int done = 0;
+        for (Trial trial : order) {
+            List<Sample> trialSamples = FailoverTrial.run(trial.contender(), trial.timings(),
+                    TIMINGS.get(trial.timings()), jar, trial.n());
+            samples.addAll(trialSamples);
+            System.out.printf("[bench] %s %s trial %d/%d (%d of %d in the run's order): %s%n", trial.contender().label,
+                    trial.timings(), trial.n(), options.trials(), ++done, order.size(), brief(trialSamples));
+            write(samples, out, record);
         }
-        write(samples, out, provenance);
+        write(samples, out, record);
         List<Sample> slow = samples.stream().filter(SlowApiBenchmark::isOfIt).toList();
         List<Sample> main = samples.stream().filter(s -> !SlowApiBenchmark.isOfIt(s)).toList();
         String document = BenchmarkReport.document(main, provenance.get());
@@ -136,6 +151,37 @@ public final class Benchmark {
         }
     }
 
+    /** One takeover trial of the run: its contender, timings and number among that pair's trials. */
+    record Trial(Contender contender, String timings, int n) {
+
+        @Override
+        public String toString() {
+            return contender.label + "/" + timings + "#" + n;
+        }
+    }
+
+    /** Every takeover trial of the run, in the random order of {@code seed}: the same seed, the same order. */
+    static List<Trial> trialOrder(BenchmarkOptions options, long seed) {
+        List<Trial> trials = new ArrayList<>();
+        for (String timings : options.timings()) {
+            for (Contender contender : options.contenders()) {
+                for (int n = 1; n <= options.trials(); n++) {
+                    trials.add(new Trial(contender, timings, n));
+                }
+            }
+        }
+        java.util.Collections.shuffle(trials, new java.util.Random(seed));
+        return trials;
+    }
+
+    /** How the run treats its contenders, and the order of its trials, for run.md. */
+    private static String method(BenchmarkOptions options, long seed, List<Trial> order) {
+        return "Class-data archives: " + (options.classData() ? ClassDataArchives.describe(options.contenders())
+                : "none for any contender") + ".\nTakeover trials in a random order, seed " + seed + " (`--seed "
+               + seed + "` runs them in the same order): " + (order.isEmpty() ? "none" : String.join(", ",
+                order.stream().map(Trial::toString).toList())) + ".";
+    }
+
     private static List<String> brief(List<Sample> samples) {
         return samples.stream().map(s -> s.figure() + "=" + BenchmarkReport.format(s.value())).toList();
     }
@@ -156,11 +202,17 @@ public final class Benchmark {
         }
     }
 
-    /** When, where, from which commit and with which command this run measured, and how busy the machine was. */
-    static String provenance(String[] args, String commit, RunConditions load) {
+    /**
+     * When, where, from which commit and with which command this run measured, how busy the machine was, and how the
+     * contenders were treated (class-data archives, the trials' order).
+     */
+    static String provenance(String[] args, String commit, RunConditions load, BenchmarkOptions options, long seed) {
         return "Run of " + java.time.LocalDate.now() + " at " + commit + ", one run for every figure"
                + " below: `" + BenchmarkReport.command(args) + "`. Machine: " + RunConditions.machine() + "; every"
                + " process of a trial shares the cores with the harness"
-               + (load.describe().isEmpty() ? "" : "; " + load.describe()) + ".\n";
+               + (load.describe().isEmpty() ? "" : "; " + load.describe()) + ". Every contender's replicas "
+               + (options.classData() ? "map a class-data archive trained on that contender's own start"
+                : "run without a class-data archive") + (options.trials() > 0 ? "; the takeover trials ran"
+               + " interleaved in a random order (seed " + seed + ", in run.md)" : "") + ".\n";
     }
 }

@@ -23,11 +23,14 @@ import io.k8sensus.tools.CommandLine;
  * @param slowApiRuns runs per contender and lateness
  * @param fabric8Defaults whether the slow-API phase also runs fabric8's LeaderElector with fabric8's default call
  *                    timeout (10 s) besides the one with the timings' call timeout
+ * @param seed        the seed of the takeover trials' random order; null: one drawn at random (and recorded)
+ * @param classData   whether every contender's replicas map a class-data archive trained on its own start
+ *                    ({@link ClassDataArchives}); false: none for any
  */
 public record BenchmarkOptions(int trials, List<String> timings, List<Contender> contenders, List<int[]> scaling,
                         List<int[]> balance, List<int[]> rollout, boolean memory, Path out, Path write,
                         Path summary, Path rolloutWrite, List<SlowApiBenchmark.Level> slowApi, int slowApiRuns,
-                        boolean fabric8Defaults) {
+                        boolean fabric8Defaults, Long seed, boolean classData) {
 
     /** The latenesses of issue 24's comparison, as shares of the renew deadline R. */
     static final String SLOW_API_LEVELS = "R/4,R/2,3R/4,R";
@@ -52,6 +55,10 @@ public record BenchmarkOptions(int trials, List<String> timings, List<Contender>
               --slow-api-runs N       runs per contender and lateness (default 3)
               --slow-api-fabric8-defaults  also fabric8's LeaderElector with fabric8's default call timeout
                                       (10 s) instead of the timings' 1.6 s
+              --seed N                the seed of the takeover trials' order (every contender's and timings'
+                                      trials interleaved at random); default: drawn, and recorded in run.md
+              --no-class-data         no class-data archive for any contender (default: each its own, trained
+                                      on its own start before the first phase)
               --out DIR               where the run's files go (default target/bench)
               --write FILE            write the tables into FILE's generated block (docs/BENCHMARKS.md): the
                                       "bench" block if the run measured any of its figures, the
@@ -68,7 +75,7 @@ public record BenchmarkOptions(int trials, List<String> timings, List<Contender>
     public static BenchmarkOptions parse(String[] args) {
         CommandLine line = CommandLine.parse(args, List.of("--trials", "--timings", "--contenders", "--scaling",
                 "--balance", "--rollout", "--out", "--write", "--summary", "--rollout-write", "--slow-api",
-                "--slow-api-runs"), List.of("--no-memory", "--slow-api-fabric8-defaults"));
+                "--slow-api-runs", "--seed"), List.of("--no-memory", "--slow-api-fabric8-defaults", "--no-class-data"));
         List<String> timings = line.list("--timings", "short");
         for (String name : timings) {
             if (!Benchmark.TIMINGS.containsKey(name)) {
@@ -95,7 +102,8 @@ public record BenchmarkOptions(int trials, List<String> timings, List<Contender>
                 sizes(line, "--scaling"), sizes(line, "--balance"), sizes(line, "--rollout"),
                 !line.has("--no-memory"), line.path("--out", Path.of("target", "bench")), line.path("--write", null),
                 line.path("--summary", null), line.path("--rollout-write", null), slowApi,
-                (int) line.number("--slow-api-runs", 3), line.has("--slow-api-fabric8-defaults"));
+                (int) line.number("--slow-api-runs", 3), line.has("--slow-api-fabric8-defaults"),
+                line.has("--seed") ? Long.valueOf(line.number("--seed", 0)) : null, !line.has("--no-class-data"));
     }
 
     /** "3x1,10x1" as {3, 1}, {10, 1}. */

@@ -104,7 +104,7 @@ final class BenchmarkReport {
         if (!scaling.isEmpty()) {
             md.append("API requests per second of the whole group at steady state (")
                     .append(scaling.get(0).timings()).append(" timings, one trial per size):\n\n| replicas x groups |");
-            contenders.forEach(c -> md.append(' ').append(c).append(" |"));
+            contenders.forEach(c -> md.append(' ').append(Contender.titleOf(c)).append(" |"));
             md.append("\n|---|").append("---|".repeat(contenders.size())).append('\n');
             scaling.stream().map(Sample::figure).distinct().forEach(figure -> {
                 String[] parts = figure.substring("api-total-".length()).split("-");
@@ -124,7 +124,7 @@ final class BenchmarkReport {
             md.append("Committed memory of the leader by area, MiB (native memory tracking, at steady state of three")
                     .append(" replicas; the raw summaries of every replica are in [bench/memory/](bench/memory/)):\n\n")
                     .append("| area |");
-            contenders.forEach(c -> md.append(' ').append(c).append(" |"));
+            contenders.forEach(c -> md.append(' ').append(Contender.titleOf(c)).append(" |"));
             md.append("\n|---|").append("---|".repeat(contenders.size())).append('\n');
             memory.stream().map(Sample::figure).distinct()
                     .filter(f -> memory.stream().anyMatch(s -> s.figure().equals(f) && s.value() >= 0.5))
@@ -240,7 +240,7 @@ final class BenchmarkReport {
                     .append(" s, retry period ").append(t.retryMs() / 1000.0).append(" s)");
         }
         md.append(", ").append(trials(of)).append(" trials; the maximum in brackets:\n\n| figure |");
-        contenders.forEach(c -> md.append(' ').append(c).append(" |"));
+        contenders.forEach(c -> md.append(' ').append(Contender.titleOf(c)).append(" |"));
         md.append("\n|---|").append("---|".repeat(contenders.size())).append('\n');
         HEADLINE.forEach((figure, title) -> {
             md.append("| ").append(title).append(" |");
@@ -393,13 +393,10 @@ final class BenchmarkReport {
                                        + " (of " + SlowApiBenchmark.BASELINE_MS / SlowApiBenchmark.PERIOD_MS + ")";
     }
 
-    /** A contender's name in the slow-API table: client-go's algorithm is fabric8's LeaderElector. */
+    /** A contender's name in the slow-API table, its variant with fabric8's default timeout included. */
     private static String label(String contender) {
-        return switch (contender) {
-            case "client-go" -> "fabric8 LeaderElector";
-            case SlowApiBenchmark.FABRIC8_DEFAULTS -> "fabric8 LeaderElector, 10 s timeout";
-            default -> contender;
-        };
+        return contender.equals(SlowApiBenchmark.FABRIC8_DEFAULTS) ? "fabric8 LeaderElector, 10 s timeout"
+                : Contender.titleOf(contender);
     }
 
     /** "R/2" of "slow-api-R/2-leader-changes". */

@@ -43,6 +43,8 @@ final class ChaosCluster implements AutoCloseable {
     /** Every state of every Lease, into the history, as the harness's own watch sees it. */
     private final io.fabric8.kubernetes.client.informers.SharedIndexInformer<Lease> leases;
     private final Launcher launcher;
+    /** The Lease name of group g is this followed by g. */
+    private final String leasePrefix;
     /** The fencing receiver, if {@link #startReceiver} started one. */
     private volatile ReplicaProcess receiver;
     private final Map<String, ReplicaProcess> replicas = new ConcurrentHashMap<>();
@@ -74,12 +76,18 @@ final class ChaosCluster implements AutoCloseable {
     }
 
     ChaosCluster(Timings timings, Launcher launcher) {
+        this(timings, launcher, "k8sensus");
+    }
+
+    /** Replicas whose groups are elected through the Leases {@code <leasePrefix>-<group>}. */
+    ChaosCluster(Timings timings, Launcher launcher, String leasePrefix) {
         this.launcher = launcher;
         this.timings = timings;
+        this.leasePrefix = leasePrefix + "-";
         this.leases = api.client().leases().inNamespace(NAMESPACE).inform(new LeaseStates());
     }
 
-    /** Feeds every added or changed Lease of a group ({@code k8sensus-<group>}) to the history. */
+    /** Feeds every added or changed Lease of a group ({@code <prefix>-<group>}) to the history. */
     private final class LeaseStates implements io.fabric8.kubernetes.client.informers.ResourceEventHandler<Lease> {
 
         @Override
@@ -100,11 +108,11 @@ final class ChaosCluster implements AutoCloseable {
         private void record(Lease lease) {
             long now = System.nanoTime();
             String name = lease.getMetadata().getName();
-            if (!name.startsWith("k8sensus-") || lease.getSpec() == null) {
+            if (!name.startsWith(leasePrefix) || lease.getSpec() == null) {
                 return;
             }
             LeaseHolder term = LeaseHolder.of(lease);
-            history.onLease(name.substring("k8sensus-".length()), term.holder(), term.epoch(), now);
+            history.onLease(name.substring(leasePrefix.length()), term.holder(), term.epoch(), now);
         }
     }
 
@@ -190,9 +198,9 @@ final class ChaosCluster implements AutoCloseable {
         connections.values().forEach(c -> c.faults().set(mode));
     }
 
-    /** The replica the Lease names, once one acts. */
+    /** The replica the heartbeat's Lease names, once one acts. */
     String leader() {
-        return LeaseHolder.of(api.lease(LEASE)).holder();
+        return LeaseHolder.of(api.lease(leasePrefix + History.HEARTBEAT)).holder();
     }
 
     /** Whether the replica's process has said it started (a candidate from then on). */

@@ -31,8 +31,8 @@ final class FailoverChart {
         double max = points.stream().mapToDouble(Sample::value).filter(v -> !Double.isNaN(v)).max().orElse(1) * 1.1;
         List<String> timings = points.stream().map(Sample::timings).distinct()
                 .sorted(java.util.Comparator.reverseOrder()).toList();
-        int width = 900;
-        int left = 170;
+        int width = 1060;
+        int left = 330;
         List<String[]> lanes = new ArrayList<>();
         timings.forEach(t -> Arrays.stream(Contender.values()).forEach(c -> lanes.add(new String[] {t, c.label})));
         int rowHeight = 30 + 20 * Math.max(1, lanes.size());
@@ -61,7 +61,7 @@ final class FailoverChart {
                 String contender = timingAndContender[1];
                 int y = y0 + 22 + lane++ * 20;
                 g.setColor(colours.get(contender));
-                g.drawString(contender + " (" + timing + ")", 20, y + 4);
+                g.drawString(Contender.titleOf(contender) + " (" + timing + ")", 20, y + 4);
                 for (Sample s : points) {
                     if (s.figure().equals(figures.get(i)) && s.contender().equals(contender)
                         && s.timings().equals(timing)) {

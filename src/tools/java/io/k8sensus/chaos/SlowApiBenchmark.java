@@ -23,7 +23,7 @@ import static org.awaitility.Awaitility.await;
  * a baseline of what the machine's load lets the action do, the actions of the {@value #BASELINE_MS} ms just
  * before.
  * <p>
- * Both contenders get the same timings and call timeout ({@link Contender#launcherWithCallTimeout}). What differs is
+ * Both contenders get the same timings and call timeout ({@link Contender#launcher}). What differs is
  * their algorithm: fabric8's {@code LeaderElector} renews with a read and then an update (two answers per renewal),
  * one attempt at a time, on a fixed rate of one retry period (at once when an attempt took longer), and stops acting
  * when an attempt starts more than R after the end of the last successful one, or when it reads another holder: a
@@ -104,7 +104,7 @@ final class SlowApiBenchmark {
 
     static List<Sample> run(Contender contender, Level level, Path jar, int n) throws Exception {
         ChaosCluster.Timings t = timings();
-        return run(contender.label, contender.launcherWithCallTimeout(jar, t), level, n, HOLD_MS);
+        return run(contender.label, contender.launcher(jar, t), level, n, HOLD_MS);
     }
 
     /** One run of fabric8's LeaderElector with fabric8's default call timeout ({@value #FABRIC8_DEFAULT_TIMEOUT_MS} ms). */

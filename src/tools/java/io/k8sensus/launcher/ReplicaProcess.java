@@ -82,7 +82,9 @@ public final class ReplicaProcess {
                 "-Dcamel.management.enabled=false",
                 "-Dcamel.main.shutdown-timeout=5"));
         if (moreClasses.isEmpty()) {
-            command.addAll(classDataArchive(jar));
+            if (settings.stream().noneMatch(ReplicaProcess::isClassDataFlag)) {
+                command.addAll(classDataArchive(jar)); // settings that name their own archive, or none, decide
+            }
             command.addAll(settings);
             command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
         } else {
@@ -110,6 +112,15 @@ public final class ReplicaProcess {
             // no archive to use
         }
         return List.of();
+    }
+
+    /**
+     * Whether a JVM flag decides the class-data archive: one to map ({@code -XX:SharedArchiveFile}), one to write
+     * ({@code -XX:ArchiveClassesAtExit}), or the JDK's own only ({@code -Xshare:auto}) or none ({@code -Xshare:off}).
+     */
+    static boolean isClassDataFlag(String flag) {
+        return flag.startsWith("-XX:SharedArchiveFile=") || flag.startsWith("-XX:ArchiveClassesAtExit=")
+               || flag.startsWith("-Xshare:");
     }
 
     /** The {@code Main-Class} of a jar's manifest. */
