@@ -59,6 +59,11 @@ simulate: target/k8sensus.jar ## Deterministic simulation of fault schedules aga
 simulate-balance: target/k8sensus.jar ## Deterministic simulation of balancing under faults (ARGS="--schedules 100000", "--seed N" replays one)
 	@$(TOOLS) io.k8sensus.sim.BalanceSimulation $(ARGS)
 
+.PHONY: mutation
+mutation: ## Mutation testing of the elector with PIT, one thread (about 15 min): target/pit-reports/, the mutants no test detected, the score
+	$(MVN) -Pmutation test-compile org.pitest:pitest-maven:mutationCoverage
+	@java -cp target/tools-classes io.k8sensus.tools.MutationReport target/pit-reports/mutations.xml
+
 bench: target/k8sensus.jar ## Failover/handover/cost/memory benchmark vs stock Camel and fabric8 LeaderElector (client-go's algorithm) into target/bench/ (ARGS="--trials 10 --timings short,default --scaling 3x1,10x1 --contenders k8sensus,...")
 	@$(TOOLS) -Djava.awt.headless=true io.k8sensus.chaos.Benchmark $(ARGS)
 

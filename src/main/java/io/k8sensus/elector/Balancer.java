@@ -484,13 +484,6 @@ public final class Balancer {
         }
     }
 
-    /** The groups' runners as last seen (group to names), for the logs and the tests. */
-    public synchronized Map<String, Set<String>> runners() {
-        Map<String, Set<String>> names = new TreeMap<>();
-        runners.keySet().forEach(group -> names.put(group, Set.copyOf(marks(group).keySet())));
-        return names;
-    }
-
     /**
      * Whether the move of {@code group} under way still balances: this replica still leads two groups more than the
      * fewest any candidate it would move to leads (a failover meanwhile may have evened them out).

@@ -148,6 +148,7 @@ class BalancerTest {
         a.moveStarted(move);
         a.leader("g4", null, now + 10);
         a.leader("g4", "a", now + 10 + 3 * RETRY); // after its deference, a took it back itself
+        a.candidates(Set.of("a", "b", "c"), now + 5 * RETRY); // the Pods, reported again on every turn, unchanged
         assertThat(a.move(now + 10 * RETRY)).as("no ping-pong towards b").isEmpty();
         assertThat(a.deferNanos(now + 10 * RETRY)).as("still held back for b: it would lose every race otherwise")
                 .isEqualTo(3 * RETRY);
@@ -259,7 +260,7 @@ class BalancerTest {
     void a_replica_that_leads_the_most_but_can_move_none_of_its_groups_does_not_hold_the_others_up() {
         // a leads x1-x3, which only it runs; b leads g1-g3, which b and c run; c leads none
         Balancer b = balancer("b", "a=,b=g1 g2 g3,c=", SETTLED);
-        b.said("g1", Map.of("a", 3), 0);
+        b.said("g1", Map.of("a", 3), SETTLED - RETRY); // said a retry period ago: b would leave the move to a if a could
         assertThat(b.loads()).containsEntry("a", 3).containsEntry("b", 3);
         assertThat(b.move(SETTLED)).as("a comes first, but can hand nothing to c").map(Balancer.Move::to)
                 .hasValue(Set.of("c"));
@@ -306,7 +307,9 @@ class BalancerTest {
         }
         now += 20 * RETRY;
         assertThat(a.move(now)).map(Balancer.Move::group).as("g3, not g4 again").hasValue("g3");
-        a.runners("g4", Map.of("a", "p1", "b", "p2", "c", "p1"), 0); // b's process restarted: it runs g4 anew
+        a.runners("g4", Map.of("a", "p1", "b", "p1", "c", "p2"), 0); // c's process restarted, not b's
+        assertThat(a.move(now)).map(Balancer.Move::group).as("b's refusal stands").hasValue("g3");
+        a.runners("g4", Map.of("a", "p1", "b", "p2", "c", "p2"), 0); // b's process restarted: it runs g4 anew
         assertThat(a.move(now)).map(Balancer.Move::group).hasValue("g4");
     }
 
@@ -334,8 +337,11 @@ class BalancerTest {
         for (String g : new String[] {"g1", "g2", "g3", "g4"}) {
             off.leader(g, "a", SETTLED);
         }
+        off.runners("g1", Map.of("a", "p1"), 0); // b does not run g1, and has marked g2
+        off.runners("g2", Map.of("a", "p1", "b", "p1"), 0);
         assertThat(off.deferNanos(SETTLED)).isZero();
         assertThat(off.move(SETTLED)).isEmpty();
+        assertThat(off.leadsToSay(SETTLED)).as("nothing to say on its marks").isEmpty();
     }
 
     @Test
@@ -346,5 +352,230 @@ class BalancerTest {
         Balancer b = balancer("b", "a=g1 g2,b=g3", SETTLED);
         b.leader("g4", "gone", SETTLED); // a Pod that left still named by a Lease that will expire
         assertThat(b.loads()).containsOnly(Map.entry("a", 2), Map.entry("b", 1));
+    }
+
+    /** {@code a} hands {@code group} over, nobody takes it, and {@code a} takes it back after its deference. */
+    private static void lets_go(Balancer a, String group, long now) {
+        a.moveStarted(a.move(now).orElseThrow());
+        a.leader(group, null, now + 10);
+        a.leader(group, "a", now + 10 + 3 * RETRY);
+    }
+
+    @Test
+    void reports_of_other_groups_leave_a_move_under_way_until_its_own_lease_names_someone_else() {
+        Balancer a = balancer("a", "a=g1 g2 g3 g4,b=,c=g5", SETTLED);
+        long now = SETTLED;
+        a.moveStarted(a.move(now).orElseThrow()); // g4, to b
+        a.leader("g4", "a", now + 10); // every group's holder is reported on every turn, this one's too
+        a.leader("g5", "c", now + 10);
+        a.leader("g6", null, now + 10);
+        a.leader("g1", "a", now + 10);
+        assertThat(a.moveUnderWay()).isTrue();
+        assertThat(a.move(now + 10 * RETRY)).as("one move at a time").isEmpty();
+        a.leader("g4", null, now + 20);
+        a.leader("g4", "b", now + 30);
+        assertThat(a.moveUnderWay()).isFalse();
+        assertThat(a.move(now + 30 + RETRY)).as("b took it: nobody is left out of the next move")
+                .hasValue(new Balancer.Move("g3", 3, 1, Set.of("b", "c")));
+    }
+
+    @Test
+    void a_group_moved_after_an_abandoned_move_backs_off_a_single_lease_duration_at_its_next_abandon() {
+        Balancer a = balancer("a", "a=g1 g2 g3,b=", SETTLED);
+        a.runners("g1", Map.of("a", "p1"), 0); // only g3 can go to b
+        a.runners("g2", Map.of("a", "p1"), 0);
+        long at = SETTLED;
+        a.moveStarted(a.move(at).orElseThrow());
+        a.moveAbandoned("g3", at);
+        at += LEASE;
+        a.moveStarted(a.move(at).orElseThrow());
+        a.leader("g3", null, at + 10);
+        a.leader("g3", "b", at + 20); // moved
+        at += 10 * RETRY;
+        a.leader("g3", "a", at); // and back to a, by a failover
+        at += 10 * RETRY;
+        Balancer.Move again = a.move(at).orElseThrow();
+        assertThat(again.group()).isEqualTo("g3");
+        a.moveStarted(again);
+        a.moveAbandoned("g3", at);
+        assertThat(a.move(at + LEASE - 1)).as("not an abandon in a row: one lease duration").isEmpty();
+        assertThat(a.move(at + LEASE)).map(Balancer.Move::group).hasValue("g3");
+    }
+
+    @Test
+    void a_group_that_stops_being_elected_here_while_it_is_moved_leaves_the_next_move_free() {
+        Balancer a = balancer("a", "a=g1 g2 g3 g4 g5 g6,b=,c=", SETTLED);
+        a.moveStarted(a.move(SETTLED).orElseThrow()); // g6
+        a.removed("g6"); // its routes stopped here
+        assertThat(a.moveUnderWay()).isFalse();
+        assertThat(a.move(SETTLED + RETRY)).map(Balancer.Move::group).hasValue("g5");
+    }
+
+    @Test
+    void a_target_that_refused_a_group_is_offered_it_again_once_its_pod_is_replaced() {
+        Balancer a = balancer("a", "a=g1 g2 g3 g4,b=,c=g5 g6 g7", SETTLED);
+        long now = SETTLED;
+        for (int declined = 1; declined <= 2; declined++) {
+            lets_go(a, "g4", now);
+            now += 20 * RETRY;
+            a.leader("g9", "b", now); // b takes another group: it responds again
+            a.leader("g9", null, now + RETRY);
+            now += 10 * RETRY;
+        }
+        assertThat(a.takeRefusals()).containsExactly(new Balancer.Refusal("g4", "b"));
+        a.candidates(Set.of("a", "c"), now); // b's Pod deleted
+        a.candidates(Set.of("a", "b", "c"), now + RETRY); // its replacement, under the same name
+        assertThat(a.move(now + RETRY + LEASE)).map(Balancer.Move::group).hasValue("g4");
+    }
+
+    @Test
+    void a_target_that_let_a_group_go_once_before_its_pod_was_replaced_has_not_refused_it_when_the_new_pod_does_too() {
+        Balancer a = balancer("a", "a=g1 g2 g3 g4,b=,c=g5 g6 g7", SETTLED);
+        long now = SETTLED;
+        lets_go(a, "g4", now);
+        now += 20 * RETRY;
+        a.candidates(Set.of("a", "c"), now); // b's Pod deleted, and replaced
+        a.candidates(Set.of("a", "b", "c"), now + RETRY);
+        now += RETRY + LEASE;
+        lets_go(a, "g4", now); // the new Pod is slow once too
+        assertThat(a.takeRefusals()).as("once for each Pod: a slow moment, no refusal").isEmpty();
+    }
+
+    @Test
+    void while_a_groups_lease_carries_no_marks_a_refusal_lasts_as_long_as_leaving_a_candidate_out() {
+        Balancer a = new Balancer("a", TIMINGS, true);
+        a.candidates(Set.of("a", "b", "c"), 0);
+        for (String g : new String[] {"g1", "g2", "g3", "g4"}) {
+            a.leader(g, "a", 0);
+        }
+        for (String g : new String[] {"g5", "g6", "g7"}) {
+            a.leader(g, "c", 0);
+        }
+        long now = SETTLED;
+        for (int declined = 1; declined <= 2; declined++) {
+            lets_go(a, "g4", now);
+            now += 20 * RETRY;
+            a.leader("g9", "b", now);
+            a.leader("g9", null, now + RETRY);
+            now += 10 * RETRY;
+        }
+        assertThat(a.takeRefusals()).containsExactly(new Balancer.Refusal("g4", "b"));
+        long refusedAt = now - 30 * RETRY + 10 + 3 * RETRY;
+        assertThat(a.move(refusedAt + Balancer.UNRESPONSIVE_LEASES * LEASE))
+                .as("no mark to see change: after five lease durations, b is offered g4 again")
+                .map(Balancer.Move::group).hasValue("g4");
+    }
+
+    @Test
+    void a_group_whose_lease_carries_no_marks_may_go_to_any_candidate() {
+        Balancer a = new Balancer("a", TIMINGS, true);
+        a.candidates(Set.of("a", "b"), 0);
+        for (String g : new String[] {"g1", "g2", "g3"}) {
+            a.leader(g, "a", 0);
+        }
+        assertThat(a.runs("b", "g3")).isTrue();
+        assertThat(a.move(SETTLED)).map(Balancer.Move::group).hasValue("g3");
+        a.runners("g3", Map.of("a", "p1"), SETTLED); // marked: only a runs it
+        assertThat(a.move(SETTLED)).map(Balancer.Move::group).hasValue("g2");
+        a.runners("g3", Map.of(), SETTLED); // its marks gone (the Lease re-created): unknown again
+        assertThat(a.runs("b", "g3")).isTrue();
+        assertThat(a.move(SETTLED)).map(Balancer.Move::group).hasValue("g3");
+    }
+
+    @Test
+    void a_count_said_again_unchanged_on_every_delivery_of_a_lease_does_not_hold_moves_up() {
+        Balancer b = balancer("b", "a=g1,b=g2 g3 g4 g5,c=", SETTLED);
+        b.said("g1", Map.of("a", 2), SETTLED - RETRY); // a leads a group that b does not run
+        b.said("g1", Map.of("a", 2), SETTLED + RETRY - 1); // the same mark, delivered again
+        assertThat(b.move(SETTLED + RETRY)).map(Balancer.Move::to).hasValue(Set.of("c"));
+    }
+
+    @Test
+    void a_replica_that_leads_as_many_and_comes_first_holds_the_move_up_only_if_it_has_a_target_two_below_it() {
+        // a leads x1-x3, which a, b and d run (c does not); b leads g1-g3, which everyone runs; d leads y1 and y2
+        Balancer b = balancer("b", "a=x1 x2 x3,b=g1 g2 g3,c=,d=y1 y2", SETTLED);
+        for (String x : new String[] {"x1", "x2", "x3"}) {
+            b.runners(x, Map.of("a", "p1", "b", "p1", "d", "p1"), 0);
+        }
+        assertThat(b.move(SETTLED)).as("c does not run a's groups, d leads only one fewer than a: b moves")
+                .hasValue(new Balancer.Move("g3", 3, 0, Set.of("c")));
+    }
+
+    @Test
+    void a_replica_that_leads_as_many_and_comes_first_holds_the_move_up_once_its_target_has_been_a_candidate_a_lease_duration() {
+        Balancer b = balancer("b", "a=x1 x2 x3,b=g1 g2 g3,c=", SETTLED);
+        for (String x : new String[] {"x1", "x2", "x3"}) {
+            b.runners(x, Map.of("a", "p1", "b", "p1", "d", "p1"), 0);
+        }
+        long joined = SETTLED;
+        b.candidates(Set.of("a", "b", "c", "d"), joined); // d, which runs a's groups, joins
+        b.leader("elsewhere", "gone", joined + LEASE - 2 * RETRY); // a change of leader that counts for nobody
+        assertThat(b.move(joined + LEASE - 1)).as("d is too new for a: b moves").map(Balancer.Move::to)
+                .hasValue(Set.of("c"));
+        assertThat(b.move(joined + LEASE)).as("a can hand a group to d now: a moves first").isEmpty();
+    }
+
+    @Test
+    void a_change_of_hands_counts_for_exactly_an_hour_on_a_clock_that_started_long_ago() {
+        long origin = TimeUnit.HOURS.toNanos(5); // a monotonic clock starts anywhere
+        Balancer a = balancer("a", "a=g1 g2 g3 g4,b=,c=g5 g6 g7", origin);
+        long first = origin + 10 * RETRY;
+        long now = first;
+        for (String holder : new String[] {"c", "a", "c", "a", "c", "a"}) {
+            a.leader("g4", holder, now);
+            now += 10 * RETRY;
+        }
+        assertThat(a.move(now + 10 * RETRY)).map(Balancer.Move::group).as("six times: g3 instead").hasValue("g3");
+        assertThat(a.move(first + TimeUnit.HOURS.toNanos(1) - 1)).map(Balancer.Move::group).hasValue("g3");
+        assertThat(a.move(first + TimeUnit.HOURS.toNanos(1))).map(Balancer.Move::group)
+                .as("the first change is an hour old").hasValue("g4");
+    }
+
+    @Test
+    void a_move_stops_being_worth_it_once_its_targets_lead_one_fewer() {
+        Balancer a = balancer("a", "a=g1 g2 g3 g4,b=,c=g5 g6 g7", SETTLED);
+        assertThat(a.stillWorthMoving("g4", SETTLED)).as("no move under way").isFalse();
+        a.moveStarted(a.move(SETTLED).orElseThrow()); // g4, to b
+        assertThat(a.stillWorthMoving("g4", SETTLED)).isTrue();
+        assertThat(a.stillWorthMoving("g3", SETTLED)).as("not the group being moved").isFalse();
+        a.leader("g8", "b", SETTLED + 1); // failovers meanwhile
+        a.leader("g9", "b", SETTLED + 2);
+        assertThat(a.stillWorthMoving("g4", SETTLED + 3)).as("4 and 2").isTrue();
+        a.leader("g10", "b", SETTLED + 3);
+        assertThat(a.stillWorthMoving("g4", SETTLED + 4)).as("4 and 3: the move would only swap").isFalse();
+    }
+
+    @Test
+    void its_state_in_a_trace_names_the_loads_it_counts() {
+        Balancer b = balancer("b", "a=g1 g2,b=g3", SETTLED);
+        assertThat(b.toString()).startsWith("Balancer[b ").contains("loads={a=2, b=1}");
+    }
+
+    @Test
+    void a_change_of_the_candidates_is_counted_at_once_and_a_move_waits_a_retry_period_after_it() {
+        Balancer a = new Balancer("a", TIMINGS, true); // no marks on the Leases: every candidate runs every group
+        a.candidates(Set.of("a", "b"), 0);
+        for (int g = 1; g <= 4; g++) {
+            a.leader("g" + g, "a", 0);
+            a.leader("g" + (g + 4), "b", 0);
+        }
+        assertThat(a.loads()).containsOnly(Map.entry("a", 4), Map.entry("b", 4));
+        a.candidates(Set.of("a", "b", "c"), RETRY);
+        assertThat(a.loads()).containsOnly(Map.entry("a", 4), Map.entry("b", 4), Map.entry("c", 0));
+        a.candidates(Set.of("a", "b", "c"), SETTLED);
+        assertThat(a.move(SETTLED + 5 * RETRY)).as("reported again, unchanged: no wait").isPresent();
+        a.candidates(Set.of("a", "b", "c", "d"), SETTLED + 5 * RETRY);
+        assertThat(a.move(SETTLED + 6 * RETRY - 1)).isEmpty();
+        assertThat(a.move(SETTLED + 6 * RETRY)).isPresent();
+    }
+
+    @Test
+    void marks_delivered_again_unchanged_do_not_make_their_process_look_just_started() {
+        Balancer a = balancer("a", "a=g1 g2 g3 g4,b=", SETTLED);
+        a.runners("g1", Map.of("a", "1.x", "b", "1.y"), 0); // b's process, seen since 0
+        for (long t = 0; t <= SETTLED; t += RETRY) {
+            a.runners("g1", Map.of("a", "1.x", "b", "1.y"), t); // every delivery of g1's Lease
+        }
+        assertThat(a.move(SETTLED)).map(Balancer.Move::to).hasValue(Set.of("b"));
     }
 }

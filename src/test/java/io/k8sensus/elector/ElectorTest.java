@@ -444,6 +444,8 @@ class ElectorTest {
         assertThat(a.acts()).isFalse();
         assertThat(a.elector.leads()).isFalse();
         assertThat(a.events).containsExactly(new ElectionEvent.RenewRefused(0));
+        assertThat(a.elector.mayActUntil()).as("no window left, though its deadline was still ahead")
+                .isEqualTo(Long.MIN_VALUE);
         assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
         a.ok(held("b", 1, "r", "v9"));
         assertThat(a.elector.leader()).isEqualTo("b");
@@ -955,5 +957,339 @@ class ElectorTest {
         a.ok(lease(null, 1, null, null, 0, "v5"));
         assertThat(a.events).contains(new ElectionEvent.Released(1, false)).doesNotContain(
                 new ElectionEvent.Released(1, true));
+    }
+
+    // -------------------------------------------------------------------------------------------- the term's end
+
+    /**
+     * A leader whose renewal met a conflict, and whose read of the Lease is out, reaches its renew deadline with no
+     * renewal out: whatever the driver calls first then ends the term, because the driver reads {@link
+     * Elector#leader()} after every call and tells the routes.
+     */
+    static Stream<Arguments> the_first_call_past_the_renew_deadline() {
+        return Stream.of(
+                Arguments.of("a delivery of its own record", (java.util.function.Consumer<Replica>) r -> r.sees(
+                        lease("a", 0, "a" + (r.nowMs - 2000), "r" + (r.nowMs - 2000), 3000, "v1"))),
+                Arguments.of("the candidates", (java.util.function.Consumer<Replica>) r -> r.candidates("a", "b")),
+                Arguments.of("a step", (java.util.function.Consumer<Replica>) r -> assertThat(r.step())
+                        .as("nothing for a term that is over").isNull()),
+                Arguments.of("the renewal timer", (java.util.function.Consumer<Replica>) r -> assertThat(
+                        r.elector.renewal(r.now())).as("no renewal of a term that is over").isNull()),
+                Arguments.of("the answer to its read", (java.util.function.Consumer<Replica>) r -> r.answer(
+                        new Answer.Failed("timeout"))),
+                Arguments.of("a handover", (java.util.function.Consumer<Replica>) r -> r.elector.handOver(r.now(),
+                        true)),
+                Arguments.of("a stop", (java.util.function.Consumer<Replica>) r -> r.elector.stop(r.now(), true)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void the_first_call_past_the_renew_deadline(String name, java.util.function.Consumer<Replica> call) {
+        Replica a = new Replica("a").leads(0);
+        long acquiredAt = a.nowMs;
+        a.at(acquiredAt + 500).step();
+        a.answer(new Answer.Conflict());
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
+        a.at(acquiredAt + 2000);
+        call.accept(a);
+        assertThat(a.elector.leader()).isNull();
+        assertThat(a.events).as("the log says why the term ended").contains(new ElectionEvent.RenewDeadline(0, 2000))
+                .noneMatch(e -> e instanceof ElectionEvent.Released);
+    }
+
+    @Test
+    void a_leader_whose_lease_is_edited_by_hand_to_another_holder_under_the_same_epoch_stops_at_once() {
+        Replica a = new Replica("a").leads(4);
+        long acquiredAt = a.nowMs;
+        // kubectl edit of spec.holderIdentity alone: the epoch stays
+        a.after(100).sees(lease("intruder", 4, "a" + acquiredAt, "r" + acquiredAt, 3000, "v2"));
+        assertThat(a.elector.leads()).isFalse();
+        assertThat(a.events).contains(new ElectionEvent.LostLease(4, "intruder", 4));
+    }
+
+    @Test
+    void a_renewal_that_lands_exactly_r_after_its_send_does_not_resume_the_term() {
+        Replica a = new Replica("a").leads(0);
+        long acquiredAt = a.nowMs;
+        LeaseRequest renew = a.at(acquiredAt + 500).step();
+        a.at(acquiredAt + 2000).elector.tick(a.now());
+        assertThat(a.elector.suspended()).isTrue();
+        a.at(acquiredAt + 2500).ok(landed(renew, "r2"));
+        assertThat(a.elector.leads()).isFalse();
+        assertThat(a.events).noneMatch(e -> e instanceof ElectionEvent.TermResumed)
+                .endsWith(new ElectionEvent.RenewDeadline(0, 2000));
+    }
+
+    @Test
+    void renewals_sent_on_their_own_timer_are_no_more_than_fit_in_a_renew_deadline_either() {
+        Replica a = new Replica("a").leads(0);
+        for (int i = 0; i < 20; i++) {
+            LeaseRequest r = a.after(500).elector.renewal(a.now());
+            if (r != null && i % 2 == 0) {
+                a.elector.answered(r, new Answer.Ok(landed(r, "r" + i)), a.now());
+            }
+            assertThat(a.elector.renewalsOut()).isLessThanOrEqualTo(4);
+        }
+        assertThat(a.elector.renewalsOut()).isEqualTo(4);
+    }
+
+    @Test
+    void a_renewal_answered_404_restores_the_deleted_lease_and_keeps_the_term() {
+        Replica a = new Replica("a").leads(0);
+        a.after(500).step();
+        a.answer(new Answer.NotFound());
+        assertThat(a.events).contains(new ElectionEvent.LeaseDeleted("a", 0));
+        assertThat(a.step()).isInstanceOf(LeaseRequest.Restore.class);
+        assertThat(((LeaseRequest.Restore) a.last).last().epoch()).isZero();
+        assertThat(a.elector.leads()).isTrue();
+    }
+
+    @Test
+    void a_renewal_that_lands_after_its_term_ended_is_a_record_like_anyones_and_waited_out_from_when_it_was_seen() {
+        Replica a = new Replica("a").leads(0);
+        long acquiredAt = a.nowMs;
+        LeaseRequest renew = a.after(500).step();
+        a.at(acquiredAt + 2500).elector.tick(a.now());
+        assertThat(a.elector.leads()).isFalse();
+        a.after(100);
+        long seenAt = a.nowMs;
+        LeaseRecord landed = landed(renew, "r2");
+        a.ok(landed); // applied: the Lease names a term that nobody acts on, renewed just now
+        a.at(seenAt + 2999);
+        assertThat(a.stepAnsweringReads(landed)).as("a lease duration from when it was seen").isNull();
+        a.at(seenAt + 3000);
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire(landed.version(), "a", 1, 3));
+    }
+
+    // -------------------------------------------------------------------------------------------- acquisitions
+
+    @Test
+    void a_candidate_that_has_seen_no_lease_yet_reads_it_first() {
+        Replica a = new Replica("a").candidates("a", "b");
+        assertThat(a.elector.busy()).isFalse();
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
+        assertThat(a.elector.busy()).as("one request at a time: the read is out").isTrue();
+        a.ok(held("b", 1, "r", "3"));
+        assertThat(a.elector.busy()).isFalse();
+    }
+
+    @Test
+    void an_acquisition_acknowledged_r_or_more_after_its_send_starts_no_term_and_is_waited_out_like_any_other() {
+        Replica a = new Replica("a").candidates("a", "b");
+        a.sees(lease(null, 2, null, null, 0, "5"));
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("5", "a", 3, 3));
+        LeaseRecord taken = lease("a", 3, "acq", "r", 3000, "6");
+        a.after(2000).ok(taken);
+        assertThat(a.elector.leads()).as("its deadline passed before it began").isFalse();
+        assertThat(a.elector.leader()).isNull();
+        a.after(2999);
+        assertThat(a.stepAnsweringReads(taken)).isNull();
+        a.after(1);
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("6", "a", 4, 3));
+    }
+
+    @Test
+    void an_acquisition_answered_404_puts_the_deleted_lease_back_as_last_seen() {
+        Replica a = new Replica("a").candidates("a", "b");
+        a.sees(lease(null, 2, null, null, 0, "5"));
+        a.step();
+        a.answer(new Answer.NotFound()); // deleted meanwhile
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Restore(
+                lease(Elector.RESTORED_PREFIX + "a", 2, null, null, 3000, "5")));
+    }
+
+    @Test
+    void a_lease_released_with_an_empty_holder_as_client_go_writes_it_is_free() {
+        LeaseRecord released = lease("", 2, null, null, 0, "21");
+        assertThat(released.holder()).isNull();
+        Replica a = new Replica("a").candidates("a", "b");
+        a.sees(held("b", 2, "r9", "20"));
+        a.after(100).sees(released);
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("21", "a", 3, 3));
+    }
+
+    @Test
+    void a_follower_without_a_leader_says_so_with_epoch_minus_one() {
+        Replica a = new Replica("a").candidates("a", "b");
+        a.sees(lease(null, 4, null, null, 0, "10"));
+        assertThat(a.elector.leader()).isNull();
+        assertThat(a.elector.epoch()).isEqualTo(-1);
+        a.sees(held("b", 5, "r", "11"));
+        assertThat(a.elector.epoch()).isEqualTo(5);
+    }
+
+    @Test
+    void a_renewal_seen_after_a_hand_edit_is_what_a_follower_waits_for_when_the_duration_is_edited_again() {
+        Replica a = new Replica("a", SHORTER).candidates("a", "b"); // its own 2 s
+        a.sees(lease("b", 0, "acq", "r1", 1000, "1")); // started after a hand edit to 1 s
+        a.after(500).sees(lease("b", 0, "acq", "r2", 3000, "2")); // b renews: its own 3 s
+        LeaseRecord editedAgain = lease("b", 0, "acq", "r2", 1000, "3");
+        a.after(100).sees(editedAgain);
+        long editSeenAt = a.nowMs;
+        a.at(editSeenAt + 2999);
+        assertThat(a.stepAnsweringReads(editedAgain)).as("b's renewal promised 3 s").isNull();
+        a.at(editSeenAt + 3000);
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("3", "a", 1, 2));
+    }
+
+    @Test
+    void a_holder_silent_past_two_retry_periods_is_confirmed_with_a_read_and_said_once_with_the_time_to_takeover() {
+        Replica a = new Replica("a").candidates("a", "b");
+        LeaseRecord b = held("b", 4, "r1", "10");
+        a.sees(b);
+        a.after(1201);
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
+        a.ok(b);
+        assertThat(a.events).containsExactly(new ElectionEvent.HolderSilent("b", 4, 1799));
+        a.elector.watching(false); // reads every retry period from now on
+        a.after(500);
+        assertThat(a.stepAnsweringReads(b)).isNull();
+        assertThat(a.events).as("said once").hasSize(1);
+    }
+
+    @Test
+    void a_follower_whose_watch_is_down_reads_the_lease_every_retry_period() {
+        Replica a = new Replica("a").candidates("a", "b");
+        a.elector.watching(false);
+        LeaseRecord b = held("b", 4, "r1", "10");
+        a.sees(b);
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
+        a.ok(b);
+        assertThat(a.after(499).step()).isNull();
+        assertThat(a.after(1).step()).isEqualTo(new LeaseRequest.Read());
+        a.ok(b);
+        a.elector.watching(true);
+        assertThat(a.after(500).step()).as("its watch is up again").isNull();
+    }
+
+    // -------------------------------------------------------------------------------------------- answers
+
+    @Test
+    void a_restore_that_meets_a_conflict_reads_who_put_the_lease_back_first() {
+        Replica b = new Replica("b").candidates("a", "b");
+        LeaseRecord aTerm = held("a", 5, "r1", "10");
+        b.sees(aTerm);
+        b.sees(null);
+        assertThat(b.step()).isEqualTo(new LeaseRequest.Restore(aTerm));
+        b.answer(new Answer.Conflict()); // another replica restored it first
+        assertThat(b.step()).isEqualTo(new LeaseRequest.Read());
+    }
+
+    @Test
+    void a_raise_of_the_epoch_that_meets_a_conflict_reads_the_lease_first() {
+        Replica b = new Replica("b").candidates("a", "b");
+        b.sees(held("a", 7, "r1", "10"));
+        b.sees(null);
+        b.after(5).sees(held("fresh", 0, "r", "12"));
+        assertThat(b.step()).isInstanceOf(LeaseRequest.RaiseEpoch.class);
+        b.answer(new Answer.Conflict()); // someone wrote it meanwhile
+        assertThat(b.step()).isEqualTo(new LeaseRequest.Read());
+    }
+
+    @Test
+    void a_lease_freed_by_hand_below_the_newest_epoch_once_the_term_it_replaced_has_run_out_is_raised_as_it_is() {
+        Replica a = new Replica("a").candidates("a", "b");
+        a.sees(held("b", 2, "r9", "20"));
+        long seenAt = a.nowMs;
+        LeaseRecord restored = lease(null, 1, null, null, 0, "21"); // a backup of an earlier release, put back
+        a.at(seenAt + 3000).sees(restored);
+        assertThat(a.step()).as("b's term is over: nobody to wait for").isEqualTo(new LeaseRequest.RaiseEpoch(restored, 2));
+    }
+
+    @Test
+    void a_release_the_api_server_refuses_because_the_lease_holds_another_term_is_not_tried_again() {
+        Replica a = new Replica("a").leads(0);
+        a.elector.stop(a.now(), true);
+        assertThat(a.step()).isInstanceOf(LeaseRequest.Release.class);
+        a.answer(new Answer.TermLost());
+        assertThat(a.step()).isNull();
+        assertThat(a.events).noneMatch(e -> e instanceof ElectionEvent.Released);
+    }
+
+    @Test
+    void a_release_without_an_answer_is_said_and_left_to_expire() {
+        Replica a = new Replica("a").leads(0);
+        a.elector.stop(a.now(), true);
+        a.step();
+        a.answer(new Answer.Failed("timeout"));
+        assertThat(a.events).contains(new ElectionEvent.ReleaseFailed(0, "timeout"));
+        assertThat(a.after(1000).step()).isNull();
+    }
+
+    @Test
+    void a_release_that_keeps_meeting_conflicts_is_tried_three_times_and_then_left_to_expire() {
+        Replica a = new Replica("a").leads(0);
+        long acquiredAt = a.nowMs;
+        a.elector.stop(a.now(), true);
+        assertThat(a.elector.nextStepAt(a.now())).as("the release is due at once").isEqualTo(a.now());
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            assertThat(a.step()).as("attempt %d", attempt).isInstanceOf(LeaseRequest.Release.class);
+            a.answer(new Answer.Conflict()); // renewed meanwhile, by a renewal of its own that landed late
+            assertThat(a.elector.nextStepAt(a.now())).as("the read is due at once").isEqualTo(a.now());
+            assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
+            a.ok(lease("a", 0, "a" + acquiredAt, "late" + attempt, 3000, "v" + (attempt + 1)));
+        }
+        assertThat(a.step()).isNull();
+        assertThat(a.elector.nextStepAt(a.now())).as("no spin").isGreaterThan(a.now());
+    }
+
+    // -------------------------------------------------------------------------------------------- when it wakes
+
+    @Test
+    void a_follower_wakes_when_the_holders_lease_expires_not_a_retry_period_later() {
+        Replica a = new Replica("a").candidates("a", "b");
+        LeaseRecord b = held("b", 4, "r1", "10");
+        a.sees(b);
+        long seenAt = a.nowMs;
+        a.at(seenAt + 1201).stepAnsweringReads(b); // the silence check, done
+        a.at(seenAt + 2800);
+        assertThat(a.step()).isNull();
+        assertThat(a.elector.nextStepAt(a.now())).isEqualTo((seenAt + 3000) * MS);
+        a.elector.defer(1000 * MS); // the balancer holds it back a second more
+        a.at(seenAt + 3600);
+        assertThat(a.step()).isNull();
+        assertThat(a.elector.nextStepAt(a.now())).isEqualTo((seenAt + 4000) * MS);
+    }
+
+    @Test
+    void a_follower_wakes_to_check_a_silent_holder_just_past_two_retry_periods_at_their_longest() {
+        Replica a = new Replica("a").candidates("a", "b");
+        a.sees(held("b", 4, "r1", "10"));
+        long seenAt = a.now();
+        a.after(800);
+        assertThat(a.step()).isNull();
+        long checkAt = seenAt + 2 * TIMINGS.maxRetryNanos() + 1;
+        assertThat(a.elector.nextStepAt(a.now())).isEqualTo(checkAt);
+        assertThat(a.elector.step(checkAt - 1)).as("two retry periods are not past yet").isNull();
+        assertThat(a.elector.step(checkAt)).isEqualTo(new LeaseRequest.Read());
+    }
+
+    @Test
+    void a_follower_with_a_request_out_when_a_lease_comes_due_waits_for_the_answer_instead_of_spinning() {
+        // the holder expires while its acquisition is out
+        Replica a = new Replica("a").candidates("a", "b");
+        LeaseRecord b = held("b", 4, "r1", "10");
+        a.sees(b);
+        long seenAt = a.nowMs;
+        a.at(seenAt + 1201).stepAnsweringReads(b);
+        a.at(seenAt + 3000);
+        assertThat(a.step()).isInstanceOf(LeaseRequest.Acquire.class);
+        assertThat(a.elector.nextStepAt(a.now())).isGreaterThan(a.now());
+        // a free Lease held back from, whose deference ends while its acquisition is out
+        Replica c = new Replica("c").candidates("b", "c");
+        c.sees(lease(null, 4, null, null, 0, "10"));
+        c.elector.defer(200 * MS);
+        c.after(200);
+        assertThat(c.step()).isInstanceOf(LeaseRequest.Acquire.class);
+        assertThat(c.elector.nextStepAt(c.now())).isGreaterThan(c.now());
+        // the silence check comes due while a read of a watch that is down is out
+        Replica d = new Replica("d").candidates("b", "d");
+        d.elector.watching(false);
+        d.sees(b);
+        long dSeenAt = d.now();
+        assertThat(d.step()).isEqualTo(new LeaseRequest.Read());
+        long checkAt = dSeenAt + 2 * TIMINGS.maxRetryNanos() + 1;
+        assertThat(d.elector.step(checkAt)).isNull();
+        assertThat(d.elector.nextStepAt(checkAt)).isGreaterThan(checkAt);
     }
 }

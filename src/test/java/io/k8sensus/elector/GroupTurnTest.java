@@ -1,5 +1,6 @@
 package io.k8sensus.elector;
 
+import java.util.Map;
 import java.util.Set;
 
 import io.k8sensus.elector.ElectorTest.Replica;
@@ -135,8 +136,9 @@ class GroupTurnTest {
     void the_driver_looks_again_soon_while_a_handover_drains() {
         work = 1;
         turn.onCandidates(Set.of("b"), a.now());
+        assertThat(turn.nextStepAt(a.now())).as("the next renewal").isEqualTo(a.now() + 500 * ElectorTest.MS);
         step();
-        assertThat(turn.nextStepAt(a.now()) - a.now()).isLessThanOrEqualTo(GroupTurn.HANDOVER_POLL_NANOS);
+        assertThat(turn.nextStepAt(a.now())).isEqualTo(a.now() + GroupTurn.HANDOVER_POLL_NANOS);
     }
 
     @Test
@@ -185,5 +187,275 @@ class GroupTurnTest {
         a.after(50);
         assertThat(step().handover()).isEqualTo(Handover.Step.CANCELLED);
         assertThat(turn.routesLeader()).isEqualTo("a");
+    }
+
+    // ------------------------------------------------------------------------------- with the balancer switched on
+
+    private static final long LEASE = ElectorTest.TIMINGS.leaseDurationNanos();
+
+    /**
+     * Replica a leads g here and f1, f2 elsewhere on this replica; b leads nothing: the balancer moves g (the last by
+     * name) to b. Returns the turn of g, its group's Lease reported to the balancer a retry period ago.
+     */
+    private GroupTurn balancing() {
+        Balancer balancer = new Balancer("a", ElectorTest.TIMINGS, true);
+        balancer.candidates(Set.of("a", "b"), 0);
+        balancer.leader("f1", "a", 0);
+        balancer.leader("f2", "a", 0);
+        GroupTurn g = new GroupTurn("g", a.elector, balancer);
+        g.onCandidates(Set.of("a", "b"), a.now());
+        g.reportLeader(a.now());
+        a.after(500);
+        return g;
+    }
+
+    private GroupTurn.Turn step(GroupTurn g) {
+        GroupTurn.Turn t = g.step(a.now(), () -> work);
+        a.last = t.request();
+        return t;
+    }
+
+    @Test
+    void a_move_for_balance_drains_releases_and_says_the_release_was_for_balance() {
+        GroupTurn g = balancing();
+        work = 1;
+        assertThat(step(g).handover()).isEqualTo(Handover.Step.STARTED);
+        assertThat(g.handover().cause()).isEqualTo(Handover.Cause.BALANCE);
+        assertThat(g.handover().move()).isEqualTo(new Balancer.Move(g.group(), 3, 0, Set.of("b")));
+        assertThat(g.balancer().moveUnderWay()).isTrue();
+        assertThat(g.routesLeader()).isNull();
+        a.after(50);
+        assertThat(step(g).handover()).isEqualTo(Handover.Step.DRAINING);
+        work = 0;
+        a.after(50);
+        GroupTurn.Turn done = step(g);
+        assertThat(done.handover()).isEqualTo(Handover.Step.RELEASING);
+        a.ok(new LeaseRecord(null, 2, null, null, 0, "v-free"));
+        assertThat(a.events).contains(new ElectionEvent.Released(2, true));
+    }
+
+    @Test
+    void a_move_that_no_longer_balances_before_its_work_drained_is_called_off_and_the_routes_start_again() {
+        GroupTurn g = balancing();
+        work = 1;
+        assertThat(step(g).handover()).isEqualTo(Handover.Step.STARTED);
+        g.balancer().leader("f1", "b", a.now()); // failovers meanwhile: 1 and 2
+        g.balancer().leader("f2", "b", a.now());
+        a.after(50);
+        assertThat(step(g).handover()).isEqualTo(Handover.Step.CANCELLED);
+        assertThat(g.balancer().moveUnderWay()).isFalse();
+        assertThat(g.routesLeader()).isEqualTo("a");
+        assertThat(g.elector().leads()).isTrue();
+    }
+
+    @Test
+    void a_move_whose_work_outlasts_a_lease_duration_is_abandoned_and_the_group_stays() {
+        GroupTurn g = balancing();
+        work = 1;
+        assertThat(step(g).handover()).isEqualTo(Handover.Step.STARTED);
+        for (int i = 0; i < 6; i++) { // 3 s: one lease duration
+            a.after(500);
+            assertThat(step(g).handover()).isEqualTo(Handover.Step.DRAINING);
+            renewed();
+        }
+        a.after(1);
+        assertThat(step(g).handover()).isEqualTo(Handover.Step.ABANDONED);
+        assertThat(g.routesLeader()).isEqualTo("a");
+        assertThat(g.balancer().moveUnderWay()).isFalse();
+        assertThat(g.balancer().move(a.now() + LEASE - 1)).as("g backs off a lease duration; another group moves")
+                .map(Balancer.Move::group).hasValue("f2");
+    }
+
+    @Test
+    void a_move_becomes_a_departure_when_the_pod_leaves_meanwhile() {
+        GroupTurn g = balancing();
+        work = 1;
+        assertThat(step(g).handover()).isEqualTo(Handover.Step.STARTED);
+        g.onCandidates(Set.of("b"), a.now());
+        a.after(50);
+        assertThat(step(g).handover()).isEqualTo(Handover.Step.DRAINING);
+        assertThat(g.handover().cause()).isEqualTo(Handover.Cause.LEFT);
+        assertThat(g.balancer().moveUnderWay()).as("the balancer counts the move no more").isFalse();
+        work = 0;
+        a.after(50);
+        assertThat(step(g).handover()).isEqualTo(Handover.Step.RELEASING);
+        a.ok(new LeaseRecord(null, 2, null, null, 0, "v-free"));
+        assertThat(a.events).contains(new ElectionEvent.Released(2, false));
+    }
+
+    // ------------------------------------------------------------------------------- more of the handovers
+
+    @Test
+    void a_stop_during_a_departure_waits_for_the_work_however_long_it_takes() {
+        work = 1;
+        turn.onCandidates(Set.of("b"), a.now());
+        assertThat(step().handover()).isEqualTo(Handover.Step.STARTED);
+        turn.onStopping();
+        for (int i = 0; i < 8; i++) { // 4 s: past a lease duration
+            a.after(500);
+            assertThat(step().handover()).isEqualTo(Handover.Step.DRAINING);
+            renewed();
+        }
+        assertThat(turn.handover().cause()).isEqualTo(Handover.Cause.STOPPING);
+        work = 0;
+        a.after(50);
+        assertThat(step().handover()).isEqualTo(Handover.Step.RELEASING);
+    }
+
+    @Test
+    void a_step_down_whose_work_outlasts_a_lease_duration_is_released_anyway_and_then_held_back() {
+        turn.onCandidates(Set.of("a", "b"), a.now());
+        turn.onStepDownAsked(true);
+        work = 1;
+        assertThat(step().handover()).isEqualTo(Handover.Step.STARTED);
+        for (int i = 0; i < 6; i++) {
+            a.after(500);
+            assertThat(step().handover()).isEqualTo(Handover.Step.DRAINING);
+            renewed();
+        }
+        a.after(1);
+        assertThat(step().handover()).isEqualTo(Handover.Step.RELEASING_WITH_WORK);
+        LeaseRecord freed = new LeaseRecord(null, 2, null, null, 0, "v-free");
+        a.ok(freed);
+        turn.onStepDownAsked(false);
+        a.after(2900);
+        assertThat(step().request()).as("held back, so that another takes the group").isNull();
+    }
+
+    @Test
+    void the_hold_back_after_a_step_down_lasts_a_lease_duration_from_the_release_not_from_its_answer() {
+        turn.onCandidates(Set.of("a", "b"), a.now());
+        turn.onStepDownAsked(true);
+        work = 0;
+        assertThat(step().handover()).isEqualTo(Handover.Step.STARTED);
+        a.after(50);
+        assertThat(step().handover()).isEqualTo(Handover.Step.RELEASING);
+        long releasedAt = a.nowMs;
+        a.after(100).ok(new LeaseRecord(null, 2, null, null, 0, "v-free")); // answered 100 ms later
+        turn.onStepDownAsked(false);
+        a.at(releasedAt + 3000);
+        assertThat(step().request()).isInstanceOf(LeaseRequest.Acquire.class);
+    }
+
+    @Test
+    void after_its_hold_back_a_replica_that_stepped_down_takes_a_lease_released_later_at_once_like_any_other() {
+        turn.onCandidates(Set.of("a", "b"), a.now());
+        turn.onStepDownAsked(true);
+        work = 0;
+        step();
+        a.after(50);
+        assertThat(step().handover()).isEqualTo(Handover.Step.RELEASING);
+        a.ok(new LeaseRecord(null, 2, null, null, 0, "v-free"));
+        turn.onStepDownAsked(false);
+        a.after(100);
+        for (int i = 0; i < 20; i++) { // b took the group and renews it; the driver turns on, 10 s
+            LeaseRecord renewedByB = ElectorTest.held("b", 3, "r" + i, "v-b" + i);
+            turn.onLease(renewedByB, a.now());
+            a.after(500);
+            if (step().request() instanceof LeaseRequest.Read) {
+                a.ok(renewedByB);
+            }
+            assertThat(a.elector.leader()).isEqualTo("b");
+        }
+        turn.onLease(new LeaseRecord(null, 3, null, null, 0, "v-b-free"), a.now()); // b released it
+        assertThat(step().request()).isEqualTo(new LeaseRequest.Acquire("v-b-free", "a", 4, 3));
+    }
+
+    @Test
+    void a_term_that_ends_on_its_own_during_a_handover_ends_the_handover() {
+        work = 1;
+        turn.onCandidates(Set.of("b"), a.now());
+        assertThat(step().handover()).isEqualTo(Handover.Step.STARTED);
+        a.after(500);
+        step();
+        a.answer(new Answer.TermLost()); // its renewal refused: the Lease holds another term
+        a.after(50);
+        assertThat(step().handover()).isEqualTo(Handover.Step.ENDED);
+        assertThat(turn.handover().underWay()).isFalse();
+    }
+
+    @Test
+    void a_suspended_term_hands_nothing_over_until_it_acts_again() {
+        turn.onCandidates(Set.of("a", "b"), a.now());
+        long acquiredAt = a.nowMs;
+        a.after(500);
+        LeaseRequest renew = step().request();
+        a.at(acquiredAt + 2000);
+        turn.onDeadline(a.now());
+        turn.onStopping();
+        assertThat(step().handover()).as("suspended: it may not act, so it has nothing to hand over")
+                .isEqualTo(Handover.Step.NONE);
+        turn.answered(renew, new Answer.Ok(ElectorTest.landed(renew, "r2")), a.now());
+        assertThat(step().handover()).isEqualTo(Handover.Step.STARTED);
+    }
+
+    // ------------------------------------------------------------------------------- the turn's own parts
+
+    @Test
+    void a_stop_of_the_turn_stops_the_elector_and_releases_the_term() {
+        turn.stop(a.now(), true);
+        assertThat(turn.elector().mayAct(a.now())).isFalse();
+        assertThat(step().request()).isInstanceOf(LeaseRequest.Release.class);
+    }
+
+    @Test
+    void a_follower_whose_watch_is_down_reads_the_lease_every_retry_period() {
+        Replica b = new Replica("b");
+        GroupTurn follower = new GroupTurn("g", b.elector, Balancer.off("b", ElectorTest.TIMINGS));
+        follower.onCandidates(Set.of("a", "b"), b.now());
+        LeaseRecord held = ElectorTest.held("a", 2, "r1", "v1");
+        follower.onLease(held, b.now());
+        follower.onWatch(false);
+        assertThat(follower.step(b.now(), () -> 0).request()).isEqualTo(new LeaseRequest.Read());
+    }
+
+    @Test
+    void a_group_left_is_forgotten_by_the_balancer_and_nothing_after_tells_it_of_the_group_again() {
+        Balancer balancer = new Balancer("a", ElectorTest.TIMINGS, true);
+        balancer.candidates(Set.of("a", "b"), 0);
+        balancer.leader("f1", "a", 0);
+        GroupTurn g = new GroupTurn("g", a.elector, balancer);
+        g.onRunners(Map.of("a", "p1", "b", "p1"), Map.of("b", 5), a.now()); // b leads 5 groups a does not run
+        g.reportLeader(a.now());
+        assertThat(balancer.loads()).containsOnly(Map.entry("a", 2), Map.entry("b", 5));
+        g.leave();
+        assertThat(balancer.loads()).containsOnly(Map.entry("a", 1), Map.entry("b", 0));
+        g.onRunners(Map.of("a", "p1", "b", "p1"), Map.of("b", 7), a.now()); // a last delivery of its Lease
+        g.reportLeader(a.now());
+        assertThat(balancer.loads()).containsOnly(Map.entry("a", 1), Map.entry("b", 0));
+    }
+
+    @Test
+    void the_candidates_reach_the_balancer_too() {
+        Balancer balancer = new Balancer("a", ElectorTest.TIMINGS, true);
+        GroupTurn g = new GroupTurn("g", a.elector, balancer);
+        g.onCandidates(Set.of("a", "b", "c"), a.now());
+        g.reportLeader(a.now());
+        assertThat(balancer.loads()).containsOnly(Map.entry("a", 1), Map.entry("b", 0), Map.entry("c", 0));
+    }
+
+    @Test
+    void only_the_turn_of_the_group_the_balancer_picked_hands_it_over() {
+        Balancer balancer = new Balancer("a", ElectorTest.TIMINGS, true);
+        balancer.candidates(Set.of("a", "b"), 0);
+        balancer.leader("f1", "a", 0);
+        balancer.leader("f2", "a", 0); // the balancer picks f2, the last by name
+        GroupTurn e = new GroupTurn("e", a.elector, balancer);
+        e.onCandidates(Set.of("a", "b"), a.now());
+        e.reportLeader(a.now());
+        a.after(500);
+        assertThat(balancer.move(a.now())).map(Balancer.Move::group).hasValue("f2");
+        assertThat(e.step(a.now(), () -> 0).handover()).isEqualTo(Handover.Step.NONE);
+        assertThat(balancer.moveUnderWay()).isFalse();
+    }
+
+    @Test
+    void a_driver_that_sends_renewals_on_a_timer_of_their_own_gets_them_from_the_turn() {
+        long acquiredAt = a.nowMs;
+        assertThat(turn.renewalDueAt()).isEqualTo((acquiredAt + 500) * ElectorTest.MS);
+        assertThat(turn.renewal(a.now())).isNull();
+        a.at(acquiredAt + 500);
+        assertThat(turn.renewal(a.now())).isInstanceOf(LeaseRequest.Renew.class);
+        assertThat(turn.renewalDueAt()).isEqualTo((acquiredAt + 1000) * ElectorTest.MS);
     }
 }

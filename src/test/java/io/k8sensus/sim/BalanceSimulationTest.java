@@ -2,6 +2,7 @@ package io.k8sensus.sim;
 
 import java.util.stream.LongStream;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,6 +37,7 @@ class BalanceSimulationTest {
     }
 
     @Test
+    @Tag(SimulationTest.SIMULATOR)
     void with_balancing_switched_off_the_simulation_finds_unbalanced_groups_and_no_safety_violation() {
         long unbalanced = 0;
         for (long seed = 1; seed <= 200; seed++) {
@@ -52,6 +54,7 @@ class BalanceSimulationTest {
     }
 
     @Test
+    @Tag(SimulationTest.SIMULATOR)
     void a_seed_replays_the_same_run_step_for_step() {
         for (long seed : new long[] {3, 77, 1234}) {
             StringBuilder first = new StringBuilder();

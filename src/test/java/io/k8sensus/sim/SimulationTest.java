@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Properties;
 
 import io.k8sensus.elector.Timings;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class SimulationTest {
 
     static final long DEFAULT_SCHEDULES = 100_000;
+    /**
+     * The tag of a test of the simulator itself (its checks fail when they should, a seed replays, a run resumes), not
+     * of the elector: the mutation run ({@code make mutation}) leaves these out.
+     */
+    static final String SIMULATOR = "simulator";
 
     @Test
     void no_schedule_of_faults_lets_two_replicas_act_at_once_lowers_an_epoch_or_leaves_no_leader() throws Exception {
@@ -39,6 +45,7 @@ class SimulationTest {
     }
 
     @Test
+    @Tag(SIMULATOR)
     void a_long_run_stopped_after_a_chunk_goes_on_from_its_checkpoint_to_the_totals_of_an_unbroken_run(
             @TempDir Path dir) throws Exception {
         Simulator.Summary unbroken = Simulator.run(1, 40, 1, null, null, 10);
@@ -119,6 +126,7 @@ class SimulationTest {
     }
 
     @Test
+    @Tag(SIMULATOR)
     void a_gate_that_ignores_the_clock_lets_a_paused_or_cut_off_leader_start_exchanges_and_the_checker_says_so() {
         long violations = 0;
         for (long seed = 1; seed <= 2000; seed++) {
@@ -131,6 +139,7 @@ class SimulationTest {
     }
 
     @Test
+    @Tag(SIMULATOR)
     void with_a_renew_deadline_longer_than_the_lease_the_simulation_finds_two_leaders() {
         Timings broken = new Timings(2000, 3000, 500, 1.2); // refused by the settings: the leader outlives its lease
         long found = 0;
@@ -147,6 +156,7 @@ class SimulationTest {
     }
 
     @Test
+    @Tag(SIMULATOR)
     void a_seed_replays_the_same_run_step_for_step() {
         for (long seed : List.of(7L, 4242L, 99_991L)) {
             StringBuilder first = new StringBuilder();
@@ -184,6 +194,7 @@ class SimulationTest {
     }
 
     @Test
+    @Tag(SIMULATOR)
     void no_leader_after_the_faults_is_a_violation_too() {
         // the API server refuses everyone for good: the leader's renewals fail, nobody may lead, the check must fail
         Schedule drawn = Schedule.draw(11);
