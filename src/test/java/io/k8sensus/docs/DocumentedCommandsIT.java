@@ -143,7 +143,7 @@ class DocumentedCommandsIT {
                     then(without("--schedules", "--write"), withArgs("--schedules 3000")), "violations: 0"),
             run("make simulate-balance( ARGS=\"--schedules \\d+\")?",
                     then(without("--schedules"), withArgs("--schedules 300")), "0 violations"),
-            way("make mutation", How.TEST, "a run takes about 15 min on one thread: MutationReportTest reads a PIT"
+            way("make mutation", How.TEST, "a run takes about 8 min on one thread: MutationReportTest reads a PIT"
                                            + " report as make mutation does", "io.k8sensus.tools.MutationReportTest"),
             run("make chaos( ARGS=\"--allow-skipped\")?", command -> "make chaos ARGS=\"--only sigterm --allow-skipped\"",
                     "sigterm"),

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -968,23 +969,23 @@ class ElectorTest {
      */
     static Stream<Arguments> the_first_call_past_the_renew_deadline() {
         return Stream.of(
-                Arguments.of("a delivery of its own record", (java.util.function.Consumer<Replica>) r -> r.sees(
+                Arguments.of("a delivery of its own record", (Consumer<Replica>) r -> r.sees(
                         lease("a", 0, "a" + (r.nowMs - 2000), "r" + (r.nowMs - 2000), 3000, "v1"))),
-                Arguments.of("the candidates", (java.util.function.Consumer<Replica>) r -> r.candidates("a", "b")),
-                Arguments.of("a step", (java.util.function.Consumer<Replica>) r -> assertThat(r.step())
+                Arguments.of("the candidates", (Consumer<Replica>) r -> r.candidates("a", "b")),
+                Arguments.of("a step", (Consumer<Replica>) r -> assertThat(r.step())
                         .as("nothing for a term that is over").isNull()),
-                Arguments.of("the renewal timer", (java.util.function.Consumer<Replica>) r -> assertThat(
+                Arguments.of("the renewal timer", (Consumer<Replica>) r -> assertThat(
                         r.elector.renewal(r.now())).as("no renewal of a term that is over").isNull()),
-                Arguments.of("the answer to its read", (java.util.function.Consumer<Replica>) r -> r.answer(
+                Arguments.of("the answer to its read", (Consumer<Replica>) r -> r.answer(
                         new Answer.Failed("timeout"))),
-                Arguments.of("a handover", (java.util.function.Consumer<Replica>) r -> r.elector.handOver(r.now(),
+                Arguments.of("a handover", (Consumer<Replica>) r -> r.elector.handOver(r.now(),
                         true)),
-                Arguments.of("a stop", (java.util.function.Consumer<Replica>) r -> r.elector.stop(r.now(), true)));
+                Arguments.of("a stop", (Consumer<Replica>) r -> r.elector.stop(r.now(), true)));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource
-    void the_first_call_past_the_renew_deadline(String name, java.util.function.Consumer<Replica> call) {
+    void the_first_call_past_the_renew_deadline(String name, Consumer<Replica> call) {
         Replica a = new Replica("a").leads(0);
         long acquiredAt = a.nowMs;
         a.at(acquiredAt + 500).step();
