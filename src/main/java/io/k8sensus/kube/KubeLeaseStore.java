@@ -257,9 +257,14 @@ public final class KubeLeaseStore {
     }
 
     private static String stepDownValue(Lease lease) {
-        java.util.Map<String, String> annotations = lease.getMetadata().getAnnotations();
-        String value = annotations == null ? null : annotations.get(STEP_DOWN);
+        String value = annotation(lease, STEP_DOWN);
         return value == null || value.isBlank() ? null : value.strip();
+    }
+
+    /** The value of the annotation {@code key} of {@code lease}, or null. */
+    private static String annotation(Lease lease, String key) {
+        java.util.Map<String, String> annotations = lease.getMetadata().getAnnotations();
+        return annotations == null ? null : annotations.get(key);
     }
 
     private static Lease withHolderDuration(Lease lease, Integer seconds) {
@@ -313,8 +318,7 @@ public final class KubeLeaseStore {
     }
 
     private static long holderDurationMs(Lease lease) {
-        java.util.Map<String, String> annotations = lease.getMetadata().getAnnotations();
-        String value = annotations == null ? null : annotations.get(HOLDER_DURATION);
+        String value = annotation(lease, HOLDER_DURATION);
         try {
             return value == null ? 0 : Math.max(0, Long.parseLong(value.strip())) * 1000L;
         } catch (NumberFormatException e) {
