@@ -4,7 +4,7 @@ KUBECTL ?= kubectl
 IMAGE ?= k8sensus:0.1.0
 IMAGE_TOOL ?= $(shell command -v docker || command -v podman || command -v buildah)
 
-.PHONY: help build test run chaos simulate bench bench-publish image image-check apply clean components
+.PHONY: help build test format run chaos simulate bench bench-publish image image-check apply clean components
 SOURCES := pom.xml $(shell find src -type f 2>/dev/null)
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ components: target/k8sensus.jar ## Resolve the Camel components the routes of RO
 .PHONY: manifests
 manifests: target/k8sensus.jar ## Derive from k8s/routes/ the ConfigMap's files, K8SENSUS_ELECTION_GROUPS and the Role's Lease names
 	@java -jar target/k8sensus.jar manifests k8s
+
+format: ## Format the Java sources in the project's one style (palantir-java-format; mvn verify checks it)
+	$(MVN) -q spotless:apply
 
 test: ## Run the test suite (what CI runs)
 	$(MVN) verify

@@ -1,12 +1,5 @@
 package io.k8sensus;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Properties;
-
 import io.k8sensus.camel.ElectionHealthCheck;
 import io.k8sensus.camel.ElectionLogPolicy;
 import io.k8sensus.camel.LeaderOnlyComponent;
@@ -17,6 +10,12 @@ import io.k8sensus.config.InvalidSettingsException;
 import io.k8sensus.fencing.EpochFence;
 import io.k8sensus.log.KeyValueLog;
 import io.k8sensus.metrics.ElectionMetrics;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -35,24 +34,34 @@ public class ElectionConfiguration implements CamelConfiguration, CamelContextAw
 
     @PropertyInject(ElectionSettings.KEY_POD_NAME)
     private String podName;
+
     @PropertyInject(ElectionSettings.KEY_NAMESPACE)
     private String namespace;
+
     @PropertyInject(ElectionSettings.KEY_LABELS)
     private String candidateLabels;
+
     @PropertyInject(ElectionSettings.KEY_LEASE_PREFIX)
     private String leasePrefix;
+
     @PropertyInject(ElectionSettings.KEY_GROUPS)
     private String groups;
+
     @PropertyInject(ElectionSettings.KEY_LEASE_DURATION)
     private long leaseDurationMs;
+
     @PropertyInject(ElectionSettings.KEY_RENEW_DEADLINE)
     private long renewDeadlineMs;
+
     @PropertyInject(ElectionSettings.KEY_RETRY_PERIOD)
     private long retryPeriodMs;
+
     @PropertyInject(ElectionSettings.KEY_JITTER)
     private double jitter;
+
     @PropertyInject(value = ElectionSettings.KEY_MASTER_URL, defaultValue = "")
     private String masterUrl;
+
     @PropertyInject(ElectionSettings.KEY_CALL_TIMEOUT)
     private long callTimeoutMs;
 
@@ -88,28 +97,38 @@ public class ElectionConfiguration implements CamelConfiguration, CamelContextAw
             camel.lines().forEach(line -> KeyValueLog.info(LOG, "event=camel-key {}", line));
             Map<String, String> read = camel.values();
             ElectionSettings settings = new ElectionSettings(
-                    podNameOrHostName(read.getOrDefault(ElectionSettings.KEY_POD_NAME, podName)),
-                    read.getOrDefault(ElectionSettings.KEY_NAMESPACE, namespace),
-                    ElectionSettings.parseLabels(read.getOrDefault(ElectionSettings.KEY_LABELS, candidateLabels)),
-                    read.getOrDefault(ElectionSettings.KEY_LEASE_PREFIX, leasePrefix),
-                    ElectionSettings.parseGroups(groups),
-                    number(camel, ElectionSettings.KEY_LEASE_DURATION, leaseDurationMs),
-                    number(camel, ElectionSettings.KEY_RENEW_DEADLINE, renewDeadlineMs),
-                    number(camel, ElectionSettings.KEY_RETRY_PERIOD, retryPeriodMs),
-                    decimal(camel, ElectionSettings.KEY_JITTER, jitter),
-                    read.getOrDefault(ElectionSettings.KEY_MASTER_URL, masterUrl), callTimeoutMs,
-                    releaseOnShutdown).validate(camel::nameOf);
+                            podNameOrHostName(read.getOrDefault(ElectionSettings.KEY_POD_NAME, podName)),
+                            read.getOrDefault(ElectionSettings.KEY_NAMESPACE, namespace),
+                            ElectionSettings.parseLabels(
+                                    read.getOrDefault(ElectionSettings.KEY_LABELS, candidateLabels)),
+                            read.getOrDefault(ElectionSettings.KEY_LEASE_PREFIX, leasePrefix),
+                            ElectionSettings.parseGroups(groups),
+                            number(camel, ElectionSettings.KEY_LEASE_DURATION, leaseDurationMs),
+                            number(camel, ElectionSettings.KEY_RENEW_DEADLINE, renewDeadlineMs),
+                            number(camel, ElectionSettings.KEY_RETRY_PERIOD, retryPeriodMs),
+                            decimal(camel, ElectionSettings.KEY_JITTER, jitter),
+                            read.getOrDefault(ElectionSettings.KEY_MASTER_URL, masterUrl),
+                            callTimeoutMs,
+                            releaseOnShutdown)
+                    .validate(camel::nameOf);
             // earlier versions' choice of elector: said to be gone when set
-            Optional<String> algorithm = camelContext == null ? Optional.empty()
+            Optional<String> algorithm = camelContext == null
+                    ? Optional.empty()
                     : camelContext.getPropertiesComponent().resolveProperty(ElectionSettings.KEY_ALGORITHM);
-            algorithm.filter(value -> !value.isBlank()).ifPresent(value -> KeyValueLog.warn(LOG,
-                    "event=setting-ignored key={} value={}: k8sensus has one elector, the one docs/DESIGN.md"
-                    + " describes, inside the Camel cluster service; remove the key", ElectionSettings.KEY_ALGORITHM,
-                    value.trim()));
+            algorithm
+                    .filter(value -> !value.isBlank())
+                    .ifPresent(value -> KeyValueLog.warn(
+                            LOG,
+                            "event=setting-ignored key={} value={}: k8sensus has one elector, the one docs/DESIGN.md"
+                                    + " describes, inside the Camel cluster service; remove the key",
+                            ElectionSettings.KEY_ALGORITHM,
+                            value.trim()));
             clusterService = new LeaseClusterService(settings, context -> ElectionMetrics.in(context, settings));
             clusterService.setLabelLeader(labelLeader);
-            clusterService.setBalance(read.containsKey(ElectionSettings.KEY_BALANCE)
-                    ? Boolean.parseBoolean(read.get(ElectionSettings.KEY_BALANCE)) : balance);
+            clusterService.setBalance(
+                    read.containsKey(ElectionSettings.KEY_BALANCE)
+                            ? Boolean.parseBoolean(read.get(ElectionSettings.KEY_BALANCE))
+                            : balance);
         }
         return clusterService;
     }
@@ -122,7 +141,8 @@ public class ElectionConfiguration implements CamelConfiguration, CamelContextAw
         Map<String, String> found = new LinkedHashMap<>();
         if (camelContext != null) {
             // Camel's ordered properties keep their entries apart from the Hashtable's, so read them by name
-            Properties files = camelContext.getPropertiesComponent()
+            Properties files = camelContext
+                    .getPropertiesComponent()
                     .loadProperties(key -> CamelClusterKeys.PREFIXES.stream().anyMatch(key::startsWith));
             files.stringPropertyNames().forEach(key -> found.put(key, files.getProperty(key)));
         }
@@ -144,7 +164,7 @@ public class ElectionConfiguration implements CamelConfiguration, CamelContextAw
             return Long.parseLong(value);
         } catch (NumberFormatException e) {
             throw new InvalidSettingsException("Invalid election settings: " + camel.nameOf(key)
-                                               + " must be a whole number of milliseconds (found '" + value + "')");
+                    + " must be a whole number of milliseconds (found '" + value + "')");
         }
     }
 
@@ -156,8 +176,8 @@ public class ElectionConfiguration implements CamelConfiguration, CamelContextAw
         try {
             return Double.parseDouble(value);
         } catch (NumberFormatException e) {
-            throw new InvalidSettingsException("Invalid election settings: " + camel.nameOf(key)
-                                               + " must be a number (found '" + value + "')");
+            throw new InvalidSettingsException(
+                    "Invalid election settings: " + camel.nameOf(key) + " must be a number (found '" + value + "')");
         }
     }
 
@@ -168,7 +188,8 @@ public class ElectionConfiguration implements CamelConfiguration, CamelContextAw
 
     @BindToRegistry("electionLog")
     public ElectionLogPolicy electionLog() {
-        return new ElectionLogPolicy(leaseClusterService(), leaseClusterService().terms());
+        return new ElectionLogPolicy(
+                leaseClusterService(), leaseClusterService().terms());
     }
 
     /** Liveness DOWN while a group's election is stuck (readiness does not depend on it). */
@@ -195,7 +216,8 @@ public class ElectionConfiguration implements CamelConfiguration, CamelContextAw
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (UnknownHostException e) {
-            throw new InvalidSettingsException(ElectionSettings.KEY_POD_NAME + " is not set and the host name is unknown");
+            throw new InvalidSettingsException(
+                    ElectionSettings.KEY_POD_NAME + " is not set and the host name is unknown");
         }
     }
 }

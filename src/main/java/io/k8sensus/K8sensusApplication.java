@@ -17,8 +17,7 @@ public final class K8sensusApplication {
     /** The system property log4j2.properties takes the root logger's level from (INFO when unset). */
     static final String ROOT_LOG_LEVEL = "k8sensus.root-log-level";
 
-    private K8sensusApplication() {
-    }
+    private K8sensusApplication() {}
 
     /** The application's Camel Main, as {@link #main} runs it and as the tests start it. */
     public static Main newMain() {
@@ -31,22 +30,25 @@ public final class K8sensusApplication {
     }
 
     public static void main(String[] args) {
-        if (args.length > 0 && (args[0].equals(ValidateCommand.NAME) || args[0].equals(ManifestsCommand.NAME)
-                                || args[0].equals(ComponentsCommand.NAME))) {
+        if (args.length > 0
+                && (args[0].equals(ValidateCommand.NAME)
+                        || args[0].equals(ManifestsCommand.NAME)
+                        || args[0].equals(ComponentsCommand.NAME))) {
             // a command, not a replica: only warnings and errors of what it runs are logged, its lines are its output
             System.setProperty(ROOT_LOG_LEVEL, "WARN");
             java.util.List<String> rest = java.util.Arrays.asList(args).subList(1, args.length);
-            System.exit(switch (args[0]) {
-                case ValidateCommand.NAME -> ValidateCommand.run(rest, System.out, System.err);
-                case ManifestsCommand.NAME -> ManifestsCommand.run(rest, System.out, System.err);
-                default -> ComponentsCommand.run(rest, System.out, System.err);
-            });
+            System.exit(
+                    switch (args[0]) {
+                        case ValidateCommand.NAME -> ValidateCommand.run(rest, System.out, System.err);
+                        case ManifestsCommand.NAME -> ManifestsCommand.run(rest, System.out, System.err);
+                        default -> ComponentsCommand.run(rest, System.out, System.err);
+                    });
         }
         // log4j picks its appender by this name: refuse any other before it is asked, or nothing would be logged
         String format = System.getenv("K8SENSUS_LOG_FORMAT");
         if (format != null && !format.equals("text") && !format.equals("json")) {
             System.err.println("k8sensus cannot start: K8SENSUS_LOG_FORMAT is '" + format + "'; it must be text"
-                               + " (the default) or json");
+                    + " (the default) or json");
             System.exit(2);
         }
         Main main = newMain();

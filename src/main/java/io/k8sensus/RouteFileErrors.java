@@ -11,8 +11,7 @@ import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
  */
 final class RouteFileErrors {
 
-    private RouteFileErrors() {
-    }
+    private RouteFileErrors() {}
 
     /** One line naming the route file, line and problem, or null when the failure is not about a route file. */
     static String explain(Throwable failure) {

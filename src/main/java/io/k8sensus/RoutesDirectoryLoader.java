@@ -1,12 +1,5 @@
 package io.k8sensus;
 
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
-
 import io.k8sensus.camel.LeaseClusterService;
 import io.k8sensus.config.ElectionSettings;
 import io.k8sensus.config.InvalidSettingsException;
@@ -14,6 +7,12 @@ import io.k8sensus.routes.RouteFile;
 import io.k8sensus.routes.RouteFileCheck;
 import io.k8sensus.routes.RouteFileProblem;
 import io.k8sensus.routes.RouteFilesReloader;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;
@@ -39,13 +38,17 @@ public class RoutesDirectoryLoader extends MainListenerSupport {
 
     /** The directory's files as they were checked (what is loaded), or null when there is no directory. */
     private List<RouteFile> files;
+
     private Path path;
     private Set<String> groups;
 
     @Override
     public void beforeConfigure(BaseMainSupport main) {
         CamelContext context = main.getCamelContext();
-        String dir = context.getPropertiesComponent().resolveProperty(KEY_ROUTES_DIR).orElse("").trim();
+        String dir = context.getPropertiesComponent()
+                .resolveProperty(KEY_ROUTES_DIR)
+                .orElse("")
+                .trim();
         files = null;
         if (!dir.isEmpty()) {
             path = Path.of(dir);
@@ -58,8 +61,9 @@ public class RoutesDirectoryLoader extends MainListenerSupport {
                 throw new InvalidSettingsException(KEY_ROUTES_DIR + " = " + e.getMessage());
             }
         }
-        groups = ElectionSettings.parseGroups(
-                context.getPropertiesComponent().resolveProperty(ElectionSettings.KEY_GROUPS).orElse(""));
+        groups = ElectionSettings.parseGroups(context.getPropertiesComponent()
+                .resolveProperty(ElectionSettings.KEY_GROUPS)
+                .orElse(""));
         List<RouteFileProblem> problems;
         try (RouteFileCheck check = RouteFileCheck.like(context, groups)) {
             List<RouteFile> all = new ArrayList<>(check.shippedRoutes());
@@ -69,9 +73,15 @@ public class RoutesDirectoryLoader extends MainListenerSupport {
             problems = check.check(all);
         }
         if (!problems.isEmpty()) {
-            throw new InvalidSettingsException(problems.size() == 1 ? problems.get(0).toString()
-                    : problems.size() + " problems in the route files: " + String.join("; ",
-                    problems.stream().map(RouteFileProblem::toString).toList()));
+            throw new InvalidSettingsException(
+                    problems.size() == 1
+                            ? problems.get(0).toString()
+                            : problems.size() + " problems in the route files: "
+                                    + String.join(
+                                            "; ",
+                                            problems.stream()
+                                                    .map(RouteFileProblem::toString)
+                                                    .toList()));
         }
     }
 
@@ -83,18 +93,23 @@ public class RoutesDirectoryLoader extends MainListenerSupport {
         CamelContext context = main.getCamelContext();
         LOG.info("Loading {} route file(s) from {} = {}", files.size(), KEY_ROUTES_DIR, path);
         try {
-            PluginHelper.getRoutesLoader(context).loadRoutes(files.stream().map(RouteFile::resource).toList());
+            PluginHelper.getRoutesLoader(context)
+                    .loadRoutes(files.stream().map(RouteFile::resource).toList());
         } catch (Exception e) {
             throw RouteFileErrors.describe(e);
         }
-        if (Boolean.parseBoolean(context.getPropertiesComponent().resolveProperty(KEY_RELOAD).orElse("false").trim())) {
-            LeaseClusterService service = context.getRegistry().lookupByNameAndType("leaseClusterService",
-                    LeaseClusterService.class);
+        if (Boolean.parseBoolean(context.getPropertiesComponent()
+                .resolveProperty(KEY_RELOAD)
+                .orElse("false")
+                .trim())) {
+            LeaseClusterService service =
+                    context.getRegistry().lookupByNameAndType("leaseClusterService", LeaseClusterService.class);
             String pod = service == null ? "" : service.settings().podName();
             try {
                 context.addService(new RouteFilesReloader(path, files, groups, pod), true, false);
             } catch (Exception e) {
-                throw new IllegalStateException("Cannot watch " + KEY_ROUTES_DIR + " = " + path + ": " + e.getMessage(), e);
+                throw new IllegalStateException(
+                        "Cannot watch " + KEY_ROUTES_DIR + " = " + path + ": " + e.getMessage(), e);
             }
         }
     }

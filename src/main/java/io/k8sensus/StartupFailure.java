@@ -1,7 +1,7 @@
 package io.k8sensus;
 
-import io.k8sensus.kube.RootCause;
 import io.k8sensus.config.InvalidSettingsException;
+import io.k8sensus.kube.RootCause;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,8 +14,7 @@ final class StartupFailure {
 
     private static final Logger LOG = LoggerFactory.getLogger("k8sensus");
 
-    private StartupFailure() {
-    }
+    private StartupFailure() {}
 
     static void report(Throwable failure) {
         LOG.error("k8sensus cannot start: {}", describe(failure));
@@ -31,6 +30,4 @@ final class StartupFailure {
         InvalidSettingsException invalid = RootCause.find(failure, InvalidSettingsException.class);
         return invalid != null ? invalid.getMessage() : RootCause.describe(failure);
     }
-
-
 }

@@ -1,21 +1,20 @@
 package io.k8sensus;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.k8sensus.testing.FiringHistory;
+import io.k8sensus.testing.Replica;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import io.k8sensus.testing.FiringHistory;
-import io.k8sensus.testing.Replica;
-import io.k8sensus.tools.EmbeddedKubernetesApi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /** Two groups are two independent elections, each with its own Lease named from the prefix. */
 class ElectionGroupsTest {
@@ -56,17 +55,24 @@ class ElectionGroupsTest {
             replicas.add(Replica.start(name, api, history, overrides));
         }
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> history.of("job-a").size() >= 3
-                                                           && history.of("job-b").size() >= 3);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() ->
+                        history.of("job-a").size() >= 3 && history.of("job-b").size() >= 3);
 
         assertThat(api.lease("jobs-a")).as("Lease jobs-a").isNotNull();
         assertThat(api.lease("jobs-b")).as("Lease jobs-b").isNotNull();
         assertThat(api.lease("jobs-heartbeat")).as("Lease jobs-heartbeat").isNotNull();
-        assertThat(api.client().leases().inNamespace(EmbeddedKubernetesApi.NAMESPACE).list().getItems())
+        assertThat(api.client()
+                        .leases()
+                        .inNamespace(EmbeddedKubernetesApi.NAMESPACE)
+                        .list()
+                        .getItems())
                 .extracting(l -> l.getMetadata().getName())
                 .containsExactlyInAnyOrder("jobs-a", "jobs-b", "jobs-heartbeat");
         for (String group : List.of("a", "b")) {
-            assertThat(history.runs("job-" + group)).as("firings of group " + group).hasSize(1);
+            assertThat(history.runs("job-" + group))
+                    .as("firings of group " + group)
+                    .hasSize(1);
             assertThat(history.runs("job-" + group).get(0).replica()).isEqualTo(api.holder("jobs-" + group));
         }
     }

@@ -1,20 +1,19 @@
 package io.k8sensus;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.k8sensus.launcher.ReplicaProcess;
 import io.k8sensus.log.KeyValueLog;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * {@code K8SENSUS_LOG_FORMAT=json} on a real replica process: every line it prints is one JSON object, and the
@@ -30,15 +29,25 @@ class JsonLogsIT {
         List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
         try (EmbeddedKubernetesApi api = new EmbeddedKubernetesApi()) {
             api.addReadyPod("replica-a");
-            ReplicaProcess replica = ReplicaProcess.start("replica-a", Path.of("target", "k8sensus.jar"), 3000, 2000,
-                    500, api.url(), EmbeddedKubernetesApi.NAMESPACE, List.of("-Dk8sensus.kubernetes.call-timeout-ms=1600"),
-                    Map.of("K8SENSUS_LOG_FORMAT", "json"), (r, line) -> lines.add(line));
+            ReplicaProcess replica = ReplicaProcess.start(
+                    "replica-a",
+                    Path.of("target", "k8sensus.jar"),
+                    3000,
+                    2000,
+                    500,
+                    api.url(),
+                    EmbeddedKubernetesApi.NAMESPACE,
+                    List.of("-Dk8sensus.kubernetes.call-timeout-ms=1600"),
+                    Map.of("K8SENSUS_LOG_FORMAT", "json"),
+                    (r, line) -> lines.add(line));
             try {
-                await().atMost(Duration.ofSeconds(60)).until(() -> lines.stream().anyMatch(l -> l.contains("event=acquired")));
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> lines.stream().anyMatch(l -> l.contains("event=acquired")));
             } finally {
                 replica.stop(10); // SIGTERM: the release is logged too
             }
-            await().atMost(Duration.ofSeconds(20)).until(() -> !replica.process().isAlive());
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> !replica.process().isAlive());
         }
         List<JsonNode> objects = new ArrayList<>();
         for (String line : List.copyOf(lines)) {
@@ -48,20 +57,26 @@ class JsonLogsIT {
             assertThat(node.path("level").asText()).as(line).isNotEmpty();
             objects.add(node);
         }
-        JsonNode acquired = objects.stream().filter(o -> o.path("event").asText().equals("acquired")).findFirst()
+        JsonNode acquired = objects.stream()
+                .filter(o -> o.path("event").asText().equals("acquired"))
+                .findFirst()
                 .orElseThrow();
         assertThat(acquired.path("group").asText()).isEqualTo("heartbeat");
         assertThat(acquired.path("pod").asText()).isEqualTo("replica-a");
         assertThat(acquired.path("leader").asText()).isEqualTo("replica-a");
         assertThat(acquired.path("epoch").asText()).isEqualTo("0");
-        JsonNode released = objects.stream().filter(o -> o.path("event").asText().equals("released")).findFirst()
+        JsonNode released = objects.stream()
+                .filter(o -> o.path("event").asText().equals("released"))
+                .findFirst()
                 .orElseThrow();
         assertThat(released.path("lease").asText()).isEqualTo("k8sensus-heartbeat");
         // every field of an election line is what its key=value message says
         for (JsonNode o : objects) {
             if (o.has("event")) {
                 KeyValueLog.pairs(o.path("message").asText())
-                        .forEach((key, value) -> assertThat(o.path(key).asText()).as(key + " in " + o).isEqualTo(value));
+                        .forEach((key, value) -> assertThat(o.path(key).asText())
+                                .as(key + " in " + o)
+                                .isEqualTo(value));
             }
         }
     }

@@ -1,17 +1,16 @@
 package io.k8sensus;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.Replica;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /** What {@code kubectl get events} shows of a handover: who became leader and who stopped, with the epochs. */
 class LeaderEventsTest {
@@ -25,10 +24,13 @@ class LeaderEventsTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> "replica-a".equals(api.holder("k8sensus-heartbeat")));
             try (Replica b = Replica.start("replica-b", api, new FiringHistory(), Map.of())) {
                 a.stop();
-                await().atMost(Duration.ofSeconds(20)).until(() -> messages(api).contains(
-                        "replica-b became leader (epoch 1)"));
-                assertThat(messages(api)).containsExactly("replica-a became leader (epoch 0)",
-                        "replica-a stopped leading (epoch 0)", "replica-b became leader (epoch 1)");
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> messages(api).contains("replica-b became leader (epoch 1)"));
+                assertThat(messages(api))
+                        .containsExactly(
+                                "replica-a became leader (epoch 0)",
+                                "replica-a stopped leading (epoch 0)",
+                                "replica-b became leader (epoch 1)");
                 assertThat(events(api)).allSatisfy(e -> {
                     assertThat(e.getInvolvedObject().getName()).isEqualTo("k8sensus-heartbeat");
                     assertThat(e.getReason()).isEqualTo("LeaderElection");
@@ -39,7 +41,8 @@ class LeaderEventsTest {
 
     private static List<Event> events(EmbeddedKubernetesApi api) {
         return api.client().v1().events().inNamespace(EmbeddedKubernetesApi.NAMESPACE).list().getItems().stream()
-                .sorted(java.util.Comparator.comparing(Event::getLastTimestamp)).toList();
+                .sorted(java.util.Comparator.comparing(Event::getLastTimestamp))
+                .toList();
     }
 
     private static List<String> messages(EmbeddedKubernetesApi api) {

@@ -3,6 +3,10 @@ package io.k8sensus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.k8sensus.routes.ValidateCommand;
+import io.k8sensus.testing.FiringHistory;
+import io.k8sensus.testing.Replica;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -10,16 +14,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
-import io.k8sensus.routes.ValidateCommand;
-import io.k8sensus.testing.FiringHistory;
-import io.k8sensus.testing.Replica;
-import io.k8sensus.tools.EmbeddedKubernetesApi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Validate and start-up refuse the same route files in the same words: each broken file of
@@ -62,7 +61,10 @@ class RefusedRouteFilesTest {
         String line = file + expected;
 
         List<String> validate = validate();
-        assertThat(validate).as("validate's output").hasSize(3).startsWith(line)
+        assertThat(validate)
+                .as("validate's output")
+                .hasSize(3)
+                .startsWith(line)
                 .endsWith("validate: 1 route file(s), 1 problem(s)");
         assertThat(startUp()).as("the start-up failure").isEqualTo(line);
     }
@@ -70,15 +72,18 @@ class RefusedRouteFilesTest {
     private List<String> validate() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = ValidateCommand.run(List.of(routes.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
+        int status = ValidateCommand.run(
+                List.of(routes.toString()),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         assertThat(status).as(err.toString(StandardCharsets.UTF_8)).isEqualTo(1);
         return out.toString(StandardCharsets.UTF_8).lines().toList();
     }
 
     private String startUp() {
-        Throwable failure = catchThrowable(() -> Replica.start("replica-x", api, new FiringHistory(),
-                Map.of("k8sensus.routes.dir", routes.toString())).close());
+        Throwable failure = catchThrowable(() -> Replica.start(
+                        "replica-x", api, new FiringHistory(), Map.of("k8sensus.routes.dir", routes.toString()))
+                .close());
         assertThat(failure).as("start-up should fail").isNotNull();
         return StartupFailure.describe(failure);
     }

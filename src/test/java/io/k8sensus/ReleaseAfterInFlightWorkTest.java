@@ -1,5 +1,14 @@
 package io.k8sensus;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.k8sensus.testing.BlockingStep;
+import io.k8sensus.testing.FiringHistory;
+import io.k8sensus.testing.FiringHistory.Firing;
+import io.k8sensus.testing.LogCapture;
+import io.k8sensus.testing.Replica;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,19 +17,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-
-import io.k8sensus.testing.BlockingStep;
-import io.k8sensus.testing.FiringHistory.Firing;
-import io.k8sensus.testing.FiringHistory;
-import io.k8sensus.testing.LogCapture;
-import io.k8sensus.testing.Replica;
-import io.k8sensus.tools.EmbeddedKubernetesApi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * A leader that is shut down releases the Lease of a group only after the last in-flight exchange of that group's
@@ -72,17 +71,24 @@ class ReleaseAfterInFlightWorkTest {
         settings.putAll(more);
         for (String name : names) {
             api.addReadyPod(name);
-            replicas.add(Replica.start(name, api.url(), history, settings,
+            replicas.add(Replica.start(
+                    name,
+                    api.url(),
+                    history,
+                    settings,
                     Map.of("blockingStep", blockingSteps.computeIfAbsent(name, n -> new BlockingStep()))));
         }
     }
 
     /** The replica whose slow job is in flight: the leader of group jobs. */
     private Replica leaderWithWorkInFlight() {
-        await().atMost(Duration.ofSeconds(30)).until(() -> blockingSteps.values().stream()
-                .anyMatch(BlockingStep::hasEntered));
-        String name = blockingSteps.entrySet().stream().filter(e -> e.getValue().hasEntered())
-                .map(Map.Entry::getKey).findFirst().orElseThrow();
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> blockingSteps.values().stream().anyMatch(BlockingStep::hasEntered));
+        String name = blockingSteps.entrySet().stream()
+                .filter(e -> e.getValue().hasEntered())
+                .map(Map.Entry::getKey)
+                .findFirst()
+                .orElseThrow();
         assertThat(api.holder(LEASE)).as("holder of " + LEASE).isEqualTo(name);
         return replicas.stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
     }
@@ -104,32 +110,41 @@ class ReleaseAfterInFlightWorkTest {
             // graceful stop, as on SIGTERM; its Pod stays Running and Ready
             Thread stopping = new Thread(leader::stop, "stop-" + leader.name());
             stopping.start();
-            // while its leader-only exchange is in flight, the leader keeps the Lease and nobody else acts, for the renew
+            // while its leader-only exchange is in flight, the leader keeps the Lease and nobody else acts, for the
+            // renew
             // deadline (2 s), past which a leader that released at once would have been replaced
-            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
-                    .until(() -> leader.name().equals(api.holder(LEASE)) && stopping.isAlive()
-                                 && !anotherReplicaActed(leader));
+            await().during(Duration.ofSeconds(2))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> leader.name().equals(api.holder(LEASE))
+                            && stopping.isAlive()
+                            && !anotherReplicaActed(leader));
             inFlight.letGo();
             stopping.join(Duration.ofSeconds(30).toMillis());
 
             LogCapture.Entry released = election.entries().stream()
                     .filter(e -> e.message().startsWith("event=released group=" + GROUP + " pod=" + leader.name()))
-                    .findFirst().orElseThrow(() -> new AssertionError("no event=released line: " + election.messages()));
-            assertThat(released.message()).isEqualTo("event=released group=" + GROUP + " pod=" + leader.name()
-                                                     + " epoch=" + epoch + " lease=" + LEASE);
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no event=released line: " + election.messages()));
+            assertThat(released.message())
+                    .isEqualTo("event=released group=" + GROUP + " pod=" + leader.name() + " epoch=" + epoch + " lease="
+                            + LEASE);
             List<Firing> oldLeaderWork = history.of("slow-job").stream()
-                    .filter(f -> f.replica().equals(leader.name())).toList();
+                    .filter(f -> f.replica().equals(leader.name()))
+                    .toList();
             assertThat(oldLeaderWork).as("the in-flight slow job completed").hasSize(1);
             assertThat(history.failures()).as("no exchange lost or failed").isEmpty();
             assertThat(oldLeaderWork.get(0).nanos())
-                    .as("released only after the last leader-only exchange completed").isLessThan(released.nanos());
+                    .as("released only after the last leader-only exchange completed")
+                    .isLessThan(released.nanos());
         }
 
         // a follower takes over at once, in the next term
         await().atMost(Duration.ofSeconds(20)).until(() -> anotherReplicaActed(leader));
         String newHolder = api.holder(LEASE);
         assertThat(newHolder).isNotNull().isNotEqualTo(leader.name());
-        assertThat(blockingSteps.get(newHolder).hasEntered()).as("the new holder acts").isTrue();
+        assertThat(blockingSteps.get(newHolder).hasEntered())
+                .as("the new holder acts")
+                .isTrue();
         assertThat(api.lease(LEASE).getSpec().getLeaseTransitions()).isEqualTo((int) epoch + 1);
     }
 
@@ -137,8 +152,8 @@ class ReleaseAfterInFlightWorkTest {
     void a_group_moved_for_balance_is_released_only_after_its_in_flight_exchange_completed_and_taken_at_once()
             throws Exception {
         // lease 6 s: a move waits up to a lease duration for the exchanges before it is abandoned
-        Map<String, String> timings = Map.of("k8sensus.election.lease-duration-ms", "6000",
-                "k8sensus.election.renew-deadline-ms", "4000");
+        Map<String, String> timings =
+                Map.of("k8sensus.election.lease-duration-ms", "6000", "k8sensus.election.renew-deadline-ms", "4000");
         try (LogCapture election = LogCapture.of("k8sensus.election")) {
             startReplicas(List.of("replica-a"), timings); // alone: it leads both groups
             Replica leader = leaderWithWorkInFlight();
@@ -146,28 +161,35 @@ class ReleaseAfterInFlightWorkTest {
             long epoch = api.lease(LEASE).getSpec().getLeaseTransitions();
             startReplicas(List.of("replica-b", "replica-c"), timings);
             // it leads 2, they lead none: after a lease duration, "jobs" (the last by name) moves
-            await().atMost(Duration.ofSeconds(30)).until(() -> election.messages().stream()
-                    .anyMatch(m -> m.startsWith("event=balancing group=" + GROUP + " pod=replica-a")));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> election.messages().stream()
+                            .anyMatch(m -> m.startsWith("event=balancing group=" + GROUP + " pod=replica-a")));
             // its slow job is in flight: the Lease stays, nobody else acts, for 1.5 s, three retry periods (0.5 s) in
             // which a move that released at once would have been taken
-            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
+            await().during(Duration.ofMillis(1500))
+                    .atMost(Duration.ofSeconds(3))
                     .until(() -> leader.name().equals(api.holder(LEASE)) && !anotherReplicaActed(leader));
             blockingSteps.get(leader.name()).letGo();
 
             await().atMost(Duration.ofSeconds(20)).until(() -> anotherReplicaActed(leader));
             LogCapture.Entry released = election.entries().stream()
                     .filter(e -> e.message().startsWith("event=released-for-balance group=" + GROUP + " pod=replica-a"))
-                    .findFirst().orElseThrow(() -> new AssertionError("no release for balance: " + election.messages()));
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no release for balance: " + election.messages()));
             List<Firing> oldLeaderWork = history.of("slow-job").stream()
-                    .filter(f -> f.replica().equals(leader.name())).toList();
+                    .filter(f -> f.replica().equals(leader.name()))
+                    .toList();
             assertThat(oldLeaderWork).as("the in-flight slow job completed").hasSize(1);
             assertThat(history.failures()).as("no exchange lost or failed").isEmpty();
-            assertThat(oldLeaderWork.get(0).nanos()).as("released only after it completed")
+            assertThat(oldLeaderWork.get(0).nanos())
+                    .as("released only after it completed")
                     .isLessThan(released.nanos());
             String newHolder = api.holder(LEASE);
             assertThat(newHolder).isIn("replica-b", "replica-c");
             assertThat(api.lease(LEASE).getSpec().getLeaseTransitions()).isEqualTo((int) epoch + 1);
-            assertThat(api.holder("k8sensus-heartbeat")).as("the other group stays").isEqualTo("replica-a");
+            assertThat(api.holder("k8sensus-heartbeat"))
+                    .as("the other group stays")
+                    .isEqualTo("replica-a");
         }
     }
 }

@@ -1,18 +1,17 @@
 package io.k8sensus;
 
-import java.time.Duration;
-import java.util.Map;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.LogCapture;
 import io.k8sensus.testing.Replica;
-import io.k8sensus.tools.EmbeddedKubernetesApi.FaultyConnection;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
+import io.k8sensus.tools.EmbeddedKubernetesApi.FaultyConnection;
 import io.k8sensus.tools.FaultSwitch;
+import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * One renewal answered too late (a loaded API server, or a replica starved of CPU while its neighbours start) must
@@ -36,14 +35,15 @@ class SlowRenewalTest {
             throws Exception {
         FiringHistory history = new FiringHistory();
         try (EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
-             LogCapture election = LogCapture.of("k8sensus.election")) {
+                LogCapture election = LogCapture.of("k8sensus.election")) {
             FaultyConnection connection = api.faultyConnection();
             api.addReadyPod("replica-a");
             api.addReadyPod("replica-b");
             try (Replica a = Replica.start("replica-a", connection.url(), history, Map.of());
-                 Replica b = Replica.start("replica-b", api.url(), history, Map.of())) {
-                await().atMost(Duration.ofSeconds(30)).until(() -> history.count("leader-heartbeat", "replica-a") >= 2
-                                                                   && history.count("replica-heartbeat", "replica-b") >= 2);
+                    Replica b = Replica.start("replica-b", api.url(), history, Map.of())) {
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> history.count("leader-heartbeat", "replica-a") >= 2
+                                && history.count("replica-heartbeat", "replica-b") >= 2);
                 Integer epoch = api.lease("k8sensus-heartbeat").getSpec().getLeaseTransitions();
 
                 connection.faults().slow(1200);
@@ -53,16 +53,26 @@ class SlowRenewalTest {
                 connection.faults().set(FaultSwitch.Mode.NORMAL);
 
                 long acted = history.of("leader-heartbeat").stream()
-                        .filter(f -> f.nanos() > slowFrom && f.nanos() <= slowTo).count();
-                System.out.printf("answers 1200 ms late for 8 s: %d leader actions of 40, suspensions %d%n", acted,
-                        election.messages().stream().filter(m -> m.startsWith("event=term-suspended")).count());
-                assertThat(history.runs("leader-heartbeat")).extracting(FiringHistory.Run::replica)
-                        .as("the leader never changed").containsExactly("replica-a");
-                assertThat(history.runs("leader-heartbeat").get(0).epochs()).as("one term").hasSize(1);
+                        .filter(f -> f.nanos() > slowFrom && f.nanos() <= slowTo)
+                        .count();
+                System.out.printf(
+                        "answers 1200 ms late for 8 s: %d leader actions of 40, suspensions %d%n",
+                        acted,
+                        election.messages().stream()
+                                .filter(m -> m.startsWith("event=term-suspended"))
+                                .count());
+                assertThat(history.runs("leader-heartbeat"))
+                        .extracting(FiringHistory.Run::replica)
+                        .as("the leader never changed")
+                        .containsExactly("replica-a");
+                assertThat(history.runs("leader-heartbeat").get(0).epochs())
+                        .as("one term")
+                        .hasSize(1);
                 assertThat(acted).as("leader actions every 200 ms for 8 s").isGreaterThanOrEqualTo(36);
-                assertThat(api.lease("k8sensus-heartbeat").getSpec().getLeaseTransitions()).isEqualTo(epoch);
-                assertThat(election.messages()).noneMatch(m -> m.startsWith("event=renew-deadline")
-                                                               || m.startsWith("event=lost"));
+                assertThat(api.lease("k8sensus-heartbeat").getSpec().getLeaseTransitions())
+                        .isEqualTo(epoch);
+                assertThat(election.messages())
+                        .noneMatch(m -> m.startsWith("event=renew-deadline") || m.startsWith("event=lost"));
             }
         }
     }
@@ -71,14 +81,15 @@ class SlowRenewalTest {
     void a_leader_whose_renewal_times_out_once_renews_again_and_keeps_its_term() throws Exception {
         FiringHistory history = new FiringHistory();
         try (EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
-             LogCapture election = LogCapture.of("k8sensus.election")) {
+                LogCapture election = LogCapture.of("k8sensus.election")) {
             FaultyConnection connection = api.faultyConnection();
             api.addReadyPod("replica-a");
             api.addReadyPod("replica-b");
             try (Replica a = Replica.start("replica-a", connection.url(), history, TIMINGS);
-                 Replica b = Replica.start("replica-b", api.url(), history, TIMINGS)) {
-                await().atMost(Duration.ofSeconds(30)).until(() -> history.count("leader-heartbeat", "replica-a") >= 2
-                                                                   && history.count("replica-heartbeat", "replica-b") >= 2);
+                    Replica b = Replica.start("replica-b", api.url(), history, TIMINGS)) {
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> history.count("leader-heartbeat", "replica-a") >= 2
+                                && history.count("replica-heartbeat", "replica-b") >= 2);
                 Integer epoch = api.lease("k8sensus-heartbeat").getSpec().getLeaseTransitions();
 
                 // the next renewal is applied, but its answer comes after the call timeout
@@ -89,19 +100,29 @@ class SlowRenewalTest {
                 long recoveredAt = System.nanoTime();
 
                 // longer than the renew deadline and a lease duration together: time enough for a takeover
-                await().atMost(Duration.ofSeconds(30)).until(() -> history.of("replica-heartbeat").stream()
-                                .filter(f -> f.replica().equals("replica-b") && f.nanos() > recoveredAt)
-                                .count() >= 40);
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> history.of("replica-heartbeat").stream()
+                                        .filter(f -> f.replica().equals("replica-b") && f.nanos() > recoveredAt)
+                                        .count()
+                                >= 40);
 
-                assertThat(history.runs("leader-heartbeat")).extracting(FiringHistory.Run::replica)
-                        .as("the leader never changed").containsExactly("replica-a");
-                assertThat(history.runs("leader-heartbeat").get(0).epochs()).as("one term").hasSize(1);
-                assertThat(history.of("leader-heartbeat").stream().filter(f -> f.nanos() > recoveredAt).count())
-                        .as("the leader acted after the slow renewal").isGreaterThan(20);
+                assertThat(history.runs("leader-heartbeat"))
+                        .extracting(FiringHistory.Run::replica)
+                        .as("the leader never changed")
+                        .containsExactly("replica-a");
+                assertThat(history.runs("leader-heartbeat").get(0).epochs())
+                        .as("one term")
+                        .hasSize(1);
+                assertThat(history.of("leader-heartbeat").stream()
+                                .filter(f -> f.nanos() > recoveredAt)
+                                .count())
+                        .as("the leader acted after the slow renewal")
+                        .isGreaterThan(20);
                 assertThat(api.holder("k8sensus-heartbeat")).isEqualTo("replica-a");
-                assertThat(api.lease("k8sensus-heartbeat").getSpec().getLeaseTransitions()).isEqualTo(epoch);
-                assertThat(election.messages()).noneMatch(m -> m.startsWith("event=renew-deadline")
-                                                               || m.startsWith("event=lost"));
+                assertThat(api.lease("k8sensus-heartbeat").getSpec().getLeaseTransitions())
+                        .isEqualTo(epoch);
+                assertThat(election.messages())
+                        .noneMatch(m -> m.startsWith("event=renew-deadline") || m.startsWith("event=lost"));
             }
         }
     }

@@ -1,18 +1,17 @@
 package io.k8sensus;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.k8sensus.testing.FiringHistory;
+import io.k8sensus.testing.FiringHistory.Firing;
+import io.k8sensus.testing.Replica;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import io.k8sensus.testing.FiringHistory.Firing;
-import io.k8sensus.testing.FiringHistory;
-import io.k8sensus.testing.Replica;
-import io.k8sensus.tools.EmbeddedKubernetesApi;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * The leader's Pod leaves the candidates (deleted, or NotReady) while its JVM keeps running, as after a forced Pod
@@ -30,13 +29,16 @@ class SplitBrainTest {
         for (int run = 1; run <= RUNS; run++) {
             boolean deletePod = run % 2 == 1;
             String result = oneRun(deletePod);
-            System.out.printf("split-brain run %d/%d (%s): %s%n", run, RUNS,
-                    deletePod ? "Pod deleted" : "Pod NotReady", result == null ? "no overlap" : result);
+            System.out.printf(
+                    "split-brain run %d/%d (%s): %s%n",
+                    run, RUNS, deletePod ? "Pod deleted" : "Pod NotReady", result == null ? "no overlap" : result);
             if (result != null) {
                 overlaps.add("run " + run + ": " + result);
             }
         }
-        assertThat(overlaps).as("runs where the old leader acted after the new one").isEmpty();
+        assertThat(overlaps)
+                .as("runs where the old leader acted after the new one")
+                .isEmpty();
     }
 
     /** One run; null when the old leader never acted after the new leader's first action. */
@@ -49,19 +51,27 @@ class SplitBrainTest {
                     api.addReadyPod(name);
                     replicas.add(Replica.start(name, api, history, Map.of()));
                 }
-                await().atMost(Duration.ofSeconds(30)).until(() -> history.of("leader-heartbeat").size() >= 2);
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> history.of("leader-heartbeat").size() >= 2);
                 String oldLeader = history.of("leader-heartbeat").get(0).replica();
                 if (deletePod) {
                     api.deletePod(oldLeader);
                 } else {
                     api.setPodReady(oldLeader, false);
                 }
-                await().atMost(Duration.ofSeconds(30)).until(() -> history.of("leader-heartbeat").stream()
-                        .filter(f -> !f.replica().equals(oldLeader)).count() >= 10);
-                long takeover = history.of("leader-heartbeat").stream().filter(f -> !f.replica().equals(oldLeader))
-                        .findFirst().orElseThrow().nanos();
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> history.of("leader-heartbeat").stream()
+                                        .filter(f -> !f.replica().equals(oldLeader))
+                                        .count()
+                                >= 10);
+                long takeover = history.of("leader-heartbeat").stream()
+                        .filter(f -> !f.replica().equals(oldLeader))
+                        .findFirst()
+                        .orElseThrow()
+                        .nanos();
                 List<Firing> stale = history.of("leader-heartbeat").stream()
-                        .filter(f -> f.replica().equals(oldLeader) && f.nanos() > takeover).toList();
+                        .filter(f -> f.replica().equals(oldLeader) && f.nanos() > takeover)
+                        .toList();
                 return stale.isEmpty() ? null : oldLeader + " acted " + stale.size() + " times after the new leader";
             } finally {
                 replicas.forEach(Replica::close);

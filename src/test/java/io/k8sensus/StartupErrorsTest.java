@@ -1,18 +1,17 @@
 package io.k8sensus;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Map;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.Replica;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * Bad input at start-up ends in one line that names the file, key or URI and the rule; the same line
@@ -31,7 +30,8 @@ class StartupErrorsTest {
     }
 
     private String startFailure(Map<String, String> overrides) {
-        Throwable failure = catchThrowable(() -> Replica.start("replica-x", api, new FiringHistory(), overrides).close());
+        Throwable failure = catchThrowable(() ->
+                Replica.start("replica-x", api, new FiringHistory(), overrides).close());
         assertThat(failure).as("start-up should fail").isNotNull();
         return StartupFailure.describe(failure);
     }
@@ -52,7 +52,8 @@ class StartupErrorsTest {
                         - log:
                           message: "unterminated
                 """));
-        assertThat(message).startsWith(routes.resolve("broken.camel.yaml") + ":8:1: invalid YAML")
+        assertThat(message)
+                .startsWith(routes.resolve("broken.camel.yaml") + ":8:1: invalid YAML")
                 .contains("found unexpected end of stream");
     }
 
@@ -79,8 +80,10 @@ class StartupErrorsTest {
                       steps:
                         - log: "x"
                 """));
-        assertThat(message).isEqualTo(routes.resolve("empty-group.camel.yaml") + ":3: Invalid leader-only URI 'master::timer:x': expected master:<group>:<endpoint>,"
-                                      + " e.g. master:heartbeat:timer:tick");
+        assertThat(message)
+                .isEqualTo(routes.resolve("empty-group.camel.yaml")
+                        + ":3: Invalid leader-only URI 'master::timer:x': expected master:<group>:<endpoint>,"
+                        + " e.g. master:heartbeat:timer:tick");
     }
 
     @Test
@@ -92,25 +95,28 @@ class StartupErrorsTest {
                       steps:
                         - log: "x"
                 """));
-        assertThat(message).isEqualTo(routes.resolve("unknown-group.camel.yaml") + ":3: Invalid leader-only URI"
-                                      + " 'master:reports:timer:x': unknown group 'reports'"
-                                      + " (k8sensus.election.groups lists [heartbeat])");
+        assertThat(message)
+                .isEqualTo(routes.resolve("unknown-group.camel.yaml") + ":3: Invalid leader-only URI"
+                        + " 'master:reports:timer:x': unknown group 'reports'"
+                        + " (k8sensus.election.groups lists [heartbeat])");
     }
 
     @Test
     void inconsistent_lease_timings_are_refused() {
         String message = startFailure(Map.of("k8sensus.election.renew-deadline-ms", "5000"));
-        assertThat(message).isEqualTo("Invalid election settings: k8sensus.election.renew-deadline-ms (5000) must be"
-                                      + " below k8sensus.election.lease-duration-ms (3000): a leader must stop acting"
-                                      + " before its lease can expire");
+        assertThat(message)
+                .isEqualTo("Invalid election settings: k8sensus.election.renew-deadline-ms (5000) must be"
+                        + " below k8sensus.election.lease-duration-ms (3000): a leader must stop acting"
+                        + " before its lease can expire");
     }
 
     @Test
     void a_camel_cluster_key_from_a_migrated_application_is_checked_and_named_as_it_was_written() {
         String message = startFailure(Map.of("camel.cluster.kubernetes.renew-deadline-millis", "99999"));
-        assertThat(message).isEqualTo("Invalid election settings: camel.cluster.kubernetes.renew-deadline-millis"
-                                      + " (99999) must be below k8sensus.election.lease-duration-ms (3000): a leader"
-                                      + " must stop acting before its lease can expire");
+        assertThat(message)
+                .isEqualTo("Invalid election settings: camel.cluster.kubernetes.renew-deadline-millis"
+                        + " (99999) must be below k8sensus.election.lease-duration-ms (3000): a leader"
+                        + " must stop acting before its lease can expire");
     }
 
     @Test
@@ -118,8 +124,8 @@ class StartupErrorsTest {
         String key = "camel.cluster.kubernetes.renew-deadline-millis";
         System.setProperty(key, "99999");
         try {
-            assertThat(startFailure(Map.of())).startsWith("Invalid election settings: " + key + " (99999) must be"
-                                                          + " below");
+            assertThat(startFailure(Map.of()))
+                    .startsWith("Invalid election settings: " + key + " (99999) must be" + " below");
         } finally {
             System.clearProperty(key);
         }
@@ -128,13 +134,15 @@ class StartupErrorsTest {
     @Test
     void a_camel_cluster_key_whose_meaning_cannot_be_kept_is_refused() {
         String message = startFailure(Map.of("camel.cluster.kubernetes.lease-resource-type", "ConfigMap"));
-        assertThat(message).startsWith("Invalid election settings: camel.cluster.kubernetes.lease-resource-type"
-                                       + "=ConfigMap: k8sensus elects through coordination.k8s.io Leases only");
+        assertThat(message)
+                .startsWith("Invalid election settings: camel.cluster.kubernetes.lease-resource-type"
+                        + "=ConfigMap: k8sensus elects through coordination.k8s.io Leases only");
     }
 
     @Test
     void a_routes_directory_that_does_not_exist_is_refused() {
-        String message = startFailure(Map.of("k8sensus.routes.dir", routes.resolve("missing").toString()));
+        String message = startFailure(
+                Map.of("k8sensus.routes.dir", routes.resolve("missing").toString()));
         assertThat(message).isEqualTo("k8sensus.routes.dir = " + routes.resolve("missing") + " is not a directory");
     }
 }

@@ -1,5 +1,13 @@
 package io.k8sensus;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.k8sensus.kube.RunnerMarks;
+import io.k8sensus.testing.FiringHistory;
+import io.k8sensus.testing.Replica;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -7,18 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
-
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.k8sensus.kube.RunnerMarks;
-import io.k8sensus.testing.FiringHistory;
-import io.k8sensus.testing.Replica;
-import io.k8sensus.tools.EmbeddedKubernetesApi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Balancing when the replicas do not run the same groups (route files that differ, a reload that has reached one
@@ -34,8 +33,10 @@ class UnevenGroupsTest {
 
     @TempDir
     Path routesA;
+
     @TempDir
     Path routesB;
+
     @TempDir
     Path routesC;
 
@@ -51,20 +52,27 @@ class UnevenGroupsTest {
         writeRoutes(routesB, 4);
         api.addReadyPod("replica-a");
         replicas.add(Replica.start("replica-a", api, history, overrides(routesA, 5)));
-        await().atMost(Duration.ofSeconds(30)).until(() -> IntStream.rangeClosed(1, 5)
-                .allMatch(g -> "replica-a".equals(api.holder("jobs-g" + g))));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> IntStream.rangeClosed(1, 5).allMatch(g -> "replica-a".equals(api.holder("jobs-g" + g))));
 
         api.addReadyPod("replica-b");
         replicas.add(Replica.start("replica-b", api, history, overrides(routesB, 4)));
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> led("replica-b") >= 2
-                && led("replica-a") - led("replica-b") <= 1);
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> led("replica-b") >= 2 && led("replica-a") - led("replica-b") <= 1);
         // g5 stays where it is for three lease durations more
-        await().during(Duration.ofMillis(3 * Replica.LEASE_MS)).atMost(Duration.ofMillis(4 * Replica.LEASE_MS))
-                .pollInterval(Duration.ofMillis(100)).until(() -> "replica-a".equals(api.holder("jobs-g5")));
+        await().during(Duration.ofMillis(3 * Replica.LEASE_MS))
+                .atMost(Duration.ofMillis(4 * Replica.LEASE_MS))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> "replica-a".equals(api.holder("jobs-g5")));
 
         Lease g5 = api.lease("jobs-g5");
-        assertThat(g5.getSpec().getLeaseTransitions()).as("g5's epoch: one term from start to end").isZero();
-        assertThat(history.runs("job-g5")).as("runs of g5's route: never interrupted").hasSize(1);
+        assertThat(g5.getSpec().getLeaseTransitions())
+                .as("g5's epoch: one term from start to end")
+                .isZero();
+        assertThat(history.runs("job-g5"))
+                .as("runs of g5's route: never interrupted")
+                .hasSize(1);
         assertThat(RunnerMarks.of(g5)).as("who runs g5").containsOnlyKeys("replica-a");
         assertThat(RunnerMarks.of(api.lease("jobs-g1"))).as("who runs g1").containsOnlyKeys("replica-a", "replica-b");
     }
@@ -95,13 +103,19 @@ class UnevenGroupsTest {
 
         List<String> every = new ArrayList<>(all);
         every.add("heartbeat");
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() ->
-                led("replica-a", every) == 3 && Math.abs(led("replica-b", every) - led("replica-c", every)) <= 1);
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> led("replica-a", every) == 3
+                        && Math.abs(led("replica-b", every) - led("replica-c", every)) <= 1);
         long transitions = transitions(every);
-        await().during(Duration.ofMillis(4 * Replica.LEASE_MS)).atMost(Duration.ofMillis(5 * Replica.LEASE_MS))
-                .pollInterval(Duration.ofMillis(100)).until(() -> transitions(every) == transitions);
-        assertThat(own).as("x1-x3 never left a").allMatch(g -> "replica-a".equals(api.holder("jobs-" + g))
-                && api.lease("jobs-" + g).getSpec().getLeaseTransitions() == 0);
+        await().during(Duration.ofMillis(4 * Replica.LEASE_MS))
+                .atMost(Duration.ofMillis(5 * Replica.LEASE_MS))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> transitions(every) == transitions);
+        assertThat(own)
+                .as("x1-x3 never left a")
+                .allMatch(g -> "replica-a".equals(api.holder("jobs-" + g))
+                        && api.lease("jobs-" + g).getSpec().getLeaseTransitions() == 0);
     }
 
     private int led(String replica) {
@@ -109,16 +123,21 @@ class UnevenGroupsTest {
     }
 
     private int led(String replica, List<String> groups) {
-        return (int) groups.stream().filter(g -> replica.equals(api.holder("jobs-" + g))).count();
+        return (int) groups.stream()
+                .filter(g -> replica.equals(api.holder("jobs-" + g)))
+                .count();
     }
 
     /** Leader changes so far, over the groups' Leases. */
     private long transitions(List<String> groups) {
-        return groups.stream().mapToLong(g -> {
-            Lease lease = api.lease("jobs-" + g);
-            return lease == null || lease.getSpec().getLeaseTransitions() == null ? 0
-                    : lease.getSpec().getLeaseTransitions();
-        }).sum();
+        return groups.stream()
+                .mapToLong(g -> {
+                    Lease lease = api.lease("jobs-" + g);
+                    return lease == null || lease.getSpec().getLeaseTransitions() == null
+                            ? 0
+                            : lease.getSpec().getLeaseTransitions();
+                })
+                .sum();
     }
 
     private static void writeRoutes(Path dir, int groups) throws Exception {
@@ -141,11 +160,17 @@ class UnevenGroupsTest {
     }
 
     private static Map<String, String> overrides(Path routes, int groups) {
-        return overrides(routes, IntStream.rangeClosed(1, groups).mapToObj(g -> "g" + g).toList());
+        return overrides(
+                routes, IntStream.rangeClosed(1, groups).mapToObj(g -> "g" + g).toList());
     }
 
     private static Map<String, String> overrides(Path routes, List<String> groups) {
-        return Map.of("k8sensus.routes.dir", routes.toString(), "k8sensus.election.groups",
-                "heartbeat," + String.join(",", groups), "k8sensus.election.lease-prefix", "jobs");
+        return Map.of(
+                "k8sensus.routes.dir",
+                routes.toString(),
+                "k8sensus.election.groups",
+                "heartbeat," + String.join(",", groups),
+                "k8sensus.election.lease-prefix",
+                "jobs");
     }
 }

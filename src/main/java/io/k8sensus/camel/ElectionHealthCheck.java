@@ -4,7 +4,6 @@ import io.k8sensus.log.KeyValueLog;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
-
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 import org.slf4j.Logger;
@@ -58,10 +57,12 @@ public class ElectionHealthCheck extends AbstractHealthCheck {
     private synchronized void report(SortedMap<String, String> stuck) {
         stuck.forEach((group, why) -> {
             if (!stuckBefore.contains(group)) {
-                KeyValueLog.error(LOG, "event=election-stuck group={} pod={} reason=\"{}\": liveness is DOWN", group, pod, why);
+                KeyValueLog.error(
+                        LOG, "event=election-stuck group={} pod={} reason=\"{}\": liveness is DOWN", group, pod, why);
             }
         });
-        stuckBefore.stream().filter(group -> !stuck.containsKey(group))
+        stuckBefore.stream()
+                .filter(group -> !stuck.containsKey(group))
                 .forEach(group -> KeyValueLog.info(LOG, "event=election-unstuck group={} pod={}", group, pod));
         stuckBefore = Set.copyOf(stuck.keySet());
     }

@@ -2,10 +2,9 @@ package io.k8sensus.camel;
 
 import io.k8sensus.log.KeyValueLog;
 import java.util.Map;
-import java.util.Set;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-
 import org.apache.camel.Endpoint;
 import org.apache.camel.Route;
 import org.apache.camel.cluster.CamelClusterEventListener;
@@ -51,11 +50,15 @@ public class ElectionLogPolicy extends RoutePolicySupport {
     public void onInit(Route route) {
         Endpoint endpoint = route.getEndpoint();
         if (!(endpoint instanceof MasterEndpoint master)) {
-            throw new IllegalArgumentException("Route '" + route.getRouteId() + "' uses routePolicy electionLog but starts"
-                                               + " from " + endpoint.getEndpointUri()
-                                               + ": the policy logs elections of leader-only routes (from: master:<group>:...)");
+            throw new IllegalArgumentException(
+                    "Route '" + route.getRouteId() + "' uses routePolicy electionLog but starts"
+                            + " from " + endpoint.getEndpointUri()
+                            + ": the policy logs elections of leader-only routes (from: master:<group>:...)");
         }
-        listeners.computeIfAbsent(master.getNamespace(), GroupListener::new).routes.add(route.getRouteId());
+        listeners
+                .computeIfAbsent(master.getNamespace(), GroupListener::new)
+                .routes
+                .add(route.getRouteId());
     }
 
     /** A route removed: see {@link #releaseGroupsWithoutRoutes}. */
@@ -101,11 +104,13 @@ public class ElectionLogPolicy extends RoutePolicySupport {
     }
 
     /** Listens to one group's view; remembers the last term to tell acquired, lost and leader-changed apart. */
-    private final class GroupListener implements CamelClusterEventListener.Leadership, CamelClusterEventListener.Membership {
+    private final class GroupListener
+            implements CamelClusterEventListener.Leadership, CamelClusterEventListener.Membership {
 
         private final String group;
         /** The routes of this group that use the policy. */
         private final Set<String> routes = ConcurrentHashMap.newKeySet();
+
         private CamelClusterView view;
         private LeaderTerm last;
 
@@ -152,11 +157,28 @@ public class ElectionLogPolicy extends RoutePolicySupport {
             LeaderTerm term = new LeaderTerm(group, leaderId, epoch, leader != null && leader.isLocal());
             String pod = view.getLocalMember().getId();
             if (term.local() && !last.local()) {
-                KeyValueLog.info(LOG, "event=acquired group={} pod={} leader={} epoch={}", group, pod, term.leaderOrNone(), term.epoch());
+                KeyValueLog.info(
+                        LOG,
+                        "event=acquired group={} pod={} leader={} epoch={}",
+                        group,
+                        pod,
+                        term.leaderOrNone(),
+                        term.epoch());
             } else if (last.local() && !term.local()) {
-                KeyValueLog.info(LOG, "event=lost group={} pod={} leader={} epoch={}", group, pod, term.leaderOrNone(), last.epoch());
+                KeyValueLog.info(
+                        LOG,
+                        "event=lost group={} pod={} leader={} epoch={}",
+                        group,
+                        pod,
+                        term.leaderOrNone(),
+                        last.epoch());
             } else if (!Objects.equals(last.leader(), term.leader())) {
-                KeyValueLog.info(LOG, "event=leader-changed group={} pod={} leader={} epoch={}", group, pod, term.leaderOrNone(),
+                KeyValueLog.info(
+                        LOG,
+                        "event=leader-changed group={} pod={} leader={} epoch={}",
+                        group,
+                        pod,
+                        term.leaderOrNone(),
                         term.epoch());
             }
             last = term;
@@ -164,12 +186,22 @@ public class ElectionLogPolicy extends RoutePolicySupport {
 
         @Override
         public void memberAdded(CamelClusterView view, CamelClusterMember member) {
-            KeyValueLog.info(LOG, "event=member-joined group={} pod={} member={}", group, view.getLocalMember().getId(), member.getId());
+            KeyValueLog.info(
+                    LOG,
+                    "event=member-joined group={} pod={} member={}",
+                    group,
+                    view.getLocalMember().getId(),
+                    member.getId());
         }
 
         @Override
         public void memberRemoved(CamelClusterView view, CamelClusterMember member) {
-            KeyValueLog.info(LOG, "event=member-left group={} pod={} member={}", group, view.getLocalMember().getId(), member.getId());
+            KeyValueLog.info(
+                    LOG,
+                    "event=member-left group={} pod={} member={}",
+                    group,
+                    view.getLocalMember().getId(),
+                    member.getId());
         }
     }
 }

@@ -12,16 +12,13 @@ import io.k8sensus.elector.LeaseRequest;
 public interface ElectionObserver {
 
     /** Observes nothing. */
-    ElectionObserver NONE = new ElectionObserver() {
-    };
+    ElectionObserver NONE = new ElectionObserver() {};
 
     /** The leader of {@code group} is now {@code leader} (null: none) with {@code epoch}; {@code local}: this replica. */
-    default void leaderChanged(String group, String leader, long epoch, boolean local) {
-    }
+    default void leaderChanged(String group, String leader, long epoch, boolean local) {}
 
     /** The API server answered {@code request} with {@code answer} after {@code nanos}. */
-    default void answered(String group, LeaseRequest request, Answer answer, long nanos) {
-    }
+    default void answered(String group, LeaseRequest request, Answer answer, long nanos) {}
 
     /** Both observers, in this order. */
     default ElectionObserver and(ElectionObserver next) {

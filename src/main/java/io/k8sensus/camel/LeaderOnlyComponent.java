@@ -3,7 +3,6 @@ package io.k8sensus.camel;
 import io.k8sensus.fencing.LeaderHeaders;
 import java.util.Map;
 import java.util.Set;
-
 import org.apache.camel.Endpoint;
 import org.apache.camel.cluster.CamelClusterService;
 import org.apache.camel.component.master.MasterComponent;

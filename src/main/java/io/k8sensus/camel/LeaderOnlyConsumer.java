@@ -1,13 +1,12 @@
 package io.k8sensus.camel;
 
+import io.k8sensus.elector.Clock;
+import io.k8sensus.log.KeyValueLog;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-
-import io.k8sensus.elector.Clock;
-import io.k8sensus.log.KeyValueLog;
 import org.apache.camel.Consumer;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Processor;
@@ -50,6 +49,7 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
     private static final Logger LOG = LoggerFactory.getLogger(LeaderOnlyConsumer.class);
     /** The election log, where a term's refused exchanges are counted. */
     private static final Logger ELECTION_LOG = LoggerFactory.getLogger("k8sensus.election");
+
     private static final long RETRY_START_MS = 1000;
 
     private final CamelClusterService clusterService;
@@ -58,6 +58,7 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
     private final Endpoint delegateEndpoint;
     /** The route's processor; each delegate gets it behind a {@link LeaderOnlyEndpoint.TermGate} of its term. */
     private final Processor processor;
+
     private final Listener listener = new Listener();
     private final Clock clock = Clock.system();
 
@@ -67,6 +68,7 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
 
     /** Guards the fields below. Never held while a delegate starts or stops. */
     private final Object state = new Object();
+
     private ScheduledExecutorService starter;
     /** A start that failed is retried later; a stopping route cancels the retry instead of waiting for it. */
     private ScheduledFuture<?> retry;
@@ -81,8 +83,12 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
     /** Delegates taken from {@link #running} whose stop has not completed: no start begins before they stopped. */
     private int stopsUnderWay;
 
-    public LeaderOnlyConsumer(LeaderOnlyEndpoint endpoint, Processor processor, CamelClusterService clusterService,
-                              LeaderTerms terms, String group) {
+    public LeaderOnlyConsumer(
+            LeaderOnlyEndpoint endpoint,
+            Processor processor,
+            CamelClusterService clusterService,
+            LeaderTerms terms,
+            String group) {
         super(endpoint, new LeaderOnlyEndpoint.RouteOwnedProcessor(processor));
         this.clusterService = clusterService;
         this.terms = terms;
@@ -92,8 +98,7 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
     }
 
     /** A delegate consumer and the gate its exchanges pass. */
-    private record Delegate(Consumer consumer, LeaderOnlyEndpoint.TermGate gate) {
-    }
+    private record Delegate(Consumer consumer, LeaderOnlyEndpoint.TermGate gate) {}
 
     /** The election group whose leader runs this consumer's delegate. */
     public String group() {
@@ -104,7 +109,9 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
     protected void doStart() throws Exception {
         super.doStart();
         synchronized (state) {
-            starter = getEndpoint().getCamelContext().getExecutorServiceManager()
+            starter = getEndpoint()
+                    .getCamelContext()
+                    .getExecutorServiceManager()
                     .newSingleThreadScheduledExecutor(this, "LeaderOnlyStart");
         }
         view = clusterService.getView(group);
@@ -154,7 +161,8 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
             return null;
         }
         CamelClusterMember local = current.getLocalMember();
-        if (!local.isLeader() || current.getMembers().stream().noneMatch(m -> m.getId().equals(local.getId()))) {
+        if (!local.isLeader()
+                || current.getMembers().stream().noneMatch(m -> m.getId().equals(local.getId()))) {
             return null;
         }
         LeaderTerm term = terms.current(group);
@@ -284,8 +292,11 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
                     }
                     startRequested = false;
                 }
-                getExceptionHandler().handleException("Leadership taken, but the consumer of " + delegateEndpoint
-                                                      + " did not start; retrying in " + RETRY_START_MS + " ms", e);
+                getExceptionHandler()
+                        .handleException(
+                                "Leadership taken, but the consumer of " + delegateEndpoint
+                                        + " did not start; retrying in " + RETRY_START_MS + " ms",
+                                e);
                 retryStartLater();
                 return;
             } finally {
@@ -337,9 +348,15 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
         } finally {
             long refused = delegate.gate().refused();
             if (refused > 0) {
-                KeyValueLog.warn(ELECTION_LOG, "event=exchange-refused group={} pod={} epoch={} count={} route={}: exchanges"
-                        + " offered after the term's window closed ran no step (a transacted delegate rolled them back)",
-                        group, delegate.gate().term().leader(), delegate.gate().term().epoch(), refused, getRouteId());
+                KeyValueLog.warn(
+                        ELECTION_LOG,
+                        "event=exchange-refused group={} pod={} epoch={} count={} route={}: exchanges"
+                                + " offered after the term's window closed ran no step (a transacted delegate rolled them back)",
+                        group,
+                        delegate.gate().term().leader(),
+                        delegate.gate().term().epoch(),
+                        refused,
+                        getRouteId());
             }
             synchronized (state) {
                 stopsUnderWay--;
@@ -371,11 +388,18 @@ public class LeaderOnlyConsumer extends DefaultConsumer implements Suspendable {
         } else {
             getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(stopping);
         }
-        long timeoutMs = getEndpoint().getCamelContext().getShutdownStrategy().getTimeUnit()
+        long timeoutMs = getEndpoint()
+                .getCamelContext()
+                .getShutdownStrategy()
+                .getTimeUnit()
                 .toMillis(getEndpoint().getCamelContext().getShutdownStrategy().getTimeout());
         if (!stopping.awaitTermination(timeoutMs, TimeUnit.MILLISECONDS)) {
-            LOG.warn("The consumer of {} (group {}) is still starting after {} ms; it will be stopped as soon as its"
-                     + " start returns", delegateEndpoint, group, timeoutMs);
+            LOG.warn(
+                    "The consumer of {} (group {}) is still starting after {} ms; it will be stopped as soon as its"
+                            + " start returns",
+                    delegateEndpoint,
+                    group,
+                    timeoutMs);
         }
     }
 

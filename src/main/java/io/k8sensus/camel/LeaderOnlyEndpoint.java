@@ -22,8 +22,13 @@ public class LeaderOnlyEndpoint extends MasterEndpoint {
     private final LeaderTerms terms;
     private final String group;
 
-    public LeaderOnlyEndpoint(String uri, LeaderOnlyComponent component, CamelClusterService clusterService,
-                              LeaderTerms terms, String group, String delegateUri) {
+    public LeaderOnlyEndpoint(
+            String uri,
+            LeaderOnlyComponent component,
+            CamelClusterService clusterService,
+            LeaderTerms terms,
+            String group,
+            String delegateUri) {
         super(uri, component, clusterService, group, delegateUri);
         this.clusterService = clusterService;
         this.terms = terms;

@@ -1,9 +1,8 @@
 package io.k8sensus.camel;
 
-import java.util.Set;
-
 import io.k8sensus.config.ElectionSettings;
 import io.k8sensus.config.InvalidSettingsException;
+import java.util.Set;
 
 /**
  * A {@code master:<group>:<endpoint>} URI taken apart, by the {@code master} component when it creates an endpoint
@@ -33,11 +32,11 @@ public record LeaderOnlyUri(String group, String delegateUri) {
         String group = colon < 0 ? remaining : remaining.substring(0, colon);
         if (group.isBlank() || colon < 0 || colon == remaining.length() - 1 || remaining.charAt(colon + 1) == '?') {
             throw new InvalidSettingsException("Invalid leader-only URI '" + uri
-                                               + "': expected master:<group>:<endpoint>, e.g. master:heartbeat:timer:tick");
+                    + "': expected master:<group>:<endpoint>, e.g. master:heartbeat:timer:tick");
         }
         if (groups != null && !groups.contains(group)) {
             throw new InvalidSettingsException("Invalid leader-only URI '" + uri + "': unknown group '" + group + "' ("
-                                               + ElectionSettings.KEY_GROUPS + " lists " + groups + ")");
+                    + ElectionSettings.KEY_GROUPS + " lists " + groups + ")");
         }
         return new LeaderOnlyUri(group, remaining.substring(colon + 1));
     }

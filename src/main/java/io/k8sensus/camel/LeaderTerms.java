@@ -12,8 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public class LeaderTerms {
 
     /** Until when ({@code untilNanos}, on the monotonic clock) this replica's term of {@code epoch} may act. */
-    private record Window(long epoch, long untilNanos) {
-    }
+    private record Window(long epoch, long untilNanos) {}
 
     private final Map<String, LeaderTerm> terms = new ConcurrentHashMap<>();
     private final Map<String, Window> windows = new ConcurrentHashMap<>();

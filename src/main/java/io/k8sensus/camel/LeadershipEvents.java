@@ -1,10 +1,9 @@
 package io.k8sensus.camel;
 
+import io.k8sensus.kube.LeadershipChanges;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
-
-import io.k8sensus.kube.LeadershipChanges;
 
 /**
  * Turns the changes of leader that a group's view reports into the beginning and the end of this replica's terms,

@@ -1,5 +1,6 @@
 package io.k8sensus.camel;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.k8sensus.config.ElectionSettings;
 import io.k8sensus.config.InvalidSettingsException;
 import io.k8sensus.kube.ApiConnectivityLog;
@@ -7,13 +8,12 @@ import io.k8sensus.kube.CandidatePods;
 import io.k8sensus.kube.KubernetesClients;
 import io.k8sensus.kube.LeaseEvents;
 import io.k8sensus.kube.PodLeaderLabel;
-import io.fabric8.kubernetes.client.KubernetesClient;
+import org.apache.camel.cluster.CamelClusterView;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.EventNotifier;
 import org.apache.camel.support.SimpleEventNotifierSupport;
-import org.apache.camel.support.service.ServiceHelper;
-import org.apache.camel.cluster.CamelClusterView;
 import org.apache.camel.support.cluster.AbstractCamelClusterService;
+import org.apache.camel.support.service.ServiceHelper;
 
 /**
  * The Camel cluster service of k8sensus: one Lease per group, named {@code <lease-prefix>-<group>}, configured from
@@ -34,7 +34,8 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
     private KubernetesClient watchClient;
     private CandidatePods candidatePods;
     /** The k8sensus views created so far, by group (a view stopped and created again replaces its predecessor). */
-    private final java.util.Map<String, LeaseElectionView> electionViews = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<String, LeaseElectionView> electionViews =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private final java.util.function.Function<org.apache.camel.CamelContext, ElectionObserver> observers;
     private volatile ElectionObserver observer = ElectionObserver.NONE;
@@ -53,8 +54,9 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
      * k8sensus views (the metrics): from the context, whose registry holds by then what Camel Main made of the
      * {@code camel.metrics.*} settings.
      */
-    public LeaseClusterService(ElectionSettings settings,
-                               java.util.function.Function<org.apache.camel.CamelContext, ElectionObserver> observers) {
+    public LeaseClusterService(
+            ElectionSettings settings,
+            java.util.function.Function<org.apache.camel.CamelContext, ElectionObserver> observers) {
         this.settings = settings;
         this.observers = observers;
         this.connectivityLog = new ApiConnectivityLog(settings.podName());
@@ -94,8 +96,11 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
     /** The balancer of this replica's groups, shared by its k8sensus views. */
     synchronized io.k8sensus.elector.Balancer balancer() {
         if (balancer == null) {
-            io.k8sensus.elector.Timings timings = new io.k8sensus.elector.Timings(settings.leaseDurationMs(),
-                    settings.renewDeadlineMs(), settings.retryPeriodMs(), settings.jitter());
+            io.k8sensus.elector.Timings timings = new io.k8sensus.elector.Timings(
+                    settings.leaseDurationMs(),
+                    settings.renewDeadlineMs(),
+                    settings.retryPeriodMs(),
+                    settings.jitter());
             balancer = new io.k8sensus.elector.Balancer(settings.podName(), timings, balance);
         }
         return balancer;
@@ -114,8 +119,15 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
             // the watch is checked against a list once per lease duration: a Pod change that a silent watch missed then
             // counts at most about one lease duration (+ a loop turn) late, the delay a crash of the leader already
             // costs, for one list per replica per lease duration (Camel's controller lists every retry period)
-            candidatePods = new CandidatePods(watchClient, client, resolvedNamespace, settings.candidateLabels(),
-                    settings.podName(), connectivityLog, io.k8sensus.elector.Clock.system(), settings.retryPeriodMs(),
+            candidatePods = new CandidatePods(
+                    watchClient,
+                    client,
+                    resolvedNamespace,
+                    settings.candidateLabels(),
+                    settings.podName(),
+                    connectivityLog,
+                    io.k8sensus.elector.Clock.system(),
+                    settings.retryPeriodMs(),
                     settings.leaseDurationMs());
             candidatePods.start();
         }
@@ -229,8 +241,8 @@ public class LeaseClusterService extends AbstractCamelClusterService<CamelCluste
     @Override
     protected CamelClusterView createView(String group) throws Exception {
         if (!settings.groups().contains(group)) {
-            throw new InvalidSettingsException("Unknown election group '" + group + "': "
-                                               + ElectionSettings.KEY_GROUPS + " lists " + settings.groups());
+            throw new InvalidSettingsException("Unknown election group '" + group + "': " + ElectionSettings.KEY_GROUPS
+                    + " lists " + settings.groups());
         }
         LeaseElectionView view = new LeaseElectionView(this, group, settings, terms, resolvedNamespace);
         electionViews.put(group, view);

@@ -1,13 +1,22 @@
 package io.k8sensus.camel;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.k8sensus.config.ElectionSettings;
+import io.k8sensus.elector.Answer;
+import io.k8sensus.elector.Balancer;
+import io.k8sensus.elector.Clock;
+import io.k8sensus.elector.Elector;
+import io.k8sensus.elector.GroupTurn;
+import io.k8sensus.elector.Handover;
+import io.k8sensus.elector.LeaseRequest;
+import io.k8sensus.elector.Timings;
 import io.k8sensus.kube.CandidatePods;
 import io.k8sensus.kube.KubeLeaseStore;
 import io.k8sensus.kube.LeaseWatch;
+import io.k8sensus.log.KeyValueLog;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,17 +29,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.k8sensus.elector.Answer;
-import io.k8sensus.elector.Balancer;
-import io.k8sensus.log.KeyValueLog;
-import io.k8sensus.elector.Clock;
-import io.k8sensus.elector.Elector;
-import io.k8sensus.elector.GroupTurn;
-import io.k8sensus.elector.Handover;
-import io.k8sensus.elector.LeaseRequest;
-import io.k8sensus.elector.Timings;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 import org.apache.camel.cluster.CamelClusterEventListener;
@@ -81,6 +79,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     private volatile long progressAt;
     /** The renew deadline of this replica's term while this view names it the leader; MIN_VALUE otherwise. */
     private volatile long leadingUntil = Long.MIN_VALUE;
+
     private volatile List<CamelClusterMember> members = List.of();
 
     private ScheduledExecutorService loop;
@@ -89,17 +88,20 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     private ExecutorService renewals;
     /** Asks the elector for a renewal when one is due, so that nothing the loop waits for delays it. */
     private ScheduledExecutorService renewTimer;
+
     private ScheduledFuture<?> renewTask;
     private long renewScheduledFor = Long.MIN_VALUE;
     /** Tells Camel's listeners and the observer of every change, in order, off the view's lock. */
     private ExecutorService notifier;
     /** The listeners as added, and the guard each one was added behind. */
     private final Map<CamelClusterEventListener, GuardedListener> guarded = new ConcurrentHashMap<>();
+
     private CandidatePods candidatePods;
     private LeaseWatch leaseWatch;
     private KubeLeaseStore store;
     /** This view's mark on the group's Lease (null: balancing off, no marks); written off the informer's thread. */
     private io.k8sensus.kube.RunnerMarks runnerMarks;
+
     private volatile long markAskedAt = Long.MIN_VALUE;
     /** A look at the mark is scheduled for the end of the retry period of the last one written. */
     private volatile boolean markLater;
@@ -107,16 +109,18 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     private volatile Lease lastDelivered;
     /** Whether the Lease last delivered asks this replica to step down (said once per request). */
     private boolean stepDownAsked;
+
     private final Runnable wakeUp = this::wake;
     /** The next run of the loop; only the loop's thread touches it. */
     private ScheduledFuture<?> nextRun;
+
     private ScheduledFuture<?> deadlineTask;
     private long deadlineScheduledFor = Long.MIN_VALUE;
     /** The elector, the group's handover and the replica's balancer, turned as the simulations turn them. */
     private final GroupTurn turn;
 
-    public LeaseElectionView(LeaseClusterService service, String group, ElectionSettings settings, LeaderTerms terms,
-                             String namespace) {
+    public LeaseElectionView(
+            LeaseClusterService service, String group, ElectionSettings settings, LeaderTerms terms, String namespace) {
         super(service, group);
         this.service = service;
         this.settings = settings;
@@ -124,11 +128,16 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         this.namespace = namespace;
         this.leaseName = settings.leaseName(group);
         this.local = new Member(settings.podName());
-        Timings timings = new Timings(settings.leaseDurationMs(), settings.renewDeadlineMs(), settings.retryPeriodMs(),
-                settings.jitter());
-        ElectorLog log = new ElectorLog(group, leaseName, settings.podName(),
-                () -> candidatePods.whyNot(settings.podName()), () -> candidatePods.describe());
-        this.elector = new Elector(settings.podName(), timings, () -> ThreadLocalRandom.current().nextDouble(), log::log);
+        Timings timings = new Timings(
+                settings.leaseDurationMs(), settings.renewDeadlineMs(), settings.retryPeriodMs(), settings.jitter());
+        ElectorLog log = new ElectorLog(
+                group,
+                leaseName,
+                settings.podName(),
+                () -> candidatePods.whyNot(settings.podName()),
+                () -> candidatePods.describe());
+        this.elector = new Elector(
+                settings.podName(), timings, () -> ThreadLocalRandom.current().nextDouble(), log::log);
         this.turn = new GroupTurn(group, elector, service.balancer());
     }
 
@@ -151,7 +160,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     protected void doStart() {
         store = new KubeLeaseStore(service.client(), service.connectivityLog(), namespace, leaseName);
         runnerMarks = service.balancing()
-                ? new io.k8sensus.kube.RunnerMarks(service.client(), namespace, leaseName, settings.podName()) : null;
+                ? new io.k8sensus.kube.RunnerMarks(service.client(), namespace, leaseName, settings.podName())
+                : null;
         candidatePods = service.candidatePods();
         progressAt = clock.nanos();
         loop = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-election-" + getNamespace()));
@@ -159,8 +169,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         renewals = Executors.newCachedThreadPool(daemon("k8sensus-renew-" + getNamespace()));
         renewTimer = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-renew-timer-" + getNamespace()));
         notifier = Executors.newSingleThreadExecutor(daemon("k8sensus-events-" + getNamespace()));
-        leaseWatch = new LeaseWatch(service.watchClient(), namespace, leaseName, local.getId(),
-                service.connectivityLog(), this::delivered);
+        leaseWatch = new LeaseWatch(
+                service.watchClient(), namespace, leaseName, local.getId(), service.connectivityLog(), this::delivered);
         candidatePods.onChange(wakeUp);
         leaseWatch.start();
         loop.execute(this::run);
@@ -171,14 +181,21 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         synchronized (this) {
             long now = clock.nanos();
             if (lease != null) {
-                turn.onRunners(io.k8sensus.kube.RunnerMarks.of(lease), io.k8sensus.kube.RunnerMarks.leadsOf(lease), now);
+                turn.onRunners(
+                        io.k8sensus.kube.RunnerMarks.of(lease), io.k8sensus.kube.RunnerMarks.leadsOf(lease), now);
             }
             turn.onLease(store.record(lease), now);
             boolean stepDown = KubeLeaseStore.stepDownAsked(lease, local.getId()) && elector.leads();
             if (stepDown && !stepDownAsked) {
-                KeyValueLog.info(ELECTION_LOG, "event=step-down-asked group={} pod={} epoch={} lease={}: handing the"
-                        + " group over once another candidate can take it{}", getNamespace(), local.getId(),
-                        elector.epoch(), leaseName, elector.anotherCandidate() ? "" : " (none is known yet)");
+                KeyValueLog.info(
+                        ELECTION_LOG,
+                        "event=step-down-asked group={} pod={} epoch={} lease={}: handing the"
+                                + " group over once another candidate can take it{}",
+                        getNamespace(),
+                        local.getId(),
+                        elector.epoch(),
+                        leaseName,
+                        elector.anotherCandidate() ? "" : " (none is known yet)");
             }
             stepDownAsked = stepDown;
             turn.onStepDownAsked(stepDown);
@@ -194,8 +211,9 @@ public class LeaseElectionView extends AbstractCamelClusterView {
      */
     void markIfStale() {
         Lease lease = lastDelivered;
-        if (lease != null && runnerMarks != null
-            && !runnerMarks.on(lease, turn.balancer().leadsToSay(clock.nanos()))) {
+        if (lease != null
+                && runnerMarks != null
+                && !runnerMarks.on(lease, turn.balancer().leadsToSay(clock.nanos()))) {
             markSoon();
         }
     }
@@ -211,10 +229,13 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             if (!markLater) {
                 markLater = true;
                 try {
-                    loop.schedule(() -> {
-                        markLater = false;
-                        markIfStale();
-                    }, markAskedAt + retry - now, TimeUnit.NANOSECONDS);
+                    loop.schedule(
+                            () -> {
+                                markLater = false;
+                                markIfStale();
+                            },
+                            markAskedAt + retry - now,
+                            TimeUnit.NANOSECONDS);
                 } catch (RejectedExecutionException e) {
                     // stopping
                 }
@@ -231,8 +252,11 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                     }
                     runnerMarks.put(leads);
                 } catch (RuntimeException e) {
-                    LOG.debug("Group {}: the Lease could not be marked as run by {} (asked again at its next delivery)",
-                            getNamespace(), local.getId(), e);
+                    LOG.debug(
+                            "Group {}: the Lease could not be marked as run by {} (asked again at its next delivery)",
+                            getNamespace(),
+                            local.getId(),
+                            e);
                 }
             });
         } catch (RejectedExecutionException e) {
@@ -356,33 +380,68 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         Handover.Cause cause = handover.cause();
         if (step == Handover.Step.STARTED && cause == Handover.Cause.BALANCE) {
             Balancer.Move move = handover.move();
-            KeyValueLog.info(ELECTION_LOG, "event=balancing group={} pod={} epoch={} leads={} fewest={} to={}: stopping the"
-                    + " group's routes, then releasing the Lease", getNamespace(), local.getId(), elector.epoch(),
-                    move.leads(), move.fewest(), String.join(",", move.to()));
+            KeyValueLog.info(
+                    ELECTION_LOG,
+                    "event=balancing group={} pod={} epoch={} leads={} fewest={} to={}: stopping the"
+                            + " group's routes, then releasing the Lease",
+                    getNamespace(),
+                    local.getId(),
+                    elector.epoch(),
+                    move.leads(),
+                    move.fewest(),
+                    String.join(",", move.to()));
         } else if (step == Handover.Step.STARTED) {
-            KeyValueLog.info(ELECTION_LOG, "event=draining group={} pod={} epoch={} cause={}: stopping the group's routes;"
-                    + " the Lease is released once their work is done", getNamespace(), local.getId(), elector.epoch(),
-                    cause == Handover.Cause.LEFT ? "not-a-candidate"
+            KeyValueLog.info(
+                    ELECTION_LOG,
+                    "event=draining group={} pod={} epoch={} cause={}: stopping the group's routes;"
+                            + " the Lease is released once their work is done",
+                    getNamespace(),
+                    local.getId(),
+                    elector.epoch(),
+                    cause == Handover.Cause.LEFT
+                            ? "not-a-candidate"
                             : cause == Handover.Cause.REQUESTED ? "step-down" : "shutdown");
         } else if (step == Handover.Step.CANCELLED && cause == Handover.Cause.BALANCE) {
-            KeyValueLog.info(ELECTION_LOG, "event=balancing-cancelled group={} pod={} epoch={}: the groups are even without this"
-                    + " move; the group stays here and its routes start again", getNamespace(), local.getId(),
+            KeyValueLog.info(
+                    ELECTION_LOG,
+                    "event=balancing-cancelled group={} pod={} epoch={}: the groups are even without this"
+                            + " move; the group stays here and its routes start again",
+                    getNamespace(),
+                    local.getId(),
                     elector.epoch());
         } else if (step == Handover.Step.CANCELLED) {
-            KeyValueLog.info(ELECTION_LOG, "event=draining-cancelled group={} pod={} epoch={}: {}; the group stays here"
-                    + " and its routes start again", getNamespace(), local.getId(), elector.epoch(),
-                    cause == Handover.Cause.REQUESTED ? "the request to step down was withdrawn"
+            KeyValueLog.info(
+                    ELECTION_LOG,
+                    "event=draining-cancelled group={} pod={} epoch={}: {}; the group stays here"
+                            + " and its routes start again",
+                    getNamespace(),
+                    local.getId(),
+                    elector.epoch(),
+                    cause == Handover.Cause.REQUESTED
+                            ? "the request to step down was withdrawn"
                             : "this Pod is a candidate again");
         } else if (step == Handover.Step.RELEASING_WITH_WORK) {
-            KeyValueLog.warn(ELECTION_LOG, "event=released-with-work-in-flight group={} pod={} epoch={} work={}: {} and the"
-                    + " group's work did not complete within {} ms; it finishes under epoch {}, which a fence refuses"
-                    + " once the next term acts", getNamespace(), local.getId(), elector.epoch(), handover.workLeft(),
+            KeyValueLog.warn(
+                    ELECTION_LOG,
+                    "event=released-with-work-in-flight group={} pod={} epoch={} work={}: {} and the"
+                            + " group's work did not complete within {} ms; it finishes under epoch {}, which a fence refuses"
+                            + " once the next term acts",
+                    getNamespace(),
+                    local.getId(),
+                    elector.epoch(),
+                    handover.workLeft(),
                     cause == Handover.Cause.REQUESTED ? "asked to step down" : "this Pod is no candidate",
-                    settings.leaseDurationMs(), elector.epoch());
+                    settings.leaseDurationMs(),
+                    elector.epoch());
         } else if (step == Handover.Step.ABANDONED) {
-            KeyValueLog.warn(ELECTION_LOG, "event=balancing-abandoned group={} pod={} epoch={}: the group's exchanges did not"
-                    + " complete within {} ms; it stays here and its routes start again", getNamespace(),
-                    local.getId(), elector.epoch(), settings.leaseDurationMs());
+            KeyValueLog.warn(
+                    ELECTION_LOG,
+                    "event=balancing-abandoned group={} pod={} epoch={}: the group's exchanges did not"
+                            + " complete within {} ms; it stays here and its routes start again",
+                    getNamespace(),
+                    local.getId(),
+                    elector.epoch(),
+                    settings.leaseDurationMs());
         }
     }
 
@@ -394,7 +453,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         CamelContext context = service.getCamelContext();
         int count = 0;
         for (Route route : context.getRoutes()) {
-            if (route.getConsumer() instanceof LeaderOnlyConsumer consumer && consumer.group().equals(getNamespace())) {
+            if (route.getConsumer() instanceof LeaderOnlyConsumer consumer
+                    && consumer.group().equals(getNamespace())) {
                 count += context.getInflightRepository().size(route.getRouteId()) + consumer.pendingWork();
             }
         }
@@ -442,7 +502,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             try {
                 runnerMarks.remove(); // after the release, which writes the Lease as last seen, mark included
             } catch (RuntimeException e) {
-                LOG.debug("Group {}: the mark of {} could not be taken off the Lease", getNamespace(), local.getId(), e);
+                LOG.debug(
+                        "Group {}: the mark of {} could not be taken off the Lease", getNamespace(), local.getId(), e);
             }
         }
         synchronized (this) {
@@ -450,7 +511,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         }
         notifier.shutdown();
         if (!notifier.awaitTermination(settings.callTimeoutMs(), TimeUnit.MILLISECONDS)) {
-            LOG.warn("A listener of group {} still handles an election event; the view stops without waiting for it",
+            LOG.warn(
+                    "A listener of group {} still handles an election event; the view stops without waiting for it",
                     getNamespace());
         }
     }
@@ -469,9 +531,14 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             markIfStale();
         }
         for (Balancer.Refusal refusal : turn.balancer().takeRefusals()) {
-            KeyValueLog.warn(ELECTION_LOG, "event=balancing-refused group={} pod={} target={}: the target was handed the"
-                    + " group and did not take it; it is not offered this group again until it runs it anew or its Pod is"
-                    + " replaced", refusal.group(), local.getId(), refusal.target());
+            KeyValueLog.warn(
+                    ELECTION_LOG,
+                    "event=balancing-refused group={} pod={} target={}: the target was handed the"
+                            + " group and did not take it; it is not offered this group again until it runs it anew or its Pod is"
+                            + " replaced",
+                    refusal.group(),
+                    local.getId(),
+                    refusal.target());
         }
         long epoch = elector.epoch();
         Member newLeader = leaderId == null ? null : toMember(leaderId);
@@ -485,16 +552,20 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         if (newLeader != leader || epoch != leaderEpoch) {
             leader = newLeader;
             leaderEpoch = epoch;
-            terms.update(newLeader == null ? LeaderTerm.none(getNamespace())
-                    : new LeaderTerm(getNamespace(), newLeader.getId(), epoch, newLeader == local));
+            terms.update(
+                    newLeader == null
+                            ? LeaderTerm.none(getNamespace())
+                            : new LeaderTerm(getNamespace(), newLeader.getId(), epoch, newLeader == local));
             notify(() -> {
                 service.observer().leaderChanged(getNamespace(), leaderId, epoch, newLeader == local);
                 fireLeadershipChangedEvent(newLeader);
             });
         }
         long due = turn.renewalDueAt();
-        if (due != Long.MAX_VALUE && renewTimer != null && !renewTimer.isShutdown()
-            && (due != renewScheduledFor || renewTask == null || renewTask.isDone())) {
+        if (due != Long.MAX_VALUE
+                && renewTimer != null
+                && !renewTimer.isShutdown()
+                && (due != renewScheduledFor || renewTask == null || renewTask.isDone())) {
             if (renewTask != null) {
                 renewTask.cancel(false);
             }
@@ -525,14 +596,14 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         long limitMs = settings.callTimeoutMs() + (long) (2 * settings.retryPeriodMs() * settings.jitter()) + 1000;
         long silentMs = (now - progressAt) / 1_000_000;
         if (silentMs > limitMs) {
-            return Optional.of("the election loop of group " + getNamespace() + " has made no progress for "
-                               + silentMs + " ms (limit " + limitMs + " ms)");
+            return Optional.of("the election loop of group " + getNamespace() + " has made no progress for " + silentMs
+                    + " ms (limit " + limitMs + " ms)");
         }
         long until = leadingUntil;
         long pastMs = until == Long.MIN_VALUE ? 0 : (now - until) / 1_000_000;
         if (leader == local && pastMs > settings.retryPeriodMs()) {
-            return Optional.of("this replica still leads group " + getNamespace() + " " + pastMs
-                               + " ms after its renew deadline");
+            return Optional.of(
+                    "this replica still leads group " + getNamespace() + " " + pastMs + " ms after its renew deadline");
         }
         return Optional.empty();
     }
@@ -548,7 +619,10 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         if (old.equals(names)) {
             return;
         }
-        members = names.stream().map(this::toMember).map(CamelClusterMember.class::cast).toList();
+        members = names.stream()
+                .map(this::toMember)
+                .map(CamelClusterMember.class::cast)
+                .toList();
         Set<String> added = new HashSet<>(names);
         added.removeAll(old);
         Set<String> removed = new HashSet<>(old);
@@ -597,8 +671,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         super.removeEventListener(guard != null ? guard : listener);
     }
 
-    private final class GuardedListener implements CamelClusterEventListener.Leadership,
-            CamelClusterEventListener.Membership {
+    private final class GuardedListener
+            implements CamelClusterEventListener.Leadership, CamelClusterEventListener.Membership {
 
         private final CamelClusterEventListener listener;
 
@@ -631,8 +705,13 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             try {
                 call.run();
             } catch (RuntimeException e) {
-                KeyValueLog.warn(ELECTION_LOG, "event=listener-failed group={} pod={} listener={} reason=\"{}\"",
-                        getNamespace(), local.getId(), listener.getClass().getName(), e.toString());
+                KeyValueLog.warn(
+                        ELECTION_LOG,
+                        "event=listener-failed group={} pod={} listener={} reason=\"{}\"",
+                        getNamespace(),
+                        local.getId(),
+                        listener.getClass().getName(),
+                        e.toString());
             }
         }
     }

@@ -1,12 +1,11 @@
 package io.k8sensus.camel;
 
+import io.k8sensus.fencing.StaleLeaderException;
+import io.k8sensus.kube.RootCause;
 import io.k8sensus.log.KeyValueLog;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
-
-import io.k8sensus.fencing.StaleLeaderException;
-import io.k8sensus.kube.RootCause;
 import org.apache.camel.Exchange;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.CamelEvent.ExchangeEvent;
@@ -83,7 +82,8 @@ public class RouteOutageLog extends EventNotifierSupport {
         if (route == null) {
             return;
         }
-        Throwable cause = exchange.getException() != null ? exchange.getException()
+        Throwable cause = exchange.getException() != null
+                ? exchange.getException()
                 : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         if (cause instanceof StaleLeaderException) {
             return; // a fence refusing an ended term is the receiver doing its job, not an outage
@@ -99,7 +99,10 @@ public class RouteOutageLog extends EventNotifierSupport {
         long now = nanoTime.getAsLong();
         failing.compute(route, (key, streak) -> {
             if (streak == null) {
-                KeyValueLog.warn(LOG, "event=route-failing route={} cause=\"{}\": the route tries again on its next exchange", route,
+                KeyValueLog.warn(
+                        LOG,
+                        "event=route-failing route={} cause=\"{}\": the route tries again on its next exchange",
+                        route,
                         describe(cause));
                 return new Streak(now);
             }
@@ -122,7 +125,9 @@ public class RouteOutageLog extends EventNotifierSupport {
             root = root.getCause();
         }
         String text = RootCause.describe(root);
-        if (outer != null && outer.getMessage() != null && !outer.getMessage().contains(String.valueOf(root.getMessage()))) {
+        if (outer != null
+                && outer.getMessage() != null
+                && !outer.getMessage().contains(String.valueOf(root.getMessage()))) {
             text = outer.getClass().getSimpleName() + ": " + outer.getMessage() + " / " + text;
         }
         return text.replaceAll("\\s+", " ").replace('"', '\'');
@@ -137,7 +142,11 @@ public class RouteOutageLog extends EventNotifierSupport {
             if (now - streak.lastFailureNanos < QUIET_MS * 1_000_000) {
                 return streak;
             }
-            KeyValueLog.info(LOG, "event=route-recovered route={} failed-exchanges={} after-ms={}", route, streak.failures,
+            KeyValueLog.info(
+                    LOG,
+                    "event=route-recovered route={} failed-exchanges={} after-ms={}",
+                    route,
+                    streak.failures,
                     (streak.firstSuccessNanos - streak.sinceNanos) / 1_000_000);
             return null;
         });

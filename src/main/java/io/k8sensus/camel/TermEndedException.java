@@ -9,7 +9,11 @@ package io.k8sensus.camel;
 public final class TermEndedException extends RuntimeException {
 
     public TermEndedException(String group, long epoch) {
-        super("refused: the term of epoch " + epoch + " of group '" + group + "' may no longer act (renew deadline passed"
-              + " or term ended); the exchange ran no step", null, false, false);
+        super(
+                "refused: the term of epoch " + epoch + " of group '" + group
+                        + "' may no longer act (renew deadline passed" + " or term ended); the exchange ran no step",
+                null,
+                false,
+                false);
     }
 }

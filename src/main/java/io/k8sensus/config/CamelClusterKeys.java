@@ -43,8 +43,7 @@ public final class CamelClusterKeys {
     /** Keys that only name or order cluster services; k8sensus runs one, so they change nothing. */
     private static final List<String> NO_EFFECT = List.of("id", "order", "attributes");
 
-    private CamelClusterKeys() {
-    }
+    private CamelClusterKeys() {}
 
     /**
      * What the Camel keys of a replica amount to.
@@ -54,8 +53,8 @@ public final class CamelClusterKeys {
      * @param lines   one line per Camel key taken, for the start-up log
      * @param refused one reason per Camel key that cannot be kept; start-up refuses them all
      */
-    public record Reading(Map<String, String> values, Map<String, String> sources, List<String> lines,
-                          List<String> refused) {
+    public record Reading(
+            Map<String, String> values, Map<String, String> sources, List<String> lines, List<String> refused) {
 
         /** The key a person wrote for {@code k8sensusKey}: the Camel key it came from, else the k8sensus key. */
         public String nameOf(String k8sensusKey) {
@@ -76,7 +75,8 @@ public final class CamelClusterKeys {
         List<String> labelKeys = new ArrayList<>();
         for (Map.Entry<String, String> entry : new TreeMap<>(properties).entrySet()) {
             String written = entry.getKey();
-            String prefix = PREFIXES.stream().filter(written::startsWith).findFirst().orElse(null);
+            String prefix =
+                    PREFIXES.stream().filter(written::startsWith).findFirst().orElse(null);
             if (prefix == null) {
                 continue;
             }
@@ -101,39 +101,45 @@ public final class CamelClusterKeys {
                     lines.add(written + "=true is what k8sensus does: it always elects through Leases");
                 } else {
                     refused.add(written + "=" + value + " turns Camel's Kubernetes cluster service off, and k8sensus"
-                                + " is that service: remove the key (run without k8sensus to run without elections)");
+                            + " is that service: remove the key (run without k8sensus to run without elections)");
                 }
             } else if (name.equals("lease-resource-type")) {
                 if (value.equalsIgnoreCase("lease")) {
                     lines.add(written + "=" + value + " is what k8sensus does: it elects through Leases");
                 } else {
                     refused.add(written + "=" + value + ": k8sensus elects through coordination.k8s.io Leases only;"
-                                + " move to Leases first (Camel's own lease-resource-type=Lease), then to k8sensus"
-                                + " (docs/MIGRATING.md)");
+                            + " move to Leases first (Camel's own lease-resource-type=Lease), then to k8sensus"
+                            + " (docs/MIGRATING.md)");
                 }
             } else if (name.equals("connection-timeout-millis")) {
                 refused.add(written + " bounds connecting only, and k8sensus bounds each whole API call: set "
-                            + ElectionSettings.KEY_CALL_TIMEOUT + " (below the renew deadline) instead");
+                        + ElectionSettings.KEY_CALL_TIMEOUT + " (below the renew deadline) instead");
             } else if (name.startsWith("cluster-labels-") || name.startsWith("labels-")) {
                 refused.add(written + ": a label key cannot be read from an environment variable's name (it has '.'"
-                            + " and '/'): set " + ElectionSettings.KEY_LABELS + " (key=value,...) instead");
+                        + " and '/'): set " + ElectionSettings.KEY_LABELS + " (key=value,...) instead");
             } else if (name.equals("cluster-labels") || name.equals("labels")) {
                 labels.putAll(ElectionSettings.parseLabels(value));
                 labelKeys.add(written);
             } else {
                 refused.add(written + " is not a key of Camel's Kubernetes cluster service (docs/MIGRATING.md lists"
-                            + " them)");
+                        + " them)");
             }
         }
         if (!labelKeys.isEmpty()) {
-            String text = String.join(",", labels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                    .toList());
+            String text = String.join(
+                    ",",
+                    labels.entrySet().stream()
+                            .map(e -> e.getKey() + "=" + e.getValue())
+                            .toList());
             values.put(ElectionSettings.KEY_LABELS, text);
             sources.put(ElectionSettings.KEY_LABELS, String.join(", ", labelKeys));
             lines.add(String.join(", ", labelKeys) + " are read as " + ElectionSettings.KEY_LABELS + "=" + text);
         }
-        return new Reading(Collections.unmodifiableMap(values), Collections.unmodifiableMap(sources),
-                List.copyOf(lines), List.copyOf(refused));
+        return new Reading(
+                Collections.unmodifiableMap(values),
+                Collections.unmodifiableMap(sources),
+                List.copyOf(lines),
+                List.copyOf(refused));
     }
 
     /**
@@ -153,7 +159,8 @@ public final class CamelClusterKeys {
     }
 
     private static String unquote(String text) {
-        return text.length() >= 2 && text.startsWith("\"") && text.endsWith("\"") ? text.substring(1, text.length() - 1)
+        return text.length() >= 2 && text.startsWith("\"") && text.endsWith("\"")
+                ? text.substring(1, text.length() - 1)
                 : text;
     }
 
@@ -178,7 +185,9 @@ public final class CamelClusterKeys {
                     continue;
                 }
                 String rest = entry.getKey().substring(envPrefix.length());
-                String name = known.stream().filter(k -> envName(k).equals(rest)).findFirst()
+                String name = known.stream()
+                        .filter(k -> envName(k).equals(rest))
+                        .findFirst()
                         .orElse(rest.toLowerCase(Locale.ROOT).replace('_', '-'));
                 found.put(prefix + name, entry.getValue());
             }

@@ -55,11 +55,13 @@ public record ElectionSettings(
     public static final String KEY_RELEASE_ON_SHUTDOWN = "k8sensus.election.release-on-shutdown";
     /** A key of earlier versions, which chose between two electors; read only to say that it is no longer. */
     public static final String KEY_ALGORITHM = "k8sensus.election.algorithm";
+
     public static final String KEY_BALANCE = "k8sensus.election.balance";
     public static final String KEY_LABEL_LEADER = "k8sensus.election.label-leader";
 
     /** A DNS-1123 label: what a group name must be so that the Lease name is exactly prefix-group. */
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+
     private static final int MAX_LEASE_NAME = 253;
 
     public ElectionSettings {
@@ -99,31 +101,30 @@ public record ElectionSettings(
         }
         if (renewDeadlineMs > 0 && leaseDurationMs > 0 && renewDeadlineMs >= leaseDurationMs) {
             problems.add(keyNames.apply(KEY_RENEW_DEADLINE) + " (" + renewDeadlineMs + ") must be below "
-                         + keyNames.apply(KEY_LEASE_DURATION) + " (" + leaseDurationMs
-                         + "): a leader must stop acting before its lease can expire");
+                    + keyNames.apply(KEY_LEASE_DURATION) + " (" + leaseDurationMs
+                    + "): a leader must stop acting before its lease can expire");
         }
         if (retryPeriodMs > 0 && renewDeadlineMs > 0 && jitter >= 1.0 && retryPeriodMs * jitter >= renewDeadlineMs) {
             problems.add(keyNames.apply(KEY_RETRY_PERIOD) + " x " + keyNames.apply(KEY_JITTER) + " (" + retryPeriodMs
-                         + " x " + jitter + " = " + Math.round(retryPeriodMs * jitter) + ") must be below "
-                         + keyNames.apply(KEY_RENEW_DEADLINE) + " (" + renewDeadlineMs
-                         + "): a leader must get a chance to renew before its deadline");
+                    + " x " + jitter + " = " + Math.round(retryPeriodMs * jitter) + ") must be below "
+                    + keyNames.apply(KEY_RENEW_DEADLINE) + " (" + renewDeadlineMs
+                    + "): a leader must get a chance to renew before its deadline");
         }
         if (callTimeoutMs > 0 && renewDeadlineMs > 0 && callTimeoutMs >= renewDeadlineMs) {
             problems.add(keyNames.apply(KEY_CALL_TIMEOUT) + " (" + callTimeoutMs + ") must be below "
-                         + keyNames.apply(KEY_RENEW_DEADLINE) + " (" + renewDeadlineMs
-                         + "): one blocked request must not outlast the renew deadline");
+                    + keyNames.apply(KEY_RENEW_DEADLINE) + " (" + renewDeadlineMs
+                    + "): one blocked request must not outlast the renew deadline");
         }
         if (podName != null && !podName.matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?")) {
-            problems.add(keyNames.apply(KEY_POD_NAME) + " must be a Kubernetes object name (found '" + podName
-                         + "')");
+            problems.add(keyNames.apply(KEY_POD_NAME) + " must be a Kubernetes object name (found '" + podName + "')");
         }
         if (candidateLabels.isEmpty()) {
             problems.add(keyNames.apply(KEY_LABELS) + " must name at least one label (key=value): without one every"
-                         + " Pod of the namespace would count as a candidate");
+                    + " Pod of the namespace would count as a candidate");
         }
         if (leasePrefix == null || !DNS_LABEL.matcher(leasePrefix).matches()) {
             problems.add(keyNames.apply(KEY_LEASE_PREFIX) + " must be lower-case letters, digits and '-' (found '"
-                         + leasePrefix + "')");
+                    + leasePrefix + "')");
         }
         if (groups.isEmpty()) {
             problems.add(keyNames.apply(KEY_GROUPS) + " must list at least one group (comma-separated)");
@@ -131,10 +132,10 @@ public record ElectionSettings(
         for (String group : groups) {
             if (!DNS_LABEL.matcher(group).matches()) {
                 problems.add(keyNames.apply(KEY_GROUPS) + ": group '" + group
-                             + "' must be lower-case letters, digits and '-'");
+                        + "' must be lower-case letters, digits and '-'");
             } else if (leasePrefix != null && leaseName(group).length() > MAX_LEASE_NAME) {
                 problems.add(keyNames.apply(KEY_GROUPS) + ": Lease name '" + leaseName(group) + "' is longer than "
-                             + MAX_LEASE_NAME);
+                        + MAX_LEASE_NAME);
             }
         }
         if (!problems.isEmpty()) {
@@ -156,7 +157,8 @@ public record ElectionSettings(
                 throw new InvalidSettingsException(
                         "Invalid election settings: " + KEY_LABELS + " entry '" + trimmed + "' is not key=value");
             }
-            labels.put(trimmed.substring(0, eq).trim(), trimmed.substring(eq + 1).trim());
+            labels.put(
+                    trimmed.substring(0, eq).trim(), trimmed.substring(eq + 1).trim());
         }
         return labels;
     }

@@ -4,12 +4,10 @@ package io.k8sensus.elector;
 public sealed interface Answer {
 
     /** Done; {@code lease} is the Lease as the API server now has it (null: a read found none). */
-    record Ok(LeaseRecord lease) implements Answer {
-    }
+    record Ok(LeaseRecord lease) implements Answer {}
 
     /** HTTP 409: someone wrote the Lease first (or, for a create, it exists). Nothing was written. */
-    record Conflict() implements Answer {
-    }
+    record Conflict() implements Answer {}
 
     /**
      * HTTP 422 on a renewal, a JSON Patch conditioned on the term: one of its {@code test} operations failed, so the
@@ -17,17 +15,14 @@ public sealed interface Answer {
      * server evaluates the tests against the object it commits on (it re-applies the patch after a conflict inside
      * etcd), so this is final, unlike a 409.
      */
-    record TermLost() implements Answer {
-    }
+    record TermLost() implements Answer {}
 
     /** HTTP 404 on a write: the Lease does not exist (someone deleted it). Nothing was written. */
-    record NotFound() implements Answer {
-    }
+    record NotFound() implements Answer {}
 
     /**
      * No answer that says what happened: a time-out, a refused or broken connection, an HTTP 5xx. A write may still
      * have been applied, now or later.
      */
-    record Failed(String reason) implements Answer {
-    }
+    record Failed(String reason) implements Answer {}
 }

@@ -45,8 +45,7 @@ public final class Balancer {
      * What a replica that leads the most does next: hand {@code group} over; it leads {@code leads}, the candidates
      * {@code to} lead {@code fewest}, and one of them should take it.
      */
-    public record Move(String group, int leads, int fewest, Set<String> to) {
-    }
+    public record Move(String group, int leads, int fewest, Set<String> to) {}
 
     private static final int MAX_DEFERENCE_PERIODS = 3;
     /**
@@ -63,9 +62,11 @@ public final class Balancer {
     private final Map<String, String> leaders = new TreeMap<>();
     /** Since when each candidate has been one, on this replica's clock. */
     private final Map<String, Long> candidateSince = new TreeMap<>();
+
     private boolean candidatesKnown;
     /** The move under way, until the group's Lease names someone else (or the move is abandoned). */
     private Move moving;
+
     private long nextMoveAt = Long.MIN_VALUE;
     /** When a leader or the candidates last changed: a move waits a retry period after, for the views to agree. */
     private long lastChangeAt = Long.MIN_VALUE;
@@ -75,6 +76,7 @@ public final class Balancer {
      * back, or {@link #UNRESPONSIVE_LEASES} lease durations have passed (a process restarted in the same Pod).
      */
     private final Map<String, Long> unresponsive = new TreeMap<>();
+
     static final int UNRESPONSIVE_LEASES = 5;
     /** The Lease of the group being moved has been seen free. */
     private boolean released;
@@ -97,8 +99,7 @@ public final class Balancer {
      */
     private final Map<String, MarkSeen> marksSeen = new TreeMap<>();
 
-    private record MarkSeen(long process, long since) {
-    }
+    private record MarkSeen(long process, long since) {}
     /**
      * Per group, the targets that were handed it and did not take it, with their mark then: the group is not offered
      * to them again until their mark changes (they run it anew) or they leave the candidates (the Pod is replaced).
@@ -111,6 +112,7 @@ public final class Balancer {
     private final java.util.List<Refusal> newRefusals = new java.util.ArrayList<>();
     /** Per group: moves abandoned in a row (its exchanges outlasted a lease duration), and when it may move again. */
     private final Map<String, Integer> abandons = new TreeMap<>();
+
     private final Map<String, Long> groupNextMoveAt = new TreeMap<>();
     /**
      * Per group: when it changed hands within the last hour, as this replica saw it (a move, a failover, a handover on
@@ -118,16 +120,17 @@ public final class Balancer {
      * same changes, so the cap holds for the group whoever moves it.
      */
     private final Map<String, java.util.ArrayDeque<Long>> handsChanged = new TreeMap<>();
+
     private final Map<String, String> lastHolder = new TreeMap<>();
     /** A group is moved for balance only if it has changed hands fewer times than this in the last hour. */
     public static final int MAX_MOVES_PER_GROUP_PER_HOUR = 6;
     /** An abandoned group waits a lease duration, doubled at each abandon in a row, this many lease durations at most. */
     static final int MAX_BACKOFF_LEASES = 64;
+
     private static final long HOUR_NANOS = 3_600_000_000_000L;
 
     /** {@code target} was handed {@code group} and did not take it; it is not offered the group again for now. */
-    public record Refusal(String group, String target) {
-    }
+    public record Refusal(String group, String target) {}
     /** Groups led per candidate, as {@link #loads()} counts them; null: to be counted again. */
     private Map<String, Integer> loads;
 
@@ -152,7 +155,9 @@ public final class Balancer {
             if (leader != null) {
                 String before = lastHolder.put(group, leader);
                 if (before != null && !before.equals(leader)) {
-                    handsChanged.computeIfAbsent(group, g -> new java.util.ArrayDeque<>()).addLast(now);
+                    handsChanged
+                            .computeIfAbsent(group, g -> new java.util.ArrayDeque<>())
+                            .addLast(now);
                 }
             }
             if (leader != null) {
@@ -249,7 +254,9 @@ public final class Balancer {
         runners.put(group, given);
         Map<String, String> refusedHere = refused.get(group);
         if (refusedHere != null) {
-            refusedHere.entrySet().removeIf(e -> !e.getValue().equals(given.get(e.getKey())) && given.containsKey(e.getKey()));
+            refusedHere
+                    .entrySet()
+                    .removeIf(e -> !e.getValue().equals(given.get(e.getKey())) && given.containsKey(e.getKey()));
         }
     }
 
@@ -318,8 +325,11 @@ public final class Balancer {
      * caller hands it over gracefully and says so ({@link #moveStarted}).
      */
     public synchronized Optional<Move> move(long now) {
-        if (!enabled || moving != null || now < nextMoveAt || !candidateSince.containsKey(identity)
-            || lastChangeAt != Long.MIN_VALUE && now - lastChangeAt < timings.retryNanos(0)) {
+        if (!enabled
+                || moving != null
+                || now < nextMoveAt
+                || !candidateSince.containsKey(identity)
+                || lastChangeAt != Long.MIN_VALUE && now - lastChangeAt < timings.retryNanos(0)) {
             return Optional.empty();
         }
         Map<String, Integer> loads = loads(candidateSince.keySet());
@@ -330,8 +340,10 @@ public final class Balancer {
         unresponsive.values().removeIf(until -> until <= now);
         for (Map.Entry<String, Integer> other : loads.entrySet()) {
             int cmp = Integer.compare(other.getValue(), leads);
-            if ((cmp > 0 || cmp == 0 && other.getKey().compareTo(identity) < 0) && canMove(other.getKey(), loads, now)
-                && lastChangeAt != Long.MIN_VALUE && now - lastChangeAt < YIELD_PERIODS * timings.retryNanos(0)) {
+            if ((cmp > 0 || cmp == 0 && other.getKey().compareTo(identity) < 0)
+                    && canMove(other.getKey(), loads, now)
+                    && lastChangeAt != Long.MIN_VALUE
+                    && now - lastChangeAt < YIELD_PERIODS * timings.retryNanos(0)) {
                 return Optional.empty(); // another replica leads more, or as many and comes first: it moves
             }
         }
@@ -345,8 +357,8 @@ public final class Balancer {
         }
         for (int i = led.size() - 1; i >= 0; i--) {
             String group = led.get(i);
-            if (now < groupNextMoveAt.getOrDefault(group, Long.MIN_VALUE) || handsChangedInLastHour(group, now)
-                                                                            >= MAX_MOVES_PER_GROUP_PER_HOUR) {
+            if (now < groupNextMoveAt.getOrDefault(group, Long.MIN_VALUE)
+                    || handsChangedInLastHour(group, now) >= MAX_MOVES_PER_GROUP_PER_HOUR) {
                 continue;
             }
             Map<String, String> marks = marks(group); // null: not known, every candidate is taken to run it
@@ -356,10 +368,12 @@ public final class Balancer {
             for (Map.Entry<String, Long> candidate : candidateSince.entrySet()) {
                 String name = candidate.getKey();
                 MarkSeen process = marksSeen.get(name);
-                if (name.equals(identity) || unresponsive.containsKey(name) || marks != null && !marks.containsKey(name)
-                    || refusedHere.containsKey(name) && marks != null // unknown marks: no change to wait for
-                    || now - candidate.getValue() < timings.leaseDurationNanos()
-                    || process != null && now - process.since() < timings.leaseDurationNanos()) { // just started
+                if (name.equals(identity)
+                        || unresponsive.containsKey(name)
+                        || marks != null && !marks.containsKey(name)
+                        || refusedHere.containsKey(name) && marks != null // unknown marks: no change to wait for
+                        || now - candidate.getValue() < timings.leaseDurationNanos()
+                        || process != null && now - process.since() < timings.leaseDurationNanos()) { // just started
                     continue;
                 }
                 int load = loads.getOrDefault(name, 0);
@@ -393,9 +407,10 @@ public final class Balancer {
             Map<String, String> marks = marks(entry.getKey());
             for (Map.Entry<String, Long> candidate : candidateSince.entrySet()) {
                 String to = candidate.getKey();
-                if (!to.equals(name) && (marks == null || marks.containsKey(to))
-                    && now - candidate.getValue() >= timings.leaseDurationNanos()
-                    && from - loads.getOrDefault(to, 0) >= 2) {
+                if (!to.equals(name)
+                        && (marks == null || marks.containsKey(to))
+                        && now - candidate.getValue() >= timings.leaseDurationNanos()
+                        && from - loads.getOrDefault(to, 0) >= 2) {
                     return true;
                 }
             }
@@ -442,8 +457,11 @@ public final class Balancer {
             Map<String, String> marks = marks(entry.getKey());
             for (String candidate : candidateSince.keySet()) {
                 MarkSeen seen = marksSeen.get(candidate);
-                unseen |= marks != null && !marks.containsKey(candidate) && !candidate.equals(identity) && seen != null
-                          && now - seen.since() >= timings.retryNanos(0);
+                unseen |= marks != null
+                        && !marks.containsKey(candidate)
+                        && !candidate.equals(identity)
+                        && seen != null
+                        && now - seen.since() >= timings.retryNanos(0);
             }
         }
         return unseen ? OptionalInt.of(leads) : OptionalInt.empty();
@@ -540,8 +558,10 @@ public final class Balancer {
             said.forEach((group, leads) -> {
                 Map<String, String> current = marks(group);
                 leads.forEach((name, count) -> {
-                    if (!name.equals(identity) && candidates.contains(name) && current != null
-                        && current.containsKey(name)) {
+                    if (!name.equals(identity)
+                            && candidates.contains(name)
+                            && current != null
+                            && current.containsKey(name)) {
                         counted.merge(name, count, Math::max);
                     }
                 });
@@ -554,8 +574,10 @@ public final class Balancer {
     /** Its state, for traces: loads as counted here, and who is left out of moves. */
     @Override
     public synchronized String toString() {
-        return "Balancer[" + identity + " loads=" + loads(candidateSince.keySet()) + " unresponsive=" + unresponsive.keySet()
-               + " refused=" + refused + " leaders=" + leaders + " said=" + said + " marksSeen=" + marksSeen + " moving=" + moving + " nextMoveAt=" + nextMoveAt + " lastChangeAt="
-               + lastChangeAt + "]";
+        return "Balancer[" + identity + " loads=" + loads(candidateSince.keySet()) + " unresponsive="
+                + unresponsive.keySet()
+                + " refused=" + refused + " leaders=" + leaders + " said=" + said + " marksSeen=" + marksSeen
+                + " moving=" + moving + " nextMoveAt=" + nextMoveAt + " lastChangeAt="
+                + lastChangeAt + "]";
     }
 }

@@ -76,6 +76,7 @@ public final class Elector {
     private boolean acquireConflicted;
     /** The last observation found no Lease. */
     private boolean absent;
+
     private long highestEpoch = -1;
     private boolean silenceChecked;
     private boolean silenceReported;
@@ -85,6 +86,7 @@ public final class Elector {
     private boolean notCandidateReported;
     /** The term last reported as held by a name that is not a candidate: said once per term. */
     private LeaseRecord foreignReported;
+
     private boolean watching;
 
     // --- this replica's term ---
@@ -94,9 +96,11 @@ public final class Elector {
     private long renewedSentAt;
     /** The renew deadline passed while renewals were out: the term may not act until one of them lands in time. */
     private boolean suspended;
+
     private long suspendedAt;
     /** When that write was acknowledged: this replica saw its own record then. */
     private long renewedAt;
+
     private long nextRenewAt;
     /** The last record of a term of this process that has ended: released on stop, while it is still the Lease's. */
     private LeaseRecord endedTerm;
@@ -106,10 +110,12 @@ public final class Elector {
     private final Map<LeaseRequest, Long> renewalsOut = new IdentityHashMap<>();
     /** The request out other than a renewal: at most one. */
     private LeaseRequest inFlight;
+
     private long inFlightSentAt;
     private boolean readWanted;
     /** After a request got no answer, nothing else is asked before this (an API server refusing at once). */
     private long backoffUntil = Long.MIN_VALUE;
+
     private long nextLookAt;
     private boolean stopping;
     private int releaseAttempts;
@@ -196,9 +202,13 @@ public final class Elector {
      * NotReady or went away releases or stops renewing instead, so a renewal seen is the sign.
      */
     private void reportForeignHolder(LeaseRecord before, LeaseRecord lease) {
-        if (candidates == null || lease.holder() == null || identity.equals(lease.holder())
-            || candidates.contains(lease.holder()) || !lease.sameTerm(before)
-            || Objects.equals(lease.renewTime(), before.renewTime()) || lease.sameTerm(foreignReported)) {
+        if (candidates == null
+                || lease.holder() == null
+                || identity.equals(lease.holder())
+                || candidates.contains(lease.holder())
+                || !lease.sameTerm(before)
+                || Objects.equals(lease.renewTime(), before.renewTime())
+                || lease.sameTerm(foreignReported)) {
             return;
         }
         foreignReported = lease;
@@ -331,7 +341,8 @@ public final class Elector {
             // a suspended term sends nothing new: it waits for the renewals out, so that it cannot hold the Lease for
             // ever while unable to act (a replica whose own connection is slow must let another one take over)
             return !suspended && now >= nextRenewAt && renewalsOfTerm() < maxRenewalsOut()
-                    ? new LeaseRequest.Renew(ownRecord(term)) : null;
+                    ? new LeaseRequest.Renew(ownRecord(term))
+                    : null;
         }
         if (endedTerm != null && releaseAttempts < MAX_RELEASE_ATTEMPTS) {
             return new LeaseRequest.Release(endedTerm);
@@ -350,8 +361,8 @@ public final class Elector {
                 // freed by hand below the newest epoch (a backup put back) while the term it replaced may still act:
                 // held by a name no replica has, so that everyone waits rather than taking it
                 long ms = Math.max(promisedMs, ownDurationMs());
-                return new LeaseRequest.RaiseEpoch(known, highestEpoch, RESTORED_PREFIX + identity,
-                        (int) ((ms + 999) / 1000));
+                return new LeaseRequest.RaiseEpoch(
+                        known, highestEpoch, RESTORED_PREFIX + identity, (int) ((ms + 999) / 1000));
             }
             return new LeaseRequest.RaiseEpoch(known, highestEpoch);
         }
@@ -453,7 +464,8 @@ public final class Elector {
             answeredRestore(restore.last(), answer, sentAt, now);
         } else if (request instanceof LeaseRequest.RaiseEpoch raise) {
             if (answer instanceof Answer.Ok ok) {
-                events.accept(new ElectionEvent.EpochRaised(raise.lease().holder(), raise.lease().epoch(), raise.epoch()));
+                events.accept(new ElectionEvent.EpochRaised(
+                        raise.lease().holder(), raise.lease().epoch(), raise.epoch()));
                 observe(ok.lease(), now, true);
             } else if (!(answer instanceof Answer.Failed)) {
                 readWanted = true;
@@ -474,14 +486,19 @@ public final class Elector {
         boolean afterAcquireConflict = acquireConflicted;
         acquireConflicted = false;
         observe(ok.lease(), now, true);
-        if (afterAcquireConflict && term == null && before != null && before.holder() == null && ok.lease() != null
-            && ok.lease().holder() == null && ok.lease().sameSpec(before)
-            && !Objects.equals(ok.lease().version(), before.version())) {
+        if (afterAcquireConflict
+                && term == null
+                && before != null
+                && before.holder() == null
+                && ok.lease() != null
+                && ok.lease().holder() == null
+                && ok.lease().sameSpec(before)
+                && !Objects.equals(ok.lease().version(), before.version())) {
             // the free Lease it tried to take was written meanwhile and looks just as before: a whole term may have
             // come and gone unseen (a watch behind, then a backup of the release put back), and may still act;
             // it is taken a lease duration from now at the earliest
-            earlierTermUntil = Math.max(earlierTermUntil,
-                    now + TimeUnit.MILLISECONDS.toNanos(Math.max(promisedMs, ownDurationMs())));
+            earlierTermUntil = Math.max(
+                    earlierTermUntil, now + TimeUnit.MILLISECONDS.toNanos(Math.max(promisedMs, ownDurationMs())));
         }
         if (term != null && ok.lease() != null && ok.lease().sameTerm(term)) {
             // after a conflict on renewal: a renewal of this term landed unacknowledged; renew from this version now
@@ -490,12 +507,15 @@ public final class Elector {
                 nextRenewAt = now;
             }
         }
-        if (checkingSilence && term == null && ok.lease() != null && ok.lease().sameSpec(before)
-            && !identity.equals(known.holder())) {
+        if (checkingSilence
+                && term == null
+                && ok.lease() != null
+                && ok.lease().sameSpec(before)
+                && !identity.equals(known.holder())) {
             silenceReported = true;
             long left = expiry() - now;
-            events.accept(new ElectionEvent.HolderSilent(known.holder(), known.epoch(),
-                    Math.max(0, TimeUnit.NANOSECONDS.toMillis(left))));
+            events.accept(new ElectionEvent.HolderSilent(
+                    known.holder(), known.epoch(), Math.max(0, TimeUnit.NANOSECONDS.toMillis(left))));
         }
     }
 
@@ -569,8 +589,8 @@ public final class Elector {
             }
         } else if (answer instanceof Answer.Failed failed) {
             if (ours && !suspended) {
-                events.accept(new ElectionEvent.RenewFailed(term.epoch(), failed.reason(),
-                        Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline() - now))));
+                events.accept(new ElectionEvent.RenewFailed(
+                        term.epoch(), failed.reason(), Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline() - now))));
             }
         } else if (ours) {
             readWanted = true; // a conflict (a driver that checks the version): a renewal that landed unacknowledged?
@@ -590,8 +610,8 @@ public final class Elector {
         }
         if (suspended && now < deadline()) {
             suspended = false;
-            events.accept(new ElectionEvent.TermResumed(term.epoch(),
-                    TimeUnit.NANOSECONDS.toMillis(now - suspendedAt)));
+            events.accept(
+                    new ElectionEvent.TermResumed(term.epoch(), TimeUnit.NANOSECONDS.toMillis(now - suspendedAt)));
         }
     }
 
@@ -672,7 +692,7 @@ public final class Elector {
         int n = 0;
         for (Map.Entry<LeaseRequest, Long> out : renewalsOut.entrySet()) {
             if (((LeaseRequest.Renew) out.getKey()).term().sameTerm(term)
-                && now < out.getValue() + timings.renewDeadlineNanos()) {
+                    && now < out.getValue() + timings.renewDeadlineNanos()) {
                 n++;
             }
         }

@@ -21,8 +21,7 @@ public final class GroupTurn {
     public static final long HANDOVER_POLL_NANOS = 50_000_000;
 
     /** What one {@link #step} did: the handover's step, and the request to make (null: none). */
-    public record Turn(Handover.Step handover, LeaseRequest request) {
-    }
+    public record Turn(Handover.Step handover, LeaseRequest request) {}
 
     private final String group;
     private final Elector elector;
@@ -97,7 +96,7 @@ public final class GroupTurn {
     public Turn step(long now, IntSupplier work) {
         Handover.Step step = handover.step(elector, balancer, now, work);
         if (handover.cause() == Handover.Cause.REQUESTED
-            && (step == Handover.Step.RELEASING || step == Handover.Step.RELEASING_WITH_WORK)) {
+                && (step == Handover.Step.RELEASING || step == Handover.Step.RELEASING_WITH_WORK)) {
             steppedDownUntil = now + elector.timings().leaseDurationNanos();
         }
         // the elector's deference counts from when it saw the Lease free: a lease duration, until the hold-back is over

@@ -25,7 +25,10 @@ public final class Handover {
 
     /** Why the term is being handed over. */
     public enum Cause {
-        BALANCE, REQUESTED, LEFT, STOPPING
+        BALANCE,
+        REQUESTED,
+        LEFT,
+        STOPPING
     }
 
     /** What a turn did. */

@@ -13,8 +13,8 @@ import java.util.Objects;
  * @param leaseDurationMs {@code spec.leaseDurationSeconds} in milliseconds, or 0 when it is not set
  * @param version         {@code metadata.resourceVersion}: what an optimistic write must name
  */
-public record LeaseRecord(String holder, long epoch, String acquireTime, String renewTime, long leaseDurationMs,
-                          String version) {
+public record LeaseRecord(
+        String holder, long epoch, String acquireTime, String renewTime, long leaseDurationMs, String version) {
 
     public LeaseRecord {
         holder = holder == null || holder.isEmpty() ? null : holder;
@@ -25,14 +25,18 @@ public record LeaseRecord(String holder, long epoch, String acquireTime, String 
      * a label) changes the version, not the spec, and must not look like a renewal.
      */
     public boolean sameSpec(LeaseRecord other) {
-        return other != null && sameTerm(other) && Objects.equals(renewTime, other.renewTime)
-               && leaseDurationMs == other.leaseDurationMs;
+        return other != null
+                && sameTerm(other)
+                && Objects.equals(renewTime, other.renewTime)
+                && leaseDurationMs == other.leaseDurationMs;
     }
 
     /** Whether both name the same term: the same holder, epoch and acquisition. */
     public boolean sameTerm(LeaseRecord other) {
-        return other != null && Objects.equals(holder, other.holder) && epoch == other.epoch
-               && Objects.equals(acquireTime, other.acquireTime);
+        return other != null
+                && Objects.equals(holder, other.holder)
+                && epoch == other.epoch
+                && Objects.equals(acquireTime, other.acquireTime);
     }
 
     /** A copy with another version: what a write that changes nothing in the spec would return. */

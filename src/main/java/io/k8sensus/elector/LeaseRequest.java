@@ -9,20 +9,17 @@ package io.k8sensus.elector;
 public sealed interface LeaseRequest {
 
     /** Read the Lease. */
-    record Read() implements LeaseRequest {
-    }
+    record Read() implements LeaseRequest {}
 
     /** Create the Lease, held by {@code holder} in a new term of {@code epoch}. */
-    record Create(String holder, long epoch, int leaseDurationSeconds) implements LeaseRequest {
-    }
+    record Create(String holder, long epoch, int leaseDurationSeconds) implements LeaseRequest {}
 
     /**
      * Re-create a deleted Lease as {@code last} says: its holder, epoch, acquire time (now if it has none) and lease
      * duration, with the renew time set to now, so that everyone sees a new record and waits a full lease duration
      * from it.
      */
-    record Restore(LeaseRecord last) implements LeaseRequest {
-    }
+    record Restore(LeaseRecord last) implements LeaseRequest {}
 
     /**
      * Raise the epoch of {@code lease} (its last record) to {@code epoch}: the Lease shows an epoch below one this
@@ -41,8 +38,7 @@ public sealed interface LeaseRequest {
     }
 
     /** Take the Lease of version {@code baseVersion} for a new term of {@code epoch} (acquire and renew time: now). */
-    record Acquire(String baseVersion, String holder, long epoch, int leaseDurationSeconds) implements LeaseRequest {
-    }
+    record Acquire(String baseVersion, String holder, long epoch, int leaseDurationSeconds) implements LeaseRequest {}
 
     /**
      * Renew the term {@code term} (its last acknowledged record, with this replica's own lease duration): applied only
@@ -53,16 +49,14 @@ public sealed interface LeaseRequest {
      * checked. Answers: {@link Answer.Ok} with the Lease as written; {@link Answer.TermLost} (HTTP 422) when the Lease
      * holds another term or none, writing nothing; {@link Answer.NotFound} when there is no Lease.
      */
-    record Renew(LeaseRecord term) implements LeaseRequest {
-    }
+    record Renew(LeaseRecord term) implements LeaseRequest {}
 
     /**
      * Clear the holder of the term {@code term} (its last record), keeping the epoch: conditioned on the term (holder,
      * epoch, acquire time), not on the resourceVersion, as a renewal. Answers: {@link Answer.Ok}; {@link
      * Answer.TermLost} when the Lease holds another term (nothing written); {@link Answer.NotFound}.
      */
-    record Release(LeaseRecord term) implements LeaseRequest {
-    }
+    record Release(LeaseRecord term) implements LeaseRequest {}
 
     /** Whether this request writes the Lease. */
     default boolean writes() {

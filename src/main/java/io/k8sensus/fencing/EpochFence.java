@@ -3,7 +3,6 @@ package io.k8sensus.fencing;
 import io.k8sensus.log.KeyValueLog;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.slf4j.Logger;
@@ -31,13 +30,17 @@ public class EpochFence implements Processor {
         Long epoch = exchange.getMessage().getHeader(LeaderHeaders.EPOCH, Long.class);
         String leader = exchange.getMessage().getHeader(LeaderHeaders.LEADER, String.class);
         if (group == null || epoch == null || epoch < 0) {
-            reject(exchange, "event=fence-rejected group=" + group + " leader=" + leader + " epoch=" + epoch
-                             + " reason=\"no valid " + LeaderHeaders.GROUP + "/" + LeaderHeaders.EPOCH + " headers\"");
+            reject(
+                    exchange,
+                    "event=fence-rejected group=" + group + " leader=" + leader + " epoch=" + epoch
+                            + " reason=\"no valid " + LeaderHeaders.GROUP + "/" + LeaderHeaders.EPOCH + " headers\"");
         }
         long highest = highestByGroup.merge(group, epoch, Math::max);
         if (epoch < highest) {
-            reject(exchange, "event=fence-rejected group=" + group + " leader=" + leader + " epoch=" + epoch
-                             + " reason=\"a newer term (epoch " + highest + ") has acted\"");
+            reject(
+                    exchange,
+                    "event=fence-rejected group=" + group + " leader=" + leader + " epoch=" + epoch
+                            + " reason=\"a newer term (epoch " + highest + ") has acted\"");
         }
     }
 

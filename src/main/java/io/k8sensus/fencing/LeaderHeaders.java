@@ -13,6 +13,5 @@ public final class LeaderHeaders {
     /** The leader's term: the Lease's {@code spec.leaseTransitions}; higher is newer, -1 when unknown. */
     public static final String EPOCH = "K8sensusEpoch";
 
-    private LeaderHeaders() {
-    }
+    private LeaderHeaders() {}
 }

@@ -1,17 +1,15 @@
 package io.k8sensus.kube;
 
-import io.k8sensus.log.KeyValueLog;
-import java.util.concurrent.atomic.AtomicReference;
-
+import io.fabric8.kubernetes.client.http.AsyncBody;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.http.Interceptor;
-import io.fabric8.kubernetes.client.http.AsyncBody;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
+import io.k8sensus.log.KeyValueLog;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Watches every request the election makes and logs one line when the API server becomes unreachable and one when it
@@ -84,8 +82,12 @@ public class ApiConnectivityLog implements Interceptor {
     public void unreachable(String url, String cause) {
         lastUrl = url;
         if (state.getAndSet(State.UNREACHABLE) != State.UNREACHABLE) {
-            KeyValueLog.warn(LOG, "event=api-unreachable pod={} url={} cause=\"{}\": retrying; a leader acts until its renew deadline",
-                    podName, url, cause);
+            KeyValueLog.warn(
+                    LOG,
+                    "event=api-unreachable pod={} url={} cause=\"{}\": retrying; a leader acts until its renew deadline",
+                    podName,
+                    url,
+                    cause);
         }
     }
 
@@ -93,5 +95,4 @@ public class ApiConnectivityLog implements Interceptor {
         var uri = request.uri();
         return uri.getScheme() + "://" + uri.getAuthority();
     }
-
 }

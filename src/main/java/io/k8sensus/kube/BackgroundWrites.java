@@ -4,7 +4,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.camel.util.concurrent.CamelThreadFactory;
 
 /**
@@ -23,7 +22,12 @@ final class BackgroundWrites {
     }
 
     BackgroundWrites(String threadName, int capacity, long idleMs) {
-        writer = new ThreadPoolExecutor(1, 1, idleMs, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(capacity),
+        writer = new ThreadPoolExecutor(
+                1,
+                1,
+                idleMs,
+                TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(capacity),
                 new CamelThreadFactory("#name#", threadName, true));
         writer.allowCoreThreadTimeOut(true);
     }

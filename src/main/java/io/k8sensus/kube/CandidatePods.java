@@ -1,14 +1,5 @@
 package io.k8sensus.kube;
 
-import java.util.Collection;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -17,6 +8,14 @@ import io.fabric8.kubernetes.client.readiness.Readiness;
 import io.fabric8.kubernetes.client.utils.PodStatusUtil;
 import io.k8sensus.elector.Clock;
 import io.k8sensus.log.KeyValueLog;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,14 +59,17 @@ public final class CandidatePods implements AutoCloseable {
 
     /** Guards what follows: the last list of this class and when the watch's view was last checked. */
     private final Object lock = new Object();
+
     private boolean listTried;
     /** When the last list was tried, on {@link #clock}. */
     private long listTriedAt;
     /** What it returned, or null if it failed. */
     private List<Pod> listed;
+
     private RuntimeException listFailure;
     /** When the watch's view was last known to agree with the API server: started, or a list made. */
     private long checkedAt;
+
     private boolean closed;
 
     /**
@@ -75,8 +77,16 @@ public final class CandidatePods implements AutoCloseable {
      * check it. Times are read from {@code clock}: {@code retryPeriodMs} is the election's retry period,
      * {@code checkEveryMs} how often a watch that is up is checked against a list.
      */
-    public CandidatePods(KubernetesClient watchClient, KubernetesClient client, String namespace, Map<String, String> labels,
-                  String podName, ApiConnectivityLog connectivity, Clock clock, long retryPeriodMs, long checkEveryMs) {
+    public CandidatePods(
+            KubernetesClient watchClient,
+            KubernetesClient client,
+            String namespace,
+            Map<String, String> labels,
+            String podName,
+            ApiConnectivityLog connectivity,
+            Clock clock,
+            long retryPeriodMs,
+            long checkEveryMs) {
         this.clock = clock;
         this.retryPeriodNanos = TimeUnit.MILLISECONDS.toNanos(retryPeriodMs);
         this.checkEveryNanos = TimeUnit.MILLISECONDS.toNanos(checkEveryMs);
@@ -97,8 +107,8 @@ public final class CandidatePods implements AutoCloseable {
     }
 
     private SharedIndexInformer<Pod> startInformer() {
-        SharedIndexInformer<Pod> started = watchClient.pods().inNamespace(namespace).withLabels(labels)
-                .runnableInformer(0);
+        SharedIndexInformer<Pod> started =
+                watchClient.pods().inNamespace(namespace).withLabels(labels).runnableInformer(0);
         started.exceptionHandler(health);
         started.addEventHandler(new ResourceEventHandler<Pod>() {
             @Override
@@ -149,7 +159,9 @@ public final class CandidatePods implements AutoCloseable {
     }
 
     private static Set<String> names(Collection<Pod> pods) {
-        return pods.stream().filter(CandidatePods::isCandidate).map(p -> p.getMetadata().getName())
+        return pods.stream()
+                .filter(CandidatePods::isCandidate)
+                .map(p -> p.getMetadata().getName())
                 .collect(Collectors.toCollection(TreeSet::new));
     }
 
@@ -172,7 +184,11 @@ public final class CandidatePods implements AutoCloseable {
             listTried = true;
             listTriedAt = now;
             try {
-                listed = client.pods().inNamespace(namespace).withLabels(labels).list().getItems();
+                listed = client.pods()
+                        .inNamespace(namespace)
+                        .withLabels(labels)
+                        .list()
+                        .getItems();
                 listFailure = null;
             } catch (RuntimeException e) {
                 listed = null;
@@ -194,8 +210,12 @@ public final class CandidatePods implements AutoCloseable {
         if (fromWatch.equals(fromList)) {
             return;
         }
-        KeyValueLog.warn(LOG, "event=pod-watch-stale pod={} watched=\"{}\" listed=\"{}\": the watch of the candidate Pods"
-                + " missed a change; the list wins and the watch starts over", podName, String.join(",", fromWatch),
+        KeyValueLog.warn(
+                LOG,
+                "event=pod-watch-stale pod={} watched=\"{}\" listed=\"{}\": the watch of the candidate Pods"
+                        + " missed a change; the list wins and the watch starts over",
+                podName,
+                String.join(",", fromWatch),
                 String.join(",", fromList));
         watched.stop();
         if (!closed) {
@@ -211,9 +231,14 @@ public final class CandidatePods implements AutoCloseable {
         } catch (RuntimeException e) {
             return "the candidate Pods cannot be listed: " + io.k8sensus.kube.RootCause.describe(e);
         }
-        return pods.stream().filter(p -> podName.equals(p.getMetadata().getName())).findFirst()
-                .map(p -> !PodStatusUtil.isRunning(p) ? "Pod " + podName + " is not Running"
-                        : !Readiness.isPodReady(p) ? "Pod " + podName + " is not Ready" : "Pod " + podName + " is Ready now")
+        return pods.stream()
+                .filter(p -> podName.equals(p.getMetadata().getName()))
+                .findFirst()
+                .map(p -> !PodStatusUtil.isRunning(p)
+                        ? "Pod " + podName + " is not Running"
+                        : !Readiness.isPodReady(p)
+                                ? "Pod " + podName + " is not Ready"
+                                : "Pod " + podName + " is Ready now")
                 .orElse("no Pod named " + podName + " with labels " + labelText() + " in namespace " + namespace
                         + " (check k8sensus.election.pod-name, k8sensus.election.candidate-labels and the namespace)");
     }
@@ -224,7 +249,9 @@ public final class CandidatePods implements AutoCloseable {
     }
 
     private String labelText() {
-        return labels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
+        return labels.entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(","));
     }
 
     @Override

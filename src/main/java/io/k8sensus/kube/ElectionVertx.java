@@ -1,13 +1,12 @@
 package io.k8sensus.kube;
 
-import java.util.concurrent.TimeUnit;
-
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.spi.resolver.ResolverProvider;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The Vert.x instance under the election's fabric8 clients, with one event loop. fabric8's own factory makes a
@@ -36,8 +35,8 @@ public final class ElectionVertx implements AutoCloseable {
                     .setInternalBlockingPoolSize(1)
                     .setWorkerPoolSize(1)
                     .setUseDaemonThread(true)
-                    .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false)
-                            .setClassPathResolvingEnabled(false))));
+                    .setFileSystemOptions(
+                            new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false))));
         } finally {
             if (before == null) {
                 System.clearProperty(ResolverProvider.DISABLE_DNS_RESOLVER_PROP_NAME);

@@ -1,15 +1,8 @@
 package io.k8sensus.kube;
 
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseSpec;
@@ -20,6 +13,11 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.k8sensus.elector.Answer;
 import io.k8sensus.elector.LeaseRecord;
 import io.k8sensus.elector.LeaseRequest;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 
 /**
  * The I/O of one group's election: makes the elector's {@link LeaseRequest}s to the API server with fabric8, and
@@ -41,8 +39,9 @@ public final class KubeLeaseStore {
     private Instant lastStamp = Instant.EPOCH;
 
     /** {@code metav1.MicroTime} as the API server writes it (and fabric8 too): UTC, six digits. */
-    private static final DateTimeFormatter MICRO_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
-            .withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter MICRO_TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public KubeLeaseStore(KubernetesClient client, ApiConnectivityLog connectivity, String namespace, String name) {
@@ -57,8 +56,9 @@ public final class KubeLeaseStore {
         try {
             return new Answer.Ok(record(send(request)));
         } catch (KubernetesClientException e) {
-            if (e.getCode() == 422 && (request instanceof LeaseRequest.Renew || request instanceof LeaseRequest.Release)
-                && failedTest(e)) {
+            if (e.getCode() == 422
+                    && (request instanceof LeaseRequest.Renew || request instanceof LeaseRequest.Release)
+                    && failedTest(e)) {
                 return new Answer.TermLost();
             }
             if (e.getCode() == 409) {
@@ -79,8 +79,10 @@ public final class KubeLeaseStore {
      */
     private static boolean failedTest(KubernetesClientException e) {
         var status = e.getStatus();
-        return status == null || status.getDetails() == null || status.getDetails().getKind() == null
-               || status.getDetails().getKind().isEmpty();
+        return status == null
+                || status.getDetails() == null
+                || status.getDetails().getKind() == null
+                || status.getDetails().getKind().isEmpty();
     }
 
     private Answer failed(RuntimeException e) {
@@ -95,13 +97,15 @@ public final class KubeLeaseStore {
         }
         if (request instanceof LeaseRequest.Create create) {
             Lease lease = newLease(spec(now, create.holder(), create.leaseDurationSeconds(), create.epoch(), now));
-            return leases.resource(withHolderDuration(lease, create.leaseDurationSeconds())).create();
+            return leases.resource(withHolderDuration(lease, create.leaseDurationSeconds()))
+                    .create();
         }
         if (request instanceof LeaseRequest.Restore restore) {
             LeaseRecord last = restore.last();
             ZonedDateTime acquired = last.acquireTime() == null ? now : time(last.acquireTime());
             LeaseSpec spec = spec(acquired, last.holder(), seconds(last.leaseDurationMs()), last.epoch(), now);
-            return leases.resource(withHolderDuration(newLease(spec), seconds(last.leaseDurationMs()))).create();
+            return leases.resource(withHolderDuration(newLease(spec), seconds(last.leaseDurationMs())))
+                    .create();
         }
         if (request instanceof LeaseRequest.Acquire acquire) {
             return update(acquire.baseVersion(), null, acquire.leaseDurationSeconds(), spec -> {
@@ -114,8 +118,8 @@ public final class KubeLeaseStore {
         }
         if (request instanceof LeaseRequest.Renew renew) {
             // resource(...) names the Lease without fetching it: withName(...).patch(...) would GET it first
-            return leases.resource(newLease(null)).patch(PatchContext.of(PatchType.JSON),
-                    renewal(renew.term(), stamp(now.toInstant())));
+            return leases.resource(newLease(null))
+                    .patch(PatchContext.of(PatchType.JSON), renewal(renew.term(), stamp(now.toInstant())));
         }
         if (request instanceof LeaseRequest.RaiseEpoch raise) {
             return update(raise.lease().version(), raise.lease(), spec -> {
@@ -130,8 +134,8 @@ public final class KubeLeaseStore {
         }
         LeaseRecord term = ((LeaseRequest.Release) request).term();
         Lease seen = lastSeen;
-        return leases.resource(newLease(null)).patch(PatchContext.of(PatchType.JSON),
-                release(term, seen != null && stepDownValue(seen) != null));
+        return leases.resource(newLease(null))
+                .patch(PatchContext.of(PatchType.JSON), release(term, seen != null && stepDownValue(seen) != null));
     }
 
     /**
@@ -155,7 +159,9 @@ public final class KubeLeaseStore {
             ops.addObject().put("op", "add").put("path", "/spec/" + field).set("value", f.nullNode());
         }
         if (clearStepDown) {
-            ops.addObject().put("op", "add").put("path", "/metadata/annotations/" + STEP_DOWN.replace("/", "~1"))
+            ops.addObject()
+                    .put("op", "add")
+                    .put("path", "/metadata/annotations/" + STEP_DOWN.replace("/", "~1"))
                     .put("value", "");
         }
         return json(ops);
@@ -166,7 +172,9 @@ public final class KubeLeaseStore {
         ArrayNode ops = JsonNodeFactory.instance.arrayNode();
         ops.addObject().put("op", "test").put("path", "/spec/holderIdentity").put("value", term.holder());
         ops.addObject().put("op", "test").put("path", "/spec/leaseTransitions").put("value", (int) term.epoch());
-        ops.addObject().put("op", "test").put("path", "/spec/acquireTime")
+        ops.addObject()
+                .put("op", "test")
+                .put("path", "/spec/acquireTime")
                 .put("value", term.acquireTime() == null ? null : MICRO_TIME.format(Instant.parse(term.acquireTime())));
         return ops;
     }
@@ -190,7 +198,9 @@ public final class KubeLeaseStore {
     static String renewal(LeaseRecord term, Instant renewTime) {
         ArrayNode ops = termTests(term);
         ops.addObject().put("op", "add").put("path", "/spec/renewTime").put("value", MICRO_TIME.format(renewTime));
-        ops.addObject().put("op", "add").put("path", "/spec/leaseDurationSeconds")
+        ops.addObject()
+                .put("op", "add")
+                .put("path", "/spec/leaseDurationSeconds")
                 .put("value", seconds(term.leaseDurationMs()));
         return json(ops);
     }
@@ -211,10 +221,11 @@ public final class KubeLeaseStore {
     }
 
     /** As above; with {@code holderSeconds}, the write starts a term: its holder's own duration goes with it. */
-    private Lease update(String version, LeaseRecord basis, Integer holderSeconds,
-                         java.util.function.Consumer<LeaseSpec> change) {
+    private Lease update(
+            String version, LeaseRecord basis, Integer holderSeconds, java.util.function.Consumer<LeaseSpec> change) {
         Lease seen = lastSeen;
-        Lease base = seen != null && version.equals(seen.getMetadata().getResourceVersion()) ? seen
+        Lease base = seen != null && version.equals(seen.getMetadata().getResourceVersion())
+                ? seen
                 : newLease(basis == null ? new LeaseSpec() : spec(basis));
         Lease updated = new LeaseBuilder(base).build();
         if (updated.getSpec() == null) {
@@ -224,11 +235,17 @@ public final class KubeLeaseStore {
         if (holderSeconds != null) {
             withHolderDuration(updated, holderSeconds);
             if (updated.getMetadata().getAnnotations() != null) {
-                updated.getMetadata().getAnnotations().remove(STEP_DOWN); // an earlier holder's request, not this term's
+                updated.getMetadata()
+                        .getAnnotations()
+                        .remove(STEP_DOWN); // an earlier holder's request, not this term's
             }
         }
         updated.getMetadata().setResourceVersion(version);
-        return client.leases().inNamespace(namespace).resource(updated).lockResourceVersion(version).update();
+        return client.leases()
+                .inNamespace(namespace)
+                .resource(updated)
+                .lockResourceVersion(version)
+                .update();
     }
 
     /**
@@ -249,7 +266,9 @@ public final class KubeLeaseStore {
 
     /** Whether {@code lease} asks {@code identity}, its holder, to step down. */
     public static boolean stepDownAsked(Lease lease, String identity) {
-        if (lease == null || lease.getSpec() == null || !identity.equals(lease.getSpec().getHolderIdentity())) {
+        if (lease == null
+                || lease.getSpec() == null
+                || !identity.equals(lease.getSpec().getHolderIdentity())) {
             return false;
         }
         String value = stepDownValue(lease);
@@ -278,17 +297,22 @@ public final class KubeLeaseStore {
     }
 
     private Lease newLease(LeaseSpec spec) {
-        return new LeaseBuilder().withNewMetadata().withName(name).withNamespace(namespace)
-                .addToLabels("app.kubernetes.io/managed-by", "k8sensus").endMetadata()
-                .withSpec(spec).build();
+        return new LeaseBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(namespace)
+                .addToLabels("app.kubernetes.io/managed-by", "k8sensus")
+                .endMetadata()
+                .withSpec(spec)
+                .build();
     }
 
     private static LeaseSpec spec(LeaseRecord r) {
         return spec(time(r.acquireTime()), r.holder(), seconds(r.leaseDurationMs()), r.epoch(), time(r.renewTime()));
     }
 
-    private static LeaseSpec spec(ZonedDateTime acquired, String holder, Integer seconds, long epoch,
-                                  ZonedDateTime renewed) {
+    private static LeaseSpec spec(
+            ZonedDateTime acquired, String holder, Integer seconds, long epoch, ZonedDateTime renewed) {
         LeaseSpec spec = new LeaseSpec();
         spec.setAcquireTime(acquired);
         spec.setHolderIdentity(holder);
@@ -312,8 +336,12 @@ public final class KubeLeaseStore {
             // never shorter than what the holder wrote when it took the Lease (a hand edit cannot shorten the wait)
             durationMs = Math.max(durationMs, holderDurationMs(lease));
         }
-        return new LeaseRecord(spec.getHolderIdentity(), transitions == null ? 0 : transitions,
-                text(spec.getAcquireTime()), text(spec.getRenewTime()), durationMs,
+        return new LeaseRecord(
+                spec.getHolderIdentity(),
+                transitions == null ? 0 : transitions,
+                text(spec.getAcquireTime()),
+                text(spec.getRenewTime()),
+                durationMs,
                 lease.getMetadata().getResourceVersion());
     }
 

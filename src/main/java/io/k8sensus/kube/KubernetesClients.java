@@ -1,16 +1,16 @@
 package io.k8sensus.kube;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.k8sensus.config.ElectionSettings;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Status;
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.k8sensus.config.ElectionSettings;
 
 /**
  * Builds the fabric8 clients of the election. Camel's own helper builds a client from the environment without any
@@ -24,8 +24,7 @@ public final class KubernetesClients {
     /** The request timeout of a watch's list and of opening it: fabric8's default. */
     static final int WATCH_REQUEST_TIMEOUT_MS = Config.DEFAULT_REQUEST_TIMEOUT;
 
-    private KubernetesClients() {
-    }
+    private KubernetesClients() {}
 
     /** The request (and connection) timeout of one call. */
     public static int attemptTimeoutMs(ElectionSettings settings) {
@@ -54,16 +53,19 @@ public final class KubernetesClients {
     }
 
     /** The same on a given Vert.x ({@link ElectionVertx}), which the caller closes after the client. */
-    public static KubernetesClient create(ElectionSettings settings, ApiConnectivityLog connectivityLog,
-                                          ElectionVertx vertx) {
-        return builder(settings, connectivityLog).withHttpClientFactory(vertx.httpClientFactory()).build();
+    public static KubernetesClient create(
+            ElectionSettings settings, ApiConnectivityLog connectivityLog, ElectionVertx vertx) {
+        return builder(settings, connectivityLog)
+                .withHttpClientFactory(vertx.httpClientFactory())
+                .build();
     }
 
     private static KubernetesClientBuilder builder(ElectionSettings settings, ApiConnectivityLog connectivityLog) {
         return new KubernetesClientBuilder()
                 .withConfig(config(settings))
                 .withKubernetesSerialization(serialization())
-                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("k8sensus-connectivity", connectivityLog));
+                .withHttpClientBuilderConsumer(
+                        b -> b.addOrReplaceInterceptor("k8sensus-connectivity", connectivityLog));
     }
 
     /**
@@ -88,8 +90,12 @@ public final class KubernetesClients {
      * made watches fail at start-up under load and then wait out fabric8's reconnect backoff.
      */
     public static KubernetesClient forWatches(KubernetesClient client) {
-        return client.newClient(new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
-                .withRequestTimeout(Math.max(WATCH_REQUEST_TIMEOUT_MS, client.getConfiguration().getRequestTimeout()))
-                .build()).adapt(KubernetesClient.class);
+        return client.newClient(
+                        new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
+                                .withRequestTimeout(Math.max(
+                                        WATCH_REQUEST_TIMEOUT_MS,
+                                        client.getConfiguration().getRequestTimeout()))
+                                .build())
+                .adapt(KubernetesClient.class);
     }
 }

@@ -1,16 +1,15 @@
 package io.k8sensus.kube;
 
-import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.LongSupplier;
-import java.util.function.Supplier;
-
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.k8sensus.log.KeyValueLog;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,39 +68,73 @@ public final class LeaseEvents implements LeadershipChanges {
         if (dropped < 0) {
             return; // over the limit: counted, told with the next one
         }
-        String text = dropped == 0 ? message : message + "; " + dropped + " earlier event(s) of this group not written"
-                                                + " (rate limit: " + BURST + ", then 1 per " + REFILL_SECONDS + " s)";
+        String text = dropped == 0
+                ? message
+                : message + "; " + dropped + " earlier event(s) of this group not written" + " (rate limit: " + BURST
+                        + ", then 1 per " + REFILL_SECONDS + " s)";
         if (!writer.submit(() -> write(lease, text))) {
-            KeyValueLog.warn(LOG, "event=kubernetes-event-dropped group={} pod={} reason=\"{} events already wait to be"
-                                  + " written\" message=\"{}\"", group, pod, QUEUE, text);
+            KeyValueLog.warn(
+                    LOG,
+                    "event=kubernetes-event-dropped group={} pod={} reason=\"{} events already wait to be"
+                            + " written\" message=\"{}\"",
+                    group,
+                    pod,
+                    QUEUE,
+                    text);
         }
     }
 
     private void write(String lease, String message) {
         Instant now = Instant.now();
         Event event = new EventBuilder()
-                .withNewMetadata().withGenerateName(lease + ".").withNamespace(namespace).endMetadata()
-                .withNewInvolvedObject().withApiVersion("coordination.k8s.io/v1").withKind("Lease").withName(lease)
-                .withNamespace(namespace).endInvolvedObject()
-                .withReason("LeaderElection").withMessage(message).withType("Normal")
-                .withNewSource().withComponent("k8sensus").withHost(pod).endSource()
-                .withReportingComponent("k8sensus").withReportingInstance(pod)
-                .withFirstTimestamp(now.toString()).withLastTimestamp(now.toString()).withCount(1)
+                .withNewMetadata()
+                .withGenerateName(lease + ".")
+                .withNamespace(namespace)
+                .endMetadata()
+                .withNewInvolvedObject()
+                .withApiVersion("coordination.k8s.io/v1")
+                .withKind("Lease")
+                .withName(lease)
+                .withNamespace(namespace)
+                .endInvolvedObject()
+                .withReason("LeaderElection")
+                .withMessage(message)
+                .withType("Normal")
+                .withNewSource()
+                .withComponent("k8sensus")
+                .withHost(pod)
+                .endSource()
+                .withReportingComponent("k8sensus")
+                .withReportingInstance(pod)
+                .withFirstTimestamp(now.toString())
+                .withLastTimestamp(now.toString())
+                .withCount(1)
                 .build();
         try {
             client.get().v1().events().inNamespace(namespace).resource(event).create();
         } catch (KubernetesClientException e) {
             if (e.getCode() == 403) {
                 refused = true;
-                KeyValueLog.warn(LOG, "event=kubernetes-events-refused pod={} reason=\"HTTP 403: the Role does not allow"
-                                      + " create on events\": no more Events are written", pod);
+                KeyValueLog.warn(
+                        LOG,
+                        "event=kubernetes-events-refused pod={} reason=\"HTTP 403: the Role does not allow"
+                                + " create on events\": no more Events are written",
+                        pod);
             } else {
-                KeyValueLog.warn(LOG, "event=kubernetes-event-failed pod={} reason=\"{}\" message=\"{}\"", pod,
-                        RootCause.describe(e), message);
+                KeyValueLog.warn(
+                        LOG,
+                        "event=kubernetes-event-failed pod={} reason=\"{}\" message=\"{}\"",
+                        pod,
+                        RootCause.describe(e),
+                        message);
             }
         } catch (RuntimeException e) {
-            KeyValueLog.warn(LOG, "event=kubernetes-event-failed pod={} reason=\"{}\" message=\"{}\"", pod,
-                    RootCause.describe(e), message);
+            KeyValueLog.warn(
+                    LOG,
+                    "event=kubernetes-event-failed pod={} reason=\"{}\" message=\"{}\"",
+                    pod,
+                    RootCause.describe(e),
+                    message);
         }
     }
 

@@ -1,11 +1,10 @@
 package io.k8sensus.kube;
 
-import java.util.function.Consumer;
-
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.util.function.Consumer;
 
 /**
  * One group's Lease as a fabric8 informer delivers it: a watch on that one name (a {@code metadata.name} field
@@ -24,8 +23,13 @@ public final class LeaseWatch implements AutoCloseable {
     private SharedIndexInformer<Lease> informer;
 
     /** {@code onChange} receives the Lease as it is now, or null when it was deleted. */
-    public LeaseWatch(KubernetesClient watchClient, String namespace, String name, String podName,
-               ApiConnectivityLog connectivity, Consumer<Lease> onChange) {
+    public LeaseWatch(
+            KubernetesClient watchClient,
+            String namespace,
+            String name,
+            String podName,
+            ApiConnectivityLog connectivity,
+            Consumer<Lease> onChange) {
         this.watchClient = watchClient;
         this.namespace = namespace;
         this.name = name;

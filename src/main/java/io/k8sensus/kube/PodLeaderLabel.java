@@ -1,12 +1,11 @@
 package io.k8sensus.kube;
 
-import java.util.function.Supplier;
-
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.k8sensus.log.KeyValueLog;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,26 +54,48 @@ public final class PodLeaderLabel implements LeadershipChanges {
         }
         String patch = "{\"metadata\":{\"labels\":{\"" + key(group) + "\":" + value + "}}}";
         if (!writer.submit(() -> patch(group, patch, epoch))) {
-            KeyValueLog.warn(LOG, "event=leader-label-failed group={} pod={} epoch={} reason=\"too many label changes"
-                                  + " wait to be written\"", group, pod, epoch);
+            KeyValueLog.warn(
+                    LOG,
+                    "event=leader-label-failed group={} pod={} epoch={} reason=\"too many label changes"
+                            + " wait to be written\"",
+                    group,
+                    pod,
+                    epoch);
         }
     }
 
     private void patch(String group, String patch, long epoch) {
         try {
-            client.get().pods().inNamespace(namespace).withName(pod).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            client.get()
+                    .pods()
+                    .inNamespace(namespace)
+                    .withName(pod)
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
         } catch (KubernetesClientException e) {
             if (e.getCode() == 403) {
                 refused = true;
-                KeyValueLog.warn(LOG, "event=leader-label-refused group={} pod={} reason=\"HTTP 403: the Role does not"
-                                      + " allow patch on pods (k8s/components/leader-label)\": no leader label",
-                        group, pod);
+                KeyValueLog.warn(
+                        LOG,
+                        "event=leader-label-refused group={} pod={} reason=\"HTTP 403: the Role does not"
+                                + " allow patch on pods (k8s/components/leader-label)\": no leader label",
+                        group,
+                        pod);
             } else {
-                KeyValueLog.warn(LOG, "event=leader-label-failed group={} pod={} epoch={} reason=\"{}\"", group, pod,
-                        epoch, RootCause.describe(e));
+                KeyValueLog.warn(
+                        LOG,
+                        "event=leader-label-failed group={} pod={} epoch={} reason=\"{}\"",
+                        group,
+                        pod,
+                        epoch,
+                        RootCause.describe(e));
             }
         } catch (RuntimeException e) {
-            KeyValueLog.warn(LOG, "event=leader-label-failed group={} pod={} epoch={} reason=\"{}\"", group, pod, epoch,
+            KeyValueLog.warn(
+                    LOG,
+                    "event=leader-label-failed group={} pod={} epoch={} reason=\"{}\"",
+                    group,
+                    pod,
+                    epoch,
                     RootCause.describe(e));
         }
     }

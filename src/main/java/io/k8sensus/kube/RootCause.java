@@ -3,8 +3,7 @@ package io.k8sensus.kube;
 /** The innermost cause of a failure, as one short phrase for a log line ("ConnectException: Connection refused"). */
 public final class RootCause {
 
-    private RootCause() {
-    }
+    private RootCause() {}
 
     /** The first of {@code failure} and its causes that is a {@code type}, or null. */
     public static <T extends Throwable> T find(Throwable failure, Class<T> type) {

@@ -1,16 +1,15 @@
 package io.k8sensus.kube;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
-
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
 /**
  * How each replica that runs a group says so on the group's Lease, for balancing to move the group only to replicas
@@ -29,13 +28,15 @@ public final class RunnerMarks {
 
     /** The annotations' prefix: a DNS subdomain of the project's own. */
     public static final String PREFIX = "runner.k8sensus.io/";
+
     private static final int NAME_MAX = 63;
     private static final String LEADS = "leads=";
     /**
      * This process, in every mark it writes: its start time in base 36. A Pod's next process starts later, so the
      * others know a mark of an earlier one (left by a crash) for what it is.
      */
-    private static final String PROCESS = Long.toString(ManagementFactory.getRuntimeMXBean().getStartTime(), 36);
+    private static final String PROCESS =
+            Long.toString(ManagementFactory.getRuntimeMXBean().getStartTime(), 36);
 
     private final KubernetesClient client;
     private final String namespace;
@@ -80,7 +81,8 @@ public final class RunnerMarks {
                 for (String part : value.split(" ")) {
                     if (part.startsWith(LEADS)) {
                         try {
-                            leads.put(podOf(key.substring(PREFIX.length()), value),
+                            leads.put(
+                                    podOf(key.substring(PREFIX.length()), value),
                                     Integer.parseInt(part.substring(LEADS.length())));
                         } catch (NumberFormatException e) {
                             // not one of ours: nothing said
@@ -116,8 +118,7 @@ public final class RunnerMarks {
 
     private void patch(String value) {
         String json = "{\"metadata\":{\"annotations\":{\"" + key(podName) + "\":" + value + "}}}";
-        client.leases().inNamespace(namespace).withName(leaseName)
-                .patch(PatchContext.of(PatchType.JSON_MERGE), json);
+        client.leases().inNamespace(namespace).withName(leaseName).patch(PatchContext.of(PatchType.JSON_MERGE), json);
     }
 
     /**

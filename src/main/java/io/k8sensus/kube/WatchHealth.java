@@ -1,10 +1,9 @@
 package io.k8sensus.kube;
 
-import io.k8sensus.log.KeyValueLog;
-import java.util.concurrent.atomic.AtomicBoolean;
-
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ExceptionHandler;
+import io.k8sensus.log.KeyValueLog;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +38,14 @@ final class WatchHealth implements ExceptionHandler {
             int code = statusCode(failure);
             refused = code >= 400 && code < 500;
             if (refused) {
-                KeyValueLog.warn(LOG, "event=watch-refused pod={} watch=\"{}\" reason=\"HTTP {}: {}\": reading at every step instead"
-                         + "{}", podName, what, code, RootCause.describe(failure),
+                KeyValueLog.warn(
+                        LOG,
+                        "event=watch-refused pod={} watch=\"{}\" reason=\"HTTP {}: {}\": reading at every step instead"
+                                + "{}",
+                        podName,
+                        what,
+                        code,
+                        RootCause.describe(failure),
                         code == 401 || code == 403 ? "; the Role must allow list and watch (k8s/rbac.yaml)" : "");
             } else {
                 LOG.debug("Watch of {} failed, reading at every step until it is back", what, failure);

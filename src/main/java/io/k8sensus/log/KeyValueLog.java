@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.slf4j.Logger;
 import org.slf4j.MDC;
 import org.slf4j.event.Level;
@@ -24,8 +23,7 @@ public final class KeyValueLog {
 
     private static final Pattern PAIR = Pattern.compile("(?<![\\w.-])([a-z][\\w-]*)=(\"[^\"]*\"|\\S+)");
 
-    private KeyValueLog() {
-    }
+    private KeyValueLog() {}
 
     public static void info(Logger log, String template, Object... args) {
         log(log, Level.INFO, template, args);

@@ -1,11 +1,5 @@
 package io.k8sensus.metrics;
 
-import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-
 import io.k8sensus.camel.ElectionObserver;
 import io.k8sensus.config.ElectionSettings;
 import io.k8sensus.elector.Answer;
@@ -14,6 +8,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.component.micrometer.MicrometerUtils;
@@ -40,8 +39,10 @@ public final class ElectionMetrics implements ElectionObserver {
      * up to the longest call timeout that makes sense: a dozen buckets instead of Micrometer's percentile histogram of
      * about 70 per outcome, which costs memory and scrape size and says no more about a call that takes milliseconds.
      */
-    private static final Duration[] RENEWAL_BUCKETS = java.util.stream.Stream.of(5, 10, 25, 50, 100, 250, 500, 1_000,
-            2_000, 4_000, 8_000, 15_000).map(Duration::ofMillis).toArray(Duration[]::new);
+    private static final Duration[] RENEWAL_BUCKETS = java.util.stream.Stream.of(
+                    5, 10, 25, 50, 100, 250, 500, 1_000, 2_000, 4_000, 8_000, 15_000)
+            .map(Duration::ofMillis)
+            .toArray(Duration[]::new);
 
     private final MeterRegistry registry;
     private final Map<String, Group> groups = new ConcurrentHashMap<>();
@@ -51,8 +52,8 @@ public final class ElectionMetrics implements ElectionObserver {
      * ({@code camel.metrics.enabled=true} makes it); none where there is no registry (metrics off).
      */
     public static ElectionObserver in(CamelContext context, ElectionSettings settings) {
-        MeterRegistry registry = MicrometerUtils.getMeterRegistryFromCamelRegistry(context.getRegistry(),
-                MicrometerConstants.METRICS_REGISTRY_NAME);
+        MeterRegistry registry = MicrometerUtils.getMeterRegistryFromCamelRegistry(
+                context.getRegistry(), MicrometerConstants.METRICS_REGISTRY_NAME);
         return registry == null ? ElectionObserver.NONE : new ElectionMetrics(registry, settings);
     }
 
@@ -84,18 +85,28 @@ public final class ElectionMetrics implements ElectionObserver {
         }
         String outcome = outcome(answer);
         if (request instanceof LeaseRequest.Renew) {
-            Timer.builder("k8sensus.election.renewal").description("Time a renewal of this replica's term took")
-                    .tags("group", group, "outcome", outcome).serviceLevelObjectives(RENEWAL_BUCKETS)
-                    .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+            Timer.builder("k8sensus.election.renewal")
+                    .description("Time a renewal of this replica's term took")
+                    .tags("group", group, "outcome", outcome)
+                    .serviceLevelObjectives(RENEWAL_BUCKETS)
+                    .register(registry)
+                    .record(nanos, TimeUnit.NANOSECONDS);
             if (answer instanceof Answer.Ok) {
                 g.lastRenewal.set(System.nanoTime());
             }
         }
         if (!(answer instanceof Answer.Ok)) {
-            Counter.builder("k8sensus.election.api.errors").description("Requests to the API server without success")
-                    .tags("group", group, "request", request.getClass().getSimpleName().toLowerCase(),
-                            "reason", outcome)
-                    .register(registry).increment();
+            Counter.builder("k8sensus.election.api.errors")
+                    .description("Requests to the API server without success")
+                    .tags(
+                            "group",
+                            group,
+                            "request",
+                            request.getClass().getSimpleName().toLowerCase(),
+                            "reason",
+                            outcome)
+                    .register(registry)
+                    .increment();
         }
     }
 
@@ -128,19 +139,24 @@ public final class ElectionMetrics implements ElectionObserver {
 
         Group(String group, String lease) {
             Gauge.builder("k8sensus.election.leader", leading, AtomicLong::get)
-                    .description("1 while this replica leads the group").tags("group", group, "lease", lease)
+                    .description("1 while this replica leads the group")
+                    .tags("group", group, "lease", lease)
                     .register(registry);
             Gauge.builder("leader.election.master.status", leading, AtomicLong::get)
-                    .description("1 while this replica leads (client-go's metric)").tags("name", lease)
+                    .description("1 while this replica leads (client-go's metric)")
+                    .tags("name", lease)
                     .register(registry);
             Gauge.builder("k8sensus.election.epoch", epoch, AtomicLong::get)
                     .description("Epoch of the group's term as this replica knows it; -1: none")
-                    .tags("group", group).register(registry);
+                    .tags("group", group)
+                    .register(registry);
             Gauge.builder("k8sensus.election.seconds.since.renewal", this, Group::secondsSinceRenewal)
                     .description("Seconds since this replica's last successful renewal while it leads; NaN otherwise")
-                    .tags("group", group).register(registry);
+                    .tags("group", group)
+                    .register(registry);
             changes = Counter.builder("k8sensus.election.leader.changes")
-                    .description("Changes of the group's leader seen by this replica").tags("group", group)
+                    .description("Changes of the group's leader seen by this replica")
+                    .tags("group", group)
                     .register(registry);
         }
 

@@ -2,7 +2,6 @@ package io.k8sensus.routes;
 
 import java.util.Optional;
 import java.util.TreeSet;
-
 import org.apache.camel.catalog.DefaultCamelCatalog;
 import org.apache.camel.tooling.model.ComponentModel;
 

@@ -17,9 +17,15 @@ public record ComponentUse(String scheme, String artifact, boolean inImage, Rout
             return "none";
         }
         List<ComponentUse> missing = uses.stream().filter(u -> !u.inImage()).toList();
-        return String.join(", ", uses.stream().map(ComponentUse::toString).toList()) + (missing.isEmpty()
-                ? "; all in this image"
-                : "; not in this image: " + String.join(", ", missing.stream().map(ComponentUse::scheme).toList()));
+        return String.join(", ", uses.stream().map(ComponentUse::toString).toList())
+                + (missing.isEmpty()
+                        ? "; all in this image"
+                        : "; not in this image: "
+                                + String.join(
+                                        ", ",
+                                        missing.stream()
+                                                .map(ComponentUse::scheme)
+                                                .toList()));
     }
 
     @Override
@@ -28,6 +34,6 @@ public record ComponentUse(String scheme, String artifact, boolean inImage, Rout
             return scheme + (inImage ? " (in this image, not in Camel's catalog)" : " (not a Camel component)");
         }
         return scheme + " (" + (artifact.startsWith(CAMEL_GROUP) ? artifact.substring(CAMEL_GROUP.length()) : artifact)
-               + ")";
+                + ")";
     }
 }

@@ -25,11 +25,11 @@ import java.util.Set;
 public final class ComponentsCommand {
 
     public static final String NAME = "components";
-    static final String USAGE = "usage: k8sensus components [--pom FILE | --list] (PATH... | --artifacts \"GROUP:ARTIFACT"
-                                + " ...\")  (PATH: a directory of *.camel.yaml route files, or one)";
+    static final String USAGE =
+            "usage: k8sensus components [--pom FILE | --list] (PATH... | --artifacts \"GROUP:ARTIFACT"
+                    + " ...\")  (PATH: a directory of *.camel.yaml route files, or one)";
 
-    private ComponentsCommand() {
-    }
+    private ComponentsCommand() {}
 
     /** Runs the command; returns its exit status. */
     public static int run(List<String> args, PrintStream out, PrintStream err) {
@@ -76,12 +76,13 @@ public final class ComponentsCommand {
                 out.println(String.join(" ", missing));
             } else if (missing.isEmpty()) {
                 out.println("components: nothing to resolve: the image has them all"
-                            + (pom == null ? "" : "; " + pom + " not written"));
+                        + (pom == null ? "" : "; " + pom + " not written"));
             } else {
                 out.println("components: to resolve: " + String.join(" ", missing));
                 if (pom != null) {
                     write(pom, ComponentsPom.of(new CamelComponents().version(), missing, inImage));
-                    out.println("components: wrote " + pom + " (src/main/components/resolve-components.sh resolves it)");
+                    out.println(
+                            "components: wrote " + pom + " (src/main/components/resolve-components.sh resolves it)");
                 }
             }
             return 0;
@@ -95,8 +96,8 @@ public final class ComponentsCommand {
      * Adds the artifacts of the components {@code paths} use that the image lacks to {@code missing}; false (after one
      * line each on {@code err}) when a scheme is no Camel component. {@code out}, when given, gets the list of uses.
      */
-    private static boolean derive(List<Path> paths, Set<String> inImage, Set<String> missing, PrintStream out,
-                                  PrintStream err) {
+    private static boolean derive(
+            List<Path> paths, Set<String> inImage, Set<String> missing, PrintStream out, PrintStream err) {
         List<RouteFile> files = new ArrayList<>();
         for (Path path : paths) {
             if (Files.isDirectory(path)) {
@@ -123,8 +124,11 @@ public final class ComponentsCommand {
             }
             if (use.artifact() == null) {
                 RouteFileProblem where = use.firstUse();
-                err.println(RouteFileProblem.at(where.file(), where.line(), "'" + use.scheme() + "' is no Camel"
-                        + " component: nothing to resolve for it (make validate names the nearest)"));
+                err.println(RouteFileProblem.at(
+                        where.file(),
+                        where.line(),
+                        "'" + use.scheme() + "' is no Camel"
+                                + " component: nothing to resolve for it (make validate names the nearest)"));
                 known = false;
             } else if (!inImage.contains(use.artifact())) {
                 missing.add(use.artifact());

@@ -16,12 +16,13 @@ final class ComponentsPom {
     static final String JAR_NAME = "k8sensus-components";
     /** The plugins the project builds with, so that a build that made the jar has them all already. */
     private static final List<String[]> PLUGINS = List.of(
-            new String[] {"maven-resources-plugin", "3.3.1"}, new String[] {"maven-compiler-plugin", "3.13.0"},
-            new String[] {"maven-surefire-plugin", "3.5.4"}, new String[] {"maven-jar-plugin", "3.4.2"},
+            new String[] {"maven-resources-plugin", "3.3.1"},
+            new String[] {"maven-compiler-plugin", "3.13.0"},
+            new String[] {"maven-surefire-plugin", "3.5.4"},
+            new String[] {"maven-jar-plugin", "3.4.2"},
             new String[] {"maven-dependency-plugin", "3.8.1"});
 
-    private ComponentsPom() {
-    }
+    private ComponentsPom() {}
 
     static String of(String camelVersion, Collection<String> artifacts, Collection<String> inImage) {
         StringBuilder pom = new StringBuilder("""
@@ -49,20 +50,29 @@ final class ComponentsPom {
                 """.formatted(camelVersion));
         for (String artifact : artifacts) {
             String[] ga = artifact.split(":");
-            pom.append("    <dependency>\n      <groupId>").append(ga[0]).append("</groupId><artifactId>").append(ga[1])
+            pom.append("    <dependency>\n      <groupId>")
+                    .append(ga[0])
+                    .append("</groupId><artifactId>")
+                    .append(ga[1])
                     .append("</artifactId>\n      <exclusions>\n");
             for (String had : inImage) {
                 String[] excluded = had.split(":");
-                pom.append("        <exclusion><groupId>").append(excluded[0]).append("</groupId><artifactId>")
-                        .append(excluded[1]).append("</artifactId></exclusion>\n");
+                pom.append("        <exclusion><groupId>")
+                        .append(excluded[0])
+                        .append("</groupId><artifactId>")
+                        .append(excluded[1])
+                        .append("</artifactId></exclusion>\n");
             }
             pom.append("      </exclusions>\n    </dependency>\n");
         }
         pom.append("  </dependencies>\n  <build>\n    <directory>${project.basedir}/build</directory>\n"
-                   + "    <pluginManagement>\n      <plugins>\n");
+                + "    <pluginManagement>\n      <plugins>\n");
         for (String[] plugin : PLUGINS) {
-            pom.append("        <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>").append(plugin[0])
-                    .append("</artifactId><version>").append(plugin[1]).append("</version></plugin>\n");
+            pom.append("        <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>")
+                    .append(plugin[0])
+                    .append("</artifactId><version>")
+                    .append(plugin[1])
+                    .append("</version></plugin>\n");
         }
         pom.append("""
                       </plugins>

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-
 import org.apache.camel.CamelContext;
 import org.apache.camel.catalog.EndpointValidationResult;
 import org.apache.camel.catalog.impl.DefaultRuntimeCamelCatalog;
@@ -23,8 +22,7 @@ import org.apache.camel.tooling.model.ComponentModel;
 final class EndpointOptionCheck {
 
     /** One thing wrong with a URI; {@code option} the option it is about, null when about the URI as a whole. */
-    record Wrong(String option, String message) {
-    }
+    record Wrong(String option, String message) {}
 
     private final DefaultRuntimeCamelCatalog catalog = new DefaultRuntimeCamelCatalog();
 
@@ -37,7 +35,8 @@ final class EndpointOptionCheck {
     /** {@code groupId:artifactId} of the component of {@code scheme} on the class path, if its metadata says. */
     java.util.Optional<String> artifact(String scheme) {
         ComponentModel model = catalog.componentModel(scheme);
-        return model == null || model.getArtifactId() == null ? java.util.Optional.empty()
+        return model == null || model.getArtifactId() == null
+                ? java.util.Optional.empty()
                 : java.util.Optional.of(model.getGroupId() + ":" + model.getArtifactId());
     }
 
@@ -61,36 +60,59 @@ final class EndpointOptionCheck {
             return wrong;
         }
         for (String option : sorted(result.getUnknown())) {
-            String[] near = result.getUnknownSuggestions() == null ? null : result.getUnknownSuggestions().get(option);
-            wrong.add(new Wrong(option, "unknown option '" + option + "'" + in + ": " + scheme + " has no such option"
-                    + (near == null ? "" : "; did you mean " + quoted(near) + "?")));
+            String[] near = result.getUnknownSuggestions() == null
+                    ? null
+                    : result.getUnknownSuggestions().get(option);
+            wrong.add(new Wrong(
+                    option,
+                    "unknown option '" + option + "'" + in + ": " + scheme + " has no such option"
+                            + (near == null ? "" : "; did you mean " + quoted(near) + "?")));
         }
-        invalid(wrong, result.getInvalidEnum(), in, scheme, option -> "one of "
-                + String.join(", ", result.getEnumChoices(option)) + suggestion(result.getEnumChoices(option),
-                result.getInvalidEnum().get(option)));
+        invalid(
+                wrong,
+                result.getInvalidEnum(),
+                in,
+                scheme,
+                option -> "one of "
+                        + String.join(", ", result.getEnumChoices(option))
+                        + suggestion(
+                                result.getEnumChoices(option),
+                                result.getInvalidEnum().get(option)));
         invalid(wrong, result.getInvalidBoolean(), in, scheme, option -> "true or false");
         invalid(wrong, result.getInvalidInteger(), in, scheme, option -> "a whole number");
         invalid(wrong, result.getInvalidNumber(), in, scheme, option -> "a number");
-        invalid(wrong, result.getInvalidDuration(), in, scheme,
+        invalid(
+                wrong,
+                result.getInvalidDuration(),
+                in,
+                scheme,
                 option -> "a duration: milliseconds (1000) or with units (500ms, 5s, 1m30s)");
         invalid(wrong, result.getInvalidReference(), in, scheme, option -> "a bean reference (#name)");
         invalid(wrong, result.getInvalidMap(), in, scheme, option -> "a map");
         invalid(wrong, result.getInvalidArray(), in, scheme, option -> "a list");
         for (String option : sorted(result.getRequired())) {
-            wrong.add(new Wrong(null, "missing required option '" + option + "'" + in + ": " + scheme
-                    + "'s URI is " + model.getSyntax()));
+            wrong.add(new Wrong(
+                    null,
+                    "missing required option '" + option + "'" + in + ": " + scheme + "'s URI is "
+                            + model.getSyntax()));
         }
         return wrong;
     }
 
-    private static void invalid(List<Wrong> wrong, Map<String, String> values, String in, String scheme,
-                                Function<String, String> expected) {
+    private static void invalid(
+            List<Wrong> wrong,
+            Map<String, String> values,
+            String in,
+            String scheme,
+            Function<String, String> expected) {
         if (values == null) {
             return;
         }
         for (String option : sorted(values.keySet())) {
-            wrong.add(new Wrong(option, "invalid value '" + values.get(option) + "' of option '" + option + "'" + in
-                    + ": " + scheme + " expects " + expected.apply(option)));
+            wrong.add(new Wrong(
+                    option,
+                    "invalid value '" + values.get(option) + "' of option '" + option + "'" + in + ": " + scheme
+                            + " expects " + expected.apply(option)));
         }
     }
 
@@ -100,7 +122,8 @@ final class EndpointOptionCheck {
     }
 
     private static String quoted(String[] names) {
-        return String.join(" or ", List.of(names).stream().map(n -> "'" + n + "'").toList());
+        return String.join(
+                " or ", List.of(names).stream().map(n -> "'" + n + "'").toList());
     }
 
     private static List<String> sorted(java.util.Collection<String> names) {

@@ -19,15 +19,15 @@ final class ImageArtifacts {
     static final String RESOURCE = "image-artifacts.txt";
     private static final Pattern LINE = Pattern.compile("^\\s*([\\w.-]+):([\\w.-]+):[\\w.-]+:.*$");
 
-    private ImageArtifacts() {
-    }
+    private ImageArtifacts() {}
 
     /** The artifacts listed in the jar; empty when the classes were not built by Maven's package (an IDE). */
     static Set<String> read() {
         try (InputStream in = ImageArtifacts.class.getResourceAsStream(RESOURCE)) {
             return in == null ? Set.of() : parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the image's artifacts (" + RESOURCE + "): " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot read the image's artifacts (" + RESOURCE + "): " + e.getMessage(), e);
         }
     }
 

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
-
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
@@ -43,23 +42,32 @@ public record ManifestCheck(Path dir, Set<String> leaseNames, Optional<String> g
                     for (Map<?, ?> env : maps(container.get("env"))) {
                         if ("K8SENSUS_ELECTION_GROUPS".equals(env.get("name")) && env.get("value") != null) {
                             groups = String.valueOf(env.get("value"));
-                        } else if ("K8SENSUS_ELECTION_LEASE_PREFIX".equals(env.get("name")) && env.get("value") != null) {
+                        } else if ("K8SENSUS_ELECTION_LEASE_PREFIX".equals(env.get("name"))
+                                && env.get("value") != null) {
                             prefix = String.valueOf(env.get("value"));
                         }
                     }
                 }
             }
         }
-        return new ManifestCheck(dir, java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(leases)), Optional.ofNullable(groups), Optional.ofNullable(prefix));
+        return new ManifestCheck(
+                dir,
+                java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(leases)),
+                Optional.ofNullable(groups),
+                Optional.ofNullable(prefix));
     }
 
     private static List<Object> documents(Path dir) {
         List<Object> documents = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml"))
-                    .filter(Files::isRegularFile).sorted().toList()) {
+            for (Path file : files.filter(
+                            f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml"))
+                    .filter(Files::isRegularFile)
+                    .sorted()
+                    .toList()) {
                 new Load(LoadSettings.builder().setLabel(file.toString()).build())
-                        .loadAllFromString(Files.readString(file)).forEach(documents::add);
+                        .loadAllFromString(Files.readString(file))
+                        .forEach(documents::add);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("the manifests in " + dir + " cannot be read: " + e.getMessage(), e);
@@ -75,7 +83,10 @@ public record ManifestCheck(Path dir, Set<String> leaseNames, Optional<String> g
     }
 
     private static List<Map<?, ?>> maps(Object value) {
-        return list(value).stream().filter(Map.class::isInstance).<Map<?, ?>>map(m -> (Map<?, ?>) m).toList();
+        return list(value).stream()
+                .filter(Map.class::isInstance)
+                .<Map<?, ?>>map(m -> (Map<?, ?>) m)
+                .toList();
     }
 
     private static List<?> list(Object value) {

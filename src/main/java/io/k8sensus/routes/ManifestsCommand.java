@@ -1,5 +1,6 @@
 package io.k8sensus.routes;
 
+import io.k8sensus.config.ElectionSettings;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -15,8 +16,6 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import io.k8sensus.config.ElectionSettings;
-
 /**
  * {@code java -jar k8sensus.jar manifests [--check] DIR}: one list of groups for a deploy directory (k8s/), derived
  * from its route files. A group is named once, in the {@code master:<group>:} URI of a route; this writes what the
@@ -31,13 +30,12 @@ public final class ManifestsCommand {
 
     public static final String NAME = "manifests";
     static final String USAGE = "usage: k8sensus manifests [--check] DIR  (DIR: the deploy directory, k8s/, whose"
-                                + " routes/ holds the route files)";
+            + " routes/ holds the route files)";
     private static final Pattern FILES_ITEM = Pattern.compile("^(\\s*)- routes/\\S+\\s*$");
     private static final Pattern GROUPS_VALUE = Pattern.compile("^(\\s*value:\\s*).*$");
     private static final Pattern RESOURCE_NAMES = Pattern.compile("^(\\s*resourceNames:\\s*).*$");
 
-    private ManifestsCommand() {
-    }
+    private ManifestsCommand() {}
 
     public static int run(List<String> args, PrintStream out, PrintStream err) {
         boolean check = args.contains("--check");
@@ -57,7 +55,8 @@ public final class ManifestsCommand {
             }
             for (Map.Entry<Path, String> file : updated.entrySet()) {
                 if (check) {
-                    out.println("manifests: " + file.getKey() + " is not up to date with the routes; run: make manifests");
+                    out.println(
+                            "manifests: " + file.getKey() + " is not up to date with the routes; run: make manifests");
                 } else {
                     Files.writeString(file.getKey(), file.getValue());
                     out.println("manifests: wrote " + file.getKey());
@@ -72,7 +71,7 @@ public final class ManifestsCommand {
 
     /** The files of {@code dir} whose content differs from what its routes call for, with that content. */
     static Map<Path, String> update(Path dir) throws IOException {
-        return update(dir, components -> { });
+        return update(dir, components -> {});
     }
 
     /** The same, telling {@code components} which Camel components the routes (shipped ones included) use. */
@@ -86,7 +85,8 @@ public final class ManifestsCommand {
         String prefix;
         // no list of groups to check against: the routes are the list
         try (RouteFileCheck check = RouteFileCheck.standalone(new Properties(), null)) {
-            prefix = ManifestCheck.read(dir).leasePrefix()
+            prefix = ManifestCheck.read(dir)
+                    .leasePrefix()
                     .orElse(check.property(ElectionSettings.KEY_LEASE_PREFIX).orElse("k8sensus"));
             List<RouteFile> all = new ArrayList<>(check.shippedRoutes());
             all.addAll(files);
@@ -98,12 +98,33 @@ public final class ManifestsCommand {
             components.accept(check.components());
         }
         Map<Path, String> changed = new LinkedHashMap<>();
-        edit(changed, dir.resolve("kustomization.yaml"), text -> replaceList(text, "name: k8sensus-routes", FILES_ITEM,
-                files.stream().map(f -> "routes/" + f.path().getFileName()).toList()));
-        edit(changed, dir.resolve("deployment.yaml"), text -> replaceAfter(text, "- name: K8SENSUS_ELECTION_GROUPS",
-                GROUPS_VALUE, String.join(",", groups)));
-        edit(changed, dir.resolve("rbac.yaml"), text -> replaceAfter(text, "resources: [\"leases\"]", RESOURCE_NAMES,
-                "[" + String.join(", ", groups.stream().map(g -> "\"" + prefix + "-" + g + "\"").toList()) + "]"));
+        edit(
+                changed,
+                dir.resolve("kustomization.yaml"),
+                text -> replaceList(
+                        text,
+                        "name: k8sensus-routes",
+                        FILES_ITEM,
+                        files.stream()
+                                .map(f -> "routes/" + f.path().getFileName())
+                                .toList()));
+        edit(
+                changed,
+                dir.resolve("deployment.yaml"),
+                text -> replaceAfter(text, "- name: K8SENSUS_ELECTION_GROUPS", GROUPS_VALUE, String.join(",", groups)));
+        edit(
+                changed,
+                dir.resolve("rbac.yaml"),
+                text -> replaceAfter(
+                        text,
+                        "resources: [\"leases\"]",
+                        RESOURCE_NAMES,
+                        "["
+                                + String.join(
+                                        ", ",
+                                        groups.stream()
+                                                .map(g -> "\"" + prefix + "-" + g + "\"")
+                                                .toList()) + "]"));
         return changed;
     }
 

@@ -10,8 +10,7 @@ import java.util.regex.Pattern;
  */
 final class OptionLine {
 
-    private OptionLine() {
-    }
+    private OptionLine() {}
 
     static int of(String content, int endpointLine, String option) {
         if (endpointLine <= 0 || option == null) {

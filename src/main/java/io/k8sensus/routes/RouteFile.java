@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.ResourceHelper;
 
@@ -35,7 +34,10 @@ public record RouteFile(String shown, Path path, String content) {
      */
     public static List<RouteFile> read(Path dir) {
         try (Stream<Path> entries = Files.list(dir)) {
-            return entries.filter(RouteFile::isRouteFile).sorted().map(p -> read(dir, p)).toList();
+            return entries.filter(RouteFile::isRouteFile)
+                    .sorted()
+                    .map(p -> read(dir, p))
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(dir + " cannot be read: " + e.getMessage(), e);
         }

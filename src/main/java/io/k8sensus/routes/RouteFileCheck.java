@@ -1,5 +1,8 @@
 package io.k8sensus.routes;
 
+import io.k8sensus.camel.LeaderOnlyUri;
+import io.k8sensus.config.InvalidSettingsException;
+import io.k8sensus.kube.RootCause;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -11,10 +14,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import io.k8sensus.camel.LeaderOnlyUri;
-import io.k8sensus.config.InvalidSettingsException;
-import io.k8sensus.kube.RootCause;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Component;
 import org.apache.camel.LineNumberAware;
@@ -72,7 +71,8 @@ public final class RouteFileCheck implements AutoCloseable {
      * properties ({@link #property}) first.
      */
     public RouteFileCheck electing(Set<String> groups) {
-        this.groups = groups == null ? null : java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(groups));
+        this.groups =
+                groups == null ? null : java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(groups));
         return this;
     }
 
@@ -115,7 +115,8 @@ public final class RouteFileCheck implements AutoCloseable {
         componentUses.forEach((scheme, where) -> {
             boolean inImage = componentExists(scheme);
             String artifact = (inImage ? options.artifact(scheme) : Optional.<String>empty())
-                    .or(() -> camelComponents().artifact(scheme)).orElse(null);
+                    .or(() -> camelComponents().artifact(scheme))
+                    .orElse(null);
             uses.add(new ComponentUse(scheme, artifact, inImage, where));
         });
         return uses;
@@ -134,11 +135,14 @@ public final class RouteFileCheck implements AutoCloseable {
         List<RouteFile> shipped = new ArrayList<>();
         try {
             for (String each : pattern.split(",")) {
-                for (org.apache.camel.spi.Resource resource : PluginHelper.getPackageScanResourceResolver(scratch)
-                        .findResources(each.trim())) {
+                for (org.apache.camel.spi.Resource resource :
+                        PluginHelper.getPackageScanResourceResolver(scratch).findResources(each.trim())) {
                     try (java.io.InputStream in = resource.getInputStream()) {
-                        String name = resource.getLocation().substring(resource.getLocation().lastIndexOf('/') + 1);
-                        shipped.add(new RouteFile(each.trim().replace("*.camel.yaml", name), java.nio.file.Path.of(name),
+                        String name = resource.getLocation()
+                                .substring(resource.getLocation().lastIndexOf('/') + 1);
+                        shipped.add(new RouteFile(
+                                each.trim().replace("*.camel.yaml", name),
+                                java.nio.file.Path.of(name),
                                 new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)));
                     }
                 }
@@ -204,8 +208,10 @@ public final class RouteFileCheck implements AutoCloseable {
                 if (route.hasCustomIdAssigned()) {
                     String earlier = ids.putIfAbsent(route.getRouteId(), file.shown());
                     if (earlier != null) {
-                        problems.add(RouteFileProblem.at(file.shown(), line(route), "route id '" + route.getRouteId()
-                                + "' is already defined in " + earlier));
+                        problems.add(RouteFileProblem.at(
+                                file.shown(),
+                                line(route),
+                                "route id '" + route.getRouteId() + "' is already defined in " + earlier));
                     }
                 }
                 checkRoute(file, route, problems);
@@ -230,13 +236,15 @@ public final class RouteFileCheck implements AutoCloseable {
     private List<RouteDefinition> parse(RouteFile file, List<RouteConfigurationDefinition> configurations)
             throws Exception {
         List<RouteDefinition> routes = new ArrayList<>();
-        Collection<RoutesBuilder> builders = PluginHelper.getRoutesLoader(scratch).findRoutesBuilders(file.resource());
+        Collection<RoutesBuilder> builders =
+                PluginHelper.getRoutesLoader(scratch).findRoutesBuilders(file.resource());
         for (RoutesBuilder builder : builders) {
             // route configurations first, then routes, as Camel's routes loader reads a file
             if (builder instanceof RouteConfigurationBuilder configurationBuilder) {
                 configurationBuilder.setCamelContext(scratch);
                 configurationBuilder.configuration();
-                configurations.addAll(configurationBuilder.getRouteConfigurationCollection().getRouteConfigurations());
+                configurations.addAll(
+                        configurationBuilder.getRouteConfigurationCollection().getRouteConfigurations());
             }
             if (builder instanceof RouteBuilder routeBuilder) {
                 routes.addAll(routeBuilder.configureRoutes(scratch).getRoutes());
@@ -254,19 +262,25 @@ public final class RouteFileCheck implements AutoCloseable {
             endpoint(file, fromLine, from, resolved, problems);
         }
         String policies = route.getRoutePolicyRef();
-        if (policies != null && List.of(policies.split(",")).stream().map(String::trim).anyMatch("electionLog"::equals)
-            && !leaderOnly && resolved != null) {
-            problems.add(RouteFileProblem.at(file.shown(), line(route), "route" + id(route) + " uses routePolicy"
-                    + " electionLog but starts from '" + from + "': the policy logs the elections of leader-only routes"
-                    + " (from: master:<group>:...)"));
+        if (policies != null
+                && List.of(policies.split(",")).stream().map(String::trim).anyMatch("electionLog"::equals)
+                && !leaderOnly
+                && resolved != null) {
+            problems.add(RouteFileProblem.at(
+                    file.shown(),
+                    line(route),
+                    "route" + id(route) + " uses routePolicy"
+                            + " electionLog but starts from '" + from
+                            + "': the policy logs the elections of leader-only routes"
+                            + " (from: master:<group>:...)"));
         }
         checkSteps(file, route.getOutputs(), problems);
     }
 
     /** The endpoints of {@code steps} and of the steps inside them: to, toD, wireTap, poll... */
     private void checkSteps(RouteFile file, List<ProcessorDefinition<?>> steps, List<RouteFileProblem> problems) {
-        for (EndpointRequiredDefinition to : ProcessorDefinitionHelper.filterTypeInOutputs(steps,
-                EndpointRequiredDefinition.class)) {
+        for (EndpointRequiredDefinition to :
+                ProcessorDefinitionHelper.filterTypeInOutputs(steps, EndpointRequiredDefinition.class)) {
             String uri = resolve(to.getEndpointUri());
             if (uri != null) {
                 endpoint(file, line(to), to.getEndpointUri(), uri, problems);
@@ -310,14 +324,14 @@ public final class RouteFileCheck implements AutoCloseable {
         }
         componentUses.putIfAbsent(scheme, RouteFileProblem.at(file.shown(), line, uri));
         if (!componentExists(scheme)) {
-            problems.add(RouteFileProblem.at(file.shown(), line, "unknown component '" + scheme + "' in '" + uri
-                    + "': " + notInImage(scheme)));
+            problems.add(RouteFileProblem.at(
+                    file.shown(), line, "unknown component '" + scheme + "' in '" + uri + "': " + notInImage(scheme)));
             return;
         }
         if (!LeaderOnlyUri.SCHEME.equals(scheme)) {
             for (EndpointOptionCheck.Wrong wrong : options.check(scheme, delegate, written)) {
-                problems.add(RouteFileProblem.at(file.shown(), OptionLine.of(file.content(), line, wrong.option()),
-                        wrong.message()));
+                problems.add(RouteFileProblem.at(
+                        file.shown(), OptionLine.of(file.content(), line, wrong.option()), wrong.message()));
             }
         }
     }
@@ -327,21 +341,30 @@ public final class RouteFileCheck implements AutoCloseable {
         Optional<String> artifact = camelComponents().artifact(scheme);
         if (artifact.isPresent()) {
             return "no such Camel component in this image (its artifact: " + artifact.get() + "; make components or"
-                   + " make image resolves it)";
+                    + " make image resolves it)";
         }
         String[] near = camelComponents().nearest(scheme);
-        return "Camel has no such component (not in the catalog of Camel " + camelComponents().version() + ")"
-               + (near == null ? "" : "; did you mean " + String.join(" or ", List.of(near).stream()
-                .map(n -> "'" + n + "'").toList()) + "?");
+        return "Camel has no such component (not in the catalog of Camel "
+                + camelComponents().version() + ")"
+                + (near == null
+                        ? ""
+                        : "; did you mean "
+                                + String.join(
+                                        " or ",
+                                        List.of(near).stream()
+                                                .map(n -> "'" + n + "'")
+                                                .toList()) + "?");
     }
 
     private boolean componentExists(String scheme) {
-        if (LeaderOnlyUri.SCHEME.equals(scheme) || scratch.getRegistry().lookupByNameAndType(scheme, Component.class) != null) {
+        if (LeaderOnlyUri.SCHEME.equals(scheme)
+                || scratch.getRegistry().lookupByNameAndType(scheme, Component.class) != null) {
             return true;
         }
         return scratch.getCamelContextExtension()
                 .getFactoryFinder(org.apache.camel.impl.engine.DefaultComponentResolver.RESOURCE_PATH)
-                .findClass(scheme).isPresent();
+                .findClass(scheme)
+                .isPresent();
     }
 
     /** Placeholders of the file that no property resolves; those with a default, optional ones and functions pass. */
@@ -355,9 +378,12 @@ public final class RouteFileCheck implements AutoCloseable {
             }
             unresolved.putIfAbsent(key, lineOf(file.content(), m.start()));
         }
-        unresolved.forEach((key, line) -> problems.add(RouteFileProblem.at(file.shown(), line,
+        unresolved.forEach((key, line) -> problems.add(RouteFileProblem.at(
+                file.shown(),
+                line,
                 "unresolved placeholder {{" + key + "}}: no such property in application.properties, the environment ("
-                + key.toUpperCase(java.util.Locale.ROOT).replaceAll("[.-]", "_") + ") or the system properties")));
+                        + key.toUpperCase(java.util.Locale.ROOT).replaceAll("[.-]", "_")
+                        + ") or the system properties")));
     }
 
     /** A URI with its placeholders resolved, or null when one does not resolve (reported by the placeholder scan). */
@@ -375,8 +401,10 @@ public final class RouteFileCheck implements AutoCloseable {
     /** A bean of the file that failed on a placeholder the scan already reported, with its line. */
     private static boolean alreadyReported(RouteFileProblem problem, List<RouteFileProblem> problems) {
         Matcher key = Pattern.compile("Property with key \\[([^]]+)]").matcher(problem.message());
-        return key.find() && problems.stream().anyMatch(p -> p.file().equals(problem.file())
-                && p.message().startsWith("unresolved placeholder {{" + key.group(1) + "}}"));
+        return key.find()
+                && problems.stream()
+                        .anyMatch(p -> p.file().equals(problem.file())
+                                && p.message().startsWith("unresolved placeholder {{" + key.group(1) + "}}"));
     }
 
     private static RouteFileProblem unparsable(RouteFile file, Exception e) {

@@ -1,7 +1,6 @@
 package io.k8sensus.routes;
 
 import java.util.Optional;
-
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 
@@ -24,8 +23,11 @@ public record RouteFileProblem(String file, int line, int column, String message
         String problem = marked.getProblem() != null ? marked.getProblem() : marked.getMessage();
         String context = marked.getContext() != null ? marked.getContext() + ": " : "";
         String shown = file != null ? file : mark.map(Mark::getName).orElse("a route file");
-        return new RouteFileProblem(shown, mark.map(m -> m.getLine() + 1).orElse(0),
-                mark.map(m -> m.getColumn() + 1).orElse(0), "invalid YAML: " + context + problem.strip());
+        return new RouteFileProblem(
+                shown,
+                mark.map(m -> m.getLine() + 1).orElse(0),
+                mark.map(m -> m.getColumn() + 1).orElse(0),
+                "invalid YAML: " + context + problem.strip());
     }
 
     @Override

@@ -1,5 +1,8 @@
 package io.k8sensus.routes;
 
+import io.k8sensus.camel.ElectionLogPolicy;
+import io.k8sensus.kube.RootCause;
+import io.k8sensus.log.KeyValueLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.ClosedWatchServiceException;
@@ -15,10 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-
-import io.k8sensus.camel.ElectionLogPolicy;
-import io.k8sensus.kube.RootCause;
-import io.k8sensus.log.KeyValueLog;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
 import org.apache.camel.Route;
@@ -52,6 +51,7 @@ public final class RouteFilesReloader extends ServiceSupport implements CamelCon
 
     /** How long the directory must be quiet before it is read: the events of one save or one swap come together. */
     static final long QUIET_MS = 200;
+
     static final String LOGGER_NAME = "k8sensus.routes";
     private static final Logger LOG = LoggerFactory.getLogger(LOGGER_NAME);
 
@@ -63,6 +63,7 @@ public final class RouteFilesReloader extends ServiceSupport implements CamelCon
     private final Map<String, RouteFile> loaded = new LinkedHashMap<>();
     /** Contents refused, by file name: not checked and logged again until they change. */
     private final Map<String, String> refused = new HashMap<>();
+
     private WatchService watcher;
     private Thread thread;
 
@@ -87,7 +88,10 @@ public final class RouteFilesReloader extends ServiceSupport implements CamelCon
     @Override
     protected void doStart() throws IOException {
         watcher = dir.getFileSystem().newWatchService();
-        dir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+        dir.register(
+                watcher,
+                StandardWatchEventKinds.ENTRY_CREATE,
+                StandardWatchEventKinds.ENTRY_MODIFY,
                 StandardWatchEventKinds.ENTRY_DELETE);
         thread = new CamelThreadFactory("#name#", "k8sensus-route-reload", true).newThread(this::watch);
         thread.start();
@@ -109,8 +113,12 @@ public final class RouteFilesReloader extends ServiceSupport implements CamelCon
                 if (key != null) {
                     key.pollEvents();
                     if (!key.reset()) {
-                        KeyValueLog.warn(LOG, "event=routes-unwatched pod={} dir={} reason=\"the directory is gone;"
-                                              + " the routes loaded from it keep running\"", pod, dir);
+                        KeyValueLog.warn(
+                                LOG,
+                                "event=routes-unwatched pod={} dir={} reason=\"the directory is gone;"
+                                        + " the routes loaded from it keep running\"",
+                                pod,
+                                dir);
                         return;
                     }
                     dirty = true;
@@ -130,8 +138,12 @@ public final class RouteFilesReloader extends ServiceSupport implements CamelCon
         try {
             now = RouteFile.read(dir);
         } catch (UncheckedIOException e) {
-            KeyValueLog.warn(LOG, "event=routes-reload-failed pod={} dir={} reason=\"{}\"; the routes keep running",
-                    pod, dir, e.getMessage());
+            KeyValueLog.warn(
+                    LOG,
+                    "event=routes-reload-failed pod={} dir={} reason=\"{}\"; the routes keep running",
+                    pod,
+                    dir,
+                    e.getMessage());
             return;
         }
         RouteFileChanges changes = RouteFileChanges.between(List.copyOf(loaded.values()), now);
@@ -146,16 +158,21 @@ public final class RouteFilesReloader extends ServiceSupport implements CamelCon
             List<RouteFileProblem> problems = check(file);
             if (!problems.isEmpty()) {
                 refused.put(name(file), file.content());
-                problems.forEach(p -> KeyValueLog.warn(LOG, "event=routes-refused pod={} file={} problem=\"{}\"; {}",
-                        pod, file.path(), p, loaded.containsKey(name(file)) ? "its previous routes keep running"
-                                : "not loaded"));
+                problems.forEach(p -> KeyValueLog.warn(
+                        LOG,
+                        "event=routes-refused pod={} file={} problem=\"{}\"; {}",
+                        pod,
+                        file.path(),
+                        p,
+                        loaded.containsKey(name(file)) ? "its previous routes keep running" : "not loaded"));
                 continue;
             }
             refused.remove(name(file));
             swap(loaded.get(name(file)), file, loaded.containsKey(name(file)) ? "changed" : "added");
         }
         if (!changes.isEmpty()) {
-            context.getRegistry().findByType(ElectionLogPolicy.class)
+            context.getRegistry()
+                    .findByType(ElectionLogPolicy.class)
                     .forEach(ElectionLogPolicy::releaseGroupsWithoutRoutes);
         }
     }
@@ -164,9 +181,14 @@ public final class RouteFilesReloader extends ServiceSupport implements CamelCon
         Map<String, String> others = new HashMap<>();
         for (Route route : context.getRoutes()) {
             if (!isFrom(route, file)) {
-                others.put(route.getRouteId(), route.getSourceLocationShort() != null ? route.getSourceLocationShort()
-                        : String.valueOf(route.getSourceResource() == null ? "this application"
-                        : route.getSourceResource().getLocation()));
+                others.put(
+                        route.getRouteId(),
+                        route.getSourceLocationShort() != null
+                                ? route.getSourceLocationShort()
+                                : String.valueOf(
+                                        route.getSourceResource() == null
+                                                ? "this application"
+                                                : route.getSourceResource().getLocation()));
             }
         }
         try (RouteFileCheck check = RouteFileCheck.like(context, groups)) {
@@ -180,7 +202,9 @@ public final class RouteFilesReloader extends ServiceSupport implements CamelCon
      */
     private void swap(RouteFile old, RouteFile now, String change) {
         RouteFile file = now != null ? now : old;
-        List<Route> going = old == null ? List.of() : context.getRoutes().stream().filter(r -> isFrom(r, old)).toList();
+        List<Route> going = old == null
+                ? List.of()
+                : context.getRoutes().stream().filter(r -> isFrom(r, old)).toList();
         List<CamelClusterView> held = hold(going);
         try {
             for (Route route : going) {
@@ -193,12 +217,25 @@ public final class RouteFilesReloader extends ServiceSupport implements CamelCon
             } else {
                 loaded.remove(name(old));
             }
-            List<String> ids = context.getRoutes().stream().filter(r -> isFrom(r, file)).map(Route::getRouteId).toList();
-            KeyValueLog.info(LOG, "event=routes-reloaded pod={} file={} change={} routes={}", pod, file.path(), change,
+            List<String> ids = context.getRoutes().stream()
+                    .filter(r -> isFrom(r, file))
+                    .map(Route::getRouteId)
+                    .toList();
+            KeyValueLog.info(
+                    LOG,
+                    "event=routes-reloaded pod={} file={} change={} routes={}",
+                    pod,
+                    file.path(),
+                    change,
                     ids.isEmpty() ? "none" : String.join(",", ids));
         } catch (Exception e) {
-            KeyValueLog.warn(LOG, "event=routes-refused pod={} file={} problem=\"{}\"; {}", pod, file.path(),
-                    RootCause.describe(e), old != null ? "its previous routes are restored" : "not loaded");
+            KeyValueLog.warn(
+                    LOG,
+                    "event=routes-refused pod={} file={} problem=\"{}\"; {}",
+                    pod,
+                    file.path(),
+                    RootCause.describe(e),
+                    old != null ? "its previous routes are restored" : "not loaded");
             restore(old);
         } finally {
             release(held);
@@ -211,14 +248,20 @@ public final class RouteFilesReloader extends ServiceSupport implements CamelCon
             return;
         }
         try {
-            for (Route route : context.getRoutes().stream().filter(r -> isFrom(r, old)).toList()) {
+            for (Route route :
+                    context.getRoutes().stream().filter(r -> isFrom(r, old)).toList()) {
                 context.getRouteController().stopRoute(route.getRouteId());
                 context.removeRoute(route.getRouteId());
             }
             PluginHelper.getRoutesLoader(context).loadRoutes(List.of(old.resource()));
         } catch (Exception e) {
-            KeyValueLog.error(LOG, "event=routes-lost pod={} file={} reason=\"{}\": its routes are not running; fix the"
-                                   + " file to load them again", pod, old.path(), RootCause.describe(e));
+            KeyValueLog.error(
+                    LOG,
+                    "event=routes-lost pod={} file={} reason=\"{}\": its routes are not running; fix the"
+                            + " file to load them again",
+                    pod,
+                    old.path(),
+                    RootCause.describe(e));
             loaded.remove(name(old));
         }
     }
@@ -234,7 +277,8 @@ public final class RouteFilesReloader extends ServiceSupport implements CamelCon
         if (groupsOfRoutes.isEmpty()) {
             return views;
         }
-        CamelClusterService service = ClusterServiceHelper.lookupService(context).orElse(null);
+        CamelClusterService service =
+                ClusterServiceHelper.lookupService(context).orElse(null);
         if (service == null) {
             return views;
         }
@@ -249,7 +293,8 @@ public final class RouteFilesReloader extends ServiceSupport implements CamelCon
     }
 
     private void release(List<CamelClusterView> views) {
-        CamelClusterService service = ClusterServiceHelper.lookupService(context).orElse(null);
+        CamelClusterService service =
+                ClusterServiceHelper.lookupService(context).orElse(null);
         for (CamelClusterView view : views) {
             try {
                 service.releaseView(view);
@@ -260,7 +305,8 @@ public final class RouteFilesReloader extends ServiceSupport implements CamelCon
     }
 
     private static boolean isFrom(Route route, RouteFile file) {
-        return route.getSourceResource() != null && file.location().equals(route.getSourceResource().getLocation());
+        return route.getSourceResource() != null
+                && file.location().equals(route.getSourceResource().getLocation());
     }
 
     private static String name(RouteFile file) {

@@ -1,5 +1,6 @@
 package io.k8sensus.routes;
 
+import io.k8sensus.config.ElectionSettings;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-
-import io.k8sensus.config.ElectionSettings;
 
 /**
  * {@code java -jar k8sensus.jar validate [--manifests DIR] PATH...}: checks route files (each PATH a directory of
@@ -26,10 +25,9 @@ public final class ValidateCommand {
 
     public static final String NAME = "validate";
     static final String USAGE = "usage: k8sensus validate [--manifests DIR] PATH...  (PATH: a directory of *.camel.yaml"
-                                + " route files, or one)";
+            + " route files, or one)";
 
-    private ValidateCommand() {
-    }
+    private ValidateCommand() {}
 
     /** Runs the command; returns its exit status. */
     public static int run(List<String> args, PrintStream out, PrintStream err) {
@@ -75,12 +73,12 @@ public final class ValidateCommand {
             return 2;
         }
         List<ComponentUse> components = new ArrayList<>();
-        List<RouteFileProblem> problems = check(files, manifests == null ? null : ManifestCheck.read(manifests),
-                components);
+        List<RouteFileProblem> problems =
+                check(files, manifests == null ? null : ManifestCheck.read(manifests), components);
         problems.forEach(out::println);
         out.println("validate: components the routes use: " + ComponentUse.summary(components));
-        out.println("validate: " + files.size() + " route file(s), " + (problems.isEmpty() ? "no problems"
-                : problems.size() + " problem(s)"));
+        out.println("validate: " + files.size() + " route file(s), "
+                + (problems.isEmpty() ? "no problems" : problems.size() + " problem(s)"));
         return problems.isEmpty() ? 0 : 1;
     }
 
@@ -92,23 +90,31 @@ public final class ValidateCommand {
     static List<RouteFileProblem> check(List<RouteFile> files, ManifestCheck manifests, List<ComponentUse> components) {
         try (RouteFileCheck check = RouteFileCheck.standalone(new Properties(), null)) {
             // the groups and the Lease prefix as the manifests set them, else as the jar's properties do
-            Set<String> groups = ElectionSettings.parseGroups(manifests != null && manifests.groups().isPresent()
-                    ? manifests.groups().get() : check.property(ElectionSettings.KEY_GROUPS).orElse(""));
-            String prefix = manifests != null && manifests.leasePrefix().isPresent() ? manifests.leasePrefix().get()
+            Set<String> groups = ElectionSettings.parseGroups(
+                    manifests != null && manifests.groups().isPresent()
+                            ? manifests.groups().get()
+                            : check.property(ElectionSettings.KEY_GROUPS).orElse(""));
+            String prefix = manifests != null && manifests.leasePrefix().isPresent()
+                    ? manifests.leasePrefix().get()
                     : check.property(ElectionSettings.KEY_LEASE_PREFIX).orElse("k8sensus");
             check.electing(groups);
             // the files run beside the routes shipped in the jar: none may take one of their ids
-            List<RouteFileProblem> problems = new ArrayList<>(check.check(files, check.routeIds(check.shippedRoutes())));
+            List<RouteFileProblem> problems =
+                    new ArrayList<>(check.check(files, check.routeIds(check.shippedRoutes())));
             components.addAll(check.components());
             if (manifests != null) {
                 for (Map.Entry<String, RouteFileProblem> use : check.groupUses().entrySet()) {
                     String lease = prefix + "-" + use.getKey();
                     if (!manifests.leaseNames().contains(lease)) {
                         RouteFileProblem where = use.getValue();
-                        problems.add(RouteFileProblem.at(where.file(), where.line(), "group '" + use.getKey()
-                                + "' has no Lease in the Role of " + manifests.dir() + ": add \"" + lease
-                                + "\" to the resourceNames of its rule on leases (it lists " + manifests.leaseNames()
-                                + ")"));
+                        problems.add(RouteFileProblem.at(
+                                where.file(),
+                                where.line(),
+                                "group '" + use.getKey()
+                                        + "' has no Lease in the Role of " + manifests.dir() + ": add \"" + lease
+                                        + "\" to the resourceNames of its rule on leases (it lists "
+                                        + manifests.leaseNames()
+                                        + ")"));
                     }
                 }
             }

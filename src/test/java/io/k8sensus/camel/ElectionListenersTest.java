@@ -1,25 +1,24 @@
 package io.k8sensus.camel;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.LogCapture;
 import io.k8sensus.testing.Replica;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.camel.cluster.CamelClusterEventListener;
 import org.apache.camel.cluster.CamelClusterMember;
 import org.apache.camel.cluster.CamelClusterView;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Listeners of a group's election (a route policy, a user's own) cannot wedge it: one that throws is logged and the
@@ -47,7 +46,9 @@ class ElectionListenersTest {
         api.addReadyPod("replica-a");
         a = Replica.start("replica-a", api.url(), history, Map.of());
         await().atMost(Duration.ofSeconds(20)).until(() -> "replica-a".equals(api.holder(LEASE)));
-        return a.context().getRegistry().lookupByNameAndType("leaseClusterService", LeaseClusterService.class)
+        return a.context()
+                .getRegistry()
+                .lookupByNameAndType("leaseClusterService", LeaseClusterService.class)
                 .electionView("heartbeat");
     }
 
@@ -57,13 +58,19 @@ class ElectionListenersTest {
      * as a person would run the edit again.
      */
     private void intruderTakesTheLease() {
-        await().atMost(Duration.ofSeconds(10)).ignoreException(KubernetesClientException.class).until(() -> {
-            api.client().leases().inNamespace(EmbeddedKubernetesApi.NAMESPACE).withName(LEASE).edit(l -> {
-                l.getSpec().setHolderIdentity("intruder");
-                return l;
-            });
-            return true;
-        });
+        await().atMost(Duration.ofSeconds(10))
+                .ignoreException(KubernetesClientException.class)
+                .until(() -> {
+                    api.client()
+                            .leases()
+                            .inNamespace(EmbeddedKubernetesApi.NAMESPACE)
+                            .withName(LEASE)
+                            .edit(l -> {
+                                l.getSpec().setHolderIdentity("intruder");
+                                return l;
+                            });
+                    return true;
+                });
     }
 
     @Test
@@ -73,18 +80,20 @@ class ElectionListenersTest {
         view.addEventListener((CamelClusterEventListener.Leadership) (v, leader) -> {
             throw new IllegalStateException("a listener's bug");
         });
-        view.addEventListener((CamelClusterEventListener.Leadership) (v, leader) ->
-                heard.add(leader == null ? "none" : leader.getId()));
+        view.addEventListener((CamelClusterEventListener.Leadership)
+                (v, leader) -> heard.add(leader == null ? "none" : leader.getId()));
 
         try (LogCapture election = LogCapture.of("k8sensus.election")) {
             intruderTakesTheLease();
             await().atMost(Duration.ofSeconds(10)).until(() -> heard.contains("intruder"));
-            assertThat(election.messages()).anyMatch(m -> m.startsWith("event=listener-failed group=heartbeat"
-                    + " pod=replica-a") && m.contains("a listener's bug"));
+            assertThat(election.messages())
+                    .anyMatch(m -> m.startsWith("event=listener-failed group=heartbeat" + " pod=replica-a")
+                            && m.contains("a listener's bug"));
         }
         // the intruder never renews: its term expires and this replica takes the Lease back
-        await().atMost(Duration.ofSeconds(20)).until(() -> "replica-a".equals(api.holder(LEASE))
-                                                           && heard.get(heard.size() - 1).equals("replica-a"));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> "replica-a".equals(api.holder(LEASE))
+                        && heard.get(heard.size() - 1).equals("replica-a"));
     }
 
     @Test
@@ -105,30 +114,40 @@ class ElectionListenersTest {
             }
 
             @Override
-            public void memberRemoved(CamelClusterView v, CamelClusterMember member) {
-            }
+            public void memberRemoved(CamelClusterView v, CamelClusterMember member) {}
         });
 
         api.addReadyPod("replica-z"); // a member joins: the listener blocks on that event, for good
-        assertThat(blocking.await(10, TimeUnit.SECONDS)).as("the listener is blocked").isTrue();
+        assertThat(blocking.await(10, TimeUnit.SECONDS))
+                .as("the listener is blocked")
+                .isTrue();
         String renewed = api.lease(LEASE).getSpec().getRenewTime().toString();
-        await().atMost(Duration.ofSeconds(10)).until(() -> !renewed.equals(api.lease(LEASE).getSpec().getRenewTime()
-                .toString()));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> !renewed.equals(
+                        api.lease(LEASE).getSpec().getRenewTime().toString()));
         assertThat(api.holder(LEASE)).as("renewals go on").isEqualTo("replica-a");
 
         intruderTakesTheLease();
         // the term ends, the leader-only route's delegate is told on the blocked notifier too late: its gate is what
         // stops the work, at once
-        long ended = await().atMost(Duration.ofSeconds(10)).until(() -> {
-            LeaderTerm term = a.context().getRegistry().lookupByNameAndType("leaseClusterService",
-                    LeaseClusterService.class).terms().current("heartbeat");
-            return term.leader() != null && term.leader().equals("intruder") ? System.nanoTime() : null;
-        }, java.util.Objects::nonNull);
+        long ended = await().atMost(Duration.ofSeconds(10))
+                .until(
+                        () -> {
+                            LeaderTerm term = a.context()
+                                    .getRegistry()
+                                    .lookupByNameAndType("leaseClusterService", LeaseClusterService.class)
+                                    .terms()
+                                    .current("heartbeat");
+                            return term.leader() != null && term.leader().equals("intruder") ? System.nanoTime() : null;
+                        },
+                        java.util.Objects::nonNull);
         // a window of three retry periods (1.2 s), in which the heartbeat (every 200 ms) of a route left running
         // would complete about six exchanges
-        await().atMost(Duration.ofSeconds(10)).until(() -> System.nanoTime() - ended > Duration.ofMillis(
-                3 * Replica.RETRY_PERIOD_MS).toNanos());
-        assertThat(history.of("leader-heartbeat")).as("no leader-only exchange completed after the term ended")
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> System.nanoTime() - ended
+                        > Duration.ofMillis(3 * Replica.RETRY_PERIOD_MS).toNanos());
+        assertThat(history.of("leader-heartbeat"))
+                .as("no leader-only exchange completed after the term ended")
                 .allMatch(f -> f.nanos() < ended);
     }
 }

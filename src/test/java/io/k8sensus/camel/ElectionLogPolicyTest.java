@@ -1,11 +1,14 @@
 package io.k8sensus.camel;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.k8sensus.testing.LogCapture;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
-import io.k8sensus.testing.LogCapture;
 import org.apache.camel.CamelContext;
 import org.apache.camel.FailedToCreateRouteException;
 import org.apache.camel.builder.RouteBuilder;
@@ -17,10 +20,6 @@ import org.apache.camel.support.cluster.AbstractCamelClusterView;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 /**
  * The election log, driven by a cluster service whose leadership the test switches by hand: no timing involved.
@@ -41,8 +40,14 @@ class ElectionLogPolicyTest {
         context.addRoutes(new RouteBuilder() {
             @Override
             public void configure() {
-                from("master:jobs:timer:one?period=60000").routeId("one").routePolicyRef("electionLog").to("log:one");
-                from("master:jobs:timer:two?period=60000").routeId("two").routePolicyRef("electionLog").to("log:two");
+                from("master:jobs:timer:one?period=60000")
+                        .routeId("one")
+                        .routePolicyRef("electionLog")
+                        .to("log:one");
+                from("master:jobs:timer:two?period=60000")
+                        .routeId("two")
+                        .routePolicyRef("electionLog")
+                        .to("log:two");
             }
         });
         context.start();
@@ -70,13 +75,14 @@ class ElectionLogPolicyTest {
         view.addMember("fourth");
         view.removeMember("fourth");
 
-        assertThat(log.messages()).containsExactly(
-                "event=acquired group=jobs pod=me leader=me epoch=7",
-                "event=lost group=jobs pod=me leader=other epoch=7",
-                "event=leader-changed group=jobs pod=me leader=third epoch=9",
-                "event=leader-changed group=jobs pod=me leader=none epoch=-1",
-                "event=member-joined group=jobs pod=me member=fourth",
-                "event=member-left group=jobs pod=me member=fourth");
+        assertThat(log.messages())
+                .containsExactly(
+                        "event=acquired group=jobs pod=me leader=me epoch=7",
+                        "event=lost group=jobs pod=me leader=other epoch=7",
+                        "event=leader-changed group=jobs pod=me leader=third epoch=9",
+                        "event=leader-changed group=jobs pod=me leader=none epoch=-1",
+                        "event=member-joined group=jobs pod=me member=fourth",
+                        "event=member-left group=jobs pod=me member=fourth");
     }
 
     @Test
@@ -103,7 +109,8 @@ class ElectionLogPolicyTest {
         Thread event = new Thread(() -> view.setLeader("me"), "election-event");
         event.setDaemon(true);
         event.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> !event.isAlive() || event.getState() == Thread.State.BLOCKED);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> !event.isAlive() || event.getState() == Thread.State.BLOCKED);
         mayProceed.countDown(); // the removal now asks for the listener lock the event holds
 
         event.join(5_000);
@@ -116,12 +123,17 @@ class ElectionLogPolicyTest {
     @Test
     void refuses_a_route_that_is_not_leader_only() {
         assertThatThrownBy(() -> context.addRoutes(new RouteBuilder() {
-            @Override
-            public void configure() {
-                from("timer:plain").routeId("plain").routePolicyRef("electionLog").to("log:plain");
-            }
-        })).isInstanceOf(FailedToCreateRouteException.class)
-                .rootCause().hasMessageContaining("Route 'plain' uses routePolicy electionLog but starts from timer://plain");
+                    @Override
+                    public void configure() {
+                        from("timer:plain")
+                                .routeId("plain")
+                                .routePolicyRef("electionLog")
+                                .to("log:plain");
+                    }
+                }))
+                .isInstanceOf(FailedToCreateRouteException.class)
+                .rootCause()
+                .hasMessageContaining("Route 'plain' uses routePolicy electionLog but starts from timer://plain");
     }
 
     /** A cluster service whose views change leader and members when the test says so. */
@@ -149,6 +161,7 @@ class ElectionLogPolicyTest {
         private volatile Member leader;
         /** While set, a removal of a listener waits here before it takes the view's listener lock. */
         private volatile CountDownLatch removalsMayProceed;
+
         private final CountDownLatch removalEntered = new CountDownLatch(1);
 
         @Override
@@ -198,12 +211,10 @@ class ElectionLogPolicyTest {
         }
 
         @Override
-        protected void doStart() {
-        }
+        protected void doStart() {}
 
         @Override
-        protected void doStop() {
-        }
+        protected void doStop() {}
 
         final class Member implements CamelClusterMember {
             private final String id;

@@ -1,13 +1,16 @@
 package io.k8sensus.camel;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.awaitility.Awaitility.await;
+
+import io.k8sensus.camel.SlowStartComponent.SlowConsumer;
 import io.k8sensus.fencing.LeaderHeaders;
+import io.k8sensus.testing.LogCapture;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import io.k8sensus.camel.SlowStartComponent.SlowConsumer;
-import io.k8sensus.testing.LogCapture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -16,10 +19,6 @@ import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatCode;
-import static org.awaitility.Awaitility.await;
 
 /**
  * The {@code master:} consumer, driven by a cluster service whose elections the test decides ({@link SwitchableElection})
@@ -34,6 +33,7 @@ class LeaderOnlyConsumerTest {
     private CamelContext context;
     /** Exchanges that reached the route's first step. */
     private final AtomicInteger steps = new AtomicInteger();
+
     private SwitchableElection.View view;
 
     @BeforeEach
@@ -44,7 +44,10 @@ class LeaderOnlyConsumerTest {
         context.addRoutes(new RouteBuilder() {
             @Override
             public void configure() {
-                from("master:" + GROUP + ":slow:work").routeId("work").process(e -> steps.incrementAndGet()).log("work done");
+                from("master:" + GROUP + ":slow:work")
+                        .routeId("work")
+                        .process(e -> steps.incrementAndGet())
+                        .log("work done");
             }
         });
         context.start();
@@ -59,22 +62,24 @@ class LeaderOnlyConsumerTest {
     }
 
     private SlowConsumer runningDelegate() {
-        await().atMost(Duration.ofSeconds(10)).until(() -> slow.running().size() == 1
-                                                           && slow.running().get(0).isStarted());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> slow.running().size() == 1 && slow.running().get(0).isStarted());
         return slow.running().get(0);
     }
 
     /** The delegate whose start has begun and waits. */
     private SlowConsumer delegateStarting() {
-        await().atMost(Duration.ofSeconds(10)).until(() -> slow.consumers().size() == 1
-                                                           && slow.consumers().get(0).startEntered());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() ->
+                        slow.consumers().size() == 1 && slow.consumers().get(0).startEntered());
         return slow.consumers().get(0);
     }
 
     /** Runs {@code call} on a thread of its own, as the elector would, and asserts that it returns within 2 s. */
     private static void returnsPromptly(String what, Runnable call) {
         CompletableFuture<Void> done = CompletableFuture.runAsync(call, r -> new Thread(r, "elector").start());
-        assertThatCode(() -> done.get(2, TimeUnit.SECONDS)).as(what + " returns while a delegate start hangs")
+        assertThatCode(() -> done.get(2, TimeUnit.SECONDS))
+                .as(what + " returns while a delegate start hangs")
                 .doesNotThrowAnyException();
     }
 
@@ -131,7 +136,8 @@ class LeaderOnlyConsumerTest {
 
     @Test
     void a_delegate_that_starts_runs_or_stops_counts_as_work_the_release_waits_for() throws Exception {
-        LeaderOnlyConsumer consumer = (LeaderOnlyConsumer) context.getRoute("work").getConsumer();
+        LeaderOnlyConsumer consumer =
+                (LeaderOnlyConsumer) context.getRoute("work").getConsumer();
         assertThat(consumer.pendingWork()).as("no term, no delegate").isZero();
 
         view.elect(SwitchableElection.LOCAL, 1);
@@ -143,7 +149,8 @@ class LeaderOnlyConsumerTest {
 
         slow.holdStops();
         view.elect("other", 2);
-        await().atMost(Duration.ofSeconds(10)).until(() -> slow.consumers().get(0).stopEntered());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> slow.consumers().get(0).stopEntered());
         assertThat(consumer.pendingWork()).as("a stop under way").isEqualTo(1);
         slow.letStopsComplete();
         await().atMost(Duration.ofSeconds(10)).until(() -> consumer.pendingWork() == 0);
@@ -160,7 +167,9 @@ class LeaderOnlyConsumerTest {
         view.deadlinePassesUntold(4);
         Exchange late = delegate.fire();
 
-        assertThat(late.getException()).as("the failure the delegate sees").isInstanceOf(TermEndedException.class)
+        assertThat(late.getException())
+                .as("the failure the delegate sees")
+                .isInstanceOf(TermEndedException.class)
                 .hasMessageContaining("epoch 4");
         assertThat(steps).as("no step ran for the late exchange").hasValue(1);
     }
@@ -177,24 +186,30 @@ class LeaderOnlyConsumerTest {
             }
         });
         view.elect(SwitchableElection.LOCAL, 1);
-        await().atMost(Duration.ofSeconds(10)).until(() -> slow.running().size() == 2
-                && slow.running().stream().allMatch(SlowConsumer::isStarted));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() ->
+                        slow.running().size() == 2 && slow.running().stream().allMatch(SlowConsumer::isStarted));
         var delegates = slow.running();
 
         try (LogCapture log = LogCapture.of("k8sensus.election")) {
             returnsPromptly("the loss, while every delegate's stop blocks", () -> view.elect("other", 2));
 
-            await("both delegates are stopping, side by side").atMost(Duration.ofSeconds(10))
+            await("both delegates are stopping, side by side")
+                    .atMost(Duration.ofSeconds(10))
                     .until(() -> delegates.stream().allMatch(SlowConsumer::stopEntered));
             Exchange offered = delegates.get(0).fire();
-            assertThat(offered.getException()).as("offered while its stop blocks")
+            assertThat(offered.getException())
+                    .as("offered while its stop blocks")
                     .isInstanceOf(TermEndedException.class);
             assertThat(steps).as("no step ran after the term ended").hasValue(0);
 
             slow.letStopsComplete();
-            await().atMost(Duration.ofSeconds(10)).until(() -> delegates.stream().allMatch(SlowConsumer::isStopped));
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(log.messages())
-                    .anyMatch(m -> m.startsWith("event=exchange-refused group=" + GROUP + " pod=me epoch=1 count=1")));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> delegates.stream().allMatch(SlowConsumer::isStopped));
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(log.messages())
+                            .anyMatch(m ->
+                                    m.startsWith("event=exchange-refused group=" + GROUP + " pod=me epoch=1 count=1")));
         }
     }
 
@@ -213,7 +228,9 @@ class LeaderOnlyConsumerTest {
         slow.letStartsComplete();
 
         await().atMost(Duration.ofSeconds(10)).until(starting::isStopped);
-        assertThat(slow.running()).as("delegates running after the route stopped").isEmpty();
+        assertThat(slow.running())
+                .as("delegates running after the route stopped")
+                .isEmpty();
     }
 
     @Test
@@ -226,14 +243,19 @@ class LeaderOnlyConsumerTest {
         context.getRouteController().suspendRoute("work");
 
         assertThat(first.isStopped()).as("no new exchange once suspended").isTrue();
-        assertThat(view.isRunAllowed()).as("the view, and so the Lease, is held while suspended").isTrue();
+        assertThat(view.isRunAllowed())
+                .as("the view, and so the Lease, is held while suspended")
+                .isTrue();
 
         context.getRouteController().resumeRoute("work");
-        assertThat(runningDelegate().fire().getMessage().getHeader(LeaderHeaders.EPOCH)).isEqualTo(1L);
+        assertThat(runningDelegate().fire().getMessage().getHeader(LeaderHeaders.EPOCH))
+                .isEqualTo(1L);
 
         context.getRouteController().stopRoute("work");
         assertThat(slow.running()).isEmpty();
-        assertThat(view.isRunAllowed()).as("the view is released once the route stopped").isFalse();
+        assertThat(view.isRunAllowed())
+                .as("the view is released once the route stopped")
+                .isFalse();
     }
 
     @Test
@@ -248,9 +270,11 @@ class LeaderOnlyConsumerTest {
         Exchange exchange = delegate.fire();
 
         assertThat(exchange.getMessage().getHeader(LeaderHeaders.GROUP)).isEqualTo(GROUP);
-        assertThat(exchange.getMessage().getHeader(LeaderHeaders.LEADER)).as("leader of the delegate's term")
+        assertThat(exchange.getMessage().getHeader(LeaderHeaders.LEADER))
+                .as("leader of the delegate's term")
                 .isEqualTo(SwitchableElection.LOCAL);
-        assertThat(exchange.getMessage().getHeader(LeaderHeaders.EPOCH)).as("epoch of the delegate's term")
+        assertThat(exchange.getMessage().getHeader(LeaderHeaders.EPOCH))
+                .as("epoch of the delegate's term")
                 .isEqualTo(7L);
     }
 }

@@ -2,10 +2,9 @@ package io.k8sensus.camel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.k8sensus.testing.LogCapture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-
-import io.k8sensus.testing.LogCapture;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.RouteBuilder;
@@ -24,17 +23,21 @@ class RouteOutageLogTest {
     void a_streak_of_failures_is_one_line_with_the_cause_and_its_end_is_one_line() throws Exception {
         AtomicBoolean serverDown = new AtomicBoolean(true);
         AtomicLong clock = new AtomicLong();
-        try (LogCapture log = LogCapture.of("k8sensus.route"); CamelContext context = new DefaultCamelContext()) {
+        try (LogCapture log = LogCapture.of("k8sensus.route");
+                CamelContext context = new DefaultCamelContext()) {
             context.getManagementStrategy().addEventNotifier(new RouteOutageLog(clock::get));
             context.addRoutes(new RouteBuilder() {
                 @Override
                 public void configure() {
-                    from("direct:handled").routeId("handled")
-                            .onException(Exception.class).handled(true).end()
+                    from("direct:handled")
+                            .routeId("handled")
+                            .onException(Exception.class)
+                            .handled(true)
+                            .end()
                             .process(e -> {
                                 if (serverDown.get()) {
-                                    throw new IllegalStateException("pool exhausted",
-                                            new java.net.ConnectException("Connection refused"));
+                                    throw new IllegalStateException(
+                                            "pool exhausted", new java.net.ConnectException("Connection refused"));
                                 }
                             });
                     from("direct:unhandled").routeId("unhandled").process(e -> {
@@ -54,11 +57,12 @@ class RouteOutageLogTest {
                 clock.addAndGet(100 * MS);
                 both.run();
             }
-            assertThat(log.messages()).containsExactlyInAnyOrder(
-                    "event=route-failing route=handled cause=\"IllegalStateException: pool exhausted / "
-                    + "ConnectException: Connection refused\": the route tries again on its next exchange",
-                    "event=route-failing route=unhandled cause=\"IllegalStateException: down\": the route tries "
-                    + "again on its next exchange");
+            assertThat(log.messages())
+                    .containsExactlyInAnyOrder(
+                            "event=route-failing route=handled cause=\"IllegalStateException: pool exhausted / "
+                                    + "ConnectException: Connection refused\": the route tries again on its next exchange",
+                            "event=route-failing route=unhandled cause=\"IllegalStateException: down\": the route tries "
+                                    + "again on its next exchange");
 
             // one answer between two refusals, then answers again: the outage goes on until 1 s without a failure
             serverDown.set(false);
@@ -78,8 +82,9 @@ class RouteOutageLogTest {
             both.run();
             assertThat(log.messages()).hasSize(4);
             // failures at 100..500 ms and 700 ms, the first success of the last run at 900 ms
-            assertThat(log.messages().subList(2, 4)).allMatch(m -> m.matches(
-                    "event=route-recovered route=(un)?handled failed-exchanges=6 after-ms=800"));
+            assertThat(log.messages().subList(2, 4))
+                    .allMatch(
+                            m -> m.matches("event=route-recovered route=(un)?handled failed-exchanges=6 after-ms=800"));
 
             clock.addAndGet(5000 * MS);
             both.run();
@@ -89,16 +94,18 @@ class RouteOutageLogTest {
 
     @Test
     void a_fence_refusing_a_stale_leader_is_not_an_outage() throws Exception {
-        try (LogCapture log = LogCapture.of("k8sensus.route"); CamelContext context = new DefaultCamelContext()) {
+        try (LogCapture log = LogCapture.of("k8sensus.route");
+                CamelContext context = new DefaultCamelContext()) {
             context.getManagementStrategy().addEventNotifier(new RouteOutageLog());
             context.addRoutes(new RouteBuilder() {
                 @Override
                 public void configure() {
-                    from("direct:fenced").routeId("fenced")
+                    from("direct:fenced")
+                            .routeId("fenced")
                             .doTry()
-                                .throwException(new io.k8sensus.fencing.StaleLeaderException("a newer term has acted"))
+                            .throwException(new io.k8sensus.fencing.StaleLeaderException("a newer term has acted"))
                             .doCatch(io.k8sensus.fencing.StaleLeaderException.class)
-                                .setBody(constant("refused"))
+                            .setBody(constant("refused"))
                             .end();
                 }
             });

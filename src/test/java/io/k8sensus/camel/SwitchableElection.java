@@ -3,7 +3,6 @@ package io.k8sensus.camel;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-
 import org.apache.camel.cluster.CamelClusterMember;
 import org.apache.camel.support.cluster.AbstractCamelClusterService;
 import org.apache.camel.support.cluster.AbstractCamelClusterView;
@@ -52,8 +51,10 @@ final class SwitchableElection extends AbstractCamelClusterService<SwitchableEle
         /** A new term of {@code leaderId} (this replica when {@value #LOCAL}); null: the group has no leader. */
         void elect(String leaderId, long epoch) {
             leader = leaderId == null ? null : leaderId.equals(LOCAL) ? local : new Member(leaderId);
-            terms.update(leaderId == null ? LeaderTerm.none(getNamespace())
-                    : new LeaderTerm(getNamespace(), leaderId, epoch, leader == local));
+            terms.update(
+                    leaderId == null
+                            ? LeaderTerm.none(getNamespace())
+                            : new LeaderTerm(getNamespace(), leaderId, epoch, leader == local));
             if (leader == local) {
                 terms.open(getNamespace(), epoch, Long.MAX_VALUE);
             } else {

@@ -1,11 +1,10 @@
 package io.k8sensus.chaos;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.nio.file.Path;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** The benchmark's smoke form: one trial of every figure for every contender, so that the harness cannot rot. */
 class BenchmarkIT {
@@ -13,12 +12,20 @@ class BenchmarkIT {
     @Test
     void every_contender_yields_every_figure() throws Exception {
         for (Contender contender : Contender.values()) {
-            List<Sample> samples = FailoverTrial.run(contender, "short", Benchmark.TIMINGS.get("short"),
-                    Path.of("target", "k8sensus.jar"), 1);
+            List<Sample> samples = FailoverTrial.run(
+                    contender, "short", Benchmark.TIMINGS.get("short"), Path.of("target", "k8sensus.jar"), 1);
             System.out.println(contender.label + ": " + samples);
-            assertThat(samples).extracting(Sample::figure).contains("startup", "api-requests-per-replica",
-                    "peak-rss", "graceful-handover", "crash-failover-pod-deleted", "crash-failover-pod-ready");
-            assertThat(samples).filteredOn(s -> s.figure().equals("api-requests-per-replica"))
+            assertThat(samples)
+                    .extracting(Sample::figure)
+                    .contains(
+                            "startup",
+                            "api-requests-per-replica",
+                            "peak-rss",
+                            "graceful-handover",
+                            "crash-failover-pod-deleted",
+                            "crash-failover-pod-ready");
+            assertThat(samples)
+                    .filteredOn(s -> s.figure().equals("api-requests-per-replica"))
                     .allSatisfy(s -> assertThat(s.value()).isPositive());
             // a takeover is measured for every contender (stock Camel's handover only after its Pod is deleted;
             // with its Pod left Ready, stock Camel never takes over: that figure may be "none" for it alone).
@@ -26,13 +33,24 @@ class BenchmarkIT {
             List<String> takeovers = contender == Contender.STOCK_CAMEL
                     ? List.of("graceful-handover", "crash-failover-pod-deleted")
                     : List.of("graceful-handover", "crash-failover-pod-deleted", "crash-failover-pod-ready");
-            assertThat(samples).filteredOn(s -> takeovers.contains(s.figure())).hasSize(takeovers.size())
-                    .allSatisfy(s -> assertThat(s.value()).as(s.figure()).isFinite().isPositive());
+            assertThat(samples)
+                    .filteredOn(s -> takeovers.contains(s.figure()))
+                    .hasSize(takeovers.size())
+                    .allSatisfy(
+                            s -> assertThat(s.value()).as(s.figure()).isFinite().isPositive());
             // over the whole trial, start-up included, against the actions and the Lease's epochs
-            assertThat(samples).filteredOn(s -> s.figure().equals("trial-overlapping-actions")).singleElement()
-                    .satisfies(s -> assertThat(s.value()).as("overlapping, stale or regressed actions").isZero());
-            assertThat(samples).filteredOn(s -> s.figure().equals("trial-both-acting")).singleElement()
-                    .satisfies(s -> assertThat(s.value()).as("two terms acting at once (ms; -1: never)").isEqualTo(-1));
+            assertThat(samples)
+                    .filteredOn(s -> s.figure().equals("trial-overlapping-actions"))
+                    .singleElement()
+                    .satisfies(s -> assertThat(s.value())
+                            .as("overlapping, stale or regressed actions")
+                            .isZero());
+            assertThat(samples)
+                    .filteredOn(s -> s.figure().equals("trial-both-acting"))
+                    .singleElement()
+                    .satisfies(s -> assertThat(s.value())
+                            .as("two terms acting at once (ms; -1: never)")
+                            .isEqualTo(-1));
         }
     }
 
@@ -47,11 +65,13 @@ class BenchmarkIT {
                 List<String> flags = new java.util.ArrayList<>(ClassDataArchives.flags(contender));
                 assertThat(flags).singleElement().asString().startsWith("-XX:SharedArchiveFile=");
                 flags.add("-Xshare:on");
-                try (ChaosCluster cluster = new ChaosCluster(t, contender.launcher(jar, t, ExtraGroups.NONE,
-                        List.of(), flags))) {
+                try (ChaosCluster cluster =
+                        new ChaosCluster(t, contender.launcher(jar, t, ExtraGroups.NONE, List.of(), flags))) {
                     cluster.start("replica-1", java.util.Map.of());
-                    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(120))
-                            .pollInterval(java.time.Duration.ofMillis(100)).until(() -> cluster.history.size() >= 1);
+                    org.awaitility.Awaitility.await()
+                            .atMost(java.time.Duration.ofSeconds(120))
+                            .pollInterval(java.time.Duration.ofMillis(100))
+                            .until(() -> cluster.history.size() >= 1);
                     assertThat(cluster.output()).as(contender.label).noneMatch(line -> line.contains("[cds]"));
                 }
             }
@@ -64,8 +84,15 @@ class BenchmarkIT {
     void the_cost_of_more_groups_is_measured_for_every_contender() throws Exception {
         for (Contender contender : Contender.values()) {
             // every group must get a leader before the window opens: the harness fails otherwise
-            List<Sample> samples = ApiCostScaling.run(contender, "short", Benchmark.TIMINGS.get("short"),
-                    Path.of("target", "k8sensus.jar"), 2, 2, 3_000, 5_000);
+            List<Sample> samples = ApiCostScaling.run(
+                    contender,
+                    "short",
+                    Benchmark.TIMINGS.get("short"),
+                    Path.of("target", "k8sensus.jar"),
+                    2,
+                    2,
+                    3_000,
+                    5_000);
             assertThat(samples).singleElement().satisfies(s -> {
                 assertThat(s.figure()).isEqualTo("api-total-2-replicas-2-groups");
                 assertThat(s.value()).isPositive();

@@ -1,13 +1,12 @@
 package io.k8sensus.chaos;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The short form of the fault-injection suite, with real processes of the packaged jar. */
 class FaultInjectionIT {
@@ -16,9 +15,21 @@ class FaultInjectionIT {
 
     @Test
     void no_two_leaders_act_at_once_and_takeover_stays_within_its_bound() throws Exception {
-        assertAllPass(FaultInjectionSuite.run(JAR, List.of("sigterm", "kill9-pod-ready", "blackhole", "sigstop-long",
-                "lease-deleted", "slow-api", "graceful-stop-in-flight", "not-ready-in-flight", "lease-duration-edit",
-                "blocking-stop")), 10);
+        assertAllPass(
+                FaultInjectionSuite.run(
+                        JAR,
+                        List.of(
+                                "sigterm",
+                                "kill9-pod-ready",
+                                "blackhole",
+                                "sigstop-long",
+                                "lease-deleted",
+                                "slow-api",
+                                "graceful-stop-in-flight",
+                                "not-ready-in-flight",
+                                "lease-duration-edit",
+                                "blocking-stop")),
+                10);
     }
 
     /**
@@ -28,7 +39,8 @@ class FaultInjectionIT {
      */
     @Test
     void a_follower_with_a_skewed_wall_clock_never_acts_beside_the_leader() throws Exception {
-        assumeTrue(Files.exists(ChaosRun.LIBFAKETIME) || "true".equals(System.getenv("CI")),
+        assumeTrue(
+                Files.exists(ChaosRun.LIBFAKETIME) || "true".equals(System.getenv("CI")),
                 "clock-offset needs libfaketime: apt-get install faketime");
         assertAllPass(FaultInjectionSuite.run(JAR, List.of("clock-offset")), 1);
     }
@@ -36,7 +48,10 @@ class FaultInjectionIT {
     private static void assertAllPass(List<ChaosRun.Result> results, int count) {
         System.out.println(FaultInjectionSuite.table(results));
         // a skipped scenario is not a pass
-        assertThat(results).hasSize(count).allSatisfy(r -> assertThat(r.passed())
-                .as(r.scenario().name() + ": " + FaultInjectionSuite.line(r)).isTrue());
+        assertThat(results)
+                .hasSize(count)
+                .allSatisfy(r -> assertThat(r.passed())
+                        .as(r.scenario().name() + ": " + FaultInjectionSuite.line(r))
+                        .isTrue());
     }
 }

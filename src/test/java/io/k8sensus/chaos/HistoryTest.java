@@ -1,8 +1,8 @@
 package io.k8sensus.chaos;
 
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
 
 /** The checker on made-up histories: times in ms, the fault at 1000. */
 class HistoryTest {
@@ -48,7 +48,9 @@ class HistoryTest {
         History.Verdict v = history.check(FAULT, ms(6000));
         assertThat(v.epochRegressions()).isZero();
         assertThat(v.stale()).isEqualTo(1);
-        assertThat(v.bothActingMs()).as("the stale action is counted as such, not as a term's work").isEqualTo(-1);
+        assertThat(v.bothActingMs())
+                .as("the stale action is counted as such, not as a term's work")
+                .isEqualTo(-1);
     }
 
     @Test
@@ -92,8 +94,11 @@ class HistoryTest {
         fence(1200, "replica-1", 2, false); // refused: the fence has seen epoch 3
         fence(1300, "replica-1", 2, true); // let through although the Lease names epoch 3
         // a refusal quoted in another line (a route's failure log) is not another refusal
-        history.onLine("receiver", 1, "WARN k.route - event=route-failing route=fenced-actions cause=\"StaleLeader"
-                                      + "Exception: event=fence-rejected group=heartbeat leader=replica-1 epoch=2\"",
+        history.onLine(
+                "receiver",
+                1,
+                "WARN k.route - event=route-failing route=fenced-actions cause=\"StaleLeader"
+                        + "Exception: event=fence-rejected group=heartbeat leader=replica-1 epoch=2\"",
                 ms(1210));
         History.Verdict v = history.check(History.HEARTBEAT, FAULT, ms(2000));
         assertThat(v.fenced()).isEqualTo(1);
@@ -113,7 +118,9 @@ class HistoryTest {
         assertThat(v.takeoverMs()).isEqualTo(1100);
         assertThat(v.bothActingMs()).as("replica-1's last completion at 3500").isEqualTo(1400);
         assertThat(v.stale()).as("replica-1's completions at 2500, 3000, 3500").isEqualTo(3);
-        assertThat(history.check(FAULT, ms(4000)).takeoverMs()).as("the heartbeat's group saw nothing").isEqualTo(-1);
+        assertThat(history.check(FAULT, ms(4000)).takeoverMs())
+                .as("the heartbeat's group saw nothing")
+                .isEqualTo(-1);
     }
 
     @Test
@@ -125,7 +132,8 @@ class HistoryTest {
         assertThat(w.newTerms()).isEqualTo(1);
         assertThat(w.twoActorsMs()).isEqualTo(-1);
         assertThat(w.stale()).isZero();
-        assertThat(history.window(History.HEARTBEAT, ms(1600), ms(3000)).newTerms()).isZero();
+        assertThat(history.window(History.HEARTBEAT, ms(1600), ms(3000)).newTerms())
+                .isZero();
     }
 
     @Test
@@ -133,8 +141,11 @@ class HistoryTest {
         beats("replica-1", 1, 1, 0, 3000);
         beats("replica-2", 1, 1, 1200, 1700);
         beats("replica-3", 1, 1, 1500, 2000);
-        assertThat(history.window(History.HEARTBEAT, ms(1000), ms(3000)).twoActorsMs()).isEqualTo(800);
-        assertThat(history.window(History.HEARTBEAT, ms(1000), ms(1300)).twoActorsMs()).as("clipped").isEqualTo(100);
+        assertThat(history.window(History.HEARTBEAT, ms(1000), ms(3000)).twoActorsMs())
+                .isEqualTo(800);
+        assertThat(history.window(History.HEARTBEAT, ms(1000), ms(1300)).twoActorsMs())
+                .as("clipped")
+                .isEqualTo(100);
     }
 
     @Test
@@ -142,8 +153,10 @@ class HistoryTest {
         beats("replica-1", 1, 2, 0, 1000);
         beats("replica-2", 1, 3, 5000, 6000);
         history.onLine("replica-1", 1, "leader heartbeat group=heartbeat leader=replica-1 epoch=2 seq=99", ms(5500));
-        assertThat(history.window(History.HEARTBEAT, ms(1000), ms(6000)).stale()).isEqualTo(1);
-        assertThat(history.window(History.HEARTBEAT, ms(5600), ms(6000)).stale()).isZero();
+        assertThat(history.window(History.HEARTBEAT, ms(1000), ms(6000)).stale())
+                .isEqualTo(1);
+        assertThat(history.window(History.HEARTBEAT, ms(5600), ms(6000)).stale())
+                .isZero();
     }
 
     @Test
@@ -152,15 +165,22 @@ class HistoryTest {
         beats("replica-2", 1, 3, 1550, 3000);
         History.Window w = history.window(History.HEARTBEAT, ms(1000), ms(3000));
         assertThat(w.stale()).isEqualTo(5);
-        assertThat(w.twoActorsMs()).as("1550 to 2000, the stale actions included").isEqualTo(450);
-        assertThat(history.check(FAULT, ms(3000)).bothActingMs()).as("the verdict leaves them to the fence")
+        assertThat(w.twoActorsMs())
+                .as("1550 to 2000, the stale actions included")
+                .isEqualTo(450);
+        assertThat(history.check(FAULT, ms(3000)).bothActingMs())
+                .as("the verdict leaves them to the fence")
                 .isEqualTo(-1);
     }
 
     private void beats(String replica, int life, long epoch, long fromMs, long toMs) {
         for (long t = fromMs; t <= toMs; t += 100) {
-            history.onLine(replica, life, "12:00:00.000 INFO  [timer] leader-heartbeat - leader heartbeat"
-                                          + " group=heartbeat leader=" + replica + " epoch=" + epoch + " seq=" + t, ms(t));
+            history.onLine(
+                    replica,
+                    life,
+                    "12:00:00.000 INFO  [timer] leader-heartbeat - leader heartbeat" + " group=heartbeat leader="
+                            + replica + " epoch=" + epoch + " seq=" + t,
+                    ms(t));
         }
     }
 
@@ -169,15 +189,22 @@ class HistoryTest {
     }
 
     private void fence(long atMs, String leader, long epoch, boolean accepted) {
-        history.onLine("receiver", 1, accepted
-                ? "INFO fenced-actions - accepted action group=heartbeat leader=" + leader + " epoch=" + epoch
-                : "WARN k.fence - event=fence-rejected group=heartbeat leader=" + leader + " epoch=" + epoch
-                  + " reason=\"a newer term has acted\"", ms(atMs));
+        history.onLine(
+                "receiver",
+                1,
+                accepted
+                        ? "INFO fenced-actions - accepted action group=heartbeat leader=" + leader + " epoch=" + epoch
+                        : "WARN k.fence - event=fence-rejected group=heartbeat leader=" + leader + " epoch=" + epoch
+                                + " reason=\"a newer term has acted\"",
+                ms(atMs));
     }
 
     private void work(String replica, long epoch, long seq, long atMs, String what) {
-        history.onLine(replica, 1, "leader work " + what + " group=slow leader=" + replica + " epoch=" + epoch
-                                   + " seq=" + seq, ms(atMs));
+        history.onLine(
+                replica,
+                1,
+                "leader work " + what + " group=slow leader=" + replica + " epoch=" + epoch + " seq=" + seq,
+                ms(atMs));
     }
 
     private static long ms(long ms) {

@@ -1,18 +1,17 @@
 package io.k8sensus.chaos;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.k8sensus.tools.LeaseHolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.k8sensus.tools.LeaseHolder;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * A rolling update from a plain camel-master application to k8sensus on the same Lease, with real processes on the
@@ -43,6 +42,7 @@ class MixedRolloutIT {
     static final long PERIOD_MS = 250;
     /** The Camel replicas' timings. */
     static final ChaosCluster.Timings TIMINGS = RolloutBenchmark.timings(Benchmark.TIMINGS.get("short"));
+
     private static final Duration STEP = Duration.ofSeconds(120);
     private static final int REPLICAS = 3;
 
@@ -63,9 +63,9 @@ class MixedRolloutIT {
         @Override
         public String toString() {
             return "run " + n + ": longest gap " + verdict.maxGapMs() + " ms, leader changes " + leaderChanges
-                   + ", overlapping " + verdict.overlaps() + ", stale " + verdict.stale() + ", regressed "
-                   + verdict.epochRegressions() + ", two terms at once " + verdict.bothActingMs() + " ms (-1: never)"
-                   + ", leader at the end " + endHolder + "; " + lease;
+                    + ", overlapping " + verdict.overlaps() + ", stale " + verdict.stale() + ", regressed "
+                    + verdict.epochRegressions() + ", two terms at once " + verdict.bothActingMs() + " ms (-1: never)"
+                    + ", leader at the end " + endHolder + "; " + lease;
         }
     }
 
@@ -79,42 +79,62 @@ class MixedRolloutIT {
             System.out.println("[mixed-rollout] " + run);
             results.add(run);
         }
-        System.out.println("[mixed-rollout] longest gap over " + runs + " run(s): " + results.stream()
-                .mapToLong(r -> r.verdict().maxGapMs()).max().orElse(-1) + " ms; leader changes per run: "
-                           + results.stream().map(r -> String.valueOf(r.leaderChanges())).toList()
-                           + "; k8sensus's lease duration " + Long.getLong("k8sensus.mixed-rollout.lease-ms",
-                migrationLeaseMs(TIMINGS)) + " ms, Camel's " + TIMINGS.leaseMs() + " ms");
+        System.out.println("[mixed-rollout] longest gap over " + runs + " run(s): "
+                + results.stream().mapToLong(r -> r.verdict().maxGapMs()).max().orElse(-1)
+                + " ms; leader changes per run: "
+                + results.stream().map(r -> String.valueOf(r.leaderChanges())).toList()
+                + "; k8sensus's lease duration "
+                + Long.getLong("k8sensus.mixed-rollout.lease-ms", migrationLeaseMs(TIMINGS)) + " ms, Camel's "
+                + TIMINGS.leaseMs() + " ms");
         assertThat(results).allSatisfy(r -> {
-            assertThat(r.verdict().overlaps()).as("%s: actions of two replicas in one term", r).isZero();
-            assertThat(r.verdict().stale()).as("%s: actions of an ended term", r).isZero();
-            assertThat(r.verdict().epochRegressions()).as("%s: new terms without a higher epoch", r).isZero();
-            assertThat(r.verdict().bothActingMs()).as("%s: two terms acting at once (ms; -1: never)", r)
+            assertThat(r.verdict().overlaps())
+                    .as("%s: actions of two replicas in one term", r)
+                    .isZero();
+            assertThat(r.verdict().stale())
+                    .as("%s: actions of an ended term", r)
+                    .isZero();
+            assertThat(r.verdict().epochRegressions())
+                    .as("%s: new terms without a higher epoch", r)
+                    .isZero();
+            assertThat(r.verdict().bothActingMs())
+                    .as("%s: two terms acting at once (ms; -1: never)", r)
                     .isEqualTo(-1);
             assertThat(r.endHolder()).as("%s: the leader at the end", r).startsWith("k8sensus-");
-            assertThat(r.verdict().maxGapMs()).as("%s: longest gap (ms)", r)
+            assertThat(r.verdict().maxGapMs())
+                    .as("%s: longest gap (ms)", r)
                     .isLessThan(2 * migrationLeaseMs(TIMINGS) + 10_000);
         });
     }
 
     private Run rollout(int n) throws Exception {
-        ChaosCluster.Launcher camel = Contender.stockCamel(TIMINGS, ExtraGroups.NONE, PREFIX,
-                ClassDataArchives.flags(Contender.STOCK_CAMEL));
+        ChaosCluster.Launcher camel =
+                Contender.stockCamel(TIMINGS, ExtraGroups.NONE, PREFIX, ClassDataArchives.flags(Contender.STOCK_CAMEL));
         long leaseMs = Long.getLong("k8sensus.mixed-rollout.lease-ms", migrationLeaseMs(TIMINGS));
-        ChaosCluster.Launcher k8sensus = Contender.K8SENSUS.launcher(Path.of("target", "k8sensus.jar"), TIMINGS,
-                ExtraGroups.NONE, List.of("-Dk8sensus.election.lease-prefix=" + PREFIX,
+        ChaosCluster.Launcher k8sensus = Contender.K8SENSUS.launcher(
+                Path.of("target", "k8sensus.jar"),
+                TIMINGS,
+                ExtraGroups.NONE,
+                List.of(
+                        "-Dk8sensus.election.lease-prefix=" + PREFIX,
                         "-Dk8sensus.election.lease-duration-ms=" + leaseMs));
         String lease = PREFIX + "-" + History.HEARTBEAT;
-        try (ChaosCluster cluster = new ChaosCluster(TIMINGS, (name, apiUrl, environment, onLine) ->
-                (name.startsWith("camel-") ? camel : k8sensus).start(name, apiUrl, environment, onLine), PREFIX)) {
+        try (ChaosCluster cluster = new ChaosCluster(
+                TIMINGS,
+                (name, apiUrl, environment, onLine) ->
+                        (name.startsWith("camel-") ? camel : k8sensus).start(name, apiUrl, environment, onLine),
+                PREFIX)) {
             List<String> old = new ArrayList<>();
             for (int i = 1; i <= REPLICAS; i++) {
                 old.add("camel-" + i);
                 cluster.start("camel-" + i, Map.of());
             }
             // steady: every Camel replica has started, one of them acts, and the Lease names it
-            await().atMost(STEP).pollInterval(Duration.ofMillis(100)).until(() -> old.stream()
-                    .allMatch(cluster::hasStarted) && !cluster.history.actions(History.HEARTBEAT).isEmpty()
-                    && old.contains(LeaseHolder.of(cluster.api().lease(lease)).holder()));
+            await().atMost(STEP)
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> old.stream().allMatch(cluster::hasStarted)
+                            && !cluster.history.actions(History.HEARTBEAT).isEmpty()
+                            && old.contains(
+                                    LeaseHolder.of(cluster.api().lease(lease)).holder()));
             long from = System.nanoTime();
 
             for (int i = 1; i <= REPLICAS; i++) {
@@ -125,16 +145,19 @@ class MixedRolloutIT {
                 cluster.signal(stopped, "TERM");
                 cluster.awaitExit(stopped);
                 cluster.api().deletePod(stopped);
-                System.out.printf("[mixed-rollout] run %d step %d: %s started, %s stopped; Lease %s%n", n, i, fresh,
-                        stopped, describe(cluster.api().lease(lease)));
+                System.out.printf(
+                        "[mixed-rollout] run %d step %d: %s started, %s stopped; Lease %s%n",
+                        n, i, fresh, stopped, describe(cluster.api().lease(lease)));
             }
             // a k8sensus replica takes over (if a Camel one led to the last step) and acts; then, for a lease duration,
             // the same one keeps acting and nobody else does: an old term acting late would show here
             await().atMost(STEP).pollInterval(Duration.ofMillis(50)).until(() -> leadingAndActing(cluster, lease));
             String holder = LeaseHolder.of(cluster.api().lease(lease)).holder();
-            await().during(Duration.ofMillis(TIMINGS.leaseMs())).atMost(Duration.ofMillis(3 * TIMINGS.leaseMs()))
+            await().during(Duration.ofMillis(TIMINGS.leaseMs()))
+                    .atMost(Duration.ofMillis(3 * TIMINGS.leaseMs()))
                     .pollInterval(Duration.ofMillis(100))
-                    .until(() -> holder.equals(LeaseHolder.of(cluster.api().lease(lease)).holder()));
+                    .until(() -> holder.equals(
+                            LeaseHolder.of(cluster.api().lease(lease)).holder()));
             long end = System.nanoTime();
 
             Path csv = Path.of("target", "mixed-rollout", "run-" + n + ".csv");
@@ -142,7 +165,11 @@ class MixedRolloutIT {
             Files.writeString(csv, cluster.history.csv(from));
             Files.write(csv.resolveSibling("run-" + n + ".log"), cluster.output());
             History.Verdict verdict = cluster.history.check(History.HEARTBEAT, from, end);
-            return new Run(n, verdict, RolloutBenchmark.newTerms(cluster.history, History.HEARTBEAT, from, end), holder,
+            return new Run(
+                    n,
+                    verdict,
+                    RolloutBenchmark.newTerms(cluster.history, History.HEARTBEAT, from, end),
+                    holder,
                     "Lease at the end: " + describe(cluster.api().lease(lease)));
         }
     }
@@ -151,8 +178,10 @@ class MixedRolloutIT {
     private static boolean leadingAndActing(ChaosCluster cluster, String lease) {
         String holder = LeaseHolder.of(cluster.api().lease(lease)).holder();
         List<History.Action> actions = cluster.history.actions(History.HEARTBEAT);
-        return holder != null && holder.startsWith("k8sensus-") && !actions.isEmpty()
-               && actions.get(actions.size() - 1).replica().equals(holder);
+        return holder != null
+                && holder.startsWith("k8sensus-")
+                && !actions.isEmpty()
+                && actions.get(actions.size() - 1).replica().equals(holder);
     }
 
     private static String describe(Lease lease) {
@@ -161,8 +190,9 @@ class MixedRolloutIT {
         }
         var spec = lease.getSpec();
         return "holder " + spec.getHolderIdentity() + ", leaseTransitions " + spec.getLeaseTransitions()
-               + ", leaseDurationSeconds " + spec.getLeaseDurationSeconds() + ", acquireTime " + spec.getAcquireTime()
-               + ", renewTime " + spec.getRenewTime() + ", labels " + lease.getMetadata().getLabels()
-               + ", annotations " + lease.getMetadata().getAnnotations();
+                + ", leaseDurationSeconds " + spec.getLeaseDurationSeconds() + ", acquireTime " + spec.getAcquireTime()
+                + ", renewTime " + spec.getRenewTime() + ", labels "
+                + lease.getMetadata().getLabels()
+                + ", annotations " + lease.getMetadata().getAnnotations();
     }
 }

@@ -1,10 +1,9 @@
 package io.k8sensus.config;
 
-import java.util.Map;
-
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /** The settings of a camel-master application, read as the k8sensus settings that mean the same. */
 class CamelClusterKeysTest {
@@ -23,18 +22,20 @@ class CamelClusterKeysTest {
                 "k8sensus.election.lease-duration-ms", "15000"));
 
         assertThat(reading.refused()).isEmpty();
-        assertThat(reading.values()).containsExactlyInAnyOrderEntriesOf(Map.of(
-                ElectionSettings.KEY_LEASE_DURATION, "6000",
-                ElectionSettings.KEY_RENEW_DEADLINE, "4000",
-                ElectionSettings.KEY_RETRY_PERIOD, "1000",
-                ElectionSettings.KEY_JITTER, "1.1",
-                ElectionSettings.KEY_NAMESPACE, "jobs",
-                ElectionSettings.KEY_LEASE_PREFIX, "leaders",
-                ElectionSettings.KEY_LABELS, "app=billing",
-                ElectionSettings.KEY_MASTER_URL, "https://api:6443"));
-        assertThat(reading.lines()).hasSize(8)
+        assertThat(reading.values())
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        ElectionSettings.KEY_LEASE_DURATION, "6000",
+                        ElectionSettings.KEY_RENEW_DEADLINE, "4000",
+                        ElectionSettings.KEY_RETRY_PERIOD, "1000",
+                        ElectionSettings.KEY_JITTER, "1.1",
+                        ElectionSettings.KEY_NAMESPACE, "jobs",
+                        ElectionSettings.KEY_LEASE_PREFIX, "leaders",
+                        ElectionSettings.KEY_LABELS, "app=billing",
+                        ElectionSettings.KEY_MASTER_URL, "https://api:6443"));
+        assertThat(reading.lines())
+                .hasSize(8)
                 .contains("camel.cluster.kubernetes.renew-deadline-millis=4000 is read as "
-                          + ElectionSettings.KEY_RENEW_DEADLINE);
+                        + ElectionSettings.KEY_RENEW_DEADLINE);
         assertThat(reading.nameOf(ElectionSettings.KEY_RENEW_DEADLINE))
                 .isEqualTo("camel.cluster.kubernetes.renew-deadline-millis");
         assertThat(reading.nameOf(ElectionSettings.KEY_GROUPS)).isEqualTo(ElectionSettings.KEY_GROUPS);
@@ -51,7 +52,8 @@ class CamelClusterKeysTest {
                 "quarkus.camel.cluster.kubernetes.labels.tier", "jobs"));
 
         assertThat(reading.refused()).isEmpty();
-        assertThat(reading.values()).containsEntry(ElectionSettings.KEY_RENEW_DEADLINE, "4000")
+        assertThat(reading.values())
+                .containsEntry(ElectionSettings.KEY_RENEW_DEADLINE, "4000")
                 .containsEntry(ElectionSettings.KEY_LEASE_DURATION, "6000")
                 .containsEntry(ElectionSettings.KEY_LEASE_PREFIX, "leaders")
                 .containsEntry(ElectionSettings.KEY_BALANCE, "false")
@@ -67,14 +69,18 @@ class CamelClusterKeysTest {
                 "camel.cluster.kubernetes.renew-dedline-millis", "4000"));
 
         assertThat(reading.values()).isEmpty();
-        assertThat(reading.refused()).hasSize(4).anySatisfy(r -> assertThat(r).startsWith(
-                        "camel.cluster.kubernetes.enabled=false turns Camel's Kubernetes cluster service off"))
-                .anySatisfy(r -> assertThat(r).contains("ConfigMap: k8sensus elects through coordination.k8s.io"
-                                                        + " Leases only"))
+        assertThat(reading.refused())
+                .hasSize(4)
+                .anySatisfy(r -> assertThat(r)
+                        .startsWith(
+                                "camel.cluster.kubernetes.enabled=false turns Camel's Kubernetes cluster service off"))
+                .anySatisfy(r -> assertThat(r)
+                        .contains("ConfigMap: k8sensus elects through coordination.k8s.io" + " Leases only"))
                 .anySatisfy(r -> assertThat(r).contains("set k8sensus.kubernetes.call-timeout-ms"))
-                .anySatisfy(r -> assertThat(r).isEqualTo("camel.cluster.kubernetes.renew-dedline-millis is not a key"
-                                                         + " of Camel's Kubernetes cluster service (docs/MIGRATING.md"
-                                                         + " lists them)"));
+                .anySatisfy(r -> assertThat(r)
+                        .isEqualTo("camel.cluster.kubernetes.renew-dedline-millis is not a key"
+                                + " of Camel's Kubernetes cluster service (docs/MIGRATING.md"
+                                + " lists them)"));
     }
 
     @Test
@@ -98,11 +104,14 @@ class CamelClusterKeysTest {
                 "CAMEL_CLUSTER_KUBERNETES_CLUSTER_LABELS_APP", "billing",
                 "PATH", "/usr/bin"));
 
-        assertThat(found).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "camel.cluster.kubernetes.renew-deadline-millis", "4000",
-                "quarkus.camel.cluster.kubernetes.pod-name", "p-1",
-                "camel.cluster.kubernetes.cluster-labels-app", "billing"));
-        assertThat(CamelClusterKeys.read(found).refused()).singleElement().asString()
+        assertThat(found)
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        "camel.cluster.kubernetes.renew-deadline-millis", "4000",
+                        "quarkus.camel.cluster.kubernetes.pod-name", "p-1",
+                        "camel.cluster.kubernetes.cluster-labels-app", "billing"));
+        assertThat(CamelClusterKeys.read(found).refused())
+                .singleElement()
+                .asString()
                 .contains("a label key cannot be read from an environment variable's name");
     }
 }

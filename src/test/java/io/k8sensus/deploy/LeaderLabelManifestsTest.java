@@ -1,7 +1,6 @@
 package io.k8sensus.deploy;
 
-import java.nio.file.Path;
-import java.util.List;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -12,9 +11,9 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.k8sensus.kube.PodLeaderLabel;
 import io.k8sensus.testing.ExternalTool;
 import io.k8sensus.testing.Kustomize;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The leader label is opt-in: {@code kubectl kustomize examples/leader-service} turns it on, adds exactly
@@ -24,27 +23,41 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LeaderLabelManifestsTest {
 
     private static final PolicyRule PATCH_PODS = new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder()
-            .withApiGroups("").withResources("pods").withVerbs("patch").build();
+            .withApiGroups("")
+            .withResources("pods")
+            .withVerbs("patch")
+            .build();
 
     @Test
     void the_component_turns_the_label_on_grants_patch_on_pods_and_selects_the_leader() throws Exception {
         ExternalTool.requireKubectl();
         List<HasMetadata> with = Kustomize.render(Path.of("examples", "leader-service"));
-        Container container = Kustomize.one(with, Deployment.class).getSpec().getTemplate().getSpec().getContainers()
+        Container container = Kustomize.one(with, Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
                 .get(0);
-        assertThat(container.getEnv()).anyMatch(e -> e.getName().equals("K8SENSUS_ELECTION_LABEL_LEADER")
-                                                     && "true".equals(e.getValue()));
+        assertThat(container.getEnv())
+                .anyMatch(e -> e.getName().equals("K8SENSUS_ELECTION_LABEL_LEADER") && "true".equals(e.getValue()));
         List<PolicyRule> rules = Kustomize.one(with, Role.class).getRules();
         assertThat(rules).contains(PATCH_PODS);
         Service service = Kustomize.one(with, Service.class);
-        assertThat(service.getSpec().getSelector()).containsEntry(PodLeaderLabel.key("heartbeat"), "true")
+        assertThat(service.getSpec().getSelector())
+                .containsEntry(PodLeaderLabel.key("heartbeat"), "true")
                 .containsEntry("app.kubernetes.io/name", "k8sensus");
         assertThat(container.getPorts()).anyMatch(p -> p.getName().equals("http") && p.getContainerPort() == 8080);
 
         List<HasMetadata> without = Kustomize.render(Path.of("k8s"));
         assertThat(Kustomize.one(without, Role.class).getRules()).doesNotContain(PATCH_PODS);
         assertThat(without).noneMatch(Service.class::isInstance);
-        assertThat(Kustomize.one(without, Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0)
-                .getEnv()).noneMatch(e -> e.getName().equals("K8SENSUS_ELECTION_LABEL_LEADER"));
+        assertThat(Kustomize.one(without, Deployment.class)
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .get(0)
+                        .getEnv())
+                .noneMatch(e -> e.getName().equals("K8SENSUS_ELECTION_LABEL_LEADER"));
     }
 }

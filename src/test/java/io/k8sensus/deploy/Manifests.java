@@ -1,5 +1,11 @@
 package io.k8sensus.deploy;
 
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -12,13 +18,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
 
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.rbac.Role;
-import io.fabric8.kubernetes.client.utils.Serialization;
-
 /** The manifests of {@code k8s/}, parsed with the fabric8 model, and the configuration they give the application. */
 final class Manifests {
 
@@ -28,7 +27,8 @@ final class Manifests {
 
     Manifests() {
         try (Stream<Path> files = Files.list(DIR)) {
-            for (Path file : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+            for (Path file :
+                    files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
                 if (!file.getFileName().toString().equals("kustomization.yaml")) {
                     byFile.put(file, parse(file));
                 }
@@ -69,7 +69,12 @@ final class Manifests {
     }
 
     Container container() {
-        return one(Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+        return one(Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0);
     }
 
     /** application.properties as shipped. */
@@ -99,9 +104,11 @@ final class Manifests {
             if (!env.getName().startsWith("K8SENSUS_") || env.getValue() == null) {
                 continue;
             }
-            String key = shipped.stringPropertyNames().stream().filter(k -> envName(k).equals(env.getName()))
-                    .findFirst().orElseThrow(() -> new AssertionError(
-                            "deployment.yaml sets " + env.getName() + ", which overrides no key of application.properties"));
+            String key = shipped.stringPropertyNames().stream()
+                    .filter(k -> envName(k).equals(env.getName()))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("deployment.yaml sets " + env.getName()
+                            + ", which overrides no key of application.properties"));
             overrides.put(key, env.getValue());
         }
         return overrides;

@@ -1,8 +1,6 @@
 package io.k8sensus.deploy;
 
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -13,9 +11,10 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.k8sensus.monitoring.MonitoringFiles;
 import io.k8sensus.testing.ExternalTool;
 import io.k8sensus.testing.Kustomize;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Monitoring is opt-in: {@code kubectl kustomize examples/monitoring} (the default deploy plus the component
@@ -36,7 +35,8 @@ class MonitoringManifestsTest {
     private static <T> T at(GenericKubernetesResource resource, String... path) {
         Object value = resource.getAdditionalProperties();
         for (String key : path) {
-            value = key.matches("\\d+") ? ((List<Object>) value).get(Integer.parseInt(key))
+            value = key.matches("\\d+")
+                    ? ((List<Object>) value).get(Integer.parseInt(key))
                     : ((Map<String, Object>) value).get(key);
         }
         return (T) value;
@@ -48,52 +48,78 @@ class MonitoringManifestsTest {
         List<HasMetadata> with = Kustomize.render(OVERLAY);
         Deployment deployment = Kustomize.one(with, Deployment.class);
         String namespace = deployment.getMetadata().getNamespace();
-        int managementPort = Integer.parseInt(Manifests.applicationProperties().getProperty("camel.management.port")
+        int managementPort = Integer.parseInt(Manifests.applicationProperties()
+                .getProperty("camel.management.port")
                 .strip());
 
         assertThat(ofKind(with, "PodMonitor")).hasSize(1);
-        GenericKubernetesResource podMonitor = (GenericKubernetesResource) ofKind(with, "PodMonitor").get(0);
+        GenericKubernetesResource podMonitor =
+                (GenericKubernetesResource) ofKind(with, "PodMonitor").get(0);
         assertThat(podMonitor.getApiVersion()).isEqualTo("monitoring.coreos.com/v1");
         assertThat(podMonitor.getMetadata().getNamespace()).isEqualTo(namespace);
         Map<String, String> selected = at(podMonitor, "spec", "selector", "matchLabels");
-        assertThat(selected).as("the PodMonitor selects the Deployment's Pods, all of them")
+        assertThat(selected)
+                .as("the PodMonitor selects the Deployment's Pods, all of them")
                 .isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
         assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(selected);
         List<Map<String, Object>> endpoints = at(podMonitor, "spec", "podMetricsEndpoints");
         assertThat(endpoints).hasSize(1);
         String port = (String) endpoints.get(0).get("port");
-        List<ContainerPort> ports = deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getPorts();
-        assertThat(ports).as("the port the PodMonitor names is the container's management port")
+        List<ContainerPort> ports = deployment
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getPorts();
+        assertThat(ports)
+                .as("the port the PodMonitor names is the container's management port")
                 .anyMatch(p -> port.equals(p.getName()) && p.getContainerPort() == managementPort);
         assertThat(endpoints.get(0)).containsEntry("path", "/observe/metrics");
         assertThat(at(podMonitor, "spec", "jobLabel").toString()).isEqualTo("app.kubernetes.io/name");
         assertThat(selected).containsEntry("app.kubernetes.io/name", "k8sensus"); // the rules' job="k8sensus"
 
         assertThat(ofKind(with, "PrometheusRule")).hasSize(1);
-        GenericKubernetesResource rule = (GenericKubernetesResource) ofKind(with, "PrometheusRule").get(0);
+        GenericKubernetesResource rule =
+                (GenericKubernetesResource) ofKind(with, "PrometheusRule").get(0);
         assertThat(rule.getApiVersion()).isEqualTo("monitoring.coreos.com/v1");
         assertThat(rule.getMetadata().getNamespace()).isEqualTo(namespace);
         assertThat((Object) Serialization.jsonMapper().valueToTree(at(rule, "spec", "groups")))
-                .as("the rules applied are those PrometheusRulesTest tests").isEqualTo(MonitoringFiles.ruleGroups());
+                .as("the rules applied are those PrometheusRulesTest tests")
+                .isEqualTo(MonitoringFiles.ruleGroups());
 
-        ConfigMap dashboard = with.stream().filter(ConfigMap.class::isInstance).map(ConfigMap.class::cast)
-                .filter(c -> "1".equals(c.getMetadata().getLabels() == null ? null
-                        : c.getMetadata().getLabels().get("grafana_dashboard"))).findFirst().orElseThrow(
-                        () -> new AssertionError("no ConfigMap labelled grafana_dashboard: \"1\""));
+        ConfigMap dashboard = with.stream()
+                .filter(ConfigMap.class::isInstance)
+                .map(ConfigMap.class::cast)
+                .filter(c -> "1"
+                        .equals(
+                                c.getMetadata().getLabels() == null
+                                        ? null
+                                        : c.getMetadata().getLabels().get("grafana_dashboard")))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no ConfigMap labelled grafana_dashboard: \"1\""));
         assertThat(dashboard.getMetadata().getNamespace()).isEqualTo(namespace);
-        assertThat(dashboard.getMetadata().getName()).as("one name, no content hash")
+        assertThat(dashboard.getMetadata().getName())
+                .as("one name, no content hash")
                 .isEqualTo("k8sensus-grafana-dashboard");
         assertThat(dashboard.getData()).containsOnlyKeys("k8sensus-election.json");
         assertThat(Serialization.jsonMapper().readTree(dashboard.getData().get("k8sensus-election.json")))
-                .isEqualTo(Serialization.jsonMapper().readTree(MonitoringFiles.DIR.resolve("dashboard.json").toFile()));
+                .isEqualTo(Serialization.jsonMapper()
+                        .readTree(MonitoringFiles.DIR.resolve("dashboard.json").toFile()));
 
         List<HasMetadata> without = Kustomize.render(Path.of("k8s"));
-        assertThat(without).noneMatch(o -> o.getKind().equals("PodMonitor") || o.getKind().equals("PrometheusRule")
-                                           || o.getMetadata().getName().equals(dashboard.getMetadata().getName()));
-        List<HasMetadata> rest = with.stream().filter(o -> !o.getKind().equals("PodMonitor")
-                                                           && !o.getKind().equals("PrometheusRule") && o != dashboard)
+        assertThat(without)
+                .noneMatch(o -> o.getKind().equals("PodMonitor")
+                        || o.getKind().equals("PrometheusRule")
+                        || o.getMetadata()
+                                .getName()
+                                .equals(dashboard.getMetadata().getName()));
+        List<HasMetadata> rest = with.stream()
+                .filter(o ->
+                        !o.getKind().equals("PodMonitor") && !o.getKind().equals("PrometheusRule") && o != dashboard)
                 .toList();
-        assertThat(Serialization.asYaml(rest)).as("the component changes nothing of k8s/")
+        assertThat(Serialization.asYaml(rest))
+                .as("the component changes nothing of k8s/")
                 .isEqualTo(Serialization.asYaml(without));
     }
 }

@@ -19,15 +19,13 @@ import java.util.stream.Stream;
 final class DocumentedCommands {
 
     /** A command, and the file it is in. */
-    record Command(String text, String file) {
-    }
+    record Command(String text, String file) {}
 
     private static final Pattern SH_BLOCK = Pattern.compile("(?ms)^```sh\\n(.*?)^```");
     private static final Pattern INLINE_MAKE = Pattern.compile("`(make [a-z-]+(?: [A-Z]+=(?:\"[^\"`]*\"|[^ `\"]+))*)`");
     private static final Pattern HEREDOC = Pattern.compile("<<'?(\\w+)'?");
 
-    private DocumentedCommands() {
-    }
+    private DocumentedCommands() {}
 
     static List<Path> documents() throws IOException {
         List<Path> files = new ArrayList<>(List.of(Path.of("README.md")));

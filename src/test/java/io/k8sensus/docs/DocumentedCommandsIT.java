@@ -1,5 +1,16 @@
 package io.k8sensus.docs;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.k8sensus.chaos.BenchmarkOptions;
+import io.k8sensus.docs.DocumentedCommands.Command;
+import io.k8sensus.testing.DirectoryCopy;
+import io.k8sensus.testing.ExternalTool;
+import io.k8sensus.testing.Kustomize;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -18,22 +29,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.rbac.Role;
-import io.k8sensus.docs.DocumentedCommands.Command;
-import io.k8sensus.chaos.BenchmarkOptions;
-import io.k8sensus.testing.ExternalTool;
-import io.k8sensus.testing.Kustomize;
-import io.k8sensus.testing.DirectoryCopy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Every command of the README and docs/ runs here, in CI, or in a named test, so that none can rot: a command added
@@ -60,8 +59,7 @@ class DocumentedCommandsIT {
     }
 
     /** How a documented command is exercised; {@code bounded} gives the command run, {@code expect} a line of its output. */
-    record Way(Pattern command, How how, UnaryOperator<String> bounded, String expect, List<String> tests,
-               String why) {
+    record Way(Pattern command, How how, UnaryOperator<String> bounded, String expect, List<String> tests, String why) {
 
         boolean matches(String text) {
             return command.matcher(text).matches();
@@ -69,7 +67,8 @@ class DocumentedCommandsIT {
     }
 
     private static Way way(String regex, How how, String why, String... tests) {
-        return new Way(Pattern.compile(regex, Pattern.DOTALL), how, UnaryOperator.identity(), null, List.of(tests), why);
+        return new Way(
+                Pattern.compile(regex, Pattern.DOTALL), how, UnaryOperator.identity(), null, List.of(tests), why);
     }
 
     private static Way run(String regex, UnaryOperator<String> bounded, String expect) {
@@ -81,8 +80,8 @@ class DocumentedCommandsIT {
         return command -> {
             String extra = String.join(" ", more);
             Matcher args = Pattern.compile("ARGS=\"([^\"]*)\"").matcher(command);
-            return args.find() ? args.replaceFirst("ARGS=\"" + Matcher.quoteReplacement(args.group(1) + " " + extra)
-                                                   + "\"")
+            return args.find()
+                    ? args.replaceFirst("ARGS=\"" + Matcher.quoteReplacement(args.group(1) + " " + extra) + "\"")
                     : command + " ARGS=\"" + extra + "\"";
         };
     }
@@ -105,20 +104,31 @@ class DocumentedCommandsIT {
     /** A benchmark run cut to one contender, one trial (or the memory breakdown alone), into the scratch directory. */
     private static final UnaryOperator<String> SHORT_BENCH = command -> {
         boolean memoryOnly = command.contains("--trials 0");
-        String cut = without("--trials", "--timings", "--contenders", "--balance", "--rollout", "--scaling", "--out",
-                "--write", "--summary", "--rollout-write")
+        String cut = without(
+                        "--trials",
+                        "--timings",
+                        "--contenders",
+                        "--balance",
+                        "--rollout",
+                        "--scaling",
+                        "--out",
+                        "--write",
+                        "--summary",
+                        "--rollout-write")
                 .apply(command);
         // no class-data archives: training them takes longer than the run (BenchmarkIT trains and maps them)
-        return memoryOnly ? withArgs("--trials 0 --contenders k8sensus --no-class-data --out target/bench-docs")
-                .apply(cut)
+        return memoryOnly
+                ? withArgs("--trials 0 --contenders k8sensus --no-class-data --out target/bench-docs")
+                        .apply(cut)
                 : withArgs("--trials 1 --contenders k8sensus --no-memory --no-class-data --out target/bench-docs")
-                .apply(cut);
+                        .apply(cut);
     };
 
     /** The slow-API-server phase cut to one lateness, one run, k8sensus alone, into the scratch directory. */
     private static final UnaryOperator<String> SHORT_SLOW_API = command -> then(
-            without("--slow-api", "--slow-api-runs", "--contenders", "--out", "--write"),
-            withArgs("--slow-api R/2 --slow-api-runs 1 --contenders k8sensus --no-class-data --out target/bench-docs"))
+                    without("--slow-api", "--slow-api-runs", "--contenders", "--out", "--write"),
+                    withArgs(
+                            "--slow-api R/2 --slow-api-runs 1 --contenders k8sensus --no-class-data --out target/bench-docs"))
             .apply(command.replace(" --slow-api-fabric8-defaults", ""));
 
     static final List<Way> WAYS = List.of(
@@ -129,51 +139,94 @@ class DocumentedCommandsIT {
             run("make run ARGS=\"--help\"", UnaryOperator.identity(), "Usage: make run"),
             run("make run ARGS=\"--metrics\"", withArgs("--duration 20"), "/observe/metrics (probes:"),
             run("make run ARGS=\"--recipe sql --kill-leader-every 20\"", withArgs("--duration 30"), "jobs: "),
-            way("make run( ARGS=\"(--replicas 3 --duration 45 )?(--routes my-routes/ )?--kill-leader-every 20\")?",
-                    How.TEST, "LocalClusterIT runs the same launcher with --kill-leader-every (and the first route"
-                              + " runs make run)", "io.k8sensus.launcher.LocalClusterIT"),
+            way(
+                    "make run( ARGS=\"(--replicas 3 --duration 45 )?(--routes my-routes/ )?--kill-leader-every 20\")?",
+                    How.TEST,
+                    "LocalClusterIT runs the same launcher with --kill-leader-every (and the first route"
+                            + " runs make run)",
+                    "io.k8sensus.launcher.LocalClusterIT"),
             run("make validate", UnaryOperator.identity(), null),
             run("make manifests", UnaryOperator.identity(), null),
-            way("make components( ROUTES=[^ ]+)?", How.TEST, "ComponentsIT runs its two steps (k8sensus components"
-                                                             + " --pom, resolve-components.sh) on a quartz route and"
-                                                             + " starts the jar beside what they resolved",
+            way(
+                    "make components( ROUTES=[^ ]+)?",
+                    How.TEST,
+                    "ComponentsIT runs its two steps (k8sensus components"
+                            + " --pom, resolve-components.sh) on a quartz route and"
+                            + " starts the jar beside what they resolved",
                     "io.k8sensus.routes.ComponentsIT"),
             run("make build", command -> "make -q build", null),
-            run("make simulate( ARGS=\"--schedules \\d+( --write [^ \"]+)?\")?",
-                    then(without("--schedules", "--write"), withArgs("--schedules 3000")), "violations: 0"),
-            run("make simulate-balance( ARGS=\"--schedules \\d+\")?",
-                    then(without("--schedules"), withArgs("--schedules 300")), "0 violations"),
-            way("make mutation", How.TEST, "a run takes about 8 min on one thread: MutationReportTest reads a PIT"
-                                           + " report as make mutation does", "io.k8sensus.tools.MutationReportTest"),
-            run("make chaos( ARGS=\"--allow-skipped\")?", command -> "make chaos ARGS=\"--only sigterm --allow-skipped\"",
+            // make format rewrites sources: checked here with the same formatter, which rewrites nothing
+            run("make format", command -> "mvn -B -ntp -q spotless:check", null),
+            run(
+                    "make simulate( ARGS=\"--schedules \\d+( --write [^ \"]+)?\")?",
+                    then(without("--schedules", "--write"), withArgs("--schedules 3000")),
+                    "violations: 0"),
+            run(
+                    "make simulate-balance( ARGS=\"--schedules \\d+\")?",
+                    then(without("--schedules"), withArgs("--schedules 300")),
+                    "0 violations"),
+            way(
+                    "make mutation",
+                    How.TEST,
+                    "a run takes about 8 min on one thread: MutationReportTest reads a PIT"
+                            + " report as make mutation does",
+                    "io.k8sensus.tools.MutationReportTest"),
+            run(
+                    "make chaos( ARGS=\"--allow-skipped\")?",
+                    command -> "make chaos ARGS=\"--only sigterm --allow-skipped\"",
                     "sigterm"),
-            way("make chaos ARGS=\"--only [a-z0-9,-]+\"", How.TEST, "FaultInjectionIT runs the scenarios a partial run"
-                                                                  + " names (the short form)",
+            way(
+                    "make chaos ARGS=\"--only [a-z0-9,-]+\"",
+                    How.TEST,
+                    "FaultInjectionIT runs the scenarios a partial run" + " names (the short form)",
                     "io.k8sensus.chaos.FaultInjectionIT"),
             run("make bench( ARGS=\"(?![^\"]*--slow-api)[^\"]*\")?", SHORT_BENCH, "written to target/bench-docs"),
             run("make bench ARGS=\"--slow-api [^\"]*\"", SHORT_SLOW_API, "written to target/bench-docs"),
-            way("make bench-publish", How.TEST, "its options (BENCH_PUBLISHED in the Makefile) are parsed in"
-                                                + " everyDocumentedCommandHasOneWay; a run takes 90 min",
+            way(
+                    "make bench-publish",
+                    How.TEST,
+                    "its options (BENCH_PUBLISHED in the Makefile) are parsed in"
+                            + " everyDocumentedCommandHasOneWay; a run takes 90 min",
                     "io.k8sensus.chaos.BenchmarkOptionsTest"),
-            way("make wiring( ARGS=\"[^\"]*\")?", How.TEST, "each recipe's IT runs the same workload, shorter",
-                    "io.k8sensus.wiring.SqlRecipeIT", "io.k8sensus.wiring.JmsRecipeIT",
+            way(
+                    "make wiring( ARGS=\"[^\"]*\")?",
+                    How.TEST,
+                    "each recipe's IT runs the same workload, shorter",
+                    "io.k8sensus.wiring.SqlRecipeIT",
+                    "io.k8sensus.wiring.JmsRecipeIT",
                     "io.k8sensus.wiring.FileRecipeIT"),
             way("mvn -B -ntp verify", How.CI, ".ci/run"),
-            way("mvn -B -ntp verify -Pchaos", How.TEST, "the profile runs SplitBrainTest 30 times instead of 4",
+            way(
+                    "mvn -B -ntp verify -Pchaos",
+                    How.TEST,
+                    "the profile runs SplitBrainTest 30 times instead of 4",
                     "io.k8sensus.SplitBrainTest"),
-            way("java -D.* -jar target/k8sensus-stock-camel\\.jar", How.TEST,
+            way(
+                    "java -D.* -jar target/k8sensus-stock-camel\\.jar",
+                    How.TEST,
                     "the benchmark's stock-Camel contender and the old replicas of the mixed rolling update start the"
-                    + " plain Camel application so, against an embedded API (Contender.stockCamel)",
-                    "io.k8sensus.chaos.MixedRolloutIT", "io.k8sensus.chaos.BenchmarkIT"),
-            way("POD_NAME=my-pod POD_NAMESPACE=default java -jar target/k8sensus\\.jar", How.TEST,
-                    "the ITs run the packaged jar so, against an embedded API", "io.k8sensus.MetricsIT"),
-            way("make (image|image-check)( IMAGE=[^ ]+)?", How.CHECKED, "needs docker, podman or buildah and base"
-                                                                        + " images (scripts/image-check.sh)"),
+                            + " plain Camel application so, against an embedded API (Contender.stockCamel)",
+                    "io.k8sensus.chaos.MixedRolloutIT",
+                    "io.k8sensus.chaos.BenchmarkIT"),
+            way(
+                    "POD_NAME=my-pod POD_NAMESPACE=default java -jar target/k8sensus\\.jar",
+                    How.TEST,
+                    "the ITs run the packaged jar so, against an embedded API",
+                    "io.k8sensus.MetricsIT"),
+            way(
+                    "make (image|image-check)( IMAGE=[^ ]+)?",
+                    How.CHECKED,
+                    "needs docker, podman or buildah and base" + " images (scripts/image-check.sh)"),
             way("docker push .*", How.CHECKED, "needs a registry"),
-            way("\\(cd k8s && kustomize edit set image k8sensus=[^ )]+\\)", How.CHECKED,
+            way(
+                    "\\(cd k8s && kustomize edit set image k8sensus=[^ )]+\\)",
+                    How.CHECKED,
                     "needs kustomize; k8s/ names the image k8sensus"),
-            way("make (apply|clean)", How.CHECKED, "needs a cluster; make manifests runs here, KustomizeTest renders"
-                                                   + " k8s/", "io.k8sensus.deploy.KustomizeTest"),
+            way(
+                    "make (apply|clean)",
+                    How.CHECKED,
+                    "needs a cluster; make manifests runs here, KustomizeTest renders" + " k8s/",
+                    "io.k8sensus.deploy.KustomizeTest"),
             way("kubectl .*", How.CHECKED, "needs a cluster; the names it uses are those k8s/ deploys"));
 
     private final List<Process> started = Collections.synchronizedList(new ArrayList<>());
@@ -194,7 +247,8 @@ class DocumentedCommandsIT {
     static void clean() throws IOException {
         try (Stream<Path> files = Files.walk(scratch)) {
             // symbolic links are deleted, not followed
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         }
     }
 
@@ -207,7 +261,7 @@ class DocumentedCommandsIT {
             long ways = WAYS.stream().filter(w -> w.matches(command.text())).count();
             if (ways != 1) {
                 problems.add(command.file() + ": `" + command.text() + "` has " + ways + " ways (run it in "
-                             + getClass().getSimpleName() + ", or name the test that does)");
+                        + getClass().getSimpleName() + ", or name the test that does)");
             }
         }
         for (Way way : WAYS) {
@@ -226,19 +280,24 @@ class DocumentedCommandsIT {
         }
         assertThat(problems).isEmpty();
         String ci = Files.readString(Path.of(".ci", "run"));
-        commands.stream().filter(c -> wayOf(c).how() == How.CI)
+        commands.stream()
+                .filter(c -> wayOf(c).how() == How.CI)
                 .forEach(c -> assertThat(ci).as(".ci/run runs " + c.text()).contains(c.text()));
         // make bench-publish runs 90 min: its options are read as the benchmark reads them
         Matcher published = Pattern.compile("BENCH_PUBLISHED := (.*)").matcher(Files.readString(Path.of("Makefile")));
         assertThat(published.find()).as("make bench-publish's options").isTrue();
-        assertThat(BenchmarkOptions.parse(published.group(1).trim().split(" +")).trials()).isPositive();
+        assertThat(BenchmarkOptions.parse(published.group(1).trim().split(" +")).trials())
+                .isPositive();
     }
 
     @Test
     void theReadmesFirstRouteFiresOnOneReplicaAndAnEditChangesIt() throws Exception {
-        List<String> steps = DocumentedCommands.all().stream().filter(c -> wayOf(c).how() == How.FIRST_ROUTE)
-                .map(Command::text).toList();
-        String run = steps.stream().filter(s -> s.startsWith("make run")).findFirst().orElseThrow();
+        List<String> steps = DocumentedCommands.all().stream()
+                .filter(c -> wayOf(c).how() == How.FIRST_ROUTE)
+                .map(Command::text)
+                .toList();
+        String run =
+                steps.stream().filter(s -> s.startsWith("make run")).findFirst().orElseThrow();
         for (String step : steps.subList(0, steps.indexOf(run))) {
             assertThat(exec(step, Duration.ofSeconds(30)).exit()).as(step).isZero();
         }
@@ -247,33 +306,50 @@ class DocumentedCommandsIT {
 
         Live live = start(withArgs("--duration 120").apply(run));
         Pattern hello = Pattern.compile("\\[(replica-\\d+)] hello from (replica-\\d+), epoch (\\d+)");
-        List<String> hellos = await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
+        List<String> hellos = await().atMost(Duration.ofMinutes(3))
+                .pollInterval(Duration.ofMillis(200))
                 .until(() -> live.matching(hello), lines -> lines.size() >= 2);
         Matcher first = hello.matcher(hellos.get(0));
         assertThat(first.find()).isTrue();
         String leader = first.group(1);
-        assertThat(hellos).as("only the leader says hello, and it names itself")
+        assertThat(hellos)
+                .as("only the leader says hello, and it names itself")
                 .allMatch(l -> l.contains("[" + leader + "] hello from " + leader + ","));
 
         // the README's next step: edit the file while it runs
-        Files.writeString(route, Files.readString(route).replace("period: \"2000\"", "period: \"500\"")
-                .replace("hello from", "hello again from"));
-        List<String> again = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+        Files.writeString(
+                route,
+                Files.readString(route)
+                        .replace("period: \"2000\"", "period: \"500\"")
+                        .replace("hello from", "hello again from"));
+        List<String> again = await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200))
                 .until(() -> live.matching(Pattern.compile("\\] hello again from ")), lines -> lines.size() >= 3);
         assertThat(again).as("the edit runs on the same leader").allMatch(l -> l.contains("[" + leader + "]"));
-        assertThat(live.matching(Pattern.compile("event=routes-reloaded .*hello\\.camel\\.yaml change=changed")).stream()
-                .map(l -> l.replaceAll(".*?\\[(replica-\\d+)].*", "$1")).distinct()).as("every replica reloaded it")
+        assertThat(
+                        live
+                                .matching(
+                                        Pattern.compile("event=routes-reloaded .*hello\\.camel\\.yaml change=changed"))
+                                .stream()
+                                .map(l -> l.replaceAll(".*?\\[(replica-\\d+)].*", "$1"))
+                                .distinct())
+                .as("every replica reloaded it")
                 .hasSize(3);
-        assertThat(live.matching(Pattern.compile("event=acquired group=heartbeat"))).as("no new election")
+        assertThat(live.matching(Pattern.compile("event=acquired group=heartbeat")))
+                .as("no new election")
                 .hasSize(1);
         stopTree(live.process());
 
-        String validate = steps.stream().filter(s -> s.startsWith("make validate")).findFirst().orElseThrow();
+        String validate = steps.stream()
+                .filter(s -> s.startsWith("make validate"))
+                .findFirst()
+                .orElseThrow();
         Result checked = exec(validate, Duration.ofSeconds(60));
         assertThat(checked.exit()).as(validate + ":\n" + checked.output()).isZero();
         Files.writeString(route, Files.readString(route).replace("master:heartbeat:", "master:nosuchgroup:"));
         Result refused = exec(validate, Duration.ofSeconds(60));
-        assertThat(refused.exit()).as("a route of an unknown group is refused (make says 2 when validate says 1)")
+        assertThat(refused.exit())
+                .as("a route of an unknown group is refused (make says 2 when validate says 1)")
                 .isNotZero();
         assertThat(refused.output()).contains("hello.camel.yaml:", "unknown group 'nosuchgroup'");
     }
@@ -290,13 +366,18 @@ class DocumentedCommandsIT {
         assertThat(runs).as("commands run here").hasSizeGreaterThan(6);
         for (Map.Entry<String, Way> run : runs.entrySet()) {
             Result result = exec(run.getKey(), Duration.ofMinutes(5));
-            assertThat(result.exit()).as(run.getKey() + " exits 0:\n" + result.output()).isZero();
+            assertThat(result.exit())
+                    .as(run.getKey() + " exits 0:\n" + result.output())
+                    .isZero();
             if (run.getValue().expect() != null) {
-                assertThat(result.output()).as(run.getKey()).contains(run.getValue().expect());
+                assertThat(result.output())
+                        .as(run.getKey())
+                        .contains(run.getValue().expect());
             }
             if (run.getKey().equals("make manifests")) {
                 assertThat(differences(Path.of("k8s"), scratch.resolve("k8s")))
-                        .as("k8s/ is what make manifests derives from its routes").isEmpty();
+                        .as("k8s/ is what make manifests derives from its routes")
+                        .isEmpty();
             }
         }
     }
@@ -305,12 +386,20 @@ class DocumentedCommandsIT {
     void whatNeedsAClusterNamesWhatK8sDeploys() throws Exception {
         ExternalTool.requireKubectl();
         List<HasMetadata> objects = Kustomize.render(Path.of("k8s"));
-        String namespace = Kustomize.one(objects, Deployment.class).getMetadata().getNamespace();
-        Map<String, String> podLabels = Kustomize.one(objects, Deployment.class).getSpec().getTemplate().getMetadata()
+        String namespace =
+                Kustomize.one(objects, Deployment.class).getMetadata().getNamespace();
+        Map<String, String> podLabels = Kustomize.one(objects, Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getMetadata()
                 .getLabels();
-        List<String> leases = objects.stream().filter(Role.class::isInstance).map(Role.class::cast)
-                .flatMap(r -> r.getRules().stream()).filter(rule -> rule.getResources().contains("leases"))
-                .flatMap(rule -> rule.getResourceNames().stream()).toList();
+        List<String> leases = objects.stream()
+                .filter(Role.class::isInstance)
+                .map(Role.class::cast)
+                .flatMap(r -> r.getRules().stream())
+                .filter(rule -> rule.getResources().contains("leases"))
+                .flatMap(rule -> rule.getResourceNames().stream())
+                .toList();
         Pattern lease = Pattern.compile("\\bk8sensus-[a-z0-9-]+\\b");
         Pattern selector = Pattern.compile("-l ([^ ]+)");
         for (Command command : DocumentedCommands.all()) {
@@ -327,17 +416,22 @@ class DocumentedCommandsIT {
             if (labels.find()) {
                 for (String label : labels.group(1).split(",")) {
                     String[] kv = label.split("=");
-                    assertThat(podLabels).as("the Pods' labels, selected by " + text).containsEntry(kv[0], kv[1]);
+                    assertThat(podLabels)
+                            .as("the Pods' labels, selected by " + text)
+                            .containsEntry(kv[0], kv[1]);
                 }
             }
         }
-        assertThat(Files.readString(Path.of("k8s", "kustomization.yaml"))).as("kustomize edit set image k8sensus=...")
+        assertThat(Files.readString(Path.of("k8s", "kustomization.yaml")))
+                .as("kustomize edit set image k8sensus=...")
                 .containsPattern("images:\\s*\\n\\s*- name: k8sensus\\n");
     }
 
     private static Way wayOf(Command command) {
-        return WAYS.stream().filter(w -> w.matches(command.text())).findFirst().orElseThrow(
-                () -> new AssertionError("no way for " + command));
+        return WAYS.stream()
+                .filter(w -> w.matches(command.text()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no way for " + command));
     }
 
     /** A directory laid out like a clone after `mvn package`: the build's output shared, k8s/ and docs/ copied. */
@@ -353,15 +447,22 @@ class DocumentedCommandsIT {
         // target/ of its own, so that the class-data archive make run builds fits this directory's jar path; the
         // jar, its libraries and the tools are those mvn package built
         Path target = Files.createDirectories(dir.resolve("target"));
-        for (String built : List.of("k8sensus.jar", "k8sensus-stock-camel.jar", "k8sensus-client-go.jar", "lib",
-                "classes", "tools-classes", "stock-camel", "classpath-tools.txt")) {
-            Files.createSymbolicLink(target.resolve(built), repo.resolve("target").resolve(built));
+        for (String built : List.of(
+                "k8sensus.jar",
+                "k8sensus-stock-camel.jar",
+                "k8sensus-client-go.jar",
+                "lib",
+                "classes",
+                "tools-classes",
+                "stock-camel",
+                "classpath-tools.txt")) {
+            Files.createSymbolicLink(
+                    target.resolve(built), repo.resolve("target").resolve(built));
         }
         return dir;
     }
 
-    record Result(int exit, String output) {
-    }
+    record Result(int exit, String output) {}
 
     /** Runs a command to its end (stopped after {@code limit}, which fails), with its output. */
     private Result exec(String command, Duration limit) throws Exception {
@@ -391,13 +492,15 @@ class DocumentedCommandsIT {
     }
 
     private Live start(String command) throws IOException {
-        Process process = new ProcessBuilder("bash", "-c", command).directory(scratch.toFile())
-                .redirectErrorStream(true).start();
+        Process process = new ProcessBuilder("bash", "-c", command)
+                .directory(scratch.toFile())
+                .redirectErrorStream(true)
+                .start();
         started.add(process);
         List<String> lines = Collections.synchronizedList(new ArrayList<>());
         Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
+            try (BufferedReader in =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = in.readLine()) != null) {
                     System.out.println(line);

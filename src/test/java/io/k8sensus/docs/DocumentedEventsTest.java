@@ -1,5 +1,7 @@
 package io.k8sensus.docs;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,10 +14,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Every log event that README.md and docs/*.md name ({@code event=<name>}) is one the code logs: a string literal of
@@ -35,13 +34,17 @@ class DocumentedEventsTest {
         for (Path doc : DocumentedCommands.documents()) {
             Matcher event = EVENT.matcher(Files.readString(doc));
             while (event.find()) {
-                documented.computeIfAbsent(event.group(1), e -> new LinkedHashSet<>()).add(doc.toString());
+                documented
+                        .computeIfAbsent(event.group(1), e -> new LinkedHashSet<>())
+                        .add(doc.toString());
             }
         }
         Set<String> logged = loggedEvents();
         assertThat(documented).as("events named in the docs").hasSizeGreaterThan(30);
-        assertThat(logged).as("events the code logs, read as the test reads them")
-                .hasSizeGreaterThan(40).contains("acquired", "released", "released-for-balance", "job-refused");
+        assertThat(logged)
+                .as("events the code logs, read as the test reads them")
+                .hasSizeGreaterThan(40)
+                .contains("acquired", "released", "released-for-balance", "job-refused");
         List<String> missing = new ArrayList<>();
         documented.forEach((event, docs) -> {
             if (!logged.contains(event)) {
@@ -69,21 +72,23 @@ class DocumentedEventsTest {
                     }
                 }
                 """;
-        assertThat(javaEvents(source)).containsExactlyInAnyOrder("in-a-url", "plain", "chosen-one", "chosen-two",
-                "in-a-text-block");
+        assertThat(javaEvents(source))
+                .containsExactlyInAnyOrder("in-a-url", "plain", "chosen-one", "chosen-two", "in-a-text-block");
     }
 
     /** Events logged by src/main/java and by the route files. */
     static Set<String> loggedEvents() throws IOException {
         Set<String> events = new LinkedHashSet<>();
         try (Stream<Path> sources = Files.walk(Path.of("src", "main", "java"))) {
-            for (Path source : sources.filter(p -> p.toString().endsWith(".java")).toList()) {
+            for (Path source :
+                    sources.filter(p -> p.toString().endsWith(".java")).toList()) {
                 events.addAll(javaEvents(Files.readString(source)));
             }
         }
         for (Path dir : List.of(Path.of("src", "main", "resources", "routes"), Path.of("examples"))) {
             try (Stream<Path> routes = Files.walk(dir)) {
-                for (Path route : routes.filter(p -> p.toString().endsWith(".camel.yaml")).toList()) {
+                for (Path route :
+                        routes.filter(p -> p.toString().endsWith(".camel.yaml")).toList()) {
                     for (String line : Files.readAllLines(route)) {
                         Matcher message = ROUTE_LOG.matcher(line);
                         if (message.matches()) {
@@ -114,7 +119,9 @@ class DocumentedEventsTest {
             }
             if (token.text().startsWith("event={}")) {
                 int next = i + 1;
-                while (next + 1 < tokens.size() && tokens.get(next).is("+") && tokens.get(next + 1).string()) {
+                while (next + 1 < tokens.size()
+                        && tokens.get(next).is("+")
+                        && tokens.get(next + 1).string()) {
                     next += 2; // the template goes on: "..." + "..."
                 }
                 if (next < tokens.size() && tokens.get(next).is(",")) {
@@ -126,7 +133,8 @@ class DocumentedEventsTest {
                             break;
                         }
                         depth += argument.is("(") ? 1 : argument.is(")") ? -1 : 0;
-                        if (argument.string() && EVENT_NAME.matcher(argument.text()).matches()) {
+                        if (argument.string()
+                                && EVENT_NAME.matcher(argument.text()).matches()) {
                             events.add(argument.text());
                         }
                     }

@@ -2,15 +2,14 @@ package io.k8sensus.docs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.k8sensus.routes.ValidateCommand;
+import io.k8sensus.testing.ReadmeFirstRoute;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import io.k8sensus.routes.ValidateCommand;
-import io.k8sensus.testing.ReadmeFirstRoute;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,16 +30,24 @@ class ReadmeFirstRouteTest {
         Path routes = Files.createDirectories(dir.resolve("my-routes"));
         Files.writeString(routes.resolve("hello.camel.yaml"), route);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ValidateCommand.run(List.of(routes.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
+        ValidateCommand.run(
+                List.of(routes.toString()),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         // shown as the README's reader runs it, from the directory that holds my-routes/
-        return out.toString(StandardCharsets.UTF_8).replace(dir + "/", "").lines().toList();
+        return out.toString(StandardCharsets.UTF_8)
+                .replace(dir + "/", "")
+                .lines()
+                .toList();
     }
 
     @Test
     void the_first_route_passes_validate() throws Exception {
-        assertThat(validate(ReadmeFirstRoute.text())).containsExactly("validate: components the routes use: master"
-                + " (camel-master), timer (camel-timer); all in this image", "validate: 1 route file(s), no problems");
+        assertThat(validate(ReadmeFirstRoute.text()))
+                .containsExactly(
+                        "validate: components the routes use: master"
+                                + " (camel-master), timer (camel-timer); all in this image",
+                        "validate: 1 route file(s), no problems");
     }
 
     @Test

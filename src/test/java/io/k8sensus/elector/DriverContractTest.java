@@ -1,11 +1,10 @@
 package io.k8sensus.elector;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * What a driver reads from the elector's small parts: the retry period with its jitter, which requests write the
@@ -25,9 +24,13 @@ class DriverContractTest {
     void every_request_but_a_read_writes_the_lease() {
         LeaseRecord term = new LeaseRecord("a", 1, "acq", "ren", 15_000, "7");
         assertThat(new LeaseRequest.Read().writes()).isFalse();
-        for (LeaseRequest write : List.of(new LeaseRequest.Create("a", 0, 15), new LeaseRequest.Restore(term),
-                new LeaseRequest.RaiseEpoch(term, 2), new LeaseRequest.Acquire("7", "a", 2, 15),
-                new LeaseRequest.Renew(term), new LeaseRequest.Release(term))) {
+        for (LeaseRequest write : List.of(
+                new LeaseRequest.Create("a", 0, 15),
+                new LeaseRequest.Restore(term),
+                new LeaseRequest.RaiseEpoch(term, 2),
+                new LeaseRequest.Acquire("7", "a", 2, 15),
+                new LeaseRequest.Renew(term),
+                new LeaseRequest.Release(term))) {
             assertThat(write.writes()).as(write.toString()).isTrue();
         }
     }

@@ -1,18 +1,17 @@
 package io.k8sensus.elector;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The elector's decisions, one branch at a time, on a fake clock and with answers made by hand: no API server, no
@@ -105,8 +104,8 @@ class ElectorTest {
         }
     }
 
-    static LeaseRecord lease(String holder, long epoch, String acquired, String renewed, long durationMs,
-                             String version) {
+    static LeaseRecord lease(
+            String holder, long epoch, String acquired, String renewed, long durationMs, String version) {
         return new LeaseRecord(holder, epoch, acquired, renewed, durationMs, version);
     }
 
@@ -124,8 +123,10 @@ class ElectorTest {
         assertThat(b.events).containsExactly(new ElectionEvent.ForeignHolder("other-app-0", 4));
 
         b.sees(held("other-app-1", 5, "r4", "v4")).after(500).sees(held("other-app-1", 5, "r5", "v5"));
-        assertThat(b.events).containsExactly(new ElectionEvent.ForeignHolder("other-app-0", 4),
-                new ElectionEvent.ForeignHolder("other-app-1", 5));
+        assertThat(b.events)
+                .containsExactly(
+                        new ElectionEvent.ForeignHolder("other-app-0", 4),
+                        new ElectionEvent.ForeignHolder("other-app-1", 5));
     }
 
     @Test
@@ -147,27 +148,45 @@ class ElectorTest {
         LeaseRecord b = held("b", 4, "r1", "10");
         return Stream.of(
                 Arguments.of("no Lease (never seen): create at epoch 0", null, 0, new LeaseRequest.Create("a", 0, 3)),
-                Arguments.of("released Lease: take it at once, epoch + 1", lease(null, 4, null, null, 0, "10"), 0,
+                Arguments.of(
+                        "released Lease: take it at once, epoch + 1",
+                        lease(null, 4, null, null, 0, "10"),
+                        0,
                         new LeaseRequest.Acquire("10", "a", 5, 3)),
                 Arguments.of("held and renewed a moment ago: wait", b, 100, null),
                 Arguments.of("held, silent past two retry periods (checked with a read): wait", b, 1300, null),
                 Arguments.of("held, silent just under the holder's lease duration: wait", b, 2999, null),
-                Arguments.of("held, silent for the lease duration: take it with epoch + 1", b, 3000,
+                Arguments.of(
+                        "held, silent for the lease duration: take it with epoch + 1",
+                        b,
+                        3000,
                         new LeaseRequest.Acquire("10", "a", 5, 3)),
-                Arguments.of("held with a longer lease written by the holder (6 s): still waits at 3 s",
-                        lease("b", 4, "acq", "r1", 6000, "10"), 3000, null),
-                Arguments.of("held with a longer lease written by the holder (6 s): taken at 6 s",
-                        lease("b", 4, "acq", "r1", 6000, "10"), 6000, new LeaseRequest.Acquire("10", "a", 5, 3)),
-                Arguments.of("held under this replica's own name by another process: it expires like any other",
-                        held("a", 4, "r1", "10"), 100, null),
-                Arguments.of("held under this replica's own name, silent for the lease duration: a new term",
-                        held("a", 4, "r1", "10"), 3000, new LeaseRequest.Acquire("10", "a", 5, 3)));
+                Arguments.of(
+                        "held with a longer lease written by the holder (6 s): still waits at 3 s",
+                        lease("b", 4, "acq", "r1", 6000, "10"),
+                        3000,
+                        null),
+                Arguments.of(
+                        "held with a longer lease written by the holder (6 s): taken at 6 s",
+                        lease("b", 4, "acq", "r1", 6000, "10"),
+                        6000,
+                        new LeaseRequest.Acquire("10", "a", 5, 3)),
+                Arguments.of(
+                        "held under this replica's own name by another process: it expires like any other",
+                        held("a", 4, "r1", "10"),
+                        100,
+                        null),
+                Arguments.of(
+                        "held under this replica's own name, silent for the lease duration: a new term",
+                        held("a", 4, "r1", "10"),
+                        3000,
+                        new LeaseRequest.Acquire("10", "a", 5, 3)));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("follower")
-    void a_follower_decides_from_what_it_saw_and_how_long_ago(String name, LeaseRecord lease, long silentMs,
-                                                              LeaseRequest expected) {
+    void a_follower_decides_from_what_it_saw_and_how_long_ago(
+            String name, LeaseRecord lease, long silentMs, LeaseRequest expected) {
         Replica a = new Replica("a").candidates("a", "b");
         a.sees(lease);
         if (silentMs > 1200 && lease != null && lease.holder() != null) {
@@ -211,7 +230,8 @@ class ElectorTest {
     }
 
     @Test
-    void at_the_renew_deadline_with_a_renewal_out_the_term_is_suspended_and_resumes_until_r_after_that_send_when_it_lands() {
+    void
+            at_the_renew_deadline_with_a_renewal_out_the_term_is_suspended_and_resumes_until_r_after_that_send_when_it_lands() {
         Replica a = new Replica("a").leads(0);
         long acquiredAt = a.nowMs;
         a.after(500);
@@ -221,15 +241,21 @@ class ElectorTest {
         a.elector.tick(a.now());
         assertThat(a.acts()).as("the deadline passed: it may not act").isFalse();
         assertThat(a.elector.mayActUntil()).isLessThanOrEqualTo(a.now());
-        assertThat(a.elector.leads()).as("but the term is not given up while its renewal is out").isTrue();
+        assertThat(a.elector.leads())
+                .as("but the term is not given up while its renewal is out")
+                .isTrue();
         assertThat(a.elector.suspended()).isTrue();
         assertThat(a.events).containsExactly(new ElectionEvent.TermSuspended(0, 2000, 1));
         assertThat(a.step()).as("a suspended term sends nothing new").isNull();
 
         a.at(acquiredAt + 2300).elector.answered(renew, new Answer.Ok(landed(renew, "r2")), a.now());
-        assertThat(a.acts()).as("landed: the term acts again, under the same epoch").isTrue();
+        assertThat(a.acts())
+                .as("landed: the term acts again, under the same epoch")
+                .isTrue();
         assertThat(a.elector.epoch()).isZero();
-        assertThat(a.elector.mayActUntil()).as("until R after that renewal's send").isEqualTo((acquiredAt + 2500) * MS);
+        assertThat(a.elector.mayActUntil())
+                .as("until R after that renewal's send")
+                .isEqualTo((acquiredAt + 2500) * MS);
         assertThat(a.events).endsWith(new ElectionEvent.TermResumed(0, 300));
         a.at(acquiredAt + 2499);
         assertThat(a.acts()).isTrue();
@@ -247,7 +273,9 @@ class ElectorTest {
         a.at(acquiredAt + 2100).answer(new Answer.Failed("timeout"));
         assertThat(a.elector.leads()).isFalse();
         assertThat(a.events).endsWith(new ElectionEvent.RenewDeadline(0, 2000));
-        assertThat(a.elector.leader()).as("its own ended term is nobody's to act on").isNull();
+        assertThat(a.elector.leader())
+                .as("its own ended term is nobody's to act on")
+                .isNull();
     }
 
     @Test
@@ -257,10 +285,13 @@ class ElectorTest {
         LeaseRequest renew = a.after(500).step();
         a.at(acquiredAt + 2000).elector.tick(a.now());
         assertThat(a.elector.suspended()).isTrue();
-        assertThat(a.elector.nextStepAt(a.now())).as("it wakes when the renewal can no longer land in time")
+        assertThat(a.elector.nextStepAt(a.now()))
+                .as("it wakes when the renewal can no longer land in time")
                 .isEqualTo((acquiredAt + 2500) * MS);
         a.at(acquiredAt + 2500).elector.tick(a.now());
-        assertThat(a.elector.leads()).as("nothing out can land in time any more").isFalse();
+        assertThat(a.elector.leads())
+                .as("nothing out can land in time any more")
+                .isFalse();
         assertThat(a.events).endsWith(new ElectionEvent.RenewDeadline(0, 2000));
         a.after(100).ok(landed(renew, "r2"));
         assertThat(a.elector.leads()).isFalse();
@@ -275,7 +306,9 @@ class ElectorTest {
         assertThat(r1).isInstanceOf(LeaseRequest.Renew.class);
         assertThat(a.at(t0 + 999).step()).isNull();
         LeaseRequest r2 = a.at(t0 + 1000).step();
-        assertThat(r2).as("a retry period after the last send, the first still out").isInstanceOf(LeaseRequest.Renew.class);
+        assertThat(r2)
+                .as("a retry period after the last send, the first still out")
+                .isInstanceOf(LeaseRequest.Renew.class);
         LeaseRequest r3 = a.at(t0 + 1500).step();
         assertThat(r3).isInstanceOf(LeaseRequest.Renew.class);
         assertThat(a.elector.renewalsOut()).isEqualTo(3);
@@ -286,7 +319,9 @@ class ElectorTest {
         assertThat(a.elector.mayActUntil()).isEqualTo((t0 + 3000) * MS);
         a.at(t0 + 1700);
         a.elector.answered(r1, new Answer.Ok(landed(r1, "r1")), a.now()); // applied after r2: out of order
-        assertThat(a.elector.mayActUntil()).as("an earlier send never shortens the term").isEqualTo((t0 + 3000) * MS);
+        assertThat(a.elector.mayActUntil())
+                .as("an earlier send never shortens the term")
+                .isEqualTo((t0 + 3000) * MS);
         a.at(t0 + 1800);
         a.elector.answered(r3, new Answer.Failed("timeout"), a.now());
         assertThat(a.at(t0 + 2999).acts()).isTrue();
@@ -317,7 +352,8 @@ class ElectorTest {
         for (int i = 0; i < 20; i++) {
             LeaseRequest r = a.after(500).step();
             if (r != null && i % 2 == 0) {
-                a.ok(landed(r, "r" + i)); // every other one is answered; the others never are (a driver without timeouts)
+                a.ok(landed(
+                        r, "r" + i)); // every other one is answered; the others never are (a driver without timeouts)
             }
             assertThat(a.elector.renewalsOut()).isLessThanOrEqualTo(4);
         }
@@ -346,7 +382,9 @@ class ElectorTest {
                 assertThat(r).isInstanceOf(LeaseRequest.Renew.class);
                 answers.computeIfAbsent(t + latencyMs, k -> new ArrayList<>()).add(r);
             }
-            assertThat(a.elector.leads()).as("still its term at %d ms", t - start).isTrue();
+            assertThat(a.elector.leads())
+                    .as("still its term at %d ms", t - start)
+                    .isTrue();
             if (a.acts()) {
                 since = -1;
             } else {
@@ -379,8 +417,16 @@ class ElectorTest {
      * answered within R of their send.
      */
     @ParameterizedTest(name = "renewal applied {0} ms after its send, answered {1} ms later")
-    @org.junit.jupiter.params.provider.CsvSource({"100,1800", "1900,50", "1990,9", "1000,999", "2100,10", "1500,1500",
-        "10,3000", "2500,0"})
+    @org.junit.jupiter.params.provider.CsvSource({
+        "100,1800",
+        "1900,50",
+        "1990,9",
+        "1000,999",
+        "2100,10",
+        "1500,1500",
+        "10,3000",
+        "2500,0"
+    })
     void a_follower_never_acts_while_the_leader_acts_on_a_renewal_that_landed_late(long applyMs, long answerMs) {
         Replica a = new Replica("a").candidates("a", "b");
         Replica b = new Replica("b").candidates("a", "b");
@@ -404,8 +450,13 @@ class ElectorTest {
                 later.computeIfAbsent(t + applyMs, k -> new ArrayList<>()).add(() -> {
                     Answer answer;
                     if (current[0].sameTerm(renew.term())) {
-                        current[0] = lease("a", renew.term().epoch(), renew.term().acquireTime(), "r" + (now + applyMs),
-                                3000, "v" + ++version[0]);
+                        current[0] = lease(
+                                "a",
+                                renew.term().epoch(),
+                                renew.term().acquireTime(),
+                                "r" + (now + applyMs),
+                                3000,
+                                "v" + ++version[0]);
                         b.sees(current[0]);
                         answer = new Answer.Ok(current[0]);
                     } else {
@@ -432,9 +483,12 @@ class ElectorTest {
             assertThat(a.acts() && b.acts()).as("both act at %d ms", t - start).isFalse();
             aLostItsTerm |= !a.elector.leads();
         }
-        assertThat(aLostItsTerm).as("the leader keeps its term exactly when its renewals are answered within R")
+        assertThat(aLostItsTerm)
+                .as("the leader keeps its term exactly when its renewals are answered within R")
                 .isEqualTo(applyMs + answerMs >= 2000);
-        assertThat(a.elector.leads() || b.elector.leads()).as("someone leads at the end").isTrue();
+        assertThat(a.elector.leads() || b.elector.leads())
+                .as("someone leads at the end")
+                .isTrue();
     }
 
     @Test
@@ -445,7 +499,8 @@ class ElectorTest {
         assertThat(a.acts()).isFalse();
         assertThat(a.elector.leads()).isFalse();
         assertThat(a.events).containsExactly(new ElectionEvent.RenewRefused(0));
-        assertThat(a.elector.mayActUntil()).as("no window left, though its deadline was still ahead")
+        assertThat(a.elector.mayActUntil())
+                .as("no window left, though its deadline was still ahead")
                 .isEqualTo(Long.MIN_VALUE);
         assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
         a.ok(held("b", 1, "r", "v9"));
@@ -468,7 +523,9 @@ class ElectorTest {
             LeaseRequest renew = a.step();
             assertThat(renew).isInstanceOf(LeaseRequest.Renew.class);
             for (long t = sendAt; t < sendAt + latency; t += 10) {
-                assertThat(a.at(t).acts()).as("acting at %d ms, while the renewal is out", t).isTrue();
+                assertThat(a.at(t).acts())
+                        .as("acting at %d ms, while the renewal is out", t)
+                        .isTrue();
             }
             a.at(sendAt + latency);
             LeaseRecord term = ((LeaseRequest.Renew) renew).term();
@@ -518,7 +575,9 @@ class ElectorTest {
         first.ok(second);
         assertThat(first.elector.leads()).as("the first process's term is over").isFalse();
         first.elector.stop(first.now(), true);
-        assertThat(first.step()).as("it releases nothing: the Lease is the other process's term").isNull();
+        assertThat(first.step())
+                .as("it releases nothing: the Lease is the other process's term")
+                .isNull();
     }
 
     @Test
@@ -574,7 +633,8 @@ class ElectorTest {
         a.sees(held("b", 0, "r1", "1"));
         a.at(stepBegan + 3000);
         assertThat(a.stepAnsweringReads(held("b", 0, "r1", "1")))
-                .as("only 2.2 s since the renewal was seen").isNull();
+                .as("only 2.2 s since the renewal was seen")
+                .isNull();
         a.at(stepBegan + 800 + 3000);
         assertThat(a.step()).isInstanceOf(LeaseRequest.Acquire.class);
     }
@@ -609,7 +669,9 @@ class ElectorTest {
         LeaseRecord edited = lease("b", 0, renewal.acquireTime(), "r1", 1000, "2"); // kubectl edit lease
         a.after(100).sees(edited);
         a.at(seenAt + 100 + 1000);
-        assertThat(a.stepAnsweringReads(edited)).as("1 s after the edit: the holder promised 3 s").isNull();
+        assertThat(a.stepAnsweringReads(edited))
+                .as("1 s after the edit: the holder promised 3 s")
+                .isNull();
         a.at(seenAt + 100 + 2999);
         assertThat(a.stepAnsweringReads(edited)).isNull();
         a.at(seenAt + 100 + 3000);
@@ -630,7 +692,8 @@ class ElectorTest {
         a.after(2999);
         assertThat(a.stepAnsweringReads(renewedBack)).isNull();
         a.after(1);
-        assertThat(a.step()).as("the holder's own 3 s again, from its renewal")
+        assertThat(a.step())
+                .as("the holder's own 3 s again, from its renewal")
                 .isEqualTo(new LeaseRequest.Acquire("3", "a", 1, 3));
     }
 
@@ -642,7 +705,9 @@ class ElectorTest {
         LeaseRecord edited = lease("intruder", 0, "acq-by-hand", "by-hand", 1000, "2");
         a.after(100).sees(edited);
         a.at(seenAt + 2999);
-        assertThat(a.stepAnsweringReads(edited)).as("b may still act until its 3 s are out").isNull();
+        assertThat(a.stepAnsweringReads(edited))
+                .as("b may still act until its 3 s are out")
+                .isNull();
         a.at(seenAt + 3000);
         assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("2", "a", 1, 2));
     }
@@ -654,7 +719,9 @@ class ElectorTest {
         // the holder's record as the API server holds it after the acquisition, and after a hand edit to 1 s
         LeaseRecord edited = lease("a", 0, "a" + (a.nowMs - 100), "r" + (a.nowMs - 100), 1000, "v2");
         a.sees(edited);
-        assertThat(a.elector.leads()).as("an edit of the duration is not another term").isTrue();
+        assertThat(a.elector.leads())
+                .as("an edit of the duration is not another term")
+                .isTrue();
         a.after(400);
         LeaseRequest renew = a.step();
         assertThat(renew).isInstanceOf(LeaseRequest.Renew.class);
@@ -662,7 +729,8 @@ class ElectorTest {
         assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
         a.ok(edited);
         assertThat(a.elector.leads()).isTrue();
-        assertThat(a.step()).as("renews at once from the edited version, with its own 3 s")
+        assertThat(a.step())
+                .as("renews at once from the edited version, with its own 3 s")
                 .isEqualTo(new LeaseRequest.Renew(lease("a", 0, edited.acquireTime(), edited.renewTime(), 3000, "v2")));
     }
 
@@ -705,7 +773,8 @@ class ElectorTest {
         a.after(10_000);
         for (int i = 0; i < 5; i++) {
             assertThat(a.step()).isNull();
-            assertThat(a.elector.nextStepAt(a.now()) - a.now()).as("next look in a retry period")
+            assertThat(a.elector.nextStepAt(a.now()) - a.now())
+                    .as("next look in a retry period")
                     .isGreaterThanOrEqualTo(500 * MS);
             a.after(500);
         }
@@ -753,7 +822,9 @@ class ElectorTest {
         follower.ok(restored);
         assertThat(follower.events).contains(new ElectionEvent.LeaseRestored("a", 5));
         follower.after(2999);
-        assertThat(follower.stepAnsweringReads(restored)).as("a full lease duration from the restore").isNull();
+        assertThat(follower.stepAnsweringReads(restored))
+                .as("a full lease duration from the restore")
+                .isNull();
         follower.after(1);
         assertThat(follower.step()).isEqualTo(new LeaseRequest.Acquire("12", "b", 6, 3));
     }
@@ -770,7 +841,9 @@ class ElectorTest {
         assertThat(a.elector.leads()).isTrue();
         assertThat(a.elector.epoch()).isEqualTo(5);
         a.at(sentAt + 1999);
-        assertThat(a.acts()).as("the restore counts as a renewal sent when it was sent").isTrue();
+        assertThat(a.acts())
+                .as("the restore counts as a renewal sent when it was sent")
+                .isTrue();
     }
 
     @Test
@@ -794,13 +867,16 @@ class ElectorTest {
         long seenAt = a.nowMs;
         LeaseRecord restored = lease(null, 1, null, null, 0, "21"); // a backup of an earlier release, put back
         a.after(100).sees(restored);
-        assertThat(a.stepAnsweringReads(restored)).as("b may still act: the epoch is raised back, held by nobody")
+        assertThat(a.stepAnsweringReads(restored))
+                .as("b may still act: the epoch is raised back, held by nobody")
                 .isEqualTo(new LeaseRequest.RaiseEpoch(restored, 2, "restored-by-a", 3));
         LeaseRecord raised = lease("restored-by-a", 2, "t1", "t1", 3000, "22");
         a.ok(raised);
         a.sees(raised);
         a.at(seenAt + 3099);
-        assertThat(a.stepAnsweringReads(raised)).as("a lease duration from the raised record").isNull();
+        assertThat(a.stepAnsweringReads(raised))
+                .as("a lease duration from the raised record")
+                .isNull();
         a.at(seenAt + 3100);
         assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("22", "a", 3, 3));
     }
@@ -813,7 +889,9 @@ class ElectorTest {
         LeaseRecord freed = lease(null, 5, null, null, 0, "21"); // written by hand: not b's release (epoch 2)
         a.after(100).sees(freed);
         a.at(seenAt + 2999);
-        assertThat(a.stepAnsweringReads(freed)).as("b may still act until its 3 s are out").isNull();
+        assertThat(a.stepAnsweringReads(freed))
+                .as("b may still act until its 3 s are out")
+                .isNull();
         assertThat(a.elector.nextStepAt(a.now())).isLessThanOrEqualTo((seenAt + 3000) * MS);
         a.at(seenAt + 3000);
         assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("21", "a", 6, 3));
@@ -827,12 +905,14 @@ class ElectorTest {
         a.answer(new Answer.Failed("timeout")); // b took epoch 1 meanwhile, a never saw it
         LeaseRecord putBack = lease("a", 0, "acq0", "r0", 3000, "9"); // a backup of a's own old term put back
         a.after(500).sees(putBack);
-        assertThat(a.stepAnsweringReads(putBack)).as("epoch 1 may exist: raised above it before anyone takes it")
+        assertThat(a.stepAnsweringReads(putBack))
+                .as("epoch 1 may exist: raised above it before anyone takes it")
                 .isEqualTo(new LeaseRequest.RaiseEpoch(putBack, 1));
     }
 
     @Test
-    void a_free_lease_found_unchanged_after_a_conflict_on_taking_it_is_waited_a_lease_duration_as_a_term_may_have_passed() {
+    void
+            a_free_lease_found_unchanged_after_a_conflict_on_taking_it_is_waited_a_lease_duration_as_a_term_may_have_passed() {
         Replica a = new Replica("a").candidates("a", "b");
         LeaseRecord released = lease(null, 0, null, null, 0, "20"); // a's view: free (its watch is behind)
         a.sees(released);
@@ -865,11 +945,12 @@ class ElectorTest {
         b.sees(released);
         b.sees(null);
         LeaseRequest restore = b.step();
-        assertThat(restore).isEqualTo(new LeaseRequest.Restore(
-                lease(Elector.RESTORED_PREFIX + "b", 3, null, null, 3000, "10")));
+        assertThat(restore)
+                .isEqualTo(new LeaseRequest.Restore(lease(Elector.RESTORED_PREFIX + "b", 3, null, null, 3000, "10")));
         b.ok(lease(Elector.RESTORED_PREFIX + "b", 3, "now", "now", 3000, "11"));
         assertThat(b.stepAnsweringReads(lease(Elector.RESTORED_PREFIX + "b", 3, "now", "now", 3000, "11")))
-                .as("held: wait").isNull();
+                .as("held: wait")
+                .isNull();
         b.after(3000);
         assertThat(b.step()).isEqualTo(new LeaseRequest.Acquire("11", "b", 4, 3));
     }
@@ -897,10 +978,18 @@ class ElectorTest {
         LeaseRecord b = held("b", 4, "r1", "10");
         return Stream.of(
                 Arguments.of("free, held back 1 s: waits at 999 ms", free, 1000, 999, null),
-                Arguments.of("free, held back 1 s: takes it at 1 s", free, 1000, 1000,
+                Arguments.of(
+                        "free, held back 1 s: takes it at 1 s",
+                        free,
+                        1000,
+                        1000,
                         new LeaseRequest.Acquire("10", "a", 5, 3)),
                 Arguments.of("expired, held back 1 s: still waits at the lease duration", b, 1000, 3000, null),
-                Arguments.of("expired, held back 1 s: takes it a second after", b, 1000, 4000,
+                Arguments.of(
+                        "expired, held back 1 s: takes it a second after",
+                        b,
+                        1000,
+                        4000,
                         new LeaseRequest.Acquire("10", "a", 5, 3)),
                 Arguments.of("free, not held back: at once", free, 0, 0, new LeaseRequest.Acquire("10", "a", 5, 3)));
     }
@@ -913,7 +1002,8 @@ class ElectorTest {
         a.after(silentMs);
         assertThat(a.stepAnsweringReads(seen)).isEqualTo(expected);
         if (expected == null) {
-            assertThat(a.elector.nextStepAt(a.now())).as("it wakes when the wait is over, not later")
+            assertThat(a.elector.nextStepAt(a.now()))
+                    .as("it wakes when the wait is over, not later")
                     .isLessThanOrEqualTo(a.now() + TIMINGS.retryNanos(0));
         }
     }
@@ -956,8 +1046,9 @@ class ElectorTest {
         a.elector.stop(a.now(), true);
         a.step();
         a.ok(lease(null, 1, null, null, 0, "v5"));
-        assertThat(a.events).contains(new ElectionEvent.Released(1, false)).doesNotContain(
-                new ElectionEvent.Released(1, true));
+        assertThat(a.events)
+                .contains(new ElectionEvent.Released(1, false))
+                .doesNotContain(new ElectionEvent.Released(1, true));
     }
 
     // -------------------------------------------------------------------------------------------- the term's end
@@ -969,17 +1060,17 @@ class ElectorTest {
      */
     static Stream<Arguments> the_first_call_past_the_renew_deadline() {
         return Stream.of(
-                Arguments.of("a delivery of its own record", (Consumer<Replica>) r -> r.sees(
-                        lease("a", 0, "a" + (r.nowMs - 2000), "r" + (r.nowMs - 2000), 3000, "v1"))),
+                Arguments.of("a delivery of its own record", (Consumer<Replica>)
+                        r -> r.sees(lease("a", 0, "a" + (r.nowMs - 2000), "r" + (r.nowMs - 2000), 3000, "v1"))),
                 Arguments.of("the candidates", (Consumer<Replica>) r -> r.candidates("a", "b")),
                 Arguments.of("a step", (Consumer<Replica>) r -> assertThat(r.step())
-                        .as("nothing for a term that is over").isNull()),
-                Arguments.of("the renewal timer", (Consumer<Replica>) r -> assertThat(
-                        r.elector.renewal(r.now())).as("no renewal of a term that is over").isNull()),
-                Arguments.of("the answer to its read", (Consumer<Replica>) r -> r.answer(
-                        new Answer.Failed("timeout"))),
-                Arguments.of("a handover", (Consumer<Replica>) r -> r.elector.handOver(r.now(),
-                        true)),
+                        .as("nothing for a term that is over")
+                        .isNull()),
+                Arguments.of("the renewal timer", (Consumer<Replica>) r -> assertThat(r.elector.renewal(r.now()))
+                        .as("no renewal of a term that is over")
+                        .isNull()),
+                Arguments.of("the answer to its read", (Consumer<Replica>) r -> r.answer(new Answer.Failed("timeout"))),
+                Arguments.of("a handover", (Consumer<Replica>) r -> r.elector.handOver(r.now(), true)),
                 Arguments.of("a stop", (Consumer<Replica>) r -> r.elector.stop(r.now(), true)));
     }
 
@@ -994,7 +1085,9 @@ class ElectorTest {
         a.at(acquiredAt + 2000);
         call.accept(a);
         assertThat(a.elector.leader()).isNull();
-        assertThat(a.events).as("the log says why the term ended").contains(new ElectionEvent.RenewDeadline(0, 2000))
+        assertThat(a.events)
+                .as("the log says why the term ended")
+                .contains(new ElectionEvent.RenewDeadline(0, 2000))
                 .noneMatch(e -> e instanceof ElectionEvent.Released);
     }
 
@@ -1017,7 +1110,8 @@ class ElectorTest {
         assertThat(a.elector.suspended()).isTrue();
         a.at(acquiredAt + 2500).ok(landed(renew, "r2"));
         assertThat(a.elector.leads()).isFalse();
-        assertThat(a.events).noneMatch(e -> e instanceof ElectionEvent.TermResumed)
+        assertThat(a.events)
+                .noneMatch(e -> e instanceof ElectionEvent.TermResumed)
                 .endsWith(new ElectionEvent.RenewDeadline(0, 2000));
     }
 
@@ -1057,7 +1151,9 @@ class ElectorTest {
         LeaseRecord landed = landed(renew, "r2");
         a.ok(landed); // applied: the Lease names a term that nobody acts on, renewed just now
         a.at(seenAt + 2999);
-        assertThat(a.stepAnsweringReads(landed)).as("a lease duration from when it was seen").isNull();
+        assertThat(a.stepAnsweringReads(landed))
+                .as("a lease duration from when it was seen")
+                .isNull();
         a.at(seenAt + 3000);
         assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire(landed.version(), "a", 1, 3));
     }
@@ -1069,7 +1165,9 @@ class ElectorTest {
         Replica a = new Replica("a").candidates("a", "b");
         assertThat(a.elector.busy()).isFalse();
         assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
-        assertThat(a.elector.busy()).as("one request at a time: the read is out").isTrue();
+        assertThat(a.elector.busy())
+                .as("one request at a time: the read is out")
+                .isTrue();
         a.ok(held("b", 1, "r", "3"));
         assertThat(a.elector.busy()).isFalse();
     }
@@ -1095,8 +1193,8 @@ class ElectorTest {
         a.sees(lease(null, 2, null, null, 0, "5"));
         a.step();
         a.answer(new Answer.NotFound()); // deleted meanwhile
-        assertThat(a.step()).isEqualTo(new LeaseRequest.Restore(
-                lease(Elector.RESTORED_PREFIX + "a", 2, null, null, 3000, "5")));
+        assertThat(a.step())
+                .isEqualTo(new LeaseRequest.Restore(lease(Elector.RESTORED_PREFIX + "a", 2, null, null, 3000, "5")));
     }
 
     @Test
@@ -1128,7 +1226,9 @@ class ElectorTest {
         a.after(100).sees(editedAgain);
         long editSeenAt = a.nowMs;
         a.at(editSeenAt + 2999);
-        assertThat(a.stepAnsweringReads(editedAgain)).as("b's renewal promised 3 s").isNull();
+        assertThat(a.stepAnsweringReads(editedAgain))
+                .as("b's renewal promised 3 s")
+                .isNull();
         a.at(editSeenAt + 3000);
         assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("3", "a", 1, 2));
     }
@@ -1194,7 +1294,9 @@ class ElectorTest {
         long seenAt = a.nowMs;
         LeaseRecord restored = lease(null, 1, null, null, 0, "21"); // a backup of an earlier release, put back
         a.at(seenAt + 3000).sees(restored);
-        assertThat(a.step()).as("b's term is over: nobody to wait for").isEqualTo(new LeaseRequest.RaiseEpoch(restored, 2));
+        assertThat(a.step())
+                .as("b's term is over: nobody to wait for")
+                .isEqualTo(new LeaseRequest.RaiseEpoch(restored, 2));
     }
 
     @Test
@@ -1222,11 +1324,15 @@ class ElectorTest {
         Replica a = new Replica("a").leads(0);
         long acquiredAt = a.nowMs;
         a.elector.stop(a.now(), true);
-        assertThat(a.elector.nextStepAt(a.now())).as("the release is due at once").isEqualTo(a.now());
+        assertThat(a.elector.nextStepAt(a.now()))
+                .as("the release is due at once")
+                .isEqualTo(a.now());
         for (int attempt = 1; attempt <= 3; attempt++) {
             assertThat(a.step()).as("attempt %d", attempt).isInstanceOf(LeaseRequest.Release.class);
             a.answer(new Answer.Conflict()); // renewed meanwhile, by a renewal of its own that landed late
-            assertThat(a.elector.nextStepAt(a.now())).as("the read is due at once").isEqualTo(a.now());
+            assertThat(a.elector.nextStepAt(a.now()))
+                    .as("the read is due at once")
+                    .isEqualTo(a.now());
             assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
             a.ok(lease("a", 0, "a" + acquiredAt, "late" + attempt, 3000, "v" + (attempt + 1)));
         }
@@ -1261,7 +1367,9 @@ class ElectorTest {
         assertThat(a.step()).isNull();
         long checkAt = seenAt + 2 * TIMINGS.maxRetryNanos() + 1;
         assertThat(a.elector.nextStepAt(a.now())).isEqualTo(checkAt);
-        assertThat(a.elector.step(checkAt - 1)).as("two retry periods are not past yet").isNull();
+        assertThat(a.elector.step(checkAt - 1))
+                .as("two retry periods are not past yet")
+                .isNull();
         assertThat(a.elector.step(checkAt)).isEqualTo(new LeaseRequest.Read());
     }
 

@@ -1,12 +1,11 @@
 package io.k8sensus.elector;
 
-import java.util.Map;
-import java.util.Set;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import io.k8sensus.elector.ElectorTest.Replica;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * One group's turn as the driver makes it: the handovers that end a term on purpose (this Pod leaves the candidates,
@@ -65,10 +64,14 @@ class GroupTurnTest {
             a.after(500);
             GroupTurn.Turn t = step();
             assertThat(t.handover()).isEqualTo(Handover.Step.DRAINING);
-            assertThat(t.request()).as("the term is renewed while its work drains").isInstanceOf(LeaseRequest.Renew.class);
+            assertThat(t.request())
+                    .as("the term is renewed while its work drains")
+                    .isInstanceOf(LeaseRequest.Renew.class);
             renewed();
         }
-        assertThat(a.elector.leads()).as("nobody else may take the Lease while the work runs").isTrue();
+        assertThat(a.elector.leads())
+                .as("nobody else may take the Lease while the work runs")
+                .isTrue();
 
         work = 0;
         a.after(50);
@@ -145,7 +148,8 @@ class GroupTurnTest {
     void a_leader_asked_to_step_down_waits_for_another_candidate_drains_releases_and_then_holds_back() {
         turn.onCandidates(Set.of("a"), a.now());
         turn.onStepDownAsked(true);
-        assertThat(step().handover()).as("no other candidate to take the group: it stays")
+        assertThat(step().handover())
+                .as("no other candidate to take the group: it stays")
                 .isEqualTo(Handover.Step.NONE);
         assertThat(turn.routesLeader()).isEqualTo("a");
 
@@ -170,9 +174,12 @@ class GroupTurnTest {
         turn.onLease(freed, a.now());
 
         a.after(2900);
-        assertThat(step().request()).as("held back for a lease duration, so that another takes the group").isNull();
+        assertThat(step().request())
+                .as("held back for a lease duration, so that another takes the group")
+                .isNull();
         a.after(200);
-        assertThat(step().request()).as("nobody took it: this replica may again")
+        assertThat(step().request())
+                .as("nobody took it: this replica may again")
                 .isInstanceOf(LeaseRequest.Acquire.class);
         assertThat(release.term().epoch()).isEqualTo(2);
     }
@@ -262,8 +269,10 @@ class GroupTurnTest {
         assertThat(step(g).handover()).isEqualTo(Handover.Step.ABANDONED);
         assertThat(g.routesLeader()).isEqualTo("a");
         assertThat(g.balancer().moveUnderWay()).isFalse();
-        assertThat(g.balancer().move(a.now() + LEASE - 1)).as("g backs off a lease duration; another group moves")
-                .map(Balancer.Move::group).hasValue("f2");
+        assertThat(g.balancer().move(a.now() + LEASE - 1))
+                .as("g backs off a lease duration; another group moves")
+                .map(Balancer.Move::group)
+                .hasValue("f2");
     }
 
     @Test
@@ -275,7 +284,9 @@ class GroupTurnTest {
         a.after(50);
         assertThat(step(g).handover()).isEqualTo(Handover.Step.DRAINING);
         assertThat(g.handover().cause()).isEqualTo(Handover.Cause.LEFT);
-        assertThat(g.balancer().moveUnderWay()).as("the balancer counts the move no more").isFalse();
+        assertThat(g.balancer().moveUnderWay())
+                .as("the balancer counts the move no more")
+                .isFalse();
         work = 0;
         a.after(50);
         assertThat(step(g).handover()).isEqualTo(Handover.Step.RELEASING);
@@ -319,7 +330,9 @@ class GroupTurnTest {
         a.ok(freed);
         turn.onStepDownAsked(false);
         a.after(2900);
-        assertThat(step().request()).as("held back, so that another takes the group").isNull();
+        assertThat(step().request())
+                .as("held back, so that another takes the group")
+                .isNull();
     }
 
     @Test
@@ -383,7 +396,8 @@ class GroupTurnTest {
         a.at(acquiredAt + 2000);
         turn.onDeadline(a.now());
         turn.onStopping();
-        assertThat(step().handover()).as("suspended: it may not act, so it has nothing to hand over")
+        assertThat(step().handover())
+                .as("suspended: it may not act, so it has nothing to hand over")
                 .isEqualTo(Handover.Step.NONE);
         turn.answered(renew, new Answer.Ok(ElectorTest.landed(renew, "r2")), a.now());
         assertThat(step().handover()).isEqualTo(Handover.Step.STARTED);

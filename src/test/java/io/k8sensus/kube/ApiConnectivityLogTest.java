@@ -1,13 +1,12 @@
 package io.k8sensus.kube;
 
-import java.net.ConnectException;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.StandardHttpRequest;
 import io.k8sensus.testing.LogCapture;
+import java.net.ConnectException;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** What an operator reads when the API server stops and starts answering: one line each way. */
 class ApiConnectivityLogTest {
@@ -26,10 +25,11 @@ class ApiConnectivityLogTest {
             log.answered();
             log.answered();
 
-            assertThat(api.messages()).containsExactly(
-                    "event=api-unreachable pod=replica-b url=http://10.0.0.1:6443 cause=\"ConnectException: Connection"
-                    + " refused\": retrying; a leader acts until its renew deadline",
-                    "event=api-reachable pod=replica-b url=http://10.0.0.1:6443");
+            assertThat(api.messages())
+                    .containsExactly(
+                            "event=api-unreachable pod=replica-b url=http://10.0.0.1:6443 cause=\"ConnectException: Connection"
+                                    + " refused\": retrying; a leader acts until its renew deadline",
+                            "event=api-reachable pod=replica-b url=http://10.0.0.1:6443");
         }
     }
 

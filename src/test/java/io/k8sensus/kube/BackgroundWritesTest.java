@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-
 import org.junit.jupiter.api.Test;
 
 /** The writer of Events and labels: in order, bounded, and a thread only while it has something to write. */
@@ -37,19 +36,20 @@ class BackgroundWritesTest {
         CountDownLatch blocked = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         assertThat(writes.submit(() -> {
-            blocked.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        })).isTrue();
+                    blocked.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }))
+                .isTrue();
         blocked.await();
-        assertThat(writes.submit(() -> { })).isTrue();
-        assertThat(writes.submit(() -> { })).isTrue();
-        assertThat(writes.submit(() -> { })).as("a third waiting write").isFalse();
+        assertThat(writes.submit(() -> {})).isTrue();
+        assertThat(writes.submit(() -> {})).isTrue();
+        assertThat(writes.submit(() -> {})).as("a third waiting write").isFalse();
         release.countDown();
         writes.close(1000);
-        assertThat(writes.submit(() -> { })).as("a write after close").isFalse();
+        assertThat(writes.submit(() -> {})).as("a write after close").isFalse();
     }
 }

@@ -1,10 +1,8 @@
 package io.k8sensus.kube;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -12,11 +10,11 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.k8sensus.testing.LogCapture;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
 import io.k8sensus.tools.FaultSwitch;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 /**
  * The candidate Pods as the groups' loops read them: a watch that is up but silent is checked against a list within
@@ -32,13 +30,27 @@ class CandidatePodsTest {
     private final AtomicLong now = new AtomicLong();
 
     private static KubernetesClient client(String url) {
-        return new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(url).withNamespace(NS)
-                .withRequestTimeout(5_000).withRequestRetryBackoffLimit(0).build()).build();
+        return new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder()
+                        .withMasterUrl(url)
+                        .withNamespace(NS)
+                        .withRequestTimeout(5_000)
+                        .withRequestRetryBackoffLimit(0)
+                        .build())
+                .build();
     }
 
     private CandidatePods pods(KubernetesClient watchClient, KubernetesClient client) {
-        return new CandidatePods(watchClient, client, NS, EmbeddedKubernetesApi.CANDIDATE_LABELS, "replica-a",
-                new ApiConnectivityLog("replica-a"), now::get, RETRY_MS, CHECK_MS);
+        return new CandidatePods(
+                watchClient,
+                client,
+                NS,
+                EmbeddedKubernetesApi.CANDIDATE_LABELS,
+                "replica-a",
+                new ApiConnectivityLog("replica-a"),
+                now::get,
+                RETRY_MS,
+                CHECK_MS);
     }
 
     private void advance(long ms) {
@@ -46,7 +58,8 @@ class CandidatePodsTest {
     }
 
     /** The lists of Pods among the requests made through {@code connection} since the last call (watches left out). */
-    private static List<String> podLists(EmbeddedKubernetesApi.FaultyConnection connection) throws InterruptedException {
+    private static List<String> podLists(EmbeddedKubernetesApi.FaultyConnection connection)
+            throws InterruptedException {
         return connection.takeRequests().stream()
                 .filter(r -> r.startsWith("GET /api/v1/namespaces/" + NS + "/pods") && !r.contains("watch=true"))
                 .toList();
@@ -55,11 +68,12 @@ class CandidatePodsTest {
     @Test
     void a_watch_that_is_up_but_silent_is_checked_against_a_list_within_the_bound() throws Exception {
         try (EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
-             LogCapture watchLog = LogCapture.of("k8sensus.watch")) {
+                LogCapture watchLog = LogCapture.of("k8sensus.watch")) {
             EmbeddedKubernetesApi.FaultyConnection connection = api.faultyConnection();
             api.addReadyPod("replica-a");
             api.addReadyPod("replica-b");
-            try (KubernetesClient client = client(connection.url()); CandidatePods pods = pods(client, client)) {
+            try (KubernetesClient client = client(connection.url());
+                    CandidatePods pods = pods(client, client)) {
                 pods.start();
                 await().atMost(Duration.ofSeconds(10)).until(pods::watching);
                 assertThat(pods.names()).containsExactlyInAnyOrder("replica-a", "replica-b");
@@ -68,13 +82,19 @@ class CandidatePodsTest {
                 api.setPodReady("replica-a", false);
                 assertThat(pods.watching()).as("the silent watch looks up").isTrue();
                 advance(CHECK_MS - 1);
-                assertThat(pods.names()).as("within the bound: the watch's view").contains("replica-a");
+                assertThat(pods.names())
+                        .as("within the bound: the watch's view")
+                        .contains("replica-a");
                 assertThat(watchLog.messages()).isEmpty();
 
                 advance(1);
                 assertThat(pods.names()).as("at the bound: the list wins").containsExactly("replica-b");
-                assertThat(watchLog.messages()).singleElement().satisfies(m -> assertThat(m)
-                        .startsWith("event=pod-watch-stale pod=replica-a watched=\"replica-a,replica-b\" listed=\"replica-b\""));
+                assertThat(watchLog.messages())
+                        .singleElement()
+                        .satisfies(
+                                m -> assertThat(m)
+                                        .startsWith(
+                                                "event=pod-watch-stale pod=replica-a watched=\"replica-a,replica-b\" listed=\"replica-b\""));
 
                 // the watch starts over with a fresh list, and what it says agrees with the API again
                 connection.faults().set(FaultSwitch.Mode.NORMAL);
@@ -93,8 +113,8 @@ class CandidatePodsTest {
             api.addReadyPod("replica-a");
             // the watch's client points where nothing answers: the watch never comes up
             try (KubernetesClient watchClient = client("http://127.0.0.1:" + EmbeddedKubernetesApi.freePort());
-                 KubernetesClient client = client(connection.url());
-                 CandidatePods pods = pods(watchClient, client)) {
+                    KubernetesClient client = client(connection.url());
+                    CandidatePods pods = pods(watchClient, client)) {
                 pods.start();
                 for (int i = 0; i < 100; i++) { // several groups, each turning every 50 ms during a handover
                     assertThat(pods.names()).containsExactly("replica-a");
@@ -104,7 +124,9 @@ class CandidatePodsTest {
 
                 api.setPodReady("replica-a", false);
                 advance(RETRY_MS - 1001);
-                assertThat(pods.names()).as("listed less than a retry period ago").containsExactly("replica-a");
+                assertThat(pods.names())
+                        .as("listed less than a retry period ago")
+                        .containsExactly("replica-a");
                 assertThat(podLists(connection)).isEmpty();
                 advance(1);
                 assertThat(pods.names()).as("never older than a retry period").isEmpty();
@@ -120,12 +142,13 @@ class CandidatePodsTest {
             EmbeddedKubernetesApi.FaultyConnection connection = api.faultyConnection();
             api.addReadyPod("replica-a");
             try (KubernetesClient watchClient = client("http://127.0.0.1:" + EmbeddedKubernetesApi.freePort());
-                 KubernetesClient client = client(connection.url());
-                 CandidatePods pods = pods(watchClient, client)) {
+                    KubernetesClient client = client(connection.url());
+                    CandidatePods pods = pods(watchClient, client)) {
                 pods.start();
                 connection.faults().set(FaultSwitch.Mode.FAIL_500);
                 for (int i = 0; i < 20; i++) {
-                    assertThatThrownBy(pods::names).as("no cached answer stands in for a failed list")
+                    assertThatThrownBy(pods::names)
+                            .as("no cached answer stands in for a failed list")
                             .isInstanceOf(RuntimeException.class);
                     advance(50);
                 }

@@ -1,10 +1,6 @@
 package io.k8sensus.kube;
 
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseSpec;
@@ -21,11 +17,14 @@ import io.k8sensus.elector.LeaseRecord;
 import io.k8sensus.elector.LeaseRequest;
 import io.k8sensus.elector.Timings;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The Lease as {@link KubeLeaseStore} writes it, against the embedded API (fabric8's mock server in CRUD mode, real
@@ -48,8 +47,12 @@ class KubeLeaseStoreTest {
 
     @BeforeEach
     void leader() throws InterruptedException {
-        Config config = new ConfigBuilder().withMasterUrl(api.url()).withNamespace(NAMESPACE).withRequestTimeout(5000)
-                .withRequestRetryBackoffLimit(0).build();
+        Config config = new ConfigBuilder()
+                .withMasterUrl(api.url())
+                .withNamespace(NAMESPACE)
+                .withRequestTimeout(5000)
+                .withRequestRetryBackoffLimit(0)
+                .build();
         client = new KubernetesClientBuilder().withConfig(config).build();
         store = new KubeLeaseStore(client, new ApiConnectivityLog("replica-a"), NAMESPACE, NAME);
         elector = new Elector("replica-a", new Timings(6000, 4000, 2000, 1.2), () -> 0.0, events::add);
@@ -74,8 +77,8 @@ class KubeLeaseStoreTest {
         LeaseRequest renew = perform(elector.step(now()));
         assertThat(renew).isInstanceOf(LeaseRequest.Renew.class);
         assertThat(elector.mayActUntil()).isEqualTo((nowMs - 10 + 4000) * MS);
-        assertThat(api.takeReplicaRequests()).containsExactly(
-                "PATCH /apis/coordination.k8s.io/v1/namespaces/" + NAMESPACE + "/leases/" + NAME);
+        assertThat(api.takeReplicaRequests())
+                .containsExactly("PATCH /apis/coordination.k8s.io/v1/namespaces/" + NAMESPACE + "/leases/" + NAME);
     }
 
     @Test
@@ -86,14 +89,17 @@ class KubeLeaseStoreTest {
         LeaseRequest renew = perform(elector.step(now()));
         assertThat(renew).isInstanceOf(LeaseRequest.Renew.class);
 
-        assertThat(elector.leads()).as("an edit of the duration does not end the term").isTrue();
+        assertThat(elector.leads())
+                .as("an edit of the duration does not end the term")
+                .isTrue();
         assertThat(elector.mayAct(now())).isTrue();
         assertThat(events).isEmpty();
         LeaseSpec after = lease().getSpec();
         assertThat(after.getLeaseDurationSeconds()).as("written back").isEqualTo(6);
         assertThat(after.getHolderIdentity()).isEqualTo("replica-a");
         assertThat(after.getLeaseTransitions()).isEqualTo(before.getLeaseTransitions());
-        assertThat(after.getAcquireTime().toInstant()).isEqualTo(before.getAcquireTime().toInstant());
+        assertThat(after.getAcquireTime().toInstant())
+                .isEqualTo(before.getAcquireTime().toInstant());
         assertThat(after.getRenewTime()).isAfter(before.getRenewTime());
     }
 
@@ -102,18 +108,21 @@ class KubeLeaseStoreTest {
         handEdit(1);
         KubeLeaseStore newcomer = new KubeLeaseStore(client, new ApiConnectivityLog("replica-b"), NAMESPACE, NAME);
         assertThat(lease().getSpec().getLeaseDurationSeconds()).isEqualTo(1);
-        assertThat(newcomer.record(lease()).leaseDurationMs()).as("the holder's 6 s, kept when it took the Lease")
+        assertThat(newcomer.record(lease()).leaseDurationMs())
+                .as("the holder's 6 s, kept when it took the Lease")
                 .isEqualTo(6000);
         handEdit(60);
-        assertThat(newcomer.record(lease()).leaseDurationMs()).as("a lengthening edit counts").isEqualTo(60_000);
+        assertThat(newcomer.record(lease()).leaseDurationMs())
+                .as("a lengthening edit counts")
+                .isEqualTo(60_000);
     }
 
     @Test
     void a_renewal_lands_on_its_term_whatever_version_it_was_decided_on_and_writes_the_whole_record() {
         LeaseRecord created = store.record(lease());
         handEdit(3600);
-        LeaseRecord own = new LeaseRecord(created.holder(), created.epoch(), created.acquireTime(), created.renewTime(),
-                6000, created.version());
+        LeaseRecord own = new LeaseRecord(
+                created.holder(), created.epoch(), created.acquireTime(), created.renewTime(), 6000, created.version());
         Answer renewed = store.perform(new LeaseRequest.Renew(own));
         assertThat(renewed).as("a renewal does not wait for the version it saw").isInstanceOf(Answer.Ok.class);
         LeaseRecord written = ((Answer.Ok) renewed).lease();
@@ -143,15 +152,23 @@ class KubeLeaseStoreTest {
                 spec -> spec.setHolderIdentity(null))) {
             Lease lease = lease();
             otherTerm.accept(lease.getSpec());
-            Lease written = api.client().leases().inNamespace(NAMESPACE).resource(lease).update();
+            Lease written =
+                    api.client().leases().inNamespace(NAMESPACE).resource(lease).update();
             long started = System.nanoTime();
             assertThat(store.perform(new LeaseRequest.Renew(own))).isInstanceOf(Answer.TermLost.class);
-            assertThat(System.nanoTime() - started).as("answered at once, not at the client's timeout")
+            assertThat(System.nanoTime() - started)
+                    .as("answered at once, not at the client's timeout")
                     .isLessThan(TimeUnit.SECONDS.toNanos(2));
             assertThat(lease()).as("nothing written").isEqualTo(written);
             lease = lease();
-            lease.setSpec(new LeaseSpec(time(own.acquireTime()), own.holder(), 6, (int) own.epoch(), null,
-                    time(own.renewTime()), null)); // the term back, for the next case
+            lease.setSpec(new LeaseSpec(
+                    time(own.acquireTime()),
+                    own.holder(),
+                    6,
+                    (int) own.epoch(),
+                    null,
+                    time(own.renewTime()),
+                    null)); // the term back, for the next case
             api.client().leases().inNamespace(NAMESPACE).resource(lease).update();
         }
     }
@@ -160,8 +177,13 @@ class KubeLeaseStoreTest {
     void a_release_lands_on_its_term_after_a_write_of_the_metadata_alone_and_is_refused_on_any_other_term() {
         LeaseRecord own = store.record(lease());
         // another replica's runner mark: a JSON merge patch of the metadata, a new resourceVersion, the spec unchanged
-        api.client().leases().inNamespace(NAMESPACE).withName(NAME).patch(PatchContext.of(PatchType.JSON_MERGE),
-                "{\"metadata\":{\"annotations\":{\"runner.k8sensus.io/replica-b\":\"mi7k2qzc.1\"}}}");
+        api.client()
+                .leases()
+                .inNamespace(NAMESPACE)
+                .withName(NAME)
+                .patch(
+                        PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"metadata\":{\"annotations\":{\"runner.k8sensus.io/replica-b\":\"mi7k2qzc.1\"}}}");
         assertThat(lease().getMetadata().getResourceVersion()).isNotEqualTo(own.version());
         Answer released = store.perform(new LeaseRequest.Release(own));
         assertThat(released).as("before, a 409: the Lease was left to expire").isInstanceOf(Answer.Ok.class);
@@ -173,9 +195,10 @@ class KubeLeaseStoreTest {
         assertThat(lease().getMetadata().getAnnotations()).containsKey("runner.k8sensus.io/replica-b");
 
         Lease other = lease();
-        other.setSpec(new LeaseSpec(time(own.acquireTime()), "replica-b", 6, (int) own.epoch() + 1, null,
-                time(own.renewTime()), null));
-        Lease written = api.client().leases().inNamespace(NAMESPACE).resource(other).update();
+        other.setSpec(new LeaseSpec(
+                time(own.acquireTime()), "replica-b", 6, (int) own.epoch() + 1, null, time(own.renewTime()), null));
+        Lease written =
+                api.client().leases().inNamespace(NAMESPACE).resource(other).update();
         assertThat(store.perform(new LeaseRequest.Release(own))).isInstanceOf(Answer.TermLost.class);
         assertThat(lease()).as("another term's Lease: nothing written").isEqualTo(written);
     }

@@ -1,5 +1,7 @@
 package io.k8sensus.kube;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Status;
@@ -7,8 +9,6 @@ import io.fabric8.kubernetes.api.model.WatchEvent;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** The election's JSON mapping reads every kind its watches deliver as that kind, without fabric8's class scan. */
 class KubernetesClientsTest {
@@ -26,7 +26,8 @@ class KubernetesClientsTest {
         Pod pod = (Pod) event("""
                 {"apiVersion":"v1","kind":"Pod","metadata":{"name":"replica-2"},
                  "status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}}""");
-        assertThat(pod.getStatus().getConditions()).singleElement()
+        assertThat(pod.getStatus().getConditions())
+                .singleElement()
                 .satisfies(c -> assertThat(c.getType()).isEqualTo("Ready"));
 
         // the error a watch gets when its resource version is too old: it must be a Status, or the watch would
@@ -40,12 +41,15 @@ class KubernetesClientsTest {
     void a_kind_the_election_does_not_read_still_arrives_as_a_generic_resource() {
         Object other = event("""
                 {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"k8sensus"}}""");
-        assertThat(other).isInstanceOfSatisfying(GenericKubernetesResource.class,
-                d -> assertThat(d.getMetadata().getName()).isEqualTo("k8sensus"));
+        assertThat(other)
+                .isInstanceOfSatisfying(
+                        GenericKubernetesResource.class,
+                        d -> assertThat(d.getMetadata().getName()).isEqualTo("k8sensus"));
     }
 
     private Object event(String object) {
-        return serialization.unmarshal("{\"type\":\"MODIFIED\",\"object\":" + object + "}", WatchEvent.class)
+        return serialization
+                .unmarshal("{\"type\":\"MODIFIED\",\"object\":" + object + "}", WatchEvent.class)
                 .getObject();
     }
 }

@@ -1,15 +1,14 @@
 package io.k8sensus.kube;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /** The Events of a group's Lease: what they say, and the limit that keeps a flapping group from flooding the API. */
 class LeaseEventsTest {
@@ -55,9 +54,12 @@ class LeaseEventsTest {
             events.close(5000);
 
             assertThat(events(api)).hasSize(LeaseEvents.BURST + 2);
-            assertThat(events(api)).extracting(Event::getMessage).contains("replica-a stopped leading (epoch 1)",
-                    "replica-a became leader (epoch 99); 3 earlier event(s) of this group not written (rate limit: "
-                    + LeaseEvents.BURST + ", then 1 per " + LeaseEvents.REFILL_SECONDS + " s)");
+            assertThat(events(api))
+                    .extracting(Event::getMessage)
+                    .contains(
+                            "replica-a stopped leading (epoch 1)",
+                            "replica-a became leader (epoch 99); 3 earlier event(s) of this group not written (rate limit: "
+                                    + LeaseEvents.BURST + ", then 1 per " + LeaseEvents.REFILL_SECONDS + " s)");
         }
     }
 }

@@ -1,11 +1,10 @@
 package io.k8sensus.kube;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.util.Map;
 import java.util.OptionalInt;
-
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** The runner marks' annotations, as written and as read back by every replica. */
 class RunnerMarksTest {
@@ -16,10 +15,15 @@ class RunnerMarksTest {
         String saying = RunnerMarks.value("mi7k2qzc.9az", "replica-b", OptionalInt.of(4));
         assertThat(quiet).isEqualTo("mi7k2qzc.9az");
         assertThat(saying).isEqualTo("mi7k2qzc.9az leads=4");
-        Map<String, String> annotations = Map.of(RunnerMarks.key("replica-a"), quiet, RunnerMarks.key("replica-b"),
-                saying, "kubectl.kubernetes.io/last-applied-configuration", "{}");
-        assertThat(RunnerMarks.marks(annotations)).containsExactlyInAnyOrderEntriesOf(
-                Map.of("replica-a", "mi7k2qzc.9az", "replica-b", "mi7k2qzc.9az"));
+        Map<String, String> annotations = Map.of(
+                RunnerMarks.key("replica-a"),
+                quiet,
+                RunnerMarks.key("replica-b"),
+                saying,
+                "kubectl.kubernetes.io/last-applied-configuration",
+                "{}");
+        assertThat(RunnerMarks.marks(annotations))
+                .containsExactlyInAnyOrderEntriesOf(Map.of("replica-a", "mi7k2qzc.9az", "replica-b", "mi7k2qzc.9az"));
         assertThat(RunnerMarks.leads(annotations)).containsExactlyInAnyOrderEntriesOf(Map.of("replica-b", 4));
     }
 
@@ -28,7 +32,9 @@ class RunnerMarksTest {
         String pod = "orders-" + "x".repeat(70) + "-7d9f8b6c5-abcde";
         String key = RunnerMarks.key(pod);
         assertThat(key.substring(RunnerMarks.PREFIX.length())).hasSizeLessThanOrEqualTo(63);
-        assertThat(RunnerMarks.key(pod + "z")).as("another long name, another key").isNotEqualTo(key);
+        assertThat(RunnerMarks.key(pod + "z"))
+                .as("another long name, another key")
+                .isNotEqualTo(key);
         Map<String, String> annotations = Map.of(key, RunnerMarks.value("m1", pod, OptionalInt.of(2)));
         assertThat(RunnerMarks.marks(annotations)).containsExactly(Map.entry(pod, "m1"));
         assertThat(RunnerMarks.leads(annotations)).containsExactly(Map.entry(pod, 2));

@@ -18,8 +18,8 @@ public record ExportedMetrics(Map<String, Set<String>> samples, Set<String> fami
      * The labels Prometheus adds to every sample of a PodMonitor's scrape (its target labels), which queries may use
      * although the application does not write them.
      */
-    public static final Set<String> TARGET_LABELS = Set.of("namespace", "pod", "container", "endpoint", "job",
-            "instance");
+    public static final Set<String> TARGET_LABELS =
+            Set.of("namespace", "pod", "container", "endpoint", "job", "instance");
 
     private static final Pattern SAMPLE = Pattern.compile("([a-zA-Z_:][\\w:]*)(\\{.*})?\\s+\\S+(\\s+\\S+)?");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_]\\w*)=\"(?:[^\"\\\\]|\\\\.)*\"");
@@ -55,8 +55,10 @@ public record ExportedMetrics(Map<String, Set<String>> samples, Set<String> fami
     /** The union of two scrapes (a leader's and a follower's). */
     public ExportedMetrics and(ExportedMetrics other) {
         Map<String, Set<String>> both = new LinkedHashMap<>();
-        samples.forEach((name, labels) -> both.computeIfAbsent(name, n -> new LinkedHashSet<>()).addAll(labels));
-        other.samples.forEach((name, labels) -> both.computeIfAbsent(name, n -> new LinkedHashSet<>()).addAll(labels));
+        samples.forEach((name, labels) ->
+                both.computeIfAbsent(name, n -> new LinkedHashSet<>()).addAll(labels));
+        other.samples.forEach((name, labels) ->
+                both.computeIfAbsent(name, n -> new LinkedHashSet<>()).addAll(labels));
         Set<String> allFamilies = new LinkedHashSet<>(families);
         allFamilies.addAll(other.families);
         return new ExportedMetrics(both, allFamilies);

@@ -1,17 +1,16 @@
 package io.k8sensus.monitoring;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.k8sensus.testing.ExternalTool;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import io.k8sensus.testing.ExternalTool;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The Grafana dashboard of {@code k8s/components/monitoring}: the panels the operator needs, each query on the
@@ -29,19 +28,30 @@ class GrafanaDashboardTest {
         for (JsonNode panel : dashboard.path("panels")) {
             titles.add(panel.path("title").asText());
             ids.add(panel.path("id").asInt());
-            assertThat(panel.path("gridPos").path("w").asInt()).as(panel.path("title").asText()).isPositive();
-            assertThat(panel.path("targets")).as(panel.path("title").asText() + " targets").isNotEmpty();
+            assertThat(panel.path("gridPos").path("w").asInt())
+                    .as(panel.path("title").asText())
+                    .isPositive();
+            assertThat(panel.path("targets"))
+                    .as(panel.path("title").asText() + " targets")
+                    .isNotEmpty();
             for (JsonNode target : panel.path("targets")) {
                 assertThat(target.path("datasource").path("uid").asText()).isEqualTo("${datasource}");
                 assertThat(target.path("expr").asText()).isNotBlank();
             }
         }
         assertThat(ids).doesNotHaveDuplicates();
-        assertThat(titles).contains("Leader per group", "Epoch per group", "Leader changes (10 min)",
-                "Renewal latency", "Groups led per pod");
-        assertThat(dashboard.path("templating").path("list")).extracting(v -> v.path("name").asText())
+        assertThat(titles)
+                .contains(
+                        "Leader per group",
+                        "Epoch per group",
+                        "Leader changes (10 min)",
+                        "Renewal latency",
+                        "Groups led per pod");
+        assertThat(dashboard.path("templating").path("list"))
+                .extracting(v -> v.path("name").asText())
                 .containsExactly("datasource", "namespace", "group");
-        assertThat(MonitoringFiles.queries()).filteredOn(q -> q.where().contains("Renewal latency"))
+        assertThat(MonitoringFiles.queries())
+                .filteredOn(q -> q.where().contains("Renewal latency"))
                 .allMatch(q -> q.expression().contains("k8sensus_election_renewal_seconds_bucket"));
     }
 
@@ -61,6 +71,8 @@ class GrafanaDashboardTest {
         Path dir = Files.createDirectories(Path.of("target", "monitoring"));
         MonitoringFiles.YAML.writeValue(dir.resolve("dashboard-queries.yaml").toFile(), rules);
         PrometheusRulesTest.Run check = PrometheusRulesTest.promtool(dir, "check", "rules", "dashboard-queries.yaml");
-        assertThat(check.exit()).as("promtool check rules on the dashboard's queries:\n" + check.output()).isZero();
+        assertThat(check.exit())
+                .as("promtool check rules on the dashboard's queries:\n" + check.output())
+                .isZero();
     }
 }

@@ -1,8 +1,11 @@
 package io.k8sensus.monitoring;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -11,11 +14,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 
 /**
  * The files of the kustomize component {@code k8s/components/monitoring}: the PrometheusRule, its promtool tests and
@@ -28,21 +26,19 @@ public final class MonitoringFiles {
     static final Path RULES_TEST = DIR.resolve("rules-test.yaml");
     static final Path DASHBOARD = DIR.resolve("dashboard.json");
 
-    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
-            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
+    static final ObjectMapper YAML =
+            new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
     static final ObjectMapper JSON = new ObjectMapper();
 
     /** A PromQL query, where it is written, and the labels it names outside the expression (a legend, a variable). */
-    public record Query(String where, String expression, Set<String> moreLabels) {
-    }
+    public record Query(String where, String expression, Set<String> moreLabels) {}
 
-    private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\((.*),\\s*([a-zA-Z_]\\w*)\\s*\\)",
-            Pattern.DOTALL);
+    private static final Pattern LABEL_VALUES =
+            Pattern.compile("label_values\\((.*),\\s*([a-zA-Z_]\\w*)\\s*\\)", Pattern.DOTALL);
     private static final Pattern LEGEND_LABEL = Pattern.compile("\\{\\{\\s*([a-zA-Z_]\\w*)\\s*}}");
     private static final Pattern RATE_INTERVAL = Pattern.compile("\\$__(?:rate_)?interval|\\$__range");
 
-    private MonitoringFiles() {
-    }
+    private MonitoringFiles() {}
 
     static JsonNode read(ObjectMapper mapper, Path file) {
         try {
@@ -60,11 +56,12 @@ public final class MonitoringFiles {
     /** Every alerting rule of every group. */
     static List<JsonNode> alerts() {
         List<JsonNode> alerts = new ArrayList<>();
-        ruleGroups().forEach(group -> group.path("rules").forEach(rule -> {
-            if (rule.has("alert")) {
-                alerts.add(rule);
-            }
-        }));
+        ruleGroups()
+                .forEach(group -> group.path("rules").forEach(rule -> {
+                    if (rule.has("alert")) {
+                        alerts.add(rule);
+                    }
+                }));
         return alerts;
     }
 
@@ -81,7 +78,8 @@ public final class MonitoringFiles {
     public static List<Query> queries() {
         List<Query> queries = new ArrayList<>();
         for (JsonNode rule : alerts()) {
-            queries.add(new Query("alert " + rule.path("alert").asText(), rule.path("expr").asText(), Set.of()));
+            queries.add(new Query(
+                    "alert " + rule.path("alert").asText(), rule.path("expr").asText(), Set.of()));
         }
         JsonNode dashboard = dashboard();
         for (JsonNode panel : dashboard.path("panels")) {
@@ -91,8 +89,10 @@ public final class MonitoringFiles {
                 while (label.find()) {
                     legend.add(label.group(1));
                 }
-                queries.add(new Query("dashboard panel '" + panel.path("title").asText() + "' "
-                                      + target.path("refId").asText(), grafanaExpression(target.path("expr").asText()),
+                queries.add(new Query(
+                        "dashboard panel '" + panel.path("title").asText() + "' "
+                                + target.path("refId").asText(),
+                        grafanaExpression(target.path("expr").asText()),
                         legend));
             }
         }
@@ -101,14 +101,17 @@ public final class MonitoringFiles {
                 continue;
             }
             JsonNode query = variable.path("query");
-            String text = query.isTextual() ? query.asText() : query.path("query").asText();
+            String text =
+                    query.isTextual() ? query.asText() : query.path("query").asText();
             Matcher labelValues = LABEL_VALUES.matcher(text.strip());
             if (labelValues.matches()) {
-                queries.add(new Query("dashboard variable " + variable.path("name").asText(),
-                        grafanaExpression(labelValues.group(1)), Set.of(labelValues.group(2))));
+                queries.add(new Query(
+                        "dashboard variable " + variable.path("name").asText(),
+                        grafanaExpression(labelValues.group(1)),
+                        Set.of(labelValues.group(2))));
             } else {
-                queries.add(new Query("dashboard variable " + variable.path("name").asText(), grafanaExpression(text),
-                        Set.of()));
+                queries.add(new Query(
+                        "dashboard variable " + variable.path("name").asText(), grafanaExpression(text), Set.of()));
             }
         }
         return queries;
@@ -127,7 +130,9 @@ public final class MonitoringFiles {
         }
         JsonNode dashboard = dashboard();
         texts.add(dashboard.path("description").asText());
-        dashboard.path("panels").forEach(panel -> texts.add(panel.path("description").asText()));
+        dashboard
+                .path("panels")
+                .forEach(panel -> texts.add(panel.path("description").asText()));
         return texts;
     }
 }

@@ -24,16 +24,18 @@ public final class MonitoringReferences {
     /** Metric names as the documents write them. */
     static final Pattern DOCUMENTED_METRIC = Pattern.compile("\\b(?:k8sensus|leader_election)_[a-z_]+");
 
-    private MonitoringReferences() {
-    }
+    private MonitoringReferences() {}
 
     /** What the queries and the documents name that the scrape does not export; empty when they agree. */
     public static List<String> problems(ExportedMetrics exported) {
         return problems(exported, MonitoringFiles.queries(), documents(), MonitoringFiles.prose());
     }
 
-    static List<String> problems(ExportedMetrics exported, List<MonitoringFiles.Query> queries,
-                                 Map<Path, String> documents, List<String> prose) {
+    static List<String> problems(
+            ExportedMetrics exported,
+            List<MonitoringFiles.Query> queries,
+            Map<Path, String> documents,
+            List<String> prose) {
         List<String> problems = new ArrayList<>();
         for (MonitoringFiles.Query query : queries) {
             PromQl.Names names = PromQl.names(query.expression());
@@ -44,8 +46,7 @@ public final class MonitoringReferences {
             names.metrics().forEach((metric, matched) -> {
                 if (!exported.samples().containsKey(metric)) {
                     problems.add(query.where() + " reads " + metric + ", which no sample of the scrape is"
-                                 + (exported.families().contains(metric) ? " (it is a family: query a sample of it)"
-                                         : ""));
+                            + (exported.families().contains(metric) ? " (it is a family: query a sample of it)" : ""));
                     return;
                 }
                 Set<String> labels = exported.samples().get(metric);
@@ -53,7 +54,7 @@ public final class MonitoringReferences {
                 for (String label : matched) {
                     if (!labels.contains(label) && !ExportedMetrics.TARGET_LABELS.contains(label)) {
                         problems.add(query.where() + " matches " + metric + " on label " + label + ", which its"
-                                     + " samples do not carry (they carry " + labels + ")");
+                                + " samples do not carry (they carry " + labels + ")");
                     }
                 }
             });
@@ -62,15 +63,17 @@ public final class MonitoringReferences {
             for (String label : used) {
                 if (!carried.contains(label)) {
                     problems.add(query.where() + " uses label " + label + ", which none of its metrics carries: "
-                                 + query.expression());
+                            + query.expression());
                 }
             }
         }
-        documents.forEach((file, text) -> namedMetrics(text).stream().filter(name -> !exported.names(name))
+        documents.forEach((file, text) -> namedMetrics(text).stream()
+                .filter(name -> !exported.names(name))
                 .forEach(name -> problems.add(file + " names " + name + ", which the application does not export")));
-        prose.forEach(text -> namedMetrics(text).stream().filter(name -> !exported.names(name))
+        prose.forEach(text -> namedMetrics(text).stream()
+                .filter(name -> !exported.names(name))
                 .forEach(name -> problems.add("an alert's annotation or the dashboard's description names " + name
-                                              + ", which the application does not export")));
+                        + ", which the application does not export")));
         return problems;
     }
 
@@ -88,7 +91,8 @@ public final class MonitoringReferences {
         Map<Path, String> documents = new java.util.LinkedHashMap<>();
         try (Stream<Path> docs = Files.list(Path.of("docs"))) {
             documents.put(Path.of("README.md"), Files.readString(Path.of("README.md")));
-            for (Path doc : docs.filter(p -> p.toString().endsWith(".md")).sorted().toList()) {
+            for (Path doc :
+                    docs.filter(p -> p.toString().endsWith(".md")).sorted().toList()) {
                 documents.put(doc, Files.readString(doc));
             }
         } catch (IOException e) {

@@ -19,21 +19,32 @@ final class PromQl {
      * What an expression reads: each metric name with the labels its selectors match on, and the labels named in
      * grouping clauses (which any of its metrics, or the scrape, may carry).
      */
-    record Names(Map<String, Set<String>> metrics, Set<String> groupingLabels) {
-    }
+    record Names(Map<String, Set<String>> metrics, Set<String> groupingLabels) {}
 
     private static final Pattern STRING = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'|`[^`]*`");
     private static final Pattern SELECTOR = Pattern.compile("(?<![\\w:])([a-zA-Z_:][\\w:]*)?\\s*\\{([^}]*)}");
     private static final Pattern MATCHER = Pattern.compile("([a-zA-Z_]\\w*)\\s*(?:=~|!~|!=|=)");
     private static final Pattern RANGE = Pattern.compile("\\[[^\\]]*]");
-    private static final Pattern GROUPING = Pattern.compile(
-            "\\b(?:by|without|on|ignoring|group_left|group_right)\\s*\\(([^)]*)\\)");
+    private static final Pattern GROUPING =
+            Pattern.compile("\\b(?:by|without|on|ignoring|group_left|group_right)\\s*\\(([^)]*)\\)");
     private static final Pattern IDENTIFIER = Pattern.compile("(?<![\\w.:$])([a-zA-Z_:][\\w:]*)(\\s*\\()?");
-    private static final Set<String> KEYWORDS = Set.of("by", "without", "on", "ignoring", "group_left",
-            "group_right", "bool", "and", "or", "unless", "offset", "inf", "nan", "atan2");
+    private static final Set<String> KEYWORDS = Set.of(
+            "by",
+            "without",
+            "on",
+            "ignoring",
+            "group_left",
+            "group_right",
+            "bool",
+            "and",
+            "or",
+            "unless",
+            "offset",
+            "inf",
+            "nan",
+            "atan2");
 
-    private PromQl() {
-    }
+    private PromQl() {}
 
     static Names names(String expression) {
         String rest = STRING.matcher(expression).replaceAll("\"\"");

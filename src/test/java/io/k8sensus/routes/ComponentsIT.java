@@ -1,5 +1,10 @@
 package io.k8sensus.routes;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.k8sensus.launcher.ReplicaProcess;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,14 +18,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
-import io.k8sensus.launcher.ReplicaProcess;
-import io.k8sensus.tools.EmbeddedKubernetesApi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * A route on a Camel component the project does not depend on (camel-quartz), wired without an edit of pom.xml, from
@@ -37,12 +36,12 @@ class ComponentsIT {
     @TempDir
     Path dir;
 
-    private record Run(int status, String out, String err) {
-    }
+    private record Run(int status, String out, String err) {}
 
     @Test
     void a_quartz_route_is_resolved_from_its_uri_validated_and_fired_by_the_leader() throws Exception {
-        assertThat(Files.list(JAR.resolveSibling("lib")).map(p -> p.getFileName().toString()))
+        assertThat(Files.list(JAR.resolveSibling("lib"))
+                        .map(p -> p.getFileName().toString()))
                 .as("the image has no quartz: the route needs what the project does not depend on")
                 .noneMatch(name -> name.contains("quartz"));
         Path app = Files.createDirectories(dir.resolve("app"));
@@ -63,26 +62,37 @@ class ComponentsIT {
                 """);
         Path components = app.resolve("components");
 
-        Run derived = k8sensus(app, "components", "--pom", components.resolve("pom.xml").toString(), routes.toString());
+        Run derived = k8sensus(
+                app, "components", "--pom", components.resolve("pom.xml").toString(), routes.toString());
         assertThat(derived.status()).as(derived.err()).isZero();
-        assertThat(derived.out()).contains("quartz (camel-quartz)", "not in this image: quartz",
-                "components: to resolve: org.apache.camel:camel-quartz\n");
+        assertThat(derived.out())
+                .contains(
+                        "quartz (camel-quartz)",
+                        "not in this image: quartz",
+                        "components: to resolve: org.apache.camel:camel-quartz\n");
         assertThat(Files.readString(components.resolve("pom.xml")))
-                .contains("<artifactId>camel-bom</artifactId><version>4.18.0</version>",
+                .contains(
+                        "<artifactId>camel-bom</artifactId><version>4.18.0</version>",
                         "<groupId>org.apache.camel</groupId><artifactId>camel-quartz</artifactId>");
 
         Run refused = k8sensus(app, "validate", routes.toString());
         assertThat(refused.status()).as(refused.out() + refused.err()).isEqualTo(1);
-        assertThat(refused.out()).contains("nightly.camel.yaml:5: unknown component 'quartz' in"
-                + " 'master:jobs:quartz:nightly?cron=", "its artifact: org.apache.camel:camel-quartz");
+        assertThat(refused.out())
+                .contains(
+                        "nightly.camel.yaml:5: unknown component 'quartz' in" + " 'master:jobs:quartz:nightly?cron=",
+                        "its artifact: org.apache.camel:camel-quartz");
 
-        Run resolved = run(Duration.ofMinutes(10), List.of("sh", "src/main/components/resolve-components.sh",
-                components.toString()));
+        Run resolved = run(
+                Duration.ofMinutes(10),
+                List.of("sh", "src/main/components/resolve-components.sh", components.toString()));
         assertThat(resolved.status()).as(resolved.out() + resolved.err()).isZero();
         Set<String> jars = jars(components);
-        assertThat(jars).contains("camel-quartz-4.18.0.jar", ComponentsPom.JAR_NAME + ".jar")
+        assertThat(jars)
+                .contains("camel-quartz-4.18.0.jar", ComponentsPom.JAR_NAME + ".jar")
                 .anyMatch(name -> name.matches("quartz-[0-9.]+\\.jar"));
-        assertThat(jars).as("nothing the image has already").doesNotContainAnyElementsOf(jars(JAR.resolveSibling("lib")));
+        assertThat(jars)
+                .as("nothing the image has already")
+                .doesNotContainAnyElementsOf(jars(JAR.resolveSibling("lib")));
 
         Run passed = k8sensus(app, "validate", routes.toString());
         assertThat(passed.status()).as(passed.out() + passed.err()).isZero();
@@ -91,31 +101,51 @@ class ComponentsIT {
         List<String> lines = Collections.synchronizedList(new ArrayList<>());
         try (EmbeddedKubernetesApi api = new EmbeddedKubernetesApi()) {
             api.addReadyPod("replica-a");
-            ReplicaProcess replica = ReplicaProcess.start("replica-a", app.resolve("k8sensus.jar"), 3000, 2000, 500,
-                    api.url(), EmbeddedKubernetesApi.NAMESPACE, List.of("-Dk8sensus.kubernetes.call-timeout-ms=1600",
-                            GROUPS, "-Dk8sensus.routes.dir=" + routes), Map.of(), (r, line) -> lines.add(line));
+            ReplicaProcess replica = ReplicaProcess.start(
+                    "replica-a",
+                    app.resolve("k8sensus.jar"),
+                    3000,
+                    2000,
+                    500,
+                    api.url(),
+                    EmbeddedKubernetesApi.NAMESPACE,
+                    List.of("-Dk8sensus.kubernetes.call-timeout-ms=1600", GROUPS, "-Dk8sensus.routes.dir=" + routes),
+                    Map.of(),
+                    (r, line) -> lines.add(line));
             try {
-                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
-                        .until(() -> lines.stream().filter(l -> l.contains("nightly job by replica-a, epoch ")).count() >= 2);
+                await().atMost(Duration.ofSeconds(120))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> lines.stream()
+                                        .filter(l -> l.contains("nightly job by replica-a, epoch "))
+                                        .count()
+                                >= 2);
             } finally {
                 replica.stop(10);
             }
         }
-        assertThat(List.copyOf(lines)).as("the group's election, then the job").anyMatch(l -> l.contains(
-                "event=acquired group=jobs pod=replica-a"));
+        assertThat(List.copyOf(lines))
+                .as("the group's election, then the job")
+                .anyMatch(l -> l.contains("event=acquired group=jobs pod=replica-a"));
     }
 
     @Test
     void an_artifact_maven_cannot_resolve_gets_one_line_naming_it() throws Exception {
         Path components = dir.resolve("components");
-        Run written = k8sensus(JAR.getParent(), "components", "--pom", components.resolve("pom.xml").toString(),
-                "--artifacts", "org.apache.camel:camel-no-such-component");
+        Run written = k8sensus(
+                JAR.getParent(),
+                "components",
+                "--pom",
+                components.resolve("pom.xml").toString(),
+                "--artifacts",
+                "org.apache.camel:camel-no-such-component");
         assertThat(written.status()).as(written.err()).isZero();
-        Run resolved = run(Duration.ofMinutes(5), List.of("sh", "src/main/components/resolve-components.sh",
-                components.toString()));
+        Run resolved = run(
+                Duration.ofMinutes(5),
+                List.of("sh", "src/main/components/resolve-components.sh", components.toString()));
         assertThat(resolved.status()).isEqualTo(1);
-        assertThat(resolved.err()).isEqualTo("resolve-components: cannot resolve org.apache.camel:camel-no-such-component:jar ("
-                + components.resolve("pom.xml") + ")\n");
+        assertThat(resolved.err())
+                .isEqualTo("resolve-components: cannot resolve org.apache.camel:camel-no-such-component:jar ("
+                        + components.resolve("pom.xml") + ")\n");
     }
 
     @Test
@@ -130,14 +160,18 @@ class ComponentsIT {
                 """);
         Run run = k8sensus(JAR.getParent(), "components", "--list", route.toString());
         assertThat(run.status()).isEqualTo(1);
-        assertThat(run.err()).isEqualTo(route + ":3: 'quartzz' is no Camel component: nothing to resolve for it (make"
-                + " validate names the nearest)\n");
+        assertThat(run.err())
+                .isEqualTo(route + ":3: 'quartzz' is no Camel component: nothing to resolve for it (make"
+                        + " validate names the nearest)\n");
     }
 
     /** {@code java -jar k8sensus.jar ARGS} of the jar in {@code app}, with the route's group. */
     private static Run k8sensus(Path app, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), GROUPS,
-                "-jar", app.resolve("k8sensus.jar").toString()));
+        List<String> command = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                GROUPS,
+                "-jar",
+                app.resolve("k8sensus.jar").toString()));
         command.addAll(List.of(args));
         return run(Duration.ofSeconds(60), command);
     }
@@ -146,12 +180,17 @@ class ComponentsIT {
         Path out = Files.createTempFile("components-it", ".out");
         Path err = Files.createTempFile("components-it", ".err");
         try {
-            Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            Process process = new ProcessBuilder(command)
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .start();
             if (!process.waitFor(atMost.toSeconds(), TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 throw new AssertionError(command + " did not end within " + atMost);
             }
-            return new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+            return new Run(
+                    process.exitValue(),
+                    Files.readString(out, StandardCharsets.UTF_8),
                     Files.readString(err, StandardCharsets.UTF_8));
         } finally {
             Files.deleteIfExists(out);
@@ -161,7 +200,9 @@ class ComponentsIT {
 
     private static Set<String> jars(Path directory) throws IOException {
         try (Stream<Path> files = Files.list(directory)) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jar")).collect(Collectors.toSet());
+            return files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".jar"))
+                    .collect(Collectors.toSet());
         }
     }
 }

@@ -2,6 +2,7 @@ package io.k8sensus.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.k8sensus.testing.ReadmeFirstRoute;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,8 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import io.k8sensus.testing.ReadmeFirstRoute;
 import org.junit.jupiter.api.Test;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
@@ -26,9 +25,10 @@ class LeaderOnlyTimersTest {
     private static Map<String, Map<?, ?>> leaderOnlyTimers(String where, String yaml) {
         Map<String, Map<?, ?>> timers = new LinkedHashMap<>();
         for (Object item : (List<?>) new Load(LoadSettings.builder().build()).loadFromString(yaml)) {
-            if (item instanceof Map<?, ?> entry && entry.get("route") instanceof Map<?, ?> route
-                && route.get("from") instanceof Map<?, ?> from
-                && String.valueOf(from.get("uri")).matches("master:[^:]+:timer:.*")) {
+            if (item instanceof Map<?, ?> entry
+                    && entry.get("route") instanceof Map<?, ?> route
+                    && route.get("from") instanceof Map<?, ?> from
+                    && String.valueOf(from.get("uri")).matches("master:[^:]+:timer:.*")) {
                 timers.put(where + " " + route.get("id"), from);
             }
         }
@@ -41,7 +41,9 @@ class LeaderOnlyTimersTest {
         List<Path> files = new ArrayList<>();
         for (Path dir : List.of(Path.of("src", "main", "resources", "routes"), Path.of("k8s", "routes"))) {
             try (Stream<Path> found = Files.list(dir)) {
-                found.filter(p -> p.toString().endsWith(RouteFile.SUFFIX)).sorted().forEach(files::add);
+                found.filter(p -> p.toString().endsWith(RouteFile.SUFFIX))
+                        .sorted()
+                        .forEach(files::add);
             }
         }
         for (Path file : files) {
@@ -49,9 +51,15 @@ class LeaderOnlyTimersTest {
         }
         timers.putAll(leaderOnlyTimers("README.md", ReadmeFirstRoute.text()));
 
-        assertThat(timers).containsKeys("src/main/resources/routes/leader-heartbeat.camel.yaml leader-heartbeat",
-                "k8s/routes/leader-job.camel.yaml leader-job", "README.md hello");
-        assertThat(timers).allSatisfy((route, from) -> assertThat(from.get("parameters") instanceof Map<?, ?> p
-                ? p.get("delay") : null).as(route + ": delay").isEqualTo("0"));
+        assertThat(timers)
+                .containsKeys(
+                        "src/main/resources/routes/leader-heartbeat.camel.yaml leader-heartbeat",
+                        "k8s/routes/leader-job.camel.yaml leader-job",
+                        "README.md hello");
+        assertThat(timers)
+                .allSatisfy((route, from) -> assertThat(
+                                from.get("parameters") instanceof Map<?, ?> p ? p.get("delay") : null)
+                        .as(route + ": delay")
+                        .isEqualTo("0"));
     }
 }

@@ -8,8 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +22,9 @@ class ManifestsCommandTest {
 
     @Test
     void the_shipped_deploy_directory_is_up_to_date_with_its_routes() throws Exception {
-        assertThat(ManifestsCommand.update(Path.of("k8s"))).as("run make manifests").isEmpty();
+        assertThat(ManifestsCommand.update(Path.of("k8s")))
+                .as("run make manifests")
+                .isEmpty();
     }
 
     @Test
@@ -39,28 +39,37 @@ class ManifestsCommandTest {
                         - log: "report"
                 """);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int status = ManifestsCommand.run(List.of(copy.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
-                System.err);
+        int status = ManifestsCommand.run(
+                List.of(copy.toString()), new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
         assertThat(status).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8).lines().toList()).hasSize(4).first().isEqualTo("manifests:"
-                + " components the routes use: master (camel-master), timer (camel-timer); all in this"
-                + " image");
-        assertThat(out.toString(StandardCharsets.UTF_8).lines().skip(1)).allMatch(l -> l.startsWith("manifests: wrote"));
+        assertThat(out.toString(StandardCharsets.UTF_8).lines().toList())
+                .hasSize(4)
+                .first()
+                .isEqualTo("manifests:"
+                        + " components the routes use: master (camel-master), timer (camel-timer); all in this"
+                        + " image");
+        assertThat(out.toString(StandardCharsets.UTF_8).lines().skip(1))
+                .allMatch(l -> l.startsWith("manifests: wrote"));
 
         assertThat(Files.readString(copy.resolve("kustomization.yaml")))
                 .contains("      - routes/leader-job.camel.yaml\n      - routes/reports.camel.yaml\n");
         assertThat(Files.readString(copy.resolve("deployment.yaml"))).contains("value: heartbeat,jobs,reports");
         assertThat(Files.readString(copy.resolve("rbac.yaml")))
                 .contains("resourceNames: [\"k8sensus-heartbeat\", \"k8sensus-jobs\", \"k8sensus-reports\"]");
-        assertThat(ManifestsCommand.update(copy)).as("a second run changes nothing").isEmpty();
+        assertThat(ManifestsCommand.update(copy))
+                .as("a second run changes nothing")
+                .isEmpty();
 
         // what the deploy runs now passes the check against these manifests
-        assertThat(ValidateCommand.check(RouteFile.read(copy.resolve("routes")), ManifestCheck.read(copy))).isEmpty();
+        assertThat(ValidateCommand.check(RouteFile.read(copy.resolve("routes")), ManifestCheck.read(copy)))
+                .isEmpty();
 
         // and --check says so when a route is added without running it
-        Files.writeString(copy.resolve("routes/more.camel.yaml"), Files.readString(copy.resolve("routes/reports.camel.yaml"))
-                .replace("reports", "more"));
-        assertThat(ManifestsCommand.run(List.of("--check", copy.toString()), new PrintStream(new ByteArrayOutputStream()),
-                System.err)).isEqualTo(1);
+        Files.writeString(
+                copy.resolve("routes/more.camel.yaml"),
+                Files.readString(copy.resolve("routes/reports.camel.yaml")).replace("reports", "more"));
+        assertThat(ManifestsCommand.run(
+                        List.of("--check", copy.toString()), new PrintStream(new ByteArrayOutputStream()), System.err))
+                .isEqualTo(1);
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 
 class RouteFileChangesTest {
@@ -28,6 +27,7 @@ class RouteFileChangesTest {
     @Test
     void a_file_written_again_with_the_same_content_is_no_change() {
         assertThat(RouteFileChanges.between(List.of(file("a.camel.yaml", "a1")), List.of(file("a.camel.yaml", "a1")))
-                .isEmpty()).isTrue();
+                        .isEmpty())
+                .isTrue();
     }
 }

@@ -6,15 +6,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** What the check of route files finds, where, and in what words: every problem a replica would refuse. */
 class RouteFileCheckTest {
 
-    private final RouteFileCheck check = RouteFileCheck.standalone(new Properties(),
-            new java.util.LinkedHashSet<>(List.of("heartbeat", "jobs")));
+    private final RouteFileCheck check =
+            RouteFileCheck.standalone(new Properties(), new java.util.LinkedHashSet<>(List.of("heartbeat", "jobs")));
 
     @AfterEach
     void close() {
@@ -26,7 +25,9 @@ class RouteFileCheckTest {
     }
 
     private List<String> problems(RouteFile... files) {
-        return check.check(List.of(files)).stream().map(RouteFileProblem::toString).toList();
+        return check.check(List.of(files)).stream()
+                .map(RouteFileProblem::toString)
+                .toList();
     }
 
     @Test
@@ -54,8 +55,12 @@ class RouteFileCheckTest {
                       steps:
                         - log:
                           message: "unterminated
-                """))).singleElement().asString()
-                .startsWith("routes/broken.camel.yaml:7:").contains("invalid YAML").contains("unexpected end of stream");
+                """)))
+                .singleElement()
+                .asString()
+                .startsWith("routes/broken.camel.yaml:7:")
+                .contains("invalid YAML")
+                .contains("unexpected end of stream");
     }
 
     @Test
@@ -67,7 +72,8 @@ class RouteFileCheckTest {
                       steps:
                         - lgo:
                             message: "typo"
-                """))).containsExactly("routes/typo.camel.yaml:5:11: invalid YAML: Unknown node id: lgo");
+                """)))
+                .containsExactly("routes/typo.camel.yaml:5:11: invalid YAML: Unknown node id: lgo");
     }
 
     @Test
@@ -87,15 +93,16 @@ class RouteFileCheckTest {
                       steps:
                         - to: "nosuchcomponent:queue"
                         - log: "{{no.such.key}}"
-                """))).containsExactly(
-                "routes/many.camel.yaml:14: unresolved placeholder {{no.such.key}}: no such property in"
-                + " application.properties, the environment (NO_SUCH_KEY) or the system properties",
-                "routes/many.camel.yaml:4: Invalid leader-only URI 'master:reports:timer:x': unknown group 'reports'"
-                + " (k8sensus.election.groups lists [heartbeat, jobs])",
-                "routes/many.camel.yaml:7: route 'poller' uses routePolicy electionLog but starts from 'timer:poll': the"
-                + " policy logs the elections of leader-only routes (from: master:<group>:...)",
-                "routes/many.camel.yaml:13: unknown component 'nosuchcomponent' in 'nosuchcomponent:queue': Camel has"
-                + " no such component (not in the catalog of Camel 4.18.0)");
+                """)))
+                .containsExactly(
+                        "routes/many.camel.yaml:14: unresolved placeholder {{no.such.key}}: no such property in"
+                                + " application.properties, the environment (NO_SUCH_KEY) or the system properties",
+                        "routes/many.camel.yaml:4: Invalid leader-only URI 'master:reports:timer:x': unknown group 'reports'"
+                                + " (k8sensus.election.groups lists [heartbeat, jobs])",
+                        "routes/many.camel.yaml:7: route 'poller' uses routePolicy electionLog but starts from 'timer:poll': the"
+                                + " policy logs the elections of leader-only routes (from: master:<group>:...)",
+                        "routes/many.camel.yaml:13: unknown component 'nosuchcomponent' in 'nosuchcomponent:queue': Camel has"
+                                + " no such component (not in the catalog of Camel 4.18.0)");
     }
 
     @Test
@@ -106,7 +113,9 @@ class RouteFileCheckTest {
                       uri: "master:jobs:nosuch:x"
                       steps:
                         - log: "x"
-                """))).singleElement().asString()
+                """)))
+                .singleElement()
+                .asString()
                 .startsWith("routes/delegate.camel.yaml:3: unknown component 'nosuch' in 'master:jobs:nosuch:x'");
     }
 
@@ -120,8 +129,9 @@ class RouteFileCheckTest {
                         peroid: "1000"
                       steps:
                         - log: "x"
-                """))).containsExactly("routes/typo.camel.yaml:5: unknown option 'peroid' in"
-                + " 'master:heartbeat:timer:tick': timer has no such option; did you mean 'period'?");
+                """)))
+                .containsExactly("routes/typo.camel.yaml:5: unknown option 'peroid' in"
+                        + " 'master:heartbeat:timer:tick': timer has no such option; did you mean 'period'?");
     }
 
     @Test
@@ -133,8 +143,9 @@ class RouteFileCheckTest {
                       steps:
                         - log: "x"
                         - to: "sql:select 1?dataSourc=#ds"
-                """))).containsExactly("routes/sql.camel.yaml:6: unknown option 'dataSourc' in 'sql:select 1': sql"
-                + " has no such option; did you mean 'dataSource'?");
+                """)))
+                .containsExactly("routes/sql.camel.yaml:6: unknown option 'dataSourc' in 'sql:select 1': sql"
+                        + " has no such option; did you mean 'dataSource'?");
     }
 
     @Test
@@ -151,13 +162,14 @@ class RouteFileCheckTest {
                             uri: "file:out"
                             parameters:
                               fileExist: "Fial"
-                """))).containsExactly(
-                "routes/types.camel.yaml:6: invalid value '5000' of option 'includeMetadata' in 'timer:x': timer"
-                + " expects true or false",
-                "routes/types.camel.yaml:5: invalid value 'abc' of option 'period' in 'timer:x': timer expects a"
-                + " duration: milliseconds (1000) or with units (500ms, 5s, 1m30s)",
-                "routes/types.camel.yaml:11: invalid value 'Fial' of option 'fileExist' in 'file:out': file expects one"
-                + " of Override, Append, Fail, Ignore, Move, TryRename; did you mean 'Fail'?");
+                """)))
+                .containsExactly(
+                        "routes/types.camel.yaml:6: invalid value '5000' of option 'includeMetadata' in 'timer:x': timer"
+                                + " expects true or false",
+                        "routes/types.camel.yaml:5: invalid value 'abc' of option 'period' in 'timer:x': timer expects a"
+                                + " duration: milliseconds (1000) or with units (500ms, 5s, 1m30s)",
+                        "routes/types.camel.yaml:11: invalid value 'Fial' of option 'fileExist' in 'file:out': file expects one"
+                                + " of Override, Append, Fail, Ignore, Move, TryRename; did you mean 'Fail'?");
     }
 
     @Test
@@ -168,8 +180,9 @@ class RouteFileCheckTest {
                       uri: "timer:x"
                       steps:
                         - to: "micrometer:counter"
-                """))).containsExactly("routes/counter.camel.yaml:5: missing required option 'metricsName' in"
-                + " 'micrometer:counter': micrometer's URI is micrometer:metricsType:metricsName");
+                """)))
+                .containsExactly("routes/counter.camel.yaml:5: missing required option 'metricsName' in"
+                        + " 'micrometer:counter': micrometer's URI is micrometer:metricsType:metricsName");
     }
 
     @Test
@@ -186,8 +199,9 @@ class RouteFileCheckTest {
                                 uri: "file:failed"
                                 parameters:
                                   fileExists: "Ignore"
-                """))).containsExactly("routes/errors.camel.yaml:11: unknown option 'fileExists' in 'file:failed':"
-                + " file has no such option; did you mean 'fileExist'?");
+                """)))
+                .containsExactly("routes/errors.camel.yaml:11: unknown option 'fileExists' in 'file:failed':"
+                        + " file has no such option; did you mean 'fileExist'?");
     }
 
     @Test
@@ -221,12 +235,13 @@ class RouteFileCheckTest {
                       uri: "master:jobs:kafka:jobs"
                       steps:
                         - to: "kafak:results"
-                """))).containsExactly(
-                "routes/kafka.camel.yaml:3: unknown component 'kafka' in 'master:jobs:kafka:jobs': no such Camel"
-                + " component in this image (its artifact: org.apache.camel:camel-kafka; make components or make image"
-                + " resolves it)",
-                "routes/kafka.camel.yaml:5: unknown component 'kafak' in 'kafak:results': Camel has no such component"
-                + " (not in the catalog of Camel 4.18.0); did you mean 'kafka'?");
+                """)))
+                .containsExactly(
+                        "routes/kafka.camel.yaml:3: unknown component 'kafka' in 'master:jobs:kafka:jobs': no such Camel"
+                                + " component in this image (its artifact: org.apache.camel:camel-kafka; make components or make image"
+                                + " resolves it)",
+                        "routes/kafka.camel.yaml:5: unknown component 'kafak' in 'kafak:results': Camel has no such component"
+                                + " (not in the catalog of Camel 4.18.0); did you mean 'kafka'?");
     }
 
     @Test
@@ -241,11 +256,17 @@ class RouteFileCheckTest {
                         - toD: "file:out/${header.dir}"
                         - log: "the log step is no component"
                 """)));
-        assertThat(check.components()).extracting(ComponentUse::toString)
-                .containsExactly("file (camel-file)", "kafka (camel-kafka)", "master (camel-master)", "sql (camel-sql)",
+        assertThat(check.components())
+                .extracting(ComponentUse::toString)
+                .containsExactly(
+                        "file (camel-file)",
+                        "kafka (camel-kafka)",
+                        "master (camel-master)",
+                        "sql (camel-sql)",
                         "timer (camel-timer)");
         assertThat(ComponentUse.summary(check.components())).endsWith("; not in this image: kafka");
-        assertThat(check.components().get(1).firstUse().toString()).isEqualTo("routes/uses.camel.yaml:6: kafka:results");
+        assertThat(check.components().get(1).firstUse().toString())
+                .isEqualTo("routes/uses.camel.yaml:6: kafka:results");
     }
 
     @Test
@@ -261,7 +282,9 @@ class RouteFileCheckTest {
         assertThat(problems(file("a.camel.yaml", route), file("b.camel.yaml", route)))
                 .containsExactly("routes/b.camel.yaml:1: route id 'same' is already defined in routes/a.camel.yaml");
         assertThat(check.check(List.of(file("a.camel.yaml", route)), Map.of("same", "classpath:routes/shipped.yaml")))
-                .singleElement().asString().endsWith("route id 'same' is already defined in classpath:routes/shipped.yaml");
+                .singleElement()
+                .asString()
+                .endsWith("route id 'same' is already defined in classpath:routes/shipped.yaml");
     }
 
     @Test
@@ -274,6 +297,7 @@ class RouteFileCheckTest {
                         - log: "x"
                 """)));
         assertThat(check.groupUses()).containsOnlyKeys("jobs");
-        assertThat(check.groupUses().get("jobs").toString()).isEqualTo("routes/job.camel.yaml:3: master:jobs:timer:job");
+        assertThat(check.groupUses().get("jobs").toString())
+                .isEqualTo("routes/job.camel.yaml:3: master:jobs:timer:job");
     }
 }

@@ -2,6 +2,11 @@ package io.k8sensus.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.networknt.schema.Error;
+import com.networknt.schema.InputFormat;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -13,12 +18,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import com.networknt.schema.Error;
-import com.networknt.schema.InputFormat;
-import com.networknt.schema.Schema;
-import com.networknt.schema.SchemaRegistry;
-import com.networknt.schema.SpecificationVersion;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -32,27 +31,31 @@ import org.junit.jupiter.api.Test;
 class RouteFilesSchemaTest {
 
     static final String SCHEMA_LINE = "# yaml-language-server: $schema=https://raw.githubusercontent.com/apache/camel/"
-                                      + "camel-%s/dsl/camel-yaml-dsl/camel-yaml-dsl/src/generated/resources/schema/"
-                                      + "camelYamlDsl.json";
-    private static final Pattern HEREDOC = Pattern.compile("(?s)cat > (\\S+\\.camel\\.yaml) <<'?(\\w+)'?\\n(.*?)\\n\\2\\n");
+            + "camel-%s/dsl/camel-yaml-dsl/camel-yaml-dsl/src/generated/resources/schema/"
+            + "camelYamlDsl.json";
+    private static final Pattern HEREDOC =
+            Pattern.compile("(?s)cat > (\\S+\\.camel\\.yaml) <<'?(\\w+)'?\\n(.*?)\\n\\2\\n");
     private static final Pattern YAML_BLOCK = Pattern.compile("(?ms)^( *)```yaml\\n(.*?)^\\1```");
-    private static final Pattern DSL_LIST = Pattern.compile("(?m)\\A(?:#.*\\n)*- (route|beans|routeConfiguration|from"
-                                                            + "|rest|routeTemplate):");
+    private static final Pattern DSL_LIST =
+            Pattern.compile("(?m)\\A(?:#.*\\n)*- (route|beans|routeConfiguration|from" + "|rest|routeTemplate):");
 
     private static Schema schema;
 
     @BeforeAll
     static void readSchema() throws IOException {
-        try (InputStream in = RouteFilesSchemaTest.class.getClassLoader().getResourceAsStream("schema/camelYamlDsl.json")) {
+        try (InputStream in =
+                RouteFilesSchemaTest.class.getClassLoader().getResourceAsStream("schema/camelYamlDsl.json")) {
             assertThat(in).as("camel-yaml-dsl's schema on the class path").isNotNull();
-            schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_4).getSchema(in);
+            schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_4)
+                    .getSchema(in);
         }
     }
 
     /** The line for the version of camel-yaml-dsl on the class path, whose schema is read here. */
     static String schemaLine() throws IOException {
         java.util.Properties pom = new java.util.Properties();
-        try (InputStream in = RouteFilesSchemaTest.class.getClassLoader()
+        try (InputStream in = RouteFilesSchemaTest.class
+                .getClassLoader()
                 .getResourceAsStream("META-INF/maven/org.apache.camel/camel-yaml-dsl/pom.properties")) {
             assertThat(in).as("camel-yaml-dsl's pom.properties").isNotNull();
             pom.load(in);
@@ -65,7 +68,9 @@ class RouteFilesSchemaTest {
         Map<String, String> files = new LinkedHashMap<>();
         for (Path dir : List.of(Path.of("src", "main", "resources", "routes"), Path.of("k8s"), Path.of("examples"))) {
             try (Stream<Path> found = Files.walk(dir)) {
-                for (Path file : found.filter(p -> p.toString().endsWith(RouteFile.SUFFIX)).sorted().toList()) {
+                for (Path file : found.filter(p -> p.toString().endsWith(RouteFile.SUFFIX))
+                        .sorted()
+                        .toList()) {
                     files.put(file.toString(), Files.readString(file));
                 }
             }
@@ -97,20 +102,25 @@ class RouteFilesSchemaTest {
 
     @Test
     void every_route_file_is_found() throws IOException {
-        assertThat(routeFiles().keySet()).contains(
-                Path.of("src/main/resources/routes/leader-heartbeat.camel.yaml").toString(),
-                Path.of("k8s/routes/leader-job.camel.yaml").toString(),
-                Path.of("examples/sql/jobs-worker.camel.yaml").toString(),
-                "README.md (my-routes/hello.camel.yaml)");
-        assertThat(routeFiles().keySet()).as("the beans block of docs/WIRING.md")
+        assertThat(routeFiles().keySet())
+                .contains(
+                        Path.of("src/main/resources/routes/leader-heartbeat.camel.yaml")
+                                .toString(),
+                        Path.of("k8s/routes/leader-job.camel.yaml").toString(),
+                        Path.of("examples/sql/jobs-worker.camel.yaml").toString(),
+                        "README.md (my-routes/hello.camel.yaml)");
+        assertThat(routeFiles().keySet())
+                .as("the beans block of docs/WIRING.md")
                 .anyMatch(where -> where.startsWith("docs/WIRING.md (yaml block at line "));
     }
 
     @Test
     void every_route_file_names_the_schema_of_this_camel_version_on_its_first_line() throws IOException {
         String line = schemaLine();
-        assertThat(routeFiles()).allSatisfy((where, yaml) ->
-                assertThat(yaml.lines().findFirst().orElse("")).as(where).isEqualTo(line));
+        assertThat(routeFiles())
+                .allSatisfy((where, yaml) -> assertThat(yaml.lines().findFirst().orElse(""))
+                        .as(where)
+                        .isEqualTo(line));
     }
 
     @Test

@@ -1,5 +1,12 @@
 package io.k8sensus.routes;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.k8sensus.launcher.ReplicaProcess;
+import io.k8sensus.testing.ConfigMapVolume;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
+import io.k8sensus.tools.LeaseHolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -7,17 +14,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-
-import io.k8sensus.launcher.ReplicaProcess;
-import io.k8sensus.testing.ConfigMapVolume;
-import io.k8sensus.tools.EmbeddedKubernetesApi;
-import io.k8sensus.tools.LeaseHolder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Live reload on real replica processes ({@code k8sensus.routes.reload=true}): a route file changed, broken, removed
@@ -103,8 +102,8 @@ class RouteReloadIT {
     @Test
     void a_config_map_volume_swapped_by_the_kubelet() throws Exception {
         ConfigMapVolume volume = new ConfigMapVolume(routes);
-        java.util.Map<String, String> files = new java.util.TreeMap<>(Map.of("hello.camel.yaml", hello("v1"),
-                "other.camel.yaml", OTHER));
+        java.util.Map<String, String> files =
+                new java.util.TreeMap<>(Map.of("hello.camel.yaml", hello("v1"), "other.camel.yaml", OTHER));
         volume.write(files);
         startReplicas(routes);
         Edits edits = new Edits() {
@@ -140,11 +139,22 @@ class RouteReloadIT {
     private void startReplicas(Path dir) throws Exception {
         for (String name : List.of("replica-a", "replica-b")) {
             api.addReadyPod(name);
-            replicas.add(ReplicaProcess.start(name, JAR, 3000, 2000, 500, api.url(), EmbeddedKubernetesApi.NAMESPACE,
-                    List.of("-Dk8sensus.kubernetes.call-timeout-ms=1600", "-Dk8sensus.routes.dir=" + dir,
-                            "-Dk8sensus.routes.reload=true", "-Dk8sensus.election.groups=heartbeat,jobs",
+            replicas.add(ReplicaProcess.start(
+                    name,
+                    JAR,
+                    3000,
+                    2000,
+                    500,
+                    api.url(),
+                    EmbeddedKubernetesApi.NAMESPACE,
+                    List.of(
+                            "-Dk8sensus.kubernetes.call-timeout-ms=1600",
+                            "-Dk8sensus.routes.dir=" + dir,
+                            "-Dk8sensus.routes.reload=true",
+                            "-Dk8sensus.election.groups=heartbeat,jobs",
                             "-Dk8sensus.election.balance=false"),
-                    Map.of(), (r, line) -> lines.add(r + " " + line)));
+                    Map.of(),
+                    (r, line) -> lines.add(r + " " + line)));
             if (name.equals("replica-a")) {
                 // replica-a leads both groups before replica-b starts
                 awaitLine(0, "replica-a", "hello v1");
@@ -164,15 +174,22 @@ class RouteReloadIT {
         edit.hello(hello("v2"));
         awaitLine(mark, "replica-a", "hello v2 epoch=" + heartbeat.epoch());
         awaitLine(mark, "replica-b", "event=routes-reloaded");
-        assertThat(since(mark, "replica-a", "event=routes-reloaded")).singleElement().asString()
-                .contains("change=changed").contains("routes=hello");
+        assertThat(since(mark, "replica-a", "event=routes-reloaded"))
+                .singleElement()
+                .asString()
+                .contains("change=changed")
+                .contains("routes=hello");
 
         // broken: refused with its file and line, the previous version keeps firing
         int broken = lines.size();
         edit.hello(BROKEN);
         awaitLine(broken, "replica-a", "event=routes-refused");
-        assertThat(since(broken, "replica-a", "event=routes-refused")).first().asString()
-                .contains("hello.camel.yaml:6:").contains("Unknown node id: lgo").contains("previous routes keep running");
+        assertThat(since(broken, "replica-a", "event=routes-refused"))
+                .first()
+                .asString()
+                .contains("hello.camel.yaml:6:")
+                .contains("Unknown node id: lgo")
+                .contains("previous routes keep running");
         int refused = lines.size();
         awaitLine(refused, "replica-a", "hello v2");
 
@@ -186,18 +203,29 @@ class RouteReloadIT {
 
         // added: a new file's route starts on the leader of its group
         int added = lines.size();
-        edit.add("more.camel.yaml", OTHER.replace("\"other\"", "\"more\"").replace("other tick", "more tick")
-                .replace("timer:other", "timer:more"));
+        edit.add(
+                "more.camel.yaml",
+                OTHER.replace("\"other\"", "\"more\"")
+                        .replace("other tick", "more tick")
+                        .replace("timer:other", "timer:more"));
         awaitLine(added, "replica-a", "more tick");
 
-        assertThat(term("k8sensus-heartbeat")).as("the heartbeat Lease after the reloads").isEqualTo(heartbeat);
+        assertThat(term("k8sensus-heartbeat"))
+                .as("the heartbeat Lease after the reloads")
+                .isEqualTo(heartbeat);
         assertThat(term("k8sensus-jobs")).as("the jobs Lease after the reloads").isEqualTo(jobs);
         List<String> sinceEdits = List.copyOf(lines.subList(mark, lines.size()));
-        assertThat(sinceEdits).as("no Lease released or lost, the other file's route never stopped")
-                .noneMatch(l -> l.contains("event=released") || l.contains("event=lost")
-                                || l.contains("event=acquired") || l.contains("Consumer stopped: timer://other"));
-        assertThat(since(afterRemoval, "replica-a", "hello ")).as("the removed route after its removal").isEmpty();
-        assertThat(List.copyOf(lines)).as("the follower never fires")
+        assertThat(sinceEdits)
+                .as("no Lease released or lost, the other file's route never stopped")
+                .noneMatch(l -> l.contains("event=released")
+                        || l.contains("event=lost")
+                        || l.contains("event=acquired")
+                        || l.contains("Consumer stopped: timer://other"));
+        assertThat(since(afterRemoval, "replica-a", "hello "))
+                .as("the removed route after its removal")
+                .isEmpty();
+        assertThat(List.copyOf(lines))
+                .as("the follower never fires")
                 .noneMatch(l -> l.startsWith("replica-b") && (l.contains("hello v") || l.contains(" tick")));
     }
 
@@ -208,10 +236,12 @@ class RouteReloadIT {
     private List<String> since(int from, String replica, String text) {
         List<String> copy = List.copyOf(lines);
         return copy.subList(Math.min(from, copy.size()), copy.size()).stream()
-                .filter(l -> l.startsWith(replica + " ") && l.contains(text)).toList();
+                .filter(l -> l.startsWith(replica + " ") && l.contains(text))
+                .toList();
     }
 
     private void awaitLine(int from, String replica, String text) {
-        await().atMost(Duration.ofSeconds(60)).until(() -> !since(from, replica, text).isEmpty());
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> !since(from, replica, text).isEmpty());
     }
 }

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,15 +22,15 @@ class ValidateCommandIT {
     @TempDir
     Path dir;
 
-    private record Run(int status, String out, String err) {
-    }
+    private record Run(int status, String out, String err) {}
 
     private static Run validate(String... args) throws IOException, InterruptedException {
         return validateWith(List.of(), args);
     }
 
     private static Run validateWith(List<String> properties, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
+        List<String> command =
+                new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
         command.addAll(properties);
         command.addAll(List.of("-jar", Path.of("target", "k8sensus.jar").toString(), "validate"));
         command.addAll(List.of(args));
@@ -46,13 +45,21 @@ class ValidateCommandIT {
     void the_shipped_routes_and_examples_pass_against_the_shipped_manifests() throws Exception {
         Run run = validate("--manifests", "k8s", "k8s/routes");
         assertThat(run.status()).as(run.out() + run.err()).isZero();
-        assertThat(run.out()).isEqualTo("validate: components the routes use: master (camel-master), timer"
-                + " (camel-timer); all in this image\nvalidate: 1 route file(s), no problems\n");
+        assertThat(run.out())
+                .isEqualTo("validate: components the routes use: master (camel-master), timer"
+                        + " (camel-timer); all in this image\nvalidate: 1 route file(s), no problems\n");
 
         // the recipes' settings, as their Deployment patches or make run give them
-        Run examples = validateWith(List.of("-Dk8sensus.election.groups=heartbeat,file-pickup,jms-queue",
-                "-Dpickup.dir=/tmp", "-Dwork.broker.url=tcp://localhost:61616",
-                "-Dfencing.receiver-url=http://localhost:8080/fenced/actions"), "examples/file", "examples/jms", "examples/fencing/sender", "examples/fencing/receiver");
+        Run examples = validateWith(
+                List.of(
+                        "-Dk8sensus.election.groups=heartbeat,file-pickup,jms-queue",
+                        "-Dpickup.dir=/tmp",
+                        "-Dwork.broker.url=tcp://localhost:61616",
+                        "-Dfencing.receiver-url=http://localhost:8080/fenced/actions"),
+                "examples/file",
+                "examples/jms",
+                "examples/fencing/sender",
+                "examples/fencing/receiver");
         assertThat(examples.out()).as(examples.err()).endsWith("no problems\n");
     }
 
@@ -76,17 +83,21 @@ class ValidateCommandIT {
                 """);
         Run run = validate(dir.toString());
         assertThat(run.status()).isEqualTo(1);
-        assertThat(run.out().lines().toList()).containsExactly(
-                dir.resolve("a-broken.camel.yaml") + ":5:11: invalid YAML: Unknown node id: lgo",
-                dir.resolve("b-job.camel.yaml") + ":7: unresolved placeholder {{no.such.key}}: no such property in"
-                + " application.properties, the environment (NO_SUCH_KEY) or the system properties",
-                dir.resolve("b-job.camel.yaml") + ":4: Invalid leader-only URI 'master:reports:timer:job': unknown"
-                + " group 'reports' (k8sensus.election.groups lists [heartbeat])",
-                dir.resolve("b-job.camel.yaml") + ":6: unknown component 'nosuchcomponent' in 'nosuchcomponent:out':"
-                + " Camel has no such component (not in the catalog of Camel 4.18.0)",
-                "validate: components the routes use: master (camel-master), nosuchcomponent (not a Camel component),"
-                + " timer (camel-timer); not in this image: nosuchcomponent",
-                "validate: 2 route file(s), 4 problem(s)");
+        assertThat(run.out().lines().toList())
+                .containsExactly(
+                        dir.resolve("a-broken.camel.yaml") + ":5:11: invalid YAML: Unknown node id: lgo",
+                        dir.resolve("b-job.camel.yaml")
+                                + ":7: unresolved placeholder {{no.such.key}}: no such property in"
+                                + " application.properties, the environment (NO_SUCH_KEY) or the system properties",
+                        dir.resolve("b-job.camel.yaml")
+                                + ":4: Invalid leader-only URI 'master:reports:timer:job': unknown"
+                                + " group 'reports' (k8sensus.election.groups lists [heartbeat])",
+                        dir.resolve("b-job.camel.yaml")
+                                + ":6: unknown component 'nosuchcomponent' in 'nosuchcomponent:out':"
+                                + " Camel has no such component (not in the catalog of Camel 4.18.0)",
+                        "validate: components the routes use: master (camel-master), nosuchcomponent (not a Camel component),"
+                                + " timer (camel-timer); not in this image: nosuchcomponent",
+                        "validate: 2 route file(s), 4 problem(s)");
         assertThat(run.err()).as("nothing else is printed").isEmpty();
     }
 
@@ -104,14 +115,17 @@ class ValidateCommandIT {
                 """);
         Run run = validate(dir.toString());
         assertThat(run.status()).isEqualTo(1);
-        assertThat(run.out().lines().toList()).containsExactly(
-                dir.resolve("job.camel.yaml") + ":6: unknown option 'peroid' in 'master:heartbeat:timer:job': timer has"
-                + " no such option; did you mean 'period'?",
-                dir.resolve("job.camel.yaml") + ":8: unknown option 'dataSourc' in 'sql:select 1': sql has no such"
-                + " option; did you mean 'dataSource'?",
-                "validate: components the routes use: master (camel-master), sql (camel-sql), timer (camel-timer); all"
-                + " in this image",
-                "validate: 1 route file(s), 2 problem(s)");
+        assertThat(run.out().lines().toList())
+                .containsExactly(
+                        dir.resolve("job.camel.yaml")
+                                + ":6: unknown option 'peroid' in 'master:heartbeat:timer:job': timer has"
+                                + " no such option; did you mean 'period'?",
+                        dir.resolve("job.camel.yaml")
+                                + ":8: unknown option 'dataSourc' in 'sql:select 1': sql has no such"
+                                + " option; did you mean 'dataSource'?",
+                        "validate: components the routes use: master (camel-master), sql (camel-sql), timer (camel-timer); all"
+                                + " in this image",
+                        "validate: 1 route file(s), 2 problem(s)");
     }
 
     @Test
@@ -126,8 +140,10 @@ class ValidateCommandIT {
                 """);
         Run run = validate(dir.toString());
         assertThat(run.status()).isEqualTo(1);
-        assertThat(run.out().lines().findFirst().orElseThrow()).isEqualTo(dir.resolve("mine.camel.yaml")
-                + ":1: route id 'leader-heartbeat' is already defined in classpath:routes/leader-heartbeat.camel.yaml");
+        assertThat(run.out().lines().findFirst().orElseThrow())
+                .isEqualTo(
+                        dir.resolve("mine.camel.yaml")
+                                + ":1: route id 'leader-heartbeat' is already defined in classpath:routes/leader-heartbeat.camel.yaml");
     }
 
     @Test
@@ -141,14 +157,18 @@ class ValidateCommandIT {
                         - log: "report"
                 """);
         Path manifests = Files.createDirectory(dir.resolve("k8s"));
-        Files.writeString(manifests.resolve("deployment.yaml"), Files.readString(Path.of("k8s", "deployment.yaml"))
-                .replace("value: heartbeat,jobs", "value: heartbeat,jobs,reports"));
+        Files.writeString(
+                manifests.resolve("deployment.yaml"),
+                Files.readString(Path.of("k8s", "deployment.yaml"))
+                        .replace("value: heartbeat,jobs", "value: heartbeat,jobs,reports"));
         Files.copy(Path.of("k8s", "rbac.yaml"), manifests.resolve("rbac.yaml"));
         Run run = validate("--manifests", manifests.toString(), routes.toString());
         assertThat(run.status()).isEqualTo(1);
-        assertThat(run.out().lines().findFirst().orElseThrow()).isEqualTo(routes.resolve("report.camel.yaml")
-                + ":3: group 'reports' has no Lease in the Role of " + manifests + ": add \"k8sensus-reports\" to the"
-                + " resourceNames of its rule on leases (it lists [k8sensus-heartbeat, k8sensus-jobs])");
+        assertThat(run.out().lines().findFirst().orElseThrow())
+                .isEqualTo(routes.resolve("report.camel.yaml")
+                        + ":3: group 'reports' has no Lease in the Role of " + manifests
+                        + ": add \"k8sensus-reports\" to the"
+                        + " resourceNames of its rule on leases (it lists [k8sensus-heartbeat, k8sensus-jobs])");
     }
 
     @Test
@@ -158,6 +178,7 @@ class ValidateCommandIT {
         assertThat(none.err()).startsWith("usage: k8sensus validate");
         Run missing = validate(dir.resolve("missing").toString());
         assertThat(missing.status()).isEqualTo(2);
-        assertThat(missing.err()).startsWith("validate: " + dir.resolve("missing") + " is neither a directory nor a file");
+        assertThat(missing.err())
+                .startsWith("validate: " + dir.resolve("missing") + " is neither a directory nor a file");
     }
 }

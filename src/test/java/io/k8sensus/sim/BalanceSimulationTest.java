@@ -1,11 +1,10 @@
 package io.k8sensus.sim;
 
-import java.util.stream.LongStream;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Balancing's deterministic simulation, short form: seeded schedules of staggered starts, crashes, stops, pauses and
@@ -20,20 +19,35 @@ class BalanceSimulationTest {
     @Test
     void no_schedule_breaks_a_groups_safety_or_leaves_the_groups_unbalanced_after_the_faults() {
         long schedules = Long.getLong("k8sensus.sim.balance-schedules", SCHEDULES);
-        Simulation.Outcome[] outcomes = LongStream.rangeClosed(1, schedules).parallel()
+        Simulation.Outcome[] outcomes = LongStream.rangeClosed(1, schedules)
+                .parallel()
                 .mapToObj(seed -> Simulation.run(Schedule.drawBalance(seed), null))
                 .toArray(Simulation.Outcome[]::new);
-        Simulation.Outcome firstViolation = java.util.Arrays.stream(outcomes).filter(o -> o.violation() != null)
-                .findFirst().orElse(null);
-        assertThat(firstViolation).as(firstViolation == null ? "" : "seed " + firstViolation.seed() + ": "
-                + firstViolation.violation() + "; replay: make simulate-balance ARGS=\"--seed " + firstViolation.seed()
-                + "\"").isNull();
-        long moved = java.util.Arrays.stream(outcomes).mapToLong(Simulation.Outcome::moves).sum();
-        assertThat(moved).as("schedules in which groups moved: the rules were exercised").isGreaterThan(schedules / 2);
-        long slowest = java.util.Arrays.stream(outcomes).mapToLong(Simulation.Outcome::convergedAfterMs).max()
+        Simulation.Outcome firstViolation = java.util.Arrays.stream(outcomes)
+                .filter(o -> o.violation() != null)
+                .findFirst()
+                .orElse(null);
+        assertThat(firstViolation)
+                .as(
+                        firstViolation == null
+                                ? ""
+                                : "seed " + firstViolation.seed() + ": "
+                                        + firstViolation.violation() + "; replay: make simulate-balance ARGS=\"--seed "
+                                        + firstViolation.seed()
+                                        + "\"")
+                .isNull();
+        long moved = java.util.Arrays.stream(outcomes)
+                .mapToLong(Simulation.Outcome::moves)
+                .sum();
+        assertThat(moved)
+                .as("schedules in which groups moved: the rules were exercised")
+                .isGreaterThan(schedules / 2);
+        long slowest = java.util.Arrays.stream(outcomes)
+                .mapToLong(Simulation.Outcome::convergedAfterMs)
+                .max()
                 .orElse(0);
         System.out.println("balance simulation: " + schedules + " schedules, " + moved + " moves, balanced at the"
-                           + " latest " + slowest + " ms after the faults");
+                + " latest " + slowest + " ms after the faults");
     }
 
     @Test
@@ -41,7 +55,8 @@ class BalanceSimulationTest {
     void with_balancing_switched_off_the_simulation_finds_unbalanced_groups_and_no_safety_violation() {
         long unbalanced = 0;
         for (long seed = 1; seed <= 200; seed++) {
-            String violation = Simulation.runWithoutBalancing(Schedule.drawBalance(seed)).violation();
+            String violation =
+                    Simulation.runWithoutBalancing(Schedule.drawBalance(seed)).violation();
             if (violation == null) {
                 continue; // balanced by chance (one group, or starts and failovers that happened to spread them)
             }
@@ -50,7 +65,9 @@ class BalanceSimulationTest {
                 unbalanced++;
             }
         }
-        assertThat(unbalanced).as("schedules left unbalanced without the balancer").isGreaterThan(50);
+        assertThat(unbalanced)
+                .as("schedules left unbalanced without the balancer")
+                .isGreaterThan(50);
     }
 
     @Test

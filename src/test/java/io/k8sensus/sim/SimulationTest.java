@@ -1,17 +1,16 @@
 package io.k8sensus.sim;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.k8sensus.elector.Timings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
-
-import io.k8sensus.elector.Timings;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The deterministic simulation's short form, as {@code mvn verify} runs it: {@value #DEFAULT_SCHEDULES} seeded fault
@@ -30,18 +29,27 @@ class SimulationTest {
     @Test
     void no_schedule_of_faults_lets_two_replicas_act_at_once_lowers_an_epoch_or_leaves_no_leader() throws Exception {
         long schedules = Long.getLong("k8sensus.sim.schedules", DEFAULT_SCHEDULES);
-        Simulator.Summary summary = Simulator.run(1, schedules, Runtime.getRuntime().availableProcessors(), null);
+        Simulator.Summary summary =
+                Simulator.run(1, schedules, Runtime.getRuntime().availableProcessors(), null);
         System.out.println("simulation: " + summary.describe());
         Simulation.Outcome first = summary.firstViolation();
         assertThat(summary.violations())
-                .as(first == null ? "" : "seed " + first.seed() + ": " + first.violation()
-                                         + "; replay it with make simulate ARGS=\"--seed " + first.seed() + "\"")
+                .as(
+                        first == null
+                                ? ""
+                                : "seed " + first.seed() + ": " + first.violation()
+                                        + "; replay it with make simulate ARGS=\"--seed " + first.seed() + "\"")
                 .isZero();
         assertThat(summary.schedules()).isEqualTo(schedules);
-        assertThat(summary.faults() / (double) schedules).as("faults per schedule").isGreaterThan(2);
-        assertThat(summary.limitations()).as("runs that hit the documented limit are rare")
+        assertThat(summary.faults() / (double) schedules)
+                .as("faults per schedule")
+                .isGreaterThan(2);
+        assertThat(summary.limitations())
+                .as("runs that hit the documented limit are rare")
                 .isLessThan(schedules / 100);
-        assertThat(summary.moves()).as("the balancer moved groups under the API faults too").isGreaterThan(schedules / 100);
+        assertThat(summary.moves())
+                .as("the balancer moved groups under the API faults too")
+                .isGreaterThan(schedules / 100);
     }
 
     @Test
@@ -63,12 +71,24 @@ class SimulationTest {
         Simulator.Summary resumed = Simulator.run(1, 40, 1, null, checkpoint, 10);
 
         assertThat(resumed.schedules()).isEqualTo(40);
-        assertThat(List.of(resumed.violations(), resumed.limitations(), resumed.faults(), resumed.terms(),
-                resumed.events(), resumed.moves())).isEqualTo(List.of(unbroken.violations(), unbroken.limitations(),
-                unbroken.faults(), unbroken.terms(), unbroken.events(), unbroken.moves()));
+        assertThat(List.of(
+                        resumed.violations(),
+                        resumed.limitations(),
+                        resumed.faults(),
+                        resumed.terms(),
+                        resumed.events(),
+                        resumed.moves()))
+                .isEqualTo(List.of(
+                        unbroken.violations(),
+                        unbroken.limitations(),
+                        unbroken.faults(),
+                        unbroken.terms(),
+                        unbroken.events(),
+                        unbroken.moves()));
         assertThat(resumed.work()).isEqualTo(unbroken.work());
         assertThatThrownBy(() -> Simulator.run(5, 40, 1, null, checkpoint, 10))
-                .hasMessageContaining("checkpoint").hasMessageContaining("not 5 + 40");
+                .hasMessageContaining("checkpoint")
+                .hasMessageContaining("not 5 + 40");
     }
 
     @Test
@@ -76,15 +96,17 @@ class SimulationTest {
         int newTerms = 0;
         for (long seed = 1; seed <= 300; seed++) {
             Fault stepDown = new Fault(Fault.Kind.STEP_DOWN, -1, 4000, 0, 0);
-            Schedule schedule = new Schedule(seed, List.of(Schedule.BASE, Schedule.BASE), new double[] {1.0, 1.01},
-                    List.of(stepDown), 9000);
+            Schedule schedule = new Schedule(
+                    seed, List.of(Schedule.BASE, Schedule.BASE), new double[] {1.0, 1.01}, List.of(stepDown), 9000);
             Simulation.Outcome outcome = Simulation.run(schedule, null);
             assertThat(outcome.violation()).as("seed " + seed).isNull();
             if (outcome.terms() >= 2) {
                 newTerms++;
             }
         }
-        assertThat(newTerms).as("runs in which the step-down gave the group a new term").isGreaterThan(290);
+        assertThat(newTerms)
+                .as("runs in which the step-down gave the group a new term")
+                .isGreaterThan(290);
     }
 
     @Test
@@ -93,36 +115,42 @@ class SimulationTest {
         for (long seed = 1; seed <= 300; seed++) {
             for (int replica = 0; replica < 2; replica++) { // one of the two leads when it is paused past its lease
                 Fault pause = new Fault(Fault.Kind.PAUSE, replica, 4000, 5000, 0);
-                Schedule schedule = new Schedule(seed, List.of(Schedule.BASE, Schedule.BASE), new double[] {1.0, 1.01},
-                        List.of(pause), 9000);
+                Schedule schedule = new Schedule(
+                        seed, List.of(Schedule.BASE, Schedule.BASE), new double[] {1.0, 1.01}, List.of(pause), 9000);
                 Simulation.Outcome outcome = Simulation.run(schedule, null);
                 assertThat(outcome.violation()).as("seed " + seed).isNull();
                 fenced += outcome.fenced();
             }
         }
-        assertThat(fenced).as("stale actions, each refused by the receiver's fence").isGreaterThan(10);
+        assertThat(fenced)
+                .as("stale actions, each refused by the receiver's fence")
+                .isGreaterThan(10);
     }
 
     @Test
-    void a_leader_whose_pod_turns_not_ready_leaves_no_exchange_in_flight_beside_the_next_term_unless_its_drain_ran_out() {
+    void
+            a_leader_whose_pod_turns_not_ready_leaves_no_exchange_in_flight_beside_the_next_term_unless_its_drain_ran_out() {
         long runs = 0;
         long exchanges = 0;
         for (long seed = 1; seed <= 300; seed++) {
             for (int replica = 0; replica < 2; replica++) { // one of the two leads when its Pod turns NotReady
                 Fault notReady = new Fault(Fault.Kind.POD_NOT_READY, replica, 4000, 5000, 0);
-                Schedule schedule = new Schedule(seed, List.of(Schedule.BASE, Schedule.BASE), new double[] {1.0, 1.01},
-                        List.of(notReady), 9000);
+                Schedule schedule = new Schedule(
+                        seed, List.of(Schedule.BASE, Schedule.BASE), new double[] {1.0, 1.01}, List.of(notReady), 9000);
                 Simulation.Outcome outcome = Simulation.run(schedule, null);
                 assertThat(outcome.violation()).as("seed " + seed).isNull();
                 if (outcome.releasesWithWork() == 0) {
-                    assertThat(outcome.inFlightOverlaps()).as("seed %d, r%d: the old term's work drained before the"
-                            + " release", seed, replica).isZero();
+                    assertThat(outcome.inFlightOverlaps())
+                            .as("seed %d, r%d: the old term's work drained before the" + " release", seed, replica)
+                            .isZero();
                 }
                 runs++;
                 exchanges += outcome.exchanges();
             }
         }
-        assertThat(exchanges / runs).as("exchanges per run: the work is there to drain").isGreaterThan(20);
+        assertThat(exchanges / runs)
+                .as("exchanges per run: the work is there to drain")
+                .isGreaterThan(20);
     }
 
     @Test
@@ -130,7 +158,8 @@ class SimulationTest {
     void a_gate_that_ignores_the_clock_lets_a_paused_or_cut_off_leader_start_exchanges_and_the_checker_says_so() {
         long violations = 0;
         for (long seed = 1; seed <= 2000; seed++) {
-            String violation = Simulation.run(Schedule.draw(seed), null, Simulation.Gate.IGNORES_CLOCK).violation();
+            String violation = Simulation.run(Schedule.draw(seed), null, Simulation.Gate.IGNORES_CLOCK)
+                    .violation();
             if (violation != null && violation.contains("starts an exchange")) {
                 violations++;
             }
@@ -145,8 +174,12 @@ class SimulationTest {
         long found = 0;
         for (long seed = 1; seed <= 2000; seed++) {
             Schedule drawn = Schedule.draw(seed);
-            Schedule withBrokenTimings = new Schedule(seed, drawn.timings().stream().map(t -> broken).toList(),
-                    drawn.rates(), drawn.faults(), drawn.faultsEndMs());
+            Schedule withBrokenTimings = new Schedule(
+                    seed,
+                    drawn.timings().stream().map(t -> broken).toList(),
+                    drawn.rates(),
+                    drawn.faults(),
+                    drawn.faultsEndMs());
             String violation = Simulation.run(withBrokenTimings, null).violation();
             if (violation != null && violation.startsWith("two processes may act at once")) {
                 found++;
@@ -172,11 +205,17 @@ class SimulationTest {
         // every answer 900 ms late, plus the request's own 1-20 ms: under half of the 2 s renew deadline
         long slowMs = Schedule.BASE.renewDeadlineMs() / 2 - 100;
         Fault slow = new Fault(Fault.Kind.SLOW_API, -1, 2000, 20_000, slowMs);
-        Schedule schedule = new Schedule(5, List.of(Schedule.BASE, Schedule.BASE, Schedule.BASE),
-                new double[] {1.0, 0.97, 1.03}, List.of(slow), 22_000);
+        Schedule schedule = new Schedule(
+                5,
+                List.of(Schedule.BASE, Schedule.BASE, Schedule.BASE),
+                new double[] {1.0, 0.97, 1.03},
+                List.of(slow),
+                22_000);
         Simulation.Outcome outcome = Simulation.run(schedule, null);
         assertThat(outcome.violation()).isNull();
-        assertThat(outcome.terms()).as("one term from start to end: no gap, no second leader").isEqualTo(1);
+        assertThat(outcome.terms())
+                .as("one term from start to end: no gap, no second leader")
+                .isEqualTo(1);
     }
 
     @Test
@@ -184,12 +223,20 @@ class SimulationTest {
         // R - retry x jitter = 2000 - 600 = 1400 ms: every answer 1.35 s late (some up to a quarter sooner), for 20 s
         Fault slow = new Fault(Fault.Kind.SLOW_API, -1, 2000, 20_000, 1350);
         for (long seed = 1; seed <= 20; seed++) {
-            Schedule schedule = new Schedule(seed, List.of(Schedule.BASE, Schedule.BASE, Schedule.BASE),
-                    new double[] {1.0, 0.97, 1.03}, List.of(slow), 22_000);
+            Schedule schedule = new Schedule(
+                    seed,
+                    List.of(Schedule.BASE, Schedule.BASE, Schedule.BASE),
+                    new double[] {1.0, 0.97, 1.03},
+                    List.of(slow),
+                    22_000);
             Simulation.Outcome outcome = Simulation.run(schedule, null);
             assertThat(outcome.violation()).as("seed %d", seed).isNull();
-            assertThat(outcome.terms()).as("seed %d: one term from start to end", seed).isEqualTo(1);
-            assertThat(outcome.refused()).as("seed %d: no exchange refused, so no gap", seed).isZero();
+            assertThat(outcome.terms())
+                    .as("seed %d: one term from start to end", seed)
+                    .isEqualTo(1);
+            assertThat(outcome.refused())
+                    .as("seed %d: no exchange refused, so no gap", seed)
+                    .isZero();
         }
     }
 

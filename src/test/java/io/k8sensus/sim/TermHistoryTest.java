@@ -1,10 +1,9 @@
 package io.k8sensus.sim;
 
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 
 /**
  * The history checker's verdicts, on hand-made histories: what it calls a violation, and the narrow cases it counts as

@@ -30,7 +30,8 @@ public final class ConfigMapVolume {
 
     /** Makes the volume hold exactly {@code files} (name to content), in one swap. */
     public void write(Map<String, String> files) throws IOException {
-        Path old = Files.isSymbolicLink(dir.resolve("..data")) ? dir.resolve(Files.readSymbolicLink(dir.resolve("..data")))
+        Path old = Files.isSymbolicLink(dir.resolve("..data"))
+                ? dir.resolve(Files.readSymbolicLink(dir.resolve("..data")))
                 : null;
         String name = String.format("..2026_12_02_08_00_00.%d", ++generation);
         Path fresh = Files.createDirectory(dir.resolve(name));

@@ -8,8 +8,7 @@ import java.util.stream.Stream;
 /** A directory tree copied, for a test that edits a copy of k8s/ and leaves the original as it is. */
 public final class DirectoryCopy {
 
-    private DirectoryCopy() {
-    }
+    private DirectoryCopy() {}
 
     public static void copy(Path from, Path to) throws IOException {
         try (Stream<Path> files = Files.walk(from)) {

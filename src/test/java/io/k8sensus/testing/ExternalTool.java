@@ -2,7 +2,6 @@ package io.k8sensus.testing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -16,19 +15,21 @@ public final class ExternalTool {
     /** Prometheus's command-line tool, from Debian's {@code prometheus} package. */
     public static final Path PROMTOOL = Path.of("/usr/bin/promtool");
 
-    private ExternalTool() {
-    }
+    private ExternalTool() {}
 
     /** Skips the calling test (fails it in CI) unless promtool is installed. */
     public static void requirePromtool() {
-        require(Files.isExecutable(PROMTOOL), "promtool (" + PROMTOOL + ") is not installed: install Debian's"
-                                              + " package prometheus (apt-get install prometheus)");
+        require(
+                Files.isExecutable(PROMTOOL),
+                "promtool (" + PROMTOOL + ") is not installed: install Debian's"
+                        + " package prometheus (apt-get install prometheus)");
     }
 
     /** Skips the calling test (fails it in CI) unless kubectl runs here. */
     public static void requireKubectl() {
-        require(Kustomize.available(), "kubectl is not installed: install a kubectl whose kustomize renders"
-                                        + " components (1.21 or later)");
+        require(
+                Kustomize.available(),
+                "kubectl is not installed: install a kubectl whose kustomize renders" + " components (1.21 or later)");
     }
 
     static void require(boolean present, String missing) {

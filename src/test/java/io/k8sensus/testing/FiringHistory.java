@@ -1,14 +1,13 @@
 package io.k8sensus.testing;
 
+import io.k8sensus.fencing.LeaderHeaders;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-
-import io.k8sensus.fencing.LeaderHeaders;
 import org.apache.camel.CamelContext;
-import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.Exchange;
+import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.support.EventNotifierSupport;
 
 /**
@@ -18,12 +17,10 @@ import org.apache.camel.support.EventNotifierSupport;
 public final class FiringHistory {
 
     /** One completed exchange: which replica, which route, when (nanoTime), and the epoch header if any. */
-    public record Firing(String replica, String routeId, long nanos, Long epoch) {
-    }
+    public record Firing(String replica, String routeId, long nanos, Long epoch) {}
 
     /** A maximal run of consecutive leader-only firings by one replica. */
-    public record Run(String replica, long firstNanos, long lastNanos, int count, List<Long> epochs) {
-    }
+    public record Run(String replica, long firstNanos, long lastNanos, int count, List<Long> epochs) {}
 
     private final ConcurrentLinkedQueue<Firing> firings = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Firing> failures = new ConcurrentLinkedQueue<>();
@@ -33,7 +30,10 @@ public final class FiringHistory {
             @Override
             public void notify(CamelEvent event) {
                 Exchange exchange = ((CamelEvent.ExchangeEvent) event).getExchange();
-                Firing firing = new Firing(replica, exchange.getFromRouteId(), System.nanoTime(),
+                Firing firing = new Firing(
+                        replica,
+                        exchange.getFromRouteId(),
+                        System.nanoTime(),
                         exchange.getMessage().getHeader(LeaderHeaders.EPOCH, Long.class));
                 if (event instanceof CamelEvent.ExchangeFailedEvent || exchange.isFailed()) {
                     failures.add(firing);
@@ -44,14 +44,17 @@ public final class FiringHistory {
 
             @Override
             public boolean isEnabled(CamelEvent event) {
-                return event instanceof CamelEvent.ExchangeCompletedEvent || event instanceof CamelEvent.ExchangeFailedEvent;
+                return event instanceof CamelEvent.ExchangeCompletedEvent
+                        || event instanceof CamelEvent.ExchangeFailedEvent;
             }
         });
     }
 
     public List<Firing> of(String routeId) {
-        return firings.stream().filter(f -> routeId.equals(f.routeId()))
-                .sorted(Comparator.comparingLong(Firing::nanos)).toList();
+        return firings.stream()
+                .filter(f -> routeId.equals(f.routeId()))
+                .sorted(Comparator.comparingLong(Firing::nanos))
+                .toList();
     }
 
     /** Exchanges that failed (an error, or stopped by a forced shutdown), in time order. */
@@ -76,7 +79,9 @@ public final class FiringHistory {
                 if (!epochs.contains(f.epoch())) {
                     epochs.add(f.epoch());
                 }
-                runs.set(runs.size() - 1, new Run(last.replica(), last.firstNanos(), f.nanos(), last.count() + 1, epochs));
+                runs.set(
+                        runs.size() - 1,
+                        new Run(last.replica(), last.firstNanos(), f.nanos(), last.count() + 1, epochs));
             } else {
                 List<Long> epochs = new ArrayList<>();
                 epochs.add(f.epoch());

@@ -2,7 +2,6 @@ package io.k8sensus.testing;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.Logger;
@@ -14,8 +13,7 @@ import org.apache.logging.log4j.core.config.Property;
 public final class LogCapture extends AbstractAppender implements AutoCloseable {
 
     /** One captured line and when it was logged (System.nanoTime()). */
-    public record Entry(long nanos, String message) {
-    }
+    public record Entry(long nanos, String message) {}
 
     private final List<Entry> entries = new CopyOnWriteArrayList<>();
     private final Logger logger;

@@ -13,8 +13,7 @@ public final class ReadmeFirstRoute {
     private static final Pattern HEREDOC =
             Pattern.compile("(?s)cat > my-routes/hello\\.camel\\.yaml <<'YAML'\\n(.*?)\\nYAML\\n");
 
-    private ReadmeFirstRoute() {
-    }
+    private ReadmeFirstRoute() {}
 
     public static String text() {
         try {

@@ -1,11 +1,10 @@
 package io.k8sensus.testing;
 
+import io.k8sensus.K8sensusApplication;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
-
-import io.k8sensus.K8sensusApplication;
-import io.k8sensus.tools.EmbeddedKubernetesApi;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
@@ -19,6 +18,7 @@ public final class Replica implements AutoCloseable {
 
     /** Lease 3 s, renew deadline 2 s, retry period 0.4 s x 1.2: a failover takes seconds, not tens of seconds. */
     public static final long LEASE_MS = 3000;
+
     public static final long RENEW_DEADLINE_MS = 2000;
     public static final long RETRY_PERIOD_MS = 400;
     public static final double JITTER = 1.2;
@@ -32,19 +32,21 @@ public final class Replica implements AutoCloseable {
     }
 
     /** Starts a replica; {@code overrides} replace the test defaults (e.g. the groups or the routes). */
-    public static Replica start(String name, EmbeddedKubernetesApi api, FiringHistory history,
-                                Map<String, String> overrides) throws Exception {
+    public static Replica start(
+            String name, EmbeddedKubernetesApi api, FiringHistory history, Map<String, String> overrides)
+            throws Exception {
         return start(name, api.url(), history, overrides);
     }
 
-    public static Replica start(String name, String apiUrl, FiringHistory history,
-                                Map<String, String> overrides) throws Exception {
+    public static Replica start(String name, String apiUrl, FiringHistory history, Map<String, String> overrides)
+            throws Exception {
         return start(name, apiUrl, history, overrides, Map.of());
     }
 
     /** Starts a replica with extra beans in its registry (for test routes that call them). */
-    public static Replica start(String name, String apiUrl, FiringHistory history,
-                                Map<String, String> overrides, Map<String, Object> beans) throws Exception {
+    public static Replica start(
+            String name, String apiUrl, FiringHistory history, Map<String, String> overrides, Map<String, Object> beans)
+            throws Exception {
         Main main = K8sensusApplication.newMain();
         beans.forEach(main::bind);
         Properties props = new Properties();

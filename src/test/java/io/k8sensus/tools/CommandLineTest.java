@@ -1,12 +1,11 @@
 package io.k8sensus.tools;
 
-import java.nio.file.Path;
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class CommandLineTest {
 
@@ -27,7 +26,8 @@ class CommandLineTest {
 
     @Test
     void refusesWhatItWouldOtherwiseIgnoreWithOneLine() {
-        assertThatThrownBy(() -> parse("--trails", "20")).isInstanceOf(CommandLine.UsageException.class)
+        assertThatThrownBy(() -> parse("--trails", "20"))
+                .isInstanceOf(CommandLine.UsageException.class)
                 .hasMessage("unknown option '--trails'");
         assertThatThrownBy(() -> parse("--trials")).hasMessage("--trials needs a value");
         assertThatThrownBy(() -> parse("--trials", "many").number("--trials", 10))

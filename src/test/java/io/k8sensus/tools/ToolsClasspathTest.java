@@ -1,15 +1,14 @@
 package io.k8sensus.tools;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The tools run from target/tools-classes with target/classpath-tools.txt, which leaves the test framework out (see
@@ -25,10 +24,14 @@ class ToolsClasspathTest {
         assertThat(TOOLS).as("compiled by the compile-tools execution").isDirectory();
         List<String> offending;
         try (Stream<Path> classes = Files.walk(TOOLS)) {
-            offending = classes.filter(p -> p.toString().endsWith(".class")).filter(ToolsClasspathTest::refersToTests)
-                    .map(p -> TOOLS.relativize(p).toString()).toList();
+            offending = classes.filter(p -> p.toString().endsWith(".class"))
+                    .filter(ToolsClasspathTest::refersToTests)
+                    .map(p -> TOOLS.relativize(p).toString())
+                    .toList();
         }
-        assertThat(offending).as("tool classes that refer to org/junit, org/assertj or io/k8sensus/testing").isEmpty();
+        assertThat(offending)
+                .as("tool classes that refer to org/junit, org/assertj or io/k8sensus/testing")
+                .isEmpty();
     }
 
     /**
@@ -39,16 +42,22 @@ class ToolsClasspathTest {
     @Test
     void thePlainCamelApplicationRefersToNothingOfK8sensus() throws IOException {
         Path stock = Path.of("target", "stock-camel");
-        assertThat(stock.resolve("stock-camel").resolve("application.properties")).as("its own settings").isRegularFile();
+        assertThat(stock.resolve("stock-camel").resolve("application.properties"))
+                .as("its own settings")
+                .isRegularFile();
         List<String> offending;
         try (Stream<Path> files = Files.walk(stock)) {
-            offending = files.filter(Files::isRegularFile).filter(p -> {
-                String name = stock.relativize(p).toString().replace('\\', '/');
-                return !name.startsWith("io/k8sensus/stock/") && !name.startsWith("stock-camel/")
-                       || name.endsWith(".class") && refersTo(p, "io/k8sensus/") && refersOutsideStock(p);
-            }).map(p -> stock.relativize(p).toString()).toList();
+            offending = files.filter(Files::isRegularFile)
+                    .filter(p -> {
+                        String name = stock.relativize(p).toString().replace('\\', '/');
+                        return !name.startsWith("io/k8sensus/stock/") && !name.startsWith("stock-camel/")
+                                || name.endsWith(".class") && refersTo(p, "io/k8sensus/") && refersOutsideStock(p);
+                    })
+                    .map(p -> stock.relativize(p).toString())
+                    .toList();
         }
-        assertThat(offending).as("files of target/stock-camel that are not the application's, or refer to k8sensus")
+        assertThat(offending)
+                .as("files of target/stock-camel that are not the application's, or refer to k8sensus")
                 .isEmpty();
     }
 
@@ -73,8 +82,9 @@ class ToolsClasspathTest {
         try {
             // class names in a class file's constant pool are plain UTF-8 ("org/junit/jupiter/api/Test")
             String constants = new String(Files.readAllBytes(classFile), StandardCharsets.ISO_8859_1);
-            return constants.contains("org/junit/") || constants.contains("org/assertj/")
-                   || constants.contains("io/k8sensus/testing/");
+            return constants.contains("org/junit/")
+                    || constants.contains("org/assertj/")
+                    || constants.contains("io/k8sensus/testing/");
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -18,7 +18,9 @@ class FileRecipeIT {
         System.out.println("file recipe: " + outcome + ", failovers " + result.failovers());
 
         assertThat(outcome.lost()).as("good files with no result").isZero();
-        assertThat(outcome.doneTwice()).as("files whose result was written twice").isZero();
+        assertThat(outcome.doneTwice())
+                .as("files whose result was written twice")
+                .isZero();
         assertThat(outcome.wronglyPlaced()).as("files in the wrong place").isEmpty();
         assertThat(outcome.failed()).as("rejected files in failed/").isEqualTo(outcome.rejected());
         assertThat(outcome.results()).isEqualTo(outcome.files() - outcome.rejected());

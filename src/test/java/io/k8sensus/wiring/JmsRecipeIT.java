@@ -19,7 +19,8 @@ class JmsRecipeIT {
 
         assertThat(outcome.lost()).as("items with no result").isZero();
         assertThat(outcome.doneTwice()).as("items with two results").isZero();
-        assertThat(outcome.duplicatesRefused()).as("duplicate results the broker refused")
+        assertThat(outcome.duplicatesRefused())
+                .as("duplicate results the broker refused")
                 .isGreaterThanOrEqualTo(outcome.resent());
         assertThat(outcome.epochs()).as("terms that sent results").isGreaterThanOrEqualTo(4);
     }

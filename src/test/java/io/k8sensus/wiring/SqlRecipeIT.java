@@ -21,9 +21,12 @@ class SqlRecipeIT {
         assertThat(outcome.lost()).as("jobs with no result").isZero();
         assertThat(outcome.unfinished()).as("jobs not marked done").isZero();
         assertThat(outcome.doneTwice()).as("jobs with two results").isZero();
-        assertThat(outcome.staleAccepted()).as("results of a term recorded after a newer term's").isZero();
+        assertThat(outcome.staleAccepted())
+                .as("results of a term recorded after a newer term's")
+                .isZero();
         assertThat(outcome.epochs()).as("terms that recorded results").isGreaterThanOrEqualTo(4);
         assertThat(result.pausedLeaderRefusals())
-                .as("results a paused leader tried to record after it woke, refused as stale").isPositive();
+                .as("results a paused leader tried to record after it woke, refused as stale")
+                .isPositive();
     }
 }

@@ -1,12 +1,12 @@
 package io.k8sensus.chaos;
 
+import static org.awaitility.Awaitility.await;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.awaitility.Awaitility.await;
 
 /**
  * Balancing, measured: G groups on R replicas of k8sensus ({@code --balance 7x3,30x10}), with balancing on and off.
@@ -26,11 +26,10 @@ final class BalanceBenchmark {
 
     private static final Duration SETTLES = Duration.ofMinutes(4);
 
-    private BalanceBenchmark() {
-    }
+    private BalanceBenchmark() {}
 
-    static List<Sample> run(String timingName, ChaosCluster.Timings t, Path jar, int groups, int replicas,
-                                      boolean on) throws Exception {
+    static List<Sample> run(String timingName, ChaosCluster.Timings t, Path jar, int groups, int replicas, boolean on)
+            throws Exception {
         String size = groups + "x" + replicas + (on ? "" : "-off");
         String c = "k8sensus";
         List<Sample> samples = new ArrayList<>();
@@ -40,59 +39,88 @@ final class BalanceBenchmark {
         for (int i = 1; i <= replicas; i++) {
             names.add("replica-" + i);
         }
-        try (ChaosCluster cluster = new ChaosCluster(t,
-                Contender.K8SENSUS.launcher(jar, t, extra, more))) {
+        try (ChaosCluster cluster = new ChaosCluster(t, Contender.K8SENSUS.launcher(jar, t, extra, more))) {
             cluster.start("replica-1", Map.of());
-            await().atMost(SETTLES).pollInterval(Duration.ofMillis(200))
+            await().atMost(SETTLES)
+                    .pollInterval(Duration.ofMillis(200))
                     .until(() -> Placement.of(cluster).holders().size() == groups);
             for (String name : names.subList(1, names.size())) {
                 cluster.start(name, Map.of());
             }
-            await().atMost(SETTLES).pollInterval(Duration.ofMillis(100))
+            await().atMost(SETTLES)
+                    .pollInterval(Duration.ofMillis(100))
                     .until(() -> names.stream().allMatch(n -> cluster.hasStarted(n)));
             long joined = System.nanoTime();
             int movesBefore = moves(cluster);
             if (on) {
-                samples.add(sample(c, timingName, "balance-join-" + size, "ms",
-                        untilBalanced(cluster, groups, names, joined)));
+                samples.add(sample(
+                        c, timingName, "balance-join-" + size, "ms", untilBalanced(cluster, groups, names, joined)));
                 samples.add(sample(c, timingName, "balance-moves-join-" + size, "moves", moves(cluster) - movesBefore));
                 samples.addAll(handoverGaps(cluster, c, timingName, size, joined));
             } else {
                 ChaosRun.pause(2 * t.leaseMs()); // the joins change nothing: let them settle
             }
             Map<String, Integer> loads = Placement.of(cluster).loads();
-            samples.add(sample(c, timingName, "balance-most-" + size, "groups",
+            samples.add(sample(
+                    c,
+                    timingName,
+                    "balance-most-" + size,
+                    "groups",
                     names.stream().mapToInt(n -> loads.getOrDefault(n, 0)).max().orElse(0)));
-            samples.add(sample(c, timingName, "balance-fewest-" + size, "groups",
+            samples.add(sample(
+                    c,
+                    timingName,
+                    "balance-fewest-" + size,
+                    "groups",
                     names.stream().mapToInt(n -> loads.getOrDefault(n, 0)).min().orElse(0)));
             Map<String, Integer> byVerb = cluster.requestsDuring(names, 20_000);
-            samples.add(sample(c, timingName, "balance-api-per-replica-" + size, "req/s",
+            samples.add(sample(
+                    c,
+                    timingName,
+                    "balance-api-per-replica-" + size,
+                    "req/s",
                     byVerb.values().stream().mapToInt(Integer::intValue).sum() / 20.0 / replicas));
             if (on) {
-                String victim = loads.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
-                List<String> survivors = names.stream().filter(n -> !n.equals(victim)).toList();
+                String victim = loads.entrySet().stream()
+                        .max(Map.Entry.comparingByValue())
+                        .orElseThrow()
+                        .getKey();
+                List<String> survivors =
+                        names.stream().filter(n -> !n.equals(victim)).toList();
                 int beforeLoss = moves(cluster);
                 long killed = System.nanoTime();
                 cluster.signal(victim, "KILL");
                 cluster.awaitExit(victim);
                 cluster.api().deletePod(victim);
-                samples.add(sample(c, timingName, "balance-loss-" + size, "ms",
+                samples.add(sample(
+                        c,
+                        timingName,
+                        "balance-loss-" + size,
+                        "ms",
                         untilBalanced(cluster, groups, survivors, killed)));
                 samples.add(sample(c, timingName, "balance-moves-loss-" + size, "moves", moves(cluster) - beforeLoss));
                 int beforeReturn = moves(cluster);
                 int mark = cluster.output().size();
                 cluster.start(victim, Map.of());
-                await().atMost(SETTLES).pollInterval(Duration.ofMillis(100))
-                        .until(() -> cluster.output().subList(mark, cluster.output().size()).stream()
+                await().atMost(SETTLES)
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(() -> cluster
+                                .output()
+                                .subList(mark, cluster.output().size())
+                                .stream()
                                 .anyMatch(l -> l.startsWith(victim + " ") && l.contains("(k8sensus) started")));
                 long back = System.nanoTime();
-                samples.add(sample(c, timingName, "balance-return-" + size, "ms",
-                        untilBalanced(cluster, groups, names, back)));
-                samples.add(sample(c, timingName, "balance-moves-return-" + size, "moves",
-                        moves(cluster) - beforeReturn));
+                samples.add(sample(
+                        c, timingName, "balance-return-" + size, "ms", untilBalanced(cluster, groups, names, back)));
+                samples.add(
+                        sample(c, timingName, "balance-moves-return-" + size, "moves", moves(cluster) - beforeReturn));
             }
-            System.out.printf("[bench] balance %s: %s%n", size, samples.stream()
-                    .map(s -> s.figure() + "=" + BenchmarkReport.format(s.value())).toList());
+            System.out.printf(
+                    "[bench] balance %s: %s%n",
+                    size,
+                    samples.stream()
+                            .map(s -> s.figure() + "=" + BenchmarkReport.format(s.value()))
+                            .toList());
         }
         return samples;
     }
@@ -100,7 +128,8 @@ final class BalanceBenchmark {
     /** Ms from {@code sinceNanos} until the placement is balanced over {@code replicas}; NaN if it never is. */
     private static double untilBalanced(ChaosCluster cluster, int groups, List<String> replicas, long sinceNanos) {
         try {
-            await().atMost(SETTLES).pollInterval(Duration.ofMillis(50))
+            await().atMost(SETTLES)
+                    .pollInterval(Duration.ofMillis(50))
                     .until(() -> Placement.of(cluster).balanced(groups, replicas));
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             return Double.NaN;
@@ -110,12 +139,14 @@ final class BalanceBenchmark {
 
     /** Handovers for balance so far, as the replicas logged them. */
     private static int moves(ChaosCluster cluster) {
-        return (int) cluster.output().stream().filter(l -> l.contains("event=released-for-balance")).count();
+        return (int) cluster.output().stream()
+                .filter(l -> l.contains("event=released-for-balance"))
+                .count();
     }
 
     /** Per group whose term changed hands after {@code sinceNanos}: the old term's last action to the new one's first. */
-    private static List<Sample> handoverGaps(ChaosCluster cluster, String c, String timingName, String size,
-                                                       long sinceNanos) {
+    private static List<Sample> handoverGaps(
+            ChaosCluster cluster, String c, String timingName, String size, long sinceNanos) {
         List<Sample> gaps = new ArrayList<>();
         Map<String, List<History.Action>> byGroup = new java.util.TreeMap<>();
         for (History.Action a : cluster.history.actions()) {
@@ -127,7 +158,12 @@ final class BalanceBenchmark {
                 History.Action before = actions.get(i - 1);
                 History.Action after = actions.get(i);
                 if (after.nanos() >= sinceNanos && after.epoch() > before.epoch()) {
-                    gaps.add(new Sample(c, timingName, ++n, "balance-handover-gap-" + size, "ms",
+                    gaps.add(new Sample(
+                            c,
+                            timingName,
+                            ++n,
+                            "balance-handover-gap-" + size,
+                            "ms",
                             (after.nanos() - before.nanos()) / 1e6));
                 }
             }
@@ -135,8 +171,7 @@ final class BalanceBenchmark {
         return gaps;
     }
 
-    private static Sample sample(String contender, String timingName, String figure, String unit,
-                                           double value) {
+    private static Sample sample(String contender, String timingName, String figure, String unit, double value) {
         return new Sample(contender, timingName, 1, figure, unit, value);
     }
 }

@@ -1,13 +1,12 @@
 package io.k8sensus.chaos;
 
+import io.k8sensus.tools.DocBlock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-
-import io.k8sensus.tools.DocBlock;
 
 /**
  * Failover, handover, overlap, API cost, start-up and memory of three {@link Contender}s, as real processes on the
@@ -36,8 +35,7 @@ public final class Benchmark {
             "short", new ChaosCluster.Timings(3000, 2000, 500, 1600, 500),
             "default", new ChaosCluster.Timings(15000, 10000, 2000, 8000, 1000));
 
-    private Benchmark() {
-    }
+    private Benchmark() {}
 
     public static void main(String[] args) throws Exception {
         BenchmarkOptions options = BenchmarkOptions.parseOrExit(args);
@@ -45,13 +43,15 @@ public final class Benchmark {
         Path out = options.out();
         RunConditions load = new RunConditions();
         String commit = RunConditions.commit(); // what was built and measured, whatever changes meanwhile
-        long seed = options.seed() != null ? options.seed() : new java.security.SecureRandom().nextLong() & Long.MAX_VALUE;
+        long seed =
+                options.seed() != null ? options.seed() : new java.security.SecureRandom().nextLong() & Long.MAX_VALUE;
         List<Trial> order = trialOrder(options, seed);
         String first = options.timings().get(0);
         if (options.classData()) {
             // each contender's own archive, trained the same way for each, before anything is measured
             List<Contender> trained = new ArrayList<>(options.contenders());
-            if (!trained.contains(Contender.K8SENSUS) && (!options.balance().isEmpty() || !options.rollout().isEmpty())) {
+            if (!trained.contains(Contender.K8SENSUS)
+                    && (!options.balance().isEmpty() || !options.rollout().isEmpty())) {
                 trained.add(Contender.K8SENSUS); // the balancing and rolling-update phases run k8sensus alone
             }
             ClassDataArchives.train(trained, jar, TIMINGS.get(first), out.resolve("class-data"));
@@ -84,8 +84,12 @@ public final class Benchmark {
         for (int[] size : options.rollout()) {
             for (boolean uneven : new boolean[] {false, true}) {
                 for (boolean on : new boolean[] {true, false}) {
-                    samples.addAll(RolloutBenchmark.run(first, TIMINGS.get(first), jar,
-                            new RolloutBenchmark.Variant(size[0], size[1], on, uneven), out));
+                    samples.addAll(RolloutBenchmark.run(
+                            first,
+                            TIMINGS.get(first),
+                            jar,
+                            new RolloutBenchmark.Variant(size[0], size[1], on, uneven),
+                            out));
                     write(samples, out, record);
                 }
             }
@@ -96,14 +100,16 @@ public final class Benchmark {
                 for (Contender contender : options.contenders()) {
                     List<Sample> window = SlowApiBenchmark.run(contender, level, jar, run);
                     samples.addAll(window);
-                    System.out.printf("[bench] %s slow API %s run %d/%d: %s%n", contender.label, level.name(), run,
-                            options.slowApiRuns(), brief(window));
+                    System.out.printf(
+                            "[bench] %s slow API %s run %d/%d: %s%n",
+                            contender.label, level.name(), run, options.slowApiRuns(), brief(window));
                 }
                 if (options.fabric8Defaults()) {
                     List<Sample> window = SlowApiBenchmark.runFabric8Defaults(level, run);
                     samples.addAll(window);
-                    System.out.printf("[bench] %s slow API %s run %d/%d: %s%n", SlowApiBenchmark.FABRIC8_DEFAULTS,
-                            level.name(), run, options.slowApiRuns(), brief(window));
+                    System.out.printf(
+                            "[bench] %s slow API %s run %d/%d: %s%n",
+                            SlowApiBenchmark.FABRIC8_DEFAULTS, level.name(), run, options.slowApiRuns(), brief(window));
                 }
                 write(samples, out, record);
             }
@@ -112,16 +118,24 @@ public final class Benchmark {
         // load on the machine falls on all of them alike
         int done = 0;
         for (Trial trial : order) {
-            List<Sample> trialSamples = FailoverTrial.run(trial.contender(), trial.timings(),
-                    TIMINGS.get(trial.timings()), jar, trial.n());
+            List<Sample> trialSamples =
+                    FailoverTrial.run(trial.contender(), trial.timings(), TIMINGS.get(trial.timings()), jar, trial.n());
             samples.addAll(trialSamples);
-            System.out.printf("[bench] %s %s trial %d/%d (%d of %d in the run's order): %s%n", trial.contender().label,
-                    trial.timings(), trial.n(), options.trials(), ++done, order.size(), brief(trialSamples));
+            System.out.printf(
+                    "[bench] %s %s trial %d/%d (%d of %d in the run's order): %s%n",
+                    trial.contender().label,
+                    trial.timings(),
+                    trial.n(),
+                    options.trials(),
+                    ++done,
+                    order.size(),
+                    brief(trialSamples));
             write(samples, out, record);
         }
         write(samples, out, record);
         List<Sample> slow = samples.stream().filter(SlowApiBenchmark::isOfIt).toList();
-        List<Sample> main = samples.stream().filter(s -> !SlowApiBenchmark.isOfIt(s)).toList();
+        List<Sample> main =
+                samples.stream().filter(s -> !SlowApiBenchmark.isOfIt(s)).toList();
         String document = BenchmarkReport.document(main, provenance.get());
         String slowDocument = slow.isEmpty() ? null : BenchmarkReport.slowApi(slow, provenance.get());
         if (options.mainPhases()) {
@@ -137,7 +151,9 @@ public final class Benchmark {
             System.out.println("written to " + options.write());
         }
         if (options.rolloutWrite() != null) {
-            DocBlock.write(options.rolloutWrite(), "bench-rollout",
+            DocBlock.write(
+                    options.rolloutWrite(),
+                    "bench-rollout",
                     provenance.get().strip() + "\n\n" + BenchmarkReport.rollout(samples));
             System.out.println("written to " + options.rolloutWrite());
         }
@@ -176,14 +192,19 @@ public final class Benchmark {
 
     /** How the run treats its contenders, and the order of its trials, for run.md. */
     private static String method(BenchmarkOptions options, long seed, List<Trial> order) {
-        return "Class-data archives: " + (options.classData() ? ClassDataArchives.describe(options.contenders())
-                : "none for any contender") + ".\nTakeover trials in a random order, seed " + seed + " (`--seed "
-               + seed + "` runs them in the same order): " + (order.isEmpty() ? "none" : String.join(", ",
-                order.stream().map(Trial::toString).toList())) + ".";
+        return "Class-data archives: "
+                + (options.classData() ? ClassDataArchives.describe(options.contenders()) : "none for any contender")
+                + ".\nTakeover trials in a random order, seed " + seed + " (`--seed "
+                + seed + "` runs them in the same order): "
+                + (order.isEmpty()
+                        ? "none"
+                        : String.join(", ", order.stream().map(Trial::toString).toList())) + ".";
     }
 
     private static List<String> brief(List<Sample> samples) {
-        return samples.stream().map(s -> s.figure() + "=" + BenchmarkReport.format(s.value())).toList();
+        return samples.stream()
+                .map(s -> s.figure() + "=" + BenchmarkReport.format(s.value()))
+                .toList();
     }
 
     /**
@@ -191,8 +212,7 @@ public final class Benchmark {
      * earlier run: every sample in samples.csv, the summary in results.csv, the chart (if the run has takeover
      * trials), the provenance in run.md.
      */
-    private static void write(List<Sample> samples, Path out, Supplier<String> provenance)
-            throws java.io.IOException {
+    private static void write(List<Sample> samples, Path out, Supplier<String> provenance) throws java.io.IOException {
         Files.createDirectories(out);
         Files.writeString(out.resolve("samples.csv"), BenchmarkReport.samplesCsv(samples));
         Files.writeString(out.resolve("results.csv"), BenchmarkReport.csv(samples));
@@ -208,11 +228,15 @@ public final class Benchmark {
      */
     static String provenance(String[] args, String commit, RunConditions load, BenchmarkOptions options, long seed) {
         return "Run of " + java.time.LocalDate.now() + " at " + commit + ", one run for every figure"
-               + " below: `" + BenchmarkReport.command(args) + "`. Machine: " + RunConditions.machine() + "; every"
-               + " process of a trial shares the cores with the harness"
-               + (load.describe().isEmpty() ? "" : "; " + load.describe()) + ". Every contender's replicas "
-               + (options.classData() ? "map a class-data archive trained on that contender's own start"
-                : "run without a class-data archive") + (options.trials() > 0 ? "; the takeover trials ran"
-               + " interleaved in a random order (seed " + seed + ", in run.md)" : "") + ".\n";
+                + " below: `" + BenchmarkReport.command(args) + "`. Machine: " + RunConditions.machine() + "; every"
+                + " process of a trial shares the cores with the harness"
+                + (load.describe().isEmpty() ? "" : "; " + load.describe()) + ". Every contender's replicas "
+                + (options.classData()
+                        ? "map a class-data archive trained on that contender's own start"
+                        : "run without a class-data archive")
+                + (options.trials() > 0
+                        ? "; the takeover trials ran" + " interleaved in a random order (seed " + seed + ", in run.md)"
+                        : "")
+                + ".\n";
     }
 }

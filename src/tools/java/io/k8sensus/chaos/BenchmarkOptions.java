@@ -1,9 +1,8 @@
 package io.k8sensus.chaos;
 
+import io.k8sensus.tools.CommandLine;
 import java.nio.file.Path;
 import java.util.List;
-
-import io.k8sensus.tools.CommandLine;
 
 /**
  * The command line of {@link Benchmark}.
@@ -27,10 +26,23 @@ import io.k8sensus.tools.CommandLine;
  * @param classData   whether every contender's replicas map a class-data archive trained on its own start
  *                    ({@link ClassDataArchives}); false: none for any
  */
-public record BenchmarkOptions(int trials, List<String> timings, List<Contender> contenders, List<int[]> scaling,
-                        List<int[]> balance, List<int[]> rollout, boolean memory, Path out, Path write,
-                        Path summary, Path rolloutWrite, List<SlowApiBenchmark.Level> slowApi, int slowApiRuns,
-                        boolean fabric8Defaults, Long seed, boolean classData) {
+public record BenchmarkOptions(
+        int trials,
+        List<String> timings,
+        List<Contender> contenders,
+        List<int[]> scaling,
+        List<int[]> balance,
+        List<int[]> rollout,
+        boolean memory,
+        Path out,
+        Path write,
+        Path summary,
+        Path rolloutWrite,
+        List<SlowApiBenchmark.Level> slowApi,
+        int slowApiRuns,
+        boolean fabric8Defaults,
+        Long seed,
+        boolean classData) {
 
     /** The latenesses of issue 24's comparison, as shares of the renew deadline R. */
     static final String SLOW_API_LEVELS = "R/4,R/2,3R/4,R";
@@ -73,19 +85,34 @@ public record BenchmarkOptions(int trials, List<String> timings, List<Contender>
 
     /** Reads a command line; throws {@link CommandLine.UsageException} with the reason when it cannot be run. */
     public static BenchmarkOptions parse(String[] args) {
-        CommandLine line = CommandLine.parse(args, List.of("--trials", "--timings", "--contenders", "--scaling",
-                "--balance", "--rollout", "--out", "--write", "--summary", "--rollout-write", "--slow-api",
-                "--slow-api-runs", "--seed"), List.of("--no-memory", "--slow-api-fabric8-defaults", "--no-class-data"));
+        CommandLine line = CommandLine.parse(
+                args,
+                List.of(
+                        "--trials",
+                        "--timings",
+                        "--contenders",
+                        "--scaling",
+                        "--balance",
+                        "--rollout",
+                        "--out",
+                        "--write",
+                        "--summary",
+                        "--rollout-write",
+                        "--slow-api",
+                        "--slow-api-runs",
+                        "--seed"),
+                List.of("--no-memory", "--slow-api-fabric8-defaults", "--no-class-data"));
         List<String> timings = line.list("--timings", "short");
         for (String name : timings) {
             if (!Benchmark.TIMINGS.containsKey(name)) {
-                throw new CommandLine.UsageException("--timings: unknown timings '" + name + "', known: "
-                                                     + Benchmark.TIMINGS.keySet());
+                throw new CommandLine.UsageException(
+                        "--timings: unknown timings '" + name + "', known: " + Benchmark.TIMINGS.keySet());
             }
         }
         List<Contender> contenders;
         try {
-            contenders = line.list("--contenders", "k8sensus,stock-camel,client-go").stream().map(Contender::of)
+            contenders = line.list("--contenders", "k8sensus,stock-camel,client-go").stream()
+                    .map(Contender::of)
                     .toList();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.UsageException(e.getMessage());
@@ -93,31 +120,44 @@ public record BenchmarkOptions(int trials, List<String> timings, List<Contender>
         List<SlowApiBenchmark.Level> slowApi;
         try {
             List<String> levels = line.list("--slow-api", "");
-            slowApi = (levels.equals(List.of("default")) ? List.of(SLOW_API_LEVELS.split(",")) : levels).stream()
-                    .map(SlowApiBenchmark.Level::parse).toList();
+            slowApi = (levels.equals(List.of("default")) ? List.of(SLOW_API_LEVELS.split(",")) : levels)
+                    .stream().map(SlowApiBenchmark.Level::parse).toList();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.UsageException(e.getMessage());
         }
-        return new BenchmarkOptions((int) line.number("--trials", 10), timings, contenders,
-                sizes(line, "--scaling"), sizes(line, "--balance"), sizes(line, "--rollout"),
-                !line.has("--no-memory"), line.path("--out", Path.of("target", "bench")), line.path("--write", null),
-                line.path("--summary", null), line.path("--rollout-write", null), slowApi,
-                (int) line.number("--slow-api-runs", 3), line.has("--slow-api-fabric8-defaults"),
-                line.has("--seed") ? Long.valueOf(line.number("--seed", 0)) : null, !line.has("--no-class-data"));
+        return new BenchmarkOptions(
+                (int) line.number("--trials", 10),
+                timings,
+                contenders,
+                sizes(line, "--scaling"),
+                sizes(line, "--balance"),
+                sizes(line, "--rollout"),
+                !line.has("--no-memory"),
+                line.path("--out", Path.of("target", "bench")),
+                line.path("--write", null),
+                line.path("--summary", null),
+                line.path("--rollout-write", null),
+                slowApi,
+                (int) line.number("--slow-api-runs", 3),
+                line.has("--slow-api-fabric8-defaults"),
+                line.has("--seed") ? Long.valueOf(line.number("--seed", 0)) : null,
+                !line.has("--no-class-data"));
     }
 
     /** "3x1,10x1" as {3, 1}, {10, 1}. */
     private static List<int[]> sizes(CommandLine line, String option) {
-        return line.list(option, "").stream().map(size -> {
-            String[] parts = size.split("x");
-            try {
-                if (parts.length != 2) {
-                    throw new NumberFormatException();
-                }
-                return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
-            } catch (NumberFormatException e) {
-                throw new CommandLine.UsageException(option + ": '" + size + "' is not of the form NxM");
-            }
-        }).toList();
+        return line.list(option, "").stream()
+                .map(size -> {
+                    String[] parts = size.split("x");
+                    try {
+                        if (parts.length != 2) {
+                            throw new NumberFormatException();
+                        }
+                        return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
+                    } catch (NumberFormatException e) {
+                        throw new CommandLine.UsageException(option + ": '" + size + "' is not of the form NxM");
+                    }
+                })
+                .toList();
     }
 }

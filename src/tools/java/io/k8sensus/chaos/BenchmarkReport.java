@@ -24,8 +24,7 @@ final class BenchmarkReport {
     /** The figures of the medians tables, in order, with their names for a reader. */
     private static final Map<String, String> HEADLINE = headline();
 
-    private BenchmarkReport() {
-    }
+    private BenchmarkReport() {}
 
     private static Map<String, String> headline() {
         Map<String, String> figures = new LinkedHashMap<>();
@@ -59,8 +58,11 @@ final class BenchmarkReport {
 
     /** A sample's values, sorted, a missing one (NaN) as infinite. */
     private static double[] sorted(List<Sample> samples) {
-        return samples.stream().mapToDouble(Sample::value)
-                .map(x -> Double.isNaN(x) ? Double.POSITIVE_INFINITY : x).sorted().toArray();
+        return samples.stream()
+                .mapToDouble(Sample::value)
+                .map(x -> Double.isNaN(x) ? Double.POSITIVE_INFINITY : x)
+                .sorted()
+                .toArray();
     }
 
     /** Median, p95 (or "-" under {@value #MIN_TRIALS_FOR_P95} trials), max and trials per contender, timings, figure. */
@@ -70,22 +72,46 @@ final class BenchmarkReport {
             double[] v = sorted(values);
             Sample s = values.get(0);
             String p95 = v.length >= MIN_TRIALS_FOR_P95 ? format(quantile(v, 0.95)) : "-";
-            csv.append(String.join(",", s.contender(), s.timings(), s.figure(), s.unit(), format(quantile(v, 0.5)),
-                    p95, format(v[v.length - 1]), String.valueOf(v.length))).append('\n');
+            csv.append(String.join(
+                            ",",
+                            s.contender(),
+                            s.timings(),
+                            s.figure(),
+                            s.unit(),
+                            format(quantile(v, 0.5)),
+                            p95,
+                            format(v[v.length - 1]),
+                            String.valueOf(v.length)))
+                    .append('\n');
         });
         return csv.toString();
     }
 
     static String samplesCsv(List<Sample> samples) {
         StringBuilder csv = new StringBuilder("contender,timings,trial,figure,unit,value\n");
-        samples.forEach(s -> csv.append(String.join(",", s.contender(), s.timings(), String.valueOf(s.trial()),
-                s.figure(), s.unit(), Double.isNaN(s.value()) ? "none" : String.valueOf(s.value()))).append('\n'));
+        samples.forEach(s -> csv.append(String.join(
+                        ",",
+                        s.contender(),
+                        s.timings(),
+                        String.valueOf(s.trial()),
+                        s.figure(),
+                        s.unit(),
+                        Double.isNaN(s.value()) ? "none" : String.valueOf(s.value())))
+                .append('\n'));
         return csv.toString();
     }
 
     static List<Sample> parseSamples(List<String> lines) {
-        return lines.stream().skip(1).filter(l -> !l.isBlank()).map(l -> l.split(","))
-                .map(c -> new Sample(c[0], c[1], Integer.parseInt(c[2]), c[3], c[4],
+        return lines.stream()
+                .skip(1)
+                .filter(l -> !l.isBlank())
+                .map(l -> l.split(","))
+                .map(c -> new Sample(
+                        c[0],
+                        c[1],
+                        Integer.parseInt(c[2]),
+                        c[3],
+                        c[4],
                         c[5].equals("none") ? Double.NaN : Double.parseDouble(c[5])))
                 .toList();
     }
@@ -93,62 +119,89 @@ final class BenchmarkReport {
     /** Every generated table of docs/BENCHMARKS.md, from this run's samples, under its provenance. */
     static String document(List<Sample> samples, String provenance) {
         StringBuilder md = new StringBuilder(provenance.strip()).append("\n\n");
-        List<String> timings = samples.stream().map(Sample::timings).distinct()
-                .sorted(java.util.Comparator.reverseOrder()).toList();
-        List<String> contenders = samples.stream().map(Sample::contender).distinct().toList();
+        List<String> timings = samples.stream()
+                .map(Sample::timings)
+                .distinct()
+                .sorted(java.util.Comparator.reverseOrder())
+                .toList();
+        List<String> contenders =
+                samples.stream().map(Sample::contender).distinct().toList();
         for (String timing : timings) {
             md.append(medians(samples, timing, contenders));
         }
         md.append(targets(samples, timings));
-        List<Sample> scaling = samples.stream().filter(s -> s.figure().startsWith("api-total-")).toList();
+        List<Sample> scaling = samples.stream()
+                .filter(s -> s.figure().startsWith("api-total-"))
+                .toList();
         if (!scaling.isEmpty()) {
             md.append("API requests per second of the whole group at steady state (")
-                    .append(scaling.get(0).timings()).append(" timings, one trial per size):\n\n| replicas x groups |");
+                    .append(scaling.get(0).timings())
+                    .append(" timings, one trial per size):\n\n| replicas x groups |");
             contenders.forEach(c -> md.append(' ').append(Contender.titleOf(c)).append(" |"));
             md.append("\n|---|").append("---|".repeat(contenders.size())).append('\n');
             scaling.stream().map(Sample::figure).distinct().forEach(figure -> {
                 String[] parts = figure.substring("api-total-".length()).split("-");
                 md.append("| ").append(parts[0]).append(" x ").append(parts[2]).append(" |");
                 for (String c : contenders) {
-                    md.append(' ').append(scaling.stream().filter(s -> s.contender().equals(c)
-                                                                       && s.figure().equals(figure))
-                            .map(s -> format(s.value()) + "/s").findFirst().orElse("-")).append(" |");
+                    md.append(' ')
+                            .append(scaling.stream()
+                                    .filter(s -> s.contender().equals(c)
+                                            && s.figure().equals(figure))
+                                    .map(s -> format(s.value()) + "/s")
+                                    .findFirst()
+                                    .orElse("-"))
+                            .append(" |");
                 }
                 md.append('\n');
             });
             md.append('\n');
         }
         md.append(rollout(samples));
-        List<Sample> memory = samples.stream().filter(s -> s.figure().startsWith("nmt-")).toList();
+        List<Sample> memory =
+                samples.stream().filter(s -> s.figure().startsWith("nmt-")).toList();
         if (!memory.isEmpty()) {
             md.append("Committed memory of the leader by area, MiB (native memory tracking, at steady state of three")
                     .append(" replicas; the raw summaries of every replica are in [bench/memory/](bench/memory/)):\n\n")
                     .append("| area |");
             contenders.forEach(c -> md.append(' ').append(Contender.titleOf(c)).append(" |"));
             md.append("\n|---|").append("---|".repeat(contenders.size())).append('\n');
-            memory.stream().map(Sample::figure).distinct()
+            memory.stream()
+                    .map(Sample::figure)
+                    .distinct()
                     .filter(f -> memory.stream().anyMatch(s -> s.figure().equals(f) && s.value() >= 0.5))
                     .sorted(java.util.Comparator.comparing((String f) -> f.equals("nmt-total") || f.equals("nmt-rss"))
-                            .thenComparing(f -> -memory.stream().filter(s -> s.figure().equals(f))
-                                    .mapToDouble(Sample::value).max().orElse(0)))
+                            .thenComparing(f -> -memory.stream()
+                                    .filter(s -> s.figure().equals(f))
+                                    .mapToDouble(Sample::value)
+                                    .max()
+                                    .orElse(0)))
                     .forEach(figure -> {
                         String area = figure.equals("nmt-rss") ? "peak RSS (VmHWM)" : figure.substring(4);
                         md.append("| ").append(area).append(" |");
                         for (String c : contenders) {
-                            md.append(' ').append(memory.stream().filter(s -> s.contender().equals(c)
-                                                                              && s.figure().equals(figure))
-                                    .map(s -> String.format(Locale.ROOT, "%.1f", s.value())).findFirst().orElse("-"))
+                            md.append(' ')
+                                    .append(memory.stream()
+                                            .filter(s -> s.contender().equals(c)
+                                                    && s.figure().equals(figure))
+                                            .map(s -> String.format(Locale.ROOT, "%.1f", s.value()))
+                                            .findFirst()
+                                            .orElse("-"))
                                     .append(" |");
                         }
                         md.append('\n');
                     });
             md.append('\n');
         }
-        md.append("Every figure (median and p95 interpolated, p95 only from ").append(MIN_TRIALS_FOR_P95)
+        md.append("Every figure (median and p95 interpolated, p95 only from ")
+                .append(MIN_TRIALS_FOR_P95)
                 .append(" trials on; [samples.csv](bench/samples.csv) has each value):\n\n")
                 .append("| contender | timings | figure | unit | median | p95 | max | trials |\n")
                 .append("|---|---|---|---|---|---|---|---|\n");
-        csv(samples).lines().skip(1).forEach(line -> md.append("| ").append(line.replace(",", " | ")).append(" |\n"));
+        csv(samples)
+                .lines()
+                .skip(1)
+                .forEach(
+                        line -> md.append("| ").append(line.replace(",", " | ")).append(" |\n"));
         return md.toString();
     }
 
@@ -158,48 +211,80 @@ final class BenchmarkReport {
      */
     static String rollout(List<Sample> samples) {
         String gap = "rollout-gap-";
-        List<String> labels = samples.stream().map(Sample::figure).filter(f -> f.startsWith(gap))
-                .map(f -> f.substring(gap.length())).distinct().toList();
+        List<String> labels = samples.stream()
+                .map(Sample::figure)
+                .filter(f -> f.startsWith(gap))
+                .map(f -> f.substring(gap.length()))
+                .distinct()
+                .toList();
         if (labels.isEmpty()) {
             return "";
         }
-        StringBuilder md = new StringBuilder("Rolling updates (").append(samples.stream()
-                        .filter(s -> s.figure().startsWith(gap)).findFirst().orElseThrow().timings())
-                .append(" timings, routes every ").append(RolloutBenchmark.PERIOD_MS).append(" ms, one run per row):")
+        StringBuilder md = new StringBuilder("Rolling updates (")
+                .append(samples.stream()
+                        .filter(s -> s.figure().startsWith(gap))
+                        .findFirst()
+                        .orElseThrow()
+                        .timings())
+                .append(" timings, routes every ")
+                .append(RolloutBenchmark.PERIOD_MS)
+                .append(" ms, one run per row):")
                 .append(" each replica replaced once, oldest first; a new replica starts, ")
-                .append(RolloutBenchmark.SURGE_MS / 1000).append(" s after it has started the oldest gets SIGTERM,")
+                .append(RolloutBenchmark.SURGE_MS / 1000)
+                .append(" s after it has started the oldest gets SIGTERM,")
                 .append(" its Pod is deleted once it has exited. \"one short\": the first new replica runs every")
                 .append(" group but the last, g\\<G\\>.\n\n")
                 .append("| groups x replicas | route sets | balancing | longest gap per group: max / median")
                 .append(" | moves for balance | leader changes | two terms at once | overlapping / stale / regressed")
-                .append(" | after the last step: balanced (off: all led) | groups per replica at the end, most / fewest")
+                .append(
+                        " | after the last step: balanced (off: all led) | groups per replica at the end, most / fewest")
                 .append(" | g\\<G\\>: new terms (its holder stopped) / moves / offered to or held by the replica")
                 .append(" without it |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (String label : labels) {
             String[] size = label.split("-")[0].split("x");
             boolean uneven = label.contains("-uneven");
             double[] gaps = sorted(of(samples, gap + label));
-            md.append("| ").append(size[0]).append(" x ").append(size[1])
-                    .append(" | ").append(uneven ? "one short" : "all the same")
-                    .append(" | ").append(label.endsWith("-off") ? "off" : "on")
-                    .append(" | ").append(human(gaps[gaps.length - 1], "ms")).append(" / ")
+            md.append("| ")
+                    .append(size[0])
+                    .append(" x ")
+                    .append(size[1])
+                    .append(" | ")
+                    .append(uneven ? "one short" : "all the same")
+                    .append(" | ")
+                    .append(label.endsWith("-off") ? "off" : "on")
+                    .append(" | ")
+                    .append(human(gaps[gaps.length - 1], "ms"))
+                    .append(" / ")
                     .append(human(quantile(gaps, 0.5), "ms"))
-                    .append(" | ").append(value(samples, "rollout-moves-" + label, "moves"))
-                    .append(" | ").append(value(samples, "rollout-leader-changes-" + label, "terms"))
-                    .append(" | ").append(value(samples, "rollout-both-acting-" + label, "ms"))
-                    .append(" | ").append(value(samples, "rollout-overlapping-" + label, "actions")).append(" / ")
-                    .append(value(samples, "rollout-stale-" + label, "actions")).append(" / ")
+                    .append(" | ")
+                    .append(value(samples, "rollout-moves-" + label, "moves"))
+                    .append(" | ")
+                    .append(value(samples, "rollout-leader-changes-" + label, "terms"))
+                    .append(" | ")
+                    .append(value(samples, "rollout-both-acting-" + label, "ms"))
+                    .append(" | ")
+                    .append(value(samples, "rollout-overlapping-" + label, "actions"))
+                    .append(" / ")
+                    .append(value(samples, "rollout-stale-" + label, "actions"))
+                    .append(" / ")
                     .append(value(samples, "rollout-regressed-" + label, "terms"))
-                    .append(" | ").append(value(samples, "rollout-rebalanced-" + label, "ms"))
-                    .append(" | ").append(value(samples, "rollout-most-" + label, "groups")).append(" / ")
+                    .append(" | ")
+                    .append(value(samples, "rollout-rebalanced-" + label, "ms"))
+                    .append(" | ")
+                    .append(value(samples, "rollout-most-" + label, "groups"))
+                    .append(" / ")
                     .append(value(samples, "rollout-fewest-" + label, "groups"))
                     .append(" | ");
             if (uneven) {
-                md.append(value(samples, "rollout-only-terms-" + label, "terms")).append(" (")
-                        .append(value(samples, "rollout-only-holder-stopped-" + label, "steps")).append(") / ")
-                        .append(value(samples, "rollout-only-moves-" + label, "moves")).append(" / ")
+                md.append(value(samples, "rollout-only-terms-" + label, "terms"))
+                        .append(" (")
+                        .append(value(samples, "rollout-only-holder-stopped-" + label, "steps"))
+                        .append(") / ")
+                        .append(value(samples, "rollout-only-moves-" + label, "moves"))
+                        .append(" / ")
                         .append(value(samples, "rollout-only-to-nonrunner-" + label, "times"))
-                        .append("; longest gap ").append(value(samples, "rollout-only-gap-" + label, "ms"));
+                        .append("; longest gap ")
+                        .append(value(samples, "rollout-only-gap-" + label, "ms"));
             } else {
                 md.append('-');
             }
@@ -219,25 +304,36 @@ final class BenchmarkReport {
      * them), under the provenance.
      */
     static String summary(List<Sample> samples, String provenance) {
-        List<String> contenders = samples.stream().map(Sample::contender).distinct().toList();
-        String timing = samples.stream().map(Sample::timings).filter(Benchmark.TIMINGS::containsKey)
-                .max(java.util.Comparator.comparingLong(t -> Benchmark.TIMINGS.get(t).leaseMs())).orElse("short");
+        List<String> contenders =
+                samples.stream().map(Sample::contender).distinct().toList();
+        String timing = samples.stream()
+                .map(Sample::timings)
+                .filter(Benchmark.TIMINGS::containsKey)
+                .max(java.util.Comparator.comparingLong(
+                        t -> Benchmark.TIMINGS.get(t).leaseMs()))
+                .orElse("short");
         return provenance.strip() + "\n\n" + medians(samples, timing, contenders);
     }
 
     /** The headline figures of one timings, a column per contender: median (max). */
     private static String medians(List<Sample> samples, String timing, List<String> contenders) {
         StringBuilder md = new StringBuilder();
-        List<Sample> of = samples.stream().filter(s -> s.timings().equals(timing)
-                                                                 && HEADLINE.containsKey(s.figure())).toList();
+        List<Sample> of = samples.stream()
+                .filter(s -> s.timings().equals(timing) && HEADLINE.containsKey(s.figure()))
+                .toList();
         if (of.isEmpty()) {
             return "";
         }
         ChaosCluster.Timings t = Benchmark.TIMINGS.get(timing);
         md.append("Medians, **").append(timing).append("** timings");
         if (t != null) {
-            md.append(" (lease ").append(t.leaseMs() / 1000.0).append(" s, renew deadline ").append(t.renewMs() / 1000.0)
-                    .append(" s, retry period ").append(t.retryMs() / 1000.0).append(" s)");
+            md.append(" (lease ")
+                    .append(t.leaseMs() / 1000.0)
+                    .append(" s, renew deadline ")
+                    .append(t.renewMs() / 1000.0)
+                    .append(" s, retry period ")
+                    .append(t.retryMs() / 1000.0)
+                    .append(" s)");
         }
         md.append(", ").append(trials(of)).append(" trials; the maximum in brackets:\n\n| figure |");
         contenders.forEach(c -> md.append(' ').append(Contender.titleOf(c)).append(" |"));
@@ -245,8 +341,9 @@ final class BenchmarkReport {
         HEADLINE.forEach((figure, title) -> {
             md.append("| ").append(title).append(" |");
             for (String c : contenders) {
-                List<Sample> values = of.stream().filter(s -> s.contender().equals(c)
-                                                                        && s.figure().equals(figure)).toList();
+                List<Sample> values = of.stream()
+                        .filter(s -> s.contender().equals(c) && s.figure().equals(figure))
+                        .toList();
                 md.append(' ').append(values.isEmpty() ? "-" : cell(values)).append(" |");
             }
             md.append('\n');
@@ -259,11 +356,18 @@ final class BenchmarkReport {
         StringBuilder md = new StringBuilder();
         for (String timing : timings) {
             ChaosCluster.Timings t = Benchmark.TIMINGS.get(timing);
-            List<Sample> own = samples.stream().filter(s -> s.contender().equals("k8sensus")
-                                                                      && s.timings().equals(timing)).toList();
-            if (t == null || java.util.stream.Stream.of("graceful-handover", "crash-failover-pod-deleted",
-                    "crash-failover-pod-ready", "trial-overlapping-actions", "trial-both-acting", "startup")
-                    .anyMatch(f -> of(own, f).isEmpty())) {
+            List<Sample> own = samples.stream()
+                    .filter(s -> s.contender().equals("k8sensus") && s.timings().equals(timing))
+                    .toList();
+            if (t == null
+                    || java.util.stream.Stream.of(
+                                    "graceful-handover",
+                                    "crash-failover-pod-deleted",
+                                    "crash-failover-pod-ready",
+                                    "trial-overlapping-actions",
+                                    "trial-both-acting",
+                                    "startup")
+                            .anyMatch(f -> of(own, f).isEmpty())) {
                 continue; // not a full trial: no verdict against the targets
             }
             double handover = quantile(sorted(of(own, "graceful-handover")), 0.5);
@@ -271,25 +375,41 @@ final class BenchmarkReport {
             crashes.addAll(of(own, "crash-failover-pod-ready"));
             double[] crash = sorted(crashes);
             long crashBound = t.leaseMs() + t.retryMs();
-            double overlapping = of(own, "trial-overlapping-actions").stream().mapToDouble(Sample::value)
+            double overlapping = of(own, "trial-overlapping-actions").stream()
+                    .mapToDouble(Sample::value)
                     .sum();
-            double bothActing = of(own, "trial-both-acting").stream().mapToDouble(Sample::value).max()
+            double bothActing = of(own, "trial-both-acting").stream()
+                    .mapToDouble(Sample::value)
+                    .max()
                     .orElse(Double.NaN);
             double[] startup = sorted(of(own, "startup"));
             boolean p95 = startup.length >= MIN_TRIALS_FOR_P95;
             double startupTail = p95 ? quantile(startup, 0.95) : startup[startup.length - 1];
-            md.append("Against the targets, **").append(timing).append("** timings:\n\n")
+            md.append("Against the targets, **")
+                    .append(timing)
+                    .append("** timings:\n\n")
                     .append("| target | k8sensus | met |\n|---|---|---|\n")
                     .append(row("graceful handover, median under 1 s", human(handover, "ms"), handover < 1000))
-                    .append(row("crash failover within lease duration + retry period (" + crashBound / 1000.0
-                                + " s), every trial", "max " + human(crash[crash.length - 1], "ms"),
+                    .append(row(
+                            "crash failover within lease duration + retry period (" + crashBound / 1000.0
+                                    + " s), every trial",
+                            "max " + human(crash[crash.length - 1], "ms"),
                             crash[crash.length - 1] <= crashBound))
-                    .append(row("no overlapping, stale or regressed action over any whole trial",
-                            String.format(Locale.ROOT, "%.0f actions; two terms at once: %s", overlapping,
-                                    human(bothActing, "ms")), overlapping == 0 && bothActing < 0))
-                    .append(row("start-up under 2 s, " + (p95 ? "p95" : "every trial (fewer than "
-                                                                        + MIN_TRIALS_FOR_P95 + " trials: the max)"),
-                            human(startupTail, "ms"), startupTail < 2000))
+                    .append(row(
+                            "no overlapping, stale or regressed action over any whole trial",
+                            String.format(
+                                    Locale.ROOT,
+                                    "%.0f actions; two terms at once: %s",
+                                    overlapping,
+                                    human(bothActing, "ms")),
+                            overlapping == 0 && bothActing < 0))
+                    .append(row(
+                            "start-up under 2 s, "
+                                    + (p95
+                                            ? "p95"
+                                            : "every trial (fewer than " + MIN_TRIALS_FOR_P95 + " trials: the max)"),
+                            human(startupTail, "ms"),
+                            startupTail < 2000))
                     .append('\n');
         }
         return md.toString();
@@ -301,50 +421,93 @@ final class BenchmarkReport {
      * order), then k8sensus against issue 24's targets.
      */
     static String slowApi(List<Sample> samples, String provenance) {
-        List<String> contenders = samples.stream().map(Sample::contender).distinct().toList();
-        List<String> levels = samples.stream().map(s -> slowLevel(s.figure())).distinct()
-                .sorted(java.util.Comparator.comparingDouble(BenchmarkReport::share)).toList();
+        List<String> contenders =
+                samples.stream().map(Sample::contender).distinct().toList();
+        List<String> levels = samples.stream()
+                .map(s -> slowLevel(s.figure()))
+                .distinct()
+                .sorted(java.util.Comparator.comparingDouble(BenchmarkReport::share))
+                .toList();
         ChaosCluster.Timings t = SlowApiBenchmark.timings();
         int runs = (int) samples.stream().mapToInt(Sample::trial).distinct().count();
         StringBuilder md = new StringBuilder(provenance.strip()).append("\n\n");
         md.append("Every API answer to every replica late by the given share of R for ")
-                .append(SlowApiBenchmark.HOLD_MS / 1000).append(" s (lease ").append(t.leaseMs() / 1000.0)
-                .append(" s, renew deadline R ").append(t.renewMs() / 1000.0).append(" s, retry period ")
-                .append(t.retryMs() / 1000.0).append(" s, call timeout ").append(t.callTimeoutMs() / 1000.0)
-                .append(" s").append(contenders.contains(SlowApiBenchmark.FABRIC8_DEFAULTS)
-                        ? "; for fabric8's elector, fabric8's request and connection timeouts: 1.6 s, or its default"
-                          + " 10 s where the column says so)" : ", fabric8's request and connection timeouts for its"
-                                                              + " elector)")
-                .append(", three replicas, a leader-only action every ").append(t.periodMs())
-                .append(" ms; ").append(runs).append(runs == 1 ? " run" : " runs")
+                .append(SlowApiBenchmark.HOLD_MS / 1000)
+                .append(" s (lease ")
+                .append(t.leaseMs() / 1000.0)
+                .append(" s, renew deadline R ")
+                .append(t.renewMs() / 1000.0)
+                .append(" s, retry period ")
+                .append(t.retryMs() / 1000.0)
+                .append(" s, call timeout ")
+                .append(t.callTimeoutMs() / 1000.0)
+                .append(" s")
+                .append(
+                        contenders.contains(SlowApiBenchmark.FABRIC8_DEFAULTS)
+                                ? "; for fabric8's elector, fabric8's request and connection timeouts: 1.6 s, or its default"
+                                        + " 10 s where the column says so)"
+                                : ", fabric8's request and connection timeouts for its" + " elector)")
+                .append(", three replicas, a leader-only action every ")
+                .append(t.periodMs())
+                .append(" ms; ")
+                .append(runs)
+                .append(runs == 1 ? " run" : " runs")
                 .append(" per contender and lateness, each run's value in turn. *actions*: those done while the API")
                 .append(" was slow, of the expected in brackets, and (*before*) those of the ")
-                .append(SlowApiBenchmark.BASELINE_MS / 1000).append(" s of steady state just before, a baseline of")
-                .append(" what the machine's load let the action do; *changes*: terms that began then; *two acting*: the")
-                .append(" time two replicas' terms both acted (`never`); *stale*: actions of a term that had ended.\n\n")
+                .append(SlowApiBenchmark.BASELINE_MS / 1000)
+                .append(" s of steady state just before, a baseline of")
+                .append(
+                        " what the machine's load let the action do; *changes*: terms that began then; *two acting*: the")
+                .append(
+                        " time two replicas' terms both acted (`never`); *stale*: actions of a term that had ended.\n\n")
                 .append("| lateness |");
         for (String c : contenders) {
             String name = label(c);
-            md.append(' ').append(name).append(": actions | ").append(name).append(": changes | ").append(name)
-                    .append(": two acting | ").append(name).append(": stale |");
+            md.append(' ')
+                    .append(name)
+                    .append(": actions | ")
+                    .append(name)
+                    .append(": changes | ")
+                    .append(name)
+                    .append(": two acting | ")
+                    .append(name)
+                    .append(": stale |");
         }
-        md.append("\n|---|").append("---|---|---|---|".repeat(contenders.size())).append('\n');
+        md.append("\n|---|")
+                .append("---|---|---|---|".repeat(contenders.size()))
+                .append('\n');
         for (String level : levels) {
             SlowApiBenchmark.Level l = SlowApiBenchmark.Level.parse(level);
-            md.append("| ").append(level).append(" (").append(l.delayMs(t.renewMs()) / 1000.0).append(" s) |");
+            md.append("| ")
+                    .append(level)
+                    .append(" (")
+                    .append(l.delayMs(t.renewMs()) / 1000.0)
+                    .append(" s) |");
             for (String c : contenders) {
-                List<Sample> of = samples.stream().filter(s -> s.contender().equals(c)
-                                                               && slowLevel(s.figure()).equals(level)).toList();
+                List<Sample> of = samples.stream()
+                        .filter(s ->
+                                s.contender().equals(c) && slowLevel(s.figure()).equals(level))
+                        .toList();
                 List<Double> expected = values(of, level, "expected-actions");
-                md.append(' ').append(join(values(of, level, "actions"), v -> String.format(Locale.ROOT, "%.0f", v)))
-                        .append(expected.isEmpty() ? "" : " (of " + join(expected.stream().distinct().toList(),
-                                v -> String.format(Locale.ROOT, "%.0f", v)) + ")")
+                md.append(' ')
+                        .append(join(values(of, level, "actions"), v -> String.format(Locale.ROOT, "%.0f", v)))
+                        .append(
+                                expected.isEmpty()
+                                        ? ""
+                                        : " (of "
+                                                + join(
+                                                        expected.stream()
+                                                                .distinct()
+                                                                .toList(),
+                                                        v -> String.format(Locale.ROOT, "%.0f", v))
+                                                + ")")
                         .append(baseline(values(of, level, "baseline-actions")))
-                        .append(" | ").append(join(values(of, level, "leader-changes"),
-                                v -> String.format(Locale.ROOT, "%.0f", v)))
-                        .append(" | ").append(join(values(of, level, "two-actors"), v -> human(v, "ms")))
-                        .append(" | ").append(join(values(of, level, "stale-actions"),
-                                v -> String.format(Locale.ROOT, "%.0f", v)))
+                        .append(" | ")
+                        .append(join(values(of, level, "leader-changes"), v -> String.format(Locale.ROOT, "%.0f", v)))
+                        .append(" | ")
+                        .append(join(values(of, level, "two-actors"), v -> human(v, "ms")))
+                        .append(" | ")
+                        .append(join(values(of, level, "stale-actions"), v -> String.format(Locale.ROOT, "%.0f", v)))
                         .append(" |");
             }
             md.append('\n');
@@ -355,7 +518,8 @@ final class BenchmarkReport {
 
     /** k8sensus against issue 24's figures, over every run of each lateness measured. */
     private static String slowApiTargets(List<Sample> samples, List<String> levels) {
-        List<Sample> own = samples.stream().filter(s -> s.contender().equals("k8sensus")).toList();
+        List<Sample> own =
+                samples.stream().filter(s -> s.contender().equals("k8sensus")).toList();
         StringBuilder md = new StringBuilder();
         for (String level : levels) {
             double share = share(level);
@@ -367,44 +531,61 @@ final class BenchmarkReport {
                 continue;
             }
             double worstShare = java.util.stream.IntStream.range(0, actions.size())
-                    .mapToDouble(i -> actions.get(i) / expected.get(i)).min().orElse(0);
-            double mostChanges = changes.stream().mapToDouble(Double::doubleValue).max().orElse(0);
-            double longestTwo = twoActing.stream().mapToDouble(Double::doubleValue).max().orElse(-1);
-            String measured = String.format(Locale.ROOT, "lowest share of actions %.1f %%, most changes %.0f,"
-                                                         + " two acting: %s", 100 * worstShare, mostChanges,
+                    .mapToDouble(i -> actions.get(i) / expected.get(i))
+                    .min()
+                    .orElse(0);
+            double mostChanges =
+                    changes.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+            double longestTwo =
+                    twoActing.stream().mapToDouble(Double::doubleValue).max().orElse(-1);
+            String measured = String.format(
+                    Locale.ROOT,
+                    "lowest share of actions %.1f %%, most changes %.0f," + " two acting: %s",
+                    100 * worstShare,
+                    mostChanges,
                     human(longestTwo, "ms"));
             if (share == 0.5) {
-                md.append(row("R/2: no leader change, at least 95 % of the expected actions, every run", measured,
-                        mostChanges == 0 && worstShare >= 0.95 && longestTwo < 0));
+                md.append(row(
+                        "R/2: no leader change, at least 95 % of the expected actions, every run",
+                        measured, mostChanges == 0 && worstShare >= 0.95 && longestTwo < 0));
             } else if (share == 0.75) {
-                md.append(row("3R/4: no leader change, at least two thirds of the expected actions, every run",
-                        measured, mostChanges == 0 && worstShare >= 2.0 / 3 && longestTwo < 0));
+                md.append(row(
+                        "3R/4: no leader change, at least two thirds of the expected actions, every run",
+                        measured,
+                        mostChanges == 0 && worstShare >= 2.0 / 3 && longestTwo < 0));
             } else if (share >= 1) {
                 md.append(row(level + ": never two acting, every run", measured, longestTwo < 0));
             }
         }
-        return md.isEmpty() ? "" : "k8sensus against issue 24's targets:\n\n| target | k8sensus | met |\n|---|---|---|\n"
-                                   + md + "\n";
+        return md.isEmpty()
+                ? ""
+                : "k8sensus against issue 24's targets:\n\n| target | k8sensus | met |\n|---|---|---|\n" + md + "\n";
     }
 
     /** "; before: 50, 49 (of 50)": the actions of the steady state just before the API turned slow. */
     private static String baseline(List<Double> values) {
-        return values.isEmpty() ? "" : "; before: " + join(values, v -> String.format(Locale.ROOT, "%.0f", v))
-                                       + " (of " + SlowApiBenchmark.BASELINE_MS / SlowApiBenchmark.PERIOD_MS + ")";
+        return values.isEmpty()
+                ? ""
+                : "; before: " + join(values, v -> String.format(Locale.ROOT, "%.0f", v)) + " (of "
+                        + SlowApiBenchmark.BASELINE_MS / SlowApiBenchmark.PERIOD_MS + ")";
     }
 
     /** A contender's name in the slow-API table, its variant with fabric8's default timeout included. */
     private static String label(String contender) {
-        return contender.equals(SlowApiBenchmark.FABRIC8_DEFAULTS) ? "fabric8 LeaderElector, 10 s timeout"
+        return contender.equals(SlowApiBenchmark.FABRIC8_DEFAULTS)
+                ? "fabric8 LeaderElector, 10 s timeout"
                 : Contender.titleOf(contender);
     }
 
     /** "R/2" of "slow-api-R/2-leader-changes". */
     private static String slowLevel(String figure) {
         String rest = figure.substring("slow-api-".length());
-        return SlowApiBenchmark.FIGURES.stream().sorted(java.util.Comparator.comparingInt(String::length).reversed())
-                .filter(m -> rest.endsWith("-" + m)).findFirst()
-                .map(m -> rest.substring(0, rest.length() - m.length() - 1)).orElse(rest);
+        return SlowApiBenchmark.FIGURES.stream()
+                .sorted(java.util.Comparator.comparingInt(String::length).reversed())
+                .filter(m -> rest.endsWith("-" + m))
+                .findFirst()
+                .map(m -> rest.substring(0, rest.length() - m.length() - 1))
+                .orElse(rest);
     }
 
     private static double share(String level) {
@@ -415,12 +596,17 @@ final class BenchmarkReport {
     /** One measure's values at one level, in run order. */
     private static List<Double> values(List<Sample> samples, String level, String measure) {
         String figure = SlowApiBenchmark.figure(SlowApiBenchmark.Level.parse(level), measure);
-        return samples.stream().filter(s -> s.figure().equals(figure))
-                .sorted(java.util.Comparator.comparingInt(Sample::trial)).map(Sample::value).toList();
+        return samples.stream()
+                .filter(s -> s.figure().equals(figure))
+                .sorted(java.util.Comparator.comparingInt(Sample::trial))
+                .map(Sample::value)
+                .toList();
     }
 
     private static String join(List<Double> values, java.util.function.DoubleFunction<String> format) {
-        return values.isEmpty() ? "-" : String.join(", ", values.stream().map(v -> format.apply(v)).toList());
+        return values.isEmpty()
+                ? "-"
+                : String.join(", ", values.stream().map(v -> format.apply(v)).toList());
     }
 
     private static List<Sample> of(List<Sample> samples, String figure) {
@@ -457,7 +643,8 @@ final class BenchmarkReport {
     private static Map<String, List<Sample>> grouped(List<Sample> samples) {
         Map<String, List<Sample>> groups = new LinkedHashMap<>();
         for (Sample s : samples) {
-            groups.computeIfAbsent(s.contender() + "|" + s.timings() + "|" + s.figure(), k -> new ArrayList<>()).add(s);
+            groups.computeIfAbsent(s.contender() + "|" + s.timings() + "|" + s.figure(), k -> new ArrayList<>())
+                    .add(s);
         }
         return groups;
     }

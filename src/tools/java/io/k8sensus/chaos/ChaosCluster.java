@@ -1,5 +1,12 @@
 package io.k8sensus.chaos;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.k8sensus.launcher.ReplicaProcess;
+import io.k8sensus.tools.ApiRequest;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
+import io.k8sensus.tools.EmbeddedKubernetesApi.FaultyConnection;
+import io.k8sensus.tools.FaultSwitch;
+import io.k8sensus.tools.LeaseHolder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -7,14 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.k8sensus.launcher.ReplicaProcess;
-import io.k8sensus.tools.ApiRequest;
-import io.k8sensus.tools.EmbeddedKubernetesApi.FaultyConnection;
-import io.k8sensus.tools.EmbeddedKubernetesApi;
-import io.k8sensus.tools.FaultSwitch;
-import io.k8sensus.tools.LeaseHolder;
 
 /**
  * Real replica processes of the application jar on one embedded API, each through a connection of its own that a
@@ -33,8 +32,12 @@ final class ChaosCluster implements AutoCloseable {
     /** Starts one replica process pointed at an API URL. */
     @FunctionalInterface
     interface Launcher {
-        ReplicaProcess start(String name, String apiUrl, Map<String, String> environment,
-                             java.util.function.BiConsumer<String, String> onLine) throws IOException;
+        ReplicaProcess start(
+                String name,
+                String apiUrl,
+                Map<String, String> environment,
+                java.util.function.BiConsumer<String, String> onLine)
+                throws IOException;
     }
 
     final Timings timings;
@@ -42,16 +45,19 @@ final class ChaosCluster implements AutoCloseable {
     private final EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
     /** Every state of every Lease, into the history, as the harness's own watch sees it. */
     private final io.fabric8.kubernetes.client.informers.SharedIndexInformer<Lease> leases;
+
     private final Launcher launcher;
     /** The Lease name of group g is this followed by g. */
     private final String leasePrefix;
     /** The fencing receiver, if {@link #startReceiver} started one. */
     private volatile ReplicaProcess receiver;
+
     private final Map<String, ReplicaProcess> replicas = new ConcurrentHashMap<>();
     private final Map<String, FaultyConnection> connections = new ConcurrentHashMap<>();
     private final Map<String, Long> startedNanos = new ConcurrentHashMap<>();
     /** How many processes were started under each name: a restart is a new life. */
     private final Map<String, Integer> lives = new ConcurrentHashMap<>();
+
     private final List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
 
     /** Lease, renew deadline, retry period (x jitter 1.2), call timeout and the heartbeat's period, in ms. */
@@ -123,12 +129,22 @@ final class ChaosCluster implements AutoCloseable {
      */
     void startReceiver(Path jar, int port) throws IOException {
         String name = "receiver";
-        ReplicaProcess started = ReplicaProcess.start(name, jar, timings.leaseMs(), timings.renewMs(),
-                timings.retryMs(), api.url(), NAMESPACE, List.of(
-                        "-Dk8sensus.routes.dir=" + Path.of("examples", "fencing", "receiver").toAbsolutePath(),
+        ReplicaProcess started = ReplicaProcess.start(
+                name,
+                jar,
+                timings.leaseMs(),
+                timings.renewMs(),
+                timings.retryMs(),
+                api.url(),
+                NAMESPACE,
+                List.of(
+                        "-Dk8sensus.routes.dir="
+                                + Path.of("examples", "fencing", "receiver").toAbsolutePath(),
                         "-Dk8sensus.kubernetes.call-timeout-ms=" + timings.callTimeoutMs(),
-                        "-Dcamel.server.enabled=true", "-Dcamel.server.port=" + port),
-                Map.of(), (r, line) -> {
+                        "-Dcamel.server.enabled=true",
+                        "-Dcamel.server.port=" + port),
+                Map.of(),
+                (r, line) -> {
                     output.add(r + " " + line);
                     history.onLine(r, 1, line);
                 });
@@ -152,8 +168,18 @@ final class ChaosCluster implements AutoCloseable {
                     "-Dk8sensus.kubernetes.call-timeout-ms=" + timings.callTimeoutMs(),
                     "-Dk8sensus.heartbeat.period-ms=" + timings.periodMs()));
             all.addAll(settings);
-            return ReplicaProcess.start(name, jar, moreClasses, timings.leaseMs(), timings.renewMs(),
-                    timings.retryMs(), apiUrl, NAMESPACE, all, environment, onLine);
+            return ReplicaProcess.start(
+                    name,
+                    jar,
+                    moreClasses,
+                    timings.leaseMs(),
+                    timings.renewMs(),
+                    timings.retryMs(),
+                    apiUrl,
+                    NAMESPACE,
+                    all,
+                    environment,
+                    onLine);
         };
     }
 
@@ -231,7 +257,9 @@ final class ChaosCluster implements AutoCloseable {
     }
 
     void signal(String name, String signal) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(replicas.get(name).pid())).start();
+        Process kill = new ProcessBuilder(
+                        "kill", "-" + signal, String.valueOf(replicas.get(name).pid()))
+                .start();
         kill.waitFor(10, TimeUnit.SECONDS);
     }
 
@@ -261,7 +289,9 @@ final class ChaosCluster implements AutoCloseable {
 
     private static void signalQuietly(ReplicaProcess replica, String signal) {
         try {
-            new ProcessBuilder("kill", "-" + signal, String.valueOf(replica.pid())).start().waitFor(5, TimeUnit.SECONDS);
+            new ProcessBuilder("kill", "-" + signal, String.valueOf(replica.pid()))
+                    .start()
+                    .waitFor(5, TimeUnit.SECONDS);
         } catch (IOException e) {
             // the process is gone
         } catch (InterruptedException e) {

@@ -1,17 +1,16 @@
 package io.k8sensus.chaos;
 
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.k8sensus.launcher.ReplicaProcess;
+import io.k8sensus.tools.LeaseHolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.k8sensus.launcher.ReplicaProcess;
-import io.k8sensus.tools.LeaseHolder;
-
-import static org.awaitility.Awaitility.await;
 
 /** Runs one scenario on a fresh cluster and reads its history. */
 final class ChaosRun {
@@ -23,19 +22,31 @@ final class ChaosRun {
      * The outcome of one scenario. {@code history}: what the harness recorded (see {@link History#csv}), from the start
      * of the run; null if skipped. {@code problem}: what the scenario's own end check found wrong, or null.
      */
-    record Result(Scenario scenario, History.Verdict verdict, boolean passed, String skipped, String leader,
-                  String history, String problem, HeldReading held) {
+    record Result(
+            Scenario scenario,
+            History.Verdict verdict,
+            boolean passed,
+            String skipped,
+            String leader,
+            String history,
+            String problem,
+            HeldReading held) {
 
-        Result(Scenario scenario, History.Verdict verdict, boolean passed, String skipped, String leader,
-               String history) {
+        Result(
+                Scenario scenario,
+                History.Verdict verdict,
+                boolean passed,
+                String skipped,
+                String leader,
+                String history) {
             this(scenario, verdict, passed, skipped, leader, history, null, null);
         }
 
         @Override
         public String toString() {
-            return scenario.name() + ": " + (skipped != null ? "SKIPPED " + skipped : (passed ? "PASS " : "FAIL ")
-                                                                                       + verdict)
-                   + (problem == null ? "" : " (" + problem + ")");
+            return scenario.name() + ": "
+                    + (skipped != null ? "SKIPPED " + skipped : (passed ? "PASS " : "FAIL ") + verdict)
+                    + (problem == null ? "" : " (" + problem + ")");
         }
     }
 
@@ -48,18 +59,17 @@ final class ChaosRun {
         @Override
         public String toString() {
             return window.actions() + " of " + expected + " actions while held, " + window.newTerms() + " new terms,"
-                   + " two acting " + (window.twoActorsMs() < 0 ? "never" : window.twoActorsMs() + " ms");
+                    + " two acting " + (window.twoActorsMs() < 0 ? "never" : window.twoActorsMs() + " ms");
         }
     }
 
-    private ChaosRun() {
-    }
+    private ChaosRun() {}
 
     static Result run(Scenario scenario, Path jar, ChaosCluster.Timings suiteTimings) throws Exception {
         boolean faketime = scenario.name().equals("clock-offset");
         if (faketime && !Files.exists(LIBFAKETIME)) {
-            return new Result(scenario, null, false, "faketime is not installed (apt-get install faketime)", null,
-                    null);
+            return new Result(
+                    scenario, null, false, "faketime is not installed (apt-get install faketime)", null, null);
         }
         Scenario.Setup setup = scenario.setup();
         ChaosCluster.Timings timings = setup.timings() == null ? suiteTimings : setup.timings();
@@ -67,7 +77,8 @@ final class ChaosRun {
         Path routes = setup.routeFile() == null ? null : routesDir(setup);
         List<String> settings = new java.util.ArrayList<>();
         if (routes != null) {
-            settings.addAll(List.of("-Dk8sensus.routes.dir=" + routes,
+            settings.addAll(List.of(
+                    "-Dk8sensus.routes.dir=" + routes,
                     "-Dk8sensus.election.groups=" + History.HEARTBEAT + "," + group));
         }
         int receiverPort = setup.fenced() ? io.k8sensus.tools.EmbeddedKubernetesApi.freePort() : -1;
@@ -93,11 +104,13 @@ final class ChaosRun {
                 throw new IllegalStateException("no leader acted within 90 s; the replicas' last lines are above", e);
             }
             if (faketime) {
-                cluster.start("replica-3", Map.of(
-                        "LD_PRELOAD", LIBFAKETIME.toString(),
-                        "FAKETIME", "+1h x1.5",
-                        "FAKETIME_DONT_FAKE_MONOTONIC", "1",
-                        "FAKETIME_DONT_RESET", "1"));
+                cluster.start(
+                        "replica-3",
+                        Map.of(
+                                "LD_PRELOAD", LIBFAKETIME.toString(),
+                                "FAKETIME", "+1h x1.5",
+                                "FAKETIME_DONT_FAKE_MONOTONIC", "1",
+                                "FAKETIME_DONT_RESET", "1"));
             }
             String leader = awaitSteadyState(cluster);
             if (setup.before() != null) {
@@ -110,14 +123,20 @@ final class ChaosRun {
             long faultAt = System.nanoTime();
             scenario.inject().into(cluster, leader);
             long healedAt = System.nanoTime();
-            HeldReading held = setup.held() == null ? null : new HeldReading(
-                    cluster.history.window(group, faultAt, healedAt),
-                    (healedAt - faultAt) / 1_000_000 / timings.periodMs());
+            HeldReading held = setup.held() == null
+                    ? null
+                    : new HeldReading(
+                            cluster.history.window(group, faultAt, healedAt),
+                            (healedAt - faultAt) / 1_000_000 / timings.periodMs());
             long window = scenario.boundMs() + 5000;
             if (scenario.leaderChanges()) {
                 try {
-                    await().atMost(Duration.ofMillis(window)).pollInterval(Duration.ofMillis(100)).until(
-                            () -> cluster.history.check(group, faultAt, System.nanoTime()).takeoverMs() >= 0);
+                    await().atMost(Duration.ofMillis(window))
+                            .pollInterval(Duration.ofMillis(100))
+                            .until(() -> cluster.history
+                                            .check(group, faultAt, System.nanoTime())
+                                            .takeoverMs()
+                                    >= 0);
                 } catch (org.awaitility.core.ConditionTimeoutException e) {
                     // no takeover within the window: the verdict below says so
                 }
@@ -126,8 +145,9 @@ final class ChaosRun {
                 await().atMost(Duration.ofSeconds(30)).until(() -> System.nanoTime() - seen > 4_000_000_000L);
             } else {
                 long start = System.nanoTime();
-                await().atMost(Duration.ofMillis(window + 20_000)).until(
-                        () -> System.nanoTime() - start > Duration.ofMillis(Math.max(10_000, window)).toNanos());
+                await().atMost(Duration.ofMillis(window + 20_000))
+                        .until(() -> System.nanoTime() - start
+                                > Duration.ofMillis(Math.max(10_000, window)).toNanos());
             }
             History.Verdict verdict = cluster.history.check(group, faultAt, System.nanoTime());
             String problem = setup.after() == null ? null : setup.after().problem(cluster);
@@ -138,12 +158,13 @@ final class ChaosRun {
             if (!passed) {
                 // what the replicas said about the election, to tell why
                 System.out.println("[chaos] " + scenario.name() + ": the replicas' election lines");
-                cluster.output().stream().filter(line -> line.contains("event=") || (!group.equals(History.HEARTBEAT)
-                        && (line.contains("group=" + group + " ") || line.contains("(group " + group))))
+                cluster.output().stream()
+                        .filter(line -> line.contains("event=")
+                                || (!group.equals(History.HEARTBEAT)
+                                        && (line.contains("group=" + group + " ") || line.contains("(group " + group))))
                         .forEach(System.out::println);
             }
-            return new Result(scenario, verdict, passed, null, leader, cluster.history.csv(startedAt), problem,
-                    held);
+            return new Result(scenario, verdict, passed, null, leader, cluster.history.csv(startedAt), problem, held);
         } finally {
             if (routes != null) {
                 try (var files = Files.list(routes)) {
@@ -169,22 +190,32 @@ final class ChaosRun {
     static boolean passes(Scenario scenario, History.Verdict v, HeldReading reading) {
         // every stale action refused (the fence may refuse more: an action begun in its term and sent after it)
         boolean fencedAsClaimed = !scenario.setup().fenced() || v.fenced() >= v.stale();
-        boolean always = v.overlaps() == 0 && v.epochRegressions() == 0 && v.staleAccepted() == 0
-                         && v.bothActingMs() < 0 && v.stale() <= scenario.staleAllowed() && fencedAsClaimed;
+        boolean always = v.overlaps() == 0
+                && v.epochRegressions() == 0
+                && v.staleAccepted() == 0
+                && v.bothActingMs() < 0
+                && v.stale() <= scenario.staleAllowed()
+                && fencedAsClaimed;
         Scenario.Held held = scenario.setup().held();
         if (held != null) {
-            return always && reading != null && (held.leaderMayChange() || v.takeoverMs() < 0)
-                   && reading.window().actions() >= held.minActions() * reading.expected();
+            return always
+                    && reading != null
+                    && (held.leaderMayChange() || v.takeoverMs() < 0)
+                    && reading.window().actions() >= held.minActions() * reading.expected();
         }
         return always
-               && (scenario.leaderChanges()
-                   ? v.takeoverMs() >= 0 && v.takeoverMs() <= scenario.boundMs()
-                   : v.takeoverMs() < 0 && v.maxGapMs() <= scenario.boundMs());
+                && (scenario.leaderChanges()
+                        ? v.takeoverMs() >= 0 && v.takeoverMs() <= scenario.boundMs()
+                        : v.takeoverMs() < 0 && v.maxGapMs() <= scenario.boundMs());
     }
 
     /** Where this class was loaded from (target/tools-classes, or target/test-classes under Maven's tests). */
     private static Path toolClasses() throws java.net.URISyntaxException {
-        return Path.of(SlowStopComponent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        return Path.of(SlowStopComponent.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toURI());
     }
 
     /** A directory with the scenario's route file, for {@code k8sensus.routes.dir}. */
@@ -200,20 +231,32 @@ final class ChaosRun {
      */
     private static String awaitWorking(ChaosCluster cluster, String group) {
         try {
-            return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
-                String holder = cluster.api().holder(ChaosCluster.leaseOf(group));
-                long done = cluster.history.completions(group).stream().filter(c -> c.replica().equals(holder))
-                                    .count()
-                            + cluster.history.fenceAnswers(group).stream()
-                                    .filter(f -> f.accepted() && f.leader().equals(holder)).count();
-                return done >= 2 ? holder : null;
-            }, java.util.Objects::nonNull);
+            return await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(
+                            () -> {
+                                String holder = cluster.api().holder(ChaosCluster.leaseOf(group));
+                                long done = cluster.history.completions(group).stream()
+                                                .filter(c -> c.replica().equals(holder))
+                                                .count()
+                                        + cluster.history.fenceAnswers(group).stream()
+                                                .filter(f -> f.accepted()
+                                                        && f.leader().equals(holder))
+                                                .count();
+                                return done >= 2 ? holder : null;
+                            },
+                            java.util.Objects::nonNull);
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             List<String> output = cluster.output();
             output.subList(Math.max(0, output.size() - 40), output.size()).forEach(System.out::println);
-            output.stream().filter(line -> line.startsWith("receiver ")).limit(40).forEach(System.out::println);
-            throw new IllegalStateException("the leader of group " + group + " had no action done within 60 s; the"
-                                            + " last lines of the replicas, and the receiver's first, are above", e);
+            output.stream()
+                    .filter(line -> line.startsWith("receiver "))
+                    .limit(40)
+                    .forEach(System.out::println);
+            throw new IllegalStateException(
+                    "the leader of group " + group + " had no action done within 60 s; the"
+                            + " last lines of the replicas, and the receiver's first, are above",
+                    e);
         }
     }
 
@@ -225,33 +268,49 @@ final class ChaosRun {
     private static String awaitSteadyState(ChaosCluster cluster) {
         pause(cluster.timings.leaseMs());
         AtomicReference<Lease> previous = new AtomicReference<>();
-        return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            Lease now = cluster.api().lease(ChaosCluster.LEASE);
-            Lease before = previous.getAndSet(now);
-            String holder = LeaseHolder.of(now).holder();
-            boolean renewed = before != null && holder != null && holder.equals(LeaseHolder.of(before).holder())
-                              && !now.getMetadata().getResourceVersion().equals(before.getMetadata().getResourceVersion());
-            boolean followed = cluster.replicas().stream().map(ReplicaProcess::name)
-                    .filter(name -> !name.equals(holder))
-                    .allMatch(name -> cluster.output().stream().anyMatch(line -> line.startsWith(name + " ")
-                            && line.contains("event=leader-changed") && line.contains(" leader=" + holder + " ")));
-            return renewed && followed ? holder : null;
-        }, java.util.Objects::nonNull);
+        return await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
+                .until(
+                        () -> {
+                            Lease now = cluster.api().lease(ChaosCluster.LEASE);
+                            Lease before = previous.getAndSet(now);
+                            String holder = LeaseHolder.of(now).holder();
+                            boolean renewed = before != null
+                                    && holder != null
+                                    && holder.equals(LeaseHolder.of(before).holder())
+                                    && !now.getMetadata()
+                                            .getResourceVersion()
+                                            .equals(before.getMetadata().getResourceVersion());
+                            boolean followed = cluster.replicas().stream()
+                                    .map(ReplicaProcess::name)
+                                    .filter(name -> !name.equals(holder))
+                                    .allMatch(name -> cluster.output().stream()
+                                            .anyMatch(line -> line.startsWith(name + " ")
+                                                    && line.contains("event=leader-changed")
+                                                    && line.contains(" leader=" + holder + " ")));
+                            return renewed && followed ? holder : null;
+                        },
+                        java.util.Objects::nonNull);
     }
 
     /** Waits until the fencing receiver has accepted an action of a group's newer term, or {@code maxMs}. */
     static void awaitNewTermAccepted(ChaosCluster cluster, String group, long maxMs) {
-        long epoch = cluster.history.fenceAnswers(group).stream().filter(History.FenceAnswer::accepted)
-                .mapToLong(History.FenceAnswer::epoch).max().orElse(-1);
-        await().atMost(Duration.ofMillis(maxMs)).pollInterval(Duration.ofMillis(100))
-                .until(() -> cluster.history.fenceAnswers(group).stream().anyMatch(f -> f.accepted()
-                                                                                       && f.epoch() > epoch));
+        long epoch = cluster.history.fenceAnswers(group).stream()
+                .filter(History.FenceAnswer::accepted)
+                .mapToLong(History.FenceAnswer::epoch)
+                .max()
+                .orElse(-1);
+        await().atMost(Duration.ofMillis(maxMs))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() ->
+                        cluster.history.fenceAnswers(group).stream().anyMatch(f -> f.accepted() && f.epoch() > epoch));
     }
 
     /** Holds a fault for a while: the time is the fault itself, not a wait for a result. */
     static void pause(long ms) {
         long until = System.nanoTime() + ms * 1_000_000;
-        await().atMost(Duration.ofMillis(ms + 5000)).pollInterval(Duration.ofMillis(50))
+        await().atMost(Duration.ofMillis(ms + 5000))
+                .pollInterval(Duration.ofMillis(50))
                 .until(() -> System.nanoTime() >= until);
     }
 }

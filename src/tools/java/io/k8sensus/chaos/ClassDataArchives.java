@@ -1,13 +1,13 @@
 package io.k8sensus.chaos;
 
+import static org.awaitility.Awaitility.await;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-
-import static org.awaitility.Awaitility.await;
 
 /**
  * The class-data archives (AppCDS) the benchmark's replicas start with: for every contender one trained on its own
@@ -22,8 +22,7 @@ final class ClassDataArchives {
 
     private static final Map<Contender, Path> TRAINED = new ConcurrentHashMap<>();
 
-    private ClassDataArchives() {
-    }
+    private ClassDataArchives() {}
 
     /** The JVM flags of a contender's replicas: its trained archive, or the JDK's own only. */
     static List<String> flags(Contender contender) {
@@ -38,8 +37,12 @@ final class ClassDataArchives {
 
     /** Which archive each contender uses, for the run's record. */
     static String describe(List<Contender> contenders) {
-        return String.join("; ", contenders.stream().map(c -> c.label + ": " + (TRAINED.containsKey(c)
-                ? TRAINED.get(c).toString() : "none")).toList());
+        return String.join(
+                "; ",
+                contenders.stream()
+                        .map(c -> c.label + ": "
+                                + (TRAINED.containsKey(c) ? TRAINED.get(c).toString() : "none"))
+                        .toList());
     }
 
     /**
@@ -55,10 +58,11 @@ final class ClassDataArchives {
             Files.deleteIfExists(archive);
             long started = System.nanoTime();
             List<String> writing = List.of("-XX:ArchiveClassesAtExit=" + archive, "-Xlog:cds=error");
-            try (ChaosCluster cluster = new ChaosCluster(t,
-                    contender.launcher(jar, t, ExtraGroups.NONE, List.of(), writing))) {
+            try (ChaosCluster cluster =
+                    new ChaosCluster(t, contender.launcher(jar, t, ExtraGroups.NONE, List.of(), writing))) {
                 cluster.start("cds-training", Map.of());
-                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50))
+                await().atMost(Duration.ofSeconds(120))
+                        .pollInterval(Duration.ofMillis(50))
                         .until(() -> cluster.history.size() >= 1);
                 ChaosRun.pause(ACTING_MS);
                 cluster.signal("cds-training", "TERM");
@@ -68,8 +72,9 @@ final class ClassDataArchives {
                 throw new IllegalStateException("no class-data archive written for " + contender.label);
             }
             TRAINED.put(contender, archive);
-            System.out.printf("[bench] %s class-data archive: %s (%.1f MiB), trained in %.1f s%n", contender.label,
-                    archive, Files.size(archive) / 1048576.0, (System.nanoTime() - started) / 1e9);
+            System.out.printf(
+                    "[bench] %s class-data archive: %s (%.1f MiB), trained in %.1f s%n",
+                    contender.label, archive, Files.size(archive) / 1048576.0, (System.nanoTime() - started) / 1e9);
         }
     }
 }

@@ -1,5 +1,13 @@
 package io.k8sensus.chaos;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
@@ -9,15 +17,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.client.ConfigBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
-import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
-import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
-import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 
 /**
  * The client-go contender: fabric8's {@code LeaderElector} (the Java port of client-go's {@code leaderelection}) with a
@@ -33,8 +32,7 @@ public final class ClientGoReplica {
 
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
 
-    private ClientGoReplica() {
-    }
+    private ClientGoReplica() {}
 
     public static void main(String[] args) throws Exception {
         String apiUrl = args[0];
@@ -47,25 +45,36 @@ public final class ClientGoReplica {
         int callTimeoutMs = Integer.parseInt(args[7]);
         String leaseName = args[8];
 
-        KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
-                .withMasterUrl(apiUrl).withNamespace(namespace)
-                .withRequestTimeout(callTimeoutMs).withConnectionTimeout(callTimeoutMs)
-                .withRequestRetryBackoffLimit(0).build()).build();
+        KubernetesClient client = new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder()
+                        .withMasterUrl(apiUrl)
+                        .withNamespace(namespace)
+                        .withRequestTimeout(callTimeoutMs)
+                        .withConnectionTimeout(callTimeoutMs)
+                        .withRequestRetryBackoffLimit(0)
+                        .build())
+                .build();
         ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor();
         AtomicLong seq = new AtomicLong();
         ScheduledFuture<?>[] running = new ScheduledFuture<?>[1];
 
         Runnable onStart = () -> {
-            Lease lease = client.leases().inNamespace(namespace).withName(leaseName).get();
+            Lease lease =
+                    client.leases().inNamespace(namespace).withName(leaseName).get();
             Integer transitions = lease == null ? null : lease.getSpec().getLeaseTransitions();
             long epoch = transitions == null ? 0 : transitions;
             log(name, "started leading epoch=" + epoch);
             // with a fixed delay, as the shipped heartbeat's Camel timer (fixedRate=false): a late beat is not
             // made up for by a burst
-            running[0] = heartbeat.scheduleWithFixedDelay(() -> log(name, "leader heartbeat group=heartbeat leader="
-                                                                          + name + " epoch=" + epoch + " seq="
-                                                                          + seq.incrementAndGet()),
-                    0, periodMs, TimeUnit.MILLISECONDS);
+            running[0] = heartbeat.scheduleWithFixedDelay(
+                    () -> log(
+                            name,
+                            "leader heartbeat group=heartbeat leader="
+                                    + name + " epoch=" + epoch + " seq="
+                                    + seq.incrementAndGet()),
+                    0,
+                    periodMs,
+                    TimeUnit.MILLISECONDS);
         };
         Runnable onStop = () -> {
             if (running[0] != null) {
@@ -74,7 +83,12 @@ public final class ClientGoReplica {
             log(name, "stopped leading");
         };
         Timings timings = new Timings(leaseMs, renewMs, retryMs);
-        LeaderElector elector = elector(client, namespace, leaseName, name, timings,
+        LeaderElector elector = elector(
+                client,
+                namespace,
+                leaseName,
+                name,
+                timings,
                 new LeaderCallbacks(onStart, onStop, leader -> log(name, "new leader " + leader)));
         @SuppressWarnings("unchecked")
         CompletableFuture<?>[] election = new CompletableFuture<?>[1];
@@ -92,13 +106,15 @@ public final class ClientGoReplica {
         }));
         if (args.length > 9) {
             for (String more : args[9].split(",")) {
-                LeaderElector extra = elector(client, namespace, more, name, timings,
-                        new LeaderCallbacks(() -> { }, () -> { }, leader -> { }));
-                Thread loop = new Thread(() -> {
-                    while (!stopping.get()) {
-                        extra.start().handle((r, e) -> null).join();
-                    }
-                }, "elector-" + more);
+                LeaderElector extra = elector(
+                        client, namespace, more, name, timings, new LeaderCallbacks(() -> {}, () -> {}, leader -> {}));
+                Thread loop = new Thread(
+                        () -> {
+                            while (!stopping.get()) {
+                                extra.start().handle((r, e) -> null).join();
+                            }
+                        },
+                        "elector-" + more);
                 loop.setDaemon(true);
                 loop.start();
             }
@@ -111,21 +127,27 @@ public final class ClientGoReplica {
         }
     }
 
-    private record Timings(long leaseMs, long renewMs, long retryMs) {
-    }
+    private record Timings(long leaseMs, long renewMs, long retryMs) {}
 
     /** client-go's elector on one Lease, releasing it when cancelled. */
-    private static LeaderElector elector(KubernetesClient client, String namespace, String leaseName, String name,
-                                         Timings t, LeaderCallbacks callbacks) {
-        return client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
-                .withName(leaseName)
-                .withLock(new LeaseLock(namespace, leaseName, name))
-                .withLeaseDuration(Duration.ofMillis(t.leaseMs()))
-                .withRenewDeadline(Duration.ofMillis(t.renewMs()))
-                .withRetryPeriod(Duration.ofMillis(t.retryMs()))
-                .withReleaseOnCancel(true)
-                .withLeaderCallbacks(callbacks)
-                .build()).build();
+    private static LeaderElector elector(
+            KubernetesClient client,
+            String namespace,
+            String leaseName,
+            String name,
+            Timings t,
+            LeaderCallbacks callbacks) {
+        return client.leaderElector()
+                .withConfig(new LeaderElectionConfigBuilder()
+                        .withName(leaseName)
+                        .withLock(new LeaseLock(namespace, leaseName, name))
+                        .withLeaseDuration(Duration.ofMillis(t.leaseMs()))
+                        .withRenewDeadline(Duration.ofMillis(t.renewMs()))
+                        .withRetryPeriod(Duration.ofMillis(t.retryMs()))
+                        .withReleaseOnCancel(true)
+                        .withLeaderCallbacks(callbacks)
+                        .build())
+                .build();
     }
 
     private static void log(String name, String message) {

@@ -1,14 +1,13 @@
 package io.k8sensus.chaos;
 
+import io.k8sensus.launcher.ReplicaProcess;
+import io.k8sensus.launcher.StockCamelProcess;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-
-import io.k8sensus.launcher.ReplicaProcess;
-import io.k8sensus.launcher.StockCamelProcess;
-import io.k8sensus.tools.EmbeddedKubernetesApi;
 
 /**
  * A leader election measured by the benchmark, as real replica processes on the embedded API: k8sensus as shipped,
@@ -44,14 +43,20 @@ enum Contender {
     }
 
     static Contender of(String label) {
-        return Arrays.stream(values()).filter(c -> c.label.equals(label)).findFirst().orElseThrow(
-                () -> new IllegalArgumentException("--contenders: unknown contender '" + label + "', known: "
-                                                   + Arrays.stream(values()).map(c -> c.label).toList()));
+        return Arrays.stream(values())
+                .filter(c -> c.label.equals(label))
+                .findFirst()
+                .orElseThrow(
+                        () -> new IllegalArgumentException("--contenders: unknown contender '" + label + "', known: "
+                                + Arrays.stream(values()).map(c -> c.label).toList()));
     }
 
     /** A contender's title for its label; other labels (a variant of one) as they are. */
     static String titleOf(String label) {
-        return Arrays.stream(values()).filter(c -> c.label.equals(label)).findFirst().map(c -> c.title)
+        return Arrays.stream(values())
+                .filter(c -> c.label.equals(label))
+                .findFirst()
+                .map(c -> c.title)
                 .orElse(label);
     }
 
@@ -70,8 +75,8 @@ enum Contender {
     }
 
     /** The same, with the given class-data flags instead of {@link ClassDataArchives}'s (to train an archive). */
-    ChaosCluster.Launcher launcher(Path jar, ChaosCluster.Timings t, ExtraGroups extra, List<String> more,
-                                   List<String> classData) {
+    ChaosCluster.Launcher launcher(
+            Path jar, ChaosCluster.Timings t, ExtraGroups extra, List<String> more, List<String> classData) {
         return switch (this) {
             case K8SENSUS -> {
                 List<String> settings = new ArrayList<>(classData);
@@ -89,8 +94,8 @@ enum Contender {
      * ({@code k8sensus-heartbeat} with the prefix k8sensus: the one the harness watches), candidates by the labels the
      * embedded API gives every Pod.
      */
-    static ChaosCluster.Launcher stockCamel(ChaosCluster.Timings t, ExtraGroups extra, String resourceName,
-                                            List<String> classData) {
+    static ChaosCluster.Launcher stockCamel(
+            ChaosCluster.Timings t, ExtraGroups extra, String resourceName, List<String> classData) {
         return (name, apiUrl, environment, onLine) -> {
             List<String> settings = new ArrayList<>(List.of(
                     "-Dcluster.kubernetes.master-url=" + apiUrl,
@@ -115,7 +120,11 @@ enum Contender {
     }
 
     private static String labels(Map<String, String> labels) {
-        return String.join(",", labels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+        return String.join(
+                ",",
+                labels.entrySet().stream()
+                        .map(e -> e.getKey() + "=" + e.getValue())
+                        .toList());
     }
 
     /**
@@ -126,16 +135,26 @@ enum Contender {
         return clientGo(t, ExtraGroups.NONE, callTimeoutMs, ClassDataArchives.flags(CLIENT_GO));
     }
 
-    private static ChaosCluster.Launcher clientGo(ChaosCluster.Timings t, ExtraGroups extra, long callTimeoutMs,
-                                                  List<String> classData) {
+    private static ChaosCluster.Launcher clientGo(
+            ChaosCluster.Timings t, ExtraGroups extra, long callTimeoutMs, List<String> classData) {
         return (name, apiUrl, environment, onLine) -> {
             List<String> command = new ArrayList<>(List.of(
                     ProcessHandle.current().info().command().orElse("java"),
-                    "@" + ReplicaProcess.JVM_OPTIONS, "-XX:MaxRAM=" + ReplicaProcess.CONTAINER_MEMORY_LIMIT));
+                    "@" + ReplicaProcess.JVM_OPTIONS,
+                    "-XX:MaxRAM=" + ReplicaProcess.CONTAINER_MEMORY_LIMIT));
             command.addAll(classData);
-            command.addAll(List.of("-jar", CLIENT_GO_JAR.toAbsolutePath().toString(), apiUrl, ChaosCluster.NAMESPACE,
-                    name, String.valueOf(t.leaseMs()), String.valueOf(t.renewMs()), String.valueOf(t.retryMs()),
-                    String.valueOf(t.periodMs()), String.valueOf(callTimeoutMs), ChaosCluster.LEASE));
+            command.addAll(List.of(
+                    "-jar",
+                    CLIENT_GO_JAR.toAbsolutePath().toString(),
+                    apiUrl,
+                    ChaosCluster.NAMESPACE,
+                    name,
+                    String.valueOf(t.leaseMs()),
+                    String.valueOf(t.renewMs()),
+                    String.valueOf(t.retryMs()),
+                    String.valueOf(t.periodMs()),
+                    String.valueOf(callTimeoutMs),
+                    ChaosCluster.LEASE));
             if (!extra.names().isEmpty()) {
                 command.add(String.join(",", extra.leases()));
             }

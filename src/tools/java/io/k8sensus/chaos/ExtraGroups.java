@@ -26,16 +26,26 @@ record ExtraGroups(List<String> names, Path routesDir, Path stockRoutesDir) {
         for (int i = 2; i < count + 2; i++) {
             String group = "g" + i;
             names.add(group);
-            write(dir.resolve(group + ".camel.yaml"), route(group, periodMs, List.of(),
-                    "group=${header.K8sensusGroup} leader=${header.K8sensusLeader} epoch=${header.K8sensusEpoch}"));
+            write(
+                    dir.resolve(group + ".camel.yaml"),
+                    route(
+                            group,
+                            periodMs,
+                            List.of(),
+                            "group=${header.K8sensusGroup} leader=${header.K8sensusLeader} epoch=${header.K8sensusEpoch}"));
             // the plain Camel application's: the epoch as its own heartbeat reads it (stock-camel/routes/)
-            write(stockDir.resolve(group + ".camel.yaml"), route(group, periodMs, List.of(
-                    "        - setHeader:",
-                    "            name: \"LeaseEpoch\"",
-                    "            method:",
-                    "              ref: \"leaseTerm\"",
-                    "              method: \"epoch('" + group + "', ${header.CamelTimerCounter})\""),
-                    "group=" + group + " leader=${bean:leaseTerm?method=identity} epoch=${header.LeaseEpoch}"));
+            write(
+                    stockDir.resolve(group + ".camel.yaml"),
+                    route(
+                            group,
+                            periodMs,
+                            List.of(
+                                    "        - setHeader:",
+                                    "            name: \"LeaseEpoch\"",
+                                    "            method:",
+                                    "              ref: \"leaseTerm\"",
+                                    "              method: \"epoch('" + group + "', ${header.CamelTimerCounter})\""),
+                            "group=" + group + " leader=${bean:leaseTerm?method=identity} epoch=${header.LeaseEpoch}"));
         }
         return new ExtraGroups(names, dir, stockDir);
     }
@@ -73,7 +83,8 @@ record ExtraGroups(List<String> names, Path routesDir, Path stockRoutesDir) {
         if (names.isEmpty()) {
             return List.of();
         }
-        return List.of("-Dk8sensus.election.groups=heartbeat," + String.join(",", names),
+        return List.of(
+                "-Dk8sensus.election.groups=heartbeat," + String.join(",", names),
                 "-Dk8sensus.routes.dir=" + routesDir.toAbsolutePath());
     }
 
@@ -83,6 +94,6 @@ record ExtraGroups(List<String> names, Path routesDir, Path stockRoutesDir) {
             return List.of();
         }
         return List.of("-Dcamel.main.routes-include-pattern=classpath:stock-camel/routes/*.camel.yaml,file:"
-                       + stockRoutesDir.toAbsolutePath() + "/*.camel.yaml");
+                + stockRoutesDir.toAbsolutePath() + "/*.camel.yaml");
     }
 }

@@ -16,8 +16,7 @@ import javax.imageio.ImageIO;
 /** The benchmark's failover.png: every takeover sample as a dot. */
 final class FailoverChart {
 
-    private FailoverChart() {
-    }
+    private FailoverChart() {}
 
     /**
      * Each takeover sample as a dot, per figure (rows), timings and contender (lanes, colours); "none" at the right
@@ -25,12 +24,21 @@ final class FailoverChart {
      */
     static void write(List<Sample> samples, Path png) throws java.io.IOException {
         List<String> figures = List.of("graceful-handover", "crash-failover-pod-deleted", "crash-failover-pod-ready");
-        Map<String, Color> colours = Map.of("k8sensus", new Color(0x1f77b4), "stock-camel", new Color(0xd62728),
-                "client-go", new Color(0x2ca02c));
-        List<Sample> points = samples.stream().filter(s -> figures.contains(s.figure())).toList();
-        double max = points.stream().mapToDouble(Sample::value).filter(v -> !Double.isNaN(v)).max().orElse(1) * 1.1;
-        List<String> timings = points.stream().map(Sample::timings).distinct()
-                .sorted(java.util.Comparator.reverseOrder()).toList();
+        Map<String, Color> colours = Map.of(
+                "k8sensus", new Color(0x1f77b4), "stock-camel", new Color(0xd62728), "client-go", new Color(0x2ca02c));
+        List<Sample> points =
+                samples.stream().filter(s -> figures.contains(s.figure())).toList();
+        double max = points.stream()
+                        .mapToDouble(Sample::value)
+                        .filter(v -> !Double.isNaN(v))
+                        .max()
+                        .orElse(1)
+                * 1.1;
+        List<String> timings = points.stream()
+                .map(Sample::timings)
+                .distinct()
+                .sorted(java.util.Comparator.reverseOrder())
+                .toList();
         int width = 1060;
         int left = 330;
         List<String[]> lanes = new ArrayList<>();
@@ -63,8 +71,9 @@ final class FailoverChart {
                 g.setColor(colours.get(contender));
                 g.drawString(Contender.titleOf(contender) + " (" + timing + ")", 20, y + 4);
                 for (Sample s : points) {
-                    if (s.figure().equals(figures.get(i)) && s.contender().equals(contender)
-                        && s.timings().equals(timing)) {
+                    if (s.figure().equals(figures.get(i))
+                            && s.contender().equals(contender)
+                            && s.timings().equals(timing)) {
                         if (Double.isNaN(s.value())) {
                             int x = left + plotWidth + 25;
                             g.setStroke(new BasicStroke(2));

@@ -1,12 +1,12 @@
 package io.k8sensus.chaos;
 
+import static org.awaitility.Awaitility.await;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.awaitility.Awaitility.await;
 
 /**
  * One trial of the benchmark's takeover figures for one contender, on a cluster of its own: start-up, API cost at
@@ -15,8 +15,7 @@ import static org.awaitility.Awaitility.await;
  */
 final class FailoverTrial {
 
-    private FailoverTrial() {
-    }
+    private FailoverTrial() {}
 
     /**
      * One trial of every figure for one contender, on one cluster: replica-1 starts alone (start-up on a fresh Lease),
@@ -33,8 +32,8 @@ final class FailoverTrial {
             cluster.start("replica-1", Map.of());
             await().atMost(Duration.ofSeconds(120)).until(() -> cluster.history.size() >= 1);
             History.Action first = cluster.history.actions().get(0);
-            samples.add(new Sample(c, timingName, n, "startup", "ms",
-                    (first.nanos() - cluster.startedNanos(first.replica())) / 1e6));
+            samples.add(new Sample(
+                    c, timingName, n, "startup", "ms", (first.nanos() - cluster.startedNanos(first.replica())) / 1e6));
             joined(cluster, "replica-2");
             joined(cluster, "replica-3");
             List<String> names = List.of("replica-1", "replica-2", "replica-3");
@@ -44,23 +43,50 @@ final class FailoverTrial {
             double seconds = 10.0;
             int total = byVerb.values().stream().mapToInt(Integer::intValue).sum();
             samples.add(new Sample(c, timingName, n, "api-requests-per-replica", "req/s", total / seconds / 3));
-            byVerb.forEach((verb, count) -> samples.add(new Sample(c, timingName, n, "api-" + verb + "-per-replica",
-                    "req/s", count / seconds / 3)));
-            samples.add(new Sample(c, timingName, n, "peak-rss", "MiB", cluster.replicas().stream()
-                    .mapToDouble(r -> r.peakRssMib()).max().orElse(Double.NaN)));
+            byVerb.forEach((verb, count) -> samples.add(
+                    new Sample(c, timingName, n, "api-" + verb + "-per-replica", "req/s", count / seconds / 3)));
+            samples.add(new Sample(
+                    c,
+                    timingName,
+                    n,
+                    "peak-rss",
+                    "MiB",
+                    cluster.replicas().stream()
+                            .mapToDouble(r -> r.peakRssMib())
+                            .max()
+                            .orElse(Double.NaN)));
 
             addTakeover(samples, c, timingName, n, "graceful-handover", cluster, fault(cluster, "TERM", true), wait);
             joined(cluster, "replica-4");
-            addTakeover(samples, c, timingName, n, "crash-failover-pod-deleted", cluster,
-                    fault(cluster, "KILL", true), wait);
+            addTakeover(
+                    samples,
+                    c,
+                    timingName,
+                    n,
+                    "crash-failover-pod-deleted",
+                    cluster,
+                    fault(cluster, "KILL", true),
+                    wait);
             joined(cluster, "replica-5");
-            addTakeover(samples, c, timingName, n, "crash-failover-pod-ready", cluster, fault(cluster, "KILL", false),
+            addTakeover(
+                    samples,
+                    c,
+                    timingName,
+                    n,
+                    "crash-failover-pod-ready",
+                    cluster,
+                    fault(cluster, "KILL", false),
                     wait);
             // a lease duration more, so that an old leader that acts late is seen, then the whole trial is checked,
             // start-up included, against the actions and the Lease's epochs
             ChaosRun.pause(t.leaseMs());
             History.Verdict whole = cluster.history.check(first.nanos(), System.nanoTime());
-            samples.add(new Sample(c, timingName, n, "trial-overlapping-actions", "actions",
+            samples.add(new Sample(
+                    c,
+                    timingName,
+                    n,
+                    "trial-overlapping-actions",
+                    "actions",
                     whole.overlaps() + whole.stale() + whole.epochRegressions()));
             samples.add(new Sample(c, timingName, n, "trial-both-acting", "ms", whole.bothActingMs()));
         }
@@ -70,7 +96,8 @@ final class FailoverTrial {
     /** Starts a replica and waits until its process says it has started (a candidate from then on). */
     private static void joined(ChaosCluster cluster, String name) throws Exception {
         cluster.start(name, Map.of());
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50))
+        await().atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(50))
                 .until(() -> cluster.hasStarted(name));
     }
 
@@ -93,11 +120,20 @@ final class FailoverTrial {
         return cluster.history.actions().get(cluster.history.size() - 1).replica();
     }
 
-    private static void addTakeover(List<Sample> samples, String c, String timingName, int n, String figure,
-                                    ChaosCluster cluster, long faultAt, long waitMs) {
+    private static void addTakeover(
+            List<Sample> samples,
+            String c,
+            String timingName,
+            int n,
+            String figure,
+            ChaosCluster cluster,
+            long faultAt,
+            long waitMs) {
         try {
-            await().atMost(Duration.ofMillis(waitMs)).pollInterval(Duration.ofMillis(50))
-                    .until(() -> cluster.history.check(faultAt, System.nanoTime()).takeoverMs() >= 0);
+            await().atMost(Duration.ofMillis(waitMs))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() ->
+                            cluster.history.check(faultAt, System.nanoTime()).takeoverMs() >= 0);
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             // no takeover within the wait: recorded as NaN
         }

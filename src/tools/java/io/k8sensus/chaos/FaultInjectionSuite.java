@@ -1,13 +1,12 @@
 package io.k8sensus.chaos;
 
+import io.k8sensus.tools.CommandLine;
+import io.k8sensus.tools.DocBlock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
-
-import io.k8sensus.tools.CommandLine;
-import io.k8sensus.tools.DocBlock;
 
 /**
  * The fault-injection suite: each scenario on a fresh cluster of 3 real replica processes, its history checked, a
@@ -21,11 +20,12 @@ public final class FaultInjectionSuite {
     /** Lease 4 s, renew deadline 2.5 s, retry period 0.5 s (x1.2), call timeout 2 s, heartbeat every 0.5 s. */
     static final ChaosCluster.Timings TIMINGS = new ChaosCluster.Timings(4000, 2500, 500, 2000, 500);
 
-    private FaultInjectionSuite() {
-    }
+    private FaultInjectionSuite() {}
 
     public static void main(String[] args) throws Exception {
-        CommandLine line = CommandLine.parseOrExit(args, List.of("--only", "--write", "--jar"),
+        CommandLine line = CommandLine.parseOrExit(
+                args,
+                List.of("--only", "--write", "--jar"),
                 List.of("--allow-skipped"),
                 "Usage: make chaos ARGS=\"[--only scenario,...] [--allow-skipped] [--jar other/k8sensus.jar]\"");
         String only = line.text("--only", null);
@@ -52,9 +52,10 @@ public final class FaultInjectionSuite {
             System.out.println("written to " + write + " and " + raw);
         }
         boolean allowSkipped = line.has("--allow-skipped");
-        results.stream().filter(r -> r.skipped() != null && !allowSkipped).forEach(r -> System.out.println(
-                r.scenario().name() + " was SKIPPED (" + r.skipped() + "): install it, or accept the gap with"
-                + " ARGS=\"--allow-skipped\""));
+        results.stream()
+                .filter(r -> r.skipped() != null && !allowSkipped)
+                .forEach(r -> System.out.println(r.scenario().name() + " was SKIPPED (" + r.skipped()
+                        + "): install it, or accept the gap with" + " ARGS=\"--allow-skipped\""));
         System.exit(exitCode(results, allowSkipped));
     }
 
@@ -89,8 +90,9 @@ public final class FaultInjectionSuite {
             long start = System.nanoTime();
             ChaosRun.Result result = ChaosRun.run(scenario, jar, TIMINGS);
             results.add(result);
-            System.out.printf("[chaos] %-23s %s (%d s)%n", scenario.name(), line(result),
-                    (System.nanoTime() - start) / 1_000_000_000);
+            System.out.printf(
+                    "[chaos] %-23s %s (%d s)%n",
+                    scenario.name(), line(result), (System.nanoTime() - start) / 1_000_000_000);
         }
         return results;
     }
@@ -101,38 +103,66 @@ public final class FaultInjectionSuite {
         }
         History.Verdict v = r.verdict();
         return (r.passed() ? "PASS" : "FAIL") + " takeover=" + v.takeoverMs() + " ms overlaps=" + v.overlaps()
-               + " stale=" + v.stale() + " (allowed " + r.scenario().staleAllowed() + ") fence-refused=" + v.fenced()
-               + " fence-accepted-stale=" + v.staleAccepted() + " both-acting=" + (v.bothActingMs() < 0 ? "never" : v.bothActingMs() + " ms")
-               + " epoch-regressions=" + v.epochRegressions() + " max-gap=" + v.maxGapMs() + " ms bound="
-               + r.scenario().boundMs() + " ms" + (r.held() == null ? "" : "; " + r.held())
-               + (r.problem() == null ? "" : "; " + r.problem());
+                + " stale=" + v.stale() + " (allowed " + r.scenario().staleAllowed() + ") fence-refused=" + v.fenced()
+                + " fence-accepted-stale=" + v.staleAccepted() + " both-acting="
+                + (v.bothActingMs() < 0 ? "never" : v.bothActingMs() + " ms")
+                + " epoch-regressions=" + v.epochRegressions() + " max-gap=" + v.maxGapMs() + " ms bound="
+                + r.scenario().boundMs() + " ms" + (r.held() == null ? "" : "; " + r.held())
+                + (r.problem() == null ? "" : "; " + r.problem());
     }
 
     static String table(List<ChaosRun.Result> results) {
         StringBuilder md = new StringBuilder();
         md.append("| scenario | fault | bound | observed takeover | overlaps | stale actions (allowed)"
-                  + " | refused by the fence | stale accepted by the fence | both acting | lower or reused epochs"
-                  + " | longest gap | verdict |\n");
+                + " | refused by the fence | stale accepted by the fence | both acting | lower or reused epochs"
+                + " | longest gap | verdict |\n");
         md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (ChaosRun.Result r : results) {
             Scenario s = r.scenario();
-            String bound = s.setup().held() != null ? s.boundText()
+            String bound = s.setup().held() != null
+                    ? s.boundText()
                     : (s.leaderChanges() ? "takeover <= " : "gap <= ") + s.boundMs() + " ms (" + s.boundText() + ")";
             if (r.skipped() != null) {
-                md.append("| ").append(s.name()).append(" | ").append(s.fault()).append(" | ").append(bound)
-                        .append(" | - | - | - | - | - | - | - | - | SKIPPED: ").append(r.skipped()).append(" |\n");
+                md.append("| ")
+                        .append(s.name())
+                        .append(" | ")
+                        .append(s.fault())
+                        .append(" | ")
+                        .append(bound)
+                        .append(" | - | - | - | - | - | - | - | - | SKIPPED: ")
+                        .append(r.skipped())
+                        .append(" |\n");
                 continue;
             }
             History.Verdict v = r.verdict();
-            md.append("| ").append(s.name()).append(" | ").append(s.fault()).append(" | ").append(bound).append(" | ")
-                    .append(v.takeoverMs() < 0 ? "none (same leader)" : v.takeoverMs() + " ms").append(" | ")
-                    .append(v.overlaps()).append(" | ").append(v.stale()).append(" (").append(s.staleAllowed())
-                    .append(") | ").append(s.setup().fenced() ? String.valueOf(v.fenced()) : "no fence").append(" | ")
-                    .append(s.setup().fenced() ? String.valueOf(v.staleAccepted()) : "no fence").append(" | ")
-                    .append(v.bothActingMs() < 0 ? "never" : v.bothActingMs() + " ms").append(" | ")
-                    .append(v.epochRegressions()).append(" | ")
-                    .append(v.maxGapMs()).append(" ms | ").append(r.passed() ? "PASS" : "FAIL")
-                    .append(r.held() == null ? "" : " (" + r.held() + ")").append(" |\n");
+            md.append("| ")
+                    .append(s.name())
+                    .append(" | ")
+                    .append(s.fault())
+                    .append(" | ")
+                    .append(bound)
+                    .append(" | ")
+                    .append(v.takeoverMs() < 0 ? "none (same leader)" : v.takeoverMs() + " ms")
+                    .append(" | ")
+                    .append(v.overlaps())
+                    .append(" | ")
+                    .append(v.stale())
+                    .append(" (")
+                    .append(s.staleAllowed())
+                    .append(") | ")
+                    .append(s.setup().fenced() ? String.valueOf(v.fenced()) : "no fence")
+                    .append(" | ")
+                    .append(s.setup().fenced() ? String.valueOf(v.staleAccepted()) : "no fence")
+                    .append(" | ")
+                    .append(v.bothActingMs() < 0 ? "never" : v.bothActingMs() + " ms")
+                    .append(" | ")
+                    .append(v.epochRegressions())
+                    .append(" | ")
+                    .append(v.maxGapMs())
+                    .append(" ms | ")
+                    .append(r.passed() ? "PASS" : "FAIL")
+                    .append(r.held() == null ? "" : " (" + r.held() + ")")
+                    .append(" |\n");
         }
         return md.toString();
     }
@@ -189,10 +219,21 @@ public final class FaultInjectionSuite {
                 The CI runs a short form (`FaultInjectionIT`: sigterm, kill9-pod-ready, blackhole, sigstop-long,
                 lease-deleted, slow-api, graceful-stop-in-flight, not-ready-in-flight, lease-duration-edit,
                 blocking-stop, and clock-offset where libfaketime is installed: .ci/run installs it).
-                """.formatted(TIMINGS.periodMs(), TIMINGS.leaseMs(), TIMINGS.renewMs(), TIMINGS.retryMs(),
-                TIMINGS.poll(), TIMINGS.callTimeoutMs(), Scenario.SLOW_RENEWAL.leaseMs(),
-                Scenario.SLOW_RENEWAL.renewMs(), Scenario.SLOW_RENEWAL.retryMs(), Scenario.SLOW_RENEWAL.leaseMs() / 1000,
-                commit, RunConditions.machine(),
-                load.isEmpty() ? "" : "; " + load, LocalDate.now(), table);
+                """.formatted(
+                        TIMINGS.periodMs(),
+                        TIMINGS.leaseMs(),
+                        TIMINGS.renewMs(),
+                        TIMINGS.retryMs(),
+                        TIMINGS.poll(),
+                        TIMINGS.callTimeoutMs(),
+                        Scenario.SLOW_RENEWAL.leaseMs(),
+                        Scenario.SLOW_RENEWAL.renewMs(),
+                        Scenario.SLOW_RENEWAL.retryMs(),
+                        Scenario.SLOW_RENEWAL.leaseMs() / 1000,
+                        commit,
+                        RunConditions.machine(),
+                        load.isEmpty() ? "" : "; " + load,
+                        LocalDate.now(),
+                        table);
     }
 }

@@ -46,12 +46,10 @@ final class History {
     }
 
     /** A state of a group's Lease, as the harness's watch delivered it. */
-    record LeaseState(String group, String holder, long epoch, long nanos) {
-    }
+    record LeaseState(String group, String holder, long epoch, long nanos) {}
 
     /** A fencing receiver's answer to an action. */
-    record FenceAnswer(String group, String leader, long epoch, boolean accepted, long nanos) {
-    }
+    record FenceAnswer(String group, String leader, long epoch, boolean accepted, long nanos) {}
 
     /**
      * What a group's history shows. Everything but the takeover and the gap is read over the whole run, start-up
@@ -78,9 +76,16 @@ final class History {
      *                         refused them); those of a term that began with a lower or reused epoch are not, nor are
      *                         completions: that work went on
      */
-    record Verdict(long takeoverMs, int overlaps, int stale, int fenced, int staleAccepted, long maxGapMs, int terms,
-                   int epochRegressions, long bothActingMs) {
-    }
+    record Verdict(
+            long takeoverMs,
+            int overlaps,
+            int stale,
+            int fenced,
+            int staleAccepted,
+            long maxGapMs,
+            int terms,
+            int epochRegressions,
+            long bothActingMs) {}
 
     // at the start of a message (after the layout's "logger - "), not quoted inside another line's message
     private static final Pattern ACTION = Pattern.compile("(?:^|- )leader (heartbeat|work started|work done) (.*)");
@@ -113,8 +118,8 @@ final class History {
             return; // not an action line after all
         }
         if (!isAction) {
-            fenceAnswers.add(new FenceAnswer(group, fields.get("leader"), epoch,
-                    fence.group(1).equals("accepted action"), now));
+            fenceAnswers.add(new FenceAnswer(
+                    group, fields.get("leader"), epoch, fence.group(1).equals("accepted action"), now));
             return;
         }
         long seq;
@@ -154,19 +159,25 @@ final class History {
     }
 
     List<Completion> completions(String group) {
-        return completions.stream().filter(c -> c.group().equals(group))
-                .sorted(Comparator.comparingLong(Completion::nanos)).toList();
+        return completions.stream()
+                .filter(c -> c.group().equals(group))
+                .sorted(Comparator.comparingLong(Completion::nanos))
+                .toList();
     }
 
     List<FenceAnswer> fenceAnswers(String group) {
-        return fenceAnswers.stream().filter(f -> f.group().equals(group))
-                .sorted(Comparator.comparingLong(FenceAnswer::nanos)).toList();
+        return fenceAnswers.stream()
+                .filter(f -> f.group().equals(group))
+                .sorted(Comparator.comparingLong(FenceAnswer::nanos))
+                .toList();
     }
 
     /** Every state of a group's Lease the harness's watch saw, oldest first. */
     List<LeaseState> leaseStates(String group) {
-        return leaseStates.stream().filter(l -> l.group().equals(group))
-                .sorted(Comparator.comparingLong(LeaseState::nanos)).toList();
+        return leaseStates.stream()
+                .filter(l -> l.group().equals(group))
+                .sorted(Comparator.comparingLong(LeaseState::nanos))
+                .toList();
     }
 
     int size() {
@@ -178,22 +189,55 @@ final class History {
      * fence-accepted, fence-refused), replica (the holder, for a Lease state), life, group, epoch, seq.
      */
     String csv(long originNanos) {
-        record Line(long nanos, String text) {
-        }
+        record Line(long nanos, String text) {}
         List<Line> lines = new ArrayList<>();
-        actions.forEach(a -> lines.add(new Line(a.nanos(), String.join(",", "action", a.replica(),
-                String.valueOf(a.life()), a.group(), String.valueOf(a.epoch()), String.valueOf(a.seq())))));
-        completions.forEach(c -> lines.add(new Line(c.nanos(), String.join(",", "completion", c.replica(),
-                String.valueOf(c.life()), c.group(), String.valueOf(c.epoch()), String.valueOf(c.seq())))));
-        leaseStates.forEach(l -> lines.add(new Line(l.nanos(), String.join(",", "lease",
-                l.holder() == null || l.holder().isEmpty() ? "none" : l.holder(), "", l.group(),
-                String.valueOf(l.epoch()), ""))));
-        fenceAnswers.forEach(f -> lines.add(new Line(f.nanos(), String.join(",",
-                f.accepted() ? "fence-accepted" : "fence-refused", String.valueOf(f.leader()), "", f.group(),
-                String.valueOf(f.epoch()), ""))));
+        actions.forEach(a -> lines.add(new Line(
+                a.nanos(),
+                String.join(
+                        ",",
+                        "action",
+                        a.replica(),
+                        String.valueOf(a.life()),
+                        a.group(),
+                        String.valueOf(a.epoch()),
+                        String.valueOf(a.seq())))));
+        completions.forEach(c -> lines.add(new Line(
+                c.nanos(),
+                String.join(
+                        ",",
+                        "completion",
+                        c.replica(),
+                        String.valueOf(c.life()),
+                        c.group(),
+                        String.valueOf(c.epoch()),
+                        String.valueOf(c.seq())))));
+        leaseStates.forEach(l -> lines.add(new Line(
+                l.nanos(),
+                String.join(
+                        ",",
+                        "lease",
+                        l.holder() == null || l.holder().isEmpty() ? "none" : l.holder(),
+                        "",
+                        l.group(),
+                        String.valueOf(l.epoch()),
+                        ""))));
+        fenceAnswers.forEach(f -> lines.add(new Line(
+                f.nanos(),
+                String.join(
+                        ",",
+                        f.accepted() ? "fence-accepted" : "fence-refused",
+                        String.valueOf(f.leader()),
+                        "",
+                        f.group(),
+                        String.valueOf(f.epoch()),
+                        ""))));
         StringBuilder csv = new StringBuilder("ms,what,replica,life,group,epoch,seq\n");
-        lines.stream().sorted(Comparator.comparingLong(Line::nanos)).forEach(l -> csv
-                .append((l.nanos() - originNanos) / 1_000_000).append(',').append(l.text()).append('\n'));
+        lines.stream()
+                .sorted(Comparator.comparingLong(Line::nanos))
+                .forEach(l -> csv.append((l.nanos() - originNanos) / 1_000_000)
+                        .append(',')
+                        .append(l.text())
+                        .append('\n'));
         return csv.toString();
     }
 
@@ -223,16 +267,18 @@ final class History {
      *                    other's span, -1 if never
      * @param stale       stale actions (as in {@link Verdict}) that arrived in the window
      */
-    record Window(int actions, int newTerms, long twoActorsMs, int stale) {
-    }
+    record Window(int actions, int newTerms, long twoActorsMs, int stale) {}
 
     /** Reads a group's history from its start to {@code toNanos}, and reports the window from {@code fromNanos}. */
     Window window(String group, long fromNanos, long toNanos) {
         Reading whole = read(group, fromNanos, toNanos);
         int staleBefore = read(group, fromNanos, fromNanos - 1).verdict().stale();
-        int actions = (int) actions(group).stream().filter(a -> a.nanos() >= fromNanos && a.nanos() <= toNanos)
+        int actions = (int) actions(group).stream()
+                .filter(a -> a.nanos() >= fromNanos && a.nanos() <= toNanos)
                 .count();
-        int newTerms = (int) whole.terms().stream().filter(t -> t.from >= fromNanos && t.from <= toNanos).count();
+        int newTerms = (int) whole.terms().stream()
+                .filter(t -> t.from >= fromNanos && t.from <= toNanos)
+                .count();
         // every action and completion of each term up to the window's end, stale ones included
         Map<String, Term> spans = new LinkedHashMap<>();
         for (Action a : actions(group)) {
@@ -247,13 +293,15 @@ final class History {
                 span.until(c.nanos());
             }
         }
-        return new Window(actions, newTerms, twoActors(List.copyOf(spans.values()), fromNanos, toNanos),
+        return new Window(
+                actions,
+                newTerms,
+                twoActors(List.copyOf(spans.values()), fromNanos, toNanos),
                 whole.verdict().stale() - staleBefore);
     }
 
     /** A verdict and the terms it was read from. */
-    private record Reading(Verdict verdict, List<Term> terms) {
-    }
+    private record Reading(Verdict verdict, List<Term> terms) {}
 
     private Reading read(String group, long faultNanos, long endNanos) {
         LeaseEpochs lease = new LeaseEpochs(leaseStates(group));
@@ -335,8 +383,18 @@ final class History {
         }
         maxGap = Math.max(maxGap, endNanos - lastValid);
         List<Term> all = List.copyOf(terms.values());
-        return new Reading(new Verdict(takeover < 0 ? -1 : takeover / 1_000_000, overlaps, stale, fenced,
-                staleAccepted, maxGap / 1_000_000, epochs.size(), regressions, bothActing(all)), all);
+        return new Reading(
+                new Verdict(
+                        takeover < 0 ? -1 : takeover / 1_000_000,
+                        overlaps,
+                        stale,
+                        fenced,
+                        staleAccepted,
+                        maxGap / 1_000_000,
+                        epochs.size(),
+                        regressions,
+                        bothActing(all)),
+                all);
     }
 
     /**
@@ -375,7 +433,11 @@ final class History {
 
     /** The highest epoch of the terms that had started acting at {@code nanos}. */
     private static long newestAt(java.util.Collection<Term> terms, long nanos) {
-        return terms.stream().filter(t -> t.from <= nanos).mapToLong(t -> t.epoch).max().orElse(Long.MIN_VALUE);
+        return terms.stream()
+                .filter(t -> t.from <= nanos)
+                .mapToLong(t -> t.epoch)
+                .max()
+                .orElse(Long.MIN_VALUE);
     }
 
     /** The longest time two replicas' terms both worked, in ms; -1 if never. */
@@ -436,6 +498,7 @@ final class History {
         final long from;
         /** Whether it began with an epoch that was not above every earlier one. */
         final boolean regressed;
+
         long to;
 
         Term(String replica, long epoch, long from, boolean regressed) {

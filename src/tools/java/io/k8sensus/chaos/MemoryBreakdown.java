@@ -1,5 +1,8 @@
 package io.k8sensus.chaos;
 
+import static org.awaitility.Awaitility.await;
+
+import io.k8sensus.launcher.ReplicaProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,10 +14,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import io.k8sensus.launcher.ReplicaProcess;
-
-import static org.awaitility.Awaitility.await;
 
 /**
  * Where a replica's memory goes: three replicas of a contender at steady state, each started with native memory
@@ -28,11 +27,10 @@ final class MemoryBreakdown {
     private static final Pattern AREA = Pattern.compile("^-\\s+(.+?) \\(reserved=(\\d+)KB, committed=(\\d+)KB\\)");
     private static final Pattern TOTAL = Pattern.compile("^Total: reserved=(\\d+)KB, committed=(\\d+)KB");
 
-    private MemoryBreakdown() {
-    }
+    private MemoryBreakdown() {}
 
-    static List<Sample> measure(Contender contender, String timingName, ChaosCluster.Timings t,
-                                          Path jar, Path out) throws Exception {
+    static List<Sample> measure(Contender contender, String timingName, ChaosCluster.Timings t, Path jar, Path out)
+            throws Exception {
         Map<String, String> nmt = Map.of("JAVA_TOOL_OPTIONS", "-XX:NativeMemoryTracking=summary");
         List<Sample> samples = new ArrayList<>();
         try (ChaosCluster cluster = new ChaosCluster(t, contender.launcher(jar, t))) {
@@ -43,8 +41,9 @@ final class MemoryBreakdown {
                 }
             }
             // steady state, as in a trial: every replica has started and a lease duration has passed since
-            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> cluster.replicas()
-                    .stream().allMatch(r -> cluster.hasStarted(r.name())));
+            await().atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> cluster.replicas().stream().allMatch(r -> cluster.hasStarted(r.name())));
             ChaosRun.pause(t.leaseMs() + 10_000);
             Path dir = out.resolve("memory");
             Files.createDirectories(dir);
@@ -54,19 +53,23 @@ final class MemoryBreakdown {
                 if (!summary.contains("Total:")) {
                     throw new IllegalStateException("no native memory summary from " + replica.name() + ": " + summary);
                 }
-                Files.writeString(dir.resolve(contender.label + "-" + timingName + "-" + replica.name() + ".txt"),
+                Files.writeString(
+                        dir.resolve(contender.label + "-" + timingName + "-" + replica.name() + ".txt"),
                         "# " + replica.name() + (replica.name().equals(leader) ? " (leader)" : "")
-                        + ", peak RSS " + String.format(Locale.ROOT, "%.1f", replica.peakRssMib())
-                        + " MiB\n" + summary);
+                                + ", peak RSS " + String.format(Locale.ROOT, "%.1f", replica.peakRssMib())
+                                + " MiB\n" + summary);
                 if (replica.name().equals(leader)) {
                     // what the leader's heap holds, after the full collection the histogram makes (so, last)
-                    Files.writeString(dir.resolve(contender.label + "-" + timingName + "-" + replica.name()
-                            + "-heap.txt"), jcmd(replica.pid(), "GC.class_histogram").lines().limit(60)
-                            .collect(java.util.stream.Collectors.joining("\n", "", "\n")));
-                    committedMib(summary).forEach((area, mib) -> samples.add(new Sample(contender.label,
-                            timingName, 1, "nmt-" + area, "MiB", mib)));
-                    samples.add(new Sample(contender.label, timingName, 1, "nmt-rss", "MiB",
-                            replica.peakRssMib()));
+                    Files.writeString(
+                            dir.resolve(contender.label + "-" + timingName + "-" + replica.name() + "-heap.txt"),
+                            jcmd(replica.pid(), "GC.class_histogram")
+                                    .lines()
+                                    .limit(60)
+                                    .collect(java.util.stream.Collectors.joining("\n", "", "\n")));
+                    committedMib(summary)
+                            .forEach((area, mib) ->
+                                    samples.add(new Sample(contender.label, timingName, 1, "nmt-" + area, "MiB", mib)));
+                    samples.add(new Sample(contender.label, timingName, 1, "nmt-rss", "MiB", replica.peakRssMib()));
                 }
             }
         }
@@ -84,7 +87,8 @@ final class MemoryBreakdown {
             }
             Matcher area = AREA.matcher(line);
             if (area.find()) {
-                areas.put(area.group(1).toLowerCase(Locale.ROOT).replace(' ', '-'),
+                areas.put(
+                        area.group(1).toLowerCase(Locale.ROOT).replace(' ', '-'),
                         Long.parseLong(area.group(3)) / 1024.0);
             }
         }

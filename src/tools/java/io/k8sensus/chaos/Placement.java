@@ -1,12 +1,11 @@
 package io.k8sensus.chaos;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.k8sensus.tools.LeaseHolder;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.k8sensus.tools.LeaseHolder;
 
 /** Which replica leads which group, as the Leases of a {@link ChaosCluster} say now. */
 record Placement(Map<String, String> holders, Map<String, Long> epochs) {
@@ -14,7 +13,12 @@ record Placement(Map<String, String> holders, Map<String, Long> epochs) {
     static Placement of(ChaosCluster cluster) {
         Map<String, String> holders = new TreeMap<>();
         Map<String, Long> epochs = new TreeMap<>();
-        for (Lease lease : cluster.api().client().leases().inNamespace(ChaosCluster.NAMESPACE).list().getItems()) {
+        for (Lease lease : cluster.api()
+                .client()
+                .leases()
+                .inNamespace(ChaosCluster.NAMESPACE)
+                .list()
+                .getItems()) {
             String name = lease.getMetadata().getName();
             if (!name.startsWith("k8sensus-") || lease.getSpec() == null) {
                 continue;
@@ -39,7 +43,9 @@ record Placement(Map<String, String> holders, Map<String, Long> epochs) {
         if (holders.size() < groups) {
             return "not all led";
         }
-        return loads().values().stream().sorted(Comparator.reverseOrder()).map(String::valueOf)
+        return loads().values().stream()
+                .sorted(Comparator.reverseOrder())
+                .map(String::valueOf)
                 .collect(Collectors.joining(" "));
     }
 

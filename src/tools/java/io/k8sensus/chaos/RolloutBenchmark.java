@@ -1,5 +1,7 @@
 package io.k8sensus.chaos;
 
+import static org.awaitility.Awaitility.await;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,8 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.awaitility.Awaitility.await;
 
 /**
  * A rolling update, measured ({@code --rollout 7x3,30x10}): G groups on R replicas of k8sensus, each group with one
@@ -51,6 +51,7 @@ final class RolloutBenchmark {
     static final long PERIOD_MS = 250;
     /** From the new replica's start to the old one's SIGTERM. */
     static final long SURGE_MS = 3000;
+
     private static final Duration SETTLES = Duration.ofMinutes(4);
     private static final Pattern TO = Pattern.compile("\\bto=([^\\s:]+)");
 
@@ -62,8 +63,7 @@ final class RolloutBenchmark {
         }
     }
 
-    private RolloutBenchmark() {
-    }
+    private RolloutBenchmark() {}
 
     /** The timings of the run with the routes' period set to {@value #PERIOD_MS} ms. */
     static ChaosCluster.Timings timings(ChaosCluster.Timings t) {
@@ -74,12 +74,17 @@ final class RolloutBenchmark {
      * Replicas of k8sensus that run {@code groups} (heartbeat, g2..), but the one named {@code short}, which runs
      * {@code fewer}; {@code more} settings for all.
      */
-    static ChaosCluster.Launcher launcher(Path jar, ChaosCluster.Timings t, ExtraGroups groups, String shortOne,
-                                          ExtraGroups fewer, List<String> more) {
+    static ChaosCluster.Launcher launcher(
+            Path jar,
+            ChaosCluster.Timings t,
+            ExtraGroups groups,
+            String shortOne,
+            ExtraGroups fewer,
+            List<String> more) {
         ChaosCluster.Launcher all = Contender.K8SENSUS.launcher(jar, t, groups, more);
         ChaosCluster.Launcher lacking = Contender.K8SENSUS.launcher(jar, t, fewer, more);
-        return (name, apiUrl, environment, onLine) -> (name.equals(shortOne) ? lacking : all)
-                .start(name, apiUrl, environment, onLine);
+        return (name, apiUrl, environment, onLine) ->
+                (name.equals(shortOne) ? lacking : all).start(name, apiUrl, environment, onLine);
     }
 
     /**
@@ -106,16 +111,19 @@ final class RolloutBenchmark {
         }
         try (ChaosCluster cluster = new ChaosCluster(t, launcher(jar, t, extra, shortOne, fewer, more))) {
             cluster.start(live.get(0), Map.of());
-            await().atMost(SETTLES).pollInterval(Duration.ofMillis(200))
+            await().atMost(SETTLES)
+                    .pollInterval(Duration.ofMillis(200))
                     .until(() -> Placement.of(cluster).holders().size() == v.groups());
             int joined = cluster.output().size();
             for (String name : live.subList(1, r)) {
                 cluster.start(name, Map.of());
             }
-            await().atMost(SETTLES).pollInterval(Duration.ofMillis(200))
+            await().atMost(SETTLES)
+                    .pollInterval(Duration.ofMillis(200))
                     .until(() -> live.subList(1, r).stream().allMatch(n -> startedSince(cluster, n, joined)));
             if (v.balance()) {
-                await().atMost(SETTLES).pollInterval(Duration.ofMillis(200))
+                await().atMost(SETTLES)
+                        .pollInterval(Duration.ofMillis(200))
                         .until(() -> Placement.of(cluster).balanced(v.groups(), live));
             } else {
                 ChaosRun.pause(2 * t.leaseMs());
@@ -129,7 +137,8 @@ final class RolloutBenchmark {
                 String fresh = "replica-" + (r + i);
                 int before = cluster.output().size();
                 cluster.start(fresh, Map.of());
-                await().atMost(SETTLES).pollInterval(Duration.ofMillis(100))
+                await().atMost(SETTLES)
+                        .pollInterval(Duration.ofMillis(100))
                         .until(() -> startedSince(cluster, fresh, before));
                 ChaosRun.pause(SURGE_MS);
                 String old = live.remove(0);
@@ -140,15 +149,18 @@ final class RolloutBenchmark {
                 cluster.awaitExit(old);
                 cluster.api().deletePod(old);
                 live.add(fresh);
-                System.out.printf("[bench] rollout %s: step %d/%d, %s replaced by %s; placement %s%n", size, i, r,
-                        old, fresh, Placement.of(cluster).shape(v.groups()));
+                System.out.printf(
+                        "[bench] rollout %s: step %d/%d, %s replaced by %s; placement %s%n",
+                        size, i, r, old, fresh, Placement.of(cluster).shape(v.groups()));
             }
             long rolled = System.nanoTime();
             double rebalanced = Double.NaN;
             try {
-                await().atMost(SETTLES).pollInterval(Duration.ofMillis(50)).until(() -> v.balance()
-                        ? Placement.of(cluster).balanced(v.groups(), live)
-                        : Placement.of(cluster).holders().size() == v.groups());
+                await().atMost(SETTLES)
+                        .pollInterval(Duration.ofMillis(50))
+                        .until(() -> v.balance()
+                                ? Placement.of(cluster).balanced(v.groups(), live)
+                                : Placement.of(cluster).holders().size() == v.groups());
                 rebalanced = (System.nanoTime() - rolled) / 1e6;
             } catch (org.awaitility.core.ConditionTimeoutException e) {
                 // stays NaN: "none" in the tables
@@ -159,7 +171,8 @@ final class RolloutBenchmark {
             List<String> during = lines.subList(mark, lines.size());
             if (out != null) {
                 java.nio.file.Files.createDirectories(out);
-                java.nio.file.Files.write(out.resolve("rollout-" + size + ".election.log"),
+                java.nio.file.Files.write(
+                        out.resolve("rollout-" + size + ".election.log"),
                         lines.stream().filter(l -> l.contains(" k.election - ")).toList());
             }
 
@@ -178,8 +191,14 @@ final class RolloutBenchmark {
                 stale += verdict.stale();
                 regressed += verdict.epochRegressions();
             }
-            samples.add(sample(c, timingName, "rollout-moves-" + size, "moves",
-                    during.stream().filter(l -> l.contains("event=released-for-balance")).count()));
+            samples.add(sample(
+                    c,
+                    timingName,
+                    "rollout-moves-" + size,
+                    "moves",
+                    during.stream()
+                            .filter(l -> l.contains("event=released-for-balance"))
+                            .count()));
             samples.add(sample(c, timingName, "rollout-leader-changes-" + size, "terms", changes));
             samples.add(sample(c, timingName, "rollout-both-acting-" + size, "ms", bothActing));
             samples.add(sample(c, timingName, "rollout-overlapping-" + size, "actions", overlapping));
@@ -187,24 +206,56 @@ final class RolloutBenchmark {
             samples.add(sample(c, timingName, "rollout-regressed-" + size, "terms", regressed));
             samples.add(sample(c, timingName, "rollout-rebalanced-" + size, "ms", rebalanced));
             Map<String, Integer> loads = Placement.of(cluster).loads();
-            samples.add(sample(c, timingName, "rollout-most-" + size, "groups",
-                    live.stream().mapToInt(name -> loads.getOrDefault(name, 0)).max().orElse(0)));
-            samples.add(sample(c, timingName, "rollout-fewest-" + size, "groups",
-                    live.stream().mapToInt(name -> loads.getOrDefault(name, 0)).min().orElse(0)));
+            samples.add(sample(
+                    c,
+                    timingName,
+                    "rollout-most-" + size,
+                    "groups",
+                    live.stream()
+                            .mapToInt(name -> loads.getOrDefault(name, 0))
+                            .max()
+                            .orElse(0)));
+            samples.add(sample(
+                    c,
+                    timingName,
+                    "rollout-fewest-" + size,
+                    "groups",
+                    live.stream()
+                            .mapToInt(name -> loads.getOrDefault(name, 0))
+                            .min()
+                            .orElse(0)));
             if (only != null) {
                 History.Verdict verdict = cluster.history.check(only, from, end);
                 samples.add(sample(c, timingName, "rollout-only-gap-" + size, "ms", verdict.maxGapMs()));
-                samples.add(sample(c, timingName, "rollout-only-terms-" + size, "terms",
+                samples.add(sample(
+                        c,
+                        timingName,
+                        "rollout-only-terms-" + size,
+                        "terms",
                         newTerms(cluster.history, only, from, end)));
                 samples.add(sample(c, timingName, "rollout-only-holder-stopped-" + size, "steps", holderStopped));
-                samples.add(sample(c, timingName, "rollout-only-moves-" + size, "moves", during.stream()
-                        .filter(l -> l.contains("event=released-for-balance group=" + only + " ")).count()));
-                samples.add(sample(c, timingName, "rollout-only-to-nonrunner-" + size, "times",
+                samples.add(sample(
+                        c,
+                        timingName,
+                        "rollout-only-moves-" + size,
+                        "moves",
+                        during.stream()
+                                .filter(l -> l.contains("event=released-for-balance group=" + only + " "))
+                                .count()));
+                samples.add(sample(
+                        c,
+                        timingName,
+                        "rollout-only-to-nonrunner-" + size,
+                        "times",
                         toNonRunner(lines, cluster.history, only, shortOne)));
             }
-            System.out.printf("[bench] rollout %s: %s%n", size, samples.stream()
-                    .filter(s -> !s.figure().startsWith("rollout-gap-"))
-                    .map(s -> s.figure() + "=" + BenchmarkReport.format(s.value())).toList());
+            System.out.printf(
+                    "[bench] rollout %s: %s%n",
+                    size,
+                    samples.stream()
+                            .filter(s -> !s.figure().startsWith("rollout-gap-"))
+                            .map(s -> s.figure() + "=" + BenchmarkReport.format(s.value()))
+                            .toList());
         }
         return samples;
     }
@@ -243,11 +294,14 @@ final class RolloutBenchmark {
                     times++;
                 }
             } else if (line.contains("event=balancing-refused group=" + group + " ")
-                       && line.contains("target=" + replica + ":")) {
+                    && line.contains("target=" + replica + ":")) {
                 times++;
             }
         }
-        return times + (int) history.leaseStates(group).stream().filter(s -> replica.equals(s.holder())).count();
+        return times
+                + (int) history.leaseStates(group).stream()
+                        .filter(s -> replica.equals(s.holder()))
+                        .count();
     }
 
     private static Sample sample(String contender, String timingName, String figure, String unit, double value) {

@@ -20,7 +20,8 @@ final class RunConditions implements AutoCloseable {
 
     private static final Path LOADAVG = Path.of("/proc/loadavg");
 
-    private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(new CamelThreadFactory("#name#", "machine-load", true));
+    private final ScheduledExecutorService sampler =
+            Executors.newSingleThreadScheduledExecutor(new CamelThreadFactory("#name#", "machine-load", true));
     private final DoubleAdder sum = new DoubleAdder();
     private final LongAdder count = new LongAdder();
     private volatile double max;
@@ -43,9 +44,14 @@ final class RunConditions implements AutoCloseable {
     /** "load average (1 min) over the run: mean 1.9, max 3.4, on 2 cores", or "" where it cannot be read. */
     String describe() {
         long n = count.sum();
-        return n == 0 ? "" : String.format(Locale.ROOT, "load average (1 min) over the run: mean %.1f, max %.1f, on %d"
-                                                        + " cores", sum.sum() / n, max,
-                Runtime.getRuntime().availableProcessors());
+        return n == 0
+                ? ""
+                : String.format(
+                        Locale.ROOT,
+                        "load average (1 min) over the run: mean %.1f, max %.1f, on %d" + " cores",
+                        sum.sum() / n,
+                        max,
+                        Runtime.getRuntime().availableProcessors());
     }
 
     /** "commit `abc1234`", with " (with uncommitted changes)" when the work tree differs from it. */
@@ -59,14 +65,16 @@ final class RunConditions implements AutoCloseable {
     static String machine() {
         String memory = "?";
         try {
-            memory = Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal:"))
+            memory = Files.readAllLines(Path.of("/proc/meminfo")).stream()
+                    .filter(l -> l.startsWith("MemTotal:"))
                     .map(l -> String.valueOf(Math.round(Long.parseLong(l.replaceAll("\\D", "")) / 1024.0 / 1024)))
-                    .findFirst().orElse("?");
+                    .findFirst()
+                    .orElse("?");
         } catch (java.io.IOException e) {
             // not Linux: left unknown
         }
         return Runtime.getRuntime().availableProcessors() + " cores, " + memory + " GiB, Java "
-               + System.getProperty("java.version");
+                + System.getProperty("java.version");
     }
 
     private static String git(String... args) {

@@ -16,8 +16,15 @@ import java.util.Map;
  * @param inject         the fault, given the cluster and the current leader (of the scenario's group)
  * @param setup          what differs from the shipped set-up
  */
-record Scenario(String name, String fault, boolean leaderChanges, int staleAllowed, long boundMs,
-                String boundText, Injection inject, Setup setup) {
+record Scenario(
+        String name,
+        String fault,
+        boolean leaderChanges,
+        int staleAllowed,
+        long boundMs,
+        String boundText,
+        Injection inject,
+        Setup setup) {
 
     /**
      * A scenario on the shipped set-up (the heartbeat's group checked, no route of its own, nothing before) that
@@ -49,16 +56,29 @@ record Scenario(String name, String fault, boolean leaderChanges, int staleAllow
      * @param held      for a fault that the injection holds for a while and then heals: what must hold over that
      *                  time, instead of the takeover or gap bound; null: none
      */
-    record Setup(String group, String routeFile, Injection before, boolean fenced, ChaosCluster.Timings timings,
-                 Check after, boolean toolClasses, Held held) {
+    record Setup(
+            String group,
+            String routeFile,
+            Injection before,
+            boolean fenced,
+            ChaosCluster.Timings timings,
+            Check after,
+            boolean toolClasses,
+            Held held) {
         static final Setup SHIPPED = new Setup(History.HEARTBEAT, null, null, false);
 
         Setup(String group, String routeFile, Injection before, boolean fenced) {
             this(group, routeFile, before, fenced, null, null, false);
         }
 
-        Setup(String group, String routeFile, Injection before, boolean fenced, ChaosCluster.Timings timings,
-              Check after, boolean toolClasses) {
+        Setup(
+                String group,
+                String routeFile,
+                Injection before,
+                boolean fenced,
+                ChaosCluster.Timings timings,
+                Check after,
+                boolean toolClasses) {
             this(group, routeFile, before, fenced, timings, after, toolClasses, null);
         }
     }
@@ -70,8 +90,7 @@ record Scenario(String name, String fault, boolean leaderChanges, int staleAllow
      * @param minActions      the share of the actions one leader would do in that time that must be done in it
      * @param leaderMayChange whether a new term may begin between the fault and the end of the run
      */
-    record Held(double minActions, boolean leaderMayChange) {
-    }
+    record Held(double minActions, boolean leaderMayChange) {}
 
     /** A condition on the cluster at the end of a run. */
     @FunctionalInterface
@@ -120,11 +139,12 @@ record Scenario(String name, String fault, boolean leaderChanges, int staleAllow
 
     /** The exchanges' work in group "inflight" (not-ready-in-flight), and how often one starts. */
     static final long IN_FLIGHT_WORK_MS = 1500;
+
     static final long IN_FLIGHT_PERIOD_MS = 300;
 
     /** Group "inflight": every {@link #IN_FLIGHT_PERIOD_MS} ms an action that works {@link #IN_FLIGHT_WORK_MS} ms. */
-    static final String IN_FLIGHT_ROUTE = workRoute("inflight", "leader-in-flight-work", IN_FLIGHT_PERIOD_MS,
-            IN_FLIGHT_WORK_MS);
+    static final String IN_FLIGHT_ROUTE =
+            workRoute("inflight", "leader-in-flight-work", IN_FLIGHT_PERIOD_MS, IN_FLIGHT_WORK_MS);
 
     /**
      * A leader-only route of {@code group}: every {@code periodMs}, an action that works {@code workMs} (an asynchronous
@@ -195,15 +215,22 @@ record Scenario(String name, String fault, boolean leaderChanges, int staleAllow
     private static Scenario slowAnswers(String name, String share, Held held, String rule) {
         ChaosCluster.Timings t = SlowApiBenchmark.timings();
         long delayMs = SlowApiBenchmark.Level.parse(share).delayMs(t.renewMs());
-        return new Scenario(name, "every API answer (not watch events) to every replica " + share + " late ("
-                                  + delayMs + " ms) for " + SlowApiBenchmark.HOLD_MS / 1000 + " s; lease "
-                                  + t.leaseMs() / 1000.0 + " s, R " + t.renewMs() / 1000.0 + " s, retry "
-                                  + t.retryMs() / 1000.0 + " s, an action every " + t.periodMs() + " ms",
-                false, 0, 0, rule, (c, leader) -> {
+        return new Scenario(
+                name,
+                "every API answer (not watch events) to every replica " + share + " late ("
+                        + delayMs + " ms) for " + SlowApiBenchmark.HOLD_MS / 1000 + " s; lease "
+                        + t.leaseMs() / 1000.0 + " s, R " + t.renewMs() / 1000.0 + " s, retry "
+                        + t.retryMs() / 1000.0 + " s, an action every " + t.periodMs() + " ms",
+                false,
+                0,
+                0,
+                rule,
+                (c, leader) -> {
                     c.replicas().forEach(r -> c.faults(r.name()).slowAnswers(delayMs));
                     ChaosRun.pause(SlowApiBenchmark.HOLD_MS);
                     c.faultsForAll(io.k8sensus.tools.FaultSwitch.Mode.NORMAL);
-                }, new Setup(History.HEARTBEAT, null, null, false, t, null, false, held));
+                },
+                new Setup(History.HEARTBEAT, null, null, false, t, null, false, held));
     }
 
     /** lease-duration-edit's timings: lease 6 s, renew deadline 4 s, retry 2 s, so the leader renews less often than 1 s. */
@@ -215,28 +242,52 @@ record Scenario(String name, String fault, boolean leaderChanges, int staleAllow
         String crashText = "L + 2P + 2 s";
         long handover = 2 * t.poll() + 2000;
         return List.of(
-                new Scenario("steady", "none: 3 replicas for 10 s", false, 3 * t.periodMs(), "3 x period",
+                new Scenario(
+                        "steady",
+                        "none: 3 replicas for 10 s",
+                        false,
+                        3 * t.periodMs(),
+                        "3 x period",
+                        (c, leader) -> {}),
+                new Scenario(
+                        "sigterm",
+                        "SIGTERM to the leader (graceful stop, Pod deleted after exit)",
+                        true,
+                        handover,
+                        "2P + 2 s",
                         (c, leader) -> {
-                        }),
-                new Scenario("sigterm", "SIGTERM to the leader (graceful stop, Pod deleted after exit)", true,
-                        handover, "2P + 2 s", (c, leader) -> {
                             c.signal(leader, "TERM");
                             c.awaitExit(leader);
                             c.api().deletePod(leader);
                         }),
-                new Scenario("kill9-pod-deleted", "kill -9 of the leader, its Pod deleted", true, crash,
-                        crashText, (c, leader) -> {
+                new Scenario(
+                        "kill9-pod-deleted",
+                        "kill -9 of the leader, its Pod deleted",
+                        true,
+                        crash,
+                        crashText,
+                        (c, leader) -> {
                             c.replica(leader).kill();
                             c.awaitExit(leader);
                             c.api().deletePod(leader);
                         }),
-                new Scenario("kill9-pod-ready", "kill -9 of the leader, its Pod left Ready (node lost)", true,
-                        crash, crashText, (c, leader) -> {
+                new Scenario(
+                        "kill9-pod-ready",
+                        "kill -9 of the leader, its Pod left Ready (node lost)",
+                        true,
+                        crash,
+                        crashText,
+                        (c, leader) -> {
                             c.replica(leader).kill();
                             c.awaitExit(leader);
                         }),
-                new Scenario("kill9-restart", "kill -9 of the leader, restarted at once under the same Pod name",
-                        true, crash, crashText, (c, leader) -> {
+                new Scenario(
+                        "kill9-restart",
+                        "kill -9 of the leader, restarted at once under the same Pod name",
+                        true,
+                        crash,
+                        crashText,
+                        (c, leader) -> {
                             c.replica(leader).kill();
                             c.awaitExit(leader);
                             c.start(leader, Map.of());
@@ -244,36 +295,77 @@ record Scenario(String name, String fault, boolean leaderChanges, int staleAllow
                 // the woken leader's route timer may fire once at once (a fixed-delay timer runs a task that fell due
                 // during the pause once) before the term's end, also due during the pause, stops it: the fence must
                 // refuse that action
-                new Scenario("sigstop-long", "SIGSTOP of the leader of a fenced group until another replica's action"
-                                             + " was accepted by the fence, then SIGCONT", true, 1, crash, crashText,
+                new Scenario(
+                        "sigstop-long",
+                        "SIGSTOP of the leader of a fenced group until another replica's action"
+                                + " was accepted by the fence, then SIGCONT",
+                        true,
+                        1,
+                        crash,
+                        crashText,
                         (c, leader) -> {
                             c.signal(leader, "STOP");
                             ChaosRun.awaitNewTermAccepted(c, FENCED, t.leaseMs() + 2 * t.poll() + 10_000);
                             c.signal(leader, "CONT");
-                        }, new Setup(FENCED, FENCED_ROUTE, null, true)),
-                new Scenario("sigstop-short", "SIGSTOP of the leader for R / 2, then SIGCONT (no change of leader)",
-                        false, t.renewMs() / 2 + t.periodMs() + 1000, "R/2 + period + 1 s", (c, leader) -> {
+                        },
+                        new Setup(FENCED, FENCED_ROUTE, null, true)),
+                new Scenario(
+                        "sigstop-short",
+                        "SIGSTOP of the leader for R / 2, then SIGCONT (no change of leader)",
+                        false,
+                        t.renewMs() / 2 + t.periodMs() + 1000,
+                        "R/2 + period + 1 s",
+                        (c, leader) -> {
                             c.signal(leader, "STOP");
                             ChaosRun.pause(t.renewMs() / 2);
                             c.signal(leader, "CONT");
                         }),
-                new Scenario("blackhole", "the leader's API connection blackholed, its Pod Ready", true, crash,
-                        crashText, (c, leader) -> c.faults(leader).set(io.k8sensus.tools.FaultSwitch.Mode.BLACKHOLE)),
-                new Scenario("http-500", "the API answers the leader with HTTP 500", true, crash, crashText,
+                new Scenario(
+                        "blackhole",
+                        "the leader's API connection blackholed, its Pod Ready",
+                        true,
+                        crash,
+                        crashText,
+                        (c, leader) -> c.faults(leader).set(io.k8sensus.tools.FaultSwitch.Mode.BLACKHOLE)),
+                new Scenario(
+                        "http-500",
+                        "the API answers the leader with HTTP 500",
+                        true,
+                        crash,
+                        crashText,
                         (c, leader) -> c.faults(leader).set(io.k8sensus.tools.FaultSwitch.Mode.FAIL_500)),
-                new Scenario("late-ack", "the leader's requests are applied but answered 5 s late", true,
-                        crash + t.poll(), crashText + " + P",
+                new Scenario(
+                        "late-ack",
+                        "the leader's requests are applied but answered 5 s late",
+                        true,
+                        crash + t.poll(),
+                        crashText + " + P",
                         (c, leader) -> c.faults(leader).set(io.k8sensus.tools.FaultSwitch.Mode.LATE_ACK)),
-                new Scenario("foreign-write", "holderIdentity set to another name (kubectl edit)", true, crash,
-                        crashText, (c, leader) -> foreignWrite(c)),
-                new Scenario("api-down", "the API unreachable for everyone for L + 1 s, then back", true,
-                        t.leaseMs() + 1000 + 2 * t.poll() + 2000, "L + 1 s + 2P + 2 s", (c, leader) -> {
+                new Scenario(
+                        "foreign-write",
+                        "holderIdentity set to another name (kubectl edit)",
+                        true,
+                        crash,
+                        crashText,
+                        (c, leader) -> foreignWrite(c)),
+                new Scenario(
+                        "api-down",
+                        "the API unreachable for everyone for L + 1 s, then back",
+                        true,
+                        t.leaseMs() + 1000 + 2 * t.poll() + 2000,
+                        "L + 1 s + 2P + 2 s",
+                        (c, leader) -> {
                             c.faultsForAll(io.k8sensus.tools.FaultSwitch.Mode.BLACKHOLE);
                             ChaosRun.pause(t.leaseMs() + 1000);
                             c.faultsForAll(io.k8sensus.tools.FaultSwitch.Mode.NORMAL);
                         }),
-                new Scenario("clock-offset", "a follower runs 1 h ahead and 1.5x fast on its wall clock (faketime),"
-                                             + " then kill -9 of the leader", true, crash, crashText,
+                new Scenario(
+                        "clock-offset",
+                        "a follower runs 1 h ahead and 1.5x fast on its wall clock (faketime),"
+                                + " then kill -9 of the leader",
+                        true,
+                        crash,
+                        crashText,
                         (c, leader) -> {
                             c.replica(leader).kill();
                             c.awaitExit(leader);
@@ -281,48 +373,105 @@ record Scenario(String name, String fault, boolean leaderChanges, int staleAllow
                         }),
                 // the old term must be waited out (its holder may still act until its renew deadline), and the new
                 // one must have a higher epoch than any before the deletion
-                new Scenario("lease-deleted", "the Lease deleted (kubectl delete lease) while held, after a graceful"
-                                              + " handover (epoch >= 1): restored as it was, the leader keeps its term",
-                        false, 0, t.periodMs() + 1000, "period + 1 s",
-                        (c, leader) -> c.api().client().leases().inNamespace(ChaosCluster.NAMESPACE)
-                                .withName(ChaosCluster.LEASE).delete(),
-                        new Setup(History.HEARTBEAT, null, (c, leader) -> {
-                            c.signal(leader, "TERM");
-                            c.awaitExit(leader);
-                            c.start(leader, Map.of());
-                        }, false)),
-                new Scenario("slow-api", "every API answer and watch event to every replica R / 4 late (no change of"
-                                         + " leader)", false, t.renewMs() / 4 + t.periodMs() + 1000,
-                        "R/4 + period + 1 s", (c, leader) -> c.replicas()
-                                .forEach(r -> c.faults(r.name()).slow(t.renewMs() / 4))),
-                new Scenario("graceful-stop-in-flight", "SIGTERM to the leader of a group without electionLog,"
-                        + " " + SLOW_WORK_MS + " ms actions in flight (Pod deleted after exit)", true, 0,
-                        SLOW_WORK_MS + handover, "D + 2P + 2 s, D: work per action", (c, leader) -> {
+                new Scenario(
+                        "lease-deleted",
+                        "the Lease deleted (kubectl delete lease) while held, after a graceful"
+                                + " handover (epoch >= 1): restored as it was, the leader keeps its term",
+                        false,
+                        0,
+                        t.periodMs() + 1000,
+                        "period + 1 s",
+                        (c, leader) -> c.api()
+                                .client()
+                                .leases()
+                                .inNamespace(ChaosCluster.NAMESPACE)
+                                .withName(ChaosCluster.LEASE)
+                                .delete(),
+                        new Setup(
+                                History.HEARTBEAT,
+                                null,
+                                (c, leader) -> {
+                                    c.signal(leader, "TERM");
+                                    c.awaitExit(leader);
+                                    c.start(leader, Map.of());
+                                },
+                                false)),
+                new Scenario(
+                        "slow-api",
+                        "every API answer and watch event to every replica R / 4 late (no change of" + " leader)",
+                        false,
+                        t.renewMs() / 4 + t.periodMs() + 1000,
+                        "R/4 + period + 1 s",
+                        (c, leader) ->
+                                c.replicas().forEach(r -> c.faults(r.name()).slow(t.renewMs() / 4))),
+                new Scenario(
+                        "graceful-stop-in-flight",
+                        "SIGTERM to the leader of a group without electionLog," + " " + SLOW_WORK_MS
+                                + " ms actions in flight (Pod deleted after exit)",
+                        true,
+                        0,
+                        SLOW_WORK_MS + handover,
+                        "D + 2P + 2 s, D: work per action",
+                        (c, leader) -> {
                             c.signal(leader, "TERM");
                             c.awaitExit(leader);
                             c.api().deletePod(leader);
-                        }, new Setup("slow", SLOW_ROUTE, null, false)),
-                new Scenario("not-ready-in-flight", "the leader's Pod NotReady while its JVM runs on, "
-                        + IN_FLIGHT_WORK_MS + " ms actions in flight (every " + IN_FLIGHT_PERIOD_MS + " ms)", true, 0,
-                        IN_FLIGHT_WORK_MS + handover, "D + 2P + 2 s, D: work per action",
+                        },
+                        new Setup("slow", SLOW_ROUTE, null, false)),
+                new Scenario(
+                        "not-ready-in-flight",
+                        "the leader's Pod NotReady while its JVM runs on, " + IN_FLIGHT_WORK_MS
+                                + " ms actions in flight (every " + IN_FLIGHT_PERIOD_MS + " ms)",
+                        true,
+                        0,
+                        IN_FLIGHT_WORK_MS + handover,
+                        "D + 2P + 2 s, D: work per action",
                         (c, leader) -> c.api().setPodReady(leader, false),
                         new Setup("inflight", IN_FLIGHT_ROUTE, null, false)),
-                new Scenario("lease-duration-edit", "spec.leaseDurationSeconds edited to 1 s (kubectl edit) while the"
-                        + " leader renews every retry period; at L = 6 s, R = 4 s, retry 2 s (no change of leader; the"
-                        + " Lease must show the leader's 6 s again)", false, 0,
-                        SLOW_RENEWAL.periodMs() + 1000, "period + 1 s",
+                new Scenario(
+                        "lease-duration-edit",
+                        "spec.leaseDurationSeconds edited to 1 s (kubectl edit) while the"
+                                + " leader renews every retry period; at L = 6 s, R = 4 s, retry 2 s (no change of leader; the"
+                                + " Lease must show the leader's 6 s again)",
+                        false,
+                        0,
+                        SLOW_RENEWAL.periodMs() + 1000,
+                        "period + 1 s",
                         (c, leader) -> editLeaseDuration(c, 1),
-                        new Setup(History.HEARTBEAT, null, null, false, SLOW_RENEWAL,
-                                c -> leaseDurationIs(c, (int) (SLOW_RENEWAL.leaseMs() / 1000)), false)),
-                new Scenario("blocking-stop", "the leader's API connection blackholed; its group has a delegate whose"
-                        + " stop blocks L - R + 1 s (exchanges offered meanwhile) beside a timer route", true, 0,
-                        crash, crashText,
+                        new Setup(
+                                History.HEARTBEAT,
+                                null,
+                                null,
+                                false,
+                                SLOW_RENEWAL,
+                                c -> leaseDurationIs(c, (int) (SLOW_RENEWAL.leaseMs() / 1000)),
+                                false)),
+                new Scenario(
+                        "blocking-stop",
+                        "the leader's API connection blackholed; its group has a delegate whose"
+                                + " stop blocks L - R + 1 s (exchanges offered meanwhile) beside a timer route",
+                        true,
+                        0,
+                        crash,
+                        crashText,
                         (c, leader) -> c.faults(leader).set(io.k8sensus.tools.FaultSwitch.Mode.BLACKHOLE),
-                        new Setup("blocking", blockingRoute(t.leaseMs() - t.renewMs() + 1000), null, false, null,
-                                null, true)),
-                slowAnswers("slow-answers-r2", "R/2", new Held(0.95, false),
+                        new Setup(
+                                "blocking",
+                                blockingRoute(t.leaseMs() - t.renewMs() + 1000),
+                                null,
+                                false,
+                                null,
+                                null,
+                                true)),
+                slowAnswers(
+                        "slow-answers-r2",
+                        "R/2",
+                        new Held(0.95, false),
                         "no new term, >= 95 % of the expected actions while slow"),
-                slowAnswers("slow-answers-3r4", "3R/4", new Held(2.0 / 3, false),
+                slowAnswers(
+                        "slow-answers-3r4",
+                        "3R/4",
+                        new Held(2.0 / 3, false),
                         "no new term, >= 2/3 of the expected actions while slow"),
                 slowAnswers("slow-answers-r", "R", new Held(0, true), "never two terms acting"));
     }
@@ -331,10 +480,15 @@ record Scenario(String name, String fault, boolean leaderChanges, int staleAllow
     private static void editLeaseDuration(ChaosCluster c, int seconds) {
         for (int attempt = 1; ; attempt++) {
             try {
-                c.api().client().leases().inNamespace(ChaosCluster.NAMESPACE).withName(ChaosCluster.LEASE).edit(l -> {
-                    l.getSpec().setLeaseDurationSeconds(seconds);
-                    return l;
-                });
+                c.api()
+                        .client()
+                        .leases()
+                        .inNamespace(ChaosCluster.NAMESPACE)
+                        .withName(ChaosCluster.LEASE)
+                        .edit(l -> {
+                            l.getSpec().setLeaseDurationSeconds(seconds);
+                            return l;
+                        });
                 return;
             } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt == 10) {
@@ -347,7 +501,8 @@ record Scenario(String name, String fault, boolean leaderChanges, int staleAllow
     /** Null if the Lease names {@code seconds} as its duration, else what it names. */
     private static String leaseDurationIs(ChaosCluster c, int seconds) {
         Integer now = c.api().lease(ChaosCluster.LEASE).getSpec().getLeaseDurationSeconds();
-        return Integer.valueOf(seconds).equals(now) ? null
+        return Integer.valueOf(seconds).equals(now)
+                ? null
                 : "the Lease shows leaseDurationSeconds=" + now + " at the end, not the leader's " + seconds;
     }
 
@@ -355,10 +510,15 @@ record Scenario(String name, String fault, boolean leaderChanges, int staleAllow
     private static void foreignWrite(ChaosCluster c) {
         for (int attempt = 1; ; attempt++) {
             try {
-                c.api().client().leases().inNamespace(ChaosCluster.NAMESPACE).withName(ChaosCluster.LEASE).edit(l -> {
-                    l.getSpec().setHolderIdentity("intruder");
-                    return l;
-                });
+                c.api()
+                        .client()
+                        .leases()
+                        .inNamespace(ChaosCluster.NAMESPACE)
+                        .withName(ChaosCluster.LEASE)
+                        .edit(l -> {
+                            l.getSpec().setHolderIdentity("intruder");
+                            return l;
+                        });
                 return;
             } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt == 10) {

@@ -1,5 +1,9 @@
 package io.k8sensus.chaos;
 
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.k8sensus.tools.LeaseHolder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,11 +12,6 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.k8sensus.tools.LeaseHolder;
-
-import static org.awaitility.Awaitility.await;
 
 /**
  * The benchmark's slow-API-server phase: for one contender and one lateness, three replicas with a leader-only action
@@ -41,15 +40,15 @@ final class SlowApiBenchmark {
     static final long HOLD_MS = 15_000;
 
     /** The figures of one window, in the order of the report's columns. */
-    static final List<String> FIGURES = List.of("actions", "expected-actions", "leader-changes", "two-actors",
-            "stale-actions", "baseline-actions");
+    static final List<String> FIGURES =
+            List.of("actions", "expected-actions", "leader-changes", "two-actors", "stale-actions", "baseline-actions");
 
     /** The steady state read before the API turns slow, as a baseline of what the machine lets the action do. */
     static final long BASELINE_MS = 5_000;
 
     /** The election's events a run counts while the API is slow, from the replicas' own log lines. */
-    private static final List<String> EVENTS = List.of("renew-failed", "term-suspended", "term-resumed",
-            "renew-deadline", "lost-lease", "acquired");
+    private static final List<String> EVENTS =
+            List.of("renew-failed", "term-suspended", "term-resumed", "renew-deadline", "lost-lease", "acquired");
 
     /** A lateness as a share of the renew deadline R: "R/4" is 1 / 4, "3R/4" 3 / 4, "R" 1 / 1. */
     record Level(String name, int numerator, int denominator) {
@@ -74,8 +73,7 @@ final class SlowApiBenchmark {
         }
     }
 
-    private SlowApiBenchmark() {
-    }
+    private SlowApiBenchmark() {}
 
     /** The short timings with an action every {@value #PERIOD_MS} ms. */
     static ChaosCluster.Timings timings() {
@@ -137,20 +135,26 @@ final class SlowApiBenchmark {
             // what the replicas said about the election meanwhile, to tell a lost action's cause
             Map<String, Long> events = new java.util.TreeMap<>();
             for (String line : lines.subList(linesBefore, lines.size())) {
-                EVENTS.stream().filter(e -> line.contains("event=" + e + " ") || line.endsWith("event=" + e))
+                EVENTS.stream()
+                        .filter(e -> line.contains("event=" + e + " ") || line.endsWith("event=" + e))
                         .forEach(e -> events.merge(e, 1L, Long::sum));
             }
-            System.out.printf("[bench] %s slow API %s run %d: election events while slow %s%n", c, level.name(), n,
-                    events);
+            System.out.printf(
+                    "[bench] %s slow API %s run %d: election events while slow %s%n", c, level.name(), n, events);
             List<Sample> samples = new ArrayList<>();
             samples.add(new Sample(c, TIMINGS_NAME, n, figure(level, "actions"), "actions", w.actions()));
-            samples.add(new Sample(c, TIMINGS_NAME, n, figure(level, "expected-actions"), "actions",
+            samples.add(new Sample(
+                    c,
+                    TIMINGS_NAME,
+                    n,
+                    figure(level, "expected-actions"),
+                    "actions",
                     Math.floor((to - from) / 1e6 / PERIOD_MS)));
             samples.add(new Sample(c, TIMINGS_NAME, n, figure(level, "leader-changes"), "changes", w.newTerms()));
             samples.add(new Sample(c, TIMINGS_NAME, n, figure(level, "two-actors"), "ms", w.twoActorsMs()));
             samples.add(new Sample(c, TIMINGS_NAME, n, figure(level, "stale-actions"), "actions", w.stale()));
-            samples.add(new Sample(c, TIMINGS_NAME, n, figure(level, "baseline-actions"), "actions",
-                    baseline.actions()));
+            samples.add(
+                    new Sample(c, TIMINGS_NAME, n, figure(level, "baseline-actions"), "actions", baseline.actions()));
             return samples;
         }
     }
@@ -163,17 +167,25 @@ final class SlowApiBenchmark {
         await().atMost(Duration.ofSeconds(120)).until(() -> cluster.history.size() >= 3);
         ChaosRun.pause(cluster.timings.leaseMs());
         AtomicReference<Lease> previous = new AtomicReference<>();
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            Lease now = cluster.api().lease(ChaosCluster.LEASE);
-            Lease before = previous.getAndSet(now);
-            String holder = LeaseHolder.of(now).holder();
-            boolean renewed = before != null && holder != null && holder.equals(LeaseHolder.of(before).holder())
-                              && !now.getMetadata().getResourceVersion()
-                    .equals(before.getMetadata().getResourceVersion());
-            long second = System.nanoTime() - 1_000_000_000L;
-            List<History.Action> recent = cluster.history.actions(History.HEARTBEAT).stream()
-                    .filter(a -> a.nanos() >= second).toList();
-            return renewed && !recent.isEmpty() && recent.stream().allMatch(a -> a.replica().equals(holder));
-        });
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    Lease now = cluster.api().lease(ChaosCluster.LEASE);
+                    Lease before = previous.getAndSet(now);
+                    String holder = LeaseHolder.of(now).holder();
+                    boolean renewed = before != null
+                            && holder != null
+                            && holder.equals(LeaseHolder.of(before).holder())
+                            && !now.getMetadata()
+                                    .getResourceVersion()
+                                    .equals(before.getMetadata().getResourceVersion());
+                    long second = System.nanoTime() - 1_000_000_000L;
+                    List<History.Action> recent = cluster.history.actions(History.HEARTBEAT).stream()
+                            .filter(a -> a.nanos() >= second)
+                            .toList();
+                    return renewed
+                            && !recent.isEmpty()
+                            && recent.stream().allMatch(a -> a.replica().equals(holder));
+                });
     }
 }

@@ -22,9 +22,20 @@ import java.util.List;
  * @param metrics           serve each replica's metrics and probes on a port of its own, say where, and show the
  *                          Kubernetes Events the replicas write
  */
-public record LauncherOptions(int replicas, long durationSeconds, long killLeaderEvery, long stopLeaderEvery,
-                              Path routesDir, int apiPort, long leaseMs, long renewMs, long retryMs, Path jar,
-                              boolean allLines, String recipe, boolean metrics) {
+public record LauncherOptions(
+        int replicas,
+        long durationSeconds,
+        long killLeaderEvery,
+        long stopLeaderEvery,
+        Path routesDir,
+        int apiPort,
+        long leaseMs,
+        long renewMs,
+        long retryMs,
+        Path jar,
+        boolean allLines,
+        String recipe,
+        boolean metrics) {
 
     public static final String USAGE = """
             Usage: make run ARGS="[options]"
@@ -107,7 +118,8 @@ public record LauncherOptions(int replicas, long durationSeconds, long killLeade
             throw new IllegalArgumentException("--kill-leader-every and --stop-leader-every cannot be combined");
         }
         if (recipe != null && routes != null) {
-            throw new IllegalArgumentException("--recipe and --routes cannot be combined (the recipe brings its routes)");
+            throw new IllegalArgumentException(
+                    "--recipe and --routes cannot be combined (the recipe brings its routes)");
         }
         if (routes != null && !Files.isDirectory(routes)) {
             throw new IllegalArgumentException("--routes " + routes + " is not a directory");
@@ -115,8 +127,8 @@ public record LauncherOptions(int replicas, long durationSeconds, long killLeade
         if (!Files.isRegularFile(jar)) {
             throw new IllegalArgumentException(jar + " does not exist: build it first (make build)");
         }
-        return new LauncherOptions(replicas, duration, kill, stop, routes, apiPort, lease, renew, retry, jar, allLines,
-                recipe, metrics);
+        return new LauncherOptions(
+                replicas, duration, kill, stop, routes, apiPort, lease, renew, retry, jar, allLines, recipe, metrics);
     }
 
     private static long number(String option, String value) {

@@ -1,5 +1,8 @@
 package io.k8sensus.launcher;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.k8sensus.tools.LeaseHolder;
 import java.io.PrintStream;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
@@ -11,10 +14,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.k8sensus.tools.LeaseHolder;
 import org.apache.camel.util.concurrent.CamelThreadFactory;
 
 /**
@@ -24,8 +23,9 @@ import org.apache.camel.util.concurrent.CamelThreadFactory;
 final class LiveView {
 
     /** A replica's log line: {@code HH:mm:ss.SSS LEVEL [thread] logger - message}. */
-    private static final Pattern LOG_LINE = Pattern.compile(
-            "^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) +(\\w+) +\\[[^]]*] (\\S+) - (.*)$");
+    private static final Pattern LOG_LINE =
+            Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) +(\\w+) +\\[[^]]*] (\\S+) - (.*)$");
+
     private static final Pattern EFFECTIVE_IN = Pattern.compile("will be effective in ([0-9.]+) seconds");
     private static final Pattern SILENT = Pattern.compile("event=holder-silent .*holder=(\\S+) takeover-in-ms=(\\d+)");
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
@@ -33,7 +33,8 @@ final class LiveView {
     private final PrintStream out;
     private final KubernetesClient client;
     private final String namespace;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(new CamelThreadFactory("#name#", "live-view", true));
+    private final ScheduledExecutorService timer =
+            Executors.newSingleThreadScheduledExecutor(new CamelThreadFactory("#name#", "live-view", true));
     private final Map<String, String> shownLeases = new HashMap<>();
     private final java.util.Set<String> silentHolders = new java.util.HashSet<>();
     private String faultedLeader;
@@ -79,15 +80,21 @@ final class LiveView {
         boolean firing = message.contains("epoch=") && !message.contains("event=");
         // a route's log step logs under the route's id (no dots): the shipped routes' and the user's own
         boolean routeLog = !logger.contains(".");
-        boolean shown = allLines || firing || routeLog || logger.startsWith("k.") || logger.equals("k8sensus")
-                        || level.equals("ERROR") || level.equals("WARN")
-                        || message.contains("Consumer started") || message.contains("Consumer stopped")
-                        || message.contains("becoming the new leader");
+        boolean shown = allLines
+                || firing
+                || routeLog
+                || logger.startsWith("k.")
+                || logger.equals("k8sensus")
+                || level.equals("ERROR")
+                || level.equals("WARN")
+                || message.contains("Consumer started")
+                || message.contains("Consumer stopped")
+                || message.contains("becoming the new leader");
         Matcher effective = EFFECTIVE_IN.matcher(message);
         if (effective.find()) {
             long seconds = Math.round(Double.parseDouble(effective.group(1)));
             out.println(time + " [" + replica + "] owns a lease now, acts in " + seconds
-                        + " s (Camel waits one lease duration after taking over from a holder that did not release)");
+                    + " s (Camel waits one lease duration after taking over from a holder that did not release)");
             for (long left = seconds - 1; left > 0; left--) {
                 long remaining = left;
                 timer.schedule(() -> say(replica + " acts in " + remaining + " s"), seconds - left, TimeUnit.SECONDS);
@@ -103,8 +110,10 @@ final class LiveView {
             out.println(time + " [" + replica + "] " + message);
             for (long left = seconds - 1; left > 0; left--) {
                 long remaining = left;
-                timer.schedule(() -> say("the Lease of " + silent.group(1) + " expires in " + remaining + " s"),
-                        seconds - left, TimeUnit.SECONDS);
+                timer.schedule(
+                        () -> say("the Lease of " + silent.group(1) + " expires in " + remaining + " s"),
+                        seconds - left,
+                        TimeUnit.SECONDS);
             }
             return;
         }
@@ -135,17 +144,20 @@ final class LiveView {
         try {
             boolean changed = false;
             java.util.SortedMap<String, java.util.List<String>> placement = new java.util.TreeMap<>();
-            java.util.List<Lease> leases = client.leases().inNamespace(namespace).list().getItems();
+            java.util.List<Lease> leases =
+                    client.leases().inNamespace(namespace).list().getItems();
             for (Lease lease : leases) {
                 String name = lease.getMetadata().getName();
                 LeaseHolder term = LeaseHolder.of(lease);
                 String holder = term.holder();
                 String shown = (holder == null ? "none" : holder) + " epoch=" + term.epoch();
-                placement.computeIfAbsent(holder == null ? "nobody" : holder, h -> new java.util.ArrayList<>())
+                placement
+                        .computeIfAbsent(holder == null ? "nobody" : holder, h -> new java.util.ArrayList<>())
                         .add(name.startsWith("k8sensus-") ? name.substring("k8sensus-".length()) : name);
                 synchronized (this) {
                     if (!Objects.equals(shownLeases.put(name, shown), shown)) {
-                        say("lease " + name + ": holder=" + shown + " renewTime=" + lease.getSpec().getRenewTime());
+                        say("lease " + name + ": holder=" + shown + " renewTime="
+                                + lease.getSpec().getRenewTime());
                         changed = true;
                     }
                 }
@@ -160,8 +172,10 @@ final class LiveView {
 
     /** "replica-1 leads 3 (g1 g4 heartbeat), replica-2 leads 2 (g2 g5), nobody 1 (g3)". */
     static String placement(java.util.SortedMap<String, java.util.List<String>> groupsByHolder) {
-        return groupsByHolder.entrySet().stream().map(e -> e.getKey() + (e.getKey().equals("nobody") ? " " : " leads ")
-                + e.getValue().size() + " (" + String.join(" ", e.getValue().stream().sorted().toList()) + ")")
+        return groupsByHolder.entrySet().stream()
+                .map(e -> e.getKey() + (e.getKey().equals("nobody") ? " " : " leads ")
+                        + e.getValue().size() + " ("
+                        + String.join(" ", e.getValue().stream().sorted().toList()) + ")")
                 .collect(java.util.stream.Collectors.joining(", "));
     }
 }

@@ -1,5 +1,9 @@
 package io.k8sensus.launcher;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
+import io.k8sensus.tools.LeaseHolder;
+import io.k8sensus.wiring.SqlRecipeDemo;
 import java.io.IOException;
 import java.net.BindException;
 import java.util.ArrayList;
@@ -14,11 +18,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.k8sensus.tools.EmbeddedKubernetesApi;
-import io.k8sensus.tools.LeaseHolder;
-import io.k8sensus.wiring.SqlRecipeDemo;
 import org.apache.camel.util.concurrent.CamelThreadFactory;
 
 /**
@@ -41,7 +40,8 @@ public final class LocalCluster {
     private final AtomicInteger nextIndex = new AtomicInteger(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final CountDownLatch done = new CountDownLatch(1);
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(new CamelThreadFactory("#name#", "launcher", true));
+    private final ScheduledExecutorService scheduler =
+            Executors.newSingleThreadScheduledExecutor(new CamelThreadFactory("#name#", "launcher", true));
     private volatile int exitCode;
     private volatile SqlRecipeDemo recipe;
 
@@ -75,9 +75,9 @@ public final class LocalCluster {
             api = new EmbeddedKubernetesApi(options.apiPort());
         } catch (RuntimeException e) {
             boolean inUse = e.getCause() instanceof BindException
-                            || String.valueOf(e.getMessage()).contains("Address already in use");
+                    || String.valueOf(e.getMessage()).contains("Address already in use");
             System.err.println("k8sensus run: cannot start the embedded Kubernetes API on port " + options.apiPort()
-                               + (inUse ? ": the port is in use" : ": " + e.getMessage()));
+                    + (inUse ? ": the port is in use" : ": " + e.getMessage()));
             System.exit(2);
             return;
         }
@@ -90,32 +90,38 @@ public final class LocalCluster {
         System.exit(cluster.run());
     }
 
-
     private int run() {
         view.say("embedded Kubernetes API on " + api.url() + " (namespace " + NAMESPACE + "); " + options.replicas()
-                 + " replicas; lease " + options.leaseMs() + " ms, renew deadline " + options.renewMs()
-                 + " ms, retry period " + options.retryMs() + " ms"
-                 + (options.routesDir() == null ? "" : "; routes from " + options.routesDir()
-                    + ", reloaded on every replica when a file changes"));
+                + " replicas; lease " + options.leaseMs() + " ms, renew deadline " + options.renewMs()
+                + " ms, retry period " + options.retryMs() + " ms"
+                + (options.routesDir() == null
+                        ? ""
+                        : "; routes from " + options.routesDir() + ", reloaded on every replica when a file changes"));
         view.start();
         if (options.metrics()) {
             // what kubectl get events would show: the replicas' Events regarding their Leases
-            api.client().v1().events().inNamespace(NAMESPACE).inform(new io.fabric8.kubernetes.client.informers
-                    .ResourceEventHandler<io.fabric8.kubernetes.api.model.Event>() {
-                @Override
-                public void onAdd(io.fabric8.kubernetes.api.model.Event e) {
-                    view.say("Kubernetes Event " + e.getReason() + " on " + e.getInvolvedObject().getKind().toLowerCase()
-                             + "/" + e.getInvolvedObject().getName() + ": " + e.getMessage());
-                }
+            api.client()
+                    .v1()
+                    .events()
+                    .inNamespace(NAMESPACE)
+                    .inform(
+                            new io.fabric8.kubernetes.client.informers.ResourceEventHandler<
+                                    io.fabric8.kubernetes.api.model.Event>() {
+                                @Override
+                                public void onAdd(io.fabric8.kubernetes.api.model.Event e) {
+                                    view.say("Kubernetes Event " + e.getReason() + " on "
+                                            + e.getInvolvedObject().getKind().toLowerCase() + "/"
+                                            + e.getInvolvedObject().getName() + ": " + e.getMessage());
+                                }
 
-                @Override
-                public void onUpdate(io.fabric8.kubernetes.api.model.Event before, io.fabric8.kubernetes.api.model.Event e) {
-                }
+                                @Override
+                                public void onUpdate(
+                                        io.fabric8.kubernetes.api.model.Event before,
+                                        io.fabric8.kubernetes.api.model.Event e) {}
 
-                @Override
-                public void onDelete(io.fabric8.kubernetes.api.model.Event e, boolean unknown) {
-                }
-            });
+                                @Override
+                                public void onDelete(io.fabric8.kubernetes.api.model.Event e, boolean unknown) {}
+                            });
         }
         if (options.recipe() != null) {
             try {
@@ -143,12 +149,12 @@ public final class LocalCluster {
             scheduler.schedule(this::shutdownInBackground, options.durationSeconds(), TimeUnit.SECONDS);
         }
         if (options.killLeaderEvery() > 0) {
-            scheduler.scheduleWithFixedDelay(() -> faultLeader(true), options.killLeaderEvery(),
-                    options.killLeaderEvery(), TimeUnit.SECONDS);
+            scheduler.scheduleWithFixedDelay(
+                    () -> faultLeader(true), options.killLeaderEvery(), options.killLeaderEvery(), TimeUnit.SECONDS);
         }
         if (options.stopLeaderEvery() > 0) {
-            scheduler.scheduleWithFixedDelay(() -> faultLeader(false), options.stopLeaderEvery(),
-                    options.stopLeaderEvery(), TimeUnit.SECONDS);
+            scheduler.scheduleWithFixedDelay(
+                    () -> faultLeader(false), options.stopLeaderEvery(), options.stopLeaderEvery(), TimeUnit.SECONDS);
         }
         try {
             done.await();
@@ -163,18 +169,25 @@ public final class LocalCluster {
         api.addReadyPod(name, NAMESPACE);
         List<String> settings = new ArrayList<>();
         if (recipe != null) {
-            settings.addAll(List.of("-Dk8sensus.routes.dir=" + recipe.routes().toAbsolutePath(),
+            settings.addAll(List.of(
+                    "-Dk8sensus.routes.dir=" + recipe.routes().toAbsolutePath(),
                     "-Dk8sensus.election.groups=heartbeat," + recipe.group()));
         }
         int port = options.metrics() ? EmbeddedKubernetesApi.freePort() : -1;
         if (options.metrics()) {
             settings.addAll(List.of("-Dcamel.management.enabled=true", "-Dcamel.management.port=" + port));
         }
-        ReplicaProcess replica = ReplicaProcess.start(name, options, api.url(), NAMESPACE, settings,
-                recipe == null ? Map.of() : recipe.environment(), view::onLine);
+        ReplicaProcess replica = ReplicaProcess.start(
+                name,
+                options,
+                api.url(),
+                NAMESPACE,
+                settings,
+                recipe == null ? Map.of() : recipe.environment(),
+                view::onLine);
         if (options.metrics()) {
             view.say(name + " metrics: http://127.0.0.1:" + port + "/observe/metrics (probes: /observe/health/live,"
-                     + " /observe/health/ready)");
+                    + " /observe/health/ready)");
         }
         replicas.put(name, replica);
         view.say("started " + name + " (pid " + replica.pid() + "), its Pod is Running and Ready");
@@ -230,11 +243,13 @@ public final class LocalCluster {
         List<Lease> leases = api.client().leases().inNamespace(NAMESPACE).list().getItems();
         String first = "-" + (recipe == null ? "heartbeat" : recipe.group());
         return leases.stream()
-                .sorted((a, b) -> Boolean.compare(!a.getMetadata().getName().endsWith(first),
+                .sorted((a, b) -> Boolean.compare(
+                        !a.getMetadata().getName().endsWith(first),
                         !b.getMetadata().getName().endsWith(first)))
                 .map(l -> LeaseHolder.of(l).holder())
                 .filter(h -> h != null && replicas.containsKey(h))
-                .findFirst().map(replicas::get);
+                .findFirst()
+                .map(replicas::get);
     }
 
     /** Stops from a thread of its own, so that the scheduler that asked for it can be stopped too. */
@@ -250,7 +265,8 @@ public final class LocalCluster {
             view.say("stopping " + replicas.size() + " replicas and the API");
             scheduler.shutdownNow();
             List<Thread> stoppers = replicas.values().stream()
-                    .map(r -> new Thread(() -> r.stop(GRACE_SECONDS), "stop-" + r.name())).toList();
+                    .map(r -> new Thread(() -> r.stop(GRACE_SECONDS), "stop-" + r.name()))
+                    .toList();
             stoppers.forEach(Thread::start);
             for (Thread stopper : stoppers) {
                 stopper.join();
@@ -262,8 +278,13 @@ public final class LocalCluster {
                 recipe.close();
             }
             List<Double> takeovers = view.takeovers();
-            view.say("stopped" + (takeovers.isEmpty() ? "" : "; takeover times (s): " + takeovers.stream()
-                    .map(t -> String.format("%.1f", t)).toList()));
+            view.say("stopped"
+                    + (takeovers.isEmpty()
+                            ? ""
+                            : "; takeover times (s): "
+                                    + takeovers.stream()
+                                            .map(t -> String.format("%.1f", t))
+                                            .toList()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {

@@ -15,8 +15,8 @@ import org.apache.camel.util.concurrent.CamelThreadFactory;
 public final class ReplicaProcess {
 
     /** The JVM settings of the image, passed to every replica process as an argument file. */
-    public static final java.nio.file.Path JVM_OPTIONS = java.nio.file.Path.of("src", "main", "jvm", "jvm.options")
-            .toAbsolutePath();
+    public static final java.nio.file.Path JVM_OPTIONS =
+            java.nio.file.Path.of("src", "main", "jvm", "jvm.options").toAbsolutePath();
     /**
      * The memory limit of a replica's container in k8s/deployment.yaml. No container runs here, so
      * {@code -XX:MaxRAM} tells the JVM what the limit would tell it: heap sizes then follow jvm.options as in the image.
@@ -32,9 +32,15 @@ public final class ReplicaProcess {
     }
 
     /** A replica of {@code make run}: the launcher's timings and routes, and {@code more} JVM settings. */
-    static ReplicaProcess start(String name, LauncherOptions options, String apiUrl, String namespace,
-                                List<String> more, Map<String, String> environment,
-                                BiConsumer<String, String> onLine) throws IOException {
+    static ReplicaProcess start(
+            String name,
+            LauncherOptions options,
+            String apiUrl,
+            String namespace,
+            List<String> more,
+            Map<String, String> environment,
+            BiConsumer<String, String> onLine)
+            throws IOException {
         List<String> settings = new ArrayList<>(List.of(
                 "-Dk8sensus.kubernetes.call-timeout-ms=" + Math.max(400, options.renewMs() / 2),
                 "-Dk8sensus.heartbeat.period-ms=1000"));
@@ -44,20 +50,36 @@ public final class ReplicaProcess {
             settings.add("-Dk8sensus.routes.reload=true");
         }
         settings.addAll(more);
-        return start(name, options.jar(), options.leaseMs(), options.renewMs(), options.retryMs(), apiUrl, namespace,
-                settings, environment, onLine);
+        return start(
+                name,
+                options.jar(),
+                options.leaseMs(),
+                options.renewMs(),
+                options.retryMs(),
+                apiUrl,
+                namespace,
+                settings,
+                environment,
+                onLine);
     }
 
     /**
      * Starts a replica process of {@code jar} with the given timings; {@code settings} are more JVM arguments
      * ({@code -Dkey=value}), {@code environment} more environment variables (e.g. for faketime).
      */
-    public static ReplicaProcess start(String name, java.nio.file.Path jar, long leaseMs, long renewMs, long retryMs,
-                                       String apiUrl, String namespace, List<String> settings,
-                                       Map<String, String> environment, BiConsumer<String, String> onLine)
+    public static ReplicaProcess start(
+            String name,
+            java.nio.file.Path jar,
+            long leaseMs,
+            long renewMs,
+            long retryMs,
+            String apiUrl,
+            String namespace,
+            List<String> settings,
+            Map<String, String> environment,
+            BiConsumer<String, String> onLine)
             throws IOException {
-        return start(name, jar, List.of(), leaseMs, renewMs, retryMs, apiUrl, namespace, settings, environment,
-                onLine);
+        return start(name, jar, List.of(), leaseMs, renewMs, retryMs, apiUrl, namespace, settings, environment, onLine);
     }
 
     /**
@@ -65,13 +87,23 @@ public final class ReplicaProcess {
      * {@code moreClasses} (directories or jars) after the jar on the class path, e.g. a test component a route file
      * binds; the jar's main class is then started by name, without the class-data archive (made for the jar alone).
      */
-    public static ReplicaProcess start(String name, java.nio.file.Path jar, List<java.nio.file.Path> moreClasses,
-                                       long leaseMs, long renewMs, long retryMs, String apiUrl, String namespace,
-                                       List<String> settings, Map<String, String> environment,
-                                       BiConsumer<String, String> onLine) throws IOException {
+    public static ReplicaProcess start(
+            String name,
+            java.nio.file.Path jar,
+            List<java.nio.file.Path> moreClasses,
+            long leaseMs,
+            long renewMs,
+            long retryMs,
+            String apiUrl,
+            String namespace,
+            List<String> settings,
+            Map<String, String> environment,
+            BiConsumer<String, String> onLine)
+            throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
-                "@" + JVM_OPTIONS, "-XX:MaxRAM=" + CONTAINER_MEMORY_LIMIT,
+                "@" + JVM_OPTIONS,
+                "-XX:MaxRAM=" + CONTAINER_MEMORY_LIMIT,
                 "-Dk8sensus.kubernetes.master-url=" + apiUrl,
                 "-Dk8sensus.kubernetes.namespace=" + namespace,
                 "-Dk8sensus.election.pod-name=" + name,
@@ -104,8 +136,10 @@ public final class ReplicaProcess {
     static List<String> classDataArchive(java.nio.file.Path jar) {
         java.nio.file.Path archive = jar.toAbsolutePath().resolveSibling("k8sensus.jsa");
         try {
-            if (java.nio.file.Files.exists(archive) && java.nio.file.Files.getLastModifiedTime(archive)
-                    .compareTo(java.nio.file.Files.getLastModifiedTime(jar)) > 0) {
+            if (java.nio.file.Files.exists(archive)
+                    && java.nio.file.Files.getLastModifiedTime(archive)
+                                    .compareTo(java.nio.file.Files.getLastModifiedTime(jar))
+                            > 0) {
                 return List.of("-XX:SharedArchiveFile=" + archive);
             }
         } catch (IOException e) {
@@ -119,8 +153,9 @@ public final class ReplicaProcess {
      * ({@code -XX:ArchiveClassesAtExit}), or the JDK's own only ({@code -Xshare:auto}) or none ({@code -Xshare:off}).
      */
     static boolean isClassDataFlag(String flag) {
-        return flag.startsWith("-XX:SharedArchiveFile=") || flag.startsWith("-XX:ArchiveClassesAtExit=")
-               || flag.startsWith("-Xshare:");
+        return flag.startsWith("-XX:SharedArchiveFile=")
+                || flag.startsWith("-XX:ArchiveClassesAtExit=")
+                || flag.startsWith("-Xshare:");
     }
 
     /** The {@code Main-Class} of a jar's manifest. */
@@ -131,14 +166,15 @@ public final class ReplicaProcess {
     }
 
     /** Starts any replica command; its output lines go to {@code onLine}. */
-    public static ReplicaProcess startCommand(String name, List<String> command, Map<String, String> environment,
-                                              BiConsumer<String, String> onLine) throws IOException {
+    public static ReplicaProcess startCommand(
+            String name, List<String> command, Map<String, String> environment, BiConsumer<String, String> onLine)
+            throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(environment);
         Process process = builder.start();
         Thread reader = new CamelThreadFactory("#name#", "output-" + name, true).newThread(() -> {
-            try (BufferedReader in = new BufferedReader(
-                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader in =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = in.readLine()) != null) {
                     onLine.accept(name, line);
@@ -162,8 +198,8 @@ public final class ReplicaProcess {
     /** The most memory the process has had resident (VmHWM), in MiB; NaN once it is gone. */
     public double peakRssMib() {
         try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc", String.valueOf(pid()),
-                    "status"))) {
+            for (String line :
+                    java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc", String.valueOf(pid()), "status"))) {
                 if (line.startsWith("VmHWM:")) {
                     return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
                 }

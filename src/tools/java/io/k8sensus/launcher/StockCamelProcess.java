@@ -19,19 +19,23 @@ public final class StockCamelProcess {
     /** The application's jar, beside target/k8sensus.jar and on the same lib/. */
     public static final Path JAR = Path.of("target", "k8sensus-stock-camel.jar");
 
-    private StockCamelProcess() {
-    }
+    private StockCamelProcess() {}
 
     /**
      * Starts one replica: {@code jvm} are JVM flags (a class-data archive), {@code settings} the application's keys as
      * {@code -Dkey=value} ({@code cluster.kubernetes.*}, {@code heartbeat.*}, {@code camel.main.*}).
      */
-    public static ReplicaProcess start(String name, List<String> jvm, List<String> settings,
-                                       Map<String, String> environment, BiConsumer<String, String> onLine)
+    public static ReplicaProcess start(
+            String name,
+            List<String> jvm,
+            List<String> settings,
+            Map<String, String> environment,
+            BiConsumer<String, String> onLine)
             throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
-                "@" + ReplicaProcess.JVM_OPTIONS, "-XX:MaxRAM=" + ReplicaProcess.CONTAINER_MEMORY_LIMIT));
+                "@" + ReplicaProcess.JVM_OPTIONS,
+                "-XX:MaxRAM=" + ReplicaProcess.CONTAINER_MEMORY_LIMIT));
         command.addAll(jvm);
         command.addAll(settings);
         command.addAll(List.of("-jar", JAR.toAbsolutePath().toString()));

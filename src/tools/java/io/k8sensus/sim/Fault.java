@@ -80,6 +80,6 @@ record Fault(Kind kind, int replica, long atMs, long forMs, long param, int grou
     @Override
     public String toString() {
         return kind + (replica >= 0 ? " r" + replica : "") + (group > 0 ? " g" + group : "") + " at " + atMs
-               + " ms for " + forMs + " ms" + (param != 0 ? " (" + param + ")" : "");
+                + " ms for " + forMs + " ms" + (param != 0 ? " (" + param + ")" : "");
     }
 }

@@ -1,12 +1,11 @@
 package io.k8sensus.sim;
 
+import io.k8sensus.elector.Timings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
-
-import io.k8sensus.elector.Timings;
 
 /**
  * Everything one simulated run is made of, drawn from one seed: the replicas (their timings, clock rates, offsets and
@@ -25,13 +24,36 @@ import io.k8sensus.elector.Timings;
  * @param balanceChecked whether the placement is checked after the faults: balanced within a bound, then stable
  * @param runs      per replica: the groups it runs at its start (its route files); reloads change them later
  */
-record Schedule(long seed, List<Timings> timings, double[] rates, long[] startMs, int groups, List<Fault> faults,
-                long faultsEndMs, boolean balanceChecked, List<Set<String>> runs) {
+record Schedule(
+        long seed,
+        List<Timings> timings,
+        double[] rates,
+        long[] startMs,
+        int groups,
+        List<Fault> faults,
+        long faultsEndMs,
+        boolean balanceChecked,
+        List<Set<String>> runs) {
 
     /** Every replica runs every group. */
-    Schedule(long seed, List<Timings> timings, double[] rates, long[] startMs, int groups, List<Fault> faults,
-             long faultsEndMs, boolean balanceChecked) {
-        this(seed, timings, rates, startMs, groups, faults, faultsEndMs, balanceChecked,
+    Schedule(
+            long seed,
+            List<Timings> timings,
+            double[] rates,
+            long[] startMs,
+            int groups,
+            List<Fault> faults,
+            long faultsEndMs,
+            boolean balanceChecked) {
+        this(
+                seed,
+                timings,
+                rates,
+                startMs,
+                groups,
+                faults,
+                faultsEndMs,
+                balanceChecked,
                 java.util.Collections.nCopies(timings.size(), Set.copyOf(names(groups))));
     }
 
@@ -48,6 +70,7 @@ record Schedule(long seed, List<Timings> timings, double[] rates, long[] startMs
     static final double MAX_RATE_SKEW = 0.05;
     /** A hand edit of the lease duration shortens it to this, or lengthens it to {@link #EDIT_LONG_MS}. */
     static final long EDIT_SHORT_MS = 1000;
+
     static final long EDIT_LONG_MS = 60_000;
 
     /**
@@ -77,8 +100,8 @@ record Schedule(long seed, List<Timings> timings, double[] rates, long[] startMs
         for (int i = 0; i < count; i++) {
             faults.add(drawFault(faultRandom, replicas, groups, faultsEndMs));
         }
-        return new Schedule(seed, List.copyOf(timings), rates, new long[replicas], groups, List.copyOf(faults),
-                faultsEndMs, false);
+        return new Schedule(
+                seed, List.copyOf(timings), rates, new long[replicas], groups, List.copyOf(faults), faultsEndMs, false);
     }
 
     /**
@@ -138,8 +161,16 @@ record Schedule(long seed, List<Timings> timings, double[] rates, long[] startMs
         long lastStart = java.util.Arrays.stream(starts).max().orElse(0);
         double[] rates = new double[replicas];
         java.util.Arrays.fill(rates, 1.0);
-        return new Schedule(seed, java.util.Collections.nCopies(replicas, BASE), rates, starts, groups,
-                List.copyOf(faults), Math.max(Math.max(end, at), lastStart), true, List.copyOf(runs));
+        return new Schedule(
+                seed,
+                java.util.Collections.nCopies(replicas, BASE),
+                rates,
+                starts,
+                groups,
+                List.copyOf(faults),
+                Math.max(Math.max(end, at), lastStart),
+                true,
+                List.copyOf(runs));
     }
 
     private static List<String> names(int groups) {
@@ -166,7 +197,8 @@ record Schedule(long seed, List<Timings> timings, double[] rates, long[] startMs
 
     /** The faults drawn at random: all but the reloads, which the balancing schedules place themselves. */
     private static final List<Fault.Kind> ELECTION_FAULTS = java.util.Arrays.stream(Fault.Kind.values())
-            .filter(k -> k != Fault.Kind.GROUP_ADDED && k != Fault.Kind.GROUP_REMOVED).toList();
+            .filter(k -> k != Fault.Kind.GROUP_ADDED && k != Fault.Kind.GROUP_REMOVED)
+            .toList();
 
     private static Fault drawFault(SplittableRandom r, int replicas, int groups, long endMs) {
         Fault.Kind kind = ELECTION_FAULTS.get(r.nextInt(ELECTION_FAULTS.size()));
@@ -193,10 +225,13 @@ record Schedule(long seed, List<Timings> timings, double[] rates, long[] startMs
         };
         int group = groups > 1 ? r.nextInt(groups) : 0;
         boolean everyone = (kind == Fault.Kind.SLOW_API || kind == Fault.Kind.API_DOWN) && r.nextInt(3) == 0;
-        boolean nobody = kind == Fault.Kind.LEASE_DELETED || kind == Fault.Kind.FOREIGN_HOLDER
-                         || kind == Fault.Kind.METADATA_TOUCH || kind == Fault.Kind.DURATION_EDIT
-                         || kind == Fault.Kind.SPEC_EDIT || kind == Fault.Kind.LEASE_RESTORED
-                         || kind == Fault.Kind.STEP_DOWN;
+        boolean nobody = kind == Fault.Kind.LEASE_DELETED
+                || kind == Fault.Kind.FOREIGN_HOLDER
+                || kind == Fault.Kind.METADATA_TOUCH
+                || kind == Fault.Kind.DURATION_EDIT
+                || kind == Fault.Kind.SPEC_EDIT
+                || kind == Fault.Kind.LEASE_RESTORED
+                || kind == Fault.Kind.STEP_DOWN;
         return new Fault(kind, everyone || nobody ? -1 : replica, at, forMs, param, group);
     }
 
@@ -206,7 +241,8 @@ record Schedule(long seed, List<Timings> timings, double[] rates, long[] startMs
         for (int i : keep) {
             kept.add(faults.get(i));
         }
-        return new Schedule(seed, timings, rates, startMs, groups, List.copyOf(kept), faultsEndMs, balanceChecked, runs);
+        return new Schedule(
+                seed, timings, rates, startMs, groups, List.copyOf(kept), faultsEndMs, balanceChecked, runs);
     }
 
     /** The longest lease duration of the replicas. */
@@ -219,8 +255,11 @@ record Schedule(long seed, List<Timings> timings, double[] rates, long[] startMs
      * edit that lengthens the lease is honoured until the holder writes its own back, and for good if it cannot).
      */
     long longestWaitMs() {
-        long edited = faults.stream().filter(f -> f.kind() == Fault.Kind.DURATION_EDIT || f.kind() == Fault.Kind.SPEC_EDIT)
-                .mapToLong(Fault::param).max().orElse(0);
+        long edited = faults.stream()
+                .filter(f -> f.kind() == Fault.Kind.DURATION_EDIT || f.kind() == Fault.Kind.SPEC_EDIT)
+                .mapToLong(Fault::param)
+                .max()
+                .orElse(0);
         return Math.max(maxLeaseMs(), edited);
     }
 
@@ -231,8 +270,12 @@ record Schedule(long seed, List<Timings> timings, double[] rates, long[] startMs
      * for the requests of the takeover.
      */
     long boundMs() {
-        long callTimeout = timings.stream().mapToLong(Schedule::callTimeoutMs).max().orElseThrow();
-        long retry = timings.stream().mapToLong(t -> t.maxRetryNanos() / 1_000_000).max().orElseThrow();
+        long callTimeout =
+                timings.stream().mapToLong(Schedule::callTimeoutMs).max().orElseThrow();
+        long retry = timings.stream()
+                .mapToLong(t -> t.maxRetryNanos() / 1_000_000)
+                .max()
+                .orElseThrow();
         return 3 * callTimeout / 2 + 2000 + (long) (longestWaitMs() / (1 - MAX_RATE_SKEW)) + 2 * retry + 1000;
     }
 }

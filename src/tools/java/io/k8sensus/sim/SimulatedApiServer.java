@@ -1,16 +1,15 @@
 package io.k8sensus.sim;
 
+import io.k8sensus.elector.Answer;
+import io.k8sensus.elector.LeaseRecord;
+import io.k8sensus.elector.LeaseRequest;
+import io.k8sensus.kube.RunnerMarks;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
-
-import io.k8sensus.elector.Answer;
-import io.k8sensus.elector.LeaseRecord;
-import io.k8sensus.kube.RunnerMarks;
-import io.k8sensus.elector.LeaseRequest;
 
 /**
  * The simulated API server: one Lease per group, with the real rules. A write naming an old resourceVersion fails with
@@ -25,6 +24,7 @@ final class SimulatedApiServer {
     private final Map<String, Long> highestCommitted = new HashMap<>();
     /** Every record each group's Lease has had, oldest first: what a backup may bring back. */
     private final Map<String, List<LeaseRecord>> history = new HashMap<>();
+
     private final Map<String, Boolean> deleted = new HashMap<>();
     /**
      * Per group, the lease duration the term's holder wrote when it took the Lease (the annotation
@@ -37,10 +37,10 @@ final class SimulatedApiServer {
      */
     private final Map<String, HandWrite> handWrites = new HashMap<>();
 
-    private record HandWrite(long at, boolean freed, LeaseRecord restored) {
-    }
+    private record HandWrite(long at, boolean freed, LeaseRecord restored) {}
     /** The runners' marks on each group's Lease (its annotations): they go with the Lease when it is deleted. */
     private final Map<String, Map<String, String>> runners = new HashMap<>();
+
     private final BiConsumer<String, LeaseRecord> published;
     private final StringBuilder trace;
     private final java.util.function.LongSupplier now;
@@ -48,8 +48,8 @@ final class SimulatedApiServer {
     private long stamps;
 
     /** @param published told of every change to a group's Lease (null: deleted), in order */
-    SimulatedApiServer(BiConsumer<String, LeaseRecord> published, java.util.function.LongSupplier now,
-                       StringBuilder trace) {
+    SimulatedApiServer(
+            BiConsumer<String, LeaseRecord> published, java.util.function.LongSupplier now, StringBuilder trace) {
         this.published = published;
         this.now = now;
         this.trace = trace;
@@ -80,8 +80,15 @@ final class SimulatedApiServer {
             }
             String stamp = stamp();
             holderDurationMs.put(group, create.leaseDurationSeconds() * 1000L);
-            return new Answer.Ok(commit(group, new LeaseRecord(create.holder(), create.epoch(), stamp, stamp,
-                    create.leaseDurationSeconds() * 1000L, null)));
+            return new Answer.Ok(commit(
+                    group,
+                    new LeaseRecord(
+                            create.holder(),
+                            create.epoch(),
+                            stamp,
+                            stamp,
+                            create.leaseDurationSeconds() * 1000L,
+                            null)));
         }
         if (request instanceof LeaseRequest.Restore restore) {
             if (lease != null) {
@@ -90,8 +97,15 @@ final class SimulatedApiServer {
             LeaseRecord last = restore.last();
             holderDurationMs.put(group, last.leaseDurationMs());
             String stamp = stamp();
-            return new Answer.Ok(commit(group, new LeaseRecord(last.holder(), last.epoch(),
-                    last.acquireTime() == null ? stamp : last.acquireTime(), stamp, last.leaseDurationMs(), null)));
+            return new Answer.Ok(commit(
+                    group,
+                    new LeaseRecord(
+                            last.holder(),
+                            last.epoch(),
+                            last.acquireTime() == null ? stamp : last.acquireTime(),
+                            stamp,
+                            last.leaseDurationMs(),
+                            null)));
         }
         if (lease == null) {
             return new Answer.NotFound();
@@ -102,8 +116,15 @@ final class SimulatedApiServer {
             }
             String stamp = stamp();
             holderDurationMs.put(group, acquire.leaseDurationSeconds() * 1000L);
-            return new Answer.Ok(commit(group, new LeaseRecord(acquire.holder(), acquire.epoch(), stamp, stamp,
-                    acquire.leaseDurationSeconds() * 1000L, null)));
+            return new Answer.Ok(commit(
+                    group,
+                    new LeaseRecord(
+                            acquire.holder(),
+                            acquire.epoch(),
+                            stamp,
+                            stamp,
+                            acquire.leaseDurationSeconds() * 1000L,
+                            null)));
         }
         if (request instanceof LeaseRequest.RaiseEpoch raise) {
             LeaseRecord l = raise.lease();
@@ -112,27 +133,39 @@ final class SimulatedApiServer {
             }
             if (raise.placeholder() != null) {
                 String stamp = stamp();
-                return new Answer.Ok(commit(group, new LeaseRecord(raise.placeholder(), raise.epoch(), stamp, stamp,
-                        raise.leaseDurationSeconds() * 1000L, null)));
+                return new Answer.Ok(commit(
+                        group,
+                        new LeaseRecord(
+                                raise.placeholder(),
+                                raise.epoch(),
+                                stamp,
+                                stamp,
+                                raise.leaseDurationSeconds() * 1000L,
+                                null)));
             }
-            return new Answer.Ok(commit(group, new LeaseRecord(l.holder(), raise.epoch(), l.acquireTime(), l.renewTime(),
-                    l.leaseDurationMs(), null)));
+            return new Answer.Ok(commit(
+                    group,
+                    new LeaseRecord(
+                            l.holder(), raise.epoch(), l.acquireTime(), l.renewTime(), l.leaseDurationMs(), null)));
         }
         if (request instanceof LeaseRequest.Renew renew) {
             // a JSON Patch conditioned on the term (holder, epoch, acquire time), whatever the resourceVersion: a
             // failed test is 422, and nothing is written
             LeaseRecord t = renew.term();
-            if (!java.util.Objects.equals(lease.holder(), t.holder()) || lease.epoch() != t.epoch()
-                || !java.util.Objects.equals(lease.acquireTime(), t.acquireTime())) {
+            if (!java.util.Objects.equals(lease.holder(), t.holder())
+                    || lease.epoch() != t.epoch()
+                    || !java.util.Objects.equals(lease.acquireTime(), t.acquireTime())) {
                 return new Answer.TermLost();
             }
-            return new Answer.Ok(commit(group, new LeaseRecord(t.holder(), t.epoch(), t.acquireTime(), stamp(),
-                    t.leaseDurationMs(), null)));
+            return new Answer.Ok(commit(
+                    group,
+                    new LeaseRecord(t.holder(), t.epoch(), t.acquireTime(), stamp(), t.leaseDurationMs(), null)));
         }
         // a JSON Patch conditioned on the term, as a renewal: a metadata write in between does not make it conflict
         LeaseRecord t = ((LeaseRequest.Release) request).term();
-        if (!java.util.Objects.equals(lease.holder(), t.holder()) || lease.epoch() != t.epoch()
-            || !java.util.Objects.equals(lease.acquireTime(), t.acquireTime())) {
+        if (!java.util.Objects.equals(lease.holder(), t.holder())
+                || lease.epoch() != t.epoch()
+                || !java.util.Objects.equals(lease.acquireTime(), t.acquireTime())) {
             return new Answer.TermLost();
         }
         return new Answer.Ok(commit(group, new LeaseRecord(null, t.epoch(), null, null, 0, null)));
@@ -162,7 +195,8 @@ final class SimulatedApiServer {
 
     private LeaseRecord overwrite(String group, LeaseRecord record, LeaseRecord restored) {
         LeaseRecord written = commit(group, record);
-        handWrites.put(group + "/" + written.version(), new HandWrite(now.getAsLong(), written.holder() == null, restored));
+        handWrites.put(
+                group + "/" + written.version(), new HandWrite(now.getAsLong(), written.holder() == null, restored));
         return written;
     }
 
@@ -172,8 +206,11 @@ final class SimulatedApiServer {
      * (to it, nothing happened) from one that knew better.
      */
     LeaseRecord restore(String group, LeaseRecord old) {
-        return overwrite(group, new LeaseRecord(old.holder(), old.epoch(), old.acquireTime(), old.renewTime(),
-                old.leaseDurationMs(), null), old);
+        return overwrite(
+                group,
+                new LeaseRecord(
+                        old.holder(), old.epoch(), old.acquireTime(), old.renewTime(), old.leaseDurationMs(), null),
+                old);
     }
 
     private HandWrite handWrite(String group, String version) {
@@ -199,8 +236,9 @@ final class SimulatedApiServer {
 
     /** Whether a backup of {@code group}'s Lease has been put back (its epoch then may have gone down). */
     boolean everRestored(String group) {
-        return handWrites.entrySet().stream().anyMatch(e -> e.getKey().startsWith(group + "/")
-                                                            && e.getValue().restored() != null);
+        return handWrites.entrySet().stream()
+                .anyMatch(
+                        e -> e.getKey().startsWith(group + "/") && e.getValue().restored() != null);
     }
 
     /** When the version {@code version} of {@code group}'s Lease was freed by hand (-1: it was not). */
@@ -214,10 +252,12 @@ final class SimulatedApiServer {
      * reads from it (the duration never below the one its holder wrote when it took it).
      */
     LeaseRecord edit(String group, LeaseRecord spec) {
-        long duration = spec.holder() == null ? spec.leaseDurationMs()
+        long duration = spec.holder() == null
+                ? spec.leaseDurationMs()
                 : Math.max(spec.leaseDurationMs(), holderDurationMs.getOrDefault(group, 0L));
-        return overwrite(group, new LeaseRecord(spec.holder(), spec.epoch(), spec.acquireTime(), spec.renewTime(),
-                duration, null));
+        return overwrite(
+                group,
+                new LeaseRecord(spec.holder(), spec.epoch(), spec.acquireTime(), spec.renewTime(), duration, null));
     }
 
     /** The record {@code group}'s Lease had {@code back} records ago (the oldest if fewer; null: none). */

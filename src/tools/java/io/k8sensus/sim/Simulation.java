@@ -1,14 +1,5 @@
 package io.k8sensus.sim;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.SplittableRandom;
-import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
-
 import io.k8sensus.elector.Answer;
 import io.k8sensus.elector.Balancer;
 import io.k8sensus.elector.ElectionEvent;
@@ -19,6 +10,14 @@ import io.k8sensus.elector.LeaseRecord;
 import io.k8sensus.elector.LeaseRequest;
 import io.k8sensus.elector.Timings;
 import io.k8sensus.kube.RunnerMarks;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The simulated world: one run of a {@link Schedule}. Its replicas run what the jar runs, the real {@link GroupTurn} of
@@ -59,6 +58,7 @@ final class Simulation {
     private final SplittableRandom random;
     /** The work's draws, apart, so that the election's draws stay those of the seed without it. */
     private final SplittableRandom workRandom;
+
     private final VirtualTime time = new VirtualTime();
     private final SimulatedApiServer api;
     private final TermHistory history;
@@ -74,6 +74,7 @@ final class Simulation {
     private final Map<String, Long> darkForBalanceSince = new TreeMap<>();
     /** Per group, the move released last: who released it, and to whom, until someone takes the group. */
     private final Map<String, Balancer.Move> releasedMove = new TreeMap<>();
+
     private final Map<String, Process> releasedBy = new TreeMap<>();
     /**
      * Targets that were handed a group and let it go back to its mover twice, by "group/target/mark of the target's
@@ -85,11 +86,13 @@ final class Simulation {
     private final Map<String, Integer> declines = new TreeMap<>();
     /** Groups whose move under way goes to a target known only by a mark its crashed process left. */
     private final Set<String> movesOnCrashMarks = new TreeSet<>();
+
     private int viewsStarted;
     /** The longest a group was dark between a release for balance and the next term, after the faults. */
     private long longestBalanceDarkNanos;
     /** The processes; a restart or a twin is a new process under the same name. */
     private final List<Process> processes = new ArrayList<>();
+
     private final List<Fault> activeFaults = new ArrayList<>();
     private long eventCount;
 
@@ -105,6 +108,7 @@ final class Simulation {
     private int abandonsAfterFaults;
     /** Terms released for balance (a move started may still be called off before). */
     private int releasesForBalance;
+
     private final Map<String, Long> releasedForBalanceAt = new TreeMap<>();
     private long faultsEnd;
     private long convergedAt = -1;
@@ -175,16 +179,30 @@ final class Simulation {
         } else {
             long checkAt = faultsEnd + schedule.boundMs() * MS;
             long endAt = checkAt + 2 * schedule.maxLeaseMs() * MS;
-            at(checkAt, () -> checkEveryGroupLed("within the bound of " + schedule.boundMs() + " ms after the faults"
-                                                 + " ended"));
+            at(
+                    checkAt,
+                    () -> checkEveryGroupLed(
+                            "within the bound of " + schedule.boundMs() + " ms after the faults" + " ended"));
             at(endAt, () -> checkEveryGroupLed("at the end"));
             while (history.violation() == null && time.runNext(endAt)) {
                 eventCount++;
             }
         }
-        return new Outcome(schedule.seed(), history.violation(), history.limitation(), history.terms(), eventCount,
-                schedule.faults().size(), history.exchanges(), refused, history.fenced(), inFlightOverlaps,
-                releasesWithWork, moves, movesAfterFaults, convergedAt < 0 ? -1 : (convergedAt - faultsEnd) / MS);
+        return new Outcome(
+                schedule.seed(),
+                history.violation(),
+                history.limitation(),
+                history.terms(),
+                eventCount,
+                schedule.faults().size(),
+                history.exchanges(),
+                refused,
+                history.fenced(),
+                inFlightOverlaps,
+                releasesWithWork,
+                moves,
+                movesAfterFaults,
+                convergedAt < 0 ? -1 : (convergedAt - faultsEnd) / MS);
     }
 
     /**
@@ -212,19 +230,21 @@ final class Simulation {
                 if (trace != null) {
                     log(null, "BALANCED: " + ledNow());
                 }
-            } else if (convergedAt >= 0 && (unbalanced != null || releasesForBalance > releasesBefore)
-                       && movesOnCrashMarks.stream().noneMatch(group -> (group + " has no leader").equals(unbalanced))) {
-                history.violation("balanced, then not any more: "
-                                  + (unbalanced != null ? unbalanced : "a group moves again"));
+            } else if (convergedAt >= 0
+                    && (unbalanced != null || releasesForBalance > releasesBefore)
+                    && movesOnCrashMarks.stream().noneMatch(group -> (group + " has no leader").equals(unbalanced))) {
+                history.violation(
+                        "balanced, then not any more: " + (unbalanced != null ? unbalanced : "a group moves again"));
             }
             long bound = faultsEnd + (schedule.balanceBoundMs() + abandonsWaitMs()) * MS;
             if (convergedAt < 0 && now() > bound) {
                 if (trace != null) {
                     processes.stream().filter(p -> p.alive).forEach(p -> log(p, p.balancer + " at " + p.local()));
-                    groups.forEach(group -> log(null, group + " marks " + api.runners(group) + ", " + api.lease(group)));
+                    groups.forEach(
+                            group -> log(null, group + " marks " + api.runners(group) + ", " + api.lease(group)));
                 }
                 history.violation("not balanced " + (now() - faultsEnd) / MS + " ms after the faults ("
-                                  + abandonsAfterFaults + " moves abandoned): " + unbalanced);
+                        + abandonsAfterFaults + " moves abandoned): " + unbalanced);
             }
         }
     }
@@ -244,12 +264,15 @@ final class Simulation {
         final SplittableRandom jitter;
         /** What it last said it leads on its marks. */
         java.util.OptionalInt leadsSaid = java.util.OptionalInt.empty();
+
         long lastPodWatchAt;
         /** Its Pod watch is up and delivers nothing: its driver reads around it by listing (as CandidatePods does). */
         boolean podWatchSilent;
+
         long podsListedAt;
         /** The candidates its groups were last told of. */
         Set<String> podsSeen = Set.of();
+
         long requestIds;
 
         Process(int index, int incarnation) {
@@ -299,6 +322,7 @@ final class Simulation {
         final java.util.Set<Long> pending = new java.util.HashSet<>();
         /** The request the loop waits for (0: none): renewals go out on their own thread and block nothing. */
         long loopRequest;
+
         long renewToken;
         long renewScheduledFor = Long.MIN_VALUE;
         long rateWindowStart;
@@ -313,16 +337,19 @@ final class Simulation {
         long newestSeenVersion = -1;
         /** Whether it has seen a record that a replica wrote (not one written by hand). */
         boolean sawReplicasWrite;
+
         LeaseRecord newestSeen;
         /** Whether an operator's request to step down names this process's term (cleared when the term ends). */
         boolean stepDownAsked;
         /** When this process first saw the group's Lease (or its absence): -1, not yet. */
         long firstSawAt = -1;
+
         boolean doneStopping;
         /** This group's view stops: the process stops, or the group's route file was removed. */
         boolean stopping;
         /** When this process last asked for its runner mark on the Lease (at most once per retry period). */
         long markAskedAt = Long.MIN_VALUE;
+
         boolean markLater;
         /** The marks on the Lease as this view last saw it (annotation to value; null: no Lease seen). */
         Map<String, String> lastMarks;
@@ -514,8 +541,12 @@ final class Simulation {
         switch (step) {
             case STARTED -> {
                 if (trace != null) {
-                    log(g.p, g.name + " hands over: " + (forBalance ? handover.move() + " (loads as seen here: "
-                                                                      + g.p.balancer.loads() + ")" : handover.cause()));
+                    log(
+                            g.p,
+                            g.name + " hands over: "
+                                    + (forBalance
+                                            ? handover.move() + " (loads as seen here: " + g.p.balancer.loads() + ")"
+                                            : handover.cause()));
                 }
                 if (forBalance) {
                     moves++;
@@ -533,8 +564,10 @@ final class Simulation {
             }
             case RELEASING_WITH_WORK -> {
                 releasesWithWork++;
-                log(g.p, g.name + " releases with " + g.work.pending() + " of its work still under way (a lease"
-                         + " duration passed)");
+                log(
+                        g.p,
+                        g.name + " releases with " + g.work.pending() + " of its work still under way (a lease"
+                                + " duration passed)");
             }
             case RELEASING -> {
                 if (forBalance) {
@@ -548,8 +581,7 @@ final class Simulation {
                 }
                 log(g.p, g.name + " handover: " + step);
             }
-            case NONE -> {
-            }
+            case NONE -> {}
             default -> log(g.p, g.name + " handover: " + step);
         }
     }
@@ -609,7 +641,8 @@ final class Simulation {
         log(p, "exits: " + why);
         p.alive = false;
         for (Group g : p.groups.values()) {
-            g.work.state = Work.State.STOPPED; // a dead process starts nothing more; its exchanges in flight die with it
+            g.work.state =
+                    Work.State.STOPPED; // a dead process starts nothing more; its exchanges in flight die with it
             history.closed(g.name, g.actor);
             if (g.stopping && g.doneStopping) {
                 Process gone = p;
@@ -630,8 +663,8 @@ final class Simulation {
             g.requestsInWindow = 0;
         }
         if (++g.requestsInWindow > MAX_REQUESTS_PER_SECOND) {
-            history.violation(g + " hammers the API server: more than " + MAX_REQUESTS_PER_SECOND
-                              + " requests in one second");
+            history.violation(
+                    g + " hammers the API server: more than " + MAX_REQUESTS_PER_SECOND + " requests in one second");
             return;
         }
         long id = ++p.requestIds;
@@ -650,10 +683,10 @@ final class Simulation {
             // or, after a backup was put back, taking a Lease having seen only records written by hand: the epochs the
             // backup erased are known only to replicas that cannot write (RELIABILITY.md, exceptions)
             g.blindAcquire = freedAt >= 0 && (g.firstSawAt >= freedAt || !g.sawReplicasWrite)
-                             || base != null && !g.sawReplicasWrite && api.byHand(g.name, base)
-                                && api.everRestored(g.name)
-                             || restoredFrom >= 0 && (g.newestSeenVersion <= restoredFrom
-                                                     || g.newestSeen != null && g.newestSeen.sameSpec(restored));
+                    || base != null && !g.sawReplicasWrite && api.byHand(g.name, base) && api.everRestored(g.name)
+                    || restoredFrom >= 0
+                            && (g.newestSeenVersion <= restoredFrom
+                                    || g.newestSeen != null && g.newestSeen.sameSpec(restored));
         }
         long timeout = p.virtual(p.local() + Schedule.callTimeoutMs(p.timings()) * MS);
         at(p, timeout, () -> answer(g, id, request, new Answer.Failed("timeout")));
@@ -668,20 +701,29 @@ final class Simulation {
             return;
         }
         at(now() + latency(), () -> {
-            if (request instanceof LeaseRequest.Restore restore && api.lease(g.name) == null && api.deleted(g.name)
-                && restore.last().epoch() < api.highestCommittedEpoch(g.name)) {
+            if (request instanceof LeaseRequest.Restore restore
+                    && api.lease(g.name) == null
+                    && api.deleted(g.name)
+                    && restore.last().epoch() < api.highestCommittedEpoch(g.name)) {
                 // restored from a view that missed the newest epoch, which no replica that saw it put back first
                 history.epochLost(g.name);
-                log(p, g.name + " restored at epoch " + restore.last().epoch() + " below "
-                       + api.highestCommittedEpoch(g.name) + ": the newest epoch went with the Lease (the documented"
-                       + " limit)");
+                log(
+                        p,
+                        g.name + " restored at epoch " + restore.last().epoch() + " below "
+                                + api.highestCommittedEpoch(g.name)
+                                + ": the newest epoch went with the Lease (the documented"
+                                + " limit)");
             }
             Answer answer = api.apply(g.name, request);
-            if (request instanceof LeaseRequest.Create && g.blindCreate && api.deleted(g.name)
-                && answer instanceof Answer.Ok) {
+            if (request instanceof LeaseRequest.Create
+                    && g.blindCreate
+                    && api.deleted(g.name)
+                    && answer instanceof Answer.Ok) {
                 history.blindCreation(g.name);
-                log(p, g.name + " created the Lease without having seen it, after it was deleted: the documented"
-                       + " limit");
+                log(
+                        p,
+                        g.name + " created the Lease without having seen it, after it was deleted: the documented"
+                                + " limit");
             }
             if (request.writes() && active(Fault.Kind.LOST_ANSWERS, p.index) != null) {
                 return;
@@ -930,14 +972,28 @@ final class Simulation {
             case FOREIGN_HOLDER -> {
                 if (lease != null) {
                     String holder = fault.param() >= 0 ? "r" + fault.param() : "intruder";
-                    api.overwrite(group, new LeaseRecord(holder, lease.epoch(), lease.acquireTime(), lease.renewTime(),
-                            lease.leaseDurationMs(), null));
+                    api.overwrite(
+                            group,
+                            new LeaseRecord(
+                                    holder,
+                                    lease.epoch(),
+                                    lease.acquireTime(),
+                                    lease.renewTime(),
+                                    lease.leaseDurationMs(),
+                                    null));
                 }
             }
             case DURATION_EDIT -> {
                 if (lease != null) {
-                    api.edit(group, new LeaseRecord(lease.holder(), lease.epoch(), lease.acquireTime(),
-                            lease.renewTime(), fault.param(), null));
+                    api.edit(
+                            group,
+                            new LeaseRecord(
+                                    lease.holder(),
+                                    lease.epoch(),
+                                    lease.acquireTime(),
+                                    lease.renewTime(),
+                                    fault.param(),
+                                    null));
                 }
             }
             case SPEC_EDIT -> {
@@ -948,8 +1004,12 @@ final class Simulation {
             }
             case METADATA_TOUCH -> touch(group, fault.param() * MS); // a controller: it goes on for good
             case STEP_DOWN -> {
-                Process holder = lease == null || lease.holder() == null ? null : processes.stream()
-                        .filter(x -> x.alive && x.name.equals(lease.holder())).findFirst().orElse(null);
+                Process holder = lease == null || lease.holder() == null
+                        ? null
+                        : processes.stream()
+                                .filter(x -> x.alive && x.name.equals(lease.holder()))
+                                .findFirst()
+                                .orElse(null);
                 Group g = holder == null ? null : holder.groups.get(group);
                 if (g != null) {
                     at(holder, now(), () -> {
@@ -1013,8 +1073,10 @@ final class Simulation {
             }
         }
         history.epochLost(group);
-        log(null, "  " + group + ": no live process remembers epoch " + highest + ", and the Lease does not show it:"
-                  + " the documented limit");
+        log(
+                null,
+                "  " + group + ": no live process remembers epoch " + highest + ", and the Lease does not show it:"
+                        + " the documented limit");
     }
 
     /** Starts the replica again once its process has exited, as a kubelet restarts a container. */
@@ -1060,7 +1122,12 @@ final class Simulation {
      * started in may act; an exchange runs for a while, and its action reaches the receiver, with its epoch, at its end.
      */
     private final class Work {
-        enum State { STOPPED, STARTING, RUNNING, STOPPING }
+        enum State {
+            STOPPED,
+            STARTING,
+            RUNNING,
+            STOPPING
+        }
 
         final Group g;
         final long startLatency;
@@ -1070,6 +1137,7 @@ final class Simulation {
         State state = State.STOPPED;
         /** The epoch of the term the delegate was started in. */
         long epoch = -1;
+
         int inFlight;
         long token;
 
@@ -1085,7 +1153,8 @@ final class Simulation {
                 this.stopLatency = random.nextInt(3) == 0 ? random.nextLong(3000 * MS) : random.nextLong(50 * MS);
             }
             // balancing's schedules run up to 12 groups for minutes: their routes fire less often, to keep runs short
-            this.period = schedule.balanceChecked() ? 250 * MS + random.nextLong(750 * MS)
+            this.period = schedule.balanceChecked()
+                    ? 250 * MS + random.nextLong(750 * MS)
                     : 50 * MS + random.nextLong(450 * MS);
         }
 
@@ -1098,7 +1167,8 @@ final class Simulation {
         long allowed() {
             Process p = g.p;
             return p.alive && !g.stopping && p.groups.get(g.name) == g && p.name.equals(g.turn.routesLeader())
-                    ? g.elector.epoch() : -1;
+                    ? g.elector.epoch()
+                    : -1;
         }
 
         /** Starts or stops the delegate as the election event, heard by the route's listener, would. */
@@ -1153,8 +1223,9 @@ final class Simulation {
         void offer() {
             Process p = g.p;
             long local = p.local();
-            boolean mayAct = p.name.equals(g.turn.routesLeader()) && g.elector.epoch() == epoch
-                             && (gate == Gate.IGNORES_CLOCK || local < g.turn.routesMayActUntil());
+            boolean mayAct = p.name.equals(g.turn.routesLeader())
+                    && g.elector.epoch() == epoch
+                    && (gate == Gate.IGNORES_CLOCK || local < g.turn.routesMayActUntil());
             if (!mayAct) {
                 refused++;
                 return;
@@ -1165,8 +1236,10 @@ final class Simulation {
                 if (q != p && q.alive && other != null && other.work.inFlight > 0) {
                     inFlightOverlaps++;
                     if (trace != null) {
-                        log(p, g.name + "  starts an exchange while " + q + " has " + other.work.inFlight
-                               + " in flight (fenced)");
+                        log(
+                                p,
+                                g.name + "  starts an exchange while " + q + " has " + other.work.inFlight
+                                        + " in flight (fenced)");
                     }
                 }
             }
@@ -1237,10 +1310,14 @@ final class Simulation {
             longestBalanceDarkNanos = Math.max(longestBalanceDarkNanos, now() - darkSince);
             if (schedule.balanceChecked() && now() - darkSince > MOVE_DARK_BOUND_MS * MS) {
                 history.violation(g.name + " was dark " + (now() - darkSince) / MS + " ms after its release for balance"
-                                  + " (bound " + MOVE_DARK_BOUND_MS + " ms)");
+                        + " (bound " + MOVE_DARK_BOUND_MS + " ms)");
             }
         }
-        history.mayAct(g.name, g.actor, e.epoch(), p.virtual(e.mayActUntil()),
+        history.mayAct(
+                g.name,
+                g.actor,
+                e.epoch(),
+                p.virtual(e.mayActUntil()),
                 g.blindCreate && api.deleted(g.name) || g.blindAcquire);
     }
 
@@ -1254,12 +1331,13 @@ final class Simulation {
                 continue;
             }
             Long released = releasedForBalanceAt.get(group);
-            if (released != null && now() - released < schedule.maxLeaseMs() * MS
-                && history.lastLedAt(group) >= released) {
+            if (released != null
+                    && now() - released < schedule.maxLeaseMs() * MS
+                    && history.lastLedAt(group) >= released) {
                 continue;
             }
-            history.violation("no replica acts in " + group + " " + when + " (" + String.format("%.3f", now() / 1e6)
-                              + " ms)");
+            history.violation(
+                    "no replica acts in " + group + " " + when + " (" + String.format("%.3f", now() / 1e6) + " ms)");
             return;
         }
     }
@@ -1267,8 +1345,10 @@ final class Simulation {
     /** Whether a move, or any other handover (a drain after the Pod left the candidates), is still under way. */
     private boolean moveUnderWay() {
         for (Process p : processes) {
-            if (p.alive && (p.balancer.moveUnderWay()
-                            || p.groups.values().stream().anyMatch(g -> g.turn.handover().underWay()))) {
+            if (p.alive
+                    && (p.balancer.moveUnderWay()
+                            || p.groups.values().stream()
+                                    .anyMatch(g -> g.turn.handover().underWay()))) {
                 return true;
             }
         }
@@ -1313,9 +1393,11 @@ final class Simulation {
             for (int i = 0; i < podReady.length; i++) {
                 Process to = current(i);
                 Group theirs = to.groups.get(led.getKey());
-                if (theirs != null && from - loads.get(to.name) >= 2
-                    && !refusedMoves.contains(led.getKey() + "/" + to.name + "/" + theirs.mark)) {
-                    return "groups led " + loads + ": " + led.getValue() + " could hand " + led.getKey() + " to " + to.name;
+                if (theirs != null
+                        && from - loads.get(to.name) >= 2
+                        && !refusedMoves.contains(led.getKey() + "/" + to.name + "/" + theirs.mark)) {
+                    return "groups led " + loads + ": " + led.getValue() + " could hand " + led.getKey() + " to "
+                            + to.name;
                 }
             }
         }
@@ -1339,7 +1421,8 @@ final class Simulation {
             String mark = RunnerMarks.marks(api.runners(g.name)).get(name);
             boolean leftByCrash = mark != null && !mark.startsWith(Long.toString(to.incarnation + 1, 36) + ".");
             if (!runsNow && leftByCrash) {
-                movesOnCrashMarks.add(g.name); // the stated limit: this move may come after the placement was judged even
+                movesOnCrashMarks.add(
+                        g.name); // the stated limit: this move may come after the placement was judged even
             }
             if (!runsNow && !leftByCrash && (stopped == null || now() - stopped > 2000 * MS)) {
                 history.violation(g + " hands " + g.name + " to " + name + ", which does not run it");
@@ -1390,8 +1473,19 @@ final class Simulation {
      * balancing's moves (after the faults too) and when the placement was balanced after the faults (-1: not checked
      * or never).
      */
-    record Outcome(long seed, String violation, boolean limitation, int terms, long events, int faults, long exchanges,
-                   long refused, long fenced, long inFlightOverlaps, long releasesWithWork, int moves,
-                   int movesAfterFaults, long convergedAfterMs) {
-    }
+    record Outcome(
+            long seed,
+            String violation,
+            boolean limitation,
+            int terms,
+            long events,
+            int faults,
+            long exchanges,
+            long refused,
+            long fenced,
+            long inFlightOverlaps,
+            long releasesWithWork,
+            int moves,
+            int movesAfterFaults,
+            long convergedAfterMs) {}
 }

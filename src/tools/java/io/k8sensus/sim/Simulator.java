@@ -1,13 +1,14 @@
 package io.k8sensus.sim;
 
+import io.k8sensus.tools.CommandLine;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -15,8 +16,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-
-import io.k8sensus.tools.CommandLine;
 
 /**
  * Runs many schedules of the deterministic simulation ({@code make simulate}), on every core, and reports
@@ -34,19 +33,37 @@ import io.k8sensus.tools.CommandLine;
 public final class Simulator {
 
     /** What a batch of runs found. */
-    record Summary(long schedules, long violations, long limitations, long faults, long terms, long events,
-                   Work work, long moves, long nanos, Simulation.Outcome firstViolation) {
+    record Summary(
+            long schedules,
+            long violations,
+            long limitations,
+            long faults,
+            long terms,
+            long events,
+            Work work,
+            long moves,
+            long nanos,
+            Simulation.Outcome firstViolation) {
 
         double perSecond() {
             return schedules / (nanos / 1e9);
         }
 
         String describe() {
-            return String.format(Locale.ROOT, "%,d schedules in %.1f s (%,.0f/s), %.1f faults and %.1f terms per"
-                                              + " schedule, %,d events; documented limit hit in %d; violations: %d",
-                    schedules, nanos / 1e9, perSecond(), faults / (double) schedules, terms / (double) schedules,
-                    events, limitations, violations) + "\n" + work.describe()
-                   + String.format(Locale.ROOT, "\ngroups moved by the balancer: %,d", moves);
+            return String.format(
+                            Locale.ROOT,
+                            "%,d schedules in %.1f s (%,.0f/s), %.1f faults and %.1f terms per"
+                                    + " schedule, %,d events; documented limit hit in %d; violations: %d",
+                            schedules,
+                            nanos / 1e9,
+                            perSecond(),
+                            faults / (double) schedules,
+                            terms / (double) schedules,
+                            events,
+                            limitations,
+                            violations)
+                    + "\n" + work.describe()
+                    + String.format(Locale.ROOT, "\ngroups moved by the balancer: %,d", moves);
         }
     }
 
@@ -54,14 +71,18 @@ public final class Simulator {
     record Work(long exchanges, long refused, long fenced, long inFlightOverlaps) {
 
         String describe() {
-            return String.format(Locale.ROOT, "exchanges started: %,d; refused by the term's gate: %,d; actions refused"
-                                              + " by the fence: %,d; starts while another replica had one in flight: %,d",
-                    exchanges, refused, fenced, inFlightOverlaps);
+            return String.format(
+                    Locale.ROOT,
+                    "exchanges started: %,d; refused by the term's gate: %,d; actions refused"
+                            + " by the fence: %,d; starts while another replica had one in flight: %,d",
+                    exchanges,
+                    refused,
+                    fenced,
+                    inFlightOverlaps);
         }
     }
 
-    private Simulator() {
-    }
+    private Simulator() {}
 
     /** Runs seeds {@code from .. from + count - 1} on {@code threads} threads; {@code progress} may be null. */
     static Summary run(long from, long count, int threads, PrintStream progress) throws Exception {
@@ -100,18 +121,27 @@ public final class Simulator {
             progress(progress, totals.schedules, count, started, totals.violations);
             progress.println();
         }
-        Simulation.Outcome first = totals.firstViolationSeed < 0 ? null
-                : Simulation.run(Schedule.draw(totals.firstViolationSeed), null);
-        return new Summary(totals.schedules, totals.violations, totals.limitations, totals.faults, totals.terms,
-                totals.events, new Work(totals.exchanges, totals.refused, totals.fenced, totals.overlaps),
-                totals.moves, totals.nanos, first);
+        Simulation.Outcome first =
+                totals.firstViolationSeed < 0 ? null : Simulation.run(Schedule.draw(totals.firstViolationSeed), null);
+        return new Summary(
+                totals.schedules,
+                totals.violations,
+                totals.limitations,
+                totals.faults,
+                totals.terms,
+                totals.events,
+                new Work(totals.exchanges, totals.refused, totals.fenced, totals.overlaps),
+                totals.moves,
+                totals.nanos,
+                first);
     }
 
     /** Seeds per chunk of a long run: the most a stopped run loses. */
     static final long CHUNK = 50_000;
 
-    private static void runChunk(ExecutorService pool, int threads, Totals totals, long chunkEnd, PrintStream progress,
-                                 long started) throws Exception {
+    private static void runChunk(
+            ExecutorService pool, int threads, Totals totals, long chunkEnd, PrintStream progress, long started)
+            throws Exception {
         AtomicLong next = new AtomicLong(totals.next);
         List<Future<?>> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
@@ -233,8 +263,8 @@ public final class Simulator {
             }
             if (Long.parseLong(p.getProperty("from")) != from || Long.parseLong(p.getProperty("count")) != count) {
                 throw new IllegalArgumentException("checkpoint " + file + " is of seeds " + p.getProperty("from")
-                                                   + " + " + p.getProperty("count") + ", not " + from + " + " + count
-                                                   + ": remove it or give the same --from and --schedules");
+                        + " + " + p.getProperty("count") + ", not " + from + " + " + count
+                        + ": remove it or give the same --from and --schedules");
             }
             totals.next = Long.parseLong(p.getProperty("next"));
             totals.schedules = Long.parseLong(p.getProperty("schedules"));
@@ -251,8 +281,8 @@ public final class Simulator {
             totals.nanos = Long.parseLong(p.getProperty("nanos"));
             totals.firstViolationSeed = Long.parseLong(p.getProperty("firstViolationSeed"));
             if (progress != null) {
-                progress.printf("resuming from %s: %,d schedules done, next seed %d%n", file, totals.schedules,
-                        totals.next);
+                progress.printf(
+                        "resuming from %s: %,d schedules done, next seed %d%n", file, totals.schedules, totals.next);
             }
             return totals;
         }
@@ -263,8 +293,16 @@ public final class Simulator {
         int filled = (int) (width * n / count);
         double seconds = (System.nanoTime() - started) / 1e9;
         double rate = n / Math.max(seconds, 1e-9);
-        out.printf(Locale.ROOT, "\r[%s%s] %,d/%,d  %,.0f/s  eta %.0f s  violations %d", "#".repeat(filled),
-                " ".repeat(width - filled), n, count, rate, (count - n) / rate, violations);
+        out.printf(
+                Locale.ROOT,
+                "\r[%s%s] %,d/%,d  %,.0f/s  eta %.0f s  violations %d",
+                "#".repeat(filled),
+                " ".repeat(width - filled),
+                n,
+                count,
+                rate,
+                (count - n) / rate,
+                violations);
         out.flush();
     }
 
@@ -297,8 +335,15 @@ public final class Simulator {
     static String replay(long seed) {
         Schedule schedule = Schedule.draw(seed);
         StringBuilder out = new StringBuilder();
-        out.append("seed ").append(seed).append(": ").append(schedule.timings().size()).append(" replicas, faults end at ")
-                .append(schedule.faultsEndMs()).append(" ms, bound ").append(schedule.boundMs()).append(" ms\n");
+        out.append("seed ")
+                .append(seed)
+                .append(": ")
+                .append(schedule.timings().size())
+                .append(" replicas, faults end at ")
+                .append(schedule.faultsEndMs())
+                .append(" ms, bound ")
+                .append(schedule.boundMs())
+                .append(" ms\n");
         schedule.faults().forEach(f -> out.append("  ").append(f).append('\n'));
         StringBuilder trace = new StringBuilder();
         Simulation.Outcome outcome = Simulation.run(schedule, trace);
@@ -307,8 +352,12 @@ public final class Simulator {
             return out.toString();
         }
         Schedule shrunk = shrink(schedule);
-        out.append("VIOLATION: ").append(outcome.violation()).append('\n')
-                .append("shrunk to ").append(shrunk.faults().size()).append(" fault(s):\n");
+        out.append("VIOLATION: ")
+                .append(outcome.violation())
+                .append('\n')
+                .append("shrunk to ")
+                .append(shrunk.faults().size())
+                .append(" fault(s):\n");
         shrunk.faults().forEach(f -> out.append("  ").append(f).append('\n'));
         StringBuilder shrunkTrace = new StringBuilder();
         Simulation.run(shrunk, shrunkTrace);
@@ -318,7 +367,9 @@ public final class Simulator {
 
     /** The figures of a run, as Markdown. */
     static String document(Summary s, long from, int threads, String args) {
-        return String.format(Locale.ROOT, """
+        return String.format(
+                Locale.ROOT,
+                """
                 | schedules | seeds | faults per schedule | terms per schedule | events | documented limit hit | violations | time | schedules/s |
                 |---|---|---|---|---|---|---|---|---|
                 | %,d | %d to %d | %.2f | %.2f | %,d | %d | **%d** | %.0f s | %,.0f |
@@ -328,17 +379,35 @@ public final class Simulator {
                 | %,d | %,d | %,d | %,d |
 
                 Command: `make simulate ARGS="%s"` (FILE: this document) on %d threads. Machine: %d cores, Java %s. Run on %s.
-                """, s.schedules(), from, from + s.schedules() - 1, s.faults() / (double) s.schedules(),
-                s.terms() / (double) s.schedules(), s.events(), s.limitations(), s.violations(), s.nanos() / 1e9,
-                s.perSecond(), s.work().exchanges(), s.work().refused(), s.work().fenced(), s.work().inFlightOverlaps(),
-                args, threads, Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.specification.version"), java.time.LocalDate.now());
+                """,
+                s.schedules(),
+                from,
+                from + s.schedules() - 1,
+                s.faults() / (double) s.schedules(),
+                s.terms() / (double) s.schedules(),
+                s.events(),
+                s.limitations(),
+                s.violations(),
+                s.nanos() / 1e9,
+                s.perSecond(),
+                s.work().exchanges(),
+                s.work().refused(),
+                s.work().fenced(),
+                s.work().inFlightOverlaps(),
+                args,
+                threads,
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.specification.version"),
+                java.time.LocalDate.now());
     }
 
     public static void main(String[] args) throws Exception {
-        CommandLine line = CommandLine.parseOrExit(args, List.of("--schedules", "--from", "--seed", "--threads",
-                "--write", "--checkpoint"), List.of(), "Usage: make simulate ARGS=\"[--schedules N] [--from S] [--threads T]"
-                                       + " [--write FILE] [--checkpoint FILE] | --seed S\"");
+        CommandLine line = CommandLine.parseOrExit(
+                args,
+                List.of("--schedules", "--from", "--seed", "--threads", "--write", "--checkpoint"),
+                List.of(),
+                "Usage: make simulate ARGS=\"[--schedules N] [--from S] [--threads T]"
+                        + " [--write FILE] [--checkpoint FILE] | --seed S\"");
         long schedules = line.number("--schedules", 100_000);
         long from = line.number("--from", 1);
         Long seed = line.has("--seed") ? line.number("--seed", 0) : null;
@@ -354,15 +423,26 @@ public final class Simulator {
         Summary summary = run(from, schedules, threads, System.out, checkpoint == null ? null : Path.of(checkpoint));
         System.out.println(summary.describe());
         if (write != null) {
-            io.k8sensus.tools.DocBlock.write(java.nio.file.Path.of(write), "simulation",
-                    document(summary, from, threads, String.join(" ", args).replace("--write " + write, "--write FILE")
-                            .replaceAll("--checkpoint \\S+", "").replaceAll(" +", " ").strip()));
+            io.k8sensus.tools.DocBlock.write(
+                    java.nio.file.Path.of(write),
+                    "simulation",
+                    document(
+                            summary,
+                            from,
+                            threads,
+                            String.join(" ", args)
+                                    .replace("--write " + write, "--write FILE")
+                                    .replaceAll("--checkpoint \\S+", "")
+                                    .replaceAll(" +", " ")
+                                    .strip()));
             System.out.println("written to " + write);
         }
         if (summary.firstViolation() != null) {
-            System.out.println("first violation: seed " + summary.firstViolation().seed() + ": "
-                               + summary.firstViolation().violation());
-            System.out.println("replay it: make simulate ARGS=\"--seed " + summary.firstViolation().seed() + "\"");
+            System.out.println(
+                    "first violation: seed " + summary.firstViolation().seed() + ": "
+                            + summary.firstViolation().violation());
+            System.out.println("replay it: make simulate ARGS=\"--seed "
+                    + summary.firstViolation().seed() + "\"");
             System.exit(1);
         }
     }

@@ -32,6 +32,7 @@ final class TermHistory {
         final long start;
         /** Begun by a process that never saw the Lease before it was deleted or freed by hand: it cannot know older terms. */
         final boolean blind;
+
         long end;
 
         Window(String group, String actor, long epoch, long start, long end, boolean blind) {
@@ -46,13 +47,12 @@ final class TermHistory {
         @Override
         public String toString() {
             return group + " " + actor + " epoch " + epoch + " [" + String.format("%.3f", start / 1e6) + ", "
-                   + String.format("%.3f", end / 1e6) + ") ms";
+                    + String.format("%.3f", end / 1e6) + ") ms";
         }
     }
 
     /** One leader-only exchange: who started it, in which term, when, inside which window. */
-    record Exchange(String actor, long epoch, long startedAt, Window window) {
-    }
+    record Exchange(String actor, long epoch, long startedAt, Window window) {}
 
     /** What a group's history holds. */
     private static final class Group {
@@ -60,6 +60,7 @@ final class TermHistory {
         final Map<String, Window> open = new HashMap<>();
         /** Per actor, its latest exchange of the highest epoch it started one in. */
         final Map<String, Exchange> highestByActor = new HashMap<>();
+
         long highestTermEpoch = -1;
         long fencedAbove = -1;
         boolean blindAfterDeletion;
@@ -105,8 +106,12 @@ final class TermHistory {
                 g.blindAfterDeletion = true;
             }
             if (epoch <= g.highestTermEpoch) {
-                fail(g, w, null, "term " + w + " has epoch " + epoch + ", not above the " + g.highestTermEpoch
-                                 + " of an earlier term");
+                fail(
+                        g,
+                        w,
+                        null,
+                        "term " + w + " has epoch " + epoch + ", not above the " + g.highestTermEpoch
+                                + " of an earlier term");
             }
             g.highestTermEpoch = Math.max(g.highestTermEpoch, epoch);
             g.open.put(actor, w);
@@ -151,12 +156,16 @@ final class TermHistory {
         long t = now.getAsLong();
         Window w = g.open.get(actor);
         if (w == null || w.epoch != epoch || t > w.end) {
-            fail(g, w, null, actor + " starts an exchange of " + group + " epoch " + epoch + " outside its window " + w);
+            fail(
+                    g,
+                    w,
+                    null,
+                    actor + " starts an exchange of " + group + " epoch " + epoch + " outside its window " + w);
         }
         for (Exchange x : g.highestByActor.values()) {
             if (!x.actor().equals(actor) && x.epoch() >= epoch) {
                 String what = actor + " starts an exchange of " + group + " epoch " + epoch + " after " + x.actor()
-                              + " started one of epoch " + x.epoch() + " at " + x.startedAt() / 1_000_000 + " ms";
+                        + " started one of epoch " + x.epoch() + " at " + x.startedAt() / 1_000_000 + " ms";
                 boolean together = w != null && x.window() != null && x.window().end > w.start;
                 // while the other's window was still open: two actors; after it closed: an epoch that did not grow
                 fail(g, w, together ? x.window() : null, what);
@@ -174,8 +183,8 @@ final class TermHistory {
         if (epoch < g.fencedAbove) {
             fenced++;
             if (trace != null) {
-                log("the fence refuses an action of " + group + " epoch " + epoch + " (it has accepted "
-                    + g.fencedAbove + ")");
+                log("the fence refuses an action of " + group + " epoch " + epoch + " (it has accepted " + g.fencedAbove
+                        + ")");
             }
         } else {
             g.fencedAbove = epoch;
@@ -239,7 +248,8 @@ final class TermHistory {
      */
     private void fail(Group g, Window a, Window b, String what) {
         boolean epochCheck = a != null && b == null;
-        boolean limit = epochCheck ? g.blindAfterDeletion || g.epochLost : a != null && b != null && (a.blind || b.blind);
+        boolean limit =
+                epochCheck ? g.blindAfterDeletion || g.epochLost : a != null && b != null && (a.blind || b.blind);
         if (limit) {
             limitation = true;
             log("LIMIT " + what);

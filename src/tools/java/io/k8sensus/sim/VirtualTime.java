@@ -15,6 +15,7 @@ final class VirtualTime {
         long pausedUntil;
         /** What arrived while paused, in order. */
         private final ArrayDeque<Runnable> deferred = new ArrayDeque<>();
+
         private boolean resumeScheduled;
     }
 

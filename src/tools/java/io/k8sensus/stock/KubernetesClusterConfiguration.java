@@ -2,7 +2,6 @@ package io.k8sensus.stock;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
@@ -39,8 +38,10 @@ public class KubernetesClusterConfiguration implements CamelConfiguration {
         KubernetesConfiguration kubernetes = new KubernetesConfiguration();
         kubernetes.setMasterUrl(orNull(masterUrl));
         kubernetes.setNamespace(orNull(namespace));
-        kubernetes.setConnectionTimeout(orNull(timeout) != null ? Integer.valueOf(timeout.strip())
-                : (int) Math.min(30_000, Math.max(3_000, renewMs / 3)));
+        kubernetes.setConnectionTimeout(
+                orNull(timeout) != null
+                        ? Integer.valueOf(timeout.strip())
+                        : (int) Math.min(30_000, Math.max(3_000, renewMs / 3)));
         kubernetes.setKubernetesClient(KubernetesHelper.getKubernetesClient(kubernetes));
         return kubernetes;
     }
@@ -70,11 +71,12 @@ public class KubernetesClusterConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext camelContext) throws Exception {
         var registry = camelContext.getRegistry();
-        KubernetesClusterService service = registry.lookupByNameAndType("clusterService", KubernetesClusterService.class);
+        KubernetesClusterService service =
+                registry.lookupByNameAndType("clusterService", KubernetesClusterService.class);
         camelContext.addService(service);
         // the epoch of the routes' log lines, read with the service's client
-        KubernetesConfiguration kubernetes = registry.lookupByNameAndType("kubernetesConfiguration",
-                KubernetesConfiguration.class);
+        KubernetesConfiguration kubernetes =
+                registry.lookupByNameAndType("kubernetesConfiguration", KubernetesConfiguration.class);
         registry.bind("leaseTerm", new LeaseTerm(kubernetes.getKubernetesClient(), service));
     }
 
@@ -87,8 +89,8 @@ public class KubernetesClusterConfiguration implements CamelConfiguration {
             }
             String[] kv = pair.split("=", 2);
             if (kv.length != 2 || kv[0].isBlank()) {
-                throw new IllegalArgumentException("cluster.kubernetes.cluster-labels: '" + pair.strip()
-                                                   + "' is not of the form key=value");
+                throw new IllegalArgumentException(
+                        "cluster.kubernetes.cluster-labels: '" + pair.strip() + "' is not of the form key=value");
             }
             labels.put(kv[0].strip(), kv[1].strip());
         }

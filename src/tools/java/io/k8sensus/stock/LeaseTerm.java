@@ -1,12 +1,11 @@
 package io.k8sensus.stock;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import org.apache.camel.component.kubernetes.cluster.KubernetesClusterService;
 import org.apache.camel.component.kubernetes.cluster.lock.impl.NativeLeaseResourceManager;
 
@@ -41,11 +40,13 @@ public final class LeaseTerm {
         }
         epochs.remove(group); // a failed read leaves none: the next action reads again
         String namespace = service.getKubernetesResourcesNamespace() != null
-                ? service.getKubernetesResourcesNamespace() : client.getNamespace();
-        Lease lease = new NativeLeaseResourceManager().fetchLeaseResource(client, namespace,
-                service.getKubernetesResourceName(), group);
-        boolean holder = lease != null && lease.getSpec() != null
-                         && identity().equals(lease.getSpec().getHolderIdentity());
+                ? service.getKubernetesResourcesNamespace()
+                : client.getNamespace();
+        Lease lease = new NativeLeaseResourceManager()
+                .fetchLeaseResource(client, namespace, service.getKubernetesResourceName(), group);
+        boolean holder = lease != null
+                && lease.getSpec() != null
+                && identity().equals(lease.getSpec().getHolderIdentity());
         Integer transitions = holder ? lease.getSpec().getLeaseTransitions() : null;
         long epoch = !holder ? -1 : transitions == null ? 0 : transitions;
         epochs.put(group, epoch);

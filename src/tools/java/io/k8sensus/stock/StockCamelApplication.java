@@ -13,8 +13,7 @@ import org.apache.camel.main.Main;
  */
 public final class StockCamelApplication {
 
-    private StockCamelApplication() {
-    }
+    private StockCamelApplication() {}
 
     public static void main(String[] args) throws Exception {
         // its own logging configuration, whatever else is on the class path (read when the first logger is made)

@@ -43,8 +43,8 @@ public record ApiRequest(String verb, String apiGroup, String resource, String n
         if (name == null && (verb.equals("list") || verb.equals("watch"))) {
             name = fieldSelectorName(query);
         }
-        return new ApiRequest(verb, m.group("group") == null ? "" : m.group("group"), m.group("resource"), name,
-                request);
+        return new ApiRequest(
+                verb, m.group("group") == null ? "" : m.group("group"), m.group("resource"), name, request);
     }
 
     /** "get-leases", "list-pods", "update-leases"...: the verb and the resource, for counting requests. */

@@ -26,8 +26,7 @@ public final class ClassDataTraining {
     private static final String POD = "cds-training";
     private static final int RUN_SECONDS = 6;
 
-    private ClassDataTraining() {
-    }
+    private ClassDataTraining() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length < 3) {
@@ -39,7 +38,9 @@ public final class ClassDataTraining {
             api.addReadyPod(POD);
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-XX:ArchiveClassesAtExit=" + args[1], "-Xlog:cds=error", "@" + args[2],
+                    "-XX:ArchiveClassesAtExit=" + args[1],
+                    "-Xlog:cds=error",
+                    "@" + args[2],
                     "-Dk8sensus.kubernetes.master-url=" + api.url(),
                     "-Dk8sensus.kubernetes.namespace=" + EmbeddedKubernetesApi.NAMESPACE,
                     "-Dk8sensus.election.pod-name=" + POD,
@@ -50,7 +51,10 @@ public final class ClassDataTraining {
             command.addAll(Arrays.asList(args).subList(3, args.length));
             command.addAll(List.of("-jar", args[0]));
             Path log = Path.of(args[1] + ".log");
-            Process replica = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process replica = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             probe(port);
             if (!replica.waitFor(RUN_SECONDS + 60, TimeUnit.SECONDS)) {
                 replica.destroyForcibly();
@@ -66,14 +70,18 @@ public final class ClassDataTraining {
 
     /** Once the replica answers, what Kubernetes and Prometheus ask of it: liveness, readiness, metrics. */
     private static void probe(int port) throws InterruptedException {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(RUN_SECONDS);
         for (String path : List.of("/observe/health/live", "/observe/health/ready", "/observe/metrics")) {
             while (System.nanoTime() < until) {
                 try {
                     HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                            .timeout(Duration.ofSeconds(2)).build();
-                    if (http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() < 500) {
+                            .timeout(Duration.ofSeconds(2))
+                            .build();
+                    if (http.send(request, HttpResponse.BodyHandlers.discarding())
+                                    .statusCode()
+                            < 500) {
                         break;
                     }
                 } catch (java.io.IOException e) {

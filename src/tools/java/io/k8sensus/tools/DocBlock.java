@@ -11,8 +11,7 @@ import java.nio.file.Path;
  */
 public final class DocBlock {
 
-    private DocBlock() {
-    }
+    private DocBlock() {}
 
     public static void write(Path document, String name, String content) throws IOException {
         String begin = "<!-- begin " + name + " (generated: do not edit by hand) -->\n";

@@ -1,16 +1,5 @@
 package io.k8sensus.tools;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -24,6 +13,16 @@ import io.fabric8.mockwebserver.http.Buffer;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 
 /**
  * An embedded Kubernetes API (fabric8's mock server in CRUD mode: real objects, 409 on a stale resourceVersion), plus
@@ -66,8 +65,8 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
     /** A port of its own for one replica, on the same store, whose connection the test can break. */
     public synchronized FaultyConnection faultyConnection() {
         FaultSwitch faults = new FaultSwitch(new ClosedWatchTolerance(store));
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                faults, false);
+        KubernetesMockServer server =
+                new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), faults, false);
         server.init(InetAddress.getLoopbackAddress(), 0);
         faultyServers.add(server);
         return new FaultyConnection(server.url("/"), faults, server);
@@ -108,8 +107,11 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
             try {
                 return store.dispatch(request);
             } catch (java.util.concurrent.RejectedExecutionException e) {
-                return store.dispatch(new RecordedRequest(request.getHttpVersion(), request.method(),
-                        request.getPath(), request.getHeaders(),
+                return store.dispatch(new RecordedRequest(
+                        request.getHttpVersion(),
+                        request.method(),
+                        request.getPath(),
+                        request.getHeaders(),
                         body == null ? null : new Buffer(body)));
             }
         }
@@ -132,11 +134,16 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
                 if (!fromJsonPatch(e)) {
                     throw e;
                 }
-                String message = String.valueOf(e.getMessage()).replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", " ");
-                return new MockResponse().setResponseCode(422).setBody("{\"apiVersion\":\"v1\",\"kind\":\"Status\","
-                        + "\"metadata\":{},\"status\":\"Failure\",\"message\":\"the server rejected our request due to an"
-                        + " error in our request\",\"reason\":\"Invalid\",\"details\":{\"causes\":[{\"message\":\""
-                        + message + "\"}]},\"code\":422}");
+                String message = String.valueOf(e.getMessage())
+                        .replace("\\", "\\\\")
+                        .replace("\"", "\\\"")
+                        .replace("\n", " ");
+                return new MockResponse()
+                        .setResponseCode(422)
+                        .setBody("{\"apiVersion\":\"v1\",\"kind\":\"Status\","
+                                + "\"metadata\":{},\"status\":\"Failure\",\"message\":\"the server rejected our request due to an"
+                                + " error in our request\",\"reason\":\"Invalid\",\"details\":{\"causes\":[{\"message\":\""
+                                + message + "\"}]},\"code\":422}");
             }
         }
 
@@ -196,9 +203,17 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
     /** Plays the kubelet in a given namespace. */
     public void addReadyPod(String name, String namespace) {
         Pod pod = new PodBuilder()
-                .withNewMetadata().withName(name).withNamespace(namespace).withLabels(CANDIDATE_LABELS).endMetadata()
-                .withNewStatus().withPhase("Running")
-                .addNewCondition().withType("Ready").withStatus("True").endCondition()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(namespace)
+                .withLabels(CANDIDATE_LABELS)
+                .endMetadata()
+                .withNewStatus()
+                .withPhase("Running")
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("True")
+                .endCondition()
                 .endStatus()
                 .build();
         // create, or update if a create answered as a conflict had been applied after all (see ClosedWatchTolerance)
@@ -216,8 +231,16 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
 
     /** Plays the kubelet when a readiness probe fails (false) or passes again (true). */
     public void setPodReady(String name, boolean ready) {
-        client.pods().inNamespace(NAMESPACE).withName(name).edit(pod -> new PodBuilder(pod).editStatus()
-                .editFirstCondition().withStatus(ready ? "True" : "False").endCondition().endStatus().build());
+        client.pods()
+                .inNamespace(NAMESPACE)
+                .withName(name)
+                .edit(pod -> new PodBuilder(pod)
+                        .editStatus()
+                        .editFirstCondition()
+                        .withStatus(ready ? "True" : "False")
+                        .endCondition()
+                        .endStatus()
+                        .build());
     }
 
     public Lease lease(String name) {

@@ -1,10 +1,5 @@
 package io.k8sensus.tools;
 
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-
 import io.fabric8.mockwebserver.http.ByteString;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
@@ -12,6 +7,10 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.mockwebserver.http.Response;
 import io.fabric8.mockwebserver.http.WebSocket;
 import io.fabric8.mockwebserver.http.WebSocketListener;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * One replica's connection to the embedded API, with faults the test switches on: a blackhole (requests never
@@ -101,11 +100,18 @@ public final class FaultSwitch extends Dispatcher {
             case FAIL_500 -> new MockResponse().setResponseCode(500).setBody("{\"kind\":\"Status\",\"code\":500}");
             case BLACKHOLE -> new MockResponse().setResponseCode(504).setBodyDelay(10, TimeUnit.MINUTES);
             case LATE_ACK -> store.dispatch(request).setBodyDelay(LATE_ACK_DELAY_MS, TimeUnit.MILLISECONDS);
-            case LATE_ACK_WRITES -> request.getMethod().equals("GET") ? store.dispatch(request)
-                    : store.dispatch(request).setBodyDelay(LATE_ACK_DELAY_MS, TimeUnit.MILLISECONDS);
-            case FORBID_WATCHES -> isWatchOrLeaseList(request) ? new MockResponse().setResponseCode(403).setBody(
-                    "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Forbidden\","
-                    + "\"message\":\"forbidden by the Role\",\"code\":403}") : store.dispatch(request);
+            case LATE_ACK_WRITES ->
+                request.getMethod().equals("GET")
+                        ? store.dispatch(request)
+                        : store.dispatch(request).setBodyDelay(LATE_ACK_DELAY_MS, TimeUnit.MILLISECONDS);
+            case FORBID_WATCHES ->
+                isWatchOrLeaseList(request)
+                        ? new MockResponse()
+                                .setResponseCode(403)
+                                .setBody(
+                                        "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Forbidden\","
+                                                + "\"message\":\"forbidden by the Role\",\"code\":403}")
+                        : store.dispatch(request);
             case SLOW, SLOW_ANSWERS -> store.dispatch(request).setBodyDelay(slowMs, TimeUnit.MILLISECONDS);
             case SILENT_WATCHES -> store.dispatch(request);
         };
@@ -214,17 +220,20 @@ public final class FaultSwitch extends Dispatcher {
             long now = System.nanoTime();
             lastDueNanos = Math.max(now + delayNanos, lastDueNanos);
             pending++;
-            LATER.schedule(() -> {
-                try {
-                    send.getAsBoolean();
-                } catch (RuntimeException e) {
-                    // the watch was closed meanwhile
-                } finally {
-                    synchronized (this) {
-                        pending--;
-                    }
-                }
-            }, lastDueNanos - now, TimeUnit.NANOSECONDS);
+            LATER.schedule(
+                    () -> {
+                        try {
+                            send.getAsBoolean();
+                        } catch (RuntimeException e) {
+                            // the watch was closed meanwhile
+                        } finally {
+                            synchronized (this) {
+                                pending--;
+                            }
+                        }
+                    },
+                    lastDueNanos - now,
+                    TimeUnit.NANOSECONDS);
             return true;
         }
     }
@@ -232,6 +241,6 @@ public final class FaultSwitch extends Dispatcher {
     private static boolean isWatchOrLeaseList(RecordedRequest request) {
         String path = request.getPath().split("\\?")[0];
         return request.getMethod().equals("GET")
-               && (request.getPath().contains("watch=true") || path.endsWith("/leases"));
+                && (request.getPath().contains("watch=true") || path.endsWith("/leases"));
     }
 }

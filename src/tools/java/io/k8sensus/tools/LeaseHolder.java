@@ -20,8 +20,8 @@ public record LeaseHolder(String holder, long epoch) {
         }
         String holder = lease.getSpec().getHolderIdentity();
         Integer transitions = lease.getSpec().getLeaseTransitions();
-        return new LeaseHolder(holder == null || holder.isEmpty() ? null : holder,
-                transitions == null ? 0 : transitions);
+        return new LeaseHolder(
+                holder == null || holder.isEmpty() ? null : holder, transitions == null ? 0 : transitions);
     }
 
     public boolean held() {

@@ -9,9 +9,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
 import javax.xml.parsers.DocumentBuilderFactory;
-
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 
@@ -27,8 +25,14 @@ import org.w3c.dom.NodeList;
 public final class MutationReport {
 
     /** One mutant as PIT reports it. */
-    public record Mutant(String mutatedClass, String method, int line, String mutator, String description,
-                         String status, boolean detected) {
+    public record Mutant(
+            String mutatedClass,
+            String method,
+            int line,
+            String mutator,
+            String description,
+            String status,
+            boolean detected) {
 
         /** The mutator's short name: {@code NegateConditionalsMutator} for PIT's full class name. */
         public String mutatorName() {
@@ -40,8 +44,7 @@ public final class MutationReport {
         }
     }
 
-    private MutationReport() {
-    }
+    private MutationReport() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length != 1) {
@@ -66,9 +69,14 @@ public final class MutationReport {
             List<Mutant> mutants = new ArrayList<>();
             for (int i = 0; i < nodes.getLength(); i++) {
                 Element m = (Element) nodes.item(i);
-                mutants.add(new Mutant(text(m, "mutatedClass"), text(m, "mutatedMethod"),
-                        Integer.parseInt(text(m, "lineNumber")), text(m, "mutator"), text(m, "description"),
-                        m.getAttribute("status"), Boolean.parseBoolean(m.getAttribute("detected"))));
+                mutants.add(new Mutant(
+                        text(m, "mutatedClass"),
+                        text(m, "mutatedMethod"),
+                        Integer.parseInt(text(m, "lineNumber")),
+                        text(m, "mutator"),
+                        text(m, "description"),
+                        m.getAttribute("status"),
+                        Boolean.parseBoolean(m.getAttribute("detected"))));
             }
             return mutants;
         } catch (IOException e) {
@@ -97,14 +105,17 @@ public final class MutationReport {
         Map<String, Integer> statuses = new TreeMap<>();
         mutants.forEach(m -> statuses.merge(m.status(), 1, Integer::sum));
         out.append("by status: ").append(statuses).append('\n');
-        List<Mutant> alive = mutants.stream().filter(m -> !m.detected())
-                .sorted(Comparator.comparing(Mutant::mutatedClass).thenComparingInt(Mutant::line)
+        List<Mutant> alive = mutants.stream()
+                .filter(m -> !m.detected())
+                .sorted(Comparator.comparing(Mutant::mutatedClass)
+                        .thenComparingInt(Mutant::line)
                         .thenComparing(Mutant::mutator))
                 .toList();
         out.append("mutants no test detected: ").append(alive.size()).append('\n');
         for (Mutant m : alive) {
-            out.append(String.format("  %s.%s line %d, %s (%s): %s%n", m.simpleClass(), m.method(), m.line(),
-                    m.mutatorName(), m.status(), m.description()));
+            out.append(String.format(
+                    "  %s.%s line %d, %s (%s): %s%n",
+                    m.simpleClass(), m.method(), m.line(), m.mutatorName(), m.status(), m.description()));
         }
         out.append(scoreLine(mutants)).append('\n');
         return out.toString();

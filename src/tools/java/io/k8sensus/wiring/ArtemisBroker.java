@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.apache.activemq.artemis.api.core.Interceptor;
 import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.core.config.Configuration;
@@ -65,8 +64,8 @@ public final class ArtemisBroker implements AutoCloseable {
             // id as they arrive, and those routed; the difference was refused
             configuration.registerBrokerPlugin(new ActiveMQServerMessagePlugin() {
                 @Override
-                public void beforeMessageRoute(Message message, RoutingContext context, boolean direct,
-                                               boolean rejectDuplicates) {
+                public void beforeMessageRoute(
+                        Message message, RoutingContext context, boolean direct, boolean rejectDuplicates) {
                     if (message.getDuplicateIDBytes() != null) {
                         routedWithDuplicateId.incrementAndGet();
                     }
@@ -74,12 +73,14 @@ public final class ArtemisBroker implements AutoCloseable {
             });
             broker = new EmbeddedActiveMQ().setConfiguration(configuration);
             broker.start();
-            broker.getActiveMQServer().getRemotingService().addIncomingInterceptor((Interceptor) (packet, connection) -> {
-                if (packet instanceof MessagePacket send && send.getMessage().getDuplicateIDBytes() != null) {
-                    sentWithDuplicateId.incrementAndGet();
-                }
-                return true;
-            });
+            broker.getActiveMQServer().getRemotingService().addIncomingInterceptor((Interceptor)
+                    (packet, connection) -> {
+                        if (packet instanceof MessagePacket send
+                                && send.getMessage().getDuplicateIDBytes() != null) {
+                            sentWithDuplicateId.incrementAndGet();
+                        }
+                        return true;
+                    });
         } catch (Exception e) {
             throw new IllegalStateException("Artemis did not start", e);
         }
@@ -100,10 +101,10 @@ public final class ArtemisBroker implements AutoCloseable {
     public void close() {
         stop();
         try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             // a temporary directory left behind
         }
     }
-
 }

@@ -3,7 +3,6 @@ package io.k8sensus.wiring;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
-
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
 
@@ -23,15 +22,14 @@ public final class FailoverPlan {
         long highestEpoch();
     }
 
-    private FailoverPlan() {
-    }
+    private FailoverPlan() {}
 
     /**
      * Runs {@code rounds} rounds of the three faults; {@code holding} tells whether a leader holds work in hand (the
      * pause waits for it, so that the zombie wakes up with work to finish). Returns the number of failovers.
      */
-    public static int run(RecipeCluster cluster, Progress progress, int rounds, Predicate<String> holding,
-                          int itemsBetweenFaults) {
+    public static int run(
+            RecipeCluster cluster, Progress progress, int rounds, Predicate<String> holding, int itemsBetweenFaults) {
         int failovers = 0;
         for (int round = 0; round < rounds; round++) {
             cluster.kill9AndReplace(workingLeader(cluster, progress, itemsBetweenFaults));
@@ -64,7 +62,10 @@ public final class FailoverPlan {
     }
 
     public static void awaitUntil(String what, Duration atMost, BooleanSupplier condition) {
-        Awaitility.await(what).atMost(atMost).pollInterval(Duration.ofMillis(20)).until(condition::getAsBoolean);
+        Awaitility.await(what)
+                .atMost(atMost)
+                .pollInterval(Duration.ofMillis(20))
+                .until(condition::getAsBoolean);
     }
 
     static ConditionFactory await(String what) {

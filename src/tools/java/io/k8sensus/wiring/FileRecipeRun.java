@@ -12,21 +12,27 @@ import java.util.Map;
  */
 public final class FileRecipeRun {
 
-    private FileRecipeRun() {
-    }
+    private FileRecipeRun() {}
 
-    public record Outcome(long files, long results, long rejected, long failed, long lost, long doneTwice,
-                          long duplicatesRefused, List<String> leftBehind, List<String> wronglyPlaced, long epochs,
-                          long longestGapMs) {
-    }
+    public record Outcome(
+            long files,
+            long results,
+            long rejected,
+            long failed,
+            long lost,
+            long doneTwice,
+            long duplicatesRefused,
+            List<String> leftBehind,
+            List<String> wronglyPlaced,
+            long epochs,
+            long longestGapMs) {}
 
-    public record Result(Outcome outcome, int failovers) {
-    }
+    public record Result(Outcome outcome, int failovers) {}
 
     public static Result run(String name, int files, double perSecond, int rounds) {
         try (PickupDir dir = new PickupDir();
-             RecipeCluster cluster = new RecipeCluster(name, PickupDir.GROUP, PickupDir.RECIPE, dir.environment(),
-                     List.of())) {
+                RecipeCluster cluster =
+                        new RecipeCluster(name, PickupDir.GROUP, PickupDir.RECIPE, dir.environment(), List.of())) {
             cluster.start(3);
             dir.feed(files, perSecond, 20);
             FailoverPlan.Progress progress = new FailoverPlan.Progress() {
@@ -42,18 +48,24 @@ public final class FileRecipeRun {
                     return dir.highestEpoch();
                 }
             };
-            int failovers = FailoverPlan.run(cluster, progress, rounds, leader -> true,
-                        FailoverPlan.spacing(files, rounds));
+            int failovers =
+                    FailoverPlan.run(cluster, progress, rounds, leader -> true, FailoverPlan.spacing(files, rounds));
             try {
-                FailoverPlan.awaitUntil("every file handled", Duration.ofSeconds(120),
-                        () -> dir.fed(files) && dir.handled() == files && dir.names("inbox").isEmpty());
+                FailoverPlan.awaitUntil(
+                        "every file handled",
+                        Duration.ofSeconds(120),
+                        () -> dir.fed(files)
+                                && dir.handled() == files
+                                && dir.names("inbox").isEmpty());
             } catch (org.awaitility.core.ConditionTimeoutException e) {
                 // what a reader needs to tell why: where the files are, who leads, what the replicas said last
                 System.out.println("fed all: " + dir.fed(files) + ", handled " + dir.handled() + " of " + files
-                                   + ", in inbox/: " + dir.names("inbox") + ", leader: " + cluster.leader()
-                                   + ", live: " + cluster.live());
-                System.out.println("files under the pickup directory outside done/, results/ and failed/: " + dir.tree());
-                cluster.lines().stream().filter(l -> !l.text().contains(" heartbeat "))
+                        + ", in inbox/: " + dir.names("inbox") + ", leader: " + cluster.leader()
+                        + ", live: " + cluster.live());
+                System.out.println(
+                        "files under the pickup directory outside done/, results/ and failed/: " + dir.tree());
+                cluster.lines().stream()
+                        .filter(l -> !l.text().contains(" heartbeat "))
                         .forEach(l -> System.out.println(l.replica() + " " + l.text()));
                 List<RecipeCluster.Line> lines = cluster.lines();
                 lines.subList(Math.max(0, lines.size() - 80), lines.size())
@@ -61,22 +73,40 @@ public final class FileRecipeRun {
                 throw e;
             }
 
-            long rejected = dir.dropped().keySet().stream().filter(dir::rejected).count();
-            List<String> results = dir.names("results").stream().filter(n -> !n.endsWith(".part")).toList();
+            long rejected =
+                    dir.dropped().keySet().stream().filter(dir::rejected).count();
+            List<String> results = dir.names("results").stream()
+                    .filter(n -> !n.endsWith(".part"))
+                    .toList();
             List<String> failed = dir.names("failed");
-            long lost = dir.dropped().keySet().stream().filter(f -> !dir.rejected(f) && !results.contains(f)).count();
+            long lost = dir.dropped().keySet().stream()
+                    .filter(f -> !dir.rejected(f) && !results.contains(f))
+                    .count();
             List<String> wronglyPlaced = new java.util.ArrayList<>();
             dir.names("done").stream().filter(dir::rejected).forEach(f -> wronglyPlaced.add("done/" + f));
             failed.stream().filter(f -> !dir.rejected(f)).forEach(f -> wronglyPlaced.add("failed/" + f));
             results.stream().filter(dir::rejected).forEach(f -> wronglyPlaced.add("results/" + f));
             Map<String, Integer> writes = new HashMap<>();
-            cluster.linesContaining("event=file-done file=").forEach(l -> writes.merge(
-                    l.text().replaceAll(".*event=file-done file=(\\S+).*", "$1"), 1, Integer::sum));
+            cluster.linesContaining("event=file-done file=")
+                    .forEach(l -> writes.merge(
+                            l.text().replaceAll(".*event=file-done file=(\\S+).*", "$1"), 1, Integer::sum));
             long twice = writes.values().stream().filter(n -> n > 1).count();
             long refused = cluster.linesContaining("event=file-duplicate").size();
             long epochs = dir.epochs();
-            return new Result(new Outcome(files, results.size(), rejected, failed.size(), lost, twice, refused,
-                    dir.leftBehind(), wronglyPlaced, epochs, dir.longestGapMs()), failovers);
+            return new Result(
+                    new Outcome(
+                            files,
+                            results.size(),
+                            rejected,
+                            failed.size(),
+                            lost,
+                            twice,
+                            refused,
+                            dir.leftBehind(),
+                            wronglyPlaced,
+                            epochs,
+                            dir.longestGapMs()),
+                    failovers);
         }
     }
 }

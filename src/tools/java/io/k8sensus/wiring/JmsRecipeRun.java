@@ -10,18 +10,16 @@ import java.util.List;
  */
 public final class JmsRecipeRun {
 
-    private JmsRecipeRun() {
-    }
+    private JmsRecipeRun() {}
 
-    public record Result(WorkQueue.Outcome outcome, int failovers) {
-    }
+    public record Result(WorkQueue.Outcome outcome, int failovers) {}
 
     public static Result run(String name, int items, double perSecond, int rounds) {
         try (ArtemisBroker broker = new ArtemisBroker()) {
             broker.start();
             try (WorkQueue queue = new WorkQueue(broker);
-                 RecipeCluster cluster = new RecipeCluster(name, WorkQueue.GROUP, WorkQueue.RECIPE,
-                         WorkQueue.environment(broker), List.of())) {
+                    RecipeCluster cluster = new RecipeCluster(
+                            name, WorkQueue.GROUP, WorkQueue.RECIPE, WorkQueue.environment(broker), List.of())) {
                 cluster.start(3);
                 queue.feed(items, perSecond, 10);
                 FailoverPlan.Progress progress = new FailoverPlan.Progress() {
@@ -37,11 +35,15 @@ public final class JmsRecipeRun {
                         return queue.highestEpoch();
                     }
                 };
-                int failovers = FailoverPlan.run(cluster, progress, rounds, leader -> true,
-                        FailoverPlan.spacing(items, rounds));
-                FailoverPlan.awaitUntil("every item's result", Duration.ofSeconds(120),
+                int failovers = FailoverPlan.run(
+                        cluster, progress, rounds, leader -> true, FailoverPlan.spacing(items, rounds));
+                FailoverPlan.awaitUntil(
+                        "every item's result",
+                        Duration.ofSeconds(120),
                         () -> queue.fed(items) && queue.done() == items);
-                FailoverPlan.awaitUntil("the work queue drained, re-sent items included", Duration.ofSeconds(60),
+                FailoverPlan.awaitUntil(
+                        "the work queue drained, re-sent items included",
+                        Duration.ofSeconds(60),
                         () -> queue.resent() == items / 10 && broker.pending("work") == 0);
                 return new Result(queue.outcome(items), failovers);
             }

@@ -34,8 +34,19 @@ public final class JobTable implements AutoCloseable {
 
     /** The recipe's settings as a Deployment passes them (environment variables, e.g. from a Secret). */
     public static Map<String, String> environment(PostgresServer postgres) {
-        return Map.of("JOBS_DB_URL", postgres.jdbcUrl(), "JOBS_DB_USERNAME", PostgresServer.USER,
-                "JOBS_DB_PASSWORD", "", "JOBS_POLL_PERIOD_MS", "100", "JOBS_WORK_MS", "40", "JOBS_BATCH_SIZE", "10");
+        return Map.of(
+                "JOBS_DB_URL",
+                postgres.jdbcUrl(),
+                "JOBS_DB_USERNAME",
+                PostgresServer.USER,
+                "JOBS_DB_PASSWORD",
+                "",
+                "JOBS_POLL_PERIOD_MS",
+                "100",
+                "JOBS_WORK_MS",
+                "40",
+                "JOBS_BATCH_SIZE",
+                "10");
     }
 
     public void createSchema() {
@@ -50,20 +61,24 @@ public final class JobTable implements AutoCloseable {
     public void feed(int items, double perSecond) {
         feeder = Executors.newSingleThreadScheduledExecutor(new CamelThreadFactory("#name#", "job-feeder", true));
         long periodMicros = (long) (1_000_000 / perSecond);
-        feeder.scheduleAtFixedRate(() -> {
-            if (inserted.get() >= items) {
-                feeder.shutdown();
-                return;
-            }
-            try (Connection c = postgres.connect();
-                 PreparedStatement insert = c.prepareStatement("INSERT INTO jobs (payload) VALUES (?)")) {
-                insert.setString(1, "job " + (inserted.get() + 1));
-                insert.executeUpdate();
-                inserted.incrementAndGet();
-            } catch (SQLException e) {
-                // the database is down: the next tick tries again
-            }
-        }, 0, periodMicros, TimeUnit.MICROSECONDS);
+        feeder.scheduleAtFixedRate(
+                () -> {
+                    if (inserted.get() >= items) {
+                        feeder.shutdown();
+                        return;
+                    }
+                    try (Connection c = postgres.connect();
+                            PreparedStatement insert = c.prepareStatement("INSERT INTO jobs (payload) VALUES (?)")) {
+                        insert.setString(1, "job " + (inserted.get() + 1));
+                        insert.executeUpdate();
+                        inserted.incrementAndGet();
+                    } catch (SQLException e) {
+                        // the database is down: the next tick tries again
+                    }
+                },
+                0,
+                periodMicros,
+                TimeUnit.MICROSECONDS);
     }
 
     public int inserted() {
@@ -95,36 +110,50 @@ public final class JobTable implements AutoCloseable {
     }
 
     public long refusalsBy(String leader, String reason) {
-        return number("SELECT count(*) FROM job_refusals WHERE leader = '" + leader + "' AND reason = '" + reason + "'");
+        return number(
+                "SELECT count(*) FROM job_refusals WHERE leader = '" + leader + "' AND reason = '" + reason + "'");
     }
 
     /** What the table says: every figure of the recipe's check. */
-    public record Outcome(long items, long done, long lost, long doneTwice, long unfinished, long staleAccepted,
-                          long refusedStale, long refusedDone, long epochs, long longestGapMs) {
-    }
+    public record Outcome(
+            long items,
+            long done,
+            long lost,
+            long doneTwice,
+            long unfinished,
+            long staleAccepted,
+            long refusedStale,
+            long refusedDone,
+            long epochs,
+            long longestGapMs) {}
 
     public Outcome outcome() {
         long items = number("SELECT count(*) FROM jobs");
         long done = done();
-        return new Outcome(items, done,
-                number("SELECT count(*) FROM jobs j WHERE NOT EXISTS (SELECT 1 FROM job_results r WHERE r.job_id = j.id)"),
+        return new Outcome(
+                items,
+                done,
+                number(
+                        "SELECT count(*) FROM jobs j WHERE NOT EXISTS (SELECT 1 FROM job_results r WHERE r.job_id = j.id)"),
                 number("SELECT count(*) FROM (SELECT job_id FROM job_results GROUP BY job_id HAVING count(*) > 1) d"),
                 number("SELECT count(*) FROM jobs WHERE status <> 'done'"),
                 // a result whose epoch is below one recorded before it: a stale leader's write that got through
                 number("SELECT count(*) FROM (SELECT epoch, max(epoch) OVER (ORDER BY seq ROWS BETWEEN UNBOUNDED "
-                       + "PRECEDING AND 1 PRECEDING) AS before FROM job_results) x WHERE epoch < before"),
-                refusals("stale-epoch"), refusals("already-done"),
+                        + "PRECEDING AND 1 PRECEDING) AS before FROM job_results) x WHERE epoch < before"),
+                refusals("stale-epoch"),
+                refusals("already-done"),
                 number("SELECT count(DISTINCT epoch) FROM job_results"),
                 // the longest a waiting job went with no result recorded by anyone
                 number("SELECT coalesce(round(max(extract(epoch FROM (r.recorded_at - greatest(r.previous, "
-                       + "j.created_at))) * 1000)), 0) FROM (SELECT job_id, recorded_at, lag(recorded_at) OVER "
-                       + "(ORDER BY seq) AS previous FROM job_results) r JOIN jobs j ON j.id = r.job_id "
-                       + "WHERE r.previous IS NOT NULL"));
+                        + "j.created_at))) * 1000)), 0) FROM (SELECT job_id, recorded_at, lag(recorded_at) OVER "
+                        + "(ORDER BY seq) AS previous FROM job_results) r JOIN jobs j ON j.id = r.job_id "
+                        + "WHERE r.previous IS NOT NULL"));
     }
 
     private long number(String sql) {
-        try (Connection c = postgres.connect(); var statement = c.createStatement();
-             ResultSet rows = statement.executeQuery(sql)) {
+        try (Connection c = postgres.connect();
+                var statement = c.createStatement();
+                ResultSet rows = statement.executeQuery(sql)) {
             rows.next();
             return rows.getLong(1);
         } catch (SQLException e) {

@@ -55,23 +55,27 @@ public final class PickupDir implements AutoCloseable {
     public void feed(int files, double perSecond, int rejectEvery) {
         this.rejectEvery = rejectEvery;
         feeder = Executors.newSingleThreadScheduledExecutor(new CamelThreadFactory("#name#", "file-feeder", true));
-        feeder.scheduleAtFixedRate(() -> {
-            int n = count.get() + 1;
-            if (n > files) {
-                feeder.shutdown();
-                return;
-            }
-            String name = String.format("f-%05d.txt", n);
-            try {
-                Path staged = root.resolve("staging").resolve(name);
-                Files.writeString(staged, n % rejectEvery == 0 ? "reject " + name : "item " + name);
-                Files.move(staged, root.resolve("inbox").resolve(name), StandardCopyOption.ATOMIC_MOVE);
-                dropped.put(name, System.nanoTime());
-                count.incrementAndGet();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, 0, (long) (1_000_000 / perSecond), TimeUnit.MICROSECONDS);
+        feeder.scheduleAtFixedRate(
+                () -> {
+                    int n = count.get() + 1;
+                    if (n > files) {
+                        feeder.shutdown();
+                        return;
+                    }
+                    String name = String.format("f-%05d.txt", n);
+                    try {
+                        Path staged = root.resolve("staging").resolve(name);
+                        Files.writeString(staged, n % rejectEvery == 0 ? "reject " + name : "item " + name);
+                        Files.move(staged, root.resolve("inbox").resolve(name), StandardCopyOption.ATOMIC_MOVE);
+                        dropped.put(name, System.nanoTime());
+                        count.incrementAndGet();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                },
+                0,
+                (long) (1_000_000 / perSecond),
+                TimeUnit.MICROSECONDS);
     }
 
     public boolean fed(int files) {
@@ -138,9 +142,11 @@ public final class PickupDir implements AutoCloseable {
     /** Every file under the pickup directory, relative to it, each directory's files sorted (for a failure's report). */
     public List<String> tree() {
         try (var files = Files.walk(root)) {
-            return files.filter(Files::isRegularFile).map(f -> root.relativize(f).toString())
+            return files.filter(Files::isRegularFile)
+                    .map(f -> root.relativize(f).toString())
                     .filter(f -> !f.startsWith("done/") && !f.startsWith("results/") && !f.startsWith("failed/"))
-                    .sorted().toList();
+                    .sorted()
+                    .toList();
         } catch (java.io.IOException e) {
             return List.of("cannot list " + root + ": " + e);
         }
@@ -165,12 +171,14 @@ public final class PickupDir implements AutoCloseable {
 
     /** The longest a dropped file waited while no result was written, from the results' modification times. */
     public long longestGapMs() {
-        record Done(String name, long millis) {
-        }
+        record Done(String name, long millis) {}
         List<Done> done = new ArrayList<>();
         for (String name : names("results")) {
             try {
-                done.add(new Done(name, Files.getLastModifiedTime(root.resolve("results").resolve(name)).toMillis()));
+                done.add(new Done(
+                        name,
+                        Files.getLastModifiedTime(root.resolve("results").resolve(name))
+                                .toMillis()));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -189,7 +197,8 @@ public final class PickupDir implements AutoCloseable {
             feeder.shutdownNow();
         }
         try (Stream<Path> files = Files.walk(root)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             // a temporary directory left behind
         }

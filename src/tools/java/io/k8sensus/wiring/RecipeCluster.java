@@ -1,5 +1,7 @@
 package io.k8sensus.wiring;
 
+import io.k8sensus.launcher.ReplicaProcess;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -15,9 +17,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.k8sensus.launcher.ReplicaProcess;
-import io.k8sensus.tools.EmbeddedKubernetesApi;
-
 /**
  * Replicas of the real jar running one recipe: an embedded Kubernetes API with one Ready Pod per live replica (the
  * kubelet's part: a Pod is deleted when its process exits), the recipe's route directory, its group added to the
@@ -29,11 +28,11 @@ public final class RecipeCluster implements AutoCloseable {
 
     /** Lease duration, renew deadline and retry period of the recipes' tests, in milliseconds. */
     public static final long LEASE_MS = 3000;
+
     public static final long RENEW_MS = 2000;
     public static final long RETRY_MS = 500;
 
-    public record Line(String replica, long nanos, String text) {
-    }
+    public record Line(String replica, long nanos, String text) {}
 
     private final String group;
     private final Path routes;
@@ -52,8 +51,8 @@ public final class RecipeCluster implements AutoCloseable {
      * @param environment the recipe's settings, as environment variables
      * @param settings    more JVM arguments (-Dkey=value)
      */
-    public RecipeCluster(String name, String group, Path routes, Map<String, String> environment,
-                         List<String> settings) {
+    public RecipeCluster(
+            String name, String group, Path routes, Map<String, String> environment, List<String> settings) {
         this.group = group;
         this.routes = routes.toAbsolutePath();
         this.environment = Map.copyOf(environment);
@@ -81,8 +80,17 @@ public final class RecipeCluster implements AutoCloseable {
                 "-Dk8sensus.heartbeat.period-ms=1000"));
         args.addAll(settings);
         try {
-            ReplicaProcess replica = ReplicaProcess.start(name, Path.of("target", "k8sensus.jar"), LEASE_MS, RENEW_MS,
-                    RETRY_MS, api.url(), EmbeddedKubernetesApi.NAMESPACE, args, environment, this::onLine);
+            ReplicaProcess replica = ReplicaProcess.start(
+                    name,
+                    Path.of("target", "k8sensus.jar"),
+                    LEASE_MS,
+                    RENEW_MS,
+                    RETRY_MS,
+                    api.url(),
+                    EmbeddedKubernetesApi.NAMESPACE,
+                    args,
+                    environment,
+                    this::onLine);
             replicas.put(name, replica);
             replica.process().onExit().thenRun(() -> {
                 onLine(name, "[test] exited with " + replica.process().exitValue() + "; its Pod is deleted");
@@ -113,12 +121,17 @@ public final class RecipeCluster implements AutoCloseable {
      */
     public void awaitGroupsSpread() {
         org.awaitility.Awaitility.await("the heartbeat and " + group + " led by two replicas")
-                .atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> {
                     String heartbeat = api.holder("k8sensus-heartbeat");
                     String recipe = leader();
                     synchronized (this) {
-                        return recipe != null && heartbeat != null && !heartbeat.equals(recipe)
-                               && replicas.containsKey(heartbeat) && replicas.get(heartbeat).isAlive();
+                        return recipe != null
+                                && heartbeat != null
+                                && !heartbeat.equals(recipe)
+                                && replicas.containsKey(heartbeat)
+                                && replicas.get(heartbeat).isAlive();
                     }
                 });
     }
@@ -128,7 +141,10 @@ public final class RecipeCluster implements AutoCloseable {
     }
 
     public synchronized List<String> live() {
-        return replicas.values().stream().filter(ReplicaProcess::isAlive).map(ReplicaProcess::name).toList();
+        return replicas.values().stream()
+                .filter(ReplicaProcess::isAlive)
+                .map(ReplicaProcess::name)
+                .toList();
     }
 
     /** kill -9, then a replacement starts, as a Deployment's controller would start one. */
@@ -161,8 +177,10 @@ public final class RecipeCluster implements AutoCloseable {
 
     private void signal(String name, String signal) {
         try {
-            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(replica(name).pid()))
-                    .inheritIO().start();
+            Process kill = new ProcessBuilder(
+                            "kill", "-" + signal, Long.toString(replica(name).pid()))
+                    .inheritIO()
+                    .start();
             if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
                 throw new IllegalStateException("kill -" + signal + " " + name + " failed");
             }
@@ -192,7 +210,9 @@ public final class RecipeCluster implements AutoCloseable {
 
     /** The lines of one replica that contain {@code text}. */
     public List<Line> lines(String replica, String text) {
-        return lines.stream().filter(l -> l.replica().equals(replica) && l.text().contains(text)).toList();
+        return lines.stream()
+                .filter(l -> l.replica().equals(replica) && l.text().contains(text))
+                .toList();
     }
 
     /** The lines of every replica that contain {@code text}. */
@@ -235,8 +255,9 @@ public final class RecipeCluster implements AutoCloseable {
 
     private static void signalQuietly(ReplicaProcess replica, String signal) {
         try {
-            new ProcessBuilder("kill", "-" + signal, Long.toString(replica.pid())).start().waitFor(5,
-                    TimeUnit.SECONDS);
+            new ProcessBuilder("kill", "-" + signal, Long.toString(replica.pid()))
+                    .start()
+                    .waitFor(5, TimeUnit.SECONDS);
         } catch (IOException e) {
             // gone already
         } catch (InterruptedException e) {

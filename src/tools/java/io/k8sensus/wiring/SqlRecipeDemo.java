@@ -42,8 +42,8 @@ public final class SqlRecipeDemo implements AutoCloseable {
         try {
             JobTable.Outcome o = jobs.outcome();
             return "jobs: " + o.items() + " added, " + o.done() + " done (" + recent() + "), " + o.doneTwice()
-                   + " done twice, " + (o.refusedStale() + o.refusedDone()) + " results refused by the fence ("
-                   + o.refusedStale() + " stale epoch), " + o.unfinished() + " waiting";
+                    + " done twice, " + (o.refusedStale() + o.refusedDone()) + " results refused by the fence ("
+                    + o.refusedStale() + " stale epoch), " + o.unfinished() + " waiting";
         } catch (RuntimeException e) {
             return "jobs: the database does not answer (" + e.getMessage() + ")";
         }
@@ -51,9 +51,11 @@ public final class SqlRecipeDemo implements AutoCloseable {
 
     private String recent() {
         List<String> parts = new ArrayList<>();
-        try (Connection c = postgres.connect(); var s = c.createStatement(); ResultSet rows = s.executeQuery(
-                "SELECT leader, epoch, count(*) FROM job_results WHERE recorded_at > clock_timestamp() - "
-                + "interval '5 seconds' GROUP BY leader, epoch ORDER BY epoch")) {
+        try (Connection c = postgres.connect();
+                var s = c.createStatement();
+                ResultSet rows = s.executeQuery(
+                        "SELECT leader, epoch, count(*) FROM job_results WHERE recorded_at > clock_timestamp() - "
+                                + "interval '5 seconds' GROUP BY leader, epoch ORDER BY epoch")) {
             while (rows.next()) {
                 parts.add(rows.getLong(3) + " by " + rows.getString(1) + " epoch " + rows.getLong(2));
             }

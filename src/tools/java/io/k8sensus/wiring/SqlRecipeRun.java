@@ -10,18 +10,16 @@ import java.util.List;
  */
 public final class SqlRecipeRun {
 
-    public record Result(JobTable.Outcome outcome, int failovers, long pausedLeaderRefusals) {
-    }
+    public record Result(JobTable.Outcome outcome, int failovers, long pausedLeaderRefusals) {}
 
-    private SqlRecipeRun() {
-    }
+    private SqlRecipeRun() {}
 
     public static Result run(String name, int items, double perSecond, int rounds) {
         try (PostgresServer postgres = new PostgresServer()) {
             postgres.start();
             try (JobTable jobs = new JobTable(postgres);
-                 RecipeCluster cluster = new RecipeCluster(name, JobTable.GROUP, JobTable.RECIPE,
-                         JobTable.environment(postgres), List.of())) {
+                    RecipeCluster cluster = new RecipeCluster(
+                            name, JobTable.GROUP, JobTable.RECIPE, JobTable.environment(postgres), List.of())) {
                 jobs.createSchema();
                 cluster.start(3);
                 jobs.feed(items, perSecond);
@@ -38,9 +36,15 @@ public final class SqlRecipeRun {
                         return jobs.highestEpoch();
                     }
                 };
-                int failovers = FailoverPlan.run(cluster, progress, rounds, leader -> jobs.claimedBy(leader) >= 2,
+                int failovers = FailoverPlan.run(
+                        cluster,
+                        progress,
+                        rounds,
+                        leader -> jobs.claimedBy(leader) >= 2,
                         FailoverPlan.spacing(items, rounds));
-                FailoverPlan.awaitUntil("every job done", Duration.ofSeconds(120),
+                FailoverPlan.awaitUntil(
+                        "every job done",
+                        Duration.ofSeconds(120),
                         () -> jobs.inserted() == items && jobs.done() == items);
                 // every refusal of a stale term, i.e. of a paused leader that woke up
                 return new Result(jobs.outcome(), failovers, jobs.refusals("stale-epoch"));

@@ -1,5 +1,10 @@
 package io.k8sensus.wiring;
 
+import jakarta.jms.Connection;
+import jakarta.jms.JMSException;
+import jakarta.jms.MessageConsumer;
+import jakarta.jms.MessageProducer;
+import jakarta.jms.Session;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,12 +15,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import jakarta.jms.Connection;
-import jakarta.jms.JMSException;
-import jakarta.jms.MessageConsumer;
-import jakarta.jms.MessageProducer;
-import jakarta.jms.Session;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.util.concurrent.CamelThreadFactory;
 
@@ -29,8 +28,7 @@ public final class WorkQueue implements AutoCloseable {
     public static final Path RECIPE = Path.of("examples", "jms");
     public static final String GROUP = "jms-queue";
 
-    public record Received(String item, String leader, long epoch, long nanos) {
-    }
+    public record Received(String item, String leader, long epoch, long nanos) {}
 
     private final ArtemisBroker broker;
     private final Connection producerConnection;
@@ -51,8 +49,10 @@ public final class WorkQueue implements AutoCloseable {
             MessageConsumer consumer = session.createConsumer(session.createQueue("results"));
             consumer.setMessageListener(message -> {
                 try {
-                    results.add(new Received(message.getStringProperty("ItemId"),
-                            message.getStringProperty("K8sensusLeader"), message.getLongProperty("K8sensusEpoch"),
+                    results.add(new Received(
+                            message.getStringProperty("ItemId"),
+                            message.getStringProperty("K8sensusLeader"),
+                            message.getLongProperty("K8sensusEpoch"),
                             System.nanoTime()));
                 } catch (JMSException e) {
                     throw new IllegalStateException(e);
@@ -76,31 +76,35 @@ public final class WorkQueue implements AutoCloseable {
             Session session = producerConnection.createSession(false, Session.AUTO_ACKNOWLEDGE);
             MessageProducer producer = session.createProducer(session.createQueue("work"));
             List<String> toResend = new ArrayList<>();
-            feeder.scheduleAtFixedRate(() -> {
-                try {
-                    String item;
-                    if (sent.get() < items) {
-                        item = "item-" + (sent.get() + 1);
-                        if ((sent.get() + 1) % resendEvery == 0) {
-                            toResend.add(item);
+            feeder.scheduleAtFixedRate(
+                    () -> {
+                        try {
+                            String item;
+                            if (sent.get() < items) {
+                                item = "item-" + (sent.get() + 1);
+                                if ((sent.get() + 1) % resendEvery == 0) {
+                                    toResend.add(item);
+                                }
+                            } else if (!toResend.isEmpty()) {
+                                item = toResend.remove(0);
+                                resent.incrementAndGet();
+                            } else {
+                                feeder.shutdown();
+                                return;
+                            }
+                            var message = session.createTextMessage(item);
+                            message.setStringProperty("ItemId", item);
+                            producer.send(message);
+                            if (firstSent.putIfAbsent(item, System.nanoTime()) == null) {
+                                sent.incrementAndGet();
+                            }
+                        } catch (JMSException e) {
+                            // the broker refused: the next tick tries again
                         }
-                    } else if (!toResend.isEmpty()) {
-                        item = toResend.remove(0);
-                        resent.incrementAndGet();
-                    } else {
-                        feeder.shutdown();
-                        return;
-                    }
-                    var message = session.createTextMessage(item);
-                    message.setStringProperty("ItemId", item);
-                    producer.send(message);
-                    if (firstSent.putIfAbsent(item, System.nanoTime()) == null) {
-                        sent.incrementAndGet();
-                    }
-                } catch (JMSException e) {
-                    // the broker refused: the next tick tries again
-                }
-            }, 0, (long) (1_000_000 / perSecond), TimeUnit.MICROSECONDS);
+                    },
+                    0,
+                    (long) (1_000_000 / perSecond),
+                    TimeUnit.MICROSECONDS);
         } catch (JMSException e) {
             throw new IllegalStateException(e);
         }
@@ -127,9 +131,15 @@ public final class WorkQueue implements AutoCloseable {
         return results.stream().mapToLong(Received::epoch).max().orElse(-1);
     }
 
-    public record Outcome(long items, long done, long lost, long doneTwice, int resent, long duplicatesRefused,
-                          long epochs, long longestGapMs) {
-    }
+    public record Outcome(
+            long items,
+            long done,
+            long lost,
+            long doneTwice,
+            int resent,
+            long duplicatesRefused,
+            long epochs,
+            long longestGapMs) {}
 
     public Outcome outcome(int items) {
         Map<String, Long> perItem = new java.util.HashMap<>();
@@ -144,13 +154,21 @@ public final class WorkQueue implements AutoCloseable {
         List<Received> ordered = new ArrayList<>(results);
         ordered.sort(java.util.Comparator.comparingLong(Received::nanos));
         for (int i = 1; i < ordered.size(); i++) {
-            long waitingSince = Math.max(ordered.get(i - 1).nanos(),
-                    firstSent.getOrDefault(ordered.get(i).item(), ordered.get(i - 1).nanos()));
+            long waitingSince = Math.max(
+                    ordered.get(i - 1).nanos(),
+                    firstSent.getOrDefault(
+                            ordered.get(i).item(), ordered.get(i - 1).nanos()));
             gap = Math.max(gap, ordered.get(i).nanos() - waitingSince);
         }
-        return new Outcome(items, perItem.size(), lost, perItem.values().stream().filter(n -> n > 1).count(),
-                resent.get(), broker.duplicatesRefused(),
-                results.stream().mapToLong(Received::epoch).distinct().count(), gap / 1_000_000);
+        return new Outcome(
+                items,
+                perItem.size(),
+                lost,
+                perItem.values().stream().filter(n -> n > 1).count(),
+                resent.get(),
+                broker.duplicatesRefused(),
+                results.stream().mapToLong(Received::epoch).distinct().count(),
+                gap / 1_000_000);
     }
 
     @Override
