@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SimulationTest {
 
-    static final long DEFAULT_SCHEDULES = 100_000;
+    static final long DEFAULT_SCHEDULES = 20_000;
     /**
      * The tag of a test of the simulator itself (its checks fail when they should, a seed replays, a run resumes), not
      * of the elector: the mutation run ({@code make mutation}) leaves these out.
