@@ -34,7 +34,9 @@ import org.apache.camel.Route;
 import org.apache.camel.cluster.CamelClusterEventListener;
 import org.apache.camel.cluster.CamelClusterMember;
 import org.apache.camel.cluster.CamelClusterView;
-import org.apache.camel.support.cluster.AbstractCamelClusterView;
+import org.apache.camel.component.kubernetes.KubernetesConfiguration;
+import org.apache.camel.component.kubernetes.cluster.KubernetesClusterView;
+import org.apache.camel.component.kubernetes.cluster.lock.KubernetesLockConfiguration;
 import org.apache.camel.util.concurrent.CamelThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * behind a guard. A listener that throws is logged and the others still hear; one that blocks delays the view's later
  * events, but neither the election nor the end of the work, which every exchange's gate enforces on its own.
  */
-public class LeaseElectionView extends AbstractCamelClusterView {
+public class LeaseElectionView extends KubernetesClusterView {
 
     private static final Logger LOG = LoggerFactory.getLogger(LeaseElectionView.class);
     /** The election log, where the balancing events go beside the elector's. */
@@ -119,13 +121,18 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     /** The elector, the group's handover and the replica's balancer, turned as the simulations turn them. */
     private final GroupTurn turn;
 
-    public LeaseElectionView(
-            LeaseClusterService service, String group, ElectionSettings settings, LeaderTerms terms, String namespace) {
-        super(service, group);
+    /**
+     * The view of the group of {@code lock}, as {@link LeaseClusterService} makes it: Camel's view of that group, whose
+     * Lease controller k8sensus's elector replaces ({@link #doStart()}).
+     */
+    LeaseElectionView(
+            LeaseClusterService service, KubernetesConfiguration configuration, KubernetesLockConfiguration lock) {
+        super(service.getCamelContext(), service, configuration, lock);
+        String group = lock.getGroupName();
         this.service = service;
-        this.settings = settings;
-        this.terms = terms;
-        this.namespace = namespace;
+        this.settings = service.settings();
+        this.terms = service.terms();
+        this.namespace = lock.getKubernetesResourcesNamespace();
         this.leaseName = settings.leaseName(group);
         this.local = new Member(settings.podName());
         Timings timings = new Timings(
@@ -154,6 +161,26 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     @Override
     public List<CamelClusterMember> getMembers() {
         return members;
+    }
+
+    /**
+     * A view of Camel's Kubernetes cluster service may be disabled by hand (Camel's
+     * {@code RebalancingCamelClusterService} does so to spread the groups); k8sensus spreads them itself
+     * ({@value ElectionSettings#KEY_BALANCE}) and takes a replica out of the election by its Pod's labels, so a view is
+     * never disabled: asked to be, it refuses.
+     */
+    @Override
+    public void setDisabled(boolean disabled) {
+        if (disabled) {
+            throw new UnsupportedOperationException("Group " + getNamespace() + ": k8sensus does not disable a view;"
+                    + " it spreads the groups itself (" + ElectionSettings.KEY_BALANCE + ") and a replica leaves the"
+                    + " election when its Pod stops matching " + ElectionSettings.KEY_LABELS);
+        }
+    }
+
+    @Override
+    public boolean isDisabled() {
+        return false;
     }
 
     @Override
@@ -541,7 +568,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                     refusal.target());
         }
         long epoch = elector.epoch();
-        Member newLeader = leaderId == null ? null : toMember(leaderId);
+        Member newLeader = leaderId == null ? null : member(leaderId);
         long until = turn.routesMayActUntil();
         leadingUntil = newLeader == local ? until : Long.MIN_VALUE;
         if (leadingUntil != Long.MIN_VALUE) {
@@ -620,7 +647,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             return;
         }
         members = names.stream()
-                .map(this::toMember)
+                .map(this::member)
                 .map(CamelClusterMember.class::cast)
                 .toList();
         Set<String> added = new HashSet<>(names);
@@ -628,8 +655,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         Set<String> removed = new HashSet<>(old);
         removed.removeAll(names);
         notify(() -> {
-            added.forEach(id -> fireMemberAddedEvent(toMember(id)));
-            removed.forEach(id -> fireMemberRemovedEvent(toMember(id)));
+            added.forEach(id -> fireMemberAddedEvent(member(id)));
+            removed.forEach(id -> fireMemberRemovedEvent(member(id)));
         });
     }
 
@@ -716,7 +743,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         }
     }
 
-    private Member toMember(String id) {
+    private Member member(String id) {
         return id.equals(local.getId()) ? local : memberCache.computeIfAbsent(id, Member::new);
     }
 
