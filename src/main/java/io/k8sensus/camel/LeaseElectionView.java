@@ -70,12 +70,12 @@ public class LeaseElectionView extends KubernetesClusterView {
     private final LeaseClusterService service;
     private final String namespace;
     private final String leaseName;
-    private final Member local;
-    private final Map<String, Member> memberCache = new ConcurrentHashMap<>();
+    private final ClusterMember local;
+    private final Map<String, ClusterMember> memberCache = new ConcurrentHashMap<>();
     private final Clock clock = Clock.system();
     private final Elector elector;
 
-    private volatile Member leader;
+    private volatile ClusterMember leader;
     private volatile long leaderEpoch = LeaderTerm.UNKNOWN_EPOCH;
     /** When the loop last made progress (a turn began, or the elector answered it), on {@link #clock}. */
     private volatile long progressAt;
@@ -134,7 +134,7 @@ public class LeaseElectionView extends KubernetesClusterView {
         this.terms = service.terms();
         this.namespace = lock.getKubernetesResourcesNamespace();
         this.leaseName = settings.leaseName(group);
-        this.local = new Member(settings.podName());
+        this.local = new ClusterMember(settings.podName(), true, () -> leads(settings.podName()));
         Timings timings = new Timings(
                 settings.leaseDurationMs(), settings.renewDeadlineMs(), settings.retryPeriodMs(), settings.jitter());
         ElectorLog log = new ElectorLog(
@@ -568,7 +568,7 @@ public class LeaseElectionView extends KubernetesClusterView {
                     refusal.target());
         }
         long epoch = elector.epoch();
-        Member newLeader = leaderId == null ? null : member(leaderId);
+        ClusterMember newLeader = leaderId == null ? null : member(leaderId);
         long until = turn.routesMayActUntil();
         leadingUntil = newLeader == local ? until : Long.MIN_VALUE;
         if (leadingUntil != Long.MIN_VALUE) {
@@ -743,41 +743,20 @@ public class LeaseElectionView extends KubernetesClusterView {
         }
     }
 
-    private Member member(String id) {
-        return id.equals(local.getId()) ? local : memberCache.computeIfAbsent(id, Member::new);
+    private ClusterMember member(String id) {
+        return id.equals(local.getId())
+                ? local
+                : memberCache.computeIfAbsent(id, name -> new ClusterMember(name, false, () -> leads(name)));
+    }
+
+    /** Whether this view names {@code id} the leader now. */
+    private boolean leads(String id) {
+        ClusterMember current = leader;
+        return current != null && current.getId().equals(id);
     }
 
     /** Camel's thread factory: the election's threads are named as Camel names its own, and are daemons. */
     private static ThreadFactory daemon(String name) {
         return new CamelThreadFactory("#name#", name, true);
-    }
-
-    private final class Member implements CamelClusterMember {
-
-        private final String id;
-
-        Member(String id) {
-            this.id = id;
-        }
-
-        @Override
-        public boolean isLeader() {
-            return leader == this;
-        }
-
-        @Override
-        public boolean isLocal() {
-            return this == local;
-        }
-
-        @Override
-        public String getId() {
-            return id;
-        }
-
-        @Override
-        public String toString() {
-            return id;
-        }
     }
 }
