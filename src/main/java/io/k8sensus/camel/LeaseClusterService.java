@@ -5,7 +5,6 @@ import io.k8sensus.config.ElectionSettings;
 import io.k8sensus.config.InvalidSettingsException;
 import io.k8sensus.elector.Balancer;
 import io.k8sensus.elector.Clock;
-import io.k8sensus.elector.Timings;
 import io.k8sensus.kube.ApiConnectivityLog;
 import io.k8sensus.kube.CandidatePods;
 import io.k8sensus.kube.ElectionVertx;
@@ -63,8 +62,6 @@ public class LeaseClusterService extends KubernetesClusterService {
     private volatile ElectionObserver observer = ElectionObserver.NONE;
     private LeaseEvents events;
     private PodLeaderLabel label;
-    private boolean labelLeader;
-    private boolean balance = true;
     private volatile Balancer balancer;
 
     public LeaseClusterService(ElectionSettings settings) {
@@ -122,36 +119,10 @@ public class LeaseClusterService extends KubernetesClusterService {
         return terms;
     }
 
-    /**
-     * Whether the leader labels its own Pod {@code k8sensus.io/leader-<group>=true} ({@link PodLeaderLabel}); set before
-     * the service starts.
-     */
-    public void setLabelLeader(boolean labelLeader) {
-        this.labelLeader = labelLeader;
-    }
-
-    /**
-     * Whether this replica's k8sensus groups are spread over the candidates ({@link Balancer}); on
-     * by default; set before the service starts.
-     */
-    /** Whether this replica's groups are balanced (then each view marks its Lease as run here). */
-    boolean balancing() {
-        return balance;
-    }
-
-    public void setBalance(boolean balance) {
-        this.balance = balance;
-    }
-
     /** The balancer of this replica's groups, shared by its k8sensus views. */
     synchronized Balancer balancer() {
         if (balancer == null) {
-            Timings timings = new Timings(
-                    settings.leaseDurationMs(),
-                    settings.renewDeadlineMs(),
-                    settings.retryPeriodMs(),
-                    settings.jitter());
-            balancer = new Balancer(settings.podName(), timings, balance);
+            balancer = new Balancer(settings.podName(), settings.timings(), settings.balance());
         }
         return balancer;
     }
@@ -293,7 +264,7 @@ public class LeaseClusterService extends KubernetesClusterService {
     protected void doStart() throws Exception {
         events = new LeaseEvents(this::client, resolvedNamespace, settings.podName());
         observer = observers.apply(getCamelContext()).and(new LeadershipEvents(events, settings::leaseName));
-        if (labelLeader) {
+        if (settings.labelLeader()) {
             label = new PodLeaderLabel(this::client, resolvedNamespace, settings.podName());
             observer = observer.and(new LeadershipEvents(label, settings::leaseName));
         }

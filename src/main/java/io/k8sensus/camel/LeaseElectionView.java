@@ -135,8 +135,7 @@ public class LeaseElectionView extends KubernetesClusterView {
         this.namespace = lock.getKubernetesResourcesNamespace();
         this.leaseName = settings.leaseName(group);
         this.local = new ClusterMember(settings.podName(), true, () -> leads(settings.podName()));
-        Timings timings = new Timings(
-                settings.leaseDurationMs(), settings.renewDeadlineMs(), settings.retryPeriodMs(), settings.jitter());
+        Timings timings = settings.timings();
         ElectorLog log = new ElectorLog(
                 group,
                 leaseName,
@@ -186,7 +185,7 @@ public class LeaseElectionView extends KubernetesClusterView {
     @Override
     protected void doStart() {
         store = new KubeLeaseStore(service.client(), service.connectivityLog(), namespace, leaseName);
-        runnerMarks = service.balancing()
+        runnerMarks = settings.balance()
                 ? new io.k8sensus.kube.RunnerMarks(service.client(), namespace, leaseName, settings.podName())
                 : null;
         candidatePods = service.candidatePods();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.k8sensus.config.ElectionSettings;
 import io.k8sensus.config.InvalidSettingsException;
+import io.k8sensus.elector.Timings;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -28,13 +29,14 @@ class LeaseClusterServiceTest {
                     Map.of("app", "orders"),
                     "orders",
                     new LinkedHashSet<>(List.of("heartbeat", "jobs")),
-                    6000,
-                    4000,
-                    1000,
-                    1.5,
+                    new Timings(6000, 4000, 1000, 1.5),
                     "https://api.example:6443",
                     3000,
-                    true)
+                    true,
+                    true,
+                    false,
+                    null,
+                    false)
             .validate();
 
     private final DefaultCamelContext context = new DefaultCamelContext();

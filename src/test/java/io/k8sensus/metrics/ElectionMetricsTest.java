@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.k8sensus.config.ElectionSettings;
 import io.k8sensus.elector.Answer;
 import io.k8sensus.elector.LeaseRequest;
+import io.k8sensus.elector.Timings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Map;
 import java.util.Set;
@@ -23,13 +24,14 @@ class ElectionMetricsTest {
                     Map.of("app", "x"),
                     "k8sensus",
                     Set.of("heartbeat", "jobs"),
-                    3000,
-                    2000,
-                    500,
-                    1.2,
+                    new Timings(3000, 2000, 500, 1.2),
                     "",
                     1600,
-                    true));
+                    true,
+                    true,
+                    false,
+                    null,
+                    false));
 
     private double gauge(String name, String group) {
         return registry.get(name).tag("group", group).gauge().value();
