@@ -13,11 +13,13 @@ import io.k8sensus.elector.Timings;
 import io.k8sensus.kube.CandidatePods;
 import io.k8sensus.kube.KubeLeaseStore;
 import io.k8sensus.kube.LeaseWatch;
+import io.k8sensus.kube.RunnerMarks;
 import io.k8sensus.log.KeyValueLog;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -28,6 +30,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
@@ -102,7 +105,7 @@ public class LeaseElectionView extends KubernetesClusterView {
     private LeaseWatch leaseWatch;
     private KubeLeaseStore store;
     /** This view's mark on the group's Lease (null: balancing off, no marks); written off the informer's thread. */
-    private io.k8sensus.kube.RunnerMarks runnerMarks;
+    private RunnerMarks runnerMarks;
 
     private volatile long markAskedAt = Long.MIN_VALUE;
     /** A look at the mark is scheduled for the end of the retry period of the last one written. */
@@ -185,9 +188,8 @@ public class LeaseElectionView extends KubernetesClusterView {
     @Override
     protected void doStart() {
         store = new KubeLeaseStore(service.client(), service.connectivityLog(), namespace, leaseName);
-        runnerMarks = settings.balance()
-                ? new io.k8sensus.kube.RunnerMarks(service.client(), namespace, leaseName, settings.podName())
-                : null;
+        runnerMarks =
+                settings.balance() ? new RunnerMarks(service.client(), namespace, leaseName, settings.podName()) : null;
         candidatePods = service.candidatePods();
         progressAt = clock.nanos();
         loop = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-election-" + getNamespace()));
@@ -207,8 +209,7 @@ public class LeaseElectionView extends KubernetesClusterView {
         synchronized (this) {
             long now = clock.nanos();
             if (lease != null) {
-                turn.onRunners(
-                        io.k8sensus.kube.RunnerMarks.of(lease), io.k8sensus.kube.RunnerMarks.leadsOf(lease), now);
+                turn.onRunners(RunnerMarks.of(lease), RunnerMarks.leadsOf(lease), now);
             }
             turn.onLease(store.record(lease), now);
             boolean stepDown = KubeLeaseStore.stepDownAsked(lease, local.getId()) && elector.leads();
@@ -272,7 +273,7 @@ public class LeaseElectionView extends KubernetesClusterView {
         try {
             loop.execute(() -> {
                 try {
-                    java.util.OptionalInt leads;
+                    OptionalInt leads;
                     synchronized (this) {
                         leads = turn.balancer().leadsToSay(clock.nanos());
                     }
@@ -342,7 +343,7 @@ public class LeaseElectionView extends KubernetesClusterView {
      * Turns the group until it has nothing to send, {@code goOn} says stop, or {@code maxRequests} were made: a step
      * under the view's lock, the request outside it, its answer under the lock again.
      */
-    private void turnUntilIdle(java.util.function.BooleanSupplier goOn, int maxRequests) {
+    private void turnUntilIdle(BooleanSupplier goOn, int maxRequests) {
         for (int made = 0; made < maxRequests && goOn.getAsBoolean(); made++) {
             LeaseRequest request;
             synchronized (this) {
