@@ -3,6 +3,8 @@ package io.k8sensus;
 import io.k8sensus.routes.ComponentsCommand;
 import io.k8sensus.routes.ManifestsCommand;
 import io.k8sensus.routes.ValidateCommand;
+import java.util.Arrays;
+import java.util.List;
 import org.apache.camel.main.Main;
 
 /**
@@ -23,9 +25,11 @@ public final class K8sensusApplication {
     public static Main newMain() {
         // no package scan: the configuration classes are named, so nothing else on the class path is picked up
         Main main = new Main();
-        main.configure().addConfiguration(ElectionConfiguration.class);
+        ElectionConfiguration election = new ElectionConfiguration();
+        main.configure().addConfiguration(election);
         main.configure().addConfiguration(RoutesConfiguration.class);
-        main.addMainListener(new RoutesDirectoryLoader());
+        // the route files' check reads the settings first; the election's beans take the same object
+        main.addMainListener(new RoutesDirectoryLoader(election::settings));
         return main;
     }
 
@@ -36,7 +40,7 @@ public final class K8sensusApplication {
                         || args[0].equals(ComponentsCommand.NAME))) {
             // a command, not a replica: only warnings and errors of what it runs are logged, its lines are its output
             System.setProperty(ROOT_LOG_LEVEL, "WARN");
-            java.util.List<String> rest = java.util.Arrays.asList(args).subList(1, args.length);
+            List<String> rest = Arrays.asList(args).subList(1, args.length);
             System.exit(
                     switch (args[0]) {
                         case ValidateCommand.NAME -> ValidateCommand.run(rest, System.out, System.err);

@@ -1,6 +1,5 @@
 package io.k8sensus;
 
-import io.k8sensus.camel.LeaseClusterService;
 import io.k8sensus.config.ElectionSettings;
 import io.k8sensus.config.InvalidSettingsException;
 import io.k8sensus.routes.RouteFile;
@@ -12,7 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.function.Function;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;
@@ -32,40 +31,42 @@ import org.slf4j.LoggerFactory;
  */
 public class RoutesDirectoryLoader extends MainListenerSupport {
 
-    public static final String KEY_ROUTES_DIR = "k8sensus.routes.dir";
-    public static final String KEY_RELOAD = "k8sensus.routes.reload";
     private static final Logger LOG = LoggerFactory.getLogger(RoutesDirectoryLoader.class);
+
+    /** The replica's settings, from the context (read once, shared with the election's beans). */
+    private final Function<CamelContext, ElectionSettings> settingsOf;
+
+    private ElectionSettings settings;
 
     /** The directory's files as they were checked (what is loaded), or null when there is no directory. */
     private List<RouteFile> files;
 
     private Path path;
-    private Set<String> groups;
+
+    public RoutesDirectoryLoader(Function<CamelContext, ElectionSettings> settingsOf) {
+        this.settingsOf = settingsOf;
+    }
 
     @Override
     public void beforeConfigure(BaseMainSupport main) {
         CamelContext context = main.getCamelContext();
-        String dir = context.getPropertiesComponent()
-                .resolveProperty(KEY_ROUTES_DIR)
-                .orElse("")
-                .trim();
+        settings = settingsOf.apply(context);
+        String dir = settings.routesDir();
         files = null;
-        if (!dir.isEmpty()) {
+        if (dir != null) {
             path = Path.of(dir);
             if (!Files.isDirectory(path)) {
-                throw new InvalidSettingsException(KEY_ROUTES_DIR + " = " + dir + " is not a directory");
+                throw new InvalidSettingsException(
+                        ElectionSettings.KEY_ROUTES_DIR + " = " + dir + " is not a directory");
             }
             try {
                 files = RouteFile.read(path);
             } catch (UncheckedIOException e) {
-                throw new InvalidSettingsException(KEY_ROUTES_DIR + " = " + e.getMessage());
+                throw new InvalidSettingsException(ElectionSettings.KEY_ROUTES_DIR + " = " + e.getMessage());
             }
         }
-        groups = ElectionSettings.parseGroups(context.getPropertiesComponent()
-                .resolveProperty(ElectionSettings.KEY_GROUPS)
-                .orElse(""));
         List<RouteFileProblem> problems;
-        try (RouteFileCheck check = RouteFileCheck.like(context, groups)) {
+        try (RouteFileCheck check = RouteFileCheck.like(context, settings.groups())) {
             List<RouteFile> all = new ArrayList<>(check.shippedRoutes());
             if (files != null) {
                 all.addAll(files);
@@ -91,25 +92,20 @@ public class RoutesDirectoryLoader extends MainListenerSupport {
             return;
         }
         CamelContext context = main.getCamelContext();
-        LOG.info("Loading {} route file(s) from {} = {}", files.size(), KEY_ROUTES_DIR, path);
+        LOG.info("Loading {} route file(s) from {} = {}", files.size(), ElectionSettings.KEY_ROUTES_DIR, path);
         try {
             PluginHelper.getRoutesLoader(context)
                     .loadRoutes(files.stream().map(RouteFile::resource).toList());
         } catch (Exception e) {
             throw RouteFileErrors.describe(e);
         }
-        if (Boolean.parseBoolean(context.getPropertiesComponent()
-                .resolveProperty(KEY_RELOAD)
-                .orElse("false")
-                .trim())) {
-            LeaseClusterService service =
-                    context.getRegistry().lookupByNameAndType("leaseClusterService", LeaseClusterService.class);
-            String pod = service == null ? "" : service.settings().podName();
+        if (settings.reloadRoutes()) {
             try {
-                context.addService(new RouteFilesReloader(path, files, groups, pod), true, false);
+                context.addService(
+                        new RouteFilesReloader(path, files, settings.groups(), settings.podName()), true, false);
             } catch (Exception e) {
                 throw new IllegalStateException(
-                        "Cannot watch " + KEY_ROUTES_DIR + " = " + path + ": " + e.getMessage(), e);
+                        "Cannot watch " + ElectionSettings.KEY_ROUTES_DIR + " = " + path + ": " + e.getMessage(), e);
             }
         }
     }

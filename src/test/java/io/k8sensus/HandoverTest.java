@@ -16,8 +16,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +36,7 @@ class HandoverTest {
     private final EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
     private final FiringHistory history = new FiringHistory();
     private final List<Replica> replicas = new ArrayList<>();
-    private final Map<String, BlockingStep> blockingSteps = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, BlockingStep> blockingSteps = new ConcurrentHashMap<>();
 
     @TempDir
     Path routes;
@@ -58,7 +61,7 @@ class HandoverTest {
                             ref: "blockingStep"
                         - log: "slow job done epoch=${header.K8sensusEpoch}"
                 """);
-        Map<String, String> settings = new java.util.HashMap<>(overrides);
+        Map<String, String> settings = new HashMap<>(overrides);
         settings.put("k8sensus.routes.dir", routes.toString());
         for (String name : List.of("replica-a", "replica-b", "replica-c")) {
             api.addReadyPod(name);
@@ -128,7 +131,7 @@ class HandoverTest {
                             String holder = api.holder(LEASE);
                             return holder != null && !holder.equals(leader.name()) ? System.nanoTime() : null;
                         },
-                        java.util.Objects::nonNull);
+                        Objects::nonNull);
         // at once: tens of milliseconds; without the release, a lease duration after the last renewal
         assertThat(Duration.ofNanos(tookOver - releasedAt[0]))
                 .as("from the release to a new holder")
@@ -227,7 +230,7 @@ class HandoverTest {
                         - process:
                             ref: "blockingStep"
                 """);
-        Map<String, String> settings = new java.util.HashMap<>();
+        Map<String, String> settings = new HashMap<>();
         settings.put("k8sensus.routes.dir", routes.toString());
         settings.put("k8sensus.election.groups", "heartbeat,batch");
         settings.put("camel.main.shutdown-timeout", "20");

@@ -11,6 +11,7 @@ import io.k8sensus.tools.EmbeddedKubernetesApi;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,7 @@ class JsonLogsIT {
 
     @Test
     void every_line_is_a_json_object_and_the_election_lines_have_their_keys_as_fields() throws Exception {
-        List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> lines = Collections.synchronizedList(new ArrayList<>());
         try (EmbeddedKubernetesApi api = new EmbeddedKubernetesApi()) {
             api.addReadyPod("replica-a");
             ReplicaProcess replica = ReplicaProcess.start(

@@ -8,6 +8,7 @@ import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.Replica;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -41,7 +42,7 @@ class LeaderEventsTest {
 
     private static List<Event> events(EmbeddedKubernetesApi api) {
         return api.client().v1().events().inNamespace(EmbeddedKubernetesApi.NAMESPACE).list().getItems().stream()
-                .sorted(java.util.Comparator.comparing(Event::getLastTimestamp))
+                .sorted(Comparator.comparing(Event::getLastTimestamp))
                 .toList();
     }
 

@@ -18,6 +18,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +45,7 @@ class MetricsIT {
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private final List<ReplicaProcess> replicas = new ArrayList<>();
-    private final List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<String> output = Collections.synchronizedList(new ArrayList<>());
 
     @AfterEach
     void stop() {
@@ -106,7 +108,7 @@ class MetricsIT {
     private static double value(Map<String, Double> samples, String name, String... labels) {
         List<Double> found = samples.entrySet().stream()
                 .filter(e -> e.getKey().startsWith(name + "{")
-                        && java.util.Arrays.stream(labels).allMatch(e.getKey()::contains))
+                        && Arrays.stream(labels).allMatch(e.getKey()::contains))
                 .map(Map.Entry::getValue)
                 .toList();
         assertThat(found).as(name + " " + String.join(",", labels)).hasSize(1);

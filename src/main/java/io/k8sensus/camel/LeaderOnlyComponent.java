@@ -1,6 +1,8 @@
 package io.k8sensus.camel;
 
 import io.k8sensus.fencing.LeaderHeaders;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import org.apache.camel.Endpoint;
@@ -30,7 +32,7 @@ public class LeaderOnlyComponent extends MasterComponent {
     LeaderOnlyComponent(CamelClusterService clusterService, LeaderTerms terms, Set<String> groups) {
         this.clusterService = clusterService;
         this.terms = terms;
-        this.groups = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(groups)); // as configured
+        this.groups = Collections.unmodifiableSet(new LinkedHashSet<>(groups)); // as configured
         setService(clusterService);
     }
 

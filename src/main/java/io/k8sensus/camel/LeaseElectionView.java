@@ -13,11 +13,13 @@ import io.k8sensus.elector.Timings;
 import io.k8sensus.kube.CandidatePods;
 import io.k8sensus.kube.KubeLeaseStore;
 import io.k8sensus.kube.LeaseWatch;
+import io.k8sensus.kube.RunnerMarks;
 import io.k8sensus.log.KeyValueLog;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -28,13 +30,16 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 import org.apache.camel.cluster.CamelClusterEventListener;
 import org.apache.camel.cluster.CamelClusterMember;
 import org.apache.camel.cluster.CamelClusterView;
-import org.apache.camel.support.cluster.AbstractCamelClusterView;
+import org.apache.camel.component.kubernetes.KubernetesConfiguration;
+import org.apache.camel.component.kubernetes.cluster.KubernetesClusterView;
+import org.apache.camel.component.kubernetes.cluster.lock.KubernetesLockConfiguration;
 import org.apache.camel.util.concurrent.CamelThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,7 +60,7 @@ import org.slf4j.LoggerFactory;
  * behind a guard. A listener that throws is logged and the others still hear; one that blocks delays the view's later
  * events, but neither the election nor the end of the work, which every exchange's gate enforces on its own.
  */
-public class LeaseElectionView extends AbstractCamelClusterView {
+public class LeaseElectionView extends KubernetesClusterView {
 
     private static final Logger LOG = LoggerFactory.getLogger(LeaseElectionView.class);
     /** The election log, where the balancing events go beside the elector's. */
@@ -68,12 +73,12 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     private final LeaseClusterService service;
     private final String namespace;
     private final String leaseName;
-    private final Member local;
-    private final Map<String, Member> memberCache = new ConcurrentHashMap<>();
+    private final ClusterMember local;
+    private final Map<String, ClusterMember> memberCache = new ConcurrentHashMap<>();
     private final Clock clock = Clock.system();
     private final Elector elector;
 
-    private volatile Member leader;
+    private volatile ClusterMember leader;
     private volatile long leaderEpoch = LeaderTerm.UNKNOWN_EPOCH;
     /** When the loop last made progress (a turn began, or the elector answered it), on {@link #clock}. */
     private volatile long progressAt;
@@ -100,7 +105,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     private LeaseWatch leaseWatch;
     private KubeLeaseStore store;
     /** This view's mark on the group's Lease (null: balancing off, no marks); written off the informer's thread. */
-    private io.k8sensus.kube.RunnerMarks runnerMarks;
+    private RunnerMarks runnerMarks;
 
     private volatile long markAskedAt = Long.MIN_VALUE;
     /** A look at the mark is scheduled for the end of the retry period of the last one written. */
@@ -119,17 +124,21 @@ public class LeaseElectionView extends AbstractCamelClusterView {
     /** The elector, the group's handover and the replica's balancer, turned as the simulations turn them. */
     private final GroupTurn turn;
 
-    public LeaseElectionView(
-            LeaseClusterService service, String group, ElectionSettings settings, LeaderTerms terms, String namespace) {
-        super(service, group);
+    /**
+     * The view of the group of {@code lock}, as {@link LeaseClusterService} makes it: Camel's view of that group, whose
+     * Lease controller k8sensus's elector replaces ({@link #doStart()}).
+     */
+    LeaseElectionView(
+            LeaseClusterService service, KubernetesConfiguration configuration, KubernetesLockConfiguration lock) {
+        super(service.getCamelContext(), service, configuration, lock);
+        String group = lock.getGroupName();
         this.service = service;
-        this.settings = settings;
-        this.terms = terms;
-        this.namespace = namespace;
+        this.settings = service.settings();
+        this.terms = service.terms();
+        this.namespace = lock.getKubernetesResourcesNamespace();
         this.leaseName = settings.leaseName(group);
-        this.local = new Member(settings.podName());
-        Timings timings = new Timings(
-                settings.leaseDurationMs(), settings.renewDeadlineMs(), settings.retryPeriodMs(), settings.jitter());
+        this.local = new ClusterMember(settings.podName(), true, () -> leads(settings.podName()));
+        Timings timings = settings.timings();
         ElectorLog log = new ElectorLog(
                 group,
                 leaseName,
@@ -156,12 +165,31 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         return members;
     }
 
+    /**
+     * A view of Camel's Kubernetes cluster service may be disabled by hand (Camel's
+     * {@code RebalancingCamelClusterService} does so to spread the groups); k8sensus spreads them itself
+     * ({@value ElectionSettings#KEY_BALANCE}) and takes a replica out of the election by its Pod's labels, so a view is
+     * never disabled: asked to be, it refuses.
+     */
+    @Override
+    public void setDisabled(boolean disabled) {
+        if (disabled) {
+            throw new UnsupportedOperationException("Group " + getNamespace() + ": k8sensus does not disable a view;"
+                    + " it spreads the groups itself (" + ElectionSettings.KEY_BALANCE + ") and a replica leaves the"
+                    + " election when its Pod stops matching " + ElectionSettings.KEY_LABELS);
+        }
+    }
+
+    @Override
+    public boolean isDisabled() {
+        return false;
+    }
+
     @Override
     protected void doStart() {
         store = new KubeLeaseStore(service.client(), service.connectivityLog(), namespace, leaseName);
-        runnerMarks = service.balancing()
-                ? new io.k8sensus.kube.RunnerMarks(service.client(), namespace, leaseName, settings.podName())
-                : null;
+        runnerMarks =
+                settings.balance() ? new RunnerMarks(service.client(), namespace, leaseName, settings.podName()) : null;
         candidatePods = service.candidatePods();
         progressAt = clock.nanos();
         loop = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-election-" + getNamespace()));
@@ -181,8 +209,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         synchronized (this) {
             long now = clock.nanos();
             if (lease != null) {
-                turn.onRunners(
-                        io.k8sensus.kube.RunnerMarks.of(lease), io.k8sensus.kube.RunnerMarks.leadsOf(lease), now);
+                turn.onRunners(RunnerMarks.of(lease), RunnerMarks.leadsOf(lease), now);
             }
             turn.onLease(store.record(lease), now);
             boolean stepDown = KubeLeaseStore.stepDownAsked(lease, local.getId()) && elector.leads();
@@ -246,7 +273,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         try {
             loop.execute(() -> {
                 try {
-                    java.util.OptionalInt leads;
+                    OptionalInt leads;
                     synchronized (this) {
                         leads = turn.balancer().leadsToSay(clock.nanos());
                     }
@@ -316,7 +343,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
      * Turns the group until it has nothing to send, {@code goOn} says stop, or {@code maxRequests} were made: a step
      * under the view's lock, the request outside it, its answer under the lock again.
      */
-    private void turnUntilIdle(java.util.function.BooleanSupplier goOn, int maxRequests) {
+    private void turnUntilIdle(BooleanSupplier goOn, int maxRequests) {
         for (int made = 0; made < maxRequests && goOn.getAsBoolean(); made++) {
             LeaseRequest request;
             synchronized (this) {
@@ -541,7 +568,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
                     refusal.target());
         }
         long epoch = elector.epoch();
-        Member newLeader = leaderId == null ? null : toMember(leaderId);
+        ClusterMember newLeader = leaderId == null ? null : member(leaderId);
         long until = turn.routesMayActUntil();
         leadingUntil = newLeader == local ? until : Long.MIN_VALUE;
         if (leadingUntil != Long.MIN_VALUE) {
@@ -620,7 +647,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             return;
         }
         members = names.stream()
-                .map(this::toMember)
+                .map(this::member)
                 .map(CamelClusterMember.class::cast)
                 .toList();
         Set<String> added = new HashSet<>(names);
@@ -628,8 +655,8 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         Set<String> removed = new HashSet<>(old);
         removed.removeAll(names);
         notify(() -> {
-            added.forEach(id -> fireMemberAddedEvent(toMember(id)));
-            removed.forEach(id -> fireMemberRemovedEvent(toMember(id)));
+            added.forEach(id -> fireMemberAddedEvent(member(id)));
+            removed.forEach(id -> fireMemberRemovedEvent(member(id)));
         });
     }
 
@@ -716,41 +743,20 @@ public class LeaseElectionView extends AbstractCamelClusterView {
         }
     }
 
-    private Member toMember(String id) {
-        return id.equals(local.getId()) ? local : memberCache.computeIfAbsent(id, Member::new);
+    private ClusterMember member(String id) {
+        return id.equals(local.getId())
+                ? local
+                : memberCache.computeIfAbsent(id, name -> new ClusterMember(name, false, () -> leads(name)));
+    }
+
+    /** Whether this view names {@code id} the leader now. */
+    private boolean leads(String id) {
+        ClusterMember current = leader;
+        return current != null && current.getId().equals(id);
     }
 
     /** Camel's thread factory: the election's threads are named as Camel names its own, and are daemons. */
     private static ThreadFactory daemon(String name) {
         return new CamelThreadFactory("#name#", name, true);
-    }
-
-    private final class Member implements CamelClusterMember {
-
-        private final String id;
-
-        Member(String id) {
-            this.id = id;
-        }
-
-        @Override
-        public boolean isLeader() {
-            return leader == this;
-        }
-
-        @Override
-        public boolean isLocal() {
-            return this == local;
-        }
-
-        @Override
-        public String getId() {
-            return id;
-        }
-
-        @Override
-        public String toString() {
-            return id;
-        }
     }
 }

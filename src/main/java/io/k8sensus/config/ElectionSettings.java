@@ -1,31 +1,38 @@
 package io.k8sensus.config;
 
+import io.k8sensus.elector.Timings;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 /**
- * The validated election settings of one replica. Every value comes from {@code application.properties} (or an
- * environment variable / system property overriding it); {@link #validate()} enforces the rules between them.
+ * The validated settings of one replica: every {@code k8sensus.*} key the application reads, read once ({@link #read}),
+ * parsed and validated together. Every value comes from {@code application.properties} (or an environment variable /
+ * system property overriding it, or a Camel cluster key that means the same); {@link #validate()} enforces the rules
+ * between them.
  *
  * @param podName         this replica's identity in the Lease; must be the name of its Pod
  * @param namespace       where the Leases and candidate Pods live; null means the client's own namespace
  * @param candidateLabels labels that mark the Pods taking part in the election
  * @param leasePrefix     the Lease of group {@code g} is named {@code <leasePrefix>-g}
  * @param groups          the election groups that {@code master:<group>:...} routes may use
- * @param leaseDurationMs how long a holder's claim lasts without renewal
- * @param renewDeadlineMs how long a leader keeps acting without a successful renewal
- * @param retryPeriodMs   time between two polls of the Lease and of the candidate Pods
- * @param jitter          random factor (>= 1) applied to the retry period
+ * @param timings         the lease duration, renew deadline, retry period and jitter, as the elector takes them
  * @param masterUrl       API server URL; null means in-cluster config or kubeconfig
  * @param callTimeoutMs   longest that one API call (one attempt, no retry) may block; below the renew deadline
  * @param releaseOnShutdown clear the Lease holder when this replica stops, after its leader-only routes stopped
+ * @param balance         spread the groups over the candidates
+ * @param labelLeader     label the leader's own Pod {@code k8sensus.io/leader-<group>=true} while it leads
+ * @param routesDir       directory of more route files; null means none
+ * @param reloadRoutes    reload the files of {@code routesDir} when they change
  */
 public record ElectionSettings(
         String podName,
@@ -33,13 +40,14 @@ public record ElectionSettings(
         Map<String, String> candidateLabels,
         String leasePrefix,
         Set<String> groups,
-        long leaseDurationMs,
-        long renewDeadlineMs,
-        long retryPeriodMs,
-        double jitter,
+        Timings timings,
         String masterUrl,
         long callTimeoutMs,
-        boolean releaseOnShutdown) {
+        boolean releaseOnShutdown,
+        boolean balance,
+        boolean labelLeader,
+        String routesDir,
+        boolean reloadRoutes) {
 
     public static final String KEY_POD_NAME = "k8sensus.election.pod-name";
     public static final String KEY_NAMESPACE = "k8sensus.kubernetes.namespace";
@@ -58,6 +66,8 @@ public record ElectionSettings(
 
     public static final String KEY_BALANCE = "k8sensus.election.balance";
     public static final String KEY_LABEL_LEADER = "k8sensus.election.label-leader";
+    public static final String KEY_ROUTES_DIR = "k8sensus.routes.dir";
+    public static final String KEY_RELOAD = "k8sensus.routes.reload";
 
     /** A DNS-1123 label: what a group name must be so that the Lease name is exactly prefix-group. */
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
@@ -70,6 +80,95 @@ public record ElectionSettings(
         podName = blankToNull(podName);
         namespace = blankToNull(namespace);
         masterUrl = blankToNull(masterUrl);
+        routesDir = blankToNull(routesDir);
+    }
+
+    /**
+     * Reads every key from {@code properties} (a Camel cluster key that {@code camel} read as one wins), parses each and
+     * validates them together, naming each key as it was written. {@code hostName} names this replica when
+     * {@value #KEY_POD_NAME} is empty (a Pod's host name is its name).
+     */
+    public static ElectionSettings read(
+            Function<String, Optional<String>> properties, CamelClusterKeys.Reading camel, Supplier<String> hostName) {
+        Function<String, String> value =
+                key -> Optional.ofNullable(camel.values().get(key))
+                        .or(() -> properties.apply(key))
+                        .map(String::trim)
+                        .orElse(null);
+        String podName = value.apply(KEY_POD_NAME);
+        return new ElectionSettings(
+                        podName == null || podName.isEmpty() ? hostName.get() : podName,
+                        value.apply(KEY_NAMESPACE),
+                        parseLabels(value.apply(KEY_LABELS)),
+                        value.apply(KEY_LEASE_PREFIX),
+                        parseGroups(value.apply(KEY_GROUPS)),
+                        new Timings(
+                                millis(camel, KEY_LEASE_DURATION, value),
+                                millis(camel, KEY_RENEW_DEADLINE, value),
+                                millis(camel, KEY_RETRY_PERIOD, value),
+                                decimal(camel, KEY_JITTER, value)),
+                        value.apply(KEY_MASTER_URL),
+                        millis(camel, KEY_CALL_TIMEOUT, value),
+                        flag(camel, KEY_RELEASE_ON_SHUTDOWN, value, true),
+                        flag(camel, KEY_BALANCE, value, true),
+                        flag(camel, KEY_LABEL_LEADER, value, false),
+                        value.apply(KEY_ROUTES_DIR),
+                        flag(camel, KEY_RELOAD, value, false))
+                .validate(camel::nameOf);
+    }
+
+    /** The value of {@value #KEY_ALGORITHM}, a key of earlier versions that is ignored, when it is set. */
+    public static Optional<String> ignoredAlgorithm(Function<String, Optional<String>> properties) {
+        return properties.apply(KEY_ALGORITHM).map(String::trim).filter(algorithm -> !algorithm.isEmpty());
+    }
+
+    private static long millis(CamelClusterKeys.Reading camel, String key, Function<String, String> value) {
+        String text = value.apply(key);
+        try {
+            return Long.parseLong(text == null ? "" : text);
+        } catch (NumberFormatException e) {
+            throw new InvalidSettingsException("Invalid election settings: " + camel.nameOf(key)
+                    + " must be a whole number of milliseconds (found '" + text + "')");
+        }
+    }
+
+    private static double decimal(CamelClusterKeys.Reading camel, String key, Function<String, String> value) {
+        String text = value.apply(key);
+        try {
+            return Double.parseDouble(text == null ? "" : text);
+        } catch (NumberFormatException e) {
+            throw new InvalidSettingsException(
+                    "Invalid election settings: " + camel.nameOf(key) + " must be a number (found '" + text + "')");
+        }
+    }
+
+    private static boolean flag(
+            CamelClusterKeys.Reading camel, String key, Function<String, String> value, boolean otherwise) {
+        String text = value.apply(key);
+        if (text == null || text.isEmpty()) {
+            return otherwise;
+        }
+        if (!text.equalsIgnoreCase("true") && !text.equalsIgnoreCase("false")) {
+            throw new InvalidSettingsException("Invalid election settings: " + camel.nameOf(key)
+                    + " must be true or false (found '" + text + "')");
+        }
+        return Boolean.parseBoolean(text);
+    }
+
+    public long leaseDurationMs() {
+        return timings.leaseDurationMs();
+    }
+
+    public long renewDeadlineMs() {
+        return timings.renewDeadlineMs();
+    }
+
+    public long retryPeriodMs() {
+        return timings.retryPeriodMs();
+    }
+
+    public double jitter() {
+        return timings.jitter();
     }
 
     /** The name of the Lease that elects the leader of {@code group}. */
@@ -92,6 +191,10 @@ public record ElectionSettings(
      */
     public ElectionSettings validate(UnaryOperator<String> keyNames) {
         List<String> problems = new ArrayList<>();
+        long leaseDurationMs = leaseDurationMs();
+        long renewDeadlineMs = renewDeadlineMs();
+        long retryPeriodMs = retryPeriodMs();
+        double jitter = jitter();
         positive(problems, keyNames.apply(KEY_LEASE_DURATION), leaseDurationMs);
         positive(problems, keyNames.apply(KEY_RENEW_DEADLINE), renewDeadlineMs);
         positive(problems, keyNames.apply(KEY_RETRY_PERIOD), retryPeriodMs);

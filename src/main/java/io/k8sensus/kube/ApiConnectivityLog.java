@@ -1,10 +1,13 @@
 package io.k8sensus.kube;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.http.AsyncBody;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.http.Interceptor;
 import io.k8sensus.log.KeyValueLog;
+import java.net.URL;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -66,10 +69,10 @@ public class ApiConnectivityLog implements Interceptor {
      * A call of {@code client} failed: if it got no answer at all, says the API server is unreachable (an HTTP error
      * is said by {@link #after}). Returns the failure in a few words.
      */
-    public String failed(io.fabric8.kubernetes.client.KubernetesClient client, RuntimeException failure) {
+    public String failed(KubernetesClient client, RuntimeException failure) {
         String reason = RootCause.describe(failure);
-        if (!(failure instanceof io.fabric8.kubernetes.client.KubernetesClientException k) || k.getCode() <= 0) {
-            java.net.URL url = client.getMasterUrl();
+        if (!(failure instanceof KubernetesClientException k) || k.getCode() <= 0) {
+            URL url = client.getMasterUrl();
             unreachable(url.getProtocol() + "://" + url.getAuthority(), reason);
         }
         return reason;

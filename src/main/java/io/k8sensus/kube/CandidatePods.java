@@ -229,7 +229,7 @@ public final class CandidatePods implements AutoCloseable {
         try {
             pods = pods();
         } catch (RuntimeException e) {
-            return "the candidate Pods cannot be listed: " + io.k8sensus.kube.RootCause.describe(e);
+            return "the candidate Pods cannot be listed: " + RootCause.describe(e);
         }
         return pods.stream()
                 .filter(p -> podName.equals(p.getMetadata().getName()))

@@ -1,5 +1,6 @@
 package io.k8sensus.kube;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -18,6 +19,9 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The I/O of one group's election: makes the elector's {@link LeaseRequest}s to the API server with fabric8, and
@@ -182,7 +186,7 @@ public final class KubeLeaseStore {
     private static String json(ArrayNode ops) {
         try {
             return JSON.writeValueAsString(ops);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -216,13 +220,12 @@ public final class KubeLeaseStore {
      * An optimistic update of the Lease of {@code version}: built on the Lease object last seen at that version (so
      * that nothing others wrote in its metadata is lost), else on {@code basis}.
      */
-    private Lease update(String version, LeaseRecord basis, java.util.function.Consumer<LeaseSpec> change) {
+    private Lease update(String version, LeaseRecord basis, Consumer<LeaseSpec> change) {
         return update(version, basis, null, change);
     }
 
     /** As above; with {@code holderSeconds}, the write starts a term: its holder's own duration goes with it. */
-    private Lease update(
-            String version, LeaseRecord basis, Integer holderSeconds, java.util.function.Consumer<LeaseSpec> change) {
+    private Lease update(String version, LeaseRecord basis, Integer holderSeconds, Consumer<LeaseSpec> change) {
         Lease seen = lastSeen;
         Lease base = seen != null && version.equals(seen.getMetadata().getResourceVersion())
                 ? seen
@@ -282,14 +285,14 @@ public final class KubeLeaseStore {
 
     /** The value of the annotation {@code key} of {@code lease}, or null. */
     private static String annotation(Lease lease, String key) {
-        java.util.Map<String, String> annotations = lease.getMetadata().getAnnotations();
+        Map<String, String> annotations = lease.getMetadata().getAnnotations();
         return annotations == null ? null : annotations.get(key);
     }
 
     private static Lease withHolderDuration(Lease lease, Integer seconds) {
         if (seconds != null) {
             if (lease.getMetadata().getAnnotations() == null) {
-                lease.getMetadata().setAnnotations(new java.util.LinkedHashMap<>());
+                lease.getMetadata().setAnnotations(new LinkedHashMap<>());
             }
             lease.getMetadata().getAnnotations().put(HOLDER_DURATION, String.valueOf(seconds));
         }

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.TreeMap;
@@ -138,7 +139,7 @@ public final class RunnerMarks {
         if (pod.length() <= NAME_MAX) {
             return PREFIX + pod;
         }
-        String hash = Integer.toHexString(java.util.Arrays.hashCode(pod.getBytes(StandardCharsets.UTF_8)));
+        String hash = Integer.toHexString(Arrays.hashCode(pod.getBytes(StandardCharsets.UTF_8)));
         return PREFIX + pod.substring(0, NAME_MAX - hash.length() - 1) + "-" + hash;
     }
 

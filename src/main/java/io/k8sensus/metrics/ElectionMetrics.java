@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.component.micrometer.MicrometerUtils;
@@ -39,7 +40,7 @@ public final class ElectionMetrics implements ElectionObserver {
      * up to the longest call timeout that makes sense: a dozen buckets instead of Micrometer's percentile histogram of
      * about 70 per outcome, which costs memory and scrape size and says no more about a call that takes milliseconds.
      */
-    private static final Duration[] RENEWAL_BUCKETS = java.util.stream.Stream.of(
+    private static final Duration[] RENEWAL_BUCKETS = Stream.of(
                     5, 10, 25, 50, 100, 250, 500, 1_000, 2_000, 4_000, 8_000, 15_000)
             .map(Duration::ofMillis)
             .toArray(Duration[]::new);

@@ -1,8 +1,11 @@
 package io.k8sensus.routes;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import org.apache.camel.CamelContext;
 import org.apache.camel.catalog.EndpointValidationResult;
@@ -33,11 +36,11 @@ final class EndpointOptionCheck {
     }
 
     /** {@code groupId:artifactId} of the component of {@code scheme} on the class path, if its metadata says. */
-    java.util.Optional<String> artifact(String scheme) {
+    Optional<String> artifact(String scheme) {
         ComponentModel model = catalog.componentModel(scheme);
         return model == null || model.getArtifactId() == null
-                ? java.util.Optional.empty()
-                : java.util.Optional.of(model.getGroupId() + ":" + model.getArtifactId());
+                ? Optional.empty()
+                : Optional.of(model.getGroupId() + ":" + model.getArtifactId());
     }
 
     /**
@@ -117,7 +120,7 @@ final class EndpointOptionCheck {
     }
 
     private static String suggestion(List<String> choices, String value) {
-        String[] near = new ClosestOption().suggestEndpointOptions(new java.util.LinkedHashSet<>(choices), value);
+        String[] near = new ClosestOption().suggestEndpointOptions(new LinkedHashSet<>(choices), value);
         return near == null ? "" : "; did you mean " + quoted(near) + "?";
     }
 
@@ -126,7 +129,7 @@ final class EndpointOptionCheck {
                 " or ", List.of(names).stream().map(n -> "'" + n + "'").toList());
     }
 
-    private static List<String> sorted(java.util.Collection<String> names) {
+    private static List<String> sorted(Collection<String> names) {
         return names == null ? List.of() : names.stream().sorted().toList();
     }
 

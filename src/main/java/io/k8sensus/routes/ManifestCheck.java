@@ -5,11 +5,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
@@ -52,7 +54,7 @@ public record ManifestCheck(Path dir, Set<String> leaseNames, Optional<String> g
         }
         return new ManifestCheck(
                 dir,
-                java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(leases)),
+                Collections.unmodifiableSortedSet(new TreeSet<>(leases)),
                 Optional.ofNullable(groups),
                 Optional.ofNullable(prefix));
     }

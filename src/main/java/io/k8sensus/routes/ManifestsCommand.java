@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -75,8 +76,7 @@ public final class ManifestsCommand {
     }
 
     /** The same, telling {@code components} which Camel components the routes (shipped ones included) use. */
-    static Map<Path, String> update(Path dir, java.util.function.Consumer<List<ComponentUse>> components)
-            throws IOException {
+    static Map<Path, String> update(Path dir, Consumer<List<ComponentUse>> components) throws IOException {
         List<RouteFile> files = RouteFile.read(dir.resolve("routes"));
         if (files.isEmpty()) {
             throw new IllegalStateException(dir.resolve("routes") + " holds no *" + RouteFile.SUFFIX + " file");

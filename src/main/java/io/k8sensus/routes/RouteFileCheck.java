@@ -3,15 +3,23 @@ package io.k8sensus.routes;
 import io.k8sensus.camel.LeaderOnlyUri;
 import io.k8sensus.config.InvalidSettingsException;
 import io.k8sensus.kube.RootCause;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.camel.CamelContext;
@@ -21,12 +29,14 @@ import org.apache.camel.RoutesBuilder;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.builder.RouteConfigurationBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.impl.engine.DefaultComponentResolver;
 import org.apache.camel.model.EndpointRequiredDefinition;
 import org.apache.camel.model.ProcessorDefinition;
 import org.apache.camel.model.ProcessorDefinitionHelper;
 import org.apache.camel.model.RouteConfigurationDefinition;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.ToDynamicDefinition;
+import org.apache.camel.spi.Resource;
 import org.apache.camel.support.PluginHelper;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 
@@ -56,7 +66,7 @@ public final class RouteFileCheck implements AutoCloseable {
     private final EndpointOptionCheck options;
     private Set<String> groups;
     private final Map<String, RouteFileProblem> groupUses = new LinkedHashMap<>();
-    private final Map<String, RouteFileProblem> componentUses = new java.util.TreeMap<>();
+    private final Map<String, RouteFileProblem> componentUses = new TreeMap<>();
     /** Camel's catalog of all its components, read only when a scheme is not in the image or for a report. */
     private CamelComponents camelComponents;
 
@@ -71,8 +81,7 @@ public final class RouteFileCheck implements AutoCloseable {
      * properties ({@link #property}) first.
      */
     public RouteFileCheck electing(Set<String> groups) {
-        this.groups =
-                groups == null ? null : java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(groups));
+        this.groups = groups == null ? null : Collections.unmodifiableSet(new LinkedHashSet<>(groups));
         return this;
     }
 
@@ -103,7 +112,7 @@ public final class RouteFileCheck implements AutoCloseable {
      * URI), for checks against the manifests.
      */
     public Map<String, RouteFileProblem> groupUses() {
-        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(groupUses));
+        return Collections.unmodifiableMap(new LinkedHashMap<>(groupUses));
     }
 
     /**
@@ -135,22 +144,22 @@ public final class RouteFileCheck implements AutoCloseable {
         List<RouteFile> shipped = new ArrayList<>();
         try {
             for (String each : pattern.split(",")) {
-                for (org.apache.camel.spi.Resource resource :
+                for (Resource resource :
                         PluginHelper.getPackageScanResourceResolver(scratch).findResources(each.trim())) {
-                    try (java.io.InputStream in = resource.getInputStream()) {
+                    try (InputStream in = resource.getInputStream()) {
                         String name = resource.getLocation()
                                 .substring(resource.getLocation().lastIndexOf('/') + 1);
                         shipped.add(new RouteFile(
                                 each.trim().replace("*.camel.yaml", name),
-                                java.nio.file.Path.of(name),
-                                new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)));
+                                Path.of(name),
+                                new String(in.readAllBytes(), StandardCharsets.UTF_8)));
                     }
                 }
             }
         } catch (Exception e) {
             throw new IllegalStateException("cannot read the shipped routes (" + pattern + "): " + e.getMessage(), e);
         }
-        shipped.sort(java.util.Comparator.comparing(RouteFile::shown));
+        shipped.sort(Comparator.comparing(RouteFile::shown));
         return shipped;
     }
 
@@ -362,7 +371,7 @@ public final class RouteFileCheck implements AutoCloseable {
             return true;
         }
         return scratch.getCamelContextExtension()
-                .getFactoryFinder(org.apache.camel.impl.engine.DefaultComponentResolver.RESOURCE_PATH)
+                .getFactoryFinder(DefaultComponentResolver.RESOURCE_PATH)
                 .findClass(scheme)
                 .isPresent();
     }
@@ -382,7 +391,7 @@ public final class RouteFileCheck implements AutoCloseable {
                 file.shown(),
                 line,
                 "unresolved placeholder {{" + key + "}}: no such property in application.properties, the environment ("
-                        + key.toUpperCase(java.util.Locale.ROOT).replaceAll("[.-]", "_")
+                        + key.toUpperCase(Locale.ROOT).replaceAll("[.-]", "_")
                         + ") or the system properties")));
     }
 

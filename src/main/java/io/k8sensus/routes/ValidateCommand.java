@@ -1,7 +1,9 @@
 package io.k8sensus.routes;
 
 import io.k8sensus.config.ElectionSettings;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,7 +35,7 @@ public final class ValidateCommand {
     public static int run(List<String> args, PrintStream out, PrintStream err) {
         try {
             return validate(args, out, err);
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             err.println("validate: " + e.getMessage());
             return 2;
         }
@@ -125,8 +127,8 @@ public final class ValidateCommand {
     private static String read(Path file) {
         try {
             return Files.readString(file);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(file + " cannot be read: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + " cannot be read: " + e.getMessage(), e);
         }
     }
 }

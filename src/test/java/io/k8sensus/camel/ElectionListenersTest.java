@@ -11,6 +11,7 @@ import io.k8sensus.tools.EmbeddedKubernetesApi;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -140,7 +141,7 @@ class ElectionListenersTest {
                                     .current("heartbeat");
                             return term.leader() != null && term.leader().equals("intruder") ? System.nanoTime() : null;
                         },
-                        java.util.Objects::nonNull);
+                        Objects::nonNull);
         // a window of three retry periods (1.2 s), in which the heartbeat (every 200 ms) of a route left running
         // would complete about six exchanges
         await().atMost(Duration.ofSeconds(10))

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.k8sensus.testing.LogCapture;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
@@ -157,8 +158,8 @@ class ElectionLogPolicyTest {
 
     static final class SwitchableView extends AbstractCamelClusterView {
 
-        private final Member local = new Member("me");
-        private volatile Member leader;
+        private final ClusterMember local = new ClusterMember("me", true, () -> leads("me"));
+        private volatile ClusterMember leader;
         /** While set, a removal of a listener waits here before it takes the view's listener lock. */
         private volatile CountDownLatch removalsMayProceed;
 
@@ -183,21 +184,30 @@ class ElectionLogPolicyTest {
         }
 
         void setLeader(String id) {
-            leader = id == null ? null : id.equals(local.getId()) ? local : new Member(id);
+            leader = id == null ? null : id.equals(local.getId()) ? local : member(id);
             fireLeadershipChangedEvent(leader);
         }
 
         void addMember(String id) {
-            fireMemberAddedEvent(new Member(id));
+            fireMemberAddedEvent(member(id));
         }
 
         void removeMember(String id) {
-            fireMemberRemovedEvent(new Member(id));
+            fireMemberRemovedEvent(member(id));
+        }
+
+        private ClusterMember member(String id) {
+            return new ClusterMember(id, false, () -> leads(id));
+        }
+
+        private boolean leads(String id) {
+            ClusterMember current = leader;
+            return current != null && current.getId().equals(id);
         }
 
         @Override
-        public java.util.Optional<CamelClusterMember> getLeader() {
-            return java.util.Optional.ofNullable(leader);
+        public Optional<CamelClusterMember> getLeader() {
+            return Optional.ofNullable(leader);
         }
 
         @Override
@@ -215,28 +225,5 @@ class ElectionLogPolicyTest {
 
         @Override
         protected void doStop() {}
-
-        final class Member implements CamelClusterMember {
-            private final String id;
-
-            Member(String id) {
-                this.id = id;
-            }
-
-            @Override
-            public boolean isLeader() {
-                return leader == this;
-            }
-
-            @Override
-            public boolean isLocal() {
-                return this == local;
-            }
-
-            @Override
-            public String getId() {
-                return id;
-            }
-        }
     }
 }

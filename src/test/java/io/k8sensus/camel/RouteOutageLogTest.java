@@ -2,7 +2,9 @@ package io.k8sensus.camel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.k8sensus.fencing.StaleLeaderException;
 import io.k8sensus.testing.LogCapture;
+import java.net.ConnectException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.camel.CamelContext;
@@ -37,7 +39,7 @@ class RouteOutageLogTest {
                             .process(e -> {
                                 if (serverDown.get()) {
                                     throw new IllegalStateException(
-                                            "pool exhausted", new java.net.ConnectException("Connection refused"));
+                                            "pool exhausted", new ConnectException("Connection refused"));
                                 }
                             });
                     from("direct:unhandled").routeId("unhandled").process(e -> {
@@ -103,8 +105,8 @@ class RouteOutageLogTest {
                     from("direct:fenced")
                             .routeId("fenced")
                             .doTry()
-                            .throwException(new io.k8sensus.fencing.StaleLeaderException("a newer term has acted"))
-                            .doCatch(io.k8sensus.fencing.StaleLeaderException.class)
+                            .throwException(new StaleLeaderException("a newer term has acted"))
+                            .doCatch(StaleLeaderException.class)
                             .setBody(constant("refused"))
                             .end();
                 }

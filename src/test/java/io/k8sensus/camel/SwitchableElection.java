@@ -40,9 +40,9 @@ final class SwitchableElection extends AbstractCamelClusterService<SwitchableEle
 
     final class View extends AbstractCamelClusterView {
 
-        private final Member local = new Member(LOCAL);
+        private final ClusterMember local = new ClusterMember(LOCAL, true, () -> leads(LOCAL));
         private final List<CamelClusterMember> members = new CopyOnWriteArrayList<>(List.of(local));
-        private volatile Member leader;
+        private volatile ClusterMember leader;
 
         View(SwitchableElection service, String group) {
             super(service, group);
@@ -50,7 +50,9 @@ final class SwitchableElection extends AbstractCamelClusterService<SwitchableEle
 
         /** A new term of {@code leaderId} (this replica when {@value #LOCAL}); null: the group has no leader. */
         void elect(String leaderId, long epoch) {
-            leader = leaderId == null ? null : leaderId.equals(LOCAL) ? local : new Member(leaderId);
+            leader = leaderId == null
+                    ? null
+                    : leaderId.equals(LOCAL) ? local : new ClusterMember(leaderId, false, () -> leads(leaderId));
             terms.update(
                     leaderId == null
                             ? LeaderTerm.none(getNamespace())
@@ -77,6 +79,11 @@ final class SwitchableElection extends AbstractCamelClusterService<SwitchableEle
             fireMemberRemovedEvent(local);
         }
 
+        private boolean leads(String id) {
+            ClusterMember current = leader;
+            return current != null && current.getId().equals(id);
+        }
+
         @Override
         public Optional<CamelClusterMember> getLeader() {
             return Optional.ofNullable(leader);
@@ -90,30 +97,6 @@ final class SwitchableElection extends AbstractCamelClusterService<SwitchableEle
         @Override
         public List<CamelClusterMember> getMembers() {
             return members;
-        }
-
-        private final class Member implements CamelClusterMember {
-
-            private final String id;
-
-            Member(String id) {
-                this.id = id;
-            }
-
-            @Override
-            public boolean isLeader() {
-                return leader == this;
-            }
-
-            @Override
-            public boolean isLocal() {
-                return this == local;
-            }
-
-            @Override
-            public String getId() {
-                return id;
-            }
         }
     }
 }

@@ -3,7 +3,11 @@ package io.k8sensus.chaos;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** The benchmark's smoke form: one trial of every figure for every contender, so that the harness cannot rot. */
@@ -62,15 +66,15 @@ class BenchmarkIT {
             ClassDataArchives.train(List.of(Contender.values()), jar, t, Path.of("target", "bench-it", "class-data"));
             for (Contender contender : Contender.values()) {
                 // -Xshare:on: a JVM that cannot map the archive (another class path, a directory on it) does not start
-                List<String> flags = new java.util.ArrayList<>(ClassDataArchives.flags(contender));
+                List<String> flags = new ArrayList<>(ClassDataArchives.flags(contender));
                 assertThat(flags).singleElement().asString().startsWith("-XX:SharedArchiveFile=");
                 flags.add("-Xshare:on");
                 try (ChaosCluster cluster =
                         new ChaosCluster(t, contender.launcher(jar, t, ExtraGroups.NONE, List.of(), flags))) {
-                    cluster.start("replica-1", java.util.Map.of());
-                    org.awaitility.Awaitility.await()
-                            .atMost(java.time.Duration.ofSeconds(120))
-                            .pollInterval(java.time.Duration.ofMillis(100))
+                    cluster.start("replica-1", Map.of());
+                    Awaitility.await()
+                            .atMost(Duration.ofSeconds(120))
+                            .pollInterval(Duration.ofMillis(100))
                             .until(() -> cluster.history.size() >= 1);
                     assertThat(cluster.output()).as(contender.label).noneMatch(line -> line.contains("[cds]"));
                 }

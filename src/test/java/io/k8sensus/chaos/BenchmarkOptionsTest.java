@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.k8sensus.tools.CommandLine;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -101,7 +102,7 @@ class BenchmarkOptionsTest {
         assertThat(order)
                 .as("interleaved, not contender by contender")
                 .isNotEqualTo(order.stream()
-                        .sorted(java.util.Comparator.comparing(Benchmark.Trial::toString))
+                        .sorted(Comparator.comparing(Benchmark.Trial::toString))
                         .toList());
         assertThat(BenchmarkOptions.parse(new String[] {}).seed())
                 .as("drawn when the run starts")

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -78,7 +79,7 @@ class StockCamelLeaseWriteIT {
                         .pollInterval(Duration.ofMillis(100))
                         .until(() -> {
                             ZonedDateTime now = renewTime(cluster.api().lease(LEASE));
-                            if (!java.util.Objects.equals(now, seen[0])) {
+                            if (!Objects.equals(now, seen[0])) {
                                 seen[0] = now;
                                 since[0] = System.nanoTime();
                             }

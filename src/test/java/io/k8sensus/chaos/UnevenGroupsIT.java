@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -98,7 +99,7 @@ class UnevenGroupsIT {
             assertThat(onlyActions)
                     .extracting(History.Action::seq)
                     .as("g5's timer: one run of its route, never restarted")
-                    .isEqualTo(java.util.stream.LongStream.rangeClosed(1, onlyActions.size())
+                    .isEqualTo(LongStream.rangeClosed(1, onlyActions.size())
                             .boxed()
                             .toList());
             assertThat(RunnerMarks.of(cluster.api().lease(ChaosCluster.leaseOf(ONLY_A_RUNS))))

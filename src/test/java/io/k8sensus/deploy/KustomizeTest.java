@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.k8sensus.testing.DirectoryCopy;
 import io.k8sensus.testing.ExternalTool;
 import io.k8sensus.testing.Kustomize;
 import java.nio.file.Files;
@@ -43,7 +44,7 @@ class KustomizeTest {
                 .allMatch(o -> o.getKind().equals("Namespace")
                         || "k8sensus".equals(o.getMetadata().getNamespace()));
 
-        io.k8sensus.testing.DirectoryCopy.copy(Manifests.DIR, copy);
+        DirectoryCopy.copy(Manifests.DIR, copy);
         Path route = copy.resolve("routes/leader-job.camel.yaml");
         Files.writeString(route, Files.readString(route).replace("period: \"60000\"", "period: \"30000\""));
         Rendered after = render(copy);

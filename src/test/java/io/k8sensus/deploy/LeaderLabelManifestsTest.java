@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.k8sensus.kube.PodLeaderLabel;
 import io.k8sensus.testing.ExternalTool;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class LeaderLabelManifestsTest {
 
-    private static final PolicyRule PATCH_PODS = new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder()
+    private static final PolicyRule PATCH_PODS = new PolicyRuleBuilder()
             .withApiGroups("")
             .withResources("pods")
             .withVerbs("patch")

@@ -2,6 +2,8 @@ package io.k8sensus.elector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -29,7 +31,7 @@ class BalancerTest {
     private static Balancer balancer(String self, String placement, long now) {
         Balancer balancer = new Balancer(self, TIMINGS, true);
         Map<String, String> leaders = new TreeMap<>();
-        java.util.List<String> candidates = new java.util.ArrayList<>();
+        List<String> candidates = new ArrayList<>();
         for (String entry : placement.split(",")) {
             String[] parts = entry.split("=", -1);
             candidates.add(parts[0]);

@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -367,7 +369,7 @@ class ElectorTest {
     static long longestGapUnderLatency(long latencyMs) {
         Replica a = new Replica("a").leads(0);
         long start = a.nowMs;
-        java.util.TreeMap<Long, List<LeaseRequest>> answers = new java.util.TreeMap<>();
+        TreeMap<Long, List<LeaseRequest>> answers = new TreeMap<>();
         long gap = 0;
         long since = -1;
         for (long t = start; t < start + 20_000; t++) {
@@ -417,16 +419,7 @@ class ElectorTest {
      * answered within R of their send.
      */
     @ParameterizedTest(name = "renewal applied {0} ms after its send, answered {1} ms later")
-    @org.junit.jupiter.params.provider.CsvSource({
-        "100,1800",
-        "1900,50",
-        "1990,9",
-        "1000,999",
-        "2100,10",
-        "1500,1500",
-        "10,3000",
-        "2500,0"
-    })
+    @CsvSource({"100,1800", "1900,50", "1990,9", "1000,999", "2100,10", "1500,1500", "10,3000", "2500,0"})
     void a_follower_never_acts_while_the_leader_acts_on_a_renewal_that_landed_late(long applyMs, long answerMs) {
         Replica a = new Replica("a").candidates("a", "b");
         Replica b = new Replica("b").candidates("a", "b");
@@ -435,7 +428,7 @@ class ElectorTest {
         LeaseRecord[] current = {lease("a", 0, "a" + start, "r" + start, 3000, "v1")};
         int[] version = {1};
         b.at(start).sees(current[0]);
-        java.util.TreeMap<Long, List<Runnable>> later = new java.util.TreeMap<>();
+        TreeMap<Long, List<Runnable>> later = new TreeMap<>();
         boolean aLostItsTerm = false;
         for (long t = start; t < start + 15_000; t++) {
             long now = t;

@@ -9,7 +9,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Map;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.assertj.core.api.Assertions;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** The fence lets the current term through and rejects an older one, as a receiving route over HTTP. */
@@ -66,19 +72,17 @@ class EpochFenceTest {
             api.addReadyPod("sender-b");
             try (Replica a = Replica.start("sender-a", api, history, sender);
                     Replica b = Replica.start("sender-b", api, history, sender)) {
-                org.awaitility.Awaitility.await()
-                        .atMost(java.time.Duration.ofSeconds(30))
+                Awaitility.await()
+                        .atMost(Duration.ofSeconds(30))
                         .until(() -> history.of("fenced-sender").size() >= 3);
                 String first = history.of("fenced-sender").get(0).replica();
                 long firstEpoch = fence.highest("heartbeat");
                 assertThat(firstEpoch).isGreaterThanOrEqualTo(0);
 
                 (first.equals("sender-a") ? a : b).stop();
-                org.awaitility.Awaitility.await()
-                        .atMost(java.time.Duration.ofSeconds(30))
-                        .until(() -> fence.highest("heartbeat") > firstEpoch);
-                org.awaitility.Awaitility.await()
-                        .atMost(java.time.Duration.ofSeconds(30))
+                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> fence.highest("heartbeat") > firstEpoch);
+                Awaitility.await()
+                        .atMost(Duration.ofSeconds(30))
                         .until(() -> history.runs("fenced-sender").size() >= 2
                                 && history.runs("fenced-sender").get(1).count() >= 3);
                 assertThat(history.failures()).as("no send was refused").isEmpty();
@@ -92,11 +96,10 @@ class EpochFenceTest {
     @Test
     void an_exchange_without_a_term_is_rejected() {
         EpochFence fence = new EpochFence();
-        org.apache.camel.Exchange exchange =
-                new org.apache.camel.support.DefaultExchange(new org.apache.camel.impl.DefaultCamelContext());
+        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
         exchange.getMessage().setHeader("K8sensusGroup", "orders");
         exchange.getMessage().setHeader("K8sensusEpoch", -1L);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> fence.process(exchange))
+        Assertions.assertThatThrownBy(() -> fence.process(exchange))
                 .isInstanceOf(StaleLeaderException.class)
                 .hasMessageContaining("no valid K8sensusGroup/K8sensusEpoch");
     }

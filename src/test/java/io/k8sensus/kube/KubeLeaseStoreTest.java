@@ -18,10 +18,12 @@ import io.k8sensus.elector.LeaseRequest;
 import io.k8sensus.elector.Timings;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
 import java.time.Instant;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -145,7 +147,7 @@ class KubeLeaseStoreTest {
     void a_renewal_of_a_term_the_lease_no_longer_holds_is_refused_as_term_lost_and_writes_nothing() {
         LeaseRecord own = store.record(lease());
         // another holder; another epoch under the same holder; another acquisition under the same holder and epoch
-        for (java.util.function.Consumer<LeaseSpec> otherTerm : List.<java.util.function.Consumer<LeaseSpec>>of(
+        for (Consumer<LeaseSpec> otherTerm : List.<Consumer<LeaseSpec>>of(
                 spec -> spec.setHolderIdentity("replica-b"),
                 spec -> spec.setLeaseTransitions(spec.getLeaseTransitions() + 1),
                 spec -> spec.setAcquireTime(spec.getAcquireTime().plusNanos(1000)),
@@ -224,8 +226,8 @@ class KubeLeaseStoreTest {
         assertThat(store.perform(new LeaseRequest.Renew(own))).isInstanceOf(Answer.NotFound.class);
     }
 
-    private static java.time.ZonedDateTime time(String text) {
-        return text == null ? null : java.time.ZonedDateTime.parse(text);
+    private static ZonedDateTime time(String text) {
+        return text == null ? null : ZonedDateTime.parse(text);
     }
 
     /** kubectl edit lease: a whole-object update that changes spec.leaseDurationSeconds and bumps the version. */

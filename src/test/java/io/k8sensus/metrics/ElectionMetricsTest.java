@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.k8sensus.config.ElectionSettings;
 import io.k8sensus.elector.Answer;
 import io.k8sensus.elector.LeaseRequest;
+import io.k8sensus.elector.Timings;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -23,13 +26,14 @@ class ElectionMetricsTest {
                     Map.of("app", "x"),
                     "k8sensus",
                     Set.of("heartbeat", "jobs"),
-                    3000,
-                    2000,
-                    500,
-                    1.2,
+                    new Timings(3000, 2000, 500, 1.2),
                     "",
                     1600,
-                    true));
+                    true,
+                    true,
+                    false,
+                    null,
+                    false));
 
     private double gauge(String name, String group) {
         return registry.get(name).tag("group", group).gauge().value();
@@ -102,7 +106,7 @@ class ElectionMetricsTest {
         metrics.answered("jobs", renew, new Answer.Ok(null), 3_000_000);
         metrics.answered("jobs", renew, new Answer.Ok(null), 700_000_000);
 
-        io.micrometer.core.instrument.distribution.CountAtBucket[] buckets = registry.get("k8sensus.election.renewal")
+        CountAtBucket[] buckets = registry.get("k8sensus.election.renewal")
                 .tags("group", "jobs", "outcome", "ok")
                 .timer()
                 .takeSnapshot()
@@ -112,7 +116,7 @@ class ElectionMetricsTest {
         assertThat(buckets[0].count()).isEqualTo(1);
         assertThat(buckets[buckets.length - 1].bucket(TimeUnit.MILLISECONDS)).isEqualTo(15_000);
         // cumulative, as Prometheus reads le="1.0": both renewals took at most a second
-        assertThat(java.util.Arrays.stream(buckets)
+        assertThat(Arrays.stream(buckets)
                         .filter(b -> b.bucket(TimeUnit.MILLISECONDS) == 1_000)
                         .findFirst()
                         .orElseThrow()

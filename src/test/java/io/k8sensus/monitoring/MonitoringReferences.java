@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -88,7 +89,7 @@ public final class MonitoringReferences {
 
     /** README.md and docs/*.md, by path. */
     static Map<Path, String> documents() {
-        Map<Path, String> documents = new java.util.LinkedHashMap<>();
+        Map<Path, String> documents = new LinkedHashMap<>();
         try (Stream<Path> docs = Files.list(Path.of("docs"))) {
             documents.put(Path.of("README.md"), Files.readString(Path.of("README.md")));
             for (Path doc :

@@ -2,6 +2,7 @@ package io.k8sensus.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.k8sensus.testing.DirectoryCopy;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +30,7 @@ class ManifestsCommandTest {
 
     @Test
     void a_new_route_file_with_a_new_group_is_all_it_takes() throws Exception {
-        io.k8sensus.testing.DirectoryCopy.copy(Path.of("k8s"), copy);
+        DirectoryCopy.copy(Path.of("k8s"), copy);
         Files.writeString(copy.resolve("routes/reports.camel.yaml"), """
                 - route:
                     id: "reports"

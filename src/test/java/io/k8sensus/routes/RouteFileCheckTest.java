@@ -3,6 +3,7 @@ package io.k8sensus.routes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class RouteFileCheckTest {
 
     private final RouteFileCheck check =
-            RouteFileCheck.standalone(new Properties(), new java.util.LinkedHashSet<>(List.of("heartbeat", "jobs")));
+            RouteFileCheck.standalone(new Properties(), new LinkedHashSet<>(List.of("heartbeat", "jobs")));
 
     @AfterEach
     void close() {

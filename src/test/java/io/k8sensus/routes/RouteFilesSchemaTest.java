@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -53,7 +54,7 @@ class RouteFilesSchemaTest {
 
     /** The line for the version of camel-yaml-dsl on the class path, whose schema is read here. */
     static String schemaLine() throws IOException {
-        java.util.Properties pom = new java.util.Properties();
+        Properties pom = new Properties();
         try (InputStream in = RouteFilesSchemaTest.class
                 .getClassLoader()
                 .getResourceAsStream("META-INF/maven/org.apache.camel/camel-yaml-dsl/pom.properties")) {

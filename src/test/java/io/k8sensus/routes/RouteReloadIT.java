@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,8 +103,7 @@ class RouteReloadIT {
     @Test
     void a_config_map_volume_swapped_by_the_kubelet() throws Exception {
         ConfigMapVolume volume = new ConfigMapVolume(routes);
-        java.util.Map<String, String> files =
-                new java.util.TreeMap<>(Map.of("hello.camel.yaml", hello("v1"), "other.camel.yaml", OTHER));
+        Map<String, String> files = new TreeMap<>(Map.of("hello.camel.yaml", hello("v1"), "other.camel.yaml", OTHER));
         volume.write(files);
         startReplicas(routes);
         Edits edits = new Edits() {

@@ -2,6 +2,7 @@ package io.k8sensus.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Arrays;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,7 @@ class BalanceSimulationTest {
                 .parallel()
                 .mapToObj(seed -> Simulation.run(Schedule.drawBalance(seed), null))
                 .toArray(Simulation.Outcome[]::new);
-        Simulation.Outcome firstViolation = java.util.Arrays.stream(outcomes)
+        Simulation.Outcome firstViolation = Arrays.stream(outcomes)
                 .filter(o -> o.violation() != null)
                 .findFirst()
                 .orElse(null);
@@ -36,13 +37,12 @@ class BalanceSimulationTest {
                                         + firstViolation.seed()
                                         + "\"")
                 .isNull();
-        long moved = java.util.Arrays.stream(outcomes)
-                .mapToLong(Simulation.Outcome::moves)
-                .sum();
+        long moved =
+                Arrays.stream(outcomes).mapToLong(Simulation.Outcome::moves).sum();
         assertThat(moved)
                 .as("schedules in which groups moved: the rules were exercised")
                 .isGreaterThan(schedules / 2);
-        long slowest = java.util.Arrays.stream(outcomes)
+        long slowest = Arrays.stream(outcomes)
                 .mapToLong(Simulation.Outcome::convergedAfterMs)
                 .max()
                 .orElse(0);

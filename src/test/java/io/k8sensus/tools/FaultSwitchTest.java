@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** The slow API of the chaos suite: applied at once, answered late, watch events late too. */
@@ -71,7 +72,7 @@ class FaultSwitchTest {
                                 return l;
                             }));
                     update.start();
-                    org.awaitility.Awaitility.await()
+                    Awaitility.await()
                             .atMost(Duration.ofSeconds(5))
                             .pollInterval(Duration.ofMillis(10))
                             .until(() -> "b".equals(api.holder("l")));

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,9 +71,9 @@ class MutationReportTest {
                 new MutationReport.Mutant("io.k8sensus.elector.Elector", "step", 1, "MathMutator", "", "KILLED", true);
         MutationReport.Mutant alive = new MutationReport.Mutant(
                 "io.k8sensus.elector.Elector", "step", 1, "MathMutator", "", "SURVIVED", false);
-        List<MutationReport.Mutant> nineOfTen = new java.util.ArrayList<>(java.util.Collections.nCopies(9, killed));
+        List<MutationReport.Mutant> nineOfTen = new ArrayList<>(Collections.nCopies(9, killed));
         nineOfTen.add(alive);
-        nineOfTen.addAll(java.util.Collections.nCopies(9, killed)); // 18 of 19: 94.7 %
+        nineOfTen.addAll(Collections.nCopies(9, killed)); // 18 of 19: 94.7 %
         assertThat(MutationReport.scoreLine(nineOfTen)).isEqualTo("elector mutation score: 94% (18 killed of 19)");
     }
 

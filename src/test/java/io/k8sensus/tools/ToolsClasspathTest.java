@@ -3,6 +3,7 @@ package io.k8sensus.tools;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,7 +75,7 @@ class ToolsClasspathTest {
         try {
             return new String(Files.readAllBytes(classFile), StandardCharsets.ISO_8859_1);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -86,7 +87,7 @@ class ToolsClasspathTest {
                     || constants.contains("org/assertj/")
                     || constants.contains("io/k8sensus/testing/");
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 }

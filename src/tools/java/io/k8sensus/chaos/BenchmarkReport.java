@@ -2,10 +2,14 @@ package io.k8sensus.chaos;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.DoubleFunction;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 /**
  * What one benchmark run writes from its own samples, and nothing else: the summary (results.csv), the tables of
@@ -122,7 +126,7 @@ final class BenchmarkReport {
         List<String> timings = samples.stream()
                 .map(Sample::timings)
                 .distinct()
-                .sorted(java.util.Comparator.reverseOrder())
+                .sorted(Comparator.reverseOrder())
                 .toList();
         List<String> contenders =
                 samples.stream().map(Sample::contender).distinct().toList();
@@ -169,7 +173,7 @@ final class BenchmarkReport {
                     .map(Sample::figure)
                     .distinct()
                     .filter(f -> memory.stream().anyMatch(s -> s.figure().equals(f) && s.value() >= 0.5))
-                    .sorted(java.util.Comparator.comparing((String f) -> f.equals("nmt-total") || f.equals("nmt-rss"))
+                    .sorted(Comparator.comparing((String f) -> f.equals("nmt-total") || f.equals("nmt-rss"))
                             .thenComparing(f -> -memory.stream()
                                     .filter(s -> s.figure().equals(f))
                                     .mapToDouble(Sample::value)
@@ -309,8 +313,7 @@ final class BenchmarkReport {
         String timing = samples.stream()
                 .map(Sample::timings)
                 .filter(Benchmark.TIMINGS::containsKey)
-                .max(java.util.Comparator.comparingLong(
-                        t -> Benchmark.TIMINGS.get(t).leaseMs()))
+                .max(Comparator.comparingLong(t -> Benchmark.TIMINGS.get(t).leaseMs()))
                 .orElse("short");
         return provenance.strip() + "\n\n" + medians(samples, timing, contenders);
     }
@@ -360,7 +363,7 @@ final class BenchmarkReport {
                     .filter(s -> s.contender().equals("k8sensus") && s.timings().equals(timing))
                     .toList();
             if (t == null
-                    || java.util.stream.Stream.of(
+                    || Stream.of(
                                     "graceful-handover",
                                     "crash-failover-pod-deleted",
                                     "crash-failover-pod-ready",
@@ -426,7 +429,7 @@ final class BenchmarkReport {
         List<String> levels = samples.stream()
                 .map(s -> slowLevel(s.figure()))
                 .distinct()
-                .sorted(java.util.Comparator.comparingDouble(BenchmarkReport::share))
+                .sorted(Comparator.comparingDouble(BenchmarkReport::share))
                 .toList();
         ChaosCluster.Timings t = SlowApiBenchmark.timings();
         int runs = (int) samples.stream().mapToInt(Sample::trial).distinct().count();
@@ -530,7 +533,7 @@ final class BenchmarkReport {
             if (actions.isEmpty()) {
                 continue;
             }
-            double worstShare = java.util.stream.IntStream.range(0, actions.size())
+            double worstShare = IntStream.range(0, actions.size())
                     .mapToDouble(i -> actions.get(i) / expected.get(i))
                     .min()
                     .orElse(0);
@@ -581,7 +584,7 @@ final class BenchmarkReport {
     private static String slowLevel(String figure) {
         String rest = figure.substring("slow-api-".length());
         return SlowApiBenchmark.FIGURES.stream()
-                .sorted(java.util.Comparator.comparingInt(String::length).reversed())
+                .sorted(Comparator.comparingInt(String::length).reversed())
                 .filter(m -> rest.endsWith("-" + m))
                 .findFirst()
                 .map(m -> rest.substring(0, rest.length() - m.length() - 1))
@@ -598,12 +601,12 @@ final class BenchmarkReport {
         String figure = SlowApiBenchmark.figure(SlowApiBenchmark.Level.parse(level), measure);
         return samples.stream()
                 .filter(s -> s.figure().equals(figure))
-                .sorted(java.util.Comparator.comparingInt(Sample::trial))
+                .sorted(Comparator.comparingInt(Sample::trial))
                 .map(Sample::value)
                 .toList();
     }
 
-    private static String join(List<Double> values, java.util.function.DoubleFunction<String> format) {
+    private static String join(List<Double> values, DoubleFunction<String> format) {
         return values.isEmpty()
                 ? "-"
                 : String.join(", ", values.stream().map(v -> format.apply(v)).toList());

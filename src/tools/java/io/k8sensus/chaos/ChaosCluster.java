@@ -1,6 +1,8 @@
 package io.k8sensus.chaos;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.k8sensus.launcher.ReplicaProcess;
 import io.k8sensus.tools.ApiRequest;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
@@ -10,10 +12,14 @@ import io.k8sensus.tools.LeaseHolder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 /**
  * Real replica processes of the application jar on one embedded API, each through a connection of its own that a
@@ -33,10 +39,7 @@ final class ChaosCluster implements AutoCloseable {
     @FunctionalInterface
     interface Launcher {
         ReplicaProcess start(
-                String name,
-                String apiUrl,
-                Map<String, String> environment,
-                java.util.function.BiConsumer<String, String> onLine)
+                String name, String apiUrl, Map<String, String> environment, BiConsumer<String, String> onLine)
                 throws IOException;
     }
 
@@ -44,7 +47,7 @@ final class ChaosCluster implements AutoCloseable {
     final History history = new History();
     private final EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
     /** Every state of every Lease, into the history, as the harness's own watch sees it. */
-    private final io.fabric8.kubernetes.client.informers.SharedIndexInformer<Lease> leases;
+    private final SharedIndexInformer<Lease> leases;
 
     private final Launcher launcher;
     /** The Lease name of group g is this followed by g. */
@@ -58,7 +61,7 @@ final class ChaosCluster implements AutoCloseable {
     /** How many processes were started under each name: a restart is a new life. */
     private final Map<String, Integer> lives = new ConcurrentHashMap<>();
 
-    private final List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<String> output = Collections.synchronizedList(new ArrayList<>());
 
     /** Lease, renew deadline, retry period (x jitter 1.2), call timeout and the heartbeat's period, in ms. */
     record Timings(long leaseMs, long renewMs, long retryMs, long callTimeoutMs, long periodMs) {
@@ -94,7 +97,7 @@ final class ChaosCluster implements AutoCloseable {
     }
 
     /** Feeds every added or changed Lease of a group ({@code <prefix>-<group>}) to the history. */
-    private final class LeaseStates implements io.fabric8.kubernetes.client.informers.ResourceEventHandler<Lease> {
+    private final class LeaseStates implements ResourceEventHandler<Lease> {
 
         @Override
         public void onAdd(Lease lease) {
@@ -211,7 +214,7 @@ final class ChaosCluster implements AutoCloseable {
         return connections.get(name).takeRequests();
     }
 
-    java.util.Collection<ReplicaProcess> replicas() {
+    Collection<ReplicaProcess> replicas() {
         return replicas.values();
     }
 
@@ -243,7 +246,7 @@ final class ChaosCluster implements AutoCloseable {
             takeRequests(name);
         }
         ChaosRun.pause(windowMs);
-        Map<String, Integer> byVerb = new java.util.TreeMap<>();
+        Map<String, Integer> byVerb = new TreeMap<>();
         for (String name : names) {
             for (String request : takeRequests(name)) {
                 byVerb.merge(ApiRequest.parse(request).verbAndResource(), 1, Integer::sum);

@@ -4,13 +4,19 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.k8sensus.launcher.ReplicaProcess;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import io.k8sensus.tools.LeaseHolder;
+import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** Runs one scenario on a fresh cluster and reads its history. */
 final class ChaosRun {
@@ -75,13 +81,13 @@ final class ChaosRun {
         ChaosCluster.Timings timings = setup.timings() == null ? suiteTimings : setup.timings();
         String group = setup.group();
         Path routes = setup.routeFile() == null ? null : routesDir(setup);
-        List<String> settings = new java.util.ArrayList<>();
+        List<String> settings = new ArrayList<>();
         if (routes != null) {
             settings.addAll(List.of(
                     "-Dk8sensus.routes.dir=" + routes,
                     "-Dk8sensus.election.groups=" + History.HEARTBEAT + "," + group));
         }
-        int receiverPort = setup.fenced() ? io.k8sensus.tools.EmbeddedKubernetesApi.freePort() : -1;
+        int receiverPort = setup.fenced() ? EmbeddedKubernetesApi.freePort() : -1;
         if (setup.fenced()) {
             settings.add("-Dfencing.receiver-url=" + ChaosCluster.receiverUrl(receiverPort));
         }
@@ -98,7 +104,7 @@ final class ChaosRun {
             }
             try {
                 await().atMost(Duration.ofSeconds(90)).until(() -> cluster.history.size() >= 3);
-            } catch (org.awaitility.core.ConditionTimeoutException e) {
+            } catch (ConditionTimeoutException e) {
                 List<String> output = cluster.output();
                 output.subList(Math.max(0, output.size() - 40), output.size()).forEach(System.out::println);
                 throw new IllegalStateException("no leader acted within 90 s; the replicas' last lines are above", e);
@@ -137,7 +143,7 @@ final class ChaosRun {
                                             .check(group, faultAt, System.nanoTime())
                                             .takeoverMs()
                                     >= 0);
-                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                } catch (ConditionTimeoutException e) {
                     // no takeover within the window: the verdict below says so
                 }
                 // and a few seconds more, to see whether anybody else acts
@@ -210,7 +216,7 @@ final class ChaosRun {
     }
 
     /** Where this class was loaded from (target/tools-classes, or target/test-classes under Maven's tests). */
-    private static Path toolClasses() throws java.net.URISyntaxException {
+    private static Path toolClasses() throws URISyntaxException {
         return Path.of(SlowStopComponent.class
                 .getProtectionDomain()
                 .getCodeSource()
@@ -219,7 +225,7 @@ final class ChaosRun {
     }
 
     /** A directory with the scenario's route file, for {@code k8sensus.routes.dir}. */
-    private static Path routesDir(Scenario.Setup setup) throws java.io.IOException {
+    private static Path routesDir(Scenario.Setup setup) throws IOException {
         Path dir = Files.createTempDirectory("k8sensus-chaos-routes");
         Files.writeString(dir.resolve(setup.group() + ".camel.yaml"), setup.routeFile());
         return dir;
@@ -245,8 +251,8 @@ final class ChaosRun {
                                                 .count();
                                 return done >= 2 ? holder : null;
                             },
-                            java.util.Objects::nonNull);
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
+                            Objects::nonNull);
+        } catch (ConditionTimeoutException e) {
             List<String> output = cluster.output();
             output.subList(Math.max(0, output.size() - 40), output.size()).forEach(System.out::println);
             output.stream()
@@ -290,7 +296,7 @@ final class ChaosRun {
                                                     && line.contains(" leader=" + holder + " ")));
                             return renewed && followed ? holder : null;
                         },
-                        java.util.Objects::nonNull);
+                        Objects::nonNull);
     }
 
     /** Waits until the fencing receiver has accepted an action of a group's newer term, or {@code maxMs}. */

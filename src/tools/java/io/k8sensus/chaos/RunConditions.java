@@ -1,7 +1,11 @@
 package io.k8sensus.chaos;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,7 +40,7 @@ final class RunConditions implements AutoCloseable {
             sum.add(load);
             count.increment();
             max = Math.max(max, load);
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             // no /proc (not Linux): nothing to say
         }
     }
@@ -70,7 +74,7 @@ final class RunConditions implements AutoCloseable {
                     .map(l -> String.valueOf(Math.round(Long.parseLong(l.replaceAll("\\D", "")) / 1024.0 / 1024)))
                     .findFirst()
                     .orElse("?");
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             // not Linux: left unknown
         }
         return Runtime.getRuntime().availableProcessors() + " cores, " + memory + " GiB, Java "
@@ -78,13 +82,13 @@ final class RunConditions implements AutoCloseable {
     }
 
     private static String git(String... args) {
-        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("git"));
-        command.addAll(java.util.List.of(args));
+        List<String> command = new ArrayList<>(List.of("git"));
+        command.addAll(List.of(args));
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             return p.waitFor() == 0 ? text.strip() : "unknown";
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return "unknown";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,5 +1,7 @@
 package io.k8sensus.chaos;
 
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.k8sensus.tools.FaultSwitch;
 import java.util.List;
 import java.util.Map;
 
@@ -228,7 +230,7 @@ record Scenario(
                 (c, leader) -> {
                     c.replicas().forEach(r -> c.faults(r.name()).slowAnswers(delayMs));
                     ChaosRun.pause(SlowApiBenchmark.HOLD_MS);
-                    c.faultsForAll(io.k8sensus.tools.FaultSwitch.Mode.NORMAL);
+                    c.faultsForAll(FaultSwitch.Mode.NORMAL);
                 },
                 new Setup(History.HEARTBEAT, null, null, false, t, null, false, held));
     }
@@ -326,21 +328,21 @@ record Scenario(
                         true,
                         crash,
                         crashText,
-                        (c, leader) -> c.faults(leader).set(io.k8sensus.tools.FaultSwitch.Mode.BLACKHOLE)),
+                        (c, leader) -> c.faults(leader).set(FaultSwitch.Mode.BLACKHOLE)),
                 new Scenario(
                         "http-500",
                         "the API answers the leader with HTTP 500",
                         true,
                         crash,
                         crashText,
-                        (c, leader) -> c.faults(leader).set(io.k8sensus.tools.FaultSwitch.Mode.FAIL_500)),
+                        (c, leader) -> c.faults(leader).set(FaultSwitch.Mode.FAIL_500)),
                 new Scenario(
                         "late-ack",
                         "the leader's requests are applied but answered 5 s late",
                         true,
                         crash + t.poll(),
                         crashText + " + P",
-                        (c, leader) -> c.faults(leader).set(io.k8sensus.tools.FaultSwitch.Mode.LATE_ACK)),
+                        (c, leader) -> c.faults(leader).set(FaultSwitch.Mode.LATE_ACK)),
                 new Scenario(
                         "foreign-write",
                         "holderIdentity set to another name (kubectl edit)",
@@ -355,9 +357,9 @@ record Scenario(
                         t.leaseMs() + 1000 + 2 * t.poll() + 2000,
                         "L + 1 s + 2P + 2 s",
                         (c, leader) -> {
-                            c.faultsForAll(io.k8sensus.tools.FaultSwitch.Mode.BLACKHOLE);
+                            c.faultsForAll(FaultSwitch.Mode.BLACKHOLE);
                             ChaosRun.pause(t.leaseMs() + 1000);
-                            c.faultsForAll(io.k8sensus.tools.FaultSwitch.Mode.NORMAL);
+                            c.faultsForAll(FaultSwitch.Mode.NORMAL);
                         }),
                 new Scenario(
                         "clock-offset",
@@ -454,7 +456,7 @@ record Scenario(
                         0,
                         crash,
                         crashText,
-                        (c, leader) -> c.faults(leader).set(io.k8sensus.tools.FaultSwitch.Mode.BLACKHOLE),
+                        (c, leader) -> c.faults(leader).set(FaultSwitch.Mode.BLACKHOLE),
                         new Setup(
                                 "blocking",
                                 blockingRoute(t.leaseMs() - t.renewMs() + 1000),
@@ -490,7 +492,7 @@ record Scenario(
                             return l;
                         });
                 return;
-            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt == 10) {
                     throw e;
                 }
@@ -520,7 +522,7 @@ record Scenario(
                             return l;
                         });
                 return;
-            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt == 10) {
                     throw e;
                 }

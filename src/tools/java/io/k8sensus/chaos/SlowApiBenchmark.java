@@ -3,12 +3,14 @@ package io.k8sensus.chaos;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.k8sensus.tools.FaultSwitch;
 import io.k8sensus.tools.LeaseHolder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -128,12 +130,12 @@ final class SlowApiBenchmark {
             names.forEach(name -> cluster.faults(name).slowAnswers(delayMs));
             ChaosRun.pause(holdMs);
             long to = System.nanoTime();
-            names.forEach(name -> cluster.faults(name).set(io.k8sensus.tools.FaultSwitch.Mode.NORMAL));
+            names.forEach(name -> cluster.faults(name).set(FaultSwitch.Mode.NORMAL));
             List<String> lines = cluster.output();
             History.Window w = cluster.history.window(History.HEARTBEAT, from, to);
             History.Window baseline = cluster.history.window(History.HEARTBEAT, baselineFrom, from);
             // what the replicas said about the election meanwhile, to tell a lost action's cause
-            Map<String, Long> events = new java.util.TreeMap<>();
+            Map<String, Long> events = new TreeMap<>();
             for (String line : lines.subList(linesBefore, lines.size())) {
                 EVENTS.stream()
                         .filter(e -> line.contains("event=" + e + " ") || line.endsWith("event=" + e))

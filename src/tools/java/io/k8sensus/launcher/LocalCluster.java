@@ -1,6 +1,8 @@
 package io.k8sensus.launcher;
 
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
 import io.k8sensus.tools.LeaseHolder;
 import io.k8sensus.wiring.SqlRecipeDemo;
@@ -100,28 +102,20 @@ public final class LocalCluster {
         view.start();
         if (options.metrics()) {
             // what kubectl get events would show: the replicas' Events regarding their Leases
-            api.client()
-                    .v1()
-                    .events()
-                    .inNamespace(NAMESPACE)
-                    .inform(
-                            new io.fabric8.kubernetes.client.informers.ResourceEventHandler<
-                                    io.fabric8.kubernetes.api.model.Event>() {
-                                @Override
-                                public void onAdd(io.fabric8.kubernetes.api.model.Event e) {
-                                    view.say("Kubernetes Event " + e.getReason() + " on "
-                                            + e.getInvolvedObject().getKind().toLowerCase() + "/"
-                                            + e.getInvolvedObject().getName() + ": " + e.getMessage());
-                                }
+            api.client().v1().events().inNamespace(NAMESPACE).inform(new ResourceEventHandler<Event>() {
+                @Override
+                public void onAdd(Event e) {
+                    view.say("Kubernetes Event " + e.getReason() + " on "
+                            + e.getInvolvedObject().getKind().toLowerCase() + "/"
+                            + e.getInvolvedObject().getName() + ": " + e.getMessage());
+                }
 
-                                @Override
-                                public void onUpdate(
-                                        io.fabric8.kubernetes.api.model.Event before,
-                                        io.fabric8.kubernetes.api.model.Event e) {}
+                @Override
+                public void onUpdate(Event before, Event e) {}
 
-                                @Override
-                                public void onDelete(io.fabric8.kubernetes.api.model.Event e, boolean unknown) {}
-                            });
+                @Override
+                public void onDelete(Event e, boolean unknown) {}
+            });
         }
         if (options.recipe() != null) {
             try {

@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The options of a tool's command line ({@code make run}, {@code make chaos}, {@code make bench}...): {@code --name
@@ -58,7 +59,7 @@ public final class CommandLine {
      * Runs a tool's own reading of its command line (one that also checks the values, as the benchmark's does); on
      * a {@link UsageException}, prints why and {@code usage} to stderr and exits with status 2.
      */
-    public static <T> T orExit(java.util.function.Supplier<T> parse, String usage) {
+    public static <T> T orExit(Supplier<T> parse, String usage) {
         try {
             return parse.get();
         } catch (UsageException e) {

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 
 /**
  * Replicas of the real jar running one recipe: an embedded Kubernetes API with one Ready Pod per live replica (the
@@ -120,7 +121,7 @@ public final class RecipeCluster implements AutoCloseable {
      * groups are spread (k8sensus.election.balance), so neither moves for balance any more.
      */
     public void awaitGroupsSpread() {
-        org.awaitility.Awaitility.await("the heartbeat and " + group + " led by two replicas")
+        Awaitility.await("the heartbeat and " + group + " led by two replicas")
                 .atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(50))
                 .until(() -> {

@@ -3,6 +3,7 @@ package io.k8sensus.wiring;
 import io.k8sensus.tools.CommandLine;
 import io.k8sensus.tools.DocBlock;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -128,7 +129,7 @@ public final class WiringWorkload {
 
     private static long memoryGiB() {
         try {
-            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/meminfo"))) {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
                 if (line.startsWith("MemTotal:")) {
                     return Math.round(Long.parseLong(line.replaceAll("\\D", "")) / 1024.0 / 1024.0);
                 }
