@@ -1,6 +1,9 @@
 package io.k8sensus.chaos;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.k8sensus.launcher.ReplicaCluster;
 import io.k8sensus.launcher.ReplicaProcess;
 import io.k8sensus.tools.ApiRequest;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
@@ -10,16 +13,17 @@ import io.k8sensus.tools.LeaseHolder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Real replica processes of the application jar on one embedded API, each through a connection of its own that a
- * scenario can break, with the kubelet played here (Pods Running and Ready, NotReady, deleted).
+ * Real replica processes on one embedded API, each through a connection of its own that a scenario can break, with
+ * the kubelet played here (Pods Running and Ready, NotReady, deleted). Every Lease state goes to the {@link History}.
  */
-final class ChaosCluster implements AutoCloseable {
+final class ChaosCluster extends ReplicaCluster {
 
     static final String NAMESPACE = EmbeddedKubernetesApi.NAMESPACE;
     static final String LEASE = leaseOf(History.HEARTBEAT);
@@ -29,51 +33,27 @@ final class ChaosCluster implements AutoCloseable {
         return "k8sensus-" + group;
     }
 
-    /** Starts one replica process pointed at an API URL. */
-    @FunctionalInterface
-    interface Launcher {
-        ReplicaProcess start(
-                String name,
-                String apiUrl,
-                Map<String, String> environment,
-                java.util.function.BiConsumer<String, String> onLine)
-                throws IOException;
-    }
-
     final Timings timings;
     final History history = new History();
-    private final EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
-    /** Every state of every Lease, into the history, as the harness's own watch sees it. */
-    private final io.fabric8.kubernetes.client.informers.SharedIndexInformer<Lease> leases;
-
+    private final SharedIndexInformer<Lease> leases;
     private final Launcher launcher;
     /** The Lease name of group g is this followed by g. */
     private final String leasePrefix;
     /** The fencing receiver, if {@link #startReceiver} started one. */
     private volatile ReplicaProcess receiver;
 
-    private final Map<String, ReplicaProcess> replicas = new ConcurrentHashMap<>();
     private final Map<String, FaultyConnection> connections = new ConcurrentHashMap<>();
     private final Map<String, Long> startedNanos = new ConcurrentHashMap<>();
     /** How many processes were started under each name: a restart is a new life. */
     private final Map<String, Integer> lives = new ConcurrentHashMap<>();
 
-    private final List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<String> output = Collections.synchronizedList(new ArrayList<>());
 
     /** Lease, renew deadline, retry period (x jitter 1.2), call timeout and the heartbeat's period, in ms. */
     record Timings(long leaseMs, long renewMs, long retryMs, long callTimeoutMs, long periodMs) {
         long poll() {
             return (long) (retryMs * 1.2);
         }
-    }
-
-    ChaosCluster(Path jar, Timings timings) {
-        this(jar, timings, List.of());
-    }
-
-    /** Replicas of the application jar with more JVM settings ({@code -Dkey=value}). */
-    ChaosCluster(Path jar, Timings timings, List<String> settings) {
-        this(timings, k8sensus(jar, timings, settings));
     }
 
     /** Replicas of the application jar with more JVM settings and more classes on their class path. */
@@ -87,6 +67,7 @@ final class ChaosCluster implements AutoCloseable {
 
     /** Replicas whose groups are elected through the Leases {@code <leasePrefix>-<group>}. */
     ChaosCluster(Timings timings, Launcher launcher, String leasePrefix) {
+        super(new EmbeddedKubernetesApi(), NAMESPACE, 5);
         this.launcher = launcher;
         this.timings = timings;
         this.leasePrefix = leasePrefix + "-";
@@ -94,7 +75,7 @@ final class ChaosCluster implements AutoCloseable {
     }
 
     /** Feeds every added or changed Lease of a group ({@code <prefix>-<group>}) to the history. */
-    private final class LeaseStates implements io.fabric8.kubernetes.client.informers.ResourceEventHandler<Lease> {
+    private final class LeaseStates implements ResourceEventHandler<Lease> {
 
         @Override
         public void onAdd(Lease lease) {
@@ -124,13 +105,11 @@ final class ChaosCluster implements AutoCloseable {
 
     /**
      * Starts the fencing receiver of {@code examples/fencing/receiver} as a process of the application jar (not a
-     * candidate: it has no Pod), serving {@code http://127.0.0.1:<port>/fenced/actions}; its answers go to the
-     * history.
+     * candidate: it has no Pod), serving {@link #receiverUrl}; its answers go to the history.
      */
     void startReceiver(Path jar, int port) throws IOException {
-        String name = "receiver";
-        ReplicaProcess started = ReplicaProcess.start(
-                name,
+        receiver = ReplicaProcess.start(
+                "receiver",
                 jar,
                 timings.leaseMs(),
                 timings.renewMs(),
@@ -148,7 +127,6 @@ final class ChaosCluster implements AutoCloseable {
                     output.add(r + " " + line);
                     history.onLine(r, 1, line);
                 });
-        receiver = started;
     }
 
     /** The URL of the fencing receiver's route, once started on {@code port}. */
@@ -183,18 +161,15 @@ final class ChaosCluster implements AutoCloseable {
         };
     }
 
+    /** Starts (or restarts: a new life) a replica through its own connection. */
     void start(String name, Map<String, String> environment) throws IOException {
-        connections.computeIfAbsent(name, n -> api.faultyConnection());
-        if (api.client().pods().inNamespace(NAMESPACE).withName(name).get() == null) {
-            api.addReadyPod(name);
-        }
+        FaultyConnection connection = connections.computeIfAbsent(name, n -> api.faultyConnection());
         startedNanos.put(name, System.nanoTime());
         int life = lives.merge(name, 1, Integer::sum);
-        ReplicaProcess replica = launcher.start(name, connections.get(name).url(), environment, (r, line) -> {
+        start(name, launcher, connection.url(), environment, (r, line) -> {
             output.add(r + " " + line);
             history.onLine(r, life, line);
         });
-        replicas.put(name, replica);
     }
 
     /** When the replica's process was started, on the history's clock. */
@@ -202,17 +177,9 @@ final class ChaosCluster implements AutoCloseable {
         return startedNanos.get(name);
     }
 
-    ReplicaProcess replica(String name) {
-        return replicas.get(name);
-    }
-
     /** The requests a replica made so far through its own connection, each as "METHOD path". */
     List<String> takeRequests(String name) throws InterruptedException {
         return connections.get(name).takeRequests();
-    }
-
-    java.util.Collection<ReplicaProcess> replicas() {
-        return replicas.values();
     }
 
     FaultSwitch faults(String name) {
@@ -243,28 +210,13 @@ final class ChaosCluster implements AutoCloseable {
             takeRequests(name);
         }
         ChaosRun.pause(windowMs);
-        Map<String, Integer> byVerb = new java.util.TreeMap<>();
+        Map<String, Integer> byVerb = new TreeMap<>();
         for (String name : names) {
             for (String request : takeRequests(name)) {
                 byVerb.merge(ApiRequest.parse(request).verbAndResource(), 1, Integer::sum);
             }
         }
         return byVerb;
-    }
-
-    EmbeddedKubernetesApi api() {
-        return api;
-    }
-
-    void signal(String name, String signal) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder(
-                        "kill", "-" + signal, String.valueOf(replicas.get(name).pid()))
-                .start();
-        kill.waitFor(10, TimeUnit.SECONDS);
-    }
-
-    void awaitExit(String name) throws Exception {
-        replicas.get(name).process().onExit().get(30, TimeUnit.SECONDS);
     }
 
     List<String> output() {
@@ -277,25 +229,6 @@ final class ChaosCluster implements AutoCloseable {
         if (receiver != null) {
             receiver.stop(5);
         }
-        replicas.values().forEach(r -> {
-            try {
-                signalQuietly(r, "CONT");
-            } finally {
-                r.stop(5);
-            }
-        });
-        api.close();
-    }
-
-    private static void signalQuietly(ReplicaProcess replica, String signal) {
-        try {
-            new ProcessBuilder("kill", "-" + signal, String.valueOf(replica.pid()))
-                    .start()
-                    .waitFor(5, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            // the process is gone
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        super.close();
     }
 }

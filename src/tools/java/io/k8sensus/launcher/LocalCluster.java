@@ -1,6 +1,8 @@
 package io.k8sensus.launcher;
 
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
 import io.k8sensus.tools.LeaseHolder;
 import io.k8sensus.wiring.SqlRecipeDemo;
@@ -34,8 +36,8 @@ public final class LocalCluster {
 
     private final LauncherOptions options;
     private final EmbeddedKubernetesApi api;
+    private final ReplicaCluster cluster;
     private final LiveView view;
-    private final Map<String, ReplicaProcess> replicas = new ConcurrentHashMap<>();
     private final Set<String> expectedExits = ConcurrentHashMap.newKeySet();
     private final AtomicInteger nextIndex = new AtomicInteger(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -48,6 +50,7 @@ public final class LocalCluster {
     private LocalCluster(LauncherOptions options, EmbeddedKubernetesApi api) {
         this.options = options;
         this.api = api;
+        this.cluster = new ReplicaCluster(api, NAMESPACE, GRACE_SECONDS);
         this.view = new LiveView(System.out, api.client(), NAMESPACE, options.allLines());
     }
 
@@ -100,28 +103,20 @@ public final class LocalCluster {
         view.start();
         if (options.metrics()) {
             // what kubectl get events would show: the replicas' Events regarding their Leases
-            api.client()
-                    .v1()
-                    .events()
-                    .inNamespace(NAMESPACE)
-                    .inform(
-                            new io.fabric8.kubernetes.client.informers.ResourceEventHandler<
-                                    io.fabric8.kubernetes.api.model.Event>() {
-                                @Override
-                                public void onAdd(io.fabric8.kubernetes.api.model.Event e) {
-                                    view.say("Kubernetes Event " + e.getReason() + " on "
-                                            + e.getInvolvedObject().getKind().toLowerCase() + "/"
-                                            + e.getInvolvedObject().getName() + ": " + e.getMessage());
-                                }
+            api.client().v1().events().inNamespace(NAMESPACE).inform(new ResourceEventHandler<Event>() {
+                @Override
+                public void onAdd(Event e) {
+                    view.say("Kubernetes Event " + e.getReason() + " on "
+                            + e.getInvolvedObject().getKind().toLowerCase() + "/"
+                            + e.getInvolvedObject().getName() + ": " + e.getMessage());
+                }
 
-                                @Override
-                                public void onUpdate(
-                                        io.fabric8.kubernetes.api.model.Event before,
-                                        io.fabric8.kubernetes.api.model.Event e) {}
+                @Override
+                public void onUpdate(Event before, Event e) {}
 
-                                @Override
-                                public void onDelete(io.fabric8.kubernetes.api.model.Event e, boolean unknown) {}
-                            });
+                @Override
+                public void onDelete(Event e, boolean unknown) {}
+            });
         }
         if (options.recipe() != null) {
             try {
@@ -166,8 +161,14 @@ public final class LocalCluster {
 
     private void startReplica() throws IOException {
         String name = "replica-" + nextIndex.getAndIncrement();
-        api.addReadyPod(name, NAMESPACE);
-        List<String> settings = new ArrayList<>();
+        List<String> settings = new ArrayList<>(List.of(
+                "-Dk8sensus.kubernetes.call-timeout-ms=" + Math.max(400, options.renewMs() / 2),
+                "-Dk8sensus.heartbeat.period-ms=1000"));
+        if (options.routesDir() != null) {
+            settings.add("-Dk8sensus.routes.dir=" + options.routesDir().toAbsolutePath());
+            // edit a file, and every replica runs the new version within a second, without a restart
+            settings.add("-Dk8sensus.routes.reload=true");
+        }
         if (recipe != null) {
             settings.addAll(List.of(
                     "-Dk8sensus.routes.dir=" + recipe.routes().toAbsolutePath(),
@@ -177,35 +178,37 @@ public final class LocalCluster {
         if (options.metrics()) {
             settings.addAll(List.of("-Dcamel.management.enabled=true", "-Dcamel.management.port=" + port));
         }
-        ReplicaProcess replica = ReplicaProcess.start(
+        ReplicaProcess replica = cluster.start(
                 name,
-                options,
+                (n, url, environment, onLine) -> ReplicaProcess.start(
+                        n,
+                        options.jar(),
+                        options.leaseMs(),
+                        options.renewMs(),
+                        options.retryMs(),
+                        url,
+                        NAMESPACE,
+                        settings,
+                        environment,
+                        onLine),
                 api.url(),
-                NAMESPACE,
-                settings,
                 recipe == null ? Map.of() : recipe.environment(),
                 view::onLine);
         if (options.metrics()) {
             view.say(name + " metrics: http://127.0.0.1:" + port + "/observe/metrics (probes: /observe/health/live,"
                     + " /observe/health/ready)");
         }
-        replicas.put(name, replica);
         view.say("started " + name + " (pid " + replica.pid() + "), its Pod is Running and Ready");
         replica.process().onExit().thenRun(() -> onExit(replica));
     }
 
     /** The kubelet's part: the Pod goes with its process. An exit nobody asked for ends the run. */
     private void onExit(ReplicaProcess replica) {
-        replicas.remove(replica.name());
         int code = replica.process().exitValue();
         if (stopping.get()) {
             return;
         }
-        try {
-            api.deletePod(replica.name(), NAMESPACE);
-        } catch (RuntimeException e) {
-            // the API is stopping
-        }
+        cluster.deletePod(replica.name());
         view.say(replica.name() + " exited (code " + code + "); its Pod is deleted");
         if (!expectedExits.remove(replica.name())) {
             view.say(replica.name() + " stopped by itself: see its lines above; stopping everything");
@@ -247,9 +250,9 @@ public final class LocalCluster {
                         !a.getMetadata().getName().endsWith(first),
                         !b.getMetadata().getName().endsWith(first)))
                 .map(l -> LeaseHolder.of(l).holder())
-                .filter(h -> h != null && replicas.containsKey(h))
-                .findFirst()
-                .map(replicas::get);
+                .map(cluster::replica)
+                .filter(r -> r != null && r.isAlive())
+                .findFirst();
     }
 
     /** Stops from a thread of its own, so that the scheduler that asked for it can be stopped too. */
@@ -262,17 +265,11 @@ public final class LocalCluster {
             return;
         }
         try {
-            view.say("stopping " + replicas.size() + " replicas and the API");
+            view.say("stopping " + cluster.alive().size() + " replicas and the API");
             scheduler.shutdownNow();
-            List<Thread> stoppers = replicas.values().stream()
-                    .map(r -> new Thread(() -> r.stop(GRACE_SECONDS), "stop-" + r.name()))
-                    .toList();
-            stoppers.forEach(Thread::start);
-            for (Thread stopper : stoppers) {
-                stopper.join();
-            }
+            cluster.stopAll();
             view.stop();
-            api.close();
+            cluster.close();
             if (recipe != null) {
                 view.say(recipe.status() + " (waiting jobs stay in the table: none is lost)");
                 recipe.close();
@@ -285,8 +282,6 @@ public final class LocalCluster {
                                     + takeovers.stream()
                                             .map(t -> String.format("%.1f", t))
                                             .toList()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } finally {
             done.countDown();
         }

@@ -1,22 +1,27 @@
 package io.k8sensus.launcher;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.jar.Attributes;
+import java.util.jar.JarFile;
 import org.apache.camel.util.concurrent.CamelThreadFactory;
 
 /** One replica: a {@code java -jar k8sensus.jar} process whose output lines go to a handler. */
 public final class ReplicaProcess {
 
     /** The JVM settings of the image, passed to every replica process as an argument file. */
-    public static final java.nio.file.Path JVM_OPTIONS =
-            java.nio.file.Path.of("src", "main", "jvm", "jvm.options").toAbsolutePath();
+    public static final Path JVM_OPTIONS =
+            Path.of("src", "main", "jvm", "jvm.options").toAbsolutePath();
     /**
      * The memory limit of a replica's container in k8s/deployment.yaml. No container runs here, so
      * {@code -XX:MaxRAM} tells the JVM what the limit would tell it: heap sizes then follow jvm.options as in the image.
@@ -31,45 +36,13 @@ public final class ReplicaProcess {
         this.process = process;
     }
 
-    /** A replica of {@code make run}: the launcher's timings and routes, and {@code more} JVM settings. */
-    static ReplicaProcess start(
-            String name,
-            LauncherOptions options,
-            String apiUrl,
-            String namespace,
-            List<String> more,
-            Map<String, String> environment,
-            BiConsumer<String, String> onLine)
-            throws IOException {
-        List<String> settings = new ArrayList<>(List.of(
-                "-Dk8sensus.kubernetes.call-timeout-ms=" + Math.max(400, options.renewMs() / 2),
-                "-Dk8sensus.heartbeat.period-ms=1000"));
-        if (options.routesDir() != null) {
-            settings.add("-Dk8sensus.routes.dir=" + options.routesDir().toAbsolutePath());
-            // edit a file, and every replica runs the new version within a second, without a restart
-            settings.add("-Dk8sensus.routes.reload=true");
-        }
-        settings.addAll(more);
-        return start(
-                name,
-                options.jar(),
-                options.leaseMs(),
-                options.renewMs(),
-                options.retryMs(),
-                apiUrl,
-                namespace,
-                settings,
-                environment,
-                onLine);
-    }
-
     /**
      * Starts a replica process of {@code jar} with the given timings; {@code settings} are more JVM arguments
      * ({@code -Dkey=value}), {@code environment} more environment variables (e.g. for faketime).
      */
     public static ReplicaProcess start(
             String name,
-            java.nio.file.Path jar,
+            Path jar,
             long leaseMs,
             long renewMs,
             long retryMs,
@@ -83,14 +56,14 @@ public final class ReplicaProcess {
     }
 
     /**
-     * As {@link #start(String, java.nio.file.Path, long, long, long, String, String, List, Map, BiConsumer)}, with
+     * As {@link #start(String, Path, long, long, long, String, String, List, Map, BiConsumer)}, with
      * {@code moreClasses} (directories or jars) after the jar on the class path, e.g. a test component a route file
      * binds; the jar's main class is then started by name, without the class-data archive (made for the jar alone).
      */
     public static ReplicaProcess start(
             String name,
-            java.nio.file.Path jar,
-            List<java.nio.file.Path> moreClasses,
+            Path jar,
+            List<Path> moreClasses,
             long leaseMs,
             long renewMs,
             long retryMs,
@@ -100,10 +73,8 @@ public final class ReplicaProcess {
             Map<String, String> environment,
             BiConsumer<String, String> onLine)
             throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "@" + JVM_OPTIONS,
-                "-XX:MaxRAM=" + CONTAINER_MEMORY_LIMIT,
+        List<String> command = java();
+        command.addAll(List.of(
                 "-Dk8sensus.kubernetes.master-url=" + apiUrl,
                 "-Dk8sensus.kubernetes.namespace=" + namespace,
                 "-Dk8sensus.election.pod-name=" + name,
@@ -123,9 +94,17 @@ public final class ReplicaProcess {
             command.addAll(settings);
             List<String> path = new ArrayList<>(List.of(jar.toAbsolutePath().toString()));
             moreClasses.forEach(p -> path.add(p.toAbsolutePath().toString()));
-            command.addAll(List.of("-cp", String.join(java.io.File.pathSeparator, path), mainClass(jar)));
+            command.addAll(List.of("-cp", String.join(File.pathSeparator, path), mainClass(jar)));
         }
         return startCommand(name, command, environment, onLine);
+    }
+
+    /** The start of every replica's command: this JVM's {@code java} with the image's JVM settings. */
+    public static List<String> java() {
+        return new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "@" + JVM_OPTIONS,
+                "-XX:MaxRAM=" + CONTAINER_MEMORY_LIMIT));
     }
 
     /**
@@ -133,13 +112,11 @@ public final class ReplicaProcess {
      * has made one beside the jar (target/k8sensus.jsa) since the jar was built. An older archive would not fit the
      * jar: the JVM would warn and start without it.
      */
-    static List<String> classDataArchive(java.nio.file.Path jar) {
-        java.nio.file.Path archive = jar.toAbsolutePath().resolveSibling("k8sensus.jsa");
+    static List<String> classDataArchive(Path jar) {
+        Path archive = jar.toAbsolutePath().resolveSibling("k8sensus.jsa");
         try {
-            if (java.nio.file.Files.exists(archive)
-                    && java.nio.file.Files.getLastModifiedTime(archive)
-                                    .compareTo(java.nio.file.Files.getLastModifiedTime(jar))
-                            > 0) {
+            if (Files.exists(archive)
+                    && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) > 0) {
                 return List.of("-XX:SharedArchiveFile=" + archive);
             }
         } catch (IOException e) {
@@ -159,9 +136,9 @@ public final class ReplicaProcess {
     }
 
     /** The {@code Main-Class} of a jar's manifest. */
-    static String mainClass(java.nio.file.Path jar) throws IOException {
-        try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
-            return file.getManifest().getMainAttributes().getValue(java.util.jar.Attributes.Name.MAIN_CLASS);
+    static String mainClass(Path jar) throws IOException {
+        try (JarFile file = new JarFile(jar.toFile())) {
+            return file.getManifest().getMainAttributes().getValue(Attributes.Name.MAIN_CLASS);
         }
     }
 
@@ -198,13 +175,12 @@ public final class ReplicaProcess {
     /** The most memory the process has had resident (VmHWM), in MiB; NaN once it is gone. */
     public double peakRssMib() {
         try {
-            for (String line :
-                    java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc", String.valueOf(pid()), "status"))) {
+            for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid()), "status"))) {
                 if (line.startsWith("VmHWM:")) {
                     return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
                 }
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             // the process is gone
         }
         return Double.NaN;
@@ -216,6 +192,19 @@ public final class ReplicaProcess {
 
     public Process process() {
         return process;
+    }
+
+    /** {@code kill -SIGNAL} to the process (STOP, CONT, TERM, KILL); whether it was delivered. */
+    public boolean signal(String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(pid())).start();
+            return kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** kill -9: the JVM gets no chance to run anything. */
