@@ -1,6 +1,6 @@
 package io.k8sensus.chaos;
 
-import io.k8sensus.tools.CommandLine;
+import io.k8sensus.cli.CommandLine;
 import java.nio.file.Path;
 import java.util.List;
 

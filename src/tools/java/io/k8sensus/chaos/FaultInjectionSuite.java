@@ -1,6 +1,6 @@
 package io.k8sensus.chaos;
 
-import io.k8sensus.tools.CommandLine;
+import io.k8sensus.cli.CommandLine;
 import io.k8sensus.tools.DocBlock;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,6 +3,7 @@ package io.k8sensus.launcher;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.k8sensus.cli.CommandLine;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
 import io.k8sensus.tools.LeaseHolder;
 import io.k8sensus.wiring.SqlRecipeDemo;
@@ -60,14 +61,7 @@ public final class LocalCluster {
             System.exit(0);
             return;
         }
-        LauncherOptions options;
-        try {
-            options = LauncherOptions.parse(List.of(args));
-        } catch (IllegalArgumentException e) {
-            System.err.println("k8sensus run: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
+        LauncherOptions options = CommandLine.orExit(() -> LauncherOptions.parse(List.of(args)), LauncherOptions.USAGE);
         if (options.apiPort() > 0 && !EmbeddedKubernetesApi.portIsFree(options.apiPort())) {
             System.err.println("k8sensus run: port " + options.apiPort() + " is in use: choose another --api-port");
             System.exit(2);

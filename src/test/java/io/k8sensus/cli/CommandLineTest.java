@@ -1,4 +1,4 @@
-package io.k8sensus.tools;
+package io.k8sensus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
