@@ -2,6 +2,7 @@ package io.k8sensus.chaos;
 
 import io.k8sensus.cli.CommandLine;
 import io.k8sensus.tools.DocBlock;
+import io.k8sensus.tools.RunConditions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;

@@ -1,5 +1,6 @@
 package io.k8sensus.chaos;
 
+import io.k8sensus.tools.FaultSwitch;
 import java.util.List;
 import java.util.Map;
 
@@ -228,7 +229,7 @@ record Scenario(
                 (c, leader) -> {
                     c.replicas().forEach(r -> c.faults(r.name()).slowAnswers(delayMs));
                     ChaosRun.pause(SlowApiBenchmark.HOLD_MS);
-                    c.faultsForAll(io.k8sensus.tools.FaultSwitch.Mode.NORMAL);
+                    c.faultsForAll(FaultSwitch.Mode.NORMAL);
                 },
                 new Setup(History.HEARTBEAT, null, null, false, t, null, false, held));
     }
@@ -256,8 +257,7 @@ record Scenario(
                         handover,
                         "2P + 2 s",
                         (c, leader) -> {
-                            c.signal(leader, "TERM");
-                            c.awaitExit(leader);
+                            c.stop(leader, "TERM");
                             c.api().deletePod(leader);
                         }),
                 new Scenario(
@@ -267,8 +267,7 @@ record Scenario(
                         crash,
                         crashText,
                         (c, leader) -> {
-                            c.replica(leader).kill();
-                            c.awaitExit(leader);
+                            c.stop(leader, "KILL");
                             c.api().deletePod(leader);
                         }),
                 new Scenario(
@@ -278,8 +277,7 @@ record Scenario(
                         crash,
                         crashText,
                         (c, leader) -> {
-                            c.replica(leader).kill();
-                            c.awaitExit(leader);
+                            c.stop(leader, "KILL");
                         }),
                 new Scenario(
                         "kill9-restart",
@@ -288,8 +286,7 @@ record Scenario(
                         crash,
                         crashText,
                         (c, leader) -> {
-                            c.replica(leader).kill();
-                            c.awaitExit(leader);
+                            c.stop(leader, "KILL");
                             c.start(leader, Map.of());
                         }),
                 // the woken leader's route timer may fire once at once (a fixed-delay timer runs a task that fell due
@@ -326,21 +323,21 @@ record Scenario(
                         true,
                         crash,
                         crashText,
-                        (c, leader) -> c.faults(leader).set(io.k8sensus.tools.FaultSwitch.Mode.BLACKHOLE)),
+                        (c, leader) -> c.faults(leader).set(FaultSwitch.Mode.BLACKHOLE)),
                 new Scenario(
                         "http-500",
                         "the API answers the leader with HTTP 500",
                         true,
                         crash,
                         crashText,
-                        (c, leader) -> c.faults(leader).set(io.k8sensus.tools.FaultSwitch.Mode.FAIL_500)),
+                        (c, leader) -> c.faults(leader).set(FaultSwitch.Mode.FAIL_500)),
                 new Scenario(
                         "late-ack",
                         "the leader's requests are applied but answered 5 s late",
                         true,
                         crash + t.poll(),
                         crashText + " + P",
-                        (c, leader) -> c.faults(leader).set(io.k8sensus.tools.FaultSwitch.Mode.LATE_ACK)),
+                        (c, leader) -> c.faults(leader).set(FaultSwitch.Mode.LATE_ACK)),
                 new Scenario(
                         "foreign-write",
                         "holderIdentity set to another name (kubectl edit)",
@@ -355,9 +352,9 @@ record Scenario(
                         t.leaseMs() + 1000 + 2 * t.poll() + 2000,
                         "L + 1 s + 2P + 2 s",
                         (c, leader) -> {
-                            c.faultsForAll(io.k8sensus.tools.FaultSwitch.Mode.BLACKHOLE);
+                            c.faultsForAll(FaultSwitch.Mode.BLACKHOLE);
                             ChaosRun.pause(t.leaseMs() + 1000);
-                            c.faultsForAll(io.k8sensus.tools.FaultSwitch.Mode.NORMAL);
+                            c.faultsForAll(FaultSwitch.Mode.NORMAL);
                         }),
                 new Scenario(
                         "clock-offset",
@@ -367,8 +364,7 @@ record Scenario(
                         crash,
                         crashText,
                         (c, leader) -> {
-                            c.replica(leader).kill();
-                            c.awaitExit(leader);
+                            c.stop(leader, "KILL");
                             c.api().deletePod(leader);
                         }),
                 // the old term must be waited out (its holder may still act until its renew deadline), and the new
@@ -391,8 +387,7 @@ record Scenario(
                                 History.HEARTBEAT,
                                 null,
                                 (c, leader) -> {
-                                    c.signal(leader, "TERM");
-                                    c.awaitExit(leader);
+                                    c.stop(leader, "TERM");
                                     c.start(leader, Map.of());
                                 },
                                 false)),
@@ -413,8 +408,7 @@ record Scenario(
                         SLOW_WORK_MS + handover,
                         "D + 2P + 2 s, D: work per action",
                         (c, leader) -> {
-                            c.signal(leader, "TERM");
-                            c.awaitExit(leader);
+                            c.stop(leader, "TERM");
                             c.api().deletePod(leader);
                         },
                         new Setup("slow", SLOW_ROUTE, null, false)),
@@ -454,7 +448,7 @@ record Scenario(
                         0,
                         crash,
                         crashText,
-                        (c, leader) -> c.faults(leader).set(io.k8sensus.tools.FaultSwitch.Mode.BLACKHOLE),
+                        (c, leader) -> c.faults(leader).set(FaultSwitch.Mode.BLACKHOLE),
                         new Setup(
                                 "blocking",
                                 blockingRoute(t.leaseMs() - t.renewMs() + 1000),

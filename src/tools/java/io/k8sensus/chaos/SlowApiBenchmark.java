@@ -3,6 +3,7 @@ package io.k8sensus.chaos;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.k8sensus.tools.FaultSwitch;
 import io.k8sensus.tools.LeaseHolder;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -128,7 +129,7 @@ final class SlowApiBenchmark {
             names.forEach(name -> cluster.faults(name).slowAnswers(delayMs));
             ChaosRun.pause(holdMs);
             long to = System.nanoTime();
-            names.forEach(name -> cluster.faults(name).set(io.k8sensus.tools.FaultSwitch.Mode.NORMAL));
+            names.forEach(name -> cluster.faults(name).set(FaultSwitch.Mode.NORMAL));
             List<String> lines = cluster.output();
             History.Window w = cluster.history.window(History.HEARTBEAT, from, to);
             History.Window baseline = cluster.history.window(History.HEARTBEAT, baselineFrom, from);

@@ -91,6 +91,12 @@ public class ReplicaCluster implements AutoCloseable {
         return replica(name).signal(signal);
     }
 
+    /** kill -SIGNAL (TERM: a graceful stop, KILL: a crash), then waits for the process to exit. */
+    public void stop(String name, String signal) throws Exception {
+        signal(name, signal);
+        awaitExit(name);
+    }
+
     public void awaitExit(String name) throws Exception {
         replica(name).process().onExit().get(30, TimeUnit.SECONDS);
     }

@@ -1,7 +1,11 @@
-package io.k8sensus.chaos;
+package io.k8sensus.tools;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -16,7 +20,7 @@ import org.apache.camel.util.concurrent.CamelThreadFactory;
  * Timings measured on a machine that other work shares are not the same figures: the published ones say how loaded
  * it was, next to its number of cores.
  */
-final class RunConditions implements AutoCloseable {
+public final class RunConditions implements AutoCloseable {
 
     private static final Path LOADAVG = Path.of("/proc/loadavg");
 
@@ -26,7 +30,7 @@ final class RunConditions implements AutoCloseable {
     private final LongAdder count = new LongAdder();
     private volatile double max;
 
-    RunConditions() {
+    public RunConditions() {
         sampler.scheduleAtFixedRate(this::sample, 0, 5, TimeUnit.SECONDS);
     }
 
@@ -36,13 +40,13 @@ final class RunConditions implements AutoCloseable {
             sum.add(load);
             count.increment();
             max = Math.max(max, load);
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             // no /proc (not Linux): nothing to say
         }
     }
 
     /** "load average (1 min) over the run: mean 1.9, max 3.4, on 2 cores", or "" where it cannot be read. */
-    String describe() {
+    public String describe() {
         long n = count.sum();
         return n == 0
                 ? ""
@@ -55,14 +59,14 @@ final class RunConditions implements AutoCloseable {
     }
 
     /** "commit `abc1234`", with " (with uncommitted changes)" when the work tree differs from it. */
-    static String commit() {
+    public static String commit() {
         String commit = git("rev-parse", "--short", "HEAD");
         String changes = git("status", "--porcelain", "--untracked-files=no");
         return "commit `" + commit + "`" + (changes.isBlank() ? "" : " (with uncommitted changes)");
     }
 
     /** "2 cores, 24 GiB, Java 17.0.15". */
-    static String machine() {
+    public static String machine() {
         String memory = "?";
         try {
             memory = Files.readAllLines(Path.of("/proc/meminfo")).stream()
@@ -70,7 +74,7 @@ final class RunConditions implements AutoCloseable {
                     .map(l -> String.valueOf(Math.round(Long.parseLong(l.replaceAll("\\D", "")) / 1024.0 / 1024)))
                     .findFirst()
                     .orElse("?");
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             // not Linux: left unknown
         }
         return Runtime.getRuntime().availableProcessors() + " cores, " + memory + " GiB, Java "
@@ -78,13 +82,13 @@ final class RunConditions implements AutoCloseable {
     }
 
     private static String git(String... args) {
-        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("git"));
-        command.addAll(java.util.List.of(args));
+        List<String> command = new ArrayList<>(List.of("git"));
+        command.addAll(List.of(args));
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             return p.waitFor() == 0 ? text.strip() : "unknown";
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return "unknown";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
