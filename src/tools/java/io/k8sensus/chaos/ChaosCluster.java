@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * Real replica processes on one embedded API, each through a connection of its own that a scenario can break, with
@@ -194,6 +196,26 @@ final class ChaosCluster extends ReplicaCluster {
     /** The replica the heartbeat's Lease names, once one acts. */
     String leader() {
         return LeaseHolder.of(api.lease(leasePrefix + History.HEARTBEAT)).holder();
+    }
+
+    /**
+     * A poll for steady state: on each call, the heartbeat Lease's holder if it has renewed its term since the call
+     * before (the same holder, a new resource version), else null.
+     */
+    Supplier<String> renewingHolder() {
+        AtomicReference<Lease> previous = new AtomicReference<>();
+        return () -> {
+            Lease now = api.lease(LEASE);
+            Lease before = previous.getAndSet(now);
+            String holder = LeaseHolder.of(now).holder();
+            boolean renewed = before != null
+                    && holder != null
+                    && holder.equals(LeaseHolder.of(before).holder())
+                    && !now.getMetadata()
+                            .getResourceVersion()
+                            .equals(before.getMetadata().getResourceVersion());
+            return renewed ? holder : null;
+        };
     }
 
     /** Whether the replica's process has said it started (a candidate from then on). */

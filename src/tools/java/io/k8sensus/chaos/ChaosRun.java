@@ -2,15 +2,14 @@ package io.k8sensus.chaos;
 
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.k8sensus.launcher.ReplicaProcess;
-import io.k8sensus.tools.LeaseHolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.Objects;
+import java.util.function.Supplier;
 
 /** Runs one scenario on a fresh cluster and reads its history. */
 final class ChaosRun {
@@ -245,7 +244,7 @@ final class ChaosRun {
                                                 .count();
                                 return done >= 2 ? holder : null;
                             },
-                            java.util.Objects::nonNull);
+                            Objects::nonNull);
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             List<String> output = cluster.output();
             output.subList(Math.max(0, output.size() - 40), output.size()).forEach(System.out::println);
@@ -267,20 +266,12 @@ final class ChaosRun {
      */
     private static String awaitSteadyState(ChaosCluster cluster) {
         pause(cluster.timings.leaseMs());
-        AtomicReference<Lease> previous = new AtomicReference<>();
+        Supplier<String> renewing = cluster.renewingHolder();
         return await().atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(100))
                 .until(
                         () -> {
-                            Lease now = cluster.api().lease(ChaosCluster.LEASE);
-                            Lease before = previous.getAndSet(now);
-                            String holder = LeaseHolder.of(now).holder();
-                            boolean renewed = before != null
-                                    && holder != null
-                                    && holder.equals(LeaseHolder.of(before).holder())
-                                    && !now.getMetadata()
-                                            .getResourceVersion()
-                                            .equals(before.getMetadata().getResourceVersion());
+                            String holder = renewing.get();
                             boolean followed = cluster.replicas().stream()
                                     .map(ReplicaProcess::name)
                                     .filter(name -> !name.equals(holder))
@@ -288,9 +279,9 @@ final class ChaosRun {
                                             .anyMatch(line -> line.startsWith(name + " ")
                                                     && line.contains("event=leader-changed")
                                                     && line.contains(" leader=" + holder + " ")));
-                            return renewed && followed ? holder : null;
+                            return holder != null && followed ? holder : null;
                         },
-                        java.util.Objects::nonNull);
+                        Objects::nonNull);
     }
 
     /** Waits until the fencing receiver has accepted an action of a group's newer term, or {@code maxMs}. */

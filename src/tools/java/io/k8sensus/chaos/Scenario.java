@@ -1,8 +1,11 @@
 package io.k8sensus.chaos;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseSpec;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.k8sensus.tools.FaultSwitch;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * One fault and what must follow it.
@@ -470,26 +473,9 @@ record Scenario(
                 slowAnswers("slow-answers-r", "R", new Held(0, true), "never two terms acting"));
     }
 
-    /** Sets the Lease's spec.leaseDurationSeconds as kubectl edit would, trying again when the leader renewed first. */
+    /** Sets the Lease's spec.leaseDurationSeconds as kubectl edit would. */
     private static void editLeaseDuration(ChaosCluster c, int seconds) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                c.api()
-                        .client()
-                        .leases()
-                        .inNamespace(ChaosCluster.NAMESPACE)
-                        .withName(ChaosCluster.LEASE)
-                        .edit(l -> {
-                            l.getSpec().setLeaseDurationSeconds(seconds);
-                            return l;
-                        });
-                return;
-            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-                if (e.getCode() != 409 || attempt == 10) {
-                    throw e;
-                }
-            }
-        }
+        editLease(c, spec -> spec.setLeaseDurationSeconds(seconds));
     }
 
     /** Null if the Lease names {@code seconds} as its duration, else what it names. */
@@ -500,8 +486,13 @@ record Scenario(
                 : "the Lease shows leaseDurationSeconds=" + now + " at the end, not the leader's " + seconds;
     }
 
-    /** Sets the holder to "intruder" as kubectl edit would; like kubectl, tries again when the leader renewed first. */
+    /** Sets the holder to "intruder" as kubectl edit would. */
     private static void foreignWrite(ChaosCluster c) {
+        editLease(c, spec -> spec.setHolderIdentity("intruder"));
+    }
+
+    /** Edits the heartbeat's Lease; like kubectl edit, tries again when the leader renewed first. */
+    private static void editLease(ChaosCluster c, Consumer<LeaseSpec> edit) {
         for (int attempt = 1; ; attempt++) {
             try {
                 c.api()
@@ -510,11 +501,11 @@ record Scenario(
                         .inNamespace(ChaosCluster.NAMESPACE)
                         .withName(ChaosCluster.LEASE)
                         .edit(l -> {
-                            l.getSpec().setHolderIdentity("intruder");
+                            edit.accept(l.getSpec());
                             return l;
                         });
                 return;
-            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt == 10) {
                     throw e;
                 }
