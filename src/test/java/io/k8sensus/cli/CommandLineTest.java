@@ -35,4 +35,14 @@ class CommandLineTest {
         assertThatThrownBy(() -> parse("--rate", "fast").decimal("--rate", 1))
                 .hasMessage("--rate: 'fast' is not a number");
     }
+
+    @Test
+    void takesArgumentsOnlyWhereTheCommandDoes() {
+        CommandLine line = CommandLine.withArguments(List.of("k8s", "--check", "more"), List.of(), List.of("--check"));
+        assertThat(line.arguments()).containsExactly("k8s", "more");
+        assertThat(line.has("--check")).isTrue();
+        assertThatThrownBy(() -> parse("k8s")).hasMessage("unknown option 'k8s'");
+        assertThatThrownBy(() -> CommandLine.withArguments(List.of("--chek", "k8s"), List.of(), List.of("--check")))
+                .hasMessage("unknown option '--chek'");
+    }
 }
