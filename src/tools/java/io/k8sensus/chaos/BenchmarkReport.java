@@ -2,6 +2,7 @@ package io.k8sensus.chaos;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -54,6 +55,16 @@ final class BenchmarkReport {
             return Double.POSITIVE_INFINITY;
         }
         return sorted[lo] + fraction * (sorted[lo + 1] - sorted[lo]);
+    }
+
+    /** The rest of a table's header: a column per contender, then the line under the header. */
+    private static String contenderColumns(List<String> contenders) {
+        StringBuilder md = new StringBuilder();
+        contenders.forEach(c -> md.append(' ').append(Contender.titleOf(c)).append(" |"));
+        return md.append("\n|---|")
+                .append("---|".repeat(contenders.size()))
+                .append('\n')
+                .toString();
     }
 
     /** A sample's values, sorted, a missing one (NaN) as infinite. */
@@ -122,7 +133,7 @@ final class BenchmarkReport {
         List<String> timings = samples.stream()
                 .map(Sample::timings)
                 .distinct()
-                .sorted(java.util.Comparator.reverseOrder())
+                .sorted(Comparator.reverseOrder())
                 .toList();
         List<String> contenders =
                 samples.stream().map(Sample::contender).distinct().toList();
@@ -137,8 +148,7 @@ final class BenchmarkReport {
             md.append("API requests per second of the whole group at steady state (")
                     .append(scaling.get(0).timings())
                     .append(" timings, one trial per size):\n\n| replicas x groups |");
-            contenders.forEach(c -> md.append(' ').append(Contender.titleOf(c)).append(" |"));
-            md.append("\n|---|").append("---|".repeat(contenders.size())).append('\n');
+            md.append(contenderColumns(contenders));
             scaling.stream().map(Sample::figure).distinct().forEach(figure -> {
                 String[] parts = figure.substring("api-total-".length()).split("-");
                 md.append("| ").append(parts[0]).append(" x ").append(parts[2]).append(" |");
@@ -163,13 +173,12 @@ final class BenchmarkReport {
             md.append("Committed memory of the leader by area, MiB (native memory tracking, at steady state of three")
                     .append(" replicas; the raw summaries of every replica are in [bench/memory/](bench/memory/)):\n\n")
                     .append("| area |");
-            contenders.forEach(c -> md.append(' ').append(Contender.titleOf(c)).append(" |"));
-            md.append("\n|---|").append("---|".repeat(contenders.size())).append('\n');
+            md.append(contenderColumns(contenders));
             memory.stream()
                     .map(Sample::figure)
                     .distinct()
                     .filter(f -> memory.stream().anyMatch(s -> s.figure().equals(f) && s.value() >= 0.5))
-                    .sorted(java.util.Comparator.comparing((String f) -> f.equals("nmt-total") || f.equals("nmt-rss"))
+                    .sorted(Comparator.comparing((String f) -> f.equals("nmt-total") || f.equals("nmt-rss"))
                             .thenComparing(f -> -memory.stream()
                                     .filter(s -> s.figure().equals(f))
                                     .mapToDouble(Sample::value)
@@ -309,8 +318,7 @@ final class BenchmarkReport {
         String timing = samples.stream()
                 .map(Sample::timings)
                 .filter(Benchmark.TIMINGS::containsKey)
-                .max(java.util.Comparator.comparingLong(
-                        t -> Benchmark.TIMINGS.get(t).leaseMs()))
+                .max(Comparator.comparingLong(t -> Benchmark.TIMINGS.get(t).leaseMs()))
                 .orElse("short");
         return provenance.strip() + "\n\n" + medians(samples, timing, contenders);
     }
@@ -336,8 +344,7 @@ final class BenchmarkReport {
                     .append(" s)");
         }
         md.append(", ").append(trials(of)).append(" trials; the maximum in brackets:\n\n| figure |");
-        contenders.forEach(c -> md.append(' ').append(Contender.titleOf(c)).append(" |"));
-        md.append("\n|---|").append("---|".repeat(contenders.size())).append('\n');
+        md.append(contenderColumns(contenders));
         HEADLINE.forEach((figure, title) -> {
             md.append("| ").append(title).append(" |");
             for (String c : contenders) {
@@ -426,7 +433,7 @@ final class BenchmarkReport {
         List<String> levels = samples.stream()
                 .map(s -> slowLevel(s.figure()))
                 .distinct()
-                .sorted(java.util.Comparator.comparingDouble(BenchmarkReport::share))
+                .sorted(Comparator.comparingDouble(BenchmarkReport::share))
                 .toList();
         ChaosCluster.Timings t = SlowApiBenchmark.timings();
         int runs = (int) samples.stream().mapToInt(Sample::trial).distinct().count();
@@ -581,7 +588,7 @@ final class BenchmarkReport {
     private static String slowLevel(String figure) {
         String rest = figure.substring("slow-api-".length());
         return SlowApiBenchmark.FIGURES.stream()
-                .sorted(java.util.Comparator.comparingInt(String::length).reversed())
+                .sorted(Comparator.comparingInt(String::length).reversed())
                 .filter(m -> rest.endsWith("-" + m))
                 .findFirst()
                 .map(m -> rest.substring(0, rest.length() - m.length() - 1))
@@ -598,7 +605,7 @@ final class BenchmarkReport {
         String figure = SlowApiBenchmark.figure(SlowApiBenchmark.Level.parse(level), measure);
         return samples.stream()
                 .filter(s -> s.figure().equals(figure))
-                .sorted(java.util.Comparator.comparingInt(Sample::trial))
+                .sorted(Comparator.comparingInt(Sample::trial))
                 .map(Sample::value)
                 .toList();
     }
