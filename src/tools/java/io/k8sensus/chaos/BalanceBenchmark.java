@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Balancing, measured: G groups on R replicas of k8sensus ({@code --balance 7x3,30x10}), with balancing on and off.
@@ -130,7 +132,7 @@ final class BalanceBenchmark {
             await().atMost(SETTLES)
                     .pollInterval(Duration.ofMillis(50))
                     .until(() -> Placement.of(cluster).balanced(groups, replicas));
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
+        } catch (ConditionTimeoutException e) {
             return Double.NaN;
         }
         return (System.nanoTime() - sinceNanos) / 1e6;
@@ -147,7 +149,7 @@ final class BalanceBenchmark {
     private static List<Sample> handoverGaps(
             ChaosCluster cluster, String c, String timingName, String size, long sinceNanos) {
         List<Sample> gaps = new ArrayList<>();
-        Map<String, List<History.Action>> byGroup = new java.util.TreeMap<>();
+        Map<String, List<History.Action>> byGroup = new TreeMap<>();
         for (History.Action a : cluster.history.actions()) {
             byGroup.computeIfAbsent(a.group(), g -> new ArrayList<>()).add(a);
         }

@@ -2,11 +2,16 @@ package io.k8sensus.chaos;
 
 import io.k8sensus.tools.DocBlock;
 import io.k8sensus.tools.RunConditions;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.function.Supplier;
 
 /**
@@ -44,8 +49,7 @@ public final class Benchmark {
         Path out = options.out();
         RunConditions load = new RunConditions();
         String commit = RunConditions.commit(); // what was built and measured, whatever changes meanwhile
-        long seed =
-                options.seed() != null ? options.seed() : new java.security.SecureRandom().nextLong() & Long.MAX_VALUE;
+        long seed = options.seed() != null ? options.seed() : new SecureRandom().nextLong() & Long.MAX_VALUE;
         List<Trial> order = trialOrder(options, seed);
         String first = options.timings().get(0);
         if (options.classData()) {
@@ -187,7 +191,7 @@ public final class Benchmark {
                 }
             }
         }
-        java.util.Collections.shuffle(trials, new java.util.Random(seed));
+        Collections.shuffle(trials, new Random(seed));
         return trials;
     }
 
@@ -213,7 +217,7 @@ public final class Benchmark {
      * earlier run: every sample in samples.csv, the summary in results.csv, the chart (if the run has takeover
      * trials), the provenance in run.md.
      */
-    private static void write(List<Sample> samples, Path out, Supplier<String> provenance) throws java.io.IOException {
+    private static void write(List<Sample> samples, Path out, Supplier<String> provenance) throws IOException {
         Files.createDirectories(out);
         Files.writeString(out.resolve("samples.csv"), BenchmarkReport.samplesCsv(samples));
         Files.writeString(out.resolve("results.csv"), BenchmarkReport.csv(samples));
@@ -228,7 +232,7 @@ public final class Benchmark {
      * contenders were treated (class-data archives, the trials' order).
      */
     static String provenance(String[] args, String commit, RunConditions load, BenchmarkOptions options, long seed) {
-        return "Run of " + java.time.LocalDate.now() + " at " + commit + ", one run for every figure"
+        return "Run of " + LocalDate.now() + " at " + commit + ", one run for every figure"
                 + " below: `" + BenchmarkReport.command(args) + "`. Machine: " + RunConditions.machine() + "; every"
                 + " process of a trial shares the cores with the harness"
                 + (load.describe().isEmpty() ? "" : "; " + load.describe()) + ". Every contender's replicas "

@@ -7,6 +7,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.DoubleFunction;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 /**
  * What one benchmark run writes from its own samples, and nothing else: the summary (results.csv), the tables of
@@ -367,7 +370,7 @@ final class BenchmarkReport {
                     .filter(s -> s.contender().equals("k8sensus") && s.timings().equals(timing))
                     .toList();
             if (t == null
-                    || java.util.stream.Stream.of(
+                    || Stream.of(
                                     "graceful-handover",
                                     "crash-failover-pod-deleted",
                                     "crash-failover-pod-ready",
@@ -537,7 +540,7 @@ final class BenchmarkReport {
             if (actions.isEmpty()) {
                 continue;
             }
-            double worstShare = java.util.stream.IntStream.range(0, actions.size())
+            double worstShare = IntStream.range(0, actions.size())
                     .mapToDouble(i -> actions.get(i) / expected.get(i))
                     .min()
                     .orElse(0);
@@ -610,7 +613,7 @@ final class BenchmarkReport {
                 .toList();
     }
 
-    private static String join(List<Double> values, java.util.function.DoubleFunction<String> format) {
+    private static String join(List<Double> values, DoubleFunction<String> format) {
         return values.isEmpty()
                 ? "-"
                 : String.join(", ", values.stream().map(v -> format.apply(v)).toList());

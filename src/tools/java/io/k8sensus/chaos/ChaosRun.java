@@ -3,13 +3,18 @@ package io.k8sensus.chaos;
 import static org.awaitility.Awaitility.await;
 
 import io.k8sensus.launcher.ReplicaProcess;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
+import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** Runs one scenario on a fresh cluster and reads its history. */
 final class ChaosRun {
@@ -74,13 +79,13 @@ final class ChaosRun {
         ChaosCluster.Timings timings = setup.timings() == null ? suiteTimings : setup.timings();
         String group = setup.group();
         Path routes = setup.routeFile() == null ? null : routesDir(setup);
-        List<String> settings = new java.util.ArrayList<>();
+        List<String> settings = new ArrayList<>();
         if (routes != null) {
             settings.addAll(List.of(
                     "-Dk8sensus.routes.dir=" + routes,
                     "-Dk8sensus.election.groups=" + History.HEARTBEAT + "," + group));
         }
-        int receiverPort = setup.fenced() ? io.k8sensus.tools.EmbeddedKubernetesApi.freePort() : -1;
+        int receiverPort = setup.fenced() ? EmbeddedKubernetesApi.freePort() : -1;
         if (setup.fenced()) {
             settings.add("-Dfencing.receiver-url=" + ChaosCluster.receiverUrl(receiverPort));
         }
@@ -97,7 +102,7 @@ final class ChaosRun {
             }
             try {
                 await().atMost(Duration.ofSeconds(90)).until(() -> cluster.history.size() >= 3);
-            } catch (org.awaitility.core.ConditionTimeoutException e) {
+            } catch (ConditionTimeoutException e) {
                 List<String> output = cluster.output();
                 output.subList(Math.max(0, output.size() - 40), output.size()).forEach(System.out::println);
                 throw new IllegalStateException("no leader acted within 90 s; the replicas' last lines are above", e);
@@ -136,7 +141,7 @@ final class ChaosRun {
                                             .check(group, faultAt, System.nanoTime())
                                             .takeoverMs()
                                     >= 0);
-                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                } catch (ConditionTimeoutException e) {
                     // no takeover within the window: the verdict below says so
                 }
                 // and a few seconds more, to see whether anybody else acts
@@ -209,7 +214,7 @@ final class ChaosRun {
     }
 
     /** Where this class was loaded from (target/tools-classes, or target/test-classes under Maven's tests). */
-    private static Path toolClasses() throws java.net.URISyntaxException {
+    private static Path toolClasses() throws URISyntaxException {
         return Path.of(SlowStopComponent.class
                 .getProtectionDomain()
                 .getCodeSource()
@@ -218,7 +223,7 @@ final class ChaosRun {
     }
 
     /** A directory with the scenario's route file, for {@code k8sensus.routes.dir}. */
-    private static Path routesDir(Scenario.Setup setup) throws java.io.IOException {
+    private static Path routesDir(Scenario.Setup setup) throws IOException {
         Path dir = Files.createTempDirectory("k8sensus-chaos-routes");
         Files.writeString(dir.resolve(setup.group() + ".camel.yaml"), setup.routeFile());
         return dir;
@@ -245,7 +250,7 @@ final class ChaosRun {
                                 return done >= 2 ? holder : null;
                             },
                             Objects::nonNull);
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
+        } catch (ConditionTimeoutException e) {
             List<String> output = cluster.output();
             output.subList(Math.max(0, output.size() - 40), output.size()).forEach(System.out::println);
             output.stream()

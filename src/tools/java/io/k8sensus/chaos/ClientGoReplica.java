@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -92,7 +93,7 @@ public final class ClientGoReplica {
                 new LeaderCallbacks(onStart, onStop, leader -> log(name, "new leader " + leader)));
         @SuppressWarnings("unchecked")
         CompletableFuture<?>[] election = new CompletableFuture<?>[1];
-        java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean stopping = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stopping.set(true);
             if (running[0] != null) {

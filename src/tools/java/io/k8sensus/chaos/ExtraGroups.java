@@ -1,5 +1,6 @@
 package io.k8sensus.chaos;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,7 +15,7 @@ record ExtraGroups(List<String> names, Path routesDir, Path stockRoutesDir) {
 
     static final ExtraGroups NONE = new ExtraGroups(List.of(), null, null);
 
-    static ExtraGroups create(int count, long periodMs) throws java.io.IOException {
+    static ExtraGroups create(int count, long periodMs) throws IOException {
         if (count == 0) {
             return NONE;
         }
@@ -69,7 +70,7 @@ record ExtraGroups(List<String> names, Path routesDir, Path stockRoutesDir) {
         return lines;
     }
 
-    private static void write(Path file, List<String> lines) throws java.io.IOException {
+    private static void write(Path file, List<String> lines) throws IOException {
         Files.writeString(file, String.join("\n", lines));
         file.toFile().deleteOnExit();
     }

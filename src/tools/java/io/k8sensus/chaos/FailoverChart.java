@@ -6,9 +6,11 @@ import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
@@ -22,7 +24,7 @@ final class FailoverChart {
      * Each takeover sample as a dot, per figure (rows), timings and contender (lanes, colours); "none" at the right
      * edge.
      */
-    static void write(List<Sample> samples, Path png) throws java.io.IOException {
+    static void write(List<Sample> samples, Path png) throws IOException {
         List<String> figures = List.of("graceful-handover", "crash-failover-pod-deleted", "crash-failover-pod-ready");
         Map<String, Color> colours = Map.of(
                 "k8sensus", new Color(0x1f77b4), "stock-camel", new Color(0xd62728), "client-go", new Color(0x2ca02c));
@@ -37,7 +39,7 @@ final class FailoverChart {
         List<String> timings = points.stream()
                 .map(Sample::timings)
                 .distinct()
-                .sorted(java.util.Comparator.reverseOrder())
+                .sorted(Comparator.reverseOrder())
                 .toList();
         int width = 1060;
         int left = 330;

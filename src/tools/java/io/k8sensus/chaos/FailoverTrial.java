@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * One trial of the benchmark's takeover figures for one contender, on a cluster of its own: start-up, API cost at
@@ -134,7 +135,7 @@ final class FailoverTrial {
                     .pollInterval(Duration.ofMillis(50))
                     .until(() ->
                             cluster.history.check(faultAt, System.nanoTime()).takeoverMs() >= 0);
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
+        } catch (ConditionTimeoutException e) {
             // no takeover within the wait: recorded as NaN
         }
         History.Verdict v = cluster.history.check(faultAt, System.nanoTime());

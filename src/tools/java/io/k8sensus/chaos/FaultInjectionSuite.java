@@ -3,6 +3,7 @@ package io.k8sensus.chaos;
 import io.k8sensus.cli.CommandLine;
 import io.k8sensus.tools.DocBlock;
 import io.k8sensus.tools.RunConditions;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -61,7 +62,7 @@ public final class FaultInjectionSuite {
     }
 
     /** Every scenario's recorded history, one CSV file each; nothing of an earlier run is kept. */
-    private static void writeHistories(List<ChaosRun.Result> results, Path dir) throws java.io.IOException {
+    private static void writeHistories(List<ChaosRun.Result> results, Path dir) throws IOException {
         if (Files.isDirectory(dir)) {
             try (var old = Files.list(dir)) {
                 for (Path file : old.filter(f -> f.toString().endsWith(".csv")).toList()) {

@@ -1,6 +1,7 @@
 package io.k8sensus.chaos;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -432,7 +433,7 @@ final class History {
     }
 
     /** The highest epoch of the terms that had started acting at {@code nanos}. */
-    private static long newestAt(java.util.Collection<Term> terms, long nanos) {
+    private static long newestAt(Collection<Term> terms, long nanos) {
         return terms.stream()
                 .filter(t -> t.from <= nanos)
                 .mapToLong(t -> t.epoch)

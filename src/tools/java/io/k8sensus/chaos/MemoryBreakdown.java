@@ -3,6 +3,7 @@ package io.k8sensus.chaos;
 import static org.awaitility.Awaitility.await;
 
 import io.k8sensus.launcher.ReplicaProcess;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Where a replica's memory goes: three replicas of a contender at steady state, each started with native memory
@@ -65,7 +67,7 @@ final class MemoryBreakdown {
                             jcmd(replica.pid(), "GC.class_histogram")
                                     .lines()
                                     .limit(60)
-                                    .collect(java.util.stream.Collectors.joining("\n", "", "\n")));
+                                    .collect(Collectors.joining("\n", "", "\n")));
                     committedMib(summary)
                             .forEach((area, mib) ->
                                     samples.add(new Sample(contender.label, timingName, 1, "nmt-" + area, "MiB", mib)));
@@ -100,7 +102,7 @@ final class MemoryBreakdown {
         List<String> line = new ArrayList<>(List.of(jcmd.toString(), String.valueOf(pid)));
         line.addAll(List.of(command));
         Process p = new ProcessBuilder(line).redirectErrorStream(true).start();
-        String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IllegalStateException("jcmd " + pid + " " + String.join(" ", command) + " failed: " + text);
         }

@@ -2,6 +2,7 @@ package io.k8sensus.chaos;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.k8sensus.tools.LeaseHolder;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.TreeMap;
@@ -52,7 +53,7 @@ record Placement(Map<String, String> holders, Map<String, Long> epochs) {
     /**
      * Whether every one of {@code groups} is led by one of {@code replicas} and each leads ⌊G/R⌋ or ⌈G/R⌉ of them.
      */
-    boolean balanced(int groups, java.util.Collection<String> replicas) {
+    boolean balanced(int groups, Collection<String> replicas) {
         if (holders.size() < groups || !replicas.containsAll(holders.values())) {
             return false;
         }

@@ -2,6 +2,7 @@ package io.k8sensus.chaos;
 
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A rolling update, measured ({@code --rollout 7x3,30x10}): G groups on R replicas of k8sensus, each group with one
@@ -161,7 +163,7 @@ final class RolloutBenchmark {
                                 ? Placement.of(cluster).balanced(v.groups(), live)
                                 : Placement.of(cluster).holders().size() == v.groups());
                 rebalanced = (System.nanoTime() - rolled) / 1e6;
-            } catch (org.awaitility.core.ConditionTimeoutException e) {
+            } catch (ConditionTimeoutException e) {
                 // stays NaN: "none" in the tables
             }
             ChaosRun.pause(t.leaseMs());
@@ -169,8 +171,8 @@ final class RolloutBenchmark {
             List<String> lines = cluster.output();
             List<String> during = lines.subList(mark, lines.size());
             if (out != null) {
-                java.nio.file.Files.createDirectories(out);
-                java.nio.file.Files.write(
+                Files.createDirectories(out);
+                Files.write(
                         out.resolve("rollout-" + size + ".election.log"),
                         lines.stream().filter(l -> l.contains(" k.election - ")).toList());
             }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -132,7 +133,7 @@ final class SlowApiBenchmark {
             History.Window w = cluster.history.window(History.HEARTBEAT, from, to);
             History.Window baseline = cluster.history.window(History.HEARTBEAT, baselineFrom, from);
             // what the replicas said about the election meanwhile, to tell a lost action's cause
-            Map<String, Long> events = new java.util.TreeMap<>();
+            Map<String, Long> events = new TreeMap<>();
             for (String line : lines.subList(linesBefore, lines.size())) {
                 EVENTS.stream()
                         .filter(e -> line.contains("event=" + e + " ") || line.endsWith("event=" + e))

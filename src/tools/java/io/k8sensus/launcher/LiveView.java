@@ -6,14 +6,21 @@ import io.k8sensus.tools.LeaseHolder;
 import java.io.PrintStream;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.camel.util.concurrent.CamelThreadFactory;
 
 /**
@@ -36,11 +43,11 @@ final class LiveView {
     private final ScheduledExecutorService timer =
             Executors.newSingleThreadScheduledExecutor(new CamelThreadFactory("#name#", "live-view", true));
     private final Map<String, String> shownLeases = new HashMap<>();
-    private final java.util.Set<String> silentHolders = new java.util.HashSet<>();
+    private final Set<String> silentHolders = new HashSet<>();
     private String faultedLeader;
     private long faultNanos;
     private String faultKind;
-    private final java.util.List<Double> takeovers = new java.util.ArrayList<>();
+    private final List<Double> takeovers = new ArrayList<>();
 
     private final boolean allLines;
 
@@ -136,23 +143,22 @@ final class LiveView {
         faultNanos = System.nanoTime();
     }
 
-    synchronized java.util.List<Double> takeovers() {
-        return java.util.List.copyOf(takeovers);
+    synchronized List<Double> takeovers() {
+        return List.copyOf(takeovers);
     }
 
     private void showLeases() {
         try {
             boolean changed = false;
-            java.util.SortedMap<String, java.util.List<String>> placement = new java.util.TreeMap<>();
-            java.util.List<Lease> leases =
-                    client.leases().inNamespace(namespace).list().getItems();
+            SortedMap<String, List<String>> placement = new TreeMap<>();
+            List<Lease> leases = client.leases().inNamespace(namespace).list().getItems();
             for (Lease lease : leases) {
                 String name = lease.getMetadata().getName();
                 LeaseHolder term = LeaseHolder.of(lease);
                 String holder = term.holder();
                 String shown = (holder == null ? "none" : holder) + " epoch=" + term.epoch();
                 placement
-                        .computeIfAbsent(holder == null ? "nobody" : holder, h -> new java.util.ArrayList<>())
+                        .computeIfAbsent(holder == null ? "nobody" : holder, h -> new ArrayList<>())
                         .add(name.startsWith("k8sensus-") ? name.substring("k8sensus-".length()) : name);
                 synchronized (this) {
                     if (!Objects.equals(shownLeases.put(name, shown), shown)) {
@@ -171,11 +177,11 @@ final class LiveView {
     }
 
     /** "replica-1 leads 3 (g1 g4 heartbeat), replica-2 leads 2 (g2 g5), nobody 1 (g3)". */
-    static String placement(java.util.SortedMap<String, java.util.List<String>> groupsByHolder) {
+    static String placement(SortedMap<String, List<String>> groupsByHolder) {
         return groupsByHolder.entrySet().stream()
                 .map(e -> e.getKey() + (e.getKey().equals("nobody") ? " " : " leads ")
                         + e.getValue().size() + " ("
                         + String.join(" ", e.getValue().stream().sorted().toList()) + ")")
-                .collect(java.util.stream.Collectors.joining(", "));
+                .collect(Collectors.joining(", "));
     }
 }

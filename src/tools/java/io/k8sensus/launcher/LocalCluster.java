@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.util.concurrent.CamelThreadFactory;
+import sun.misc.Signal;
 
 /**
  * Runs k8sensus locally as a newcomer would see it on a cluster: an embedded Kubernetes API, N replica processes of
@@ -81,7 +82,7 @@ public final class LocalCluster {
         LocalCluster cluster = new LocalCluster(options, api);
         // Ctrl-C (and SIGTERM) is a normal way to end a run: stop everything and exit 0, not 130
         for (String signal : List.of("INT", "TERM")) {
-            sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> cluster.shutdownInBackground());
+            Signal.handle(new Signal(signal), s -> cluster.shutdownInBackground());
         }
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::shutdown, "shutdown-hook"));
         System.exit(cluster.run());

@@ -2,6 +2,8 @@ package io.k8sensus.sim;
 
 import io.k8sensus.elector.Timings;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -54,7 +56,7 @@ record Schedule(
                 faults,
                 faultsEndMs,
                 balanceChecked,
-                java.util.Collections.nCopies(timings.size(), Set.copyOf(names(groups))));
+                Collections.nCopies(timings.size(), Set.copyOf(names(groups))));
     }
 
     /** One group, every replica from the start, the election's checks only. */
@@ -158,12 +160,12 @@ record Schedule(
             at = Math.max(at, reloadAt);
         }
         long end = faults.stream().mapToLong(Fault::untilMs).max().orElse(at);
-        long lastStart = java.util.Arrays.stream(starts).max().orElse(0);
+        long lastStart = Arrays.stream(starts).max().orElse(0);
         double[] rates = new double[replicas];
-        java.util.Arrays.fill(rates, 1.0);
+        Arrays.fill(rates, 1.0);
         return new Schedule(
                 seed,
-                java.util.Collections.nCopies(replicas, BASE),
+                Collections.nCopies(replicas, BASE),
                 rates,
                 starts,
                 groups,
@@ -196,7 +198,7 @@ record Schedule(
     }
 
     /** The faults drawn at random: all but the reloads, which the balancing schedules place themselves. */
-    private static final List<Fault.Kind> ELECTION_FAULTS = java.util.Arrays.stream(Fault.Kind.values())
+    private static final List<Fault.Kind> ELECTION_FAULTS = Arrays.stream(Fault.Kind.values())
             .filter(k -> k != Fault.Kind.GROUP_ADDED && k != Fault.Kind.GROUP_REMOVED)
             .toList();
 

@@ -8,8 +8,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
+import java.util.function.LongSupplier;
 
 /**
  * The simulated API server: one Lease per group, with the real rules. A write naming an old resourceVersion fails with
@@ -43,13 +45,12 @@ final class SimulatedApiServer {
 
     private final BiConsumer<String, LeaseRecord> published;
     private final StringBuilder trace;
-    private final java.util.function.LongSupplier now;
+    private final LongSupplier now;
     private long version;
     private long stamps;
 
     /** @param published told of every change to a group's Lease (null: deleted), in order */
-    SimulatedApiServer(
-            BiConsumer<String, LeaseRecord> published, java.util.function.LongSupplier now, StringBuilder trace) {
+    SimulatedApiServer(BiConsumer<String, LeaseRecord> published, LongSupplier now, StringBuilder trace) {
         this.published = published;
         this.now = now;
         this.trace = trace;
@@ -152,9 +153,9 @@ final class SimulatedApiServer {
             // a JSON Patch conditioned on the term (holder, epoch, acquire time), whatever the resourceVersion: a
             // failed test is 422, and nothing is written
             LeaseRecord t = renew.term();
-            if (!java.util.Objects.equals(lease.holder(), t.holder())
+            if (!Objects.equals(lease.holder(), t.holder())
                     || lease.epoch() != t.epoch()
-                    || !java.util.Objects.equals(lease.acquireTime(), t.acquireTime())) {
+                    || !Objects.equals(lease.acquireTime(), t.acquireTime())) {
                 return new Answer.TermLost();
             }
             return new Answer.Ok(commit(
@@ -163,9 +164,9 @@ final class SimulatedApiServer {
         }
         // a JSON Patch conditioned on the term, as a renewal: a metadata write in between does not make it conflict
         LeaseRecord t = ((LeaseRequest.Release) request).term();
-        if (!java.util.Objects.equals(lease.holder(), t.holder())
+        if (!Objects.equals(lease.holder(), t.holder())
                 || lease.epoch() != t.epoch()
-                || !java.util.Objects.equals(lease.acquireTime(), t.acquireTime())) {
+                || !Objects.equals(lease.acquireTime(), t.acquireTime())) {
             return new Answer.TermLost();
         }
         return new Answer.Ok(commit(group, new LeaseRecord(null, t.epoch(), null, null, 0, null)));
@@ -281,7 +282,7 @@ final class SimulatedApiServer {
         }
         Map<String, String> annotations = runners.computeIfAbsent(group, g -> new TreeMap<>());
         String key = RunnerMarks.key(name);
-        if (java.util.Objects.equals(annotations.get(key), value)) {
+        if (Objects.equals(annotations.get(key), value)) {
             return true;
         }
         if (value == null) {

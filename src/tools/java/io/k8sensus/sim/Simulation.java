@@ -11,8 +11,10 @@ import io.k8sensus.elector.LeaseRequest;
 import io.k8sensus.elector.Timings;
 import io.k8sensus.kube.RunnerMarks;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -263,7 +265,7 @@ final class Simulation {
         boolean stopping;
         final SplittableRandom jitter;
         /** What it last said it leads on its marks. */
-        java.util.OptionalInt leadsSaid = java.util.OptionalInt.empty();
+        OptionalInt leadsSaid = OptionalInt.empty();
 
         long lastPodWatchAt;
         /** Its Pod watch is up and delivers nothing: its driver reads around it by listing (as CandidatePods does). */
@@ -319,7 +321,7 @@ final class Simulation {
         long wakeToken;
         int idleSpins;
         /** The requests out, by id: renewals, and at most one other, which the driver's loop waits for. */
-        final java.util.Set<Long> pending = new java.util.HashSet<>();
+        final Set<Long> pending = new HashSet<>();
         /** The request the loop waits for (0: none): renewals go out on their own thread and block nothing. */
         long loopRequest;
 
@@ -1280,7 +1282,7 @@ final class Simulation {
         Process p = g.p;
         heard(g);
         g.turn.reportLeader(p.local());
-        java.util.OptionalInt leads = p.balancer.leadsToSay(p.local());
+        OptionalInt leads = p.balancer.leadsToSay(p.local());
         if (!leads.equals(p.leadsSaid)) { // what it says changed: every view brings its mark up to date at once
             p.leadsSaid = leads;
             List.copyOf(p.groups.values()).forEach(this::ensureMark);

@@ -1,11 +1,13 @@
 package io.k8sensus.sim;
 
 import io.k8sensus.cli.CommandLine;
+import io.k8sensus.tools.DocBlock;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -398,7 +400,7 @@ public final class Simulator {
                 threads,
                 Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.specification.version"),
-                java.time.LocalDate.now());
+                LocalDate.now());
     }
 
     public static void main(String[] args) throws Exception {
@@ -423,8 +425,8 @@ public final class Simulator {
         Summary summary = run(from, schedules, threads, System.out, checkpoint == null ? null : Path.of(checkpoint));
         System.out.println(summary.describe());
         if (write != null) {
-            io.k8sensus.tools.DocBlock.write(
-                    java.nio.file.Path.of(write),
+            DocBlock.write(
+                    Path.of(write),
                     "simulation",
                     document(
                             summary,

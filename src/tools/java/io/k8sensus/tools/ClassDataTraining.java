@@ -1,5 +1,6 @@
 package io.k8sensus.tools;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -84,7 +85,7 @@ public final class ClassDataTraining {
                             < 500) {
                         break;
                     }
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     // not listening yet
                 }
                 Thread.sleep(100); // polling a process that is starting: there is nothing to wait on but its port
@@ -92,7 +93,7 @@ public final class ClassDataTraining {
         }
     }
 
-    private static void fail(Path log, String why) throws java.io.IOException {
+    private static void fail(Path log, String why) throws IOException {
         System.err.println(Files.readString(log));
         System.err.println("make-cds-archive: " + why);
         System.exit(1);

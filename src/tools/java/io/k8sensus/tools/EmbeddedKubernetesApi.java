@@ -21,8 +21,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * An embedded Kubernetes API (fabric8's mock server in CRUD mode: real objects, 409 on a stale resourceVersion), plus
@@ -39,7 +41,7 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
     public static final Map<String, String> CANDIDATE_LABELS = Map.of("app.kubernetes.io/name", "k8sensus");
 
     /** The mock server logs every request at INFO; a strong reference keeps the lowered level from being collected. */
-    private static final java.util.logging.Logger MOCK_SERVER_LOG = quiet("io.fabric8.mockwebserver");
+    private static final Logger MOCK_SERVER_LOG = quiet("io.fabric8.mockwebserver");
 
     private final KubernetesMockServer replicaServer;
     private final KubernetesMockServer adminServer;
@@ -106,7 +108,7 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
             byte[] body = request.getBody() == null ? null : request.getBody().getBytes();
             try {
                 return store.dispatch(request);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 return store.dispatch(new RecordedRequest(
                         request.getHttpVersion(),
                         request.method(),
@@ -259,8 +261,8 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
         replicaServer.destroy();
     }
 
-    private static java.util.logging.Logger quiet(String name) {
-        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+    private static Logger quiet(String name) {
+        Logger logger = Logger.getLogger(name);
         logger.setLevel(Level.WARNING);
         return logger;
     }

@@ -1,12 +1,15 @@
 package io.k8sensus.wiring;
 
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.activemq.artemis.api.core.Interceptor;
 import org.apache.activemq.artemis.api.core.Message;
+import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
 import org.apache.activemq.artemis.core.protocol.core.impl.wireformat.MessagePacket;
@@ -27,7 +30,7 @@ public final class ArtemisBroker implements AutoCloseable {
     private EmbeddedActiveMQ broker;
 
     public ArtemisBroker() {
-        this.port = io.k8sensus.tools.EmbeddedKubernetesApi.freePort();
+        this.port = EmbeddedKubernetesApi.freePort();
         try {
             dir = Files.createTempDirectory("k8sensus-artemis-");
         } catch (IOException e) {
@@ -45,7 +48,7 @@ public final class ArtemisBroker implements AutoCloseable {
 
     /** Messages on a queue, delivered or not, not yet acknowledged. */
     public synchronized long pending(String queue) {
-        var q = broker.getActiveMQServer().locateQueue(org.apache.activemq.artemis.api.core.SimpleString.of(queue));
+        var q = broker.getActiveMQServer().locateQueue(SimpleString.of(queue));
         return q == null ? 0 : q.getMessageCount();
     }
 
@@ -101,8 +104,7 @@ public final class ArtemisBroker implements AutoCloseable {
     public void close() {
         stop();
         try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder())
-                    .forEach(p -> p.toFile().delete());
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             // a temporary directory left behind
         }

@@ -1,9 +1,11 @@
 package io.k8sensus.wiring;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * One run of the file recipe: a shared directory, 3 replicas of the jar on the recipe's routes, a steady drop of
@@ -57,7 +59,7 @@ public final class FileRecipeRun {
                         () -> dir.fed(files)
                                 && dir.handled() == files
                                 && dir.names("inbox").isEmpty());
-            } catch (org.awaitility.core.ConditionTimeoutException e) {
+            } catch (ConditionTimeoutException e) {
                 // what a reader needs to tell why: where the files are, who leads, what the replicas said last
                 System.out.println("fed all: " + dir.fed(files) + ", handled " + dir.handled() + " of " + files
                         + ", in inbox/: " + dir.names("inbox") + ", leader: " + cluster.leader()
@@ -82,7 +84,7 @@ public final class FileRecipeRun {
             long lost = dir.dropped().keySet().stream()
                     .filter(f -> !dir.rejected(f) && !results.contains(f))
                     .count();
-            List<String> wronglyPlaced = new java.util.ArrayList<>();
+            List<String> wronglyPlaced = new ArrayList<>();
             dir.names("done").stream().filter(dir::rejected).forEach(f -> wronglyPlaced.add("done/" + f));
             failed.stream().filter(f -> !dir.rejected(f)).forEach(f -> wronglyPlaced.add("failed/" + f));
             results.stream().filter(dir::rejected).forEach(f -> wronglyPlaced.add("results/" + f));

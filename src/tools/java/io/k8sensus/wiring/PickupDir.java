@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -147,7 +148,7 @@ public final class PickupDir implements AutoCloseable {
                     .filter(f -> !f.startsWith("done/") && !f.startsWith("results/") && !f.startsWith("failed/"))
                     .sorted()
                     .toList();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return List.of("cannot list " + root + ": " + e);
         }
     }
@@ -183,7 +184,7 @@ public final class PickupDir implements AutoCloseable {
                 throw new UncheckedIOException(e);
             }
         }
-        done.sort(java.util.Comparator.comparingLong(Done::millis));
+        done.sort(Comparator.comparingLong(Done::millis));
         long gap = 0;
         for (int i = 1; i < done.size(); i++) {
             gap = Math.max(gap, done.get(i).millis() - done.get(i - 1).millis());
@@ -197,8 +198,7 @@ public final class PickupDir implements AutoCloseable {
             feeder.shutdownNow();
         }
         try (Stream<Path> files = Files.walk(root)) {
-            files.sorted(java.util.Comparator.reverseOrder())
-                    .forEach(p -> p.toFile().delete());
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             // a temporary directory left behind
         }

