@@ -63,6 +63,7 @@ class MetricsIT {
         ReplicaProcess replica = ReplicaProcess.start(
                 name,
                 JAR,
+                List.of(),
                 3000,
                 2000,
                 500,

@@ -428,7 +428,7 @@ final class BenchmarkReport {
     /**
      * The slow-API-server phase ({@link SlowApiBenchmark}) side by side, under its provenance: a row per lateness,
      * columns per contender (actions, leader changes, time with two actors, stale actions; each run's value in run
-     * order), then k8sensus against issue 24's targets.
+     * order), then k8sensus against the slow-API targets.
      */
     static String slowApi(List<Sample> samples, String provenance) {
         List<String> contenders =
@@ -526,7 +526,7 @@ final class BenchmarkReport {
         return md.toString();
     }
 
-    /** k8sensus against issue 24's figures, over every run of each lateness measured. */
+    /** k8sensus against the slow-API targets, over every run of each lateness measured. */
     private static String slowApiTargets(List<Sample> samples, List<String> levels) {
         List<Sample> own =
                 samples.stream().filter(s -> s.contender().equals("k8sensus")).toList();

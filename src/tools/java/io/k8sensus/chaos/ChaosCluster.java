@@ -113,6 +113,7 @@ final class ChaosCluster extends ReplicaCluster {
         receiver = ReplicaProcess.start(
                 "receiver",
                 jar,
+                List.of(),
                 timings.leaseMs(),
                 timings.renewMs(),
                 timings.retryMs(),
@@ -134,11 +135,6 @@ final class ChaosCluster extends ReplicaCluster {
     /** The URL of the fencing receiver's route, once started on {@code port}. */
     static String receiverUrl(int port) {
         return "http://127.0.0.1:" + port + "/fenced/actions";
-    }
-
-    /** Replicas of the application jar, with more JVM settings ({@code -Dkey=value}). */
-    static Launcher k8sensus(Path jar, Timings timings, List<String> settings) {
-        return k8sensus(jar, timings, settings, List.of());
     }
 
     /** Replicas of the application jar, with more JVM settings and more classes after the jar on the class path. */

@@ -87,7 +87,7 @@ enum Contender {
                 List<String> settings = new ArrayList<>(classData);
                 settings.addAll(extra.settings());
                 settings.addAll(more);
-                yield ChaosCluster.k8sensus(jar, t, settings);
+                yield ChaosCluster.k8sensus(jar, t, settings, List.of());
             }
             case STOCK_CAMEL -> stockCamel(t, extra, "k8sensus", classData);
             case CLIENT_GO -> clientGo(t, extra, t.callTimeoutMs(), classData);

@@ -6,22 +6,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The options of {@link LocalCluster}. {@link #parse} refuses bad input with one message; {@link #USAGE} lists them.
- *
- * @param replicas          replica processes to start
- * @param durationSeconds   stop everything after this many seconds; 0 runs until Ctrl-C
- * @param killLeaderEvery   kill -9 the leader every this many seconds (then start a new replica); 0: never
- * @param stopLeaderEvery   SIGTERM the leader every this many seconds (then start a new replica); 0: never
- * @param routesDir         a directory of *.camel.yaml routes loaded beside the shipped ones; null: none
- * @param apiPort           loopback port of the embedded API; 0: any free port
- * @param leaseMs           lease duration of the replicas
- * @param renewMs           renew deadline of the replicas
- * @param retryMs           retry period of the replicas
- * @param jar               the application jar
- * @param allLines          show every line the replicas print, not only the election and leader-only lines
- * @param recipe            a recipe of docs/WIRING.md to run with its server (sql); null: none
- * @param metrics           serve each replica's metrics and probes on a port of its own, say where, and show the
- *                          Kubernetes Events the replicas write
+ * The options of {@link LocalCluster}, each as {@link #USAGE} describes it ({@code timings}: lease, renew deadline,
+ * retry period in ms); {@link #parse} refuses bad input with one message.
  */
 public record LauncherOptions(
         int replicas,

@@ -178,6 +178,7 @@ public final class LocalCluster {
                 (n, url, environment, onLine) -> ReplicaProcess.start(
                         n,
                         options.jar(),
+                        List.of(),
                         options.leaseMs(),
                         options.renewMs(),
                         options.retryMs(),

@@ -38,27 +38,9 @@ public final class ReplicaProcess {
 
     /**
      * Starts a replica process of {@code jar} with the given timings; {@code settings} are more JVM arguments
-     * ({@code -Dkey=value}), {@code environment} more environment variables (e.g. for faketime).
-     */
-    public static ReplicaProcess start(
-            String name,
-            Path jar,
-            long leaseMs,
-            long renewMs,
-            long retryMs,
-            String apiUrl,
-            String namespace,
-            List<String> settings,
-            Map<String, String> environment,
-            BiConsumer<String, String> onLine)
-            throws IOException {
-        return start(name, jar, List.of(), leaseMs, renewMs, retryMs, apiUrl, namespace, settings, environment, onLine);
-    }
-
-    /**
-     * As {@link #start(String, Path, long, long, long, String, String, List, Map, BiConsumer)}, with
+     * ({@code -Dkey=value}), {@code environment} more environment variables (e.g. for faketime). With
      * {@code moreClasses} (directories or jars) after the jar on the class path, e.g. a test component a route file
-     * binds; the jar's main class is then started by name, without the class-data archive (made for the jar alone).
+     * binds, the jar's main class is started by name, without the class-data archive (made for the jar alone).
      */
     public static ReplicaProcess start(
             String name,

@@ -63,6 +63,7 @@ public final class RecipeCluster extends ReplicaCluster {
         this.launcher = (replica, apiUrl, env, onLine) -> ReplicaProcess.start(
                 replica,
                 Path.of("target", "k8sensus.jar"),
+                List.of(),
                 LEASE_MS,
                 RENEW_MS,
                 RETRY_MS,
