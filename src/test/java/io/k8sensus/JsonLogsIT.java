@@ -33,6 +33,7 @@ class JsonLogsIT {
             ReplicaProcess replica = ReplicaProcess.start(
                     "replica-a",
                     Path.of("target", "k8sensus.jar"),
+                    List.of(),
                     3000,
                     2000,
                     500,

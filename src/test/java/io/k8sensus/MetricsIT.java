@@ -65,6 +65,7 @@ class MetricsIT {
         ReplicaProcess replica = ReplicaProcess.start(
                 name,
                 JAR,
+                List.of(),
                 3000,
                 2000,
                 500,

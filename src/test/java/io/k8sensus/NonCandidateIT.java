@@ -51,6 +51,7 @@ class NonCandidateIT {
             ReplicaProcess replica = ReplicaProcess.start(
                     "replica-x",
                     Path.of("target", "k8sensus.jar"),
+                    List.of(),
                     3000,
                     2000,
                     500,

@@ -1,5 +1,6 @@
 package io.k8sensus.routes;
 
+import io.k8sensus.cli.CommandLine;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -33,25 +34,17 @@ public final class ComponentsCommand {
 
     /** Runs the command; returns its exit status. */
     public static int run(List<String> args, PrintStream out, PrintStream err) {
-        Path pom = null;
-        boolean list = false;
-        String artifacts = null;
-        List<Path> paths = new ArrayList<>();
-        for (int i = 0; i < args.size(); i++) {
-            String arg = args.get(i);
-            if (arg.equals("--pom") && i + 1 < args.size()) {
-                pom = Path.of(args.get(++i));
-            } else if (arg.equals("--artifacts") && i + 1 < args.size()) {
-                artifacts = args.get(++i);
-            } else if (arg.equals("--list")) {
-                list = true;
-            } else if (arg.startsWith("-")) {
-                err.println("components: unknown option '" + arg + "'\n" + USAGE);
-                return 2;
-            } else {
-                paths.add(Path.of(arg));
-            }
+        CommandLine line;
+        try {
+            line = CommandLine.withArguments(args, List.of("--pom", "--artifacts"), List.of("--list"));
+        } catch (CommandLine.UsageException e) {
+            err.println("components: " + e.getMessage() + "\n" + USAGE);
+            return 2;
         }
+        Path pom = line.path("--pom", null);
+        boolean list = line.has("--list");
+        String artifacts = line.text("--artifacts", null);
+        List<Path> paths = line.arguments().stream().map(Path::of).toList();
         if ((artifacts == null) == paths.isEmpty() || (list && pom != null)) {
             err.println(USAGE);
             return 2;

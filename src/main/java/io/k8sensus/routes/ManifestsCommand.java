@@ -1,5 +1,6 @@
 package io.k8sensus.routes;
 
+import io.k8sensus.cli.CommandLine;
 import io.k8sensus.config.ElectionSettings;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -39,9 +40,16 @@ public final class ManifestsCommand {
     private ManifestsCommand() {}
 
     public static int run(List<String> args, PrintStream out, PrintStream err) {
-        boolean check = args.contains("--check");
-        List<String> rest = args.stream().filter(a -> !a.equals("--check")).toList();
-        if (rest.size() != 1 || rest.get(0).startsWith("-") || !Files.isDirectory(Path.of(rest.get(0)))) {
+        CommandLine line;
+        try {
+            line = CommandLine.withArguments(args, List.of(), List.of("--check"));
+        } catch (CommandLine.UsageException e) {
+            err.println("manifests: " + e.getMessage() + "\n" + USAGE);
+            return 2;
+        }
+        boolean check = line.has("--check");
+        List<String> rest = line.arguments();
+        if (rest.size() != 1 || !Files.isDirectory(Path.of(rest.get(0)))) {
             err.println(USAGE);
             return 2;
         }

@@ -1,5 +1,6 @@
 package io.k8sensus.routes;
 
+import io.k8sensus.cli.CommandLine;
 import io.k8sensus.config.ElectionSettings;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -42,19 +43,15 @@ public final class ValidateCommand {
     }
 
     private static int validate(List<String> args, PrintStream out, PrintStream err) {
-        Path manifests = null;
-        List<Path> paths = new ArrayList<>();
-        for (int i = 0; i < args.size(); i++) {
-            String arg = args.get(i);
-            if (arg.equals("--manifests") && i + 1 < args.size()) {
-                manifests = Path.of(args.get(++i));
-            } else if (arg.startsWith("-")) {
-                err.println("validate: unknown option '" + arg + "'\n" + USAGE);
-                return 2;
-            } else {
-                paths.add(Path.of(arg));
-            }
+        CommandLine line;
+        try {
+            line = CommandLine.withArguments(args, List.of("--manifests"), List.of());
+        } catch (CommandLine.UsageException e) {
+            err.println("validate: " + e.getMessage() + "\n" + USAGE);
+            return 2;
         }
+        Path manifests = line.path("--manifests", null);
+        List<Path> paths = line.arguments().stream().map(Path::of).toList();
         if (paths.isEmpty()) {
             err.println(USAGE);
             return 2;

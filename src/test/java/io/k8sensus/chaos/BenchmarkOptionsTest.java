@@ -3,7 +3,7 @@ package io.k8sensus.chaos;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.k8sensus.tools.CommandLine;
+import io.k8sensus.cli.CommandLine;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;

@@ -104,6 +104,7 @@ class ComponentsIT {
             ReplicaProcess replica = ReplicaProcess.start(
                     "replica-a",
                     app.resolve("k8sensus.jar"),
+                    List.of(),
                     3000,
                     2000,
                     500,

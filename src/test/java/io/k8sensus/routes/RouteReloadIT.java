@@ -142,6 +142,7 @@ class RouteReloadIT {
             replicas.add(ReplicaProcess.start(
                     name,
                     JAR,
+                    List.of(),
                     3000,
                     2000,
                     500,

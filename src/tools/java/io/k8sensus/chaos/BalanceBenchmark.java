@@ -91,8 +91,7 @@ final class BalanceBenchmark {
                         names.stream().filter(n -> !n.equals(victim)).toList();
                 int beforeLoss = moves(cluster);
                 long killed = System.nanoTime();
-                cluster.signal(victim, "KILL");
-                cluster.awaitExit(victim);
+                cluster.stop(victim, "KILL");
                 cluster.api().deletePod(victim);
                 samples.add(sample(
                         c,

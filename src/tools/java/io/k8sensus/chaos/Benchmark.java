@@ -1,6 +1,7 @@
 package io.k8sensus.chaos;
 
 import io.k8sensus.tools.DocBlock;
+import io.k8sensus.tools.RunConditions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

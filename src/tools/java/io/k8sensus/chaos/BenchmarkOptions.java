@@ -1,30 +1,12 @@
 package io.k8sensus.chaos;
 
-import io.k8sensus.tools.CommandLine;
+import io.k8sensus.cli.CommandLine;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The command line of {@link Benchmark}.
- *
- * @param trials      takeover trials per contender and timings
- * @param timings     named timings ({@link Benchmark#TIMINGS}), the first also for the memory, scaling and balance phases
- * @param contenders  the contenders measured
- * @param scaling     replicas x groups for the API cost at scale, e.g. 3x1,10x1
- * @param balance     groups x replicas for the balancing phase, e.g. 7x3
- * @param rollout     groups x replicas for the rolling-update phase ({@link RolloutBenchmark}), e.g. 7x3,30x10
- * @param memory      whether to measure the memory breakdown
- * @param out         the directory of the run's files
- * @param write       a Markdown file whose "bench" block gets the tables; null: none
- * @param summary     a Markdown file whose "bench-summary" block gets the medians; null: none
- * @param rolloutWrite a Markdown file whose "bench-rollout" block gets the rolling-update table alone; null: none
- * @param slowApi     the latenesses of the slow-API-server phase ({@link SlowApiBenchmark}); empty: no such phase
- * @param slowApiRuns runs per contender and lateness
- * @param fabric8Defaults whether the slow-API phase also runs fabric8's LeaderElector with fabric8's default call
- *                    timeout (10 s) besides the one with the timings' call timeout
- * @param seed        the seed of the takeover trials' random order; null: one drawn at random (and recorded)
- * @param classData   whether every contender's replicas map a class-data archive trained on its own start
- *                    ({@link ClassDataArchives}); false: none for any
+ * The command line of {@link Benchmark}: each component is named after its option in {@link #USAGE} ({@code memory}
+ * and {@code classData} are false with {@code --no-memory} and {@code --no-class-data}; {@code seed} null: drawn).
  */
 public record BenchmarkOptions(
         int trials,
@@ -44,7 +26,7 @@ public record BenchmarkOptions(
         Long seed,
         boolean classData) {
 
-    /** The latenesses of issue 24's comparison, as shares of the renew deadline R. */
+    /** The latenesses of the slow-API comparison, as shares of the renew deadline R. */
     static final String SLOW_API_LEVELS = "R/4,R/2,3R/4,R";
 
     /** Whether the run measures anything of the "bench" block: memory, API cost, balancing or takeover trials. */

@@ -60,6 +60,16 @@ final class BenchmarkReport {
         return sorted[lo] + fraction * (sorted[lo + 1] - sorted[lo]);
     }
 
+    /** The rest of a table's header: a column per contender, then the line under the header. */
+    private static String contenderColumns(List<String> contenders) {
+        StringBuilder md = new StringBuilder();
+        contenders.forEach(c -> md.append(' ').append(Contender.titleOf(c)).append(" |"));
+        return md.append("\n|---|")
+                .append("---|".repeat(contenders.size()))
+                .append('\n')
+                .toString();
+    }
+
     /** A sample's values, sorted, a missing one (NaN) as infinite. */
     private static double[] sorted(List<Sample> samples) {
         return samples.stream()
@@ -141,8 +151,7 @@ final class BenchmarkReport {
             md.append("API requests per second of the whole group at steady state (")
                     .append(scaling.get(0).timings())
                     .append(" timings, one trial per size):\n\n| replicas x groups |");
-            contenders.forEach(c -> md.append(' ').append(Contender.titleOf(c)).append(" |"));
-            md.append("\n|---|").append("---|".repeat(contenders.size())).append('\n');
+            md.append(contenderColumns(contenders));
             scaling.stream().map(Sample::figure).distinct().forEach(figure -> {
                 String[] parts = figure.substring("api-total-".length()).split("-");
                 md.append("| ").append(parts[0]).append(" x ").append(parts[2]).append(" |");
@@ -167,8 +176,7 @@ final class BenchmarkReport {
             md.append("Committed memory of the leader by area, MiB (native memory tracking, at steady state of three")
                     .append(" replicas; the raw summaries of every replica are in [bench/memory/](bench/memory/)):\n\n")
                     .append("| area |");
-            contenders.forEach(c -> md.append(' ').append(Contender.titleOf(c)).append(" |"));
-            md.append("\n|---|").append("---|".repeat(contenders.size())).append('\n');
+            md.append(contenderColumns(contenders));
             memory.stream()
                     .map(Sample::figure)
                     .distinct()
@@ -339,8 +347,7 @@ final class BenchmarkReport {
                     .append(" s)");
         }
         md.append(", ").append(trials(of)).append(" trials; the maximum in brackets:\n\n| figure |");
-        contenders.forEach(c -> md.append(' ').append(Contender.titleOf(c)).append(" |"));
-        md.append("\n|---|").append("---|".repeat(contenders.size())).append('\n');
+        md.append(contenderColumns(contenders));
         HEADLINE.forEach((figure, title) -> {
             md.append("| ").append(title).append(" |");
             for (String c : contenders) {
@@ -421,7 +428,7 @@ final class BenchmarkReport {
     /**
      * The slow-API-server phase ({@link SlowApiBenchmark}) side by side, under its provenance: a row per lateness,
      * columns per contender (actions, leader changes, time with two actors, stale actions; each run's value in run
-     * order), then k8sensus against issue 24's targets.
+     * order), then k8sensus against the slow-API targets.
      */
     static String slowApi(List<Sample> samples, String provenance) {
         List<String> contenders =
@@ -519,7 +526,7 @@ final class BenchmarkReport {
         return md.toString();
     }
 
-    /** k8sensus against issue 24's figures, over every run of each lateness measured. */
+    /** k8sensus against the slow-API targets, over every run of each lateness measured. */
     private static String slowApiTargets(List<Sample> samples, List<String> levels) {
         List<Sample> own =
                 samples.stream().filter(s -> s.contender().equals("k8sensus")).toList();

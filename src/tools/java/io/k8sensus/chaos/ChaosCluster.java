@@ -3,6 +3,7 @@ package io.k8sensus.chaos;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.k8sensus.launcher.ReplicaCluster;
 import io.k8sensus.launcher.ReplicaProcess;
 import io.k8sensus.tools.ApiRequest;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
@@ -12,20 +13,19 @@ import io.k8sensus.tools.LeaseHolder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
- * Real replica processes of the application jar on one embedded API, each through a connection of its own that a
- * scenario can break, with the kubelet played here (Pods Running and Ready, NotReady, deleted).
+ * Real replica processes on one embedded API, each through a connection of its own that a scenario can break, with
+ * the kubelet played here (Pods Running and Ready, NotReady, deleted). Every Lease state goes to the {@link History}.
  */
-final class ChaosCluster implements AutoCloseable {
+final class ChaosCluster extends ReplicaCluster {
 
     static final String NAMESPACE = EmbeddedKubernetesApi.NAMESPACE;
     static final String LEASE = leaseOf(History.HEARTBEAT);
@@ -35,27 +35,15 @@ final class ChaosCluster implements AutoCloseable {
         return "k8sensus-" + group;
     }
 
-    /** Starts one replica process pointed at an API URL. */
-    @FunctionalInterface
-    interface Launcher {
-        ReplicaProcess start(
-                String name, String apiUrl, Map<String, String> environment, BiConsumer<String, String> onLine)
-                throws IOException;
-    }
-
     final Timings timings;
     final History history = new History();
-    private final EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
-    /** Every state of every Lease, into the history, as the harness's own watch sees it. */
     private final SharedIndexInformer<Lease> leases;
-
     private final Launcher launcher;
     /** The Lease name of group g is this followed by g. */
     private final String leasePrefix;
     /** The fencing receiver, if {@link #startReceiver} started one. */
     private volatile ReplicaProcess receiver;
 
-    private final Map<String, ReplicaProcess> replicas = new ConcurrentHashMap<>();
     private final Map<String, FaultyConnection> connections = new ConcurrentHashMap<>();
     private final Map<String, Long> startedNanos = new ConcurrentHashMap<>();
     /** How many processes were started under each name: a restart is a new life. */
@@ -70,15 +58,6 @@ final class ChaosCluster implements AutoCloseable {
         }
     }
 
-    ChaosCluster(Path jar, Timings timings) {
-        this(jar, timings, List.of());
-    }
-
-    /** Replicas of the application jar with more JVM settings ({@code -Dkey=value}). */
-    ChaosCluster(Path jar, Timings timings, List<String> settings) {
-        this(timings, k8sensus(jar, timings, settings));
-    }
-
     /** Replicas of the application jar with more JVM settings and more classes on their class path. */
     ChaosCluster(Path jar, Timings timings, List<String> settings, List<Path> moreClasses) {
         this(timings, k8sensus(jar, timings, settings, moreClasses));
@@ -90,6 +69,7 @@ final class ChaosCluster implements AutoCloseable {
 
     /** Replicas whose groups are elected through the Leases {@code <leasePrefix>-<group>}. */
     ChaosCluster(Timings timings, Launcher launcher, String leasePrefix) {
+        super(new EmbeddedKubernetesApi(), NAMESPACE, 5);
         this.launcher = launcher;
         this.timings = timings;
         this.leasePrefix = leasePrefix + "-";
@@ -127,14 +107,13 @@ final class ChaosCluster implements AutoCloseable {
 
     /**
      * Starts the fencing receiver of {@code examples/fencing/receiver} as a process of the application jar (not a
-     * candidate: it has no Pod), serving {@code http://127.0.0.1:<port>/fenced/actions}; its answers go to the
-     * history.
+     * candidate: it has no Pod), serving {@link #receiverUrl}; its answers go to the history.
      */
     void startReceiver(Path jar, int port) throws IOException {
-        String name = "receiver";
-        ReplicaProcess started = ReplicaProcess.start(
-                name,
+        receiver = ReplicaProcess.start(
+                "receiver",
                 jar,
+                List.of(),
                 timings.leaseMs(),
                 timings.renewMs(),
                 timings.retryMs(),
@@ -151,17 +130,11 @@ final class ChaosCluster implements AutoCloseable {
                     output.add(r + " " + line);
                     history.onLine(r, 1, line);
                 });
-        receiver = started;
     }
 
     /** The URL of the fencing receiver's route, once started on {@code port}. */
     static String receiverUrl(int port) {
         return "http://127.0.0.1:" + port + "/fenced/actions";
-    }
-
-    /** Replicas of the application jar, with more JVM settings ({@code -Dkey=value}). */
-    static Launcher k8sensus(Path jar, Timings timings, List<String> settings) {
-        return k8sensus(jar, timings, settings, List.of());
     }
 
     /** Replicas of the application jar, with more JVM settings and more classes after the jar on the class path. */
@@ -186,18 +159,15 @@ final class ChaosCluster implements AutoCloseable {
         };
     }
 
+    /** Starts (or restarts: a new life) a replica through its own connection. */
     void start(String name, Map<String, String> environment) throws IOException {
-        connections.computeIfAbsent(name, n -> api.faultyConnection());
-        if (api.client().pods().inNamespace(NAMESPACE).withName(name).get() == null) {
-            api.addReadyPod(name);
-        }
+        FaultyConnection connection = connections.computeIfAbsent(name, n -> api.faultyConnection());
         startedNanos.put(name, System.nanoTime());
         int life = lives.merge(name, 1, Integer::sum);
-        ReplicaProcess replica = launcher.start(name, connections.get(name).url(), environment, (r, line) -> {
+        start(name, launcher, connection.url(), environment, (r, line) -> {
             output.add(r + " " + line);
             history.onLine(r, life, line);
         });
-        replicas.put(name, replica);
     }
 
     /** When the replica's process was started, on the history's clock. */
@@ -205,17 +175,9 @@ final class ChaosCluster implements AutoCloseable {
         return startedNanos.get(name);
     }
 
-    ReplicaProcess replica(String name) {
-        return replicas.get(name);
-    }
-
     /** The requests a replica made so far through its own connection, each as "METHOD path". */
     List<String> takeRequests(String name) throws InterruptedException {
         return connections.get(name).takeRequests();
-    }
-
-    Collection<ReplicaProcess> replicas() {
-        return replicas.values();
     }
 
     FaultSwitch faults(String name) {
@@ -230,6 +192,26 @@ final class ChaosCluster implements AutoCloseable {
     /** The replica the heartbeat's Lease names, once one acts. */
     String leader() {
         return LeaseHolder.of(api.lease(leasePrefix + History.HEARTBEAT)).holder();
+    }
+
+    /**
+     * A poll for steady state: on each call, the heartbeat Lease's holder if it has renewed its term since the call
+     * before (the same holder, a new resource version), else null.
+     */
+    Supplier<String> renewingHolder() {
+        AtomicReference<Lease> previous = new AtomicReference<>();
+        return () -> {
+            Lease now = api.lease(LEASE);
+            Lease before = previous.getAndSet(now);
+            String holder = LeaseHolder.of(now).holder();
+            boolean renewed = before != null
+                    && holder != null
+                    && holder.equals(LeaseHolder.of(before).holder())
+                    && !now.getMetadata()
+                            .getResourceVersion()
+                            .equals(before.getMetadata().getResourceVersion());
+            return renewed ? holder : null;
+        };
     }
 
     /** Whether the replica's process has said it started (a candidate from then on). */
@@ -255,21 +237,6 @@ final class ChaosCluster implements AutoCloseable {
         return byVerb;
     }
 
-    EmbeddedKubernetesApi api() {
-        return api;
-    }
-
-    void signal(String name, String signal) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder(
-                        "kill", "-" + signal, String.valueOf(replicas.get(name).pid()))
-                .start();
-        kill.waitFor(10, TimeUnit.SECONDS);
-    }
-
-    void awaitExit(String name) throws Exception {
-        replicas.get(name).process().onExit().get(30, TimeUnit.SECONDS);
-    }
-
     List<String> output() {
         return List.copyOf(output);
     }
@@ -280,25 +247,6 @@ final class ChaosCluster implements AutoCloseable {
         if (receiver != null) {
             receiver.stop(5);
         }
-        replicas.values().forEach(r -> {
-            try {
-                signalQuietly(r, "CONT");
-            } finally {
-                r.stop(5);
-            }
-        });
-        api.close();
-    }
-
-    private static void signalQuietly(ReplicaProcess replica, String signal) {
-        try {
-            new ProcessBuilder("kill", "-" + signal, String.valueOf(replica.pid()))
-                    .start()
-                    .waitFor(5, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            // the process is gone
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        super.close();
     }
 }

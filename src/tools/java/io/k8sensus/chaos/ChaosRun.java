@@ -2,10 +2,8 @@ package io.k8sensus.chaos;
 
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.k8sensus.launcher.ReplicaProcess;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
-import io.k8sensus.tools.LeaseHolder;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -15,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.awaitility.core.ConditionTimeoutException;
 
 /** Runs one scenario on a fresh cluster and reads its history. */
@@ -273,20 +271,12 @@ final class ChaosRun {
      */
     private static String awaitSteadyState(ChaosCluster cluster) {
         pause(cluster.timings.leaseMs());
-        AtomicReference<Lease> previous = new AtomicReference<>();
+        Supplier<String> renewing = cluster.renewingHolder();
         return await().atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(100))
                 .until(
                         () -> {
-                            Lease now = cluster.api().lease(ChaosCluster.LEASE);
-                            Lease before = previous.getAndSet(now);
-                            String holder = LeaseHolder.of(now).holder();
-                            boolean renewed = before != null
-                                    && holder != null
-                                    && holder.equals(LeaseHolder.of(before).holder())
-                                    && !now.getMetadata()
-                                            .getResourceVersion()
-                                            .equals(before.getMetadata().getResourceVersion());
+                            String holder = renewing.get();
                             boolean followed = cluster.replicas().stream()
                                     .map(ReplicaProcess::name)
                                     .filter(name -> !name.equals(holder))
@@ -294,7 +284,7 @@ final class ChaosRun {
                                             .anyMatch(line -> line.startsWith(name + " ")
                                                     && line.contains("event=leader-changed")
                                                     && line.contains(" leader=" + holder + " ")));
-                            return renewed && followed ? holder : null;
+                            return holder != null && followed ? holder : null;
                         },
                         Objects::nonNull);
     }

@@ -1,7 +1,6 @@
 package io.k8sensus.chaos;
 
 import io.k8sensus.launcher.ReplicaProcess;
-import io.k8sensus.launcher.StockCamelProcess;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,6 +30,12 @@ enum Contender {
      * (target/lib/): a class-data archive maps jars only, and the libraries are the same as the other contenders'.
      */
     static final Path CLIENT_GO_JAR = Path.of("target", "k8sensus-client-go.jar");
+
+    /**
+     * The plain Camel application ({@code io.k8sensus.stock.StockCamelApplication}) as a jar: its own classes and
+     * resources on the application jar's libraries (target/lib/), nothing of k8sensus.
+     */
+    static final Path STOCK_CAMEL_JAR = Path.of("target", "k8sensus-stock-camel.jar");
 
     /** The short name of the command line and the CSV files. */
     final String label;
@@ -82,7 +87,7 @@ enum Contender {
                 List<String> settings = new ArrayList<>(classData);
                 settings.addAll(extra.settings());
                 settings.addAll(more);
-                yield ChaosCluster.k8sensus(jar, t, settings);
+                yield ChaosCluster.k8sensus(jar, t, settings, List.of());
             }
             case STOCK_CAMEL -> stockCamel(t, extra, "k8sensus", classData);
             case CLIENT_GO -> clientGo(t, extra, t.callTimeoutMs(), classData);
@@ -115,7 +120,11 @@ enum Contender {
                     // as the k8sensus replicas of the tools
                     "-Dcamel.main.shutdown-timeout=5"));
             settings.addAll(extra.stockSettings());
-            return StockCamelProcess.start(name, classData, settings, environment, onLine);
+            List<String> command = ReplicaProcess.java();
+            command.addAll(classData);
+            command.addAll(settings);
+            command.addAll(List.of("-jar", STOCK_CAMEL_JAR.toAbsolutePath().toString()));
+            return ReplicaProcess.startCommand(name, command, environment, onLine);
         };
     }
 
@@ -138,10 +147,7 @@ enum Contender {
     private static ChaosCluster.Launcher clientGo(
             ChaosCluster.Timings t, ExtraGroups extra, long callTimeoutMs, List<String> classData) {
         return (name, apiUrl, environment, onLine) -> {
-            List<String> command = new ArrayList<>(List.of(
-                    ProcessHandle.current().info().command().orElse("java"),
-                    "@" + ReplicaProcess.JVM_OPTIONS,
-                    "-XX:MaxRAM=" + ReplicaProcess.CONTAINER_MEMORY_LIMIT));
+            List<String> command = ReplicaProcess.java();
             command.addAll(classData);
             command.addAll(List.of(
                     "-jar",

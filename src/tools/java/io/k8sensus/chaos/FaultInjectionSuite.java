@@ -1,7 +1,8 @@
 package io.k8sensus.chaos;
 
-import io.k8sensus.tools.CommandLine;
+import io.k8sensus.cli.CommandLine;
 import io.k8sensus.tools.DocBlock;
+import io.k8sensus.tools.RunConditions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -147,8 +147,7 @@ final class RolloutBenchmark {
                 if (only != null && old.equals(Placement.of(cluster).holders().get(only))) {
                     holderStopped++;
                 }
-                cluster.signal(old, "TERM");
-                cluster.awaitExit(old);
+                cluster.stop(old, "TERM");
                 cluster.api().deletePod(old);
                 live.add(fresh);
                 System.out.printf(

@@ -1,9 +1,11 @@
 package io.k8sensus.chaos;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseSpec;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.k8sensus.tools.FaultSwitch;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * One fault and what must follow it.
@@ -258,8 +260,7 @@ record Scenario(
                         handover,
                         "2P + 2 s",
                         (c, leader) -> {
-                            c.signal(leader, "TERM");
-                            c.awaitExit(leader);
+                            c.stop(leader, "TERM");
                             c.api().deletePod(leader);
                         }),
                 new Scenario(
@@ -269,8 +270,7 @@ record Scenario(
                         crash,
                         crashText,
                         (c, leader) -> {
-                            c.replica(leader).kill();
-                            c.awaitExit(leader);
+                            c.stop(leader, "KILL");
                             c.api().deletePod(leader);
                         }),
                 new Scenario(
@@ -280,8 +280,7 @@ record Scenario(
                         crash,
                         crashText,
                         (c, leader) -> {
-                            c.replica(leader).kill();
-                            c.awaitExit(leader);
+                            c.stop(leader, "KILL");
                         }),
                 new Scenario(
                         "kill9-restart",
@@ -290,8 +289,7 @@ record Scenario(
                         crash,
                         crashText,
                         (c, leader) -> {
-                            c.replica(leader).kill();
-                            c.awaitExit(leader);
+                            c.stop(leader, "KILL");
                             c.start(leader, Map.of());
                         }),
                 // the woken leader's route timer may fire once at once (a fixed-delay timer runs a task that fell due
@@ -369,8 +367,7 @@ record Scenario(
                         crash,
                         crashText,
                         (c, leader) -> {
-                            c.replica(leader).kill();
-                            c.awaitExit(leader);
+                            c.stop(leader, "KILL");
                             c.api().deletePod(leader);
                         }),
                 // the old term must be waited out (its holder may still act until its renew deadline), and the new
@@ -393,8 +390,7 @@ record Scenario(
                                 History.HEARTBEAT,
                                 null,
                                 (c, leader) -> {
-                                    c.signal(leader, "TERM");
-                                    c.awaitExit(leader);
+                                    c.stop(leader, "TERM");
                                     c.start(leader, Map.of());
                                 },
                                 false)),
@@ -415,8 +411,7 @@ record Scenario(
                         SLOW_WORK_MS + handover,
                         "D + 2P + 2 s, D: work per action",
                         (c, leader) -> {
-                            c.signal(leader, "TERM");
-                            c.awaitExit(leader);
+                            c.stop(leader, "TERM");
                             c.api().deletePod(leader);
                         },
                         new Setup("slow", SLOW_ROUTE, null, false)),
@@ -478,26 +473,9 @@ record Scenario(
                 slowAnswers("slow-answers-r", "R", new Held(0, true), "never two terms acting"));
     }
 
-    /** Sets the Lease's spec.leaseDurationSeconds as kubectl edit would, trying again when the leader renewed first. */
+    /** Sets the Lease's spec.leaseDurationSeconds as kubectl edit would. */
     private static void editLeaseDuration(ChaosCluster c, int seconds) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                c.api()
-                        .client()
-                        .leases()
-                        .inNamespace(ChaosCluster.NAMESPACE)
-                        .withName(ChaosCluster.LEASE)
-                        .edit(l -> {
-                            l.getSpec().setLeaseDurationSeconds(seconds);
-                            return l;
-                        });
-                return;
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 409 || attempt == 10) {
-                    throw e;
-                }
-            }
-        }
+        editLease(c, spec -> spec.setLeaseDurationSeconds(seconds));
     }
 
     /** Null if the Lease names {@code seconds} as its duration, else what it names. */
@@ -508,8 +486,13 @@ record Scenario(
                 : "the Lease shows leaseDurationSeconds=" + now + " at the end, not the leader's " + seconds;
     }
 
-    /** Sets the holder to "intruder" as kubectl edit would; like kubectl, tries again when the leader renewed first. */
+    /** Sets the holder to "intruder" as kubectl edit would. */
     private static void foreignWrite(ChaosCluster c) {
+        editLease(c, spec -> spec.setHolderIdentity("intruder"));
+    }
+
+    /** Edits the heartbeat's Lease; like kubectl edit, tries again when the leader renewed first. */
+    private static void editLease(ChaosCluster c, Consumer<LeaseSpec> edit) {
         for (int attempt = 1; ; attempt++) {
             try {
                 c.api()
@@ -518,7 +501,7 @@ record Scenario(
                         .inNamespace(ChaosCluster.NAMESPACE)
                         .withName(ChaosCluster.LEASE)
                         .edit(l -> {
-                            l.getSpec().setHolderIdentity("intruder");
+                            edit.accept(l.getSpec());
                             return l;
                         });
                 return;

@@ -2,16 +2,14 @@ package io.k8sensus.chaos;
 
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.k8sensus.tools.FaultSwitch;
-import io.k8sensus.tools.LeaseHolder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -168,24 +166,16 @@ final class SlowApiBenchmark {
     private static void awaitSteadyLeader(ChaosCluster cluster) {
         await().atMost(Duration.ofSeconds(120)).until(() -> cluster.history.size() >= 3);
         ChaosRun.pause(cluster.timings.leaseMs());
-        AtomicReference<Lease> previous = new AtomicReference<>();
+        Supplier<String> renewing = cluster.renewingHolder();
         await().atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(200))
                 .until(() -> {
-                    Lease now = cluster.api().lease(ChaosCluster.LEASE);
-                    Lease before = previous.getAndSet(now);
-                    String holder = LeaseHolder.of(now).holder();
-                    boolean renewed = before != null
-                            && holder != null
-                            && holder.equals(LeaseHolder.of(before).holder())
-                            && !now.getMetadata()
-                                    .getResourceVersion()
-                                    .equals(before.getMetadata().getResourceVersion());
+                    String holder = renewing.get();
                     long second = System.nanoTime() - 1_000_000_000L;
                     List<History.Action> recent = cluster.history.actions(History.HEARTBEAT).stream()
                             .filter(a -> a.nanos() >= second)
                             .toList();
-                    return renewed
+                    return holder != null
                             && !recent.isEmpty()
                             && recent.stream().allMatch(a -> a.replica().equals(holder));
                 });

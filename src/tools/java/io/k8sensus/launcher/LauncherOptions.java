@@ -1,26 +1,13 @@
 package io.k8sensus.launcher;
 
+import io.k8sensus.cli.CommandLine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The options of {@link LocalCluster}. {@link #parse} refuses bad input with one message; {@link #USAGE} lists them.
- *
- * @param replicas          replica processes to start
- * @param durationSeconds   stop everything after this many seconds; 0 runs until Ctrl-C
- * @param killLeaderEvery   kill -9 the leader every this many seconds (then start a new replica); 0: never
- * @param stopLeaderEvery   SIGTERM the leader every this many seconds (then start a new replica); 0: never
- * @param routesDir         a directory of *.camel.yaml routes loaded beside the shipped ones; null: none
- * @param apiPort           loopback port of the embedded API; 0: any free port
- * @param leaseMs           lease duration of the replicas
- * @param renewMs           renew deadline of the replicas
- * @param retryMs           retry period of the replicas
- * @param jar               the application jar
- * @param allLines          show every line the replicas print, not only the election and leader-only lines
- * @param recipe            a recipe of docs/WIRING.md to run with its server (sql); null: none
- * @param metrics           serve each replica's metrics and probes on a port of its own, say where, and show the
- *                          Kubernetes Events the replicas write
+ * The options of {@link LocalCluster}, each as {@link #USAGE} describes it ({@code timings}: lease, renew deadline,
+ * retry period in ms); {@link #parse} refuses bad input with one message.
  */
 public record LauncherOptions(
         int replicas,
@@ -54,92 +41,74 @@ public record LauncherOptions(
                                       routes and group on every replica, and a count of jobs done, refused, waiting
             """;
 
+    /** Reads a command line; throws {@link CommandLine.UsageException} with the reason when it cannot be run. */
     public static LauncherOptions parse(List<String> args) {
-        int replicas = 3;
-        long duration = 0;
-        long kill = 0;
-        long stop = 0;
-        Path routes = null;
-        int apiPort = 0;
-        long lease = 6000;
-        long renew = 4000;
-        long retry = 1000;
-        Path jar = Path.of("target", "k8sensus.jar");
-        boolean allLines = false;
-        boolean metrics = false;
-        String recipe = null;
-        for (int i = 0; i < args.size(); i++) {
-            String option = args.get(i);
-            if (option.equals("--help") || option.equals("-h")) {
-                throw new IllegalArgumentException(USAGE);
-            }
-            if (option.equals("--all-lines")) {
-                allLines = true;
-                continue;
-            }
-            if (option.equals("--metrics")) {
-                metrics = true;
-                continue;
-            }
-            if (i + 1 >= args.size()) {
-                throw new IllegalArgumentException("option " + option + " needs a value\n" + USAGE);
-            }
-            String value = args.get(++i);
-            switch (option) {
-                case "--replicas" -> replicas = (int) number(option, value);
-                case "--duration" -> duration = number(option, value);
-                case "--kill-leader-every" -> kill = number(option, value);
-                case "--stop-leader-every" -> stop = number(option, value);
-                case "--routes" -> routes = Path.of(value);
-                case "--api-port" -> apiPort = (int) number(option, value);
-                case "--jar" -> jar = Path.of(value);
-                case "--recipe" -> {
-                    if (!value.equals("sql")) {
-                        throw new IllegalArgumentException("--recipe takes sql (found '" + value + "')");
-                    }
-                    recipe = value;
-                }
-                case "--timings" -> {
-                    String[] parts = value.split("/");
-                    if (parts.length != 3) {
-                        throw new IllegalArgumentException("--timings takes L/R/P in ms, e.g. 6000/4000/1000");
-                    }
-                    lease = number(option, parts[0]);
-                    renew = number(option, parts[1]);
-                    retry = number(option, parts[2]);
-                }
-                default -> throw new IllegalArgumentException("unknown option " + option + "\n" + USAGE);
-            }
+        CommandLine line = CommandLine.parse(
+                args.toArray(String[]::new),
+                List.of(
+                        "--replicas",
+                        "--duration",
+                        "--kill-leader-every",
+                        "--stop-leader-every",
+                        "--routes",
+                        "--api-port",
+                        "--jar",
+                        "--recipe",
+                        "--timings"),
+                List.of("--all-lines", "--metrics"));
+        String recipe = line.text("--recipe", null);
+        if (recipe != null && !recipe.equals("sql")) {
+            throw new CommandLine.UsageException("--recipe takes sql (found '" + recipe + "')");
         }
+        String[] timings = line.text("--timings", "6000/4000/1000").split("/");
+        if (timings.length != 3) {
+            throw new CommandLine.UsageException("--timings takes L/R/P in ms, e.g. 6000/4000/1000");
+        }
+        long[] lrp = new long[3];
+        for (int i = 0; i < 3; i++) {
+            lrp[i] = atLeastZero("--timings", CommandLine.wholeNumber("--timings", timings[i]));
+        }
+        int replicas = (int) atLeastZero("--replicas", line.number("--replicas", 3));
+        long kill = atLeastZero("--kill-leader-every", line.number("--kill-leader-every", 0));
+        long stop = atLeastZero("--stop-leader-every", line.number("--stop-leader-every", 0));
+        Path routes = line.path("--routes", null);
+        Path jar = line.path("--jar", Path.of("target", "k8sensus.jar"));
         if (replicas < 1) {
-            throw new IllegalArgumentException("--replicas must be at least 1 (found " + replicas + ")");
+            throw new CommandLine.UsageException("--replicas must be at least 1 (found " + replicas + ")");
         }
         if (kill > 0 && stop > 0) {
-            throw new IllegalArgumentException("--kill-leader-every and --stop-leader-every cannot be combined");
+            throw new CommandLine.UsageException("--kill-leader-every and --stop-leader-every cannot be combined");
         }
         if (recipe != null && routes != null) {
-            throw new IllegalArgumentException(
+            throw new CommandLine.UsageException(
                     "--recipe and --routes cannot be combined (the recipe brings its routes)");
         }
         if (routes != null && !Files.isDirectory(routes)) {
-            throw new IllegalArgumentException("--routes " + routes + " is not a directory");
+            throw new CommandLine.UsageException("--routes " + routes + " is not a directory");
         }
         if (!Files.isRegularFile(jar)) {
-            throw new IllegalArgumentException(jar + " does not exist: build it first (make build)");
+            throw new CommandLine.UsageException(jar + " does not exist: build it first (make build)");
         }
         return new LauncherOptions(
-                replicas, duration, kill, stop, routes, apiPort, lease, renew, retry, jar, allLines, recipe, metrics);
+                replicas,
+                atLeastZero("--duration", line.number("--duration", 0)),
+                kill,
+                stop,
+                routes,
+                (int) atLeastZero("--api-port", line.number("--api-port", 0)),
+                lrp[0],
+                lrp[1],
+                lrp[2],
+                jar,
+                line.has("--all-lines"),
+                recipe,
+                line.has("--metrics"));
     }
 
-    private static long number(String option, String value) {
-        try {
-            long n = Long.parseLong(value.trim());
-            if (n < 0) {
-                throw new NumberFormatException();
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " takes a whole number >= 0 (found '" + value + "')");
+    private static long atLeastZero(String option, long n) {
+        if (n < 0) {
+            throw new CommandLine.UsageException(option + " takes a whole number >= 0 (found " + n + ")");
         }
+        return n;
     }
 }

@@ -3,6 +3,7 @@ package io.k8sensus.launcher;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.k8sensus.cli.CommandLine;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
 import io.k8sensus.tools.LeaseHolder;
 import io.k8sensus.wiring.SqlRecipeDemo;
@@ -21,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.util.concurrent.CamelThreadFactory;
+import sun.misc.Signal;
 
 /**
  * Runs k8sensus locally as a newcomer would see it on a cluster: an embedded Kubernetes API, N replica processes of
@@ -36,8 +38,8 @@ public final class LocalCluster {
 
     private final LauncherOptions options;
     private final EmbeddedKubernetesApi api;
+    private final ReplicaCluster cluster;
     private final LiveView view;
-    private final Map<String, ReplicaProcess> replicas = new ConcurrentHashMap<>();
     private final Set<String> expectedExits = ConcurrentHashMap.newKeySet();
     private final AtomicInteger nextIndex = new AtomicInteger(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -50,6 +52,7 @@ public final class LocalCluster {
     private LocalCluster(LauncherOptions options, EmbeddedKubernetesApi api) {
         this.options = options;
         this.api = api;
+        this.cluster = new ReplicaCluster(api, NAMESPACE, GRACE_SECONDS);
         this.view = new LiveView(System.out, api.client(), NAMESPACE, options.allLines());
     }
 
@@ -59,14 +62,7 @@ public final class LocalCluster {
             System.exit(0);
             return;
         }
-        LauncherOptions options;
-        try {
-            options = LauncherOptions.parse(List.of(args));
-        } catch (IllegalArgumentException e) {
-            System.err.println("k8sensus run: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
+        LauncherOptions options = CommandLine.orExit(() -> LauncherOptions.parse(List.of(args)), LauncherOptions.USAGE);
         if (options.apiPort() > 0 && !EmbeddedKubernetesApi.portIsFree(options.apiPort())) {
             System.err.println("k8sensus run: port " + options.apiPort() + " is in use: choose another --api-port");
             System.exit(2);
@@ -86,7 +82,7 @@ public final class LocalCluster {
         LocalCluster cluster = new LocalCluster(options, api);
         // Ctrl-C (and SIGTERM) is a normal way to end a run: stop everything and exit 0, not 130
         for (String signal : List.of("INT", "TERM")) {
-            sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> cluster.shutdownInBackground());
+            Signal.handle(new Signal(signal), s -> cluster.shutdownInBackground());
         }
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::shutdown, "shutdown-hook"));
         System.exit(cluster.run());
@@ -160,8 +156,14 @@ public final class LocalCluster {
 
     private void startReplica() throws IOException {
         String name = "replica-" + nextIndex.getAndIncrement();
-        api.addReadyPod(name, NAMESPACE);
-        List<String> settings = new ArrayList<>();
+        List<String> settings = new ArrayList<>(List.of(
+                "-Dk8sensus.kubernetes.call-timeout-ms=" + Math.max(400, options.renewMs() / 2),
+                "-Dk8sensus.heartbeat.period-ms=1000"));
+        if (options.routesDir() != null) {
+            settings.add("-Dk8sensus.routes.dir=" + options.routesDir().toAbsolutePath());
+            // edit a file, and every replica runs the new version within a second, without a restart
+            settings.add("-Dk8sensus.routes.reload=true");
+        }
         if (recipe != null) {
             settings.addAll(List.of(
                     "-Dk8sensus.routes.dir=" + recipe.routes().toAbsolutePath(),
@@ -171,35 +173,38 @@ public final class LocalCluster {
         if (options.metrics()) {
             settings.addAll(List.of("-Dcamel.management.enabled=true", "-Dcamel.management.port=" + port));
         }
-        ReplicaProcess replica = ReplicaProcess.start(
+        ReplicaProcess replica = cluster.start(
                 name,
-                options,
+                (n, url, environment, onLine) -> ReplicaProcess.start(
+                        n,
+                        options.jar(),
+                        List.of(),
+                        options.leaseMs(),
+                        options.renewMs(),
+                        options.retryMs(),
+                        url,
+                        NAMESPACE,
+                        settings,
+                        environment,
+                        onLine),
                 api.url(),
-                NAMESPACE,
-                settings,
                 recipe == null ? Map.of() : recipe.environment(),
                 view::onLine);
         if (options.metrics()) {
             view.say(name + " metrics: http://127.0.0.1:" + port + "/observe/metrics (probes: /observe/health/live,"
                     + " /observe/health/ready)");
         }
-        replicas.put(name, replica);
         view.say("started " + name + " (pid " + replica.pid() + "), its Pod is Running and Ready");
         replica.process().onExit().thenRun(() -> onExit(replica));
     }
 
     /** The kubelet's part: the Pod goes with its process. An exit nobody asked for ends the run. */
     private void onExit(ReplicaProcess replica) {
-        replicas.remove(replica.name());
         int code = replica.process().exitValue();
         if (stopping.get()) {
             return;
         }
-        try {
-            api.deletePod(replica.name(), NAMESPACE);
-        } catch (RuntimeException e) {
-            // the API is stopping
-        }
+        cluster.deletePod(replica.name());
         view.say(replica.name() + " exited (code " + code + "); its Pod is deleted");
         if (!expectedExits.remove(replica.name())) {
             view.say(replica.name() + " stopped by itself: see its lines above; stopping everything");
@@ -241,9 +246,9 @@ public final class LocalCluster {
                         !a.getMetadata().getName().endsWith(first),
                         !b.getMetadata().getName().endsWith(first)))
                 .map(l -> LeaseHolder.of(l).holder())
-                .filter(h -> h != null && replicas.containsKey(h))
-                .findFirst()
-                .map(replicas::get);
+                .map(cluster::replica)
+                .filter(r -> r != null && r.isAlive())
+                .findFirst();
     }
 
     /** Stops from a thread of its own, so that the scheduler that asked for it can be stopped too. */
@@ -256,17 +261,11 @@ public final class LocalCluster {
             return;
         }
         try {
-            view.say("stopping " + replicas.size() + " replicas and the API");
+            view.say("stopping " + cluster.alive().size() + " replicas and the API");
             scheduler.shutdownNow();
-            List<Thread> stoppers = replicas.values().stream()
-                    .map(r -> new Thread(() -> r.stop(GRACE_SECONDS), "stop-" + r.name()))
-                    .toList();
-            stoppers.forEach(Thread::start);
-            for (Thread stopper : stoppers) {
-                stopper.join();
-            }
+            cluster.stopAll();
             view.stop();
-            api.close();
+            cluster.close();
             if (recipe != null) {
                 view.say(recipe.status() + " (waiting jobs stay in the table: none is lost)");
                 recipe.close();
@@ -279,8 +278,6 @@ public final class LocalCluster {
                                     + takeovers.stream()
                                             .map(t -> String.format("%.1f", t))
                                             .toList()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } finally {
             done.countDown();
         }

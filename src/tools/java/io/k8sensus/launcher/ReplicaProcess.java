@@ -36,61 +36,11 @@ public final class ReplicaProcess {
         this.process = process;
     }
 
-    /** A replica of {@code make run}: the launcher's timings and routes, and {@code more} JVM settings. */
-    static ReplicaProcess start(
-            String name,
-            LauncherOptions options,
-            String apiUrl,
-            String namespace,
-            List<String> more,
-            Map<String, String> environment,
-            BiConsumer<String, String> onLine)
-            throws IOException {
-        List<String> settings = new ArrayList<>(List.of(
-                "-Dk8sensus.kubernetes.call-timeout-ms=" + Math.max(400, options.renewMs() / 2),
-                "-Dk8sensus.heartbeat.period-ms=1000"));
-        if (options.routesDir() != null) {
-            settings.add("-Dk8sensus.routes.dir=" + options.routesDir().toAbsolutePath());
-            // edit a file, and every replica runs the new version within a second, without a restart
-            settings.add("-Dk8sensus.routes.reload=true");
-        }
-        settings.addAll(more);
-        return start(
-                name,
-                options.jar(),
-                options.leaseMs(),
-                options.renewMs(),
-                options.retryMs(),
-                apiUrl,
-                namespace,
-                settings,
-                environment,
-                onLine);
-    }
-
     /**
      * Starts a replica process of {@code jar} with the given timings; {@code settings} are more JVM arguments
-     * ({@code -Dkey=value}), {@code environment} more environment variables (e.g. for faketime).
-     */
-    public static ReplicaProcess start(
-            String name,
-            Path jar,
-            long leaseMs,
-            long renewMs,
-            long retryMs,
-            String apiUrl,
-            String namespace,
-            List<String> settings,
-            Map<String, String> environment,
-            BiConsumer<String, String> onLine)
-            throws IOException {
-        return start(name, jar, List.of(), leaseMs, renewMs, retryMs, apiUrl, namespace, settings, environment, onLine);
-    }
-
-    /**
-     * As {@link #start(String, Path, long, long, long, String, String, List, Map, BiConsumer)}, with
+     * ({@code -Dkey=value}), {@code environment} more environment variables (e.g. for faketime). With
      * {@code moreClasses} (directories or jars) after the jar on the class path, e.g. a test component a route file
-     * binds; the jar's main class is then started by name, without the class-data archive (made for the jar alone).
+     * binds, the jar's main class is started by name, without the class-data archive (made for the jar alone).
      */
     public static ReplicaProcess start(
             String name,
@@ -105,10 +55,8 @@ public final class ReplicaProcess {
             Map<String, String> environment,
             BiConsumer<String, String> onLine)
             throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "@" + JVM_OPTIONS,
-                "-XX:MaxRAM=" + CONTAINER_MEMORY_LIMIT,
+        List<String> command = java();
+        command.addAll(List.of(
                 "-Dk8sensus.kubernetes.master-url=" + apiUrl,
                 "-Dk8sensus.kubernetes.namespace=" + namespace,
                 "-Dk8sensus.election.pod-name=" + name,
@@ -131,6 +79,14 @@ public final class ReplicaProcess {
             command.addAll(List.of("-cp", String.join(File.pathSeparator, path), mainClass(jar)));
         }
         return startCommand(name, command, environment, onLine);
+    }
+
+    /** The start of every replica's command: this JVM's {@code java} with the image's JVM settings. */
+    public static List<String> java() {
+        return new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "@" + JVM_OPTIONS,
+                "-XX:MaxRAM=" + CONTAINER_MEMORY_LIMIT));
     }
 
     /**
@@ -218,6 +174,19 @@ public final class ReplicaProcess {
 
     public Process process() {
         return process;
+    }
+
+    /** {@code kill -SIGNAL} to the process (STOP, CONT, TERM, KILL); whether it was delivered. */
+    public boolean signal(String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(pid())).start();
+            return kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** kill -9: the JVM gets no chance to run anything. */

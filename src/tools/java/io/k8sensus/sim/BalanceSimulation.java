@@ -1,6 +1,6 @@
 package io.k8sensus.sim;
 
-import io.k8sensus.tools.CommandLine;
+import io.k8sensus.cli.CommandLine;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.LongStream;

@@ -109,11 +109,6 @@ public final class JobTable implements AutoCloseable {
         return number("SELECT count(*) FROM job_refusals WHERE reason = '" + reason + "'");
     }
 
-    public long refusalsBy(String leader, String reason) {
-        return number(
-                "SELECT count(*) FROM job_refusals WHERE leader = '" + leader + "' AND reason = '" + reason + "'");
-    }
-
     /** What the table says: every figure of the recipe's check. */
     public record Outcome(
             long items,

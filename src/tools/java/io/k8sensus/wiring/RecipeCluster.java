@@ -1,5 +1,6 @@
 package io.k8sensus.wiring;
 
+import io.k8sensus.launcher.ReplicaCluster;
 import io.k8sensus.launcher.ReplicaProcess;
 import io.k8sensus.tools.EmbeddedKubernetesApi;
 import java.io.IOException;
@@ -10,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -25,7 +25,7 @@ import org.awaitility.Awaitility;
  * from a Secret). The faults: kill -9, SIGTERM, SIGSTOP / SIGCONT. Every output line is kept and written to a log
  * file under target/wiring/.
  */
-public final class RecipeCluster implements AutoCloseable {
+public final class RecipeCluster extends ReplicaCluster {
 
     /** Lease duration, renew deadline and retry period of the recipes' tests, in milliseconds. */
     public static final long LEASE_MS = 3000;
@@ -36,11 +36,8 @@ public final class RecipeCluster implements AutoCloseable {
     public record Line(String replica, long nanos, String text) {}
 
     private final String group;
-    private final Path routes;
     private final Map<String, String> environment;
-    private final List<String> settings;
-    private final EmbeddedKubernetesApi api = new EmbeddedKubernetesApi();
-    private final Map<String, ReplicaProcess> replicas = new LinkedHashMap<>();
+    private final Launcher launcher;
     private final List<Line> lines = new CopyOnWriteArrayList<>();
     private final AtomicInteger started = new AtomicInteger();
     private final PrintWriter log;
@@ -54,10 +51,27 @@ public final class RecipeCluster implements AutoCloseable {
      */
     public RecipeCluster(
             String name, String group, Path routes, Map<String, String> environment, List<String> settings) {
+        super(new EmbeddedKubernetesApi(), EmbeddedKubernetesApi.NAMESPACE, 0);
         this.group = group;
-        this.routes = routes.toAbsolutePath();
         this.environment = Map.copyOf(environment);
-        this.settings = List.copyOf(settings);
+        List<String> args = new ArrayList<>(List.of(
+                "-Dk8sensus.routes.dir=" + routes.toAbsolutePath(),
+                "-Dk8sensus.election.groups=heartbeat," + group,
+                "-Dk8sensus.kubernetes.call-timeout-ms=" + RENEW_MS / 2,
+                "-Dk8sensus.heartbeat.period-ms=1000"));
+        args.addAll(settings);
+        this.launcher = (replica, apiUrl, env, onLine) -> ReplicaProcess.start(
+                replica,
+                Path.of("target", "k8sensus.jar"),
+                List.of(),
+                LEASE_MS,
+                RENEW_MS,
+                RETRY_MS,
+                apiUrl,
+                EmbeddedKubernetesApi.NAMESPACE,
+                args,
+                env,
+                onLine);
         try {
             Path dir = Files.createDirectories(Path.of("target", "wiring"));
             log = new PrintWriter(Files.newBufferedWriter(dir.resolve(name + ".log")), true);
@@ -73,29 +87,11 @@ public final class RecipeCluster implements AutoCloseable {
     /** Starts a new replica (replica-1, replica-2, ...) with a Ready Pod of its own; returns its name. */
     public synchronized String startReplica() {
         String name = "replica-" + started.incrementAndGet();
-        api.addReadyPod(name);
-        List<String> args = new ArrayList<>(List.of(
-                "-Dk8sensus.routes.dir=" + routes,
-                "-Dk8sensus.election.groups=heartbeat," + group,
-                "-Dk8sensus.kubernetes.call-timeout-ms=" + RENEW_MS / 2,
-                "-Dk8sensus.heartbeat.period-ms=1000"));
-        args.addAll(settings);
         try {
-            ReplicaProcess replica = ReplicaProcess.start(
-                    name,
-                    Path.of("target", "k8sensus.jar"),
-                    LEASE_MS,
-                    RENEW_MS,
-                    RETRY_MS,
-                    api.url(),
-                    EmbeddedKubernetesApi.NAMESPACE,
-                    args,
-                    environment,
-                    this::onLine);
-            replicas.put(name, replica);
+            ReplicaProcess replica = start(name, launcher, api.url(), environment, this::onLine);
             replica.process().onExit().thenRun(() -> {
                 onLine(name, "[test] exited with " + replica.process().exitValue() + "; its Pod is deleted");
-                api.deletePod(name);
+                deletePod(name);
             });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -110,9 +106,13 @@ public final class RecipeCluster implements AutoCloseable {
     }
 
     /** The holder of the recipe's Lease, if it is a live replica of this cluster. */
-    public synchronized String leader() {
-        String holder = api.holder(leaseName());
-        ReplicaProcess replica = holder == null ? null : replicas.get(holder);
+    public String leader() {
+        return liveHolder(leaseName());
+    }
+
+    private String liveHolder(String lease) {
+        String holder = api.holder(lease);
+        ReplicaProcess replica = holder == null ? null : replica(holder);
         return replica != null && replica.isAlive() ? holder : null;
     }
 
@@ -125,27 +125,14 @@ public final class RecipeCluster implements AutoCloseable {
                 .atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(50))
                 .until(() -> {
-                    String heartbeat = api.holder("k8sensus-heartbeat");
+                    String heartbeat = liveHolder("k8sensus-heartbeat");
                     String recipe = leader();
-                    synchronized (this) {
-                        return recipe != null
-                                && heartbeat != null
-                                && !heartbeat.equals(recipe)
-                                && replicas.containsKey(heartbeat)
-                                && replicas.get(heartbeat).isAlive();
-                    }
+                    return recipe != null && heartbeat != null && !heartbeat.equals(recipe);
                 });
     }
 
-    public synchronized ReplicaProcess replica(String name) {
-        return replicas.get(name);
-    }
-
-    public synchronized List<String> live() {
-        return replicas.values().stream()
-                .filter(ReplicaProcess::isAlive)
-                .map(ReplicaProcess::name)
-                .toList();
+    public List<String> live() {
+        return alive().stream().map(ReplicaProcess::name).toList();
     }
 
     /** kill -9, then a replacement starts, as a Deployment's controller would start one. */
@@ -168,28 +155,17 @@ public final class RecipeCluster implements AutoCloseable {
 
     public void pause(String name) {
         onLine(name, "[test] SIGSTOP");
-        signal(name, "STOP");
+        signalOrFail(name, "STOP");
     }
 
     public void resume(String name) {
         onLine(name, "[test] SIGCONT");
-        signal(name, "CONT");
+        signalOrFail(name, "CONT");
     }
 
-    private void signal(String name, String signal) {
-        try {
-            Process kill = new ProcessBuilder(
-                            "kill", "-" + signal, Long.toString(replica(name).pid()))
-                    .inheritIO()
-                    .start();
-            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-                throw new IllegalStateException("kill -" + signal + " " + name + " failed");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+    private void signalOrFail(String name, String signal) {
+        if (!signal(name, signal)) {
+            throw new IllegalStateException("kill -" + signal + " " + name + " failed");
         }
     }
 
@@ -237,32 +213,7 @@ public final class RecipeCluster implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        for (ReplicaProcess replica : replicas.values()) {
-            if (replica.isAlive()) {
-                signalQuietly(replica, "CONT");
-                replica.kill();
-            }
-        }
-        for (ReplicaProcess replica : replicas.values()) {
-            try {
-                replica.process().waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        api.close();
+        super.close();
         log.close();
-    }
-
-    private static void signalQuietly(ReplicaProcess replica, String signal) {
-        try {
-            new ProcessBuilder("kill", "-" + signal, Long.toString(replica.pid()))
-                    .start()
-                    .waitFor(5, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            // gone already
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -1,9 +1,9 @@
 package io.k8sensus.wiring;
 
-import io.k8sensus.tools.CommandLine;
+import io.k8sensus.cli.CommandLine;
 import io.k8sensus.tools.DocBlock;
+import io.k8sensus.tools.RunConditions;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -96,8 +96,7 @@ public final class WiringWorkload {
                         + " items per recipe at " + fmt(rate) + "/s, " + rounds
                         + " rounds of kill -9, SIGTERM and SIGSTOP"
                         + " past the lease; 3 replicas; lease 3000 ms, renew deadline 2000 ms, retry period 500 ms) on "
-                        + Runtime.getRuntime().availableProcessors() + " cores, "
-                        + memoryGiB() + " GiB, Java " + System.getProperty("java.version") + ":",
+                        + RunConditions.machine() + ":",
                 "",
                 "| recipe | items | failovers | lost | done twice | duplicates refused | longest gap | run |",
                 "|---|---|---|---|---|---|---|---|",
@@ -125,18 +124,5 @@ public final class WiringWorkload {
 
     private static String fmt(double value) {
         return String.format(Locale.ROOT, "%.1f", value);
-    }
-
-    private static long memoryGiB() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemTotal:")) {
-                    return Math.round(Long.parseLong(line.replaceAll("\\D", "")) / 1024.0 / 1024.0);
-                }
-            }
-        } catch (IOException e) {
-            // not Linux
-        }
-        return 0;
     }
 }

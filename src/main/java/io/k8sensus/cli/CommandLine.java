@@ -1,6 +1,7 @@
-package io.k8sensus.tools;
+package io.k8sensus.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -10,9 +11,11 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The options of a tool's command line ({@code make run}, {@code make chaos}, {@code make bench}...): {@code --name
- * value} and {@code --flag}, each declared, so that an unknown option, a missing value or a value that is not a
- * number is refused with one line and the tool's usage instead of being ignored or failing later.
+ * A command line: {@code --name value} and {@code --flag}, each declared, and where the command takes them, arguments
+ * (a word without a leading {@code -}). An unknown option, a missing value or a value that is not a number is refused
+ * with one line and the command's usage instead of being ignored or failing later. The jar's commands
+ * ({@code validate}, {@code components}, {@code manifests}) and the tools ({@code make run}, {@code make chaos}, ...)
+ * read theirs with it.
  */
 public final class CommandLine {
 
@@ -25,17 +28,20 @@ public final class CommandLine {
 
     private final Map<String, String> values = new HashMap<>();
     private final Set<String> flags = new HashSet<>();
+    private final List<String> arguments = new ArrayList<>();
 
-    private CommandLine(String[] args, Set<String> valued, Set<String> flagNames) {
-        for (int i = 0; i < args.length; i++) {
-            String option = args[i];
+    private CommandLine(List<String> args, Set<String> valued, Set<String> flagNames, boolean takesArguments) {
+        for (int i = 0; i < args.size(); i++) {
+            String option = args.get(i);
             if (flagNames.contains(option)) {
                 flags.add(option);
             } else if (valued.contains(option)) {
-                if (i + 1 >= args.length) {
+                if (i + 1 >= args.size()) {
                     throw new UsageException(option + " needs a value");
                 }
-                values.put(option, args[++i]);
+                values.put(option, args.get(++i));
+            } else if (takesArguments && !option.startsWith("-")) {
+                arguments.add(option);
             } else {
                 throw new UsageException("unknown option '" + option + "'");
             }
@@ -44,7 +50,12 @@ public final class CommandLine {
 
     /** Parses {@code args}, which may hold only the options named in {@code valued} and {@code flags}. */
     public static CommandLine parse(String[] args, List<String> valued, List<String> flags) {
-        return new CommandLine(args, Set.copyOf(valued), Set.copyOf(flags));
+        return new CommandLine(List.of(args), Set.copyOf(valued), Set.copyOf(flags), false);
+    }
+
+    /** Parses {@code args}: the options named in {@code valued} and {@code flags}, and arguments. */
+    public static CommandLine withArguments(List<String> args, List<String> valued, List<String> flags) {
+        return new CommandLine(args, Set.copyOf(valued), Set.copyOf(flags), true);
     }
 
     /**
@@ -70,6 +81,11 @@ public final class CommandLine {
         }
     }
 
+    /** The arguments, in their order. */
+    public List<String> arguments() {
+        return List.copyOf(arguments);
+    }
+
     public boolean has(String option) {
         return values.containsKey(option) || flags.contains(option);
     }
@@ -91,11 +107,13 @@ public final class CommandLine {
     /** A whole number; "1_000_000" and "1,000,000" are read as 1000000. */
     public long number(String option, long fallback) {
         String value = values.get(option);
-        if (value == null) {
-            return fallback;
-        }
+        return value == null ? fallback : wholeNumber(option, value);
+    }
+
+    /** {@code value} of {@code option} as a whole number, as {@link #number} reads it. */
+    public static long wholeNumber(String option, String value) {
         try {
-            return Long.parseLong(value.replace("_", "").replace(",", ""));
+            return Long.parseLong(value.trim().replace("_", "").replace(",", ""));
         } catch (NumberFormatException e) {
             throw new UsageException(option + ": '" + value + "' is not a whole number");
         }

@@ -1,4 +1,4 @@
-package io.k8sensus.tools;
+package io.k8sensus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -34,5 +34,15 @@ class CommandLineTest {
                 .hasMessage("--trials: 'many' is not a whole number");
         assertThatThrownBy(() -> parse("--rate", "fast").decimal("--rate", 1))
                 .hasMessage("--rate: 'fast' is not a number");
+    }
+
+    @Test
+    void takesArgumentsOnlyWhereTheCommandDoes() {
+        CommandLine line = CommandLine.withArguments(List.of("k8s", "--check", "more"), List.of(), List.of("--check"));
+        assertThat(line.arguments()).containsExactly("k8s", "more");
+        assertThat(line.has("--check")).isTrue();
+        assertThatThrownBy(() -> parse("k8s")).hasMessage("unknown option 'k8s'");
+        assertThatThrownBy(() -> CommandLine.withArguments(List.of("--chek", "k8s"), List.of(), List.of("--check")))
+                .hasMessage("unknown option '--chek'");
     }
 }

@@ -1,4 +1,4 @@
-package io.k8sensus.chaos;
+package io.k8sensus.tools;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +20,7 @@ import org.apache.camel.util.concurrent.CamelThreadFactory;
  * Timings measured on a machine that other work shares are not the same figures: the published ones say how loaded
  * it was, next to its number of cores.
  */
-final class RunConditions implements AutoCloseable {
+public final class RunConditions implements AutoCloseable {
 
     private static final Path LOADAVG = Path.of("/proc/loadavg");
 
@@ -30,7 +30,7 @@ final class RunConditions implements AutoCloseable {
     private final LongAdder count = new LongAdder();
     private volatile double max;
 
-    RunConditions() {
+    public RunConditions() {
         sampler.scheduleAtFixedRate(this::sample, 0, 5, TimeUnit.SECONDS);
     }
 
@@ -46,7 +46,7 @@ final class RunConditions implements AutoCloseable {
     }
 
     /** "load average (1 min) over the run: mean 1.9, max 3.4, on 2 cores", or "" where it cannot be read. */
-    String describe() {
+    public String describe() {
         long n = count.sum();
         return n == 0
                 ? ""
@@ -59,14 +59,14 @@ final class RunConditions implements AutoCloseable {
     }
 
     /** "commit `abc1234`", with " (with uncommitted changes)" when the work tree differs from it. */
-    static String commit() {
+    public static String commit() {
         String commit = git("rev-parse", "--short", "HEAD");
         String changes = git("status", "--porcelain", "--untracked-files=no");
         return "commit `" + commit + "`" + (changes.isBlank() ? "" : " (with uncommitted changes)");
     }
 
     /** "2 cores, 24 GiB, Java 17.0.15". */
-    static String machine() {
+    public static String machine() {
         String memory = "?";
         try {
             memory = Files.readAllLines(Path.of("/proc/meminfo")).stream()
