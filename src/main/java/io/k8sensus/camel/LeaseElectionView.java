@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -192,7 +193,12 @@ public class LeaseElectionView extends KubernetesClusterView {
                 settings.balance() ? new RunnerMarks(service.client(), namespace, leaseName, settings.podName()) : null;
         candidatePods = service.candidatePods();
         progressAt = clock.nanos();
-        loop = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-election-" + getNamespace()));
+        ScheduledThreadPoolExecutor loopExecutor =
+                new ScheduledThreadPoolExecutor(1, daemon("k8sensus-election-" + getNamespace()));
+        // on stop, the turn at work ends its request (a release, when the context's stop began it) and the turns
+        // scheduled after it are dropped
+        loopExecutor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        loop = loopExecutor;
         deadlineTimer = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-deadline-" + getNamespace()));
         renewals = Executors.newCachedThreadPool(daemon("k8sensus-renew-" + getNamespace()));
         renewTimer = Executors.newSingleThreadScheduledExecutor(daemon("k8sensus-renew-timer-" + getNamespace()));
@@ -334,7 +340,11 @@ public class LeaseElectionView extends KubernetesClusterView {
                     long now = clock.nanos();
                     delay = Math.max(0, turn.nextStepAt(now) - now);
                 }
-                nextRun = loop.schedule(this::run, delay, TimeUnit.NANOSECONDS);
+                try {
+                    nextRun = loop.schedule(this::run, delay, TimeUnit.NANOSECONDS);
+                } catch (RejectedExecutionException e) {
+                    // stopping
+                }
             }
         }
     }
@@ -512,8 +522,11 @@ public class LeaseElectionView extends KubernetesClusterView {
     protected void doStop() throws Exception {
         candidatePods.removeListener(wakeUp);
         leaseWatch.close();
-        loop.shutdownNow();
-        loop.awaitTermination(settings.callTimeoutMs(), TimeUnit.MILLISECONDS);
+        // not shutdownNow: an interrupt would cut off the request of the turn at work, the release among them
+        loop.shutdown();
+        if (!loop.awaitTermination(settings.callTimeoutMs() + 1000, TimeUnit.MILLISECONDS)) {
+            loop.shutdownNow();
+        }
         renewTimer.shutdownNow();
         renewals.shutdownNow(); // a renewal that lands meanwhile makes the release conflict once: it reads and releases
         deadlineTimer.shutdownNow();
