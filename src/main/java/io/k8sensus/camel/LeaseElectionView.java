@@ -335,7 +335,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             }
             Answer answer = perform(request);
             synchronized (this) {
-                turn.answered(request, answer, clock.nanos());
+                turn.onAnswer(request, answer, clock.nanos());
                 publish();
             }
             progressAt = clock.nanos();
@@ -360,7 +360,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             renewals.execute(() -> {
                 Answer answer = perform(request);
                 synchronized (this) {
-                    turn.answered(request, answer, clock.nanos());
+                    turn.onAnswer(request, answer, clock.nanos());
                     publish();
                 }
                 progressAt = clock.nanos();
@@ -368,7 +368,7 @@ public class LeaseElectionView extends AbstractCamelClusterView {
             });
         } catch (RejectedExecutionException e) {
             synchronized (this) { // stopping
-                turn.answered(request, new Answer.Failed("stopping"), clock.nanos());
+                turn.onAnswer(request, new Answer.Failed("stopping"), clock.nanos());
                 publish();
             }
         }

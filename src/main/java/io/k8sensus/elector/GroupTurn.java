@@ -8,7 +8,7 @@ import java.util.function.IntSupplier;
  * replica's {@link Balancer}, with no I/O, thread or clock. The application's driver ({@code LeaseElectionView}) and
  * both simulations turn this same class, so what the simulations prove is what the jar runs: tell it what happened
  * ({@code on...}), ask it for a {@link #step} (the handover's turn, then the elector's request, if any), make the
- * request, hand back the answer ({@link #answered}), and come back at {@link #nextStepAt} at the latest.
+ * request, hand back the answer ({@link #onAnswer}), and come back at {@link #nextStepAt} at the latest.
  * <p>
  * What the group's routes may do is {@link #routesLeader()} and {@link #routesMayActUntil()}: while a handover is under
  * way the term goes on, renewed, but its routes are told that nobody leads and no exchange may start; the same while
@@ -40,12 +40,12 @@ public final class GroupTurn {
 
     /** The Lease as a watch delivered it (null: deleted). */
     public void onLease(LeaseRecord lease, long now) {
-        elector.observe(lease, now);
+        elector.onLease(lease, now);
     }
 
     /** The candidate Pods' names. */
     public void onCandidates(Set<String> names, long now) {
-        elector.candidates(names, now);
+        elector.onCandidates(names, now);
         balancer.candidates(names, now);
     }
 
@@ -63,7 +63,7 @@ public final class GroupTurn {
 
     /** Whether the Lease's watch is up. */
     public void onWatch(boolean up) {
-        elector.watching(up);
+        elector.onWatch(up);
     }
 
     /** The replica shuts down: this group's term is released as soon as its own work is done. */
@@ -80,13 +80,13 @@ public final class GroupTurn {
     }
 
     /** The answer to the request the last {@link #step} returned. */
-    public void answered(LeaseRequest request, Answer answer, long now) {
-        elector.answered(request, answer, now);
+    public void onAnswer(LeaseRequest request, Answer answer, long now) {
+        elector.onAnswer(request, answer, now);
     }
 
     /** The renew deadline's timer: ends the term if it has come. */
     public void onDeadline(long now) {
-        elector.tick(now);
+        elector.onTick(now);
     }
 
     /**
@@ -101,7 +101,7 @@ public final class GroupTurn {
         }
         // the elector's deference counts from when it saw the Lease free: a lease duration, until the hold-back is over
         long holdBack = steppedDownUntil > now ? elector.timings().leaseDurationNanos() : 0;
-        elector.defer(Math.max(balancer.deferNanos(now), holdBack));
+        elector.onDeference(Math.max(balancer.deferNanos(now), holdBack));
         return new Turn(step, elector.step(now));
     }
 

@@ -37,7 +37,7 @@ class ElectorTest {
 
         Replica(String name, Timings timings) {
             elector = new Elector(name, timings, () -> 0.0, events::add);
-            elector.watching(true);
+            elector.onWatch(true);
         }
 
         long now() {
@@ -55,12 +55,12 @@ class ElectorTest {
         }
 
         Replica candidates(String... names) {
-            elector.candidates(Set.of(names), now());
+            elector.onCandidates(Set.of(names), now());
             return this;
         }
 
         Replica sees(LeaseRecord lease) {
-            elector.observe(lease, now());
+            elector.onLease(lease, now());
             return this;
         }
 
@@ -70,7 +70,7 @@ class ElectorTest {
         }
 
         Replica answer(Answer answer) {
-            elector.answered(last, answer, now());
+            elector.onAnswer(last, answer, now());
             return this;
         }
 
@@ -218,7 +218,7 @@ class ElectorTest {
         assertThat(a.acts()).isTrue();
         a.at(acquiredAt + 2000);
         assertThat(a.acts()).isFalse();
-        a.elector.tick(a.now());
+        a.elector.onTick(a.now());
         assertThat(a.elector.leads()).isFalse();
         assertThat(a.events).anyMatch(e -> e instanceof ElectionEvent.RenewDeadline);
     }
@@ -238,7 +238,7 @@ class ElectorTest {
         LeaseRequest renew = a.step();
         assertThat(renew).isInstanceOf(LeaseRequest.Renew.class);
         a.at(acquiredAt + 2000);
-        a.elector.tick(a.now());
+        a.elector.onTick(a.now());
         assertThat(a.acts()).as("the deadline passed: it may not act").isFalse();
         assertThat(a.elector.mayActUntil()).isLessThanOrEqualTo(a.now());
         assertThat(a.elector.leads())
@@ -248,7 +248,7 @@ class ElectorTest {
         assertThat(a.events).containsExactly(new ElectionEvent.TermSuspended(0, 2000, 1));
         assertThat(a.step()).as("a suspended term sends nothing new").isNull();
 
-        a.at(acquiredAt + 2300).elector.answered(renew, new Answer.Ok(landed(renew, "r2")), a.now());
+        a.at(acquiredAt + 2300).elector.onAnswer(renew, new Answer.Ok(landed(renew, "r2")), a.now());
         assertThat(a.acts())
                 .as("landed: the term acts again, under the same epoch")
                 .isTrue();
@@ -268,7 +268,7 @@ class ElectorTest {
         Replica a = new Replica("a").leads(0);
         long acquiredAt = a.nowMs;
         a.after(500).step();
-        a.at(acquiredAt + 2000).elector.tick(a.now());
+        a.at(acquiredAt + 2000).elector.onTick(a.now());
         assertThat(a.elector.suspended()).isTrue();
         a.at(acquiredAt + 2100).answer(new Answer.Failed("timeout"));
         assertThat(a.elector.leads()).isFalse();
@@ -283,12 +283,12 @@ class ElectorTest {
         Replica a = new Replica("a").leads(0);
         long acquiredAt = a.nowMs;
         LeaseRequest renew = a.after(500).step();
-        a.at(acquiredAt + 2000).elector.tick(a.now());
+        a.at(acquiredAt + 2000).elector.onTick(a.now());
         assertThat(a.elector.suspended()).isTrue();
         assertThat(a.elector.nextStepAt(a.now()))
                 .as("it wakes when the renewal can no longer land in time")
                 .isEqualTo((acquiredAt + 2500) * MS);
-        a.at(acquiredAt + 2500).elector.tick(a.now());
+        a.at(acquiredAt + 2500).elector.onTick(a.now());
         assertThat(a.elector.leads())
                 .as("nothing out can land in time any more")
                 .isFalse();
@@ -315,15 +315,15 @@ class ElectorTest {
         assertThat(a.elector.busy()).isTrue();
 
         a.at(t0 + 1600);
-        a.elector.answered(r2, new Answer.Ok(landed(r2, "r2")), a.now());
+        a.elector.onAnswer(r2, new Answer.Ok(landed(r2, "r2")), a.now());
         assertThat(a.elector.mayActUntil()).isEqualTo((t0 + 3000) * MS);
         a.at(t0 + 1700);
-        a.elector.answered(r1, new Answer.Ok(landed(r1, "r1")), a.now()); // applied after r2: out of order
+        a.elector.onAnswer(r1, new Answer.Ok(landed(r1, "r1")), a.now()); // applied after r2: out of order
         assertThat(a.elector.mayActUntil())
                 .as("an earlier send never shortens the term")
                 .isEqualTo((t0 + 3000) * MS);
         a.at(t0 + 1800);
-        a.elector.answered(r3, new Answer.Failed("timeout"), a.now());
+        a.elector.onAnswer(r3, new Answer.Failed("timeout"), a.now());
         assertThat(a.at(t0 + 2999).acts()).isTrue();
         assertThat(a.at(t0 + 3000).acts()).isFalse();
         assertThat(a.events).containsExactly(new ElectionEvent.RenewFailed(0, "timeout", 1200));
@@ -334,7 +334,7 @@ class ElectorTest {
         Replica a = new Replica("a").leads(0);
         long t0 = a.nowMs;
         LeaseRequest r1 = a.at(t0 + 500).step();
-        a.elector.answered(r1, new Answer.Conflict(), a.now()); // read who holds it: a request of the loop
+        a.elector.onAnswer(r1, new Answer.Conflict(), a.now()); // read who holds it: a request of the loop
         assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
         assertThat(a.elector.renewalDueAt()).isEqualTo((t0 + 1000) * MS);
         assertThat(a.at(t0 + 999).elector.renewal(a.now())).isNull();
@@ -342,7 +342,7 @@ class ElectorTest {
         assertThat(r2).as("the read does not hold it up").isInstanceOf(LeaseRequest.Renew.class);
         assertThat(a.step()).as("the read is still out").isNull();
         assertThat(a.elector.renewalDueAt()).isEqualTo((t0 + 1500) * MS);
-        a.elector.answered(r2, new Answer.Ok(landed(r2, "r2")), a.now());
+        a.elector.onAnswer(r2, new Answer.Ok(landed(r2, "r2")), a.now());
         assertThat(a.elector.mayActUntil()).isEqualTo((t0 + 3000) * MS);
     }
 
@@ -373,10 +373,10 @@ class ElectorTest {
         for (long t = start; t < start + 20_000; t++) {
             a.at(t);
             for (LeaseRequest r : answers.getOrDefault(t, List.of())) {
-                a.elector.answered(r, new Answer.Ok(landed(r, "r" + t)), a.now());
+                a.elector.onAnswer(r, new Answer.Ok(landed(r, "r" + t)), a.now());
             }
             answers.remove(t);
-            a.elector.tick(a.now());
+            a.elector.onTick(a.now());
             LeaseRequest r = a.step();
             if (r != null) {
                 assertThat(r).isInstanceOf(LeaseRequest.Renew.class);
@@ -463,7 +463,7 @@ class ElectorTest {
                         answer = new Answer.TermLost();
                     }
                     later.computeIfAbsent(now + applyMs + answerMs, k -> new ArrayList<>())
-                            .add(() -> a.elector.answered(renew, answer, a.now()));
+                            .add(() -> a.elector.onAnswer(renew, answer, a.now()));
                 });
             } else if (ra instanceof LeaseRequest.Read) {
                 a.ok(current[0]);
@@ -998,7 +998,7 @@ class ElectorTest {
     @MethodSource
     void deferring_follower(String name, LeaseRecord seen, long deferMs, long silentMs, LeaseRequest expected) {
         Replica a = new Replica("a").candidates("a", "b").sees(seen);
-        a.elector.defer(deferMs * MS);
+        a.elector.onDeference(deferMs * MS);
         a.after(silentMs);
         assertThat(a.stepAnsweringReads(seen)).isEqualTo(expected);
         if (expected == null) {
@@ -1011,7 +1011,7 @@ class ElectorTest {
     @Test
     void a_free_lease_held_back_from_wakes_the_elector_when_the_deference_ends() {
         Replica a = new Replica("a").candidates("a", "b").sees(lease(null, 4, null, null, 0, "10"));
-        a.elector.defer(200 * MS);
+        a.elector.onDeference(200 * MS);
         assertThat(a.step()).isNull();
         assertThat(a.elector.nextStepAt(a.now())).isEqualTo(a.now() + 200 * MS);
     }
@@ -1027,7 +1027,7 @@ class ElectorTest {
         a.ok(lease(null, 0, null, null, 0, "v2"));
         assertThat(a.events).contains(new ElectionEvent.Released(0, true));
         // it stays a candidate: held back by the balancer, it takes the Lease again only when nobody else did
-        a.elector.defer(1000 * MS);
+        a.elector.onDeference(1000 * MS);
         assertThat(a.step()).isNull();
         a.after(1000);
         assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("v2", "a", 1, 3));
@@ -1106,7 +1106,7 @@ class ElectorTest {
         Replica a = new Replica("a").leads(0);
         long acquiredAt = a.nowMs;
         LeaseRequest renew = a.at(acquiredAt + 500).step();
-        a.at(acquiredAt + 2000).elector.tick(a.now());
+        a.at(acquiredAt + 2000).elector.onTick(a.now());
         assertThat(a.elector.suspended()).isTrue();
         a.at(acquiredAt + 2500).ok(landed(renew, "r2"));
         assertThat(a.elector.leads()).isFalse();
@@ -1121,7 +1121,7 @@ class ElectorTest {
         for (int i = 0; i < 20; i++) {
             LeaseRequest r = a.after(500).elector.renewal(a.now());
             if (r != null && i % 2 == 0) {
-                a.elector.answered(r, new Answer.Ok(landed(r, "r" + i)), a.now());
+                a.elector.onAnswer(r, new Answer.Ok(landed(r, "r" + i)), a.now());
             }
             assertThat(a.elector.renewalsOut()).isLessThanOrEqualTo(4);
         }
@@ -1144,7 +1144,7 @@ class ElectorTest {
         Replica a = new Replica("a").leads(0);
         long acquiredAt = a.nowMs;
         LeaseRequest renew = a.after(500).step();
-        a.at(acquiredAt + 2500).elector.tick(a.now());
+        a.at(acquiredAt + 2500).elector.onTick(a.now());
         assertThat(a.elector.leads()).isFalse();
         a.after(100);
         long seenAt = a.nowMs;
@@ -1242,7 +1242,7 @@ class ElectorTest {
         assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
         a.ok(b);
         assertThat(a.events).containsExactly(new ElectionEvent.HolderSilent("b", 4, 1799));
-        a.elector.watching(false); // reads every retry period from now on
+        a.elector.onWatch(false); // reads every retry period from now on
         a.after(500);
         assertThat(a.stepAnsweringReads(b)).isNull();
         assertThat(a.events).as("said once").hasSize(1);
@@ -1251,7 +1251,7 @@ class ElectorTest {
     @Test
     void a_follower_whose_watch_is_down_reads_the_lease_every_retry_period() {
         Replica a = new Replica("a").candidates("a", "b");
-        a.elector.watching(false);
+        a.elector.onWatch(false);
         LeaseRecord b = held("b", 4, "r1", "10");
         a.sees(b);
         assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
@@ -1259,7 +1259,7 @@ class ElectorTest {
         assertThat(a.after(499).step()).isNull();
         assertThat(a.after(1).step()).isEqualTo(new LeaseRequest.Read());
         a.ok(b);
-        a.elector.watching(true);
+        a.elector.onWatch(true);
         assertThat(a.after(500).step()).as("its watch is up again").isNull();
     }
 
@@ -1352,7 +1352,7 @@ class ElectorTest {
         a.at(seenAt + 2800);
         assertThat(a.step()).isNull();
         assertThat(a.elector.nextStepAt(a.now())).isEqualTo((seenAt + 3000) * MS);
-        a.elector.defer(1000 * MS); // the balancer holds it back a second more
+        a.elector.onDeference(1000 * MS); // the balancer holds it back a second more
         a.at(seenAt + 3600);
         assertThat(a.step()).isNull();
         assertThat(a.elector.nextStepAt(a.now())).isEqualTo((seenAt + 4000) * MS);
@@ -1387,13 +1387,13 @@ class ElectorTest {
         // a free Lease held back from, whose deference ends while its acquisition is out
         Replica c = new Replica("c").candidates("b", "c");
         c.sees(lease(null, 4, null, null, 0, "10"));
-        c.elector.defer(200 * MS);
+        c.elector.onDeference(200 * MS);
         c.after(200);
         assertThat(c.step()).isInstanceOf(LeaseRequest.Acquire.class);
         assertThat(c.elector.nextStepAt(c.now())).isGreaterThan(c.now());
         // the silence check comes due while a read of a watch that is down is out
         Replica d = new Replica("d").candidates("b", "d");
-        d.elector.watching(false);
+        d.elector.onWatch(false);
         d.sees(b);
         long dSeenAt = d.now();
         assertThat(d.step()).isEqualTo(new LeaseRequest.Read());

@@ -43,7 +43,7 @@ class GroupTurnTest {
         assertThat(a.elector.leader()).as("the term is still this replica's").isEqualTo("a");
 
         a.at(acquiredAt + 2100);
-        turn.answered(renew, new Answer.Ok(ElectorTest.landed(renew, "r2")), a.now());
+        turn.onAnswer(renew, new Answer.Ok(ElectorTest.landed(renew, "r2")), a.now());
         assertThat(turn.routesLeader()).isEqualTo("a");
         assertThat(a.elector.epoch()).isEqualTo(2);
         assertThat(turn.routesMayActUntil()).isEqualTo((acquiredAt + 2500) * ElectorTest.MS);
@@ -399,7 +399,7 @@ class GroupTurnTest {
         assertThat(step().handover())
                 .as("suspended: it may not act, so it has nothing to hand over")
                 .isEqualTo(Handover.Step.NONE);
-        turn.answered(renew, new Answer.Ok(ElectorTest.landed(renew, "r2")), a.now());
+        turn.onAnswer(renew, new Answer.Ok(ElectorTest.landed(renew, "r2")), a.now());
         assertThat(step().handover()).isEqualTo(Handover.Step.STARTED);
     }
 
