@@ -46,7 +46,7 @@ public final class GroupTurn {
     /** The candidate Pods' names. */
     public void onCandidates(Set<String> names, long now) {
         elector.onCandidates(names, now);
-        balancer.candidates(names, now);
+        balancer.onCandidates(names, now);
     }
 
     /**
@@ -57,8 +57,8 @@ public final class GroupTurn {
         if (left) {
             return;
         }
-        balancer.runners(group, marks, now);
-        balancer.said(group, leads, now);
+        balancer.onRunners(group, marks, now);
+        balancer.onSaid(group, leads, now);
     }
 
     /** Whether the Lease's watch is up. */
@@ -68,7 +68,7 @@ public final class GroupTurn {
 
     /** The replica shuts down: this group's term is released as soon as its own work is done. */
     public void onStopping() {
-        handover.stopping();
+        handover.onStopping();
     }
 
     /**
@@ -76,7 +76,7 @@ public final class GroupTurn {
      * group is handed over as on a departure, and this replica then holds back for a lease duration.
      */
     public void onStepDownAsked(boolean asked) {
-        handover.stepDownAsked(asked);
+        handover.onStepDownAsked(asked);
     }
 
     /** The answer to the request the last {@link #step} returned. */
@@ -148,7 +148,7 @@ public final class GroupTurn {
     /** Tells the balancer who leads this group now, as this replica knows it. */
     public void reportLeader(long now) {
         if (!left) {
-            balancer.leader(group, elector.leader(), now);
+            balancer.onLeader(group, elector.leader(), now);
         }
     }
 
@@ -158,7 +158,7 @@ public final class GroupTurn {
      */
     public void leave() {
         left = true;
-        balancer.removed(group);
+        balancer.onRemoved(group);
     }
 
     public String group() {
