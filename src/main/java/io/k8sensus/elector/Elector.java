@@ -163,7 +163,7 @@ public final class Elector {
                 LeaseRecord last = leads() ? term : known;
                 events.accept(new ElectionEvent.LeaseDeleted(last.holder(), last.epoch()));
             }
-            absent = true; // restored at the next step: see decide()
+            absent = true; // restored at the next step: see decideLeader() and decideFollower()
             return;
         }
         boolean reappeared = absent;

@@ -1051,6 +1051,79 @@ class ElectorTest {
                 .doesNotContain(new ElectionEvent.Released(1, true));
     }
 
+    // -------------------------------------------------------------------------------------------- its roles
+
+    @Test
+    void its_role_goes_from_follower_to_leader_suspended_leader_again_handing_over_follower_and_stopped() {
+        Replica a = new Replica("a");
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.FOLLOWER);
+        a.leads(0);
+        long acquiredAt = a.nowMs;
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.LEADER);
+        LeaseRequest renew = a.after(500).step();
+        a.at(acquiredAt + 2000).elector.onTick(a.now());
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.SUSPENDED);
+        a.at(acquiredAt + 2100).ok(landed(renew, "r2"));
+        assertThat(a.elector.role()).as("its renewal landed in time").isEqualTo(Elector.Role.LEADER);
+        a.elector.handOver(a.now(), true);
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.HANDING_OVER);
+        assertThat(a.step()).isInstanceOf(LeaseRequest.Release.class);
+        a.ok(lease(null, 0, null, null, 0, "v3"));
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.FOLLOWER);
+        a.elector.stop(a.now(), true);
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.STOPPED);
+        assertThat(a.step()).isNull();
+    }
+
+    @Test
+    void a_stop_releases_the_term_held_then_stops_and_a_term_acquired_meanwhile_is_released_too() {
+        Replica a = new Replica("a").leads(0);
+        a.elector.stop(a.now(), true);
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.RELEASING);
+        assertThat(a.step()).isInstanceOf(LeaseRequest.Release.class);
+        a.ok(lease(null, 0, null, null, 0, "v2"));
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.STOPPED);
+
+        Replica b = new Replica("b").candidates("a", "b").sees(lease(null, 0, null, null, 0, "v2"));
+        assertThat(b.step()).isInstanceOf(LeaseRequest.Acquire.class);
+        b.elector.stop(b.now(), true);
+        assertThat(b.elector.role()).isEqualTo(Elector.Role.STOPPED);
+        LeaseRecord taken = lease("b", 1, "a1", "r1", 3000, "v3");
+        b.ok(taken);
+        assertThat(b.elector.role()).as("acquired after the stop").isEqualTo(Elector.Role.RELEASING);
+        assertThat(b.elector.leads()).isFalse();
+        assertThat(b.step()).isEqualTo(new LeaseRequest.Release(taken));
+    }
+
+    @Test
+    void a_stop_while_a_term_is_handed_over_goes_on_releasing_it() {
+        Replica a = new Replica("a").leads(0);
+        a.elector.handOver(a.now(), false);
+        a.elector.stop(a.now(), false);
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.RELEASING);
+        assertThat(a.step()).isInstanceOf(LeaseRequest.Release.class);
+        a.answer(new Answer.TermLost());
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.STOPPED);
+    }
+
+    @Test
+    void a_release_given_up_after_three_conflicts_leaves_a_follower() {
+        Replica a = new Replica("a").leads(0);
+        LeaseRecord term = lease("a", 0, "a" + a.nowMs, "r" + a.nowMs, 3000, "v1");
+        a.elector.handOver(a.now(), true);
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            assertThat(a.elector.role()).isEqualTo(Elector.Role.HANDING_OVER);
+            assertThat(a.step()).isEqualTo(new LeaseRequest.Release(term));
+            a.answer(new Answer.Conflict());
+            assertThat(a.step()).as("reads who wrote first").isEqualTo(new LeaseRequest.Read());
+            a.ok(term);
+        }
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.FOLLOWER);
+        assertThat(a.step())
+                .as("its own ended term, to wait out like any other")
+                .isNull();
+    }
+
     // -------------------------------------------------------------------------------------------- the term's end
 
     /**
