@@ -1124,6 +1124,56 @@ class ElectorTest {
                 .isNull();
     }
 
+    @Test
+    void a_term_handed_over_and_taken_by_another_before_its_release_goes_out_is_not_released() {
+        Replica a = new Replica("a").leads(0);
+        a.elector.handOver(a.now(), true);
+        a.sees(held("b", 1, "rb", "v2"));
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.FOLLOWER);
+        assertThat(a.step()).as("nothing of its term to release").isNull();
+    }
+
+    @Test
+    void a_suspended_term_restores_its_deleted_lease() {
+        Replica a = new Replica("a").leads(0);
+        long acquiredAt = a.nowMs;
+        a.after(500).step();
+        a.at(acquiredAt + 2000).elector.onTick(a.now());
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.SUSPENDED);
+        a.sees(null);
+        assertThat(a.step()).isInstanceOf(LeaseRequest.Restore.class);
+    }
+
+    @Test
+    void a_replica_that_gave_up_a_release_does_not_release_a_term_acquired_after_its_stop_either() {
+        Replica a = new Replica("a").leads(0);
+        LeaseRecord term = lease("a", 0, "a" + a.nowMs, "r" + a.nowMs, 3000, "v1");
+        a.elector.handOver(a.now(), true);
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            a.step();
+            a.answer(new Answer.Conflict());
+            a.step();
+            a.ok(term);
+        }
+        a.sees(lease(null, 0, null, null, 0, "v2")); // freed meanwhile
+        assertThat(a.step()).isInstanceOf(LeaseRequest.Acquire.class);
+        a.elector.stop(a.now(), true);
+        a.ok(lease("a", 1, "a2", "r2", 3000, "v3"));
+        assertThat(a.elector.role())
+                .as("its releases are spent until a term begins: this one expires")
+                .isEqualTo(Elector.Role.STOPPED);
+        assertThat(a.step()).isNull();
+    }
+
+    @Test
+    void a_stopped_replica_reads_at_once_what_an_acquisition_of_unknown_outcome_left() {
+        Replica a = new Replica("a").candidates("a", "b").sees(lease(null, 0, null, null, 0, "v2"));
+        assertThat(a.step()).isInstanceOf(LeaseRequest.Acquire.class);
+        a.elector.stop(a.now(), true);
+        a.answer(new Answer.Failed("timeout"));
+        assertThat(a.step()).as("no retry period of waiting once stopped").isEqualTo(new LeaseRequest.Read());
+    }
+
     // -------------------------------------------------------------------------------------------- the term's end
 
     /**
