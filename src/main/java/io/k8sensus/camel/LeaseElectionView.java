@@ -372,7 +372,7 @@ public class LeaseElectionView extends KubernetesClusterView {
             }
             Answer answer = perform(request);
             synchronized (this) {
-                turn.answered(request, answer, clock.nanos());
+                turn.onAnswer(request, answer, clock.nanos());
                 publish();
             }
             progressAt = clock.nanos();
@@ -397,7 +397,7 @@ public class LeaseElectionView extends KubernetesClusterView {
             renewals.execute(() -> {
                 Answer answer = perform(request);
                 synchronized (this) {
-                    turn.answered(request, answer, clock.nanos());
+                    turn.onAnswer(request, answer, clock.nanos());
                     publish();
                 }
                 progressAt = clock.nanos();
@@ -405,7 +405,7 @@ public class LeaseElectionView extends KubernetesClusterView {
             });
         } catch (RejectedExecutionException e) {
             synchronized (this) { // stopping
-                turn.answered(request, new Answer.Failed("stopping"), clock.nanos());
+                turn.onAnswer(request, new Answer.Failed("stopping"), clock.nanos());
                 publish();
             }
         }

@@ -35,7 +35,7 @@ import java.util.TreeSet;
  * once: {@link #takeRefusals}); a move abandoned because the group's exchanges outlast a lease duration backs that
  * group off (a lease duration, doubled at each abandon in a row, 64 at most) while another group moves instead; and a
  * group is moved only while it has changed hands fewer than {@value #MAX_MOVES_PER_GROUP_PER_HOUR} times in the last
- * hour. Replicas that run different groups count each other through their marks ({@link #said}). A candidate counts for moves only once it has been one for a lease
+ * hour. Replicas that run different groups count each other through their marks ({@link #onSaid}). A candidate counts for moves only once it has been one for a lease
  * duration, so a Pod coming and going moves nothing; a move needs a difference of two, so a balanced placement never
  * moves.
  */
@@ -148,7 +148,7 @@ public final class Balancer {
     // ------------------------------------------------------------------------------------------------ what it is told
 
     /** Who leads {@code group} now as this replica knows it (null: nobody). */
-    public synchronized void leader(String group, String leader, long now) {
+    public synchronized void onLeader(String group, String leader, long now) {
         if (!java.util.Objects.equals(leaders.put(group, leader), leader)) {
             lastChangeAt = now;
             loads = null;
@@ -200,7 +200,7 @@ public final class Balancer {
     }
 
     /** {@code group} is elected here no more (its routes stopped). */
-    public synchronized void removed(String group) {
+    public synchronized void onRemoved(String group) {
         leaders.remove(group);
         runners.remove(group);
         said.remove(group);
@@ -214,7 +214,7 @@ public final class Balancer {
     }
 
     /** The candidate Pods (Running, Ready, with the labels). */
-    public synchronized void candidates(Set<String> names, long now) {
+    public synchronized void onCandidates(Set<String> names, long now) {
         if (!candidateSince.keySet().equals(names)) {
             lastChangeAt = now;
             loads = null;
@@ -235,7 +235,7 @@ public final class Balancer {
      * The replicas that run {@code group} now, by the marks on its Lease (name to mark). A target that refused the
      * group counts again once its mark changes: a new process that runs it.
      */
-    public synchronized void runners(String group, Map<String, String> marks, long now) {
+    public synchronized void onRunners(String group, Map<String, String> marks, long now) {
         Map<String, String> given = Map.copyOf(marks);
         if (given.isEmpty()) {
             runners.remove(group); // a Lease not marked yet (this replica's own mark too): every candidate may run it
@@ -264,7 +264,7 @@ public final class Balancer {
      * How many groups in all the runners of {@code group} say they lead, by their marks on its Lease (name to groups;
      * a runner that says nothing is absent): what this replica cannot count, the groups they lead that it does not run.
      */
-    public synchronized void said(String group, Map<String, Integer> leads, long now) {
+    public synchronized void onSaid(String group, Map<String, Integer> leads, long now) {
         Map<String, Integer> given = Map.copyOf(leads);
         if (given.equals(said.getOrDefault(group, Map.of()))) {
             return;
@@ -283,7 +283,7 @@ public final class Balancer {
      * waits a lease duration before it may move again, doubled at each abandon in a row; another group may move after
      * a retry period.
      */
-    public synchronized void moveAbandoned(String group, long now) {
+    public synchronized void onMoveAbandoned(String group, long now) {
         if (moving != null && moving.group().equals(group)) {
             moving = null;
             released = false;
@@ -322,7 +322,7 @@ public final class Balancer {
     /**
      * The group this replica should hand over now, if any: it leads the most groups (the first by name among equals),
      * at least two more than a candidate that has been one for a lease duration, and no other move is under way. The
-     * caller hands it over gracefully and says so ({@link #moveStarted}).
+     * caller hands it over gracefully and says so ({@link #onMoveStarted}).
      */
     public synchronized Optional<Move> move(long now) {
         if (!enabled
@@ -516,7 +516,7 @@ public final class Balancer {
     }
 
     /** The move of {@code group} was called off before its release: it stays here, no wait. */
-    public synchronized void moveCancelled(String group) {
+    public synchronized void onMoveCancelled(String group) {
         if (moving != null && moving.group().equals(group)) {
             moving = null;
             released = false;
@@ -524,7 +524,7 @@ public final class Balancer {
     }
 
     /** The caller began to hand a group over: no other move until its Lease names someone else. */
-    public synchronized void moveStarted(Move move) {
+    public synchronized void onMoveStarted(Move move) {
         moving = move;
         released = false;
     }

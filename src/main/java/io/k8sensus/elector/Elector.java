@@ -1,5 +1,6 @@
 package io.k8sensus.elector;
 
+import java.util.EnumSet;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -10,46 +11,51 @@ import java.util.function.DoubleSupplier;
 
 /**
  * The decision core of one replica's election for one group: a state machine with no I/O, no thread and no clock of
- * its own. Its driver tells it what it observed ({@link #observe}, {@link #candidates}, {@link #watching}), asks it
- * what to do ({@link #step}: at most one {@link LeaseRequest} at a time besides renewals, which need not wait for each
- * other), and hands back the answer ({@link #answered}); every call carries the time, in nanoseconds of one monotonic
- * clock. The application drives it
- * with fabric8 and {@link System#nanoTime()}, the tests and the simulation with plain objects and a virtual clock.
- * Calls must not overlap (the driver serializes them).
+ * its own. Its driver tells it what happened ({@link #onLease}, {@link #onCandidates}, {@link #onWatch},
+ * {@link #onDeference}, {@link #onTick}), asks it what to do ({@link #step}: at most one {@link LeaseRequest} at a time
+ * besides renewals, which need not wait for each other), and hands back the answer ({@link #onAnswer}); every call
+ * carries the time, in nanoseconds of one monotonic clock. The application drives it with fabric8 and
+ * {@link System#nanoTime()}, the tests and the simulation with plain objects and a virtual clock. Calls must not
+ * overlap (the driver serializes them).
  * <p>
- * The rules, and why they keep two replicas from acting at once:
- * <ul>
- * <li>A leader acts until its renew deadline after it <em>sent</em> the latest-sent of its acknowledged writes. The API
- * server applied that write after it was sent, and a follower saw it after that, so a leader's deadline runs out no
- * later, by the clocks' rates, than the time a follower starts waiting from. This holds whether or not an earlier
- * deadline passed while the write was out: at that deadline the term is <em>suspended</em> (it may not act, its routes
- * are told it does not lead) and resumes when such a write is acknowledged; it ends for good when no write still out
- * can be acknowledged within the renew deadline of its send.</li>
- * <li>A renewal is conditioned on the term (holder, epoch, acquire time), not on the version, and the API server checks
- * and writes in one step: renewals go out every retry period, each extending the term from its own send, whether or
- * not the earlier ones were answered. Renewals applied out of order are harmless: each changes the spec, and a
- * follower waits from its own sight of each change.</li>
- * <li>A follower takes a held Lease only once its spec (holder, epoch, acquire and renew time) has not changed for the
- * holder's own lease duration ({@code spec.leaseDurationSeconds}), measured on the follower's clock from the moment it
- * <em>first saw</em> that spec. A change of metadata alone does not reset the wait. A hand edit cannot shorten the wait
- * below what the holder's own writes promised: within a term the follower waits at least the longest duration written
- * with a new renew time, and a record of another term does not end the wait for the one before it.</li>
- * <li>Every write names the version it was decided on; whoever wrote in between makes it fail. A write whose answer
- * is lost may still land: the elector never acts on a term it has not seen acknowledged, and treats what it cannot
- * account for as someone else's term, which must expire.</li>
- * <li>A term is its holder, epoch and acquire time. A leader renews and releases only its own term, so a second
- * process under the same name (a Pod force-deleted while its node is cut off) neither keeps the other's term alive nor
- * clears it; a Lease naming this replica's identity in a term this process did not acquire expires like any other.
- * A renewal writes the whole record of its term (holder, epoch, acquire time, this replica's own lease duration and
- * the new renew time), so a hand edit of the spec lasts until the next renewal at most.</li>
- * <li>Each acquisition takes an epoch above every epoch this process has seen, also when the Lease was deleted and
- * re-created: the epoch never goes down for anyone who has seen it.</li>
- * </ul>
- * Safety assumes that the clocks' rates differ by less than (lease duration - renew deadline) / (lease duration + renew
- * deadline): 20 % at the defaults (15 s, 10 s). A process paused past its renew deadline acts once more when it wakes,
- * before it reads its clock; the epoch is what fences that.
+ * At any time it is in one {@link Role}, and {@link #step} asks the role what to request: a {@link Role#FOLLOWER}
+ * watches the Lease and takes it once it is free or expired, a {@link Role#LEADER} renews its term, a
+ * {@link Role#SUSPENDED} leader waits for the renewals out, a term {@link Role#HANDING_OVER} or {@link Role#RELEASING}
+ * is released, and a {@link Role#STOPPED} replica writes nothing. Every change of role goes through {@link #become},
+ * which checks it against {@link #TRANSITIONS}.
+ * <p>
+ * The rules it follows, and why they keep two replicas from acting at once, are written in docs/RELIABILITY.md,
+ * section "The decision core".
  */
 public final class Elector {
+
+    /** What this replica is in the election of its group; {@link #step} asks the role what to do. */
+    public enum Role {
+        /** Holds no term: follows the Lease, and takes it once it is free or expired, if its Pod is a candidate. */
+        FOLLOWER,
+        /** Holds a term and may act until its renew deadline; renews every retry period. */
+        LEADER,
+        /**
+         * Holds a term whose renew deadline passed while renewals that could still land in time were out: may not act,
+         * sends no new renewal, and leads again when one of them is acknowledged within the renew deadline of its send.
+         */
+        SUSPENDED,
+        /** Handed its term over: stopped acting, releases the term, then follows (and may lead again). */
+        HANDING_OVER,
+        /** Stopped while it held a term (or one was acquired meanwhile): releases it, then is stopped. */
+        RELEASING,
+        /** Stopped: writes nothing more, at most reads what an answer still asks it to. */
+        STOPPED
+    }
+
+    /** The roles each role may become: {@link #become} checks every change against this. */
+    static final Map<Role, Set<Role>> TRANSITIONS = Map.of(
+            Role.FOLLOWER, EnumSet.of(Role.LEADER, Role.STOPPED),
+            Role.LEADER, EnumSet.of(Role.SUSPENDED, Role.FOLLOWER, Role.HANDING_OVER, Role.RELEASING, Role.STOPPED),
+            Role.SUSPENDED, EnumSet.of(Role.LEADER, Role.FOLLOWER, Role.HANDING_OVER, Role.RELEASING, Role.STOPPED),
+            Role.HANDING_OVER, EnumSet.of(Role.FOLLOWER, Role.RELEASING),
+            Role.RELEASING, EnumSet.of(Role.STOPPED),
+            Role.STOPPED, EnumSet.of(Role.RELEASING));
 
     private static final int MAX_RELEASE_ATTEMPTS = 3;
     /** The holder of a Lease restored from a record without one: nobody's name, so its term simply expires. */
@@ -89,20 +95,22 @@ public final class Elector {
 
     private boolean watching;
 
-    // --- this replica's term ---
-    /** The last acknowledged record of this replica's term; null when it does not lead. */
+    // --- this replica's role and term ---
+    private Role role = Role.FOLLOWER;
+    /** The last acknowledged record of this replica's term; null unless it is {@link Role#LEADER} or suspended. */
     private LeaseRecord term;
     /** When the latest-sent acknowledged write of the term was sent: the term may act until this + renew deadline. */
     private long renewedSentAt;
-    /** The renew deadline passed while renewals were out: the term may not act until one of them lands in time. */
-    private boolean suspended;
-
+    /** When the term was last {@link Role#SUSPENDED}. */
     private long suspendedAt;
     /** When that write was acknowledged: this replica saw its own record then. */
     private long renewedAt;
 
     private long nextRenewAt;
-    /** The last record of a term of this process that has ended: released on stop, while it is still the Lease's. */
+    /**
+     * The last record of the term being released ({@link Role#HANDING_OVER}, {@link Role#RELEASING}), while it is still
+     * the Lease's; null in the other roles.
+     */
     private LeaseRecord endedTerm;
 
     // --- requests ---
@@ -117,10 +125,10 @@ public final class Elector {
     private long backoffUntil = Long.MIN_VALUE;
 
     private long nextLookAt;
-    private boolean stopping;
+    /** Releases answered since the last term began or ended: a release is tried {@value #MAX_RELEASE_ATTEMPTS} times. */
     private int releaseAttempts;
-    /** The term being released was handed over to spread the groups. */
-    private boolean handingOver;
+    /** The term last handed over went to spread the groups (said when its release is done). */
+    private boolean handedOverForBalance;
     /** How long to hold back from a free or expired Lease, on top of the election's own waits (balancing). */
     private long deferNanos;
 
@@ -144,35 +152,38 @@ public final class Elector {
      * an older epoch than this replica's term is taken for a late delivery; a read ({@link LeaseRequest.Read}) is taken
      * as the truth.
      */
-    public void observe(LeaseRecord lease, long now) {
+    public void onLease(LeaseRecord lease, long now) {
         observe(lease, now, false);
     }
 
     private void observe(LeaseRecord lease, long now, boolean read) {
         checkDeadline(now);
         if (lease == null) {
-            if (!absent && (term != null || known != null)) {
-                LeaseRecord last = term != null ? term : known;
+            if (!absent && (leads() || known != null)) {
+                LeaseRecord last = leads() ? term : known;
                 events.accept(new ElectionEvent.LeaseDeleted(last.holder(), last.epoch()));
             }
-            absent = true; // restored at the next step: see decide()
+            absent = true; // restored at the next step: see decideLeader() and decideFollower()
             return;
         }
         boolean reappeared = absent;
         absent = false;
         highestEpoch = Math.max(highestEpoch, lease.epoch());
-        if (term != null) {
+        if (leads()) {
             if (lease.sameTerm(term) || !read && !reappeared && lease.epoch() < term.epoch()) {
                 // this term's own record (the leader writes from its own acknowledged writes), or a late one; after a
                 // deletion, though, a lower epoch is a Lease re-created by someone else
                 return;
             }
             events.accept(new ElectionEvent.LostLease(term.epoch(), lease.holder(), lease.epoch()));
-            endTerm(now, false);
+            endTerm(now, Role.FOLLOWER);
         }
-        if (endedTerm != null) {
-            // still this process's ended term: release from its newest version; moved on: nothing to release
-            endedTerm = lease.sameTerm(endedTerm) ? lease : null;
+        if (releasing()) {
+            if (lease.sameTerm(endedTerm)) {
+                endedTerm = lease; // still this process's ended term: released from its newest version
+            } else {
+                releaseDone(); // moved on: nothing to release
+            }
         }
         if (known == null || reappeared || !lease.sameSpec(known)) {
             boolean sameTerm = known != null && lease.sameTerm(known);
@@ -216,7 +227,7 @@ public final class Elector {
     }
 
     /** The names of the candidate Pods (Running, Ready, with the labels). Until they are known, nothing is written. */
-    public void candidates(Set<String> names, long now) {
+    public void onCandidates(Set<String> names, long now) {
         checkDeadline(now);
         candidates = Set.copyOf(names);
         if (candidates.contains(identity) && notCandidateReported) {
@@ -226,7 +237,7 @@ public final class Elector {
     }
 
     /** Whether the Lease's watch is up; while it is down, a follower reads the Lease every retry period instead. */
-    public void watching(boolean up) {
+    public void onWatch(boolean up) {
         watching = up;
     }
 
@@ -234,7 +245,7 @@ public final class Elector {
      * How long this replica holds back before it takes a free Lease, or an expired one beyond its lease duration:
      * the {@link Balancer}'s deference, so that a Lease goes to a replica that leads fewer groups. 0 by default.
      */
-    public void defer(long nanos) {
+    public void onDeference(long nanos) {
         deferNanos = Math.max(0, nanos);
     }
 
@@ -246,15 +257,15 @@ public final class Elector {
      */
     public void handOver(long now, boolean forBalance) {
         checkDeadline(now);
-        if (term != null && !stopping) {
-            endTerm(now, true);
-            handingOver = forBalance;
+        if (leads()) {
+            endTerm(now, Role.HANDING_OVER);
+            handedOverForBalance = forBalance;
         }
     }
 
     /** Whether this replica leads while its Pod is not among the candidates: its term is to be handed over. */
     public boolean leftCandidates() {
-        return term != null && candidates != null && !candidates.contains(identity);
+        return leads() && candidates != null && !candidates.contains(identity);
     }
 
     /** Whether a candidate other than this replica is known: one that could take a term handed over. */
@@ -268,9 +279,11 @@ public final class Elector {
      */
     public void stop(long now, boolean release) {
         checkDeadline(now);
-        stopping = true;
-        if (term != null) {
-            endTerm(now, release);
+        switch (role) {
+            case LEADER, SUSPENDED -> endTerm(now, release ? Role.RELEASING : Role.STOPPED);
+            case HANDING_OVER -> become(Role.RELEASING); // the release under way goes on
+            case FOLLOWER -> become(Role.STOPPED);
+            case RELEASING, STOPPED -> {}
         }
     }
 
@@ -305,7 +318,7 @@ public final class Elector {
      */
     public LeaseRequest renewal(long now) {
         checkDeadline(now);
-        if (term == null || absent || suspended || now < nextRenewAt || renewalsOfTerm() >= maxRenewalsOut()) {
+        if (role != Role.LEADER || absent || now < nextRenewAt || renewalsOfTerm() >= maxRenewalsOut()) {
             return null;
         }
         LeaseRequest request = new LeaseRequest.Renew(ownRecord(term));
@@ -316,7 +329,7 @@ public final class Elector {
 
     /** When the next renewal is due (monotonic nanos), or {@link Long#MAX_VALUE} when none will be. */
     public long renewalDueAt() {
-        return term == null || absent || suspended || stopping ? Long.MAX_VALUE : nextRenewAt;
+        return role != Role.LEADER || absent ? Long.MAX_VALUE : nextRenewAt;
     }
 
     private LeaseRequest decide(long now) {
@@ -325,7 +338,7 @@ public final class Elector {
             // hands the term over
             reportNotCandidate(true);
         }
-        if (now < backoffUntil && !stopping) {
+        if (now < backoffUntil && !stopped()) {
             // the last request got no answer: ask again a retry period later (a refusal comes at once); a stopping
             // replica's release, a few attempts at most, does not wait
             return null;
@@ -334,22 +347,44 @@ public final class Elector {
             readWanted = false;
             return new LeaseRequest.Read();
         }
-        if (term != null) {
-            if (absent) {
-                return new LeaseRequest.Restore(ownRecord(term));
-            }
-            // a suspended term sends nothing new: it waits for the renewals out, so that it cannot hold the Lease for
-            // ever while unable to act (a replica whose own connection is slow must let another one take over)
-            return !suspended && now >= nextRenewAt && renewalsOfTerm() < maxRenewalsOut()
-                    ? new LeaseRequest.Renew(ownRecord(term))
-                    : null;
+        return switch (role) {
+            case FOLLOWER -> decideFollower(now);
+            case LEADER -> decideLeader(now);
+            case SUSPENDED -> decideSuspended();
+            case HANDING_OVER, RELEASING -> decideReleasing();
+            case STOPPED -> null;
+        };
+    }
+
+    /** A leader renews its term every retry period, or restores it when the Lease was deleted. */
+    private LeaseRequest decideLeader(long now) {
+        if (absent) {
+            return new LeaseRequest.Restore(ownRecord(term));
         }
-        if (endedTerm != null && releaseAttempts < MAX_RELEASE_ATTEMPTS) {
-            return new LeaseRequest.Release(endedTerm);
-        }
-        if (stopping) {
-            return null;
-        }
+        return now >= nextRenewAt && renewalsOfTerm() < maxRenewalsOut()
+                ? new LeaseRequest.Renew(ownRecord(term))
+                : null;
+    }
+
+    /**
+     * A suspended term sends nothing new: it waits for the renewals out, so that it cannot hold the Lease for ever while
+     * unable to act (a replica whose own connection is slow must let another one take over). It restores a deleted
+     * Lease all the same.
+     */
+    private LeaseRequest decideSuspended() {
+        return absent ? new LeaseRequest.Restore(ownRecord(term)) : null;
+    }
+
+    /** A term handed over, or held when this replica stopped, is released while the Lease still names it. */
+    private LeaseRequest decideReleasing() {
+        return new LeaseRequest.Release(endedTerm);
+    }
+
+    /**
+     * A follower puts back a deleted Lease and raises one re-created lower; once the candidates are known and its Pod is
+     * one, it takes the Lease when it is free or expired, and otherwise reads it when it has to.
+     */
+    private LeaseRequest decideFollower(long now) {
         if (absent && known != null) {
             // deleted: put back the last record seen, so that its term runs out as before and the epoch never goes
             // down; every replica that saw it does so, a candidate or not
@@ -436,7 +471,7 @@ public final class Elector {
      * The answer to {@code request}, the one {@link #step} returned. An answer to any other request (one given up on)
      * is ignored.
      */
-    public void answered(LeaseRequest request, Answer answer, long now) {
+    public void onAnswer(LeaseRequest request, Answer answer, long now) {
         long sentAt;
         if (request != null && renewalsOut.containsKey(request)) {
             sentAt = renewalsOut.remove(request);
@@ -487,7 +522,7 @@ public final class Elector {
         acquireConflicted = false;
         observe(ok.lease(), now, true);
         if (afterAcquireConflict
-                && term == null
+                && !leads()
                 && before != null
                 && before.holder() == null
                 && ok.lease() != null
@@ -500,15 +535,15 @@ public final class Elector {
             earlierTermUntil = Math.max(
                     earlierTermUntil, now + TimeUnit.MILLISECONDS.toNanos(Math.max(promisedMs, ownDurationMs())));
         }
-        if (term != null && ok.lease() != null && ok.lease().sameTerm(term)) {
+        if (leads() && ok.lease() != null && ok.lease().sameTerm(term)) {
             // after a conflict on renewal: a renewal of this term landed unacknowledged; renew from this version now
             term = ok.lease();
-            if (!suspended) {
+            if (role == Role.LEADER) {
                 nextRenewAt = now;
             }
         }
         if (checkingSilence
-                && term == null
+                && !leads()
                 && ok.lease() != null
                 && ok.lease().sameSpec(before)
                 && !identity.equals(known.holder())) {
@@ -521,8 +556,15 @@ public final class Elector {
 
     private void answeredAcquire(long epoch, Answer answer, long sentAt, long now) {
         if (answer instanceof Answer.Ok ok) {
-            if (stopping || ok.lease() == null) {
-                endedTerm = ok.lease(); // stopped while the write was out: hand it straight back
+            if (ok.lease() == null) {
+                return;
+            }
+            if (role == Role.STOPPED) {
+                // stopped while the write was out: hand it straight back (if releases are left)
+                if (releaseAttempts < MAX_RELEASE_ATTEMPTS) {
+                    endedTerm = ok.lease();
+                    become(Role.RELEASING);
+                }
                 return;
             }
             highestEpoch = Math.max(highestEpoch, ok.lease().epoch());
@@ -555,7 +597,7 @@ public final class Elector {
     private void answeredRestore(LeaseRecord last, Answer answer, long sentAt, long now) {
         if (answer instanceof Answer.Ok ok && ok.lease() != null) {
             events.accept(new ElectionEvent.LeaseRestored(last.holder(), last.epoch()));
-            if (term != null && ok.lease().sameTerm(term)) {
+            if (leads() && ok.lease().sameTerm(term)) {
                 // this replica's own term, put back: as good as a renewal sent at that time
                 absent = false;
                 known = ok.lease();
@@ -571,7 +613,7 @@ public final class Elector {
     }
 
     private void answeredRenew(LeaseRecord renewed, Answer answer, long sentAt, long now) {
-        boolean ours = term != null && renewed.sameTerm(term);
+        boolean ours = leads() && renewed.sameTerm(term);
         if (answer instanceof Answer.Ok ok) {
             if (ours && ok.lease() != null && ok.lease().sameTerm(term)) {
                 renewedLanded(ok.lease(), sentAt, now);
@@ -584,11 +626,11 @@ public final class Elector {
             if (ours) {
                 // final: the API server checked the term against the Lease it would have written
                 events.accept(new ElectionEvent.RenewRefused(term.epoch()));
-                endTerm(now, false);
+                endTerm(now, Role.FOLLOWER);
                 readWanted = true; // who holds it now?
             }
         } else if (answer instanceof Answer.Failed failed) {
-            if (ours && !suspended) {
+            if (ours && role == Role.LEADER) {
                 events.accept(new ElectionEvent.RenewFailed(
                         term.epoch(), failed.reason(), Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline() - now))));
             }
@@ -608,8 +650,8 @@ public final class Elector {
         if (sentAt > renewedSentAt) {
             renewedSentAt = sentAt;
         }
-        if (suspended && now < deadline()) {
-            suspended = false;
+        if (role == Role.SUSPENDED && now < deadline()) {
+            become(Role.LEADER);
             events.accept(
                     new ElectionEvent.TermResumed(term.epoch(), TimeUnit.NANOSECONDS.toMillis(now - suspendedAt)));
         }
@@ -618,42 +660,67 @@ public final class Elector {
     private void answeredRelease(LeaseRecord released, Answer answer, long now) {
         releaseAttempts++;
         if (answer instanceof Answer.Ok ok) {
-            endedTerm = null;
-            events.accept(new ElectionEvent.Released(released.epoch(), handingOver));
-            handingOver = false;
+            releaseDone();
+            events.accept(new ElectionEvent.Released(released.epoch(), handedOverForBalance));
+            handedOverForBalance = false;
             observe(ok.lease(), now, true);
         } else if (answer instanceof Answer.NotFound || answer instanceof Answer.TermLost) {
-            endedTerm = null; // no Lease, or it holds another term now: nothing of this one to release
-            handingOver = false;
+            releaseDone(); // no Lease, or it holds another term now: nothing of this one to release
+            handedOverForBalance = false;
         } else if (answer instanceof Answer.Failed failed) {
-            endedTerm = null;
-            handingOver = false;
+            releaseDone();
+            handedOverForBalance = false;
             events.accept(new ElectionEvent.ReleaseFailed(released.epoch(), failed.reason()));
         } else {
             readWanted = true; // a conflict: release again only if the Lease still names the term
+            if (releaseAttempts >= MAX_RELEASE_ATTEMPTS) {
+                releaseDone(); // given up: the term expires like any other
+            }
+        }
+    }
+
+    /**
+     * The release of {@link #endedTerm} is over, done or not: a replica that handed its term over follows, a stopping
+     * one is stopped. An answer that comes after the release was given up changes no role.
+     */
+    private void releaseDone() {
+        if (releasing()) {
+            endedTerm = null;
+            become(role == Role.HANDING_OVER ? Role.FOLLOWER : Role.STOPPED);
         }
     }
 
     // ------------------------------------------------------------------------------------------------ the term
 
+    /**
+     * Changes the role: the one place where it changes, checked against {@link #TRANSITIONS} (with assertions on, as
+     * in the tests and the simulations).
+     */
+    private void become(Role next) {
+        assert TRANSITIONS.get(role).contains(next) : role + " cannot become " + next;
+        role = next;
+    }
+
     private void startTerm(LeaseRecord lease, long sentAt, long now) {
+        become(Role.LEADER);
         term = lease;
-        suspended = false;
-        endedTerm = null;
         renewedSentAt = sentAt;
         renewedAt = now;
         nextRenewAt = sentAt + timings.retryNanos(random.getAsDouble());
         releaseAttempts = 0;
-        handingOver = false;
+        handedOverForBalance = false;
     }
 
-    /** Ends this replica's term: it stops acting now. With {@code release}, the Lease is to be handed back. */
-    private void endTerm(long now, boolean release) {
+    /**
+     * Ends this replica's term: it stops acting now, and becomes {@code next}: a {@link Role#FOLLOWER} or
+     * {@link Role#STOPPED}, or, when the Lease is to be handed back, {@link Role#HANDING_OVER} or {@link Role#RELEASING}.
+     */
+    private void endTerm(long now, Role next) {
         LeaseRecord ended = term;
+        become(next);
         term = null;
-        suspended = false;
         readWanted = false;
-        endedTerm = release ? ended : null;
+        endedTerm = releasing() ? ended : null;
         releaseAttempts = 0;
         if (known == null || ended.sameTerm(known) || known.epoch() <= ended.epoch()) {
             // this replica saw its own record when its last write was acknowledged: the others wait from later
@@ -671,20 +738,20 @@ public final class Elector {
      * is left.
      */
     private void checkDeadline(long now) {
-        if (term == null || now < deadline()) {
+        if (!leads() || now < deadline()) {
             return;
         }
         int pending = renewalsThatMayLand(now);
         if (pending > 0) {
-            if (!suspended) {
-                suspended = true;
+            if (role == Role.LEADER) {
+                become(Role.SUSPENDED);
                 suspendedAt = now;
                 events.accept(new ElectionEvent.TermSuspended(term.epoch(), timings.renewDeadlineMs(), pending));
             }
             return;
         }
         events.accept(new ElectionEvent.RenewDeadline(term.epoch(), timings.renewDeadlineMs()));
-        endTerm(now, false);
+        endTerm(now, Role.FOLLOWER);
     }
 
     /** How many renewals of this term are out that, acknowledged now or later, could still let it act. */
@@ -755,13 +822,13 @@ public final class Elector {
     // ------------------------------------------------------------------------------------------------ what it says
 
     /** Time passes: ends the term if its renew deadline has come (the driver calls this on a timer of its own). */
-    public void tick(long now) {
+    public void onTick(long now) {
         checkDeadline(now);
     }
 
     /** Whether this replica may act now: it holds a term, not suspended, whose renew deadline has not passed. */
     public boolean mayAct(long now) {
-        return term != null && !suspended && now < deadline();
+        return role == Role.LEADER && now < deadline();
     }
 
     /**
@@ -769,7 +836,7 @@ public final class Elector {
      * {@link Long#MIN_VALUE} otherwise.
      */
     public long mayActUntil() {
-        return term == null ? Long.MIN_VALUE : deadline();
+        return leads() ? deadline() : Long.MIN_VALUE;
     }
 
     /**
@@ -777,7 +844,22 @@ public final class Elector {
      * extend it is out), suspended or not.
      */
     public boolean leads() {
-        return term != null;
+        return role == Role.LEADER || role == Role.SUSPENDED;
+    }
+
+    /** What this replica is in the election now. */
+    public Role role() {
+        return role;
+    }
+
+    /** Whether it is releasing a term: one it handed over, or held when it stopped. */
+    private boolean releasing() {
+        return role == Role.HANDING_OVER || role == Role.RELEASING;
+    }
+
+    /** Whether it was told to stop: it releases the term it held, if it is to, and writes nothing else. */
+    private boolean stopped() {
+        return role == Role.RELEASING || role == Role.STOPPED;
     }
 
     /**
@@ -785,12 +867,12 @@ public final class Elector {
      * until one of them is acknowledged within the renew deadline of its send, and ends when none can be.
      */
     public boolean suspended() {
-        return term != null && suspended;
+        return role == Role.SUSPENDED;
     }
 
     /** Who leads as far as this replica knows: itself, the Lease's holder, or null (none, or a term it cannot own). */
     public String leader() {
-        if (term != null) {
+        if (leads()) {
             return identity;
         }
         if (known == null || known.holder() == null || identity.equals(known.holder())) {
@@ -801,7 +883,7 @@ public final class Elector {
 
     /** The epoch of {@link #leader()}'s term, or -1. */
     public long epoch() {
-        if (term != null) {
+        if (leads()) {
             return term.epoch();
         }
         return leader() == null ? -1 : known.epoch();
@@ -824,17 +906,18 @@ public final class Elector {
      */
     public long nextStepAt(long now) {
         long next = now + timings.retryNanos(random.getAsDouble());
-        if (term != null && suspended) {
+        return switch (role) {
             // nothing to send: the answers wake it, or the end of the last chance of one landing in time
-            return Math.max(now, Math.min(next, suspensionEnds()));
-        }
-        if (term != null) {
-            return Math.max(Math.max(now, backoffUntil), Math.min(next, nextRenewAt));
-        }
+            case SUSPENDED -> Math.max(now, Math.min(next, suspensionEnds()));
+            case LEADER -> Math.max(Math.max(now, backoffUntil), Math.min(next, nextRenewAt));
+            case HANDING_OVER, RELEASING -> Math.max(now, backoffUntil);
+            case FOLLOWER, STOPPED -> readWanted ? Math.max(now, backoffUntil) : followerWakeAt(now, next);
+        };
+    }
+
+    /** When a follower looks next, at {@code next} at the latest: when the Lease it holds back from is free to take. */
+    private long followerWakeAt(long now, long next) {
         boolean candidate = candidates != null && candidates.contains(identity);
-        if (readWanted || endedTerm != null && releaseAttempts < MAX_RELEASE_ATTEMPTS) {
-            return Math.max(now, backoffUntil);
-        }
         if (candidate && known != null && !absent && known.holder() == null) {
             // a free Lease this replica holds back from, or whose freeing by hand waits for the term it replaced
             long free = Math.max(knownSince + deferNanos, earlierTermUntil);

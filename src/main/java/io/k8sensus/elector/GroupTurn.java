@@ -8,7 +8,7 @@ import java.util.function.IntSupplier;
  * replica's {@link Balancer}, with no I/O, thread or clock. The application's driver ({@code LeaseElectionView}) and
  * both simulations turn this same class, so what the simulations prove is what the jar runs: tell it what happened
  * ({@code on...}), ask it for a {@link #step} (the handover's turn, then the elector's request, if any), make the
- * request, hand back the answer ({@link #answered}), and come back at {@link #nextStepAt} at the latest.
+ * request, hand back the answer ({@link #onAnswer}), and come back at {@link #nextStepAt} at the latest.
  * <p>
  * What the group's routes may do is {@link #routesLeader()} and {@link #routesMayActUntil()}: while a handover is under
  * way the term goes on, renewed, but its routes are told that nobody leads and no exchange may start; the same while
@@ -40,13 +40,13 @@ public final class GroupTurn {
 
     /** The Lease as a watch delivered it (null: deleted). */
     public void onLease(LeaseRecord lease, long now) {
-        elector.observe(lease, now);
+        elector.onLease(lease, now);
     }
 
     /** The candidate Pods' names. */
     public void onCandidates(Set<String> names, long now) {
-        elector.candidates(names, now);
-        balancer.candidates(names, now);
+        elector.onCandidates(names, now);
+        balancer.onCandidates(names, now);
     }
 
     /**
@@ -57,18 +57,18 @@ public final class GroupTurn {
         if (left) {
             return;
         }
-        balancer.runners(group, marks, now);
-        balancer.said(group, leads, now);
+        balancer.onRunners(group, marks, now);
+        balancer.onSaid(group, leads, now);
     }
 
     /** Whether the Lease's watch is up. */
     public void onWatch(boolean up) {
-        elector.watching(up);
+        elector.onWatch(up);
     }
 
     /** The replica shuts down: this group's term is released as soon as its own work is done. */
     public void onStopping() {
-        handover.stopping();
+        handover.onStopping();
     }
 
     /**
@@ -76,17 +76,17 @@ public final class GroupTurn {
      * group is handed over as on a departure, and this replica then holds back for a lease duration.
      */
     public void onStepDownAsked(boolean asked) {
-        handover.stepDownAsked(asked);
+        handover.onStepDownAsked(asked);
     }
 
     /** The answer to the request the last {@link #step} returned. */
-    public void answered(LeaseRequest request, Answer answer, long now) {
-        elector.answered(request, answer, now);
+    public void onAnswer(LeaseRequest request, Answer answer, long now) {
+        elector.onAnswer(request, answer, now);
     }
 
     /** The renew deadline's timer: ends the term if it has come. */
     public void onDeadline(long now) {
-        elector.tick(now);
+        elector.onTick(now);
     }
 
     /**
@@ -101,7 +101,7 @@ public final class GroupTurn {
         }
         // the elector's deference counts from when it saw the Lease free: a lease duration, until the hold-back is over
         long holdBack = steppedDownUntil > now ? elector.timings().leaseDurationNanos() : 0;
-        elector.defer(Math.max(balancer.deferNanos(now), holdBack));
+        elector.onDeference(Math.max(balancer.deferNanos(now), holdBack));
         return new Turn(step, elector.step(now));
     }
 
@@ -148,7 +148,7 @@ public final class GroupTurn {
     /** Tells the balancer who leads this group now, as this replica knows it. */
     public void reportLeader(long now) {
         if (!left) {
-            balancer.leader(group, elector.leader(), now);
+            balancer.onLeader(group, elector.leader(), now);
         }
     }
 
@@ -158,7 +158,7 @@ public final class GroupTurn {
      */
     public void leave() {
         left = true;
-        balancer.removed(group);
+        balancer.onRemoved(group);
     }
 
     public String group() {

@@ -72,12 +72,12 @@ public final class Handover {
     }
 
     /** The replica shuts down: the term is to be released once this group's work is done. */
-    public void stopping() {
+    public void onStopping() {
         stopping = true;
     }
 
     /** Whether an operator asks this replica to step down as the group's leader (see {@link Cause#REQUESTED}). */
-    public void stepDownAsked(boolean asked) {
+    public void onStepDownAsked(boolean asked) {
         stepDownAsked = asked;
     }
 
@@ -97,7 +97,7 @@ public final class Handover {
         Cause now_ = causeNow(elector);
         if (now_ != null && now_.ordinal() > cause.ordinal()) {
             if (cause == Cause.BALANCE) {
-                balancer.moveCancelled(group); // the move becomes a departure: the Balancer counts it no more
+                balancer.onMoveCancelled(group); // the move becomes a departure: the Balancer counts it no more
             }
             cause = now_; // a departure or a stop outranks a move, and a stop a departure
         }
@@ -107,7 +107,7 @@ public final class Handover {
         }
         if (cause == Cause.BALANCE && !balancer.stillWorthMoving(group, now)) {
             since = Long.MIN_VALUE;
-            balancer.moveCancelled(group);
+            balancer.onMoveCancelled(group);
             return Step.CANCELLED;
         }
         workLeft = work.getAsInt();
@@ -117,7 +117,7 @@ public final class Handover {
         if (now - since > timings.leaseDurationNanos()) {
             if (cause == Cause.BALANCE) {
                 since = Long.MIN_VALUE;
-                balancer.moveAbandoned(group, now);
+                balancer.onMoveAbandoned(group, now);
                 return Step.ABANDONED;
             }
             if (cause == Cause.LEFT || cause == Cause.REQUESTED) {
@@ -137,7 +137,7 @@ public final class Handover {
             if (move == null) {
                 return Step.NONE;
             }
-            balancer.moveStarted(move);
+            balancer.onMoveStarted(move);
             started = Cause.BALANCE;
         }
         cause = started;

@@ -41,11 +41,11 @@ class BalancerTest {
                 }
             }
         }
-        balancer.candidates(Set.copyOf(candidates), 0);
-        leaders.forEach((group, leader) -> balancer.leader(group, leader, Math.max(0, now - RETRY)));
+        balancer.onCandidates(Set.copyOf(candidates), 0);
+        leaders.forEach((group, leader) -> balancer.onLeader(group, leader, Math.max(0, now - RETRY)));
         Map<String, String> everyone = new TreeMap<>();
         candidates.forEach(name -> everyone.put(name, "p1"));
-        leaders.keySet().forEach(group -> balancer.runners(group, everyone, 0));
+        leaders.keySet().forEach(group -> balancer.onRunners(group, everyone, 0));
         return balancer;
     }
 
@@ -104,15 +104,15 @@ class BalancerTest {
     void a_candidate_counts_for_moves_only_after_a_lease_duration_so_a_pod_coming_and_going_moves_nothing() {
         Balancer a = balancer("a", "a=g1 g2 g3 g4", SETTLED);
         for (String g : new String[] {"g1", "g2", "g3", "g4"}) {
-            a.runners(g, Map.of("a", "p1", "b", "p1"), 0);
+            a.onRunners(g, Map.of("a", "p1", "b", "p1"), 0);
         }
         long joined = SETTLED;
-        a.candidates(Set.of("a", "b"), joined);
+        a.onCandidates(Set.of("a", "b"), joined);
         assertThat(a.move(joined + LEASE - 1)).isEmpty();
         // it may take a free Lease at once, though: a takes nothing while b leads fewer
         assertThat(a.deferNanos(joined)).isEqualTo(3 * RETRY);
-        a.candidates(Set.of("a"), joined + LEASE / 2); // gone again before it counted
-        a.candidates(Set.of("a", "b"), joined + LEASE);
+        a.onCandidates(Set.of("a"), joined + LEASE / 2); // gone again before it counted
+        a.onCandidates(Set.of("a", "b"), joined + LEASE);
         assertThat(a.move(joined + LEASE + LEASE / 2))
                 .as("the lease duration starts again at its return")
                 .isEmpty();
@@ -122,9 +122,9 @@ class BalancerTest {
     @Test
     void no_move_within_a_retry_period_of_a_change_of_leader_so_that_every_replica_has_seen_it() {
         Balancer a = balancer("a", "a=g1 g2 g3 g4,b=,c=g5", SETTLED);
-        a.leader("g5", "c", SETTLED); // no change
+        a.onLeader("g5", "c", SETTLED); // no change
         assertThat(a.move(SETTLED)).isPresent();
-        a.leader("g6", "c", SETTLED);
+        a.onLeader("g6", "c", SETTLED);
         assertThat(a.move(SETTLED + RETRY - 1)).isEmpty();
         assertThat(a.move(SETTLED + RETRY)).isPresent();
     }
@@ -135,11 +135,11 @@ class BalancerTest {
         long now = SETTLED;
         Balancer.Move first = a.move(now).orElseThrow();
         assertThat(first).isEqualTo(new Balancer.Move("g6", 6, 0, Set.of("b", "c")));
-        a.moveStarted(first);
+        a.onMoveStarted(first);
         assertThat(a.move(now + 1)).as("g6 is still being handed over").isEmpty();
-        a.leader("g6", null, now + 10); // released
+        a.onLeader("g6", null, now + 10); // released
         assertThat(a.move(now + 11)).as("nobody took it yet").isEmpty();
-        a.leader("g6", "b", now + 20);
+        a.onLeader("g6", "b", now + 20);
         assertThat(a.move(now + 19 + RETRY))
                 .as("a retry period for every replica to see it")
                 .isEmpty();
@@ -153,15 +153,15 @@ class BalancerTest {
         long now = SETTLED;
         Balancer.Move move = a.move(now).orElseThrow();
         assertThat(move.to()).containsExactly("b");
-        a.moveStarted(move);
-        a.leader("g4", null, now + 10);
-        a.leader("g4", "a", now + 10 + 3 * RETRY); // after its deference, a took it back itself
-        a.candidates(Set.of("a", "b", "c"), now + 5 * RETRY); // the Pods, reported again on every turn, unchanged
+        a.onMoveStarted(move);
+        a.onLeader("g4", null, now + 10);
+        a.onLeader("g4", "a", now + 10 + 3 * RETRY); // after its deference, a took it back itself
+        a.onCandidates(Set.of("a", "b", "c"), now + 5 * RETRY); // the Pods, reported again on every turn, unchanged
         assertThat(a.move(now + 10 * RETRY)).as("no ping-pong towards b").isEmpty();
         assertThat(a.deferNanos(now + 10 * RETRY))
                 .as("still held back for b: it would lose every race otherwise")
                 .isEqualTo(3 * RETRY);
-        a.leader("g9", "b", now + 20 * RETRY); // b is back: it leads a group
+        a.onLeader("g9", "b", now + 20 * RETRY); // b is back: it leads a group
         assertThat(a.move(now + 30 * RETRY)).map(Balancer.Move::to).hasValue(Set.of("b"));
     }
 
@@ -169,9 +169,9 @@ class BalancerTest {
     void a_candidate_left_out_counts_again_after_five_lease_durations_as_a_process_restarted_in_its_pod_would() {
         Balancer a = balancer("a", "a=g1 g2 g3 g4,b=,c=g5 g6 g7", SETTLED);
         long now = SETTLED;
-        a.moveStarted(a.move(now).orElseThrow());
-        a.leader("g4", null, now);
-        a.leader("g4", "a", now + 1);
+        a.onMoveStarted(a.move(now).orElseThrow());
+        a.onLeader("g4", null, now);
+        a.onLeader("g4", "a", now + 1);
         assertThat(a.move(now + 1 + 5 * LEASE - RETRY)).isEmpty();
         assertThat(a.move(now + 1 + 5 * LEASE)).map(Balancer.Move::to).hasValue(Set.of("b"));
     }
@@ -180,23 +180,23 @@ class BalancerTest {
     void an_abandoned_group_backs_off_a_lease_duration_doubled_at_each_abandon_while_another_group_moves_instead() {
         Balancer a = balancer("a", "a=g1 g2 g3,b=", SETTLED);
         long now = SETTLED;
-        a.moveStarted(a.move(now).orElseThrow());
-        a.moveAbandoned("g3", now); // its exchanges outlast a lease duration
+        a.onMoveStarted(a.move(now).orElseThrow());
+        a.onMoveAbandoned("g3", now); // its exchanges outlast a lease duration
         assertThat(a.move(now + RETRY - 1)).isEmpty();
         Balancer.Move instead = a.move(now + RETRY).orElseThrow();
         assertThat(instead.group()).as("another group balances as well").isEqualTo("g2");
-        a.moveStarted(instead);
-        a.moveAbandoned("g2", now + RETRY);
+        a.onMoveStarted(instead);
+        a.onMoveAbandoned("g2", now + RETRY);
         assertThat(a.move(now + 2 * RETRY)).map(Balancer.Move::group).hasValue("g1");
         Balancer b = balancer("a", "a=g1 g2 g3,b=", SETTLED);
-        b.runners("g1", Map.of("a", "p1"), 0); // only g3 can go to b: its backoff alone decides
-        b.runners("g2", Map.of("a", "p1"), 0);
+        b.onRunners("g1", Map.of("a", "p1"), 0); // only g3 can go to b: its backoff alone decides
+        b.onRunners("g2", Map.of("a", "p1"), 0);
         long at = SETTLED;
         for (int abandon = 1; abandon <= 3; abandon++) {
             Balancer.Move move = b.move(at).orElseThrow();
             assertThat(move.group()).isEqualTo("g3");
-            b.moveStarted(move);
-            b.moveAbandoned("g3", at);
+            b.onMoveStarted(move);
+            b.onMoveAbandoned("g3", at);
             long waited = LEASE << (abandon - 1);
             assertThat(b.move(at + waited - 1))
                     .as("abandon %d: waits %d ms", abandon, waited / 1_000_000)
@@ -213,34 +213,34 @@ class BalancerTest {
         long now = SETTLED;
         Balancer.Move move = a.move(now).orElseThrow();
         assertThat(move.to()).containsExactly("b");
-        a.moveStarted(move);
-        a.leader(move.group(), null, now + 10);
-        a.leader(move.group(), "a", now + 10 + 3 * RETRY); // b did not take it
+        a.onMoveStarted(move);
+        a.onLeader(move.group(), null, now + 10);
+        a.onLeader(move.group(), "a", now + 10 + 3 * RETRY); // b did not take it
         for (int turn = 1; turn <= 20; turn++) {
-            a.leader("g9", "b", now + turn * RETRY); // reported, unchanged
+            a.onLeader("g9", "b", now + turn * RETRY); // reported, unchanged
         }
         assertThat(a.move(now + 21 * RETRY))
                 .as("no other group handed to b while it stays stalled")
                 .isEmpty();
-        a.leader("g9", null, now + 22 * RETRY);
-        a.leader("g9", "b", now + 23 * RETRY); // b takes a group anew: it responds again
+        a.onLeader("g9", null, now + 22 * RETRY);
+        a.onLeader("g9", "b", now + 23 * RETRY); // b takes a group anew: it responds again
         assertThat(a.move(now + 25 * RETRY)).map(Balancer.Move::to).hasValue(Set.of("b"));
     }
 
     @Test
     void a_group_is_offered_only_to_replicas_that_run_it() {
         Balancer a = balancer("a", "a=g1 g2 g3 g4 g5,b=", SETTLED);
-        a.runners("g5", Map.of("a", "p1"), 0); // only a runs g5
+        a.onRunners("g5", Map.of("a", "p1"), 0); // only a runs g5
         assertThat(a.move(SETTLED))
                 .map(Balancer.Move::group)
                 .as("g5 stays; g4 goes")
                 .hasValue("g4");
-        a.runners("g4", Map.of("a", "p1"), 0);
-        a.runners("g3", Map.of("a", "p1", "b", "p1"), 0);
+        a.onRunners("g4", Map.of("a", "p1"), 0);
+        a.onRunners("g3", Map.of("a", "p1", "b", "p1"), 0);
         assertThat(a.move(SETTLED)).map(Balancer.Move::group).hasValue("g3");
         Balancer none = balancer("a", "a=g1 g2,b=", SETTLED);
-        none.runners("g1", Map.of("a", "p1"), 0);
-        none.runners("g2", Map.of("a", "p1"), 0);
+        none.onRunners("g1", Map.of("a", "p1"), 0);
+        none.onRunners("g2", Map.of("a", "p1"), 0);
         assertThat(none.move(SETTLED))
                 .as("b runs none of a's groups: nothing to move")
                 .isEmpty();
@@ -254,7 +254,7 @@ class BalancerTest {
                 .as("what b counts alone: a leads none")
                 .map(Balancer.Move::to)
                 .hasValue(Set.of("a"));
-        b.said("g1", Map.of("a", 3), SETTLED); // a's mark on g1's Lease: it leads 3 in all
+        b.onSaid("g1", Map.of("a", 3), SETTLED); // a's mark on g1's Lease: it leads 3 in all
         assertThat(b.loads()).containsEntry("a", 3);
         assertThat(b.move(SETTLED + RETRY))
                 .as("3/2/2 is balanced: nothing for a to hand back")
@@ -262,7 +262,7 @@ class BalancerTest {
         assertThat(b.deferNanos(SETTLED + RETRY))
                 .as("b leads fewer than a: it does not hold back")
                 .isZero();
-        b.said("g1", Map.of(), SETTLED + 2 * RETRY); // a says nothing more: b counts alone again
+        b.onSaid("g1", Map.of(), SETTLED + 2 * RETRY); // a says nothing more: b counts alone again
         assertThat(b.loads()).containsEntry("a", 0);
     }
 
@@ -271,15 +271,15 @@ class BalancerTest {
             a_replica_says_how_many_groups_it_leads_only_while_it_leads_one_that_a_replica_it_shares_groups_with_does_not_run() {
         Balancer a = balancer("a", "a=g1 x1 x2,b=g2,c=g3", SETTLED);
         assertThat(a.leadsToSay(SETTLED)).as("every replica runs every group").isEmpty();
-        a.runners("x1", Map.of("a", "p1"), SETTLED); // b and c do not run x1
+        a.onRunners("x1", Map.of("a", "p1"), SETTLED); // b and c do not run x1
         assertThat(a.leadsToSay(SETTLED)).hasValue(3);
-        a.runners("x1", Map.of("a", "p1", "b", "p1", "c", "p1"), SETTLED);
+        a.onRunners("x1", Map.of("a", "p1", "b", "p1", "c", "p1"), SETTLED);
         assertThat(a.leadsToSay(SETTLED)).isEmpty();
-        a.candidates(Set.of("a", "b", "c", "d"), SETTLED);
+        a.onCandidates(Set.of("a", "b", "c", "d"), SETTLED);
         assertThat(a.leadsToSay(SETTLED))
                 .as("d has marked no Lease a sees: it shares no group with a")
                 .isEmpty();
-        a.runners("g1", Map.of("a", "p1", "b", "p1", "c", "p1", "d", "p1"), SETTLED); // d's first mark
+        a.onRunners("g1", Map.of("a", "p1", "b", "p1", "c", "p1", "d", "p1"), SETTLED); // d's first mark
         assertThat(a.leadsToSay(SETTLED + RETRY - 1))
                 .as("d is still marking the Leases of its groups")
                 .isEmpty();
@@ -290,7 +290,7 @@ class BalancerTest {
     void a_replica_that_leads_the_most_but_can_move_none_of_its_groups_does_not_hold_the_others_up() {
         // a leads x1-x3, which only it runs; b leads g1-g3, which b and c run; c leads none
         Balancer b = balancer("b", "a=,b=g1 g2 g3,c=", SETTLED);
-        b.said(
+        b.onSaid(
                 "g1",
                 Map.of("a", 3),
                 SETTLED - RETRY); // said a retry period ago: b would leave the move to a if a could
@@ -300,16 +300,16 @@ class BalancerTest {
                 .map(Balancer.Move::to)
                 .hasValue(Set.of("c"));
         Balancer yields = balancer("b", "a=g4,b=g1 g2 g3,c=", SETTLED);
-        yields.said("g1", Map.of("a", 3), SETTLED - RETRY);
+        yields.onSaid("g1", Map.of("a", 3), SETTLED - RETRY);
         assertThat(yields.move(SETTLED)).as("a can hand g4 to c: a moves first").isEmpty();
     }
 
     @Test
     void a_mark_left_by_an_earlier_process_of_a_pod_does_not_count_once_a_mark_of_its_next_process_is_seen() {
         Balancer a = balancer("a", "a=g1 g2 g3 g4,b=", SETTLED);
-        a.runners("g4", Map.of("a", "1.x", "b", "1.y"), SETTLED); // b's first process ran g4, then crashed
+        a.onRunners("g4", Map.of("a", "1.x", "b", "1.y"), SETTLED); // b's first process ran g4, then crashed
         assertThat(a.runs("b", "g4")).isTrue();
-        a.runners("g3", Map.of("a", "1.x", "b", "2.z"), SETTLED); // its next process runs g3, not g4
+        a.onRunners("g3", Map.of("a", "1.x", "b", "2.z"), SETTLED); // its next process runs g3, not g4
         assertThat(a.runs("b", "g4")).isFalse();
         assertThat(a.move(SETTLED + LEASE - 1))
                 .as("b's process started just now")
@@ -327,9 +327,9 @@ class BalancerTest {
         for (int declined = 1; declined <= 2; declined++) {
             Balancer.Move move = a.move(now).orElseThrow();
             assertThat(move).as("offer " + declined).isEqualTo(new Balancer.Move("g4", 4, 0, Set.of("b")));
-            a.moveStarted(move);
-            a.leader("g4", null, now + 10);
-            a.leader("g4", "a", now + 10 + 3 * RETRY); // b did not take it: a took it back after its deference
+            a.onMoveStarted(move);
+            a.onLeader("g4", null, now + 10);
+            a.onLeader("g4", "a", now + 10 + 3 * RETRY); // b did not take it: a took it back after its deference
             if (declined == 1) {
                 assertThat(a.takeRefusals())
                         .as("once may be a slow moment: b is only left out a while")
@@ -337,24 +337,24 @@ class BalancerTest {
                 assertThat(a.move(now + 10 * RETRY)).isEmpty();
             }
             now += 20 * RETRY;
-            a.leader("g9", "b", now); // b takes another group: it responds again
-            a.leader("g9", null, now + RETRY);
+            a.onLeader("g9", "b", now); // b takes another group: it responds again
+            a.onLeader("g9", null, now + RETRY);
             now += 10 * RETRY;
         }
         assertThat(a.takeRefusals()).containsExactly(new Balancer.Refusal("g4", "b"));
         assertThat(a.takeRefusals()).as("said once").isEmpty();
-        a.leader("g9", "b", now);
+        a.onLeader("g9", "b", now);
         for (int turn = 0; turn < 10; turn++) {
-            a.leader("g9", "b", now + (1 + turn) * RETRY); // reported on every turn: changes nothing (finding 1)
+            a.onLeader("g9", "b", now + (1 + turn) * RETRY); // reported on every turn: changes nothing (finding 1)
         }
         now += 20 * RETRY;
         assertThat(a.move(now)).map(Balancer.Move::group).as("g3, not g4 again").hasValue("g3");
-        a.runners("g4", Map.of("a", "p1", "b", "p1", "c", "p2"), 0); // c's process restarted, not b's
+        a.onRunners("g4", Map.of("a", "p1", "b", "p1", "c", "p2"), 0); // c's process restarted, not b's
         assertThat(a.move(now))
                 .map(Balancer.Move::group)
                 .as("b's refusal stands")
                 .hasValue("g3");
-        a.runners("g4", Map.of("a", "p1", "b", "p2", "c", "p2"), 0); // b's process restarted: it runs g4 anew
+        a.onRunners("g4", Map.of("a", "p1", "b", "p2", "c", "p2"), 0); // b's process restarted: it runs g4 anew
         assertThat(a.move(now)).map(Balancer.Move::group).hasValue("g4");
     }
 
@@ -365,14 +365,14 @@ class BalancerTest {
         String[] holders = {"c", "a", "c", "a"}; // moves and failovers, by any replica, as seen here
         for (String holder : holders) {
             now += 10 * RETRY;
-            a.leader("g4", holder, now);
+            a.onLeader("g4", holder, now);
         }
         assertThat(a.move(now + 20 * RETRY))
                 .map(Balancer.Move::group)
                 .as("g4 changed hands 4 times")
                 .hasValue("g4");
-        a.leader("g4", "c", now + 21 * RETRY);
-        a.leader("g4", "a", now + 22 * RETRY);
+        a.onLeader("g4", "c", now + 21 * RETRY);
+        a.onLeader("g4", "a", now + 22 * RETRY);
         assertThat(a.move(now + 40 * RETRY))
                 .map(Balancer.Move::group)
                 .as("6 times: g3 instead")
@@ -386,12 +386,12 @@ class BalancerTest {
     @Test
     void switched_off_it_never_defers_and_never_moves() {
         Balancer off = Balancer.off("a", TIMINGS);
-        off.candidates(Set.of("a", "b"), 0);
+        off.onCandidates(Set.of("a", "b"), 0);
         for (String g : new String[] {"g1", "g2", "g3", "g4"}) {
-            off.leader(g, "a", SETTLED);
+            off.onLeader(g, "a", SETTLED);
         }
-        off.runners("g1", Map.of("a", "p1"), 0); // b does not run g1, and has marked g2
-        off.runners("g2", Map.of("a", "p1", "b", "p1"), 0);
+        off.onRunners("g1", Map.of("a", "p1"), 0); // b does not run g1, and has marked g2
+        off.onRunners("g2", Map.of("a", "p1", "b", "p1"), 0);
         assertThat(off.deferNanos(SETTLED)).isZero();
         assertThat(off.move(SETTLED)).isEmpty();
         assertThat(off.leadsToSay(SETTLED)).as("nothing to say on its marks").isEmpty();
@@ -403,30 +403,30 @@ class BalancerTest {
         assertThat(x.deferNanos(SETTLED)).isZero();
         assertThat(x.move(SETTLED)).isEmpty();
         Balancer b = balancer("b", "a=g1 g2,b=g3", SETTLED);
-        b.leader("g4", "gone", SETTLED); // a Pod that left still named by a Lease that will expire
+        b.onLeader("g4", "gone", SETTLED); // a Pod that left still named by a Lease that will expire
         assertThat(b.loads()).containsOnly(Map.entry("a", 2), Map.entry("b", 1));
     }
 
     /** {@code a} hands {@code group} over, nobody takes it, and {@code a} takes it back after its deference. */
     private static void lets_go(Balancer a, String group, long now) {
-        a.moveStarted(a.move(now).orElseThrow());
-        a.leader(group, null, now + 10);
-        a.leader(group, "a", now + 10 + 3 * RETRY);
+        a.onMoveStarted(a.move(now).orElseThrow());
+        a.onLeader(group, null, now + 10);
+        a.onLeader(group, "a", now + 10 + 3 * RETRY);
     }
 
     @Test
     void reports_of_other_groups_leave_a_move_under_way_until_its_own_lease_names_someone_else() {
         Balancer a = balancer("a", "a=g1 g2 g3 g4,b=,c=g5", SETTLED);
         long now = SETTLED;
-        a.moveStarted(a.move(now).orElseThrow()); // g4, to b
-        a.leader("g4", "a", now + 10); // every group's holder is reported on every turn, this one's too
-        a.leader("g5", "c", now + 10);
-        a.leader("g6", null, now + 10);
-        a.leader("g1", "a", now + 10);
+        a.onMoveStarted(a.move(now).orElseThrow()); // g4, to b
+        a.onLeader("g4", "a", now + 10); // every group's holder is reported on every turn, this one's too
+        a.onLeader("g5", "c", now + 10);
+        a.onLeader("g6", null, now + 10);
+        a.onLeader("g1", "a", now + 10);
         assertThat(a.moveUnderWay()).isTrue();
         assertThat(a.move(now + 10 * RETRY)).as("one move at a time").isEmpty();
-        a.leader("g4", null, now + 20);
-        a.leader("g4", "b", now + 30);
+        a.onLeader("g4", null, now + 20);
+        a.onLeader("g4", "b", now + 30);
         assertThat(a.moveUnderWay()).isFalse();
         assertThat(a.move(now + 30 + RETRY))
                 .as("b took it: nobody is left out of the next move")
@@ -436,22 +436,22 @@ class BalancerTest {
     @Test
     void a_group_moved_after_an_abandoned_move_backs_off_a_single_lease_duration_at_its_next_abandon() {
         Balancer a = balancer("a", "a=g1 g2 g3,b=", SETTLED);
-        a.runners("g1", Map.of("a", "p1"), 0); // only g3 can go to b
-        a.runners("g2", Map.of("a", "p1"), 0);
+        a.onRunners("g1", Map.of("a", "p1"), 0); // only g3 can go to b
+        a.onRunners("g2", Map.of("a", "p1"), 0);
         long at = SETTLED;
-        a.moveStarted(a.move(at).orElseThrow());
-        a.moveAbandoned("g3", at);
+        a.onMoveStarted(a.move(at).orElseThrow());
+        a.onMoveAbandoned("g3", at);
         at += LEASE;
-        a.moveStarted(a.move(at).orElseThrow());
-        a.leader("g3", null, at + 10);
-        a.leader("g3", "b", at + 20); // moved
+        a.onMoveStarted(a.move(at).orElseThrow());
+        a.onLeader("g3", null, at + 10);
+        a.onLeader("g3", "b", at + 20); // moved
         at += 10 * RETRY;
-        a.leader("g3", "a", at); // and back to a, by a failover
+        a.onLeader("g3", "a", at); // and back to a, by a failover
         at += 10 * RETRY;
         Balancer.Move again = a.move(at).orElseThrow();
         assertThat(again.group()).isEqualTo("g3");
-        a.moveStarted(again);
-        a.moveAbandoned("g3", at);
+        a.onMoveStarted(again);
+        a.onMoveAbandoned("g3", at);
         assertThat(a.move(at + LEASE - 1))
                 .as("not an abandon in a row: one lease duration")
                 .isEmpty();
@@ -461,8 +461,8 @@ class BalancerTest {
     @Test
     void a_group_that_stops_being_elected_here_while_it_is_moved_leaves_the_next_move_free() {
         Balancer a = balancer("a", "a=g1 g2 g3 g4 g5 g6,b=,c=", SETTLED);
-        a.moveStarted(a.move(SETTLED).orElseThrow()); // g6
-        a.removed("g6"); // its routes stopped here
+        a.onMoveStarted(a.move(SETTLED).orElseThrow()); // g6
+        a.onRemoved("g6"); // its routes stopped here
         assertThat(a.moveUnderWay()).isFalse();
         assertThat(a.move(SETTLED + RETRY)).map(Balancer.Move::group).hasValue("g5");
     }
@@ -474,13 +474,13 @@ class BalancerTest {
         for (int declined = 1; declined <= 2; declined++) {
             lets_go(a, "g4", now);
             now += 20 * RETRY;
-            a.leader("g9", "b", now); // b takes another group: it responds again
-            a.leader("g9", null, now + RETRY);
+            a.onLeader("g9", "b", now); // b takes another group: it responds again
+            a.onLeader("g9", null, now + RETRY);
             now += 10 * RETRY;
         }
         assertThat(a.takeRefusals()).containsExactly(new Balancer.Refusal("g4", "b"));
-        a.candidates(Set.of("a", "c"), now); // b's Pod deleted
-        a.candidates(Set.of("a", "b", "c"), now + RETRY); // its replacement, under the same name
+        a.onCandidates(Set.of("a", "c"), now); // b's Pod deleted
+        a.onCandidates(Set.of("a", "b", "c"), now + RETRY); // its replacement, under the same name
         assertThat(a.move(now + RETRY + LEASE)).map(Balancer.Move::group).hasValue("g4");
     }
 
@@ -490,8 +490,8 @@ class BalancerTest {
         long now = SETTLED;
         lets_go(a, "g4", now);
         now += 20 * RETRY;
-        a.candidates(Set.of("a", "c"), now); // b's Pod deleted, and replaced
-        a.candidates(Set.of("a", "b", "c"), now + RETRY);
+        a.onCandidates(Set.of("a", "c"), now); // b's Pod deleted, and replaced
+        a.onCandidates(Set.of("a", "b", "c"), now + RETRY);
         now += RETRY + LEASE;
         lets_go(a, "g4", now); // the new Pod is slow once too
         assertThat(a.takeRefusals())
@@ -502,19 +502,19 @@ class BalancerTest {
     @Test
     void while_a_groups_lease_carries_no_marks_a_refusal_lasts_as_long_as_leaving_a_candidate_out() {
         Balancer a = new Balancer("a", TIMINGS, true);
-        a.candidates(Set.of("a", "b", "c"), 0);
+        a.onCandidates(Set.of("a", "b", "c"), 0);
         for (String g : new String[] {"g1", "g2", "g3", "g4"}) {
-            a.leader(g, "a", 0);
+            a.onLeader(g, "a", 0);
         }
         for (String g : new String[] {"g5", "g6", "g7"}) {
-            a.leader(g, "c", 0);
+            a.onLeader(g, "c", 0);
         }
         long now = SETTLED;
         for (int declined = 1; declined <= 2; declined++) {
             lets_go(a, "g4", now);
             now += 20 * RETRY;
-            a.leader("g9", "b", now);
-            a.leader("g9", null, now + RETRY);
+            a.onLeader("g9", "b", now);
+            a.onLeader("g9", null, now + RETRY);
             now += 10 * RETRY;
         }
         assertThat(a.takeRefusals()).containsExactly(new Balancer.Refusal("g4", "b"));
@@ -528,15 +528,15 @@ class BalancerTest {
     @Test
     void a_group_whose_lease_carries_no_marks_may_go_to_any_candidate() {
         Balancer a = new Balancer("a", TIMINGS, true);
-        a.candidates(Set.of("a", "b"), 0);
+        a.onCandidates(Set.of("a", "b"), 0);
         for (String g : new String[] {"g1", "g2", "g3"}) {
-            a.leader(g, "a", 0);
+            a.onLeader(g, "a", 0);
         }
         assertThat(a.runs("b", "g3")).isTrue();
         assertThat(a.move(SETTLED)).map(Balancer.Move::group).hasValue("g3");
-        a.runners("g3", Map.of("a", "p1"), SETTLED); // marked: only a runs it
+        a.onRunners("g3", Map.of("a", "p1"), SETTLED); // marked: only a runs it
         assertThat(a.move(SETTLED)).map(Balancer.Move::group).hasValue("g2");
-        a.runners("g3", Map.of(), SETTLED); // its marks gone (the Lease re-created): unknown again
+        a.onRunners("g3", Map.of(), SETTLED); // its marks gone (the Lease re-created): unknown again
         assertThat(a.runs("b", "g3")).isTrue();
         assertThat(a.move(SETTLED)).map(Balancer.Move::group).hasValue("g3");
     }
@@ -544,8 +544,8 @@ class BalancerTest {
     @Test
     void a_count_said_again_unchanged_on_every_delivery_of_a_lease_does_not_hold_moves_up() {
         Balancer b = balancer("b", "a=g1,b=g2 g3 g4 g5,c=", SETTLED);
-        b.said("g1", Map.of("a", 2), SETTLED - RETRY); // a leads a group that b does not run
-        b.said("g1", Map.of("a", 2), SETTLED + RETRY - 1); // the same mark, delivered again
+        b.onSaid("g1", Map.of("a", 2), SETTLED - RETRY); // a leads a group that b does not run
+        b.onSaid("g1", Map.of("a", 2), SETTLED + RETRY - 1); // the same mark, delivered again
         assertThat(b.move(SETTLED + RETRY)).map(Balancer.Move::to).hasValue(Set.of("c"));
     }
 
@@ -554,7 +554,7 @@ class BalancerTest {
         // a leads x1-x3, which a, b and d run (c does not); b leads g1-g3, which everyone runs; d leads y1 and y2
         Balancer b = balancer("b", "a=x1 x2 x3,b=g1 g2 g3,c=,d=y1 y2", SETTLED);
         for (String x : new String[] {"x1", "x2", "x3"}) {
-            b.runners(x, Map.of("a", "p1", "b", "p1", "d", "p1"), 0);
+            b.onRunners(x, Map.of("a", "p1", "b", "p1", "d", "p1"), 0);
         }
         assertThat(b.move(SETTLED))
                 .as("c does not run a's groups, d leads only one fewer than a: b moves")
@@ -566,11 +566,11 @@ class BalancerTest {
             a_replica_that_leads_as_many_and_comes_first_holds_the_move_up_once_its_target_has_been_a_candidate_a_lease_duration() {
         Balancer b = balancer("b", "a=x1 x2 x3,b=g1 g2 g3,c=", SETTLED);
         for (String x : new String[] {"x1", "x2", "x3"}) {
-            b.runners(x, Map.of("a", "p1", "b", "p1", "d", "p1"), 0);
+            b.onRunners(x, Map.of("a", "p1", "b", "p1", "d", "p1"), 0);
         }
         long joined = SETTLED;
-        b.candidates(Set.of("a", "b", "c", "d"), joined); // d, which runs a's groups, joins
-        b.leader("elsewhere", "gone", joined + LEASE - 2 * RETRY); // a change of leader that counts for nobody
+        b.onCandidates(Set.of("a", "b", "c", "d"), joined); // d, which runs a's groups, joins
+        b.onLeader("elsewhere", "gone", joined + LEASE - 2 * RETRY); // a change of leader that counts for nobody
         assertThat(b.move(joined + LEASE - 1))
                 .as("d is too new for a: b moves")
                 .map(Balancer.Move::to)
@@ -587,7 +587,7 @@ class BalancerTest {
         long first = origin + 10 * RETRY;
         long now = first;
         for (String holder : new String[] {"c", "a", "c", "a", "c", "a"}) {
-            a.leader("g4", holder, now);
+            a.onLeader("g4", holder, now);
             now += 10 * RETRY;
         }
         assertThat(a.move(now + 10 * RETRY))
@@ -607,15 +607,15 @@ class BalancerTest {
     void a_move_stops_being_worth_it_once_its_targets_lead_one_fewer() {
         Balancer a = balancer("a", "a=g1 g2 g3 g4,b=,c=g5 g6 g7", SETTLED);
         assertThat(a.stillWorthMoving("g4", SETTLED)).as("no move under way").isFalse();
-        a.moveStarted(a.move(SETTLED).orElseThrow()); // g4, to b
+        a.onMoveStarted(a.move(SETTLED).orElseThrow()); // g4, to b
         assertThat(a.stillWorthMoving("g4", SETTLED)).isTrue();
         assertThat(a.stillWorthMoving("g3", SETTLED))
                 .as("not the group being moved")
                 .isFalse();
-        a.leader("g8", "b", SETTLED + 1); // failovers meanwhile
-        a.leader("g9", "b", SETTLED + 2);
+        a.onLeader("g8", "b", SETTLED + 1); // failovers meanwhile
+        a.onLeader("g9", "b", SETTLED + 2);
         assertThat(a.stillWorthMoving("g4", SETTLED + 3)).as("4 and 2").isTrue();
-        a.leader("g10", "b", SETTLED + 3);
+        a.onLeader("g10", "b", SETTLED + 3);
         assertThat(a.stillWorthMoving("g4", SETTLED + 4))
                 .as("4 and 3: the move would only swap")
                 .isFalse();
@@ -630,19 +630,19 @@ class BalancerTest {
     @Test
     void a_change_of_the_candidates_is_counted_at_once_and_a_move_waits_a_retry_period_after_it() {
         Balancer a = new Balancer("a", TIMINGS, true); // no marks on the Leases: every candidate runs every group
-        a.candidates(Set.of("a", "b"), 0);
+        a.onCandidates(Set.of("a", "b"), 0);
         for (int g = 1; g <= 4; g++) {
-            a.leader("g" + g, "a", 0);
-            a.leader("g" + (g + 4), "b", 0);
+            a.onLeader("g" + g, "a", 0);
+            a.onLeader("g" + (g + 4), "b", 0);
         }
         assertThat(a.loads()).containsOnly(Map.entry("a", 4), Map.entry("b", 4));
-        a.candidates(Set.of("a", "b", "c"), RETRY);
+        a.onCandidates(Set.of("a", "b", "c"), RETRY);
         assertThat(a.loads()).containsOnly(Map.entry("a", 4), Map.entry("b", 4), Map.entry("c", 0));
-        a.candidates(Set.of("a", "b", "c"), SETTLED);
+        a.onCandidates(Set.of("a", "b", "c"), SETTLED);
         assertThat(a.move(SETTLED + 5 * RETRY))
                 .as("reported again, unchanged: no wait")
                 .isPresent();
-        a.candidates(Set.of("a", "b", "c", "d"), SETTLED + 5 * RETRY);
+        a.onCandidates(Set.of("a", "b", "c", "d"), SETTLED + 5 * RETRY);
         assertThat(a.move(SETTLED + 6 * RETRY - 1)).isEmpty();
         assertThat(a.move(SETTLED + 6 * RETRY)).isPresent();
     }
@@ -650,9 +650,9 @@ class BalancerTest {
     @Test
     void marks_delivered_again_unchanged_do_not_make_their_process_look_just_started() {
         Balancer a = balancer("a", "a=g1 g2 g3 g4,b=", SETTLED);
-        a.runners("g1", Map.of("a", "1.x", "b", "1.y"), 0); // b's process, seen since 0
+        a.onRunners("g1", Map.of("a", "1.x", "b", "1.y"), 0); // b's process, seen since 0
         for (long t = 0; t <= SETTLED; t += RETRY) {
-            a.runners("g1", Map.of("a", "1.x", "b", "1.y"), t); // every delivery of g1's Lease
+            a.onRunners("g1", Map.of("a", "1.x", "b", "1.y"), t); // every delivery of g1's Lease
         }
         assertThat(a.move(SETTLED)).map(Balancer.Move::to).hasValue(Set.of("b"));
     }

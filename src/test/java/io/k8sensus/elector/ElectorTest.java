@@ -39,7 +39,7 @@ class ElectorTest {
 
         Replica(String name, Timings timings) {
             elector = new Elector(name, timings, () -> 0.0, events::add);
-            elector.watching(true);
+            elector.onWatch(true);
         }
 
         long now() {
@@ -57,12 +57,12 @@ class ElectorTest {
         }
 
         Replica candidates(String... names) {
-            elector.candidates(Set.of(names), now());
+            elector.onCandidates(Set.of(names), now());
             return this;
         }
 
         Replica sees(LeaseRecord lease) {
-            elector.observe(lease, now());
+            elector.onLease(lease, now());
             return this;
         }
 
@@ -72,7 +72,7 @@ class ElectorTest {
         }
 
         Replica answer(Answer answer) {
-            elector.answered(last, answer, now());
+            elector.onAnswer(last, answer, now());
             return this;
         }
 
@@ -220,7 +220,7 @@ class ElectorTest {
         assertThat(a.acts()).isTrue();
         a.at(acquiredAt + 2000);
         assertThat(a.acts()).isFalse();
-        a.elector.tick(a.now());
+        a.elector.onTick(a.now());
         assertThat(a.elector.leads()).isFalse();
         assertThat(a.events).anyMatch(e -> e instanceof ElectionEvent.RenewDeadline);
     }
@@ -240,7 +240,7 @@ class ElectorTest {
         LeaseRequest renew = a.step();
         assertThat(renew).isInstanceOf(LeaseRequest.Renew.class);
         a.at(acquiredAt + 2000);
-        a.elector.tick(a.now());
+        a.elector.onTick(a.now());
         assertThat(a.acts()).as("the deadline passed: it may not act").isFalse();
         assertThat(a.elector.mayActUntil()).isLessThanOrEqualTo(a.now());
         assertThat(a.elector.leads())
@@ -250,7 +250,7 @@ class ElectorTest {
         assertThat(a.events).containsExactly(new ElectionEvent.TermSuspended(0, 2000, 1));
         assertThat(a.step()).as("a suspended term sends nothing new").isNull();
 
-        a.at(acquiredAt + 2300).elector.answered(renew, new Answer.Ok(landed(renew, "r2")), a.now());
+        a.at(acquiredAt + 2300).elector.onAnswer(renew, new Answer.Ok(landed(renew, "r2")), a.now());
         assertThat(a.acts())
                 .as("landed: the term acts again, under the same epoch")
                 .isTrue();
@@ -270,7 +270,7 @@ class ElectorTest {
         Replica a = new Replica("a").leads(0);
         long acquiredAt = a.nowMs;
         a.after(500).step();
-        a.at(acquiredAt + 2000).elector.tick(a.now());
+        a.at(acquiredAt + 2000).elector.onTick(a.now());
         assertThat(a.elector.suspended()).isTrue();
         a.at(acquiredAt + 2100).answer(new Answer.Failed("timeout"));
         assertThat(a.elector.leads()).isFalse();
@@ -285,12 +285,12 @@ class ElectorTest {
         Replica a = new Replica("a").leads(0);
         long acquiredAt = a.nowMs;
         LeaseRequest renew = a.after(500).step();
-        a.at(acquiredAt + 2000).elector.tick(a.now());
+        a.at(acquiredAt + 2000).elector.onTick(a.now());
         assertThat(a.elector.suspended()).isTrue();
         assertThat(a.elector.nextStepAt(a.now()))
                 .as("it wakes when the renewal can no longer land in time")
                 .isEqualTo((acquiredAt + 2500) * MS);
-        a.at(acquiredAt + 2500).elector.tick(a.now());
+        a.at(acquiredAt + 2500).elector.onTick(a.now());
         assertThat(a.elector.leads())
                 .as("nothing out can land in time any more")
                 .isFalse();
@@ -317,15 +317,15 @@ class ElectorTest {
         assertThat(a.elector.busy()).isTrue();
 
         a.at(t0 + 1600);
-        a.elector.answered(r2, new Answer.Ok(landed(r2, "r2")), a.now());
+        a.elector.onAnswer(r2, new Answer.Ok(landed(r2, "r2")), a.now());
         assertThat(a.elector.mayActUntil()).isEqualTo((t0 + 3000) * MS);
         a.at(t0 + 1700);
-        a.elector.answered(r1, new Answer.Ok(landed(r1, "r1")), a.now()); // applied after r2: out of order
+        a.elector.onAnswer(r1, new Answer.Ok(landed(r1, "r1")), a.now()); // applied after r2: out of order
         assertThat(a.elector.mayActUntil())
                 .as("an earlier send never shortens the term")
                 .isEqualTo((t0 + 3000) * MS);
         a.at(t0 + 1800);
-        a.elector.answered(r3, new Answer.Failed("timeout"), a.now());
+        a.elector.onAnswer(r3, new Answer.Failed("timeout"), a.now());
         assertThat(a.at(t0 + 2999).acts()).isTrue();
         assertThat(a.at(t0 + 3000).acts()).isFalse();
         assertThat(a.events).containsExactly(new ElectionEvent.RenewFailed(0, "timeout", 1200));
@@ -336,7 +336,7 @@ class ElectorTest {
         Replica a = new Replica("a").leads(0);
         long t0 = a.nowMs;
         LeaseRequest r1 = a.at(t0 + 500).step();
-        a.elector.answered(r1, new Answer.Conflict(), a.now()); // read who holds it: a request of the loop
+        a.elector.onAnswer(r1, new Answer.Conflict(), a.now()); // read who holds it: a request of the loop
         assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
         assertThat(a.elector.renewalDueAt()).isEqualTo((t0 + 1000) * MS);
         assertThat(a.at(t0 + 999).elector.renewal(a.now())).isNull();
@@ -344,7 +344,7 @@ class ElectorTest {
         assertThat(r2).as("the read does not hold it up").isInstanceOf(LeaseRequest.Renew.class);
         assertThat(a.step()).as("the read is still out").isNull();
         assertThat(a.elector.renewalDueAt()).isEqualTo((t0 + 1500) * MS);
-        a.elector.answered(r2, new Answer.Ok(landed(r2, "r2")), a.now());
+        a.elector.onAnswer(r2, new Answer.Ok(landed(r2, "r2")), a.now());
         assertThat(a.elector.mayActUntil()).isEqualTo((t0 + 3000) * MS);
     }
 
@@ -375,10 +375,10 @@ class ElectorTest {
         for (long t = start; t < start + 20_000; t++) {
             a.at(t);
             for (LeaseRequest r : answers.getOrDefault(t, List.of())) {
-                a.elector.answered(r, new Answer.Ok(landed(r, "r" + t)), a.now());
+                a.elector.onAnswer(r, new Answer.Ok(landed(r, "r" + t)), a.now());
             }
             answers.remove(t);
-            a.elector.tick(a.now());
+            a.elector.onTick(a.now());
             LeaseRequest r = a.step();
             if (r != null) {
                 assertThat(r).isInstanceOf(LeaseRequest.Renew.class);
@@ -456,7 +456,7 @@ class ElectorTest {
                         answer = new Answer.TermLost();
                     }
                     later.computeIfAbsent(now + applyMs + answerMs, k -> new ArrayList<>())
-                            .add(() -> a.elector.answered(renew, answer, a.now()));
+                            .add(() -> a.elector.onAnswer(renew, answer, a.now()));
                 });
             } else if (ra instanceof LeaseRequest.Read) {
                 a.ok(current[0]);
@@ -991,7 +991,7 @@ class ElectorTest {
     @MethodSource
     void deferring_follower(String name, LeaseRecord seen, long deferMs, long silentMs, LeaseRequest expected) {
         Replica a = new Replica("a").candidates("a", "b").sees(seen);
-        a.elector.defer(deferMs * MS);
+        a.elector.onDeference(deferMs * MS);
         a.after(silentMs);
         assertThat(a.stepAnsweringReads(seen)).isEqualTo(expected);
         if (expected == null) {
@@ -1004,7 +1004,7 @@ class ElectorTest {
     @Test
     void a_free_lease_held_back_from_wakes_the_elector_when_the_deference_ends() {
         Replica a = new Replica("a").candidates("a", "b").sees(lease(null, 4, null, null, 0, "10"));
-        a.elector.defer(200 * MS);
+        a.elector.onDeference(200 * MS);
         assertThat(a.step()).isNull();
         assertThat(a.elector.nextStepAt(a.now())).isEqualTo(a.now() + 200 * MS);
     }
@@ -1020,7 +1020,7 @@ class ElectorTest {
         a.ok(lease(null, 0, null, null, 0, "v2"));
         assertThat(a.events).contains(new ElectionEvent.Released(0, true));
         // it stays a candidate: held back by the balancer, it takes the Lease again only when nobody else did
-        a.elector.defer(1000 * MS);
+        a.elector.onDeference(1000 * MS);
         assertThat(a.step()).isNull();
         a.after(1000);
         assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("v2", "a", 1, 3));
@@ -1042,6 +1042,129 @@ class ElectorTest {
         assertThat(a.events)
                 .contains(new ElectionEvent.Released(1, false))
                 .doesNotContain(new ElectionEvent.Released(1, true));
+    }
+
+    // -------------------------------------------------------------------------------------------- its roles
+
+    @Test
+    void its_role_goes_from_follower_to_leader_suspended_leader_again_handing_over_follower_and_stopped() {
+        Replica a = new Replica("a");
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.FOLLOWER);
+        a.leads(0);
+        long acquiredAt = a.nowMs;
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.LEADER);
+        LeaseRequest renew = a.after(500).step();
+        a.at(acquiredAt + 2000).elector.onTick(a.now());
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.SUSPENDED);
+        a.at(acquiredAt + 2100).ok(landed(renew, "r2"));
+        assertThat(a.elector.role()).as("its renewal landed in time").isEqualTo(Elector.Role.LEADER);
+        a.elector.handOver(a.now(), true);
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.HANDING_OVER);
+        assertThat(a.step()).isInstanceOf(LeaseRequest.Release.class);
+        a.ok(lease(null, 0, null, null, 0, "v3"));
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.FOLLOWER);
+        a.elector.stop(a.now(), true);
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.STOPPED);
+        assertThat(a.step()).isNull();
+    }
+
+    @Test
+    void a_stop_releases_the_term_held_then_stops_and_a_term_acquired_meanwhile_is_released_too() {
+        Replica a = new Replica("a").leads(0);
+        a.elector.stop(a.now(), true);
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.RELEASING);
+        assertThat(a.step()).isInstanceOf(LeaseRequest.Release.class);
+        a.ok(lease(null, 0, null, null, 0, "v2"));
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.STOPPED);
+
+        Replica b = new Replica("b").candidates("a", "b").sees(lease(null, 0, null, null, 0, "v2"));
+        assertThat(b.step()).isInstanceOf(LeaseRequest.Acquire.class);
+        b.elector.stop(b.now(), true);
+        assertThat(b.elector.role()).isEqualTo(Elector.Role.STOPPED);
+        LeaseRecord taken = lease("b", 1, "a1", "r1", 3000, "v3");
+        b.ok(taken);
+        assertThat(b.elector.role()).as("acquired after the stop").isEqualTo(Elector.Role.RELEASING);
+        assertThat(b.elector.leads()).isFalse();
+        assertThat(b.step()).isEqualTo(new LeaseRequest.Release(taken));
+    }
+
+    @Test
+    void a_stop_while_a_term_is_handed_over_goes_on_releasing_it() {
+        Replica a = new Replica("a").leads(0);
+        a.elector.handOver(a.now(), false);
+        a.elector.stop(a.now(), false);
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.RELEASING);
+        assertThat(a.step()).isInstanceOf(LeaseRequest.Release.class);
+        a.answer(new Answer.TermLost());
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.STOPPED);
+    }
+
+    @Test
+    void a_release_given_up_after_three_conflicts_leaves_a_follower() {
+        Replica a = new Replica("a").leads(0);
+        LeaseRecord term = lease("a", 0, "a" + a.nowMs, "r" + a.nowMs, 3000, "v1");
+        a.elector.handOver(a.now(), true);
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            assertThat(a.elector.role()).isEqualTo(Elector.Role.HANDING_OVER);
+            assertThat(a.step()).isEqualTo(new LeaseRequest.Release(term));
+            a.answer(new Answer.Conflict());
+            assertThat(a.step()).as("reads who wrote first").isEqualTo(new LeaseRequest.Read());
+            a.ok(term);
+        }
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.FOLLOWER);
+        assertThat(a.step())
+                .as("its own ended term, to wait out like any other")
+                .isNull();
+    }
+
+    @Test
+    void a_term_handed_over_and_taken_by_another_before_its_release_goes_out_is_not_released() {
+        Replica a = new Replica("a").leads(0);
+        a.elector.handOver(a.now(), true);
+        a.sees(held("b", 1, "rb", "v2"));
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.FOLLOWER);
+        assertThat(a.step()).as("nothing of its term to release").isNull();
+    }
+
+    @Test
+    void a_suspended_term_restores_its_deleted_lease() {
+        Replica a = new Replica("a").leads(0);
+        long acquiredAt = a.nowMs;
+        a.after(500).step();
+        a.at(acquiredAt + 2000).elector.onTick(a.now());
+        assertThat(a.elector.role()).isEqualTo(Elector.Role.SUSPENDED);
+        a.sees(null);
+        assertThat(a.step()).isInstanceOf(LeaseRequest.Restore.class);
+    }
+
+    @Test
+    void a_replica_that_gave_up_a_release_does_not_release_a_term_acquired_after_its_stop_either() {
+        Replica a = new Replica("a").leads(0);
+        LeaseRecord term = lease("a", 0, "a" + a.nowMs, "r" + a.nowMs, 3000, "v1");
+        a.elector.handOver(a.now(), true);
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            a.step();
+            a.answer(new Answer.Conflict());
+            a.step();
+            a.ok(term);
+        }
+        a.sees(lease(null, 0, null, null, 0, "v2")); // freed meanwhile
+        assertThat(a.step()).isInstanceOf(LeaseRequest.Acquire.class);
+        a.elector.stop(a.now(), true);
+        a.ok(lease("a", 1, "a2", "r2", 3000, "v3"));
+        assertThat(a.elector.role())
+                .as("its releases are spent until a term begins: this one expires")
+                .isEqualTo(Elector.Role.STOPPED);
+        assertThat(a.step()).isNull();
+    }
+
+    @Test
+    void a_stopped_replica_reads_at_once_what_an_acquisition_of_unknown_outcome_left() {
+        Replica a = new Replica("a").candidates("a", "b").sees(lease(null, 0, null, null, 0, "v2"));
+        assertThat(a.step()).isInstanceOf(LeaseRequest.Acquire.class);
+        a.elector.stop(a.now(), true);
+        a.answer(new Answer.Failed("timeout"));
+        assertThat(a.step()).as("no retry period of waiting once stopped").isEqualTo(new LeaseRequest.Read());
     }
 
     // -------------------------------------------------------------------------------------------- the term's end
@@ -1099,7 +1222,7 @@ class ElectorTest {
         Replica a = new Replica("a").leads(0);
         long acquiredAt = a.nowMs;
         LeaseRequest renew = a.at(acquiredAt + 500).step();
-        a.at(acquiredAt + 2000).elector.tick(a.now());
+        a.at(acquiredAt + 2000).elector.onTick(a.now());
         assertThat(a.elector.suspended()).isTrue();
         a.at(acquiredAt + 2500).ok(landed(renew, "r2"));
         assertThat(a.elector.leads()).isFalse();
@@ -1114,7 +1237,7 @@ class ElectorTest {
         for (int i = 0; i < 20; i++) {
             LeaseRequest r = a.after(500).elector.renewal(a.now());
             if (r != null && i % 2 == 0) {
-                a.elector.answered(r, new Answer.Ok(landed(r, "r" + i)), a.now());
+                a.elector.onAnswer(r, new Answer.Ok(landed(r, "r" + i)), a.now());
             }
             assertThat(a.elector.renewalsOut()).isLessThanOrEqualTo(4);
         }
@@ -1137,7 +1260,7 @@ class ElectorTest {
         Replica a = new Replica("a").leads(0);
         long acquiredAt = a.nowMs;
         LeaseRequest renew = a.after(500).step();
-        a.at(acquiredAt + 2500).elector.tick(a.now());
+        a.at(acquiredAt + 2500).elector.onTick(a.now());
         assertThat(a.elector.leads()).isFalse();
         a.after(100);
         long seenAt = a.nowMs;
@@ -1235,7 +1358,7 @@ class ElectorTest {
         assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
         a.ok(b);
         assertThat(a.events).containsExactly(new ElectionEvent.HolderSilent("b", 4, 1799));
-        a.elector.watching(false); // reads every retry period from now on
+        a.elector.onWatch(false); // reads every retry period from now on
         a.after(500);
         assertThat(a.stepAnsweringReads(b)).isNull();
         assertThat(a.events).as("said once").hasSize(1);
@@ -1244,7 +1367,7 @@ class ElectorTest {
     @Test
     void a_follower_whose_watch_is_down_reads_the_lease_every_retry_period() {
         Replica a = new Replica("a").candidates("a", "b");
-        a.elector.watching(false);
+        a.elector.onWatch(false);
         LeaseRecord b = held("b", 4, "r1", "10");
         a.sees(b);
         assertThat(a.step()).isEqualTo(new LeaseRequest.Read());
@@ -1252,7 +1375,7 @@ class ElectorTest {
         assertThat(a.after(499).step()).isNull();
         assertThat(a.after(1).step()).isEqualTo(new LeaseRequest.Read());
         a.ok(b);
-        a.elector.watching(true);
+        a.elector.onWatch(true);
         assertThat(a.after(500).step()).as("its watch is up again").isNull();
     }
 
@@ -1345,7 +1468,7 @@ class ElectorTest {
         a.at(seenAt + 2800);
         assertThat(a.step()).isNull();
         assertThat(a.elector.nextStepAt(a.now())).isEqualTo((seenAt + 3000) * MS);
-        a.elector.defer(1000 * MS); // the balancer holds it back a second more
+        a.elector.onDeference(1000 * MS); // the balancer holds it back a second more
         a.at(seenAt + 3600);
         assertThat(a.step()).isNull();
         assertThat(a.elector.nextStepAt(a.now())).isEqualTo((seenAt + 4000) * MS);
@@ -1380,13 +1503,13 @@ class ElectorTest {
         // a free Lease held back from, whose deference ends while its acquisition is out
         Replica c = new Replica("c").candidates("b", "c");
         c.sees(lease(null, 4, null, null, 0, "10"));
-        c.elector.defer(200 * MS);
+        c.elector.onDeference(200 * MS);
         c.after(200);
         assertThat(c.step()).isInstanceOf(LeaseRequest.Acquire.class);
         assertThat(c.elector.nextStepAt(c.now())).isGreaterThan(c.now());
         // the silence check comes due while a read of a watch that is down is out
         Replica d = new Replica("d").candidates("b", "d");
-        d.elector.watching(false);
+        d.elector.onWatch(false);
         d.sees(b);
         long dSeenAt = d.now();
         assertThat(d.step()).isEqualTo(new LeaseRequest.Read());

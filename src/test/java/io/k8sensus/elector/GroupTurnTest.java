@@ -43,7 +43,7 @@ class GroupTurnTest {
         assertThat(a.elector.leader()).as("the term is still this replica's").isEqualTo("a");
 
         a.at(acquiredAt + 2100);
-        turn.answered(renew, new Answer.Ok(ElectorTest.landed(renew, "r2")), a.now());
+        turn.onAnswer(renew, new Answer.Ok(ElectorTest.landed(renew, "r2")), a.now());
         assertThat(turn.routesLeader()).isEqualTo("a");
         assertThat(a.elector.epoch()).isEqualTo(2);
         assertThat(turn.routesMayActUntil()).isEqualTo((acquiredAt + 2500) * ElectorTest.MS);
@@ -206,9 +206,9 @@ class GroupTurnTest {
      */
     private GroupTurn balancing() {
         Balancer balancer = new Balancer("a", ElectorTest.TIMINGS, true);
-        balancer.candidates(Set.of("a", "b"), 0);
-        balancer.leader("f1", "a", 0);
-        balancer.leader("f2", "a", 0);
+        balancer.onCandidates(Set.of("a", "b"), 0);
+        balancer.onLeader("f1", "a", 0);
+        balancer.onLeader("f2", "a", 0);
         GroupTurn g = new GroupTurn("g", a.elector, balancer);
         g.onCandidates(Set.of("a", "b"), a.now());
         g.reportLeader(a.now());
@@ -246,8 +246,8 @@ class GroupTurnTest {
         GroupTurn g = balancing();
         work = 1;
         assertThat(step(g).handover()).isEqualTo(Handover.Step.STARTED);
-        g.balancer().leader("f1", "b", a.now()); // failovers meanwhile: 1 and 2
-        g.balancer().leader("f2", "b", a.now());
+        g.balancer().onLeader("f1", "b", a.now()); // failovers meanwhile: 1 and 2
+        g.balancer().onLeader("f2", "b", a.now());
         a.after(50);
         assertThat(step(g).handover()).isEqualTo(Handover.Step.CANCELLED);
         assertThat(g.balancer().moveUnderWay()).isFalse();
@@ -399,7 +399,7 @@ class GroupTurnTest {
         assertThat(step().handover())
                 .as("suspended: it may not act, so it has nothing to hand over")
                 .isEqualTo(Handover.Step.NONE);
-        turn.answered(renew, new Answer.Ok(ElectorTest.landed(renew, "r2")), a.now());
+        turn.onAnswer(renew, new Answer.Ok(ElectorTest.landed(renew, "r2")), a.now());
         assertThat(step().handover()).isEqualTo(Handover.Step.STARTED);
     }
 
@@ -426,8 +426,8 @@ class GroupTurnTest {
     @Test
     void a_group_left_is_forgotten_by_the_balancer_and_nothing_after_tells_it_of_the_group_again() {
         Balancer balancer = new Balancer("a", ElectorTest.TIMINGS, true);
-        balancer.candidates(Set.of("a", "b"), 0);
-        balancer.leader("f1", "a", 0);
+        balancer.onCandidates(Set.of("a", "b"), 0);
+        balancer.onLeader("f1", "a", 0);
         GroupTurn g = new GroupTurn("g", a.elector, balancer);
         g.onRunners(Map.of("a", "p1", "b", "p1"), Map.of("b", 5), a.now()); // b leads 5 groups a does not run
         g.reportLeader(a.now());
@@ -451,9 +451,9 @@ class GroupTurnTest {
     @Test
     void only_the_turn_of_the_group_the_balancer_picked_hands_it_over() {
         Balancer balancer = new Balancer("a", ElectorTest.TIMINGS, true);
-        balancer.candidates(Set.of("a", "b"), 0);
-        balancer.leader("f1", "a", 0);
-        balancer.leader("f2", "a", 0); // the balancer picks f2, the last by name
+        balancer.onCandidates(Set.of("a", "b"), 0);
+        balancer.onLeader("f1", "a", 0);
+        balancer.onLeader("f2", "a", 0); // the balancer picks f2, the last by name
         GroupTurn e = new GroupTurn("e", a.elector, balancer);
         e.onCandidates(Set.of("a", "b"), a.now());
         e.reportLeader(a.now());

@@ -58,9 +58,9 @@ class KubeLeaseStoreTest {
         client = new KubernetesClientBuilder().withConfig(config).build();
         store = new KubeLeaseStore(client, new ApiConnectivityLog("replica-a"), NAMESPACE, NAME);
         elector = new Elector("replica-a", new Timings(6000, 4000, 2000, 1.2), () -> 0.0, events::add);
-        elector.watching(true);
-        elector.candidates(Set.of("replica-a", "replica-b"), now());
-        elector.observe(null, now());
+        elector.onWatch(true);
+        elector.onCandidates(Set.of("replica-a", "replica-b"), now());
+        elector.onLease(null, now());
         assertThat(perform(elector.step(now()))).isInstanceOf(LeaseRequest.Create.class);
         assertThat(elector.leads()).isTrue();
         assertThat(lease().getSpec().getLeaseDurationSeconds()).isEqualTo(6);
@@ -248,7 +248,7 @@ class KubeLeaseStoreTest {
         assertThat(request).isNotNull();
         Answer answer = store.perform(request);
         nowMs += 10;
-        elector.answered(request, answer, now());
+        elector.onAnswer(request, answer, now());
         return request;
     }
 

@@ -755,7 +755,7 @@ final class Simulation {
         if (trace != null) {
             log(g.p, g.name + " <- " + answer);
         }
-        g.turn.answered(request, answer, g.p.local());
+        g.turn.onAnswer(request, answer, g.p.local());
         afterCall(g);
         drive(g);
     }
