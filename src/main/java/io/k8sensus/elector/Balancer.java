@@ -1,9 +1,15 @@
 package io.k8sensus.elector;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -109,7 +115,7 @@ public final class Balancer {
     /** Per group, the targets that let it go once, with their mark then: a second time, and they have refused it. */
     private final Map<String, Map<String, String>> declinedOnce = new TreeMap<>();
     /** Refusals not yet reported ({@link #takeRefusals}): each is said once. */
-    private final java.util.List<Refusal> newRefusals = new java.util.ArrayList<>();
+    private final List<Refusal> newRefusals = new ArrayList<>();
     /** Per group: moves abandoned in a row (its exchanges outlasted a lease duration), and when it may move again. */
     private final Map<String, Integer> abandons = new TreeMap<>();
 
@@ -119,7 +125,7 @@ public final class Balancer {
      * shutdown: one replica's term, then another's), and its last holder. Every replica that runs the group sees the
      * same changes, so the cap holds for the group whoever moves it.
      */
-    private final Map<String, java.util.ArrayDeque<Long>> handsChanged = new TreeMap<>();
+    private final Map<String, ArrayDeque<Long>> handsChanged = new TreeMap<>();
 
     private final Map<String, String> lastHolder = new TreeMap<>();
     /** A group is moved for balance only if it has changed hands fewer times than this in the last hour. */
@@ -149,15 +155,13 @@ public final class Balancer {
 
     /** Who leads {@code group} now as this replica knows it (null: nobody). */
     public synchronized void onLeader(String group, String leader, long now) {
-        if (!java.util.Objects.equals(leaders.put(group, leader), leader)) {
+        if (!Objects.equals(leaders.put(group, leader), leader)) {
             lastChangeAt = now;
             loads = null;
             if (leader != null) {
                 String before = lastHolder.put(group, leader);
                 if (before != null && !before.equals(leader)) {
-                    handsChanged
-                            .computeIfAbsent(group, g -> new java.util.ArrayDeque<>())
-                            .addLast(now);
+                    handsChanged.computeIfAbsent(group, g -> new ArrayDeque<>()).addLast(now);
                 }
             }
             if (leader != null) {
@@ -349,7 +353,7 @@ public final class Balancer {
         }
         // the last group by name that can move now: any order would do, as long as a replica moves its groups in a
         // predictable one; a group in backoff, at its hourly cap, or that no candidate with the fewest runs, is passed
-        java.util.List<String> led = new java.util.ArrayList<>();
+        List<String> led = new ArrayList<>();
         for (Map.Entry<String, String> entry : leaders.entrySet()) {
             if (identity.equals(entry.getValue())) {
                 led.add(entry.getKey());
@@ -364,7 +368,7 @@ public final class Balancer {
             Map<String, String> marks = marks(group); // null: not known, every candidate is taken to run it
             Map<String, String> refusedHere = refused.getOrDefault(group, Map.of());
             int fewest = Integer.MAX_VALUE;
-            java.util.SortedSet<String> to = new TreeSet<>();
+            SortedSet<String> to = new TreeSet<>();
             for (Map.Entry<String, Long> candidate : candidateSince.entrySet()) {
                 String name = candidate.getKey();
                 MarkSeen process = marksSeen.get(name);
@@ -387,7 +391,7 @@ public final class Balancer {
             }
             if (fewest != Integer.MAX_VALUE && leads - fewest >= 2) {
                 // sorted: the election log and the simulation's trace name them in the same order in every run
-                return Optional.of(new Move(group, leads, fewest, java.util.Collections.unmodifiableSortedSet(to)));
+                return Optional.of(new Move(group, leads, fewest, Collections.unmodifiableSortedSet(to)));
             }
         }
         return Optional.empty();
@@ -419,7 +423,7 @@ public final class Balancer {
     }
 
     private int handsChangedInLastHour(String group, long now) {
-        java.util.ArrayDeque<Long> started = handsChanged.get(group);
+        ArrayDeque<Long> started = handsChanged.get(group);
         if (started == null) {
             return 0;
         }
@@ -430,8 +434,8 @@ public final class Balancer {
     }
 
     /** The refusals not reported yet, each once: who was handed which group and did not take it. */
-    public synchronized java.util.List<Refusal> takeRefusals() {
-        java.util.List<Refusal> taken = java.util.List.copyOf(newRefusals);
+    public synchronized List<Refusal> takeRefusals() {
+        List<Refusal> taken = List.copyOf(newRefusals);
         newRefusals.clear();
         return taken;
     }
@@ -566,7 +570,7 @@ public final class Balancer {
                     }
                 });
             });
-            loads = java.util.Collections.unmodifiableMap(counted);
+            loads = Collections.unmodifiableMap(counted);
         }
         return loads;
     }

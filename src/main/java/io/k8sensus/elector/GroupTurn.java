@@ -1,5 +1,6 @@
 package io.k8sensus.elector;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.function.IntSupplier;
 
@@ -53,7 +54,7 @@ public final class GroupTurn {
      * Which replicas run this group, by their marks on its Lease (name to mark), and how many groups in all those that
      * say it lead (name to groups).
      */
-    public void onRunners(java.util.Map<String, String> marks, java.util.Map<String, Integer> leads, long now) {
+    public void onRunners(Map<String, String> marks, Map<String, Integer> leads, long now) {
         if (left) {
             return;
         }
