@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IntSummaryStatistics;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -192,63 +193,37 @@ final class RolloutBenchmark {
                 stale += verdict.stale();
                 regressed += verdict.epochRegressions();
             }
-            samples.add(sample(
-                    c,
-                    timingName,
-                    "rollout-moves-" + size,
+            Figure figure = (name, unit, value) ->
+                    samples.add(new Sample(c, timingName, 1, "rollout-" + name + "-" + size, unit, value));
+            figure.add(
+                    "moves",
                     "moves",
                     during.stream()
                             .filter(l -> l.contains("event=released-for-balance"))
-                            .count()));
-            samples.add(sample(c, timingName, "rollout-leader-changes-" + size, "terms", changes));
-            samples.add(sample(c, timingName, "rollout-both-acting-" + size, "ms", bothActing));
-            samples.add(sample(c, timingName, "rollout-overlapping-" + size, "actions", overlapping));
-            samples.add(sample(c, timingName, "rollout-stale-" + size, "actions", stale));
-            samples.add(sample(c, timingName, "rollout-regressed-" + size, "terms", regressed));
-            samples.add(sample(c, timingName, "rollout-rebalanced-" + size, "ms", rebalanced));
+                            .count());
+            figure.add("leader-changes", "terms", changes);
+            figure.add("both-acting", "ms", bothActing);
+            figure.add("overlapping", "actions", overlapping);
+            figure.add("stale", "actions", stale);
+            figure.add("regressed", "terms", regressed);
+            figure.add("rebalanced", "ms", rebalanced);
             Map<String, Integer> loads = Placement.of(cluster).loads();
-            samples.add(sample(
-                    c,
-                    timingName,
-                    "rollout-most-" + size,
-                    "groups",
-                    live.stream()
-                            .mapToInt(name -> loads.getOrDefault(name, 0))
-                            .max()
-                            .orElse(0)));
-            samples.add(sample(
-                    c,
-                    timingName,
-                    "rollout-fewest-" + size,
-                    "groups",
-                    live.stream()
-                            .mapToInt(name -> loads.getOrDefault(name, 0))
-                            .min()
-                            .orElse(0)));
+            IntSummaryStatistics led =
+                    live.stream().mapToInt(name -> loads.getOrDefault(name, 0)).summaryStatistics();
+            figure.add("most", "groups", live.isEmpty() ? 0 : led.getMax());
+            figure.add("fewest", "groups", live.isEmpty() ? 0 : led.getMin());
             if (only != null) {
-                History.Verdict verdict = cluster.history.check(only, from, end);
-                samples.add(sample(c, timingName, "rollout-only-gap-" + size, "ms", verdict.maxGapMs()));
-                samples.add(sample(
-                        c,
-                        timingName,
-                        "rollout-only-terms-" + size,
-                        "terms",
-                        newTerms(cluster.history, only, from, end)));
-                samples.add(sample(c, timingName, "rollout-only-holder-stopped-" + size, "steps", holderStopped));
-                samples.add(sample(
-                        c,
-                        timingName,
-                        "rollout-only-moves-" + size,
+                figure.add(
+                        "only-gap", "ms", cluster.history.check(only, from, end).maxGapMs());
+                figure.add("only-terms", "terms", newTerms(cluster.history, only, from, end));
+                figure.add("only-holder-stopped", "steps", holderStopped);
+                figure.add(
+                        "only-moves",
                         "moves",
                         during.stream()
                                 .filter(l -> l.contains("event=released-for-balance group=" + only + " "))
-                                .count()));
-                samples.add(sample(
-                        c,
-                        timingName,
-                        "rollout-only-to-nonrunner-" + size,
-                        "times",
-                        toNonRunner(lines, cluster.history, only, shortOne)));
+                                .count());
+                figure.add("only-to-nonrunner", "times", toNonRunner(lines, cluster.history, only, shortOne));
             }
             System.out.printf(
                     "[bench] rollout %s: %s%n",
@@ -305,7 +280,9 @@ final class RolloutBenchmark {
                         .count();
     }
 
-    private static Sample sample(String contender, String timingName, String figure, String unit, double value) {
-        return new Sample(contender, timingName, 1, figure, unit, value);
+    /** Adds a figure of this rollout: {@code rollout-<name>-<label>}. */
+    @FunctionalInterface
+    private interface Figure {
+        void add(String name, String unit, double value);
     }
 }

@@ -902,12 +902,7 @@ final class Simulation {
                     at(p, now(), () -> {
                         // SIGTERM: each group drains and releases on its own, then the view stops
                         stopping.stopping = true;
-                        for (Group g : stopping.groups.values()) {
-                            g.stopping = true;
-                            g.turn.onStopping();
-                            afterCall(g);
-                            drive(g);
-                        }
+                        stopping.groups.values().forEach(this::stopGroup);
                         if (stopping.groups.isEmpty() && stopping.alive) {
                             exit(stopping, "stopped (it ran no group)");
                         }
@@ -1031,13 +1026,7 @@ final class Simulation {
                 runs.get(fault.replica()).remove(group);
                 Group g = p == null ? null : p.groups.get(group);
                 if (g != null && !g.stopping) {
-                    at(p, now(), () -> {
-                        // the route is removed: the view drains the group's work, releases its term and stops
-                        g.stopping = true;
-                        g.turn.onStopping();
-                        afterCall(g);
-                        drive(g);
-                    });
+                    at(p, now(), () -> stopGroup(g)); // the route is removed
                 }
             }
             case GROUP_ADDED -> {
@@ -1055,6 +1044,14 @@ final class Simulation {
                 }
             }
         }
+    }
+
+    /** A group's view stops: it drains the group's work, releases its term and stops. */
+    private void stopGroup(Group g) {
+        g.stopping = true;
+        g.turn.onStopping();
+        afterCall(g);
+        drive(g);
     }
 
     /**
