@@ -177,37 +177,41 @@ final class RolloutBenchmark {
                 stale += verdict.stale();
                 regressed += verdict.epochRegressions();
             }
-            Figure figure = (name, unit, value) ->
-                    samples.add(new Sample(c, timingName, 1, "rollout-" + name + "-" + size, unit, value));
-            figure.add(
-                    "moves",
+            Sample.Recorder record = new Sample.Recorder(samples, c, timingName, 1);
+            record.add(
+                    "rollout-moves-" + size,
                     "moves",
                     during.stream()
                             .filter(l -> l.contains("event=released-for-balance"))
                             .count());
-            figure.add("leader-changes", "terms", changes);
-            figure.add("both-acting", "ms", bothActing);
-            figure.add("overlapping", "actions", overlapping);
-            figure.add("stale", "actions", stale);
-            figure.add("regressed", "terms", regressed);
-            figure.add("rebalanced", "ms", rebalanced);
+            record.add("rollout-leader-changes-" + size, "terms", changes);
+            record.add("rollout-both-acting-" + size, "ms", bothActing);
+            record.add("rollout-overlapping-" + size, "actions", overlapping);
+            record.add("rollout-stale-" + size, "actions", stale);
+            record.add("rollout-regressed-" + size, "terms", regressed);
+            record.add("rollout-rebalanced-" + size, "ms", rebalanced);
             Map<String, Integer> loads = Placement.of(cluster).loads();
             IntSummaryStatistics led =
                     live.stream().mapToInt(name -> loads.getOrDefault(name, 0)).summaryStatistics();
-            figure.add("most", "groups", live.isEmpty() ? 0 : led.getMax());
-            figure.add("fewest", "groups", live.isEmpty() ? 0 : led.getMin());
+            record.add("rollout-most-" + size, "groups", live.isEmpty() ? 0 : led.getMax());
+            record.add("rollout-fewest-" + size, "groups", live.isEmpty() ? 0 : led.getMin());
             if (only != null) {
-                figure.add(
-                        "only-gap", "ms", cluster.history.check(only, from, end).maxGapMs());
-                figure.add("only-terms", "terms", newTerms(cluster.history, only, from, end));
-                figure.add("only-holder-stopped", "steps", holderStopped);
-                figure.add(
-                        "only-moves",
+                record.add(
+                        "rollout-only-gap-" + size,
+                        "ms",
+                        cluster.history.check(only, from, end).maxGapMs());
+                record.add("rollout-only-terms-" + size, "terms", newTerms(cluster.history, only, from, end));
+                record.add("rollout-only-holder-stopped-" + size, "steps", holderStopped);
+                record.add(
+                        "rollout-only-moves-" + size,
                         "moves",
                         during.stream()
                                 .filter(l -> l.contains("event=released-for-balance group=" + only + " "))
                                 .count());
-                figure.add("only-to-nonrunner", "times", toNonRunner(lines, cluster.history, only, shortOne));
+                record.add(
+                        "rollout-only-to-nonrunner-" + size,
+                        "times",
+                        toNonRunner(lines, cluster.history, only, shortOne));
             }
             System.out.printf(
                     "[bench] rollout %s: %s%n",
@@ -262,11 +266,5 @@ final class RolloutBenchmark {
                 + (int) history.leaseStates(group).stream()
                         .filter(s -> replica.equals(s.holder()))
                         .count();
-    }
-
-    /** Adds a figure of this rollout: {@code rollout-<name>-<label>}. */
-    @FunctionalInterface
-    private interface Figure {
-        void add(String name, String unit, double value);
     }
 }
