@@ -72,18 +72,7 @@ record Scenario(
         static final Setup SHIPPED = new Setup(History.HEARTBEAT, null, null, false);
 
         Setup(String group, String routeFile, Injection before, boolean fenced) {
-            this(group, routeFile, before, fenced, null, null, false);
-        }
-
-        Setup(
-                String group,
-                String routeFile,
-                Injection before,
-                boolean fenced,
-                ChaosCluster.Timings timings,
-                Check after,
-                boolean toolClasses) {
-            this(group, routeFile, before, fenced, timings, after, toolClasses, null);
+            this(group, routeFile, before, fenced, null, null, false, null);
         }
     }
 
@@ -428,7 +417,8 @@ record Scenario(
                                 false,
                                 SLOW_RENEWAL,
                                 c -> leaseDurationIs(c, (int) (SLOW_RENEWAL.leaseMs() / 1000)),
-                                false)),
+                                false,
+                                null)),
                 new Scenario(
                         "blocking-stop",
                         "the leader's API connection blackholed; its group has a delegate whose"
@@ -445,7 +435,8 @@ record Scenario(
                                 false,
                                 null,
                                 null,
-                                true)),
+                                true,
+                                null)),
                 slowAnswers(
                         "slow-answers-r2",
                         "R/2",
