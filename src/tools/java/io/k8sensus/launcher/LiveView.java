@@ -18,7 +18,6 @@ import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -103,7 +102,10 @@ final class LiveView {
             long seconds = Math.round(Double.parseDouble(effective.group(1)));
             out.println(time + " [" + replica + "] owns a lease now, acts in " + seconds
                     + " s (Camel waits one lease duration after taking over from a holder that did not release)");
-            countdown(seconds, left -> replica + " acts in " + left + " s");
+            for (long left = seconds - 1; left > 0; left--) {
+                long remaining = left;
+                timer.schedule(() -> say(replica + " acts in " + remaining + " s"), seconds - left, TimeUnit.SECONDS);
+            }
             return;
         }
         Matcher silent = SILENT.matcher(message);
@@ -113,8 +115,13 @@ final class LiveView {
         if (silent.find(0)) {
             long seconds = (Long.parseLong(silent.group(2)) + 999) / 1000;
             out.println(time + " [" + replica + "] " + message);
-            String holder = silent.group(1);
-            countdown(seconds, left -> "the Lease of " + holder + " expires in " + left + " s");
+            for (long left = seconds - 1; left > 0; left--) {
+                long remaining = left;
+                timer.schedule(
+                        () -> say("the Lease of " + silent.group(1) + " expires in " + remaining + " s"),
+                        seconds - left,
+                        TimeUnit.SECONDS);
+            }
             return;
         }
         if (shown) {
@@ -127,14 +134,6 @@ final class LiveView {
             faultedLeader = null;
         }
         out.flush();
-    }
-
-    /** Says what {@code line} gives for each second left, from {@code seconds - 1} down to 1. */
-    private void countdown(long seconds, LongFunction<String> line) {
-        for (long left = seconds - 1; left > 0; left--) {
-            long remaining = left;
-            timer.schedule(() -> say(line.apply(remaining)), seconds - left, TimeUnit.SECONDS);
-        }
     }
 
     /** A fault was injected into the leader: measure until another replica acts. */

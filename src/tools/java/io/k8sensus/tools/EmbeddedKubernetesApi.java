@@ -57,23 +57,19 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
     public EmbeddedKubernetesApi(int port) {
         store = new JsonPatchAsTheApiServer();
         Dispatcher tolerant = new ClosedWatchTolerance(store);
-        replicaServer = server(tolerant, port);
-        adminServer = server(tolerant, 0);
+        replicaServer = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), tolerant, false);
+        adminServer = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), tolerant, false);
+        replicaServer.init(InetAddress.getLoopbackAddress(), port);
+        adminServer.init(InetAddress.getLoopbackAddress(), 0);
         client = adminServer.createClient();
-    }
-
-    /** A mock server on a loopback port (0: any free one) that serves through {@code dispatcher}. */
-    private static KubernetesMockServer server(Dispatcher dispatcher, int port) {
-        KubernetesMockServer server =
-                new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
-        server.init(InetAddress.getLoopbackAddress(), port);
-        return server;
     }
 
     /** A port of its own for one replica, on the same store, whose connection the test can break. */
     public synchronized FaultyConnection faultyConnection() {
         FaultSwitch faults = new FaultSwitch(new ClosedWatchTolerance(store));
-        KubernetesMockServer server = server(faults, 0);
+        KubernetesMockServer server =
+                new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), faults, false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
         faultyServers.add(server);
         return new FaultyConnection(server.url("/"), faults, server);
     }
@@ -83,7 +79,12 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
 
         /** The requests made through this connection since the last call, as "METHOD path". */
         public List<String> takeRequests() throws InterruptedException {
-            return EmbeddedKubernetesApi.takeRequests(server, 1);
+            List<String> requests = new ArrayList<>();
+            RecordedRequest request;
+            while ((request = server.takeRequest(1, TimeUnit.MILLISECONDS)) != null) {
+                requests.add(request.getMethod() + " " + request.getPath());
+            }
+            return requests;
         }
     }
 
@@ -188,14 +189,9 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
 
     /** Every request the replicas made so far, oldest first, as "METHOD path?query"; each is returned once. */
     public List<String> takeReplicaRequests() throws InterruptedException {
-        return takeRequests(replicaServer, 10);
-    }
-
-    /** The requests a server has recorded and not yet returned, as "METHOD path?query", waiting up to {@code waitMs}. */
-    private static List<String> takeRequests(KubernetesMockServer server, long waitMs) throws InterruptedException {
         List<String> requests = new ArrayList<>();
         RecordedRequest request;
-        while ((request = server.takeRequest(waitMs, TimeUnit.MILLISECONDS)) != null) {
+        while ((request = replicaServer.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
             requests.add(request.getMethod() + " " + request.getPath());
         }
         return requests;
