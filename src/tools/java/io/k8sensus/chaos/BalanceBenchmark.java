@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IntSummaryStatistics;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -63,14 +64,10 @@ final class BalanceBenchmark {
                 ChaosRun.pause(2 * t.leaseMs()); // the joins change nothing: let them settle
             }
             Map<String, Integer> loads = Placement.of(cluster).loads();
-            record.add(
-                    "balance-most-" + size,
-                    "groups",
-                    names.stream().mapToInt(n -> loads.getOrDefault(n, 0)).max().orElse(0));
-            record.add(
-                    "balance-fewest-" + size,
-                    "groups",
-                    names.stream().mapToInt(n -> loads.getOrDefault(n, 0)).min().orElse(0));
+            IntSummaryStatistics led =
+                    names.stream().mapToInt(n -> loads.getOrDefault(n, 0)).summaryStatistics();
+            record.add("balance-most-" + size, "groups", led.getMax());
+            record.add("balance-fewest-" + size, "groups", led.getMin());
             Map<String, Integer> byVerb = cluster.requestsDuring(names, 20_000);
             record.add(
                     "balance-api-per-replica-" + size,

@@ -332,15 +332,8 @@ public final class Simulator {
     static String replay(long seed) {
         Schedule schedule = Schedule.draw(seed);
         StringBuilder out = new StringBuilder();
-        out.append("seed ")
-                .append(seed)
-                .append(": ")
-                .append(schedule.timings().size())
-                .append(" replicas, faults end at ")
-                .append(schedule.faultsEndMs())
-                .append(" ms, bound ")
-                .append(schedule.boundMs())
-                .append(" ms\n");
+        out.append("seed " + seed + ": " + schedule.timings().size() + " replicas, faults end at "
+                + schedule.faultsEndMs() + " ms, bound " + schedule.boundMs() + " ms\n");
         schedule.faults().forEach(f -> out.append("  ").append(f).append('\n'));
         StringBuilder trace = new StringBuilder();
         Simulation.Outcome outcome = Simulation.run(schedule, trace);
