@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IntSummaryStatistics;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -35,6 +36,7 @@ final class BalanceBenchmark {
         String size = groups + "x" + replicas + (on ? "" : "-off");
         String c = "k8sensus";
         List<Sample> samples = new ArrayList<>();
+        Sample.Recorder record = new Sample.Recorder(samples, c, timingName, 1);
         ExtraGroups extra = ExtraGroups.create(groups - 1, t.periodMs());
         List<String> more = on ? List.of() : List.of("-Dk8sensus.election.balance=false");
         List<String> names = new ArrayList<>();
@@ -55,33 +57,22 @@ final class BalanceBenchmark {
             long joined = System.nanoTime();
             int movesBefore = moves(cluster);
             if (on) {
-                samples.add(sample(
-                        c, timingName, "balance-join-" + size, "ms", untilBalanced(cluster, groups, names, joined)));
-                samples.add(sample(c, timingName, "balance-moves-join-" + size, "moves", moves(cluster) - movesBefore));
+                record.add("balance-join-" + size, "ms", untilBalanced(cluster, groups, names, joined));
+                record.add("balance-moves-join-" + size, "moves", moves(cluster) - movesBefore);
                 samples.addAll(handoverGaps(cluster, c, timingName, size, joined));
             } else {
                 ChaosRun.pause(2 * t.leaseMs()); // the joins change nothing: let them settle
             }
             Map<String, Integer> loads = Placement.of(cluster).loads();
-            samples.add(sample(
-                    c,
-                    timingName,
-                    "balance-most-" + size,
-                    "groups",
-                    names.stream().mapToInt(n -> loads.getOrDefault(n, 0)).max().orElse(0)));
-            samples.add(sample(
-                    c,
-                    timingName,
-                    "balance-fewest-" + size,
-                    "groups",
-                    names.stream().mapToInt(n -> loads.getOrDefault(n, 0)).min().orElse(0)));
+            IntSummaryStatistics led =
+                    names.stream().mapToInt(n -> loads.getOrDefault(n, 0)).summaryStatistics();
+            record.add("balance-most-" + size, "groups", led.getMax());
+            record.add("balance-fewest-" + size, "groups", led.getMin());
             Map<String, Integer> byVerb = cluster.requestsDuring(names, 20_000);
-            samples.add(sample(
-                    c,
-                    timingName,
+            record.add(
                     "balance-api-per-replica-" + size,
                     "req/s",
-                    byVerb.values().stream().mapToInt(Integer::intValue).sum() / 20.0 / replicas));
+                    byVerb.values().stream().mapToInt(Integer::intValue).sum() / 20.0 / replicas);
             if (on) {
                 String victim = loads.entrySet().stream()
                         .max(Map.Entry.comparingByValue())
@@ -93,13 +84,8 @@ final class BalanceBenchmark {
                 long killed = System.nanoTime();
                 cluster.stop(victim, "KILL");
                 cluster.api().deletePod(victim);
-                samples.add(sample(
-                        c,
-                        timingName,
-                        "balance-loss-" + size,
-                        "ms",
-                        untilBalanced(cluster, groups, survivors, killed)));
-                samples.add(sample(c, timingName, "balance-moves-loss-" + size, "moves", moves(cluster) - beforeLoss));
+                record.add("balance-loss-" + size, "ms", untilBalanced(cluster, groups, survivors, killed));
+                record.add("balance-moves-loss-" + size, "moves", moves(cluster) - beforeLoss);
                 int beforeReturn = moves(cluster);
                 int mark = cluster.output().size();
                 cluster.start(victim, Map.of());
@@ -111,10 +97,8 @@ final class BalanceBenchmark {
                                 .stream()
                                 .anyMatch(l -> l.startsWith(victim + " ") && l.contains("(k8sensus) started")));
                 long back = System.nanoTime();
-                samples.add(sample(
-                        c, timingName, "balance-return-" + size, "ms", untilBalanced(cluster, groups, names, back)));
-                samples.add(
-                        sample(c, timingName, "balance-moves-return-" + size, "moves", moves(cluster) - beforeReturn));
+                record.add("balance-return-" + size, "ms", untilBalanced(cluster, groups, names, back));
+                record.add("balance-moves-return-" + size, "moves", moves(cluster) - beforeReturn);
             }
             System.out.printf(
                     "[bench] balance %s: %s%n",
@@ -170,9 +154,5 @@ final class BalanceBenchmark {
             }
         }
         return gaps;
-    }
-
-    private static Sample sample(String contender, String timingName, String figure, String unit, double value) {
-        return new Sample(contender, timingName, 1, figure, unit, value);
     }
 }

@@ -18,22 +18,11 @@ import java.util.function.Supplier;
  * Failover, handover, overlap, API cost, start-up and memory of three {@link Contender}s, as real processes on the
  * same embedded API with the same timings. The phases, in order: the memory breakdown ({@link MemoryBreakdown}), API
  * cost at scale ({@link ApiCostScaling}), balancing ({@link BalanceBenchmark}), rolling updates
- * ({@link RolloutBenchmark}), a slow API server ({@link SlowApiBenchmark}, with {@code --slow-api}), then the takeover
- * trials ({@link FailoverTrial}) of every contender and timings interleaved in a random order drawn from a seed; every
- * value is a {@link Sample}, summarized by {@link BenchmarkReport}. Before the first phase, each contender's class-data
- * archive is trained on its own start ({@link ClassDataArchives}; {@code --no-class-data}: none for any).
- * <p>
- * {@code make bench ARGS="--trials 10 --timings short,default --scaling 3x1,10x1,30x1,3x10"} ({@link BenchmarkOptions}):
- * a progress line per trial, then in {@code --out} (default target/bench) this run's {@code samples.csv} (every
- * value), {@code results.csv} (the summary), {@code failover.png} ({@link FailoverChart}), {@code run.md} (commit,
- * command, machine, the archives, the seed and the trials' order), {@code class-data/} (the archives) and
- * {@code memory/} (the raw native memory summaries, unless {@code --no-memory}); with
- * {@code --write FILE}, the tables of that Markdown file's generated block ("bench", and "bench-slow-api" for the
- * slow-API-server phase: each written only by a run that measured it), and with {@code --summary FILE} the medians at
- * the run's longest timings in that file's (the README's); with {@code --rollout-write FILE}, the rolling-update
- * table alone in that file's "bench-rollout" block (the election log of each rolling update is in {@code --out},
- * {@code rollout-<size>.election.log}). Nothing of an earlier run is kept: every table of a block
- * comes from one run.
+ * ({@link RolloutBenchmark}), a slow API server ({@link SlowApiBenchmark}), then the takeover trials
+ * ({@link FailoverTrial}) of every contender and timings interleaved in a random order drawn from a seed; before the
+ * first, each contender's class-data archive is trained on its own start ({@link ClassDataArchives}). Every value is
+ * a {@link Sample}, summarized by {@link BenchmarkReport}; the options and what they write are in
+ * {@link BenchmarkOptions#USAGE}. Nothing of an earlier run is kept: every table of a block comes from one run.
  */
 public final class Benchmark {
 

@@ -7,7 +7,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.DoubleFunction;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
@@ -154,18 +156,10 @@ final class BenchmarkReport {
             md.append(contenderColumns(contenders));
             scaling.stream().map(Sample::figure).distinct().forEach(figure -> {
                 String[] parts = figure.substring("api-total-".length()).split("-");
-                md.append("| ").append(parts[0]).append(" x ").append(parts[2]).append(" |");
-                for (String c : contenders) {
-                    md.append(' ')
-                            .append(scaling.stream()
-                                    .filter(s -> s.contender().equals(c)
-                                            && s.figure().equals(figure))
-                                    .map(s -> format(s.value()) + "/s")
-                                    .findFirst()
-                                    .orElse("-"))
-                            .append(" |");
-                }
-                md.append('\n');
+                md.append(row(
+                        parts[0] + " x " + parts[2],
+                        contenders,
+                        c -> first(scaling, c, figure, v -> format(v) + "/s")));
             });
             md.append('\n');
         }
@@ -187,21 +181,10 @@ final class BenchmarkReport {
                                     .mapToDouble(Sample::value)
                                     .max()
                                     .orElse(0)))
-                    .forEach(figure -> {
-                        String area = figure.equals("nmt-rss") ? "peak RSS (VmHWM)" : figure.substring(4);
-                        md.append("| ").append(area).append(" |");
-                        for (String c : contenders) {
-                            md.append(' ')
-                                    .append(memory.stream()
-                                            .filter(s -> s.contender().equals(c)
-                                                    && s.figure().equals(figure))
-                                            .map(s -> String.format(Locale.ROOT, "%.1f", s.value()))
-                                            .findFirst()
-                                            .orElse("-"))
-                                    .append(" |");
-                        }
-                        md.append('\n');
-                    });
+                    .forEach(figure -> md.append(row(
+                            figure.equals("nmt-rss") ? "peak RSS (VmHWM)" : figure.substring(4),
+                            contenders,
+                            c -> first(memory, c, figure, v -> String.format(Locale.ROOT, "%.1f", v)))));
             md.append('\n');
         }
         md.append("Every figure (median and p95 interpolated, p95 only from ")
@@ -256,51 +239,25 @@ final class BenchmarkReport {
             String[] size = label.split("-")[0].split("x");
             boolean uneven = label.contains("-uneven");
             double[] gaps = sorted(of(samples, gap + label));
-            md.append("| ")
-                    .append(size[0])
-                    .append(" x ")
-                    .append(size[1])
-                    .append(" | ")
-                    .append(uneven ? "one short" : "all the same")
-                    .append(" | ")
-                    .append(label.endsWith("-off") ? "off" : "on")
-                    .append(" | ")
-                    .append(human(gaps[gaps.length - 1], "ms"))
-                    .append(" / ")
-                    .append(human(quantile(gaps, 0.5), "ms"))
-                    .append(" | ")
-                    .append(value(samples, "rollout-moves-" + label, "moves"))
-                    .append(" | ")
-                    .append(value(samples, "rollout-leader-changes-" + label, "terms"))
-                    .append(" | ")
-                    .append(value(samples, "rollout-both-acting-" + label, "ms"))
-                    .append(" | ")
-                    .append(value(samples, "rollout-overlapping-" + label, "actions"))
-                    .append(" / ")
-                    .append(value(samples, "rollout-stale-" + label, "actions"))
-                    .append(" / ")
-                    .append(value(samples, "rollout-regressed-" + label, "terms"))
-                    .append(" | ")
-                    .append(value(samples, "rollout-rebalanced-" + label, "ms"))
-                    .append(" | ")
-                    .append(value(samples, "rollout-most-" + label, "groups"))
-                    .append(" / ")
-                    .append(value(samples, "rollout-fewest-" + label, "groups"))
-                    .append(" | ");
-            if (uneven) {
-                md.append(value(samples, "rollout-only-terms-" + label, "terms"))
-                        .append(" (")
-                        .append(value(samples, "rollout-only-holder-stopped-" + label, "steps"))
-                        .append(") / ")
-                        .append(value(samples, "rollout-only-moves-" + label, "moves"))
-                        .append(" / ")
-                        .append(value(samples, "rollout-only-to-nonrunner-" + label, "times"))
-                        .append("; longest gap ")
-                        .append(value(samples, "rollout-only-gap-" + label, "ms"));
-            } else {
-                md.append('-');
-            }
-            md.append(" |\n");
+            BiFunction<String, String, String> v =
+                    (figure, unit) -> value(samples, "rollout-" + figure + "-" + label, unit);
+            md.append(row(
+                    size[0] + " x " + size[1],
+                    uneven ? "one short" : "all the same",
+                    label.endsWith("-off") ? "off" : "on",
+                    human(gaps[gaps.length - 1], "ms") + " / " + human(quantile(gaps, 0.5), "ms"),
+                    v.apply("moves", "moves"),
+                    v.apply("leader-changes", "terms"),
+                    v.apply("both-acting", "ms"),
+                    v.apply("overlapping", "actions") + " / " + v.apply("stale", "actions") + " / "
+                            + v.apply("regressed", "terms"),
+                    v.apply("rebalanced", "ms"),
+                    v.apply("most", "groups") + " / " + v.apply("fewest", "groups"),
+                    uneven
+                            ? v.apply("only-terms", "terms") + " (" + v.apply("only-holder-stopped", "steps") + ") / "
+                                    + v.apply("only-moves", "moves") + " / " + v.apply("only-to-nonrunner", "times")
+                                    + "; longest gap " + v.apply("only-gap", "ms")
+                            : "-"));
         }
         return md.append('\n').toString();
     }
@@ -348,16 +305,12 @@ final class BenchmarkReport {
         }
         md.append(", ").append(trials(of)).append(" trials; the maximum in brackets:\n\n| figure |");
         md.append(contenderColumns(contenders));
-        HEADLINE.forEach((figure, title) -> {
-            md.append("| ").append(title).append(" |");
-            for (String c : contenders) {
-                List<Sample> values = of.stream()
-                        .filter(s -> s.contender().equals(c) && s.figure().equals(figure))
-                        .toList();
-                md.append(' ').append(values.isEmpty() ? "-" : cell(values)).append(" |");
-            }
-            md.append('\n');
-        });
+        HEADLINE.forEach((figure, title) -> md.append(row(title, contenders, c -> {
+            List<Sample> values = of.stream()
+                    .filter(s -> s.contender().equals(c) && s.figure().equals(figure))
+                    .toList();
+            return values.isEmpty() ? "-" : cell(values);
+        })));
         return md.append('\n').toString();
     }
 
@@ -472,16 +425,12 @@ final class BenchmarkReport {
                         " time two replicas' terms both acted (`never`); *stale*: actions of a term that had ended.\n\n")
                 .append("| lateness |");
         for (String c : contenders) {
-            String name = label(c);
-            md.append(' ')
-                    .append(name)
-                    .append(": actions | ")
-                    .append(name)
-                    .append(": changes | ")
-                    .append(name)
-                    .append(": two acting | ")
-                    .append(name)
-                    .append(": stale |");
+            Stream.of("actions", "changes", "two acting", "stale")
+                    .forEach(column -> md.append(' ')
+                            .append(label(c))
+                            .append(": ")
+                            .append(column)
+                            .append(" |"));
         }
         md.append("\n|---|")
                 .append("---|---|---|---|".repeat(contenders.size()))
@@ -500,7 +449,7 @@ final class BenchmarkReport {
                         .toList();
                 List<Double> expected = values(of, level, "expected-actions");
                 md.append(' ')
-                        .append(join(values(of, level, "actions"), v -> String.format(Locale.ROOT, "%.0f", v)))
+                        .append(join(values(of, level, "actions"), BenchmarkReport::whole))
                         .append(
                                 expected.isEmpty()
                                         ? ""
@@ -509,15 +458,14 @@ final class BenchmarkReport {
                                                         expected.stream()
                                                                 .distinct()
                                                                 .toList(),
-                                                        v -> String.format(Locale.ROOT, "%.0f", v))
-                                                + ")")
+                                                        BenchmarkReport::whole) + ")")
                         .append(baseline(values(of, level, "baseline-actions")))
                         .append(" | ")
-                        .append(join(values(of, level, "leader-changes"), v -> String.format(Locale.ROOT, "%.0f", v)))
+                        .append(join(values(of, level, "leader-changes"), BenchmarkReport::whole))
                         .append(" | ")
                         .append(join(values(of, level, "two-actors"), v -> human(v, "ms")))
                         .append(" | ")
-                        .append(join(values(of, level, "stale-actions"), v -> String.format(Locale.ROOT, "%.0f", v)))
+                        .append(join(values(of, level, "stale-actions"), BenchmarkReport::whole))
                         .append(" |");
             }
             md.append('\n');
@@ -576,7 +524,7 @@ final class BenchmarkReport {
     private static String baseline(List<Double> values) {
         return values.isEmpty()
                 ? ""
-                : "; before: " + join(values, v -> String.format(Locale.ROOT, "%.0f", v)) + " (of "
+                : "; before: " + join(values, BenchmarkReport::whole) + " (of "
                         + SlowApiBenchmark.BASELINE_MS / SlowApiBenchmark.PERIOD_MS + ")";
     }
 
@@ -624,7 +572,31 @@ final class BenchmarkReport {
     }
 
     private static String row(String target, String value, boolean met) {
-        return "| " + target + " | " + value + " | " + (met ? "yes" : "**no**") + " |\n";
+        return row(target, value, met ? "yes" : "**no**");
+    }
+
+    /** A table's row of the given cells. */
+    private static String row(String... cells) {
+        return "| " + String.join(" | ", cells) + " |\n";
+    }
+
+    /** A row with a cell per contender after its title. */
+    private static String row(String title, List<String> contenders, Function<String, String> cell) {
+        return row(
+                Stream.concat(Stream.of(title), contenders.stream().map(cell)).toArray(String[]::new));
+    }
+
+    /** The first value of a figure of a contender, formatted; "-" if there is none. */
+    private static String first(List<Sample> samples, String contender, String figure, DoubleFunction<String> format) {
+        return samples.stream()
+                .filter(s -> s.contender().equals(contender) && s.figure().equals(figure))
+                .map(s -> format.apply(s.value()))
+                .findFirst()
+                .orElse("-");
+    }
+
+    private static String whole(double v) {
+        return String.format(Locale.ROOT, "%.0f", v);
     }
 
     /** "0.09 s (0.14 s)", "none", "156 MiB (157 MiB)", "0.6/s (0.6/s)"... */

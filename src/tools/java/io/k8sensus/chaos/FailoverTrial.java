@@ -27,14 +27,13 @@ final class FailoverTrial {
     static List<Sample> run(Contender contender, String timingName, ChaosCluster.Timings t, Path jar, int n)
             throws Exception {
         List<Sample> samples = new ArrayList<>();
-        String c = contender.label;
+        Sample.Recorder record = new Sample.Recorder(samples, contender.label, timingName, n);
         long wait = 2 * t.leaseMs() + 10_000;
         try (ChaosCluster cluster = new ChaosCluster(t, contender.launcher(jar, t))) {
             cluster.start("replica-1", Map.of());
             await().atMost(Duration.ofSeconds(120)).until(() -> cluster.history.size() >= 1);
             History.Action first = cluster.history.actions().get(0);
-            samples.add(new Sample(
-                    c, timingName, n, "startup", "ms", (first.nanos() - cluster.startedNanos(first.replica())) / 1e6));
+            record.add("startup", "ms", (first.nanos() - cluster.startedNanos(first.replica())) / 1e6);
             joined(cluster, "replica-2");
             joined(cluster, "replica-3");
             List<String> names = List.of("replica-1", "replica-2", "replica-3");
@@ -43,53 +42,30 @@ final class FailoverTrial {
             Map<String, Integer> byVerb = cluster.requestsDuring(names, 10_000);
             double seconds = 10.0;
             int total = byVerb.values().stream().mapToInt(Integer::intValue).sum();
-            samples.add(new Sample(c, timingName, n, "api-requests-per-replica", "req/s", total / seconds / 3));
-            byVerb.forEach((verb, count) -> samples.add(
-                    new Sample(c, timingName, n, "api-" + verb + "-per-replica", "req/s", count / seconds / 3)));
-            samples.add(new Sample(
-                    c,
-                    timingName,
-                    n,
+            record.add("api-requests-per-replica", "req/s", total / seconds / 3);
+            byVerb.forEach((verb, count) -> record.add("api-" + verb + "-per-replica", "req/s", count / seconds / 3));
+            record.add(
                     "peak-rss",
                     "MiB",
                     cluster.replicas().stream()
                             .mapToDouble(r -> r.peakRssMib())
                             .max()
-                            .orElse(Double.NaN)));
+                            .orElse(Double.NaN));
 
-            addTakeover(samples, c, timingName, n, "graceful-handover", cluster, fault(cluster, "TERM", true), wait);
+            addTakeover(record, "graceful-handover", cluster, fault(cluster, "TERM", true), wait);
             joined(cluster, "replica-4");
-            addTakeover(
-                    samples,
-                    c,
-                    timingName,
-                    n,
-                    "crash-failover-pod-deleted",
-                    cluster,
-                    fault(cluster, "KILL", true),
-                    wait);
+            addTakeover(record, "crash-failover-pod-deleted", cluster, fault(cluster, "KILL", true), wait);
             joined(cluster, "replica-5");
-            addTakeover(
-                    samples,
-                    c,
-                    timingName,
-                    n,
-                    "crash-failover-pod-ready",
-                    cluster,
-                    fault(cluster, "KILL", false),
-                    wait);
+            addTakeover(record, "crash-failover-pod-ready", cluster, fault(cluster, "KILL", false), wait);
             // a lease duration more, so that an old leader that acts late is seen, then the whole trial is checked,
             // start-up included, against the actions and the Lease's epochs
             ChaosRun.pause(t.leaseMs());
             History.Verdict whole = cluster.history.check(first.nanos(), System.nanoTime());
-            samples.add(new Sample(
-                    c,
-                    timingName,
-                    n,
+            record.add(
                     "trial-overlapping-actions",
                     "actions",
-                    whole.overlaps() + whole.stale() + whole.epochRegressions()));
-            samples.add(new Sample(c, timingName, n, "trial-both-acting", "ms", whole.bothActingMs()));
+                    whole.overlaps() + whole.stale() + whole.epochRegressions());
+            record.add("trial-both-acting", "ms", whole.bothActingMs());
         }
         return samples;
     }
@@ -122,14 +98,7 @@ final class FailoverTrial {
     }
 
     private static void addTakeover(
-            List<Sample> samples,
-            String c,
-            String timingName,
-            int n,
-            String figure,
-            ChaosCluster cluster,
-            long faultAt,
-            long waitMs) {
+            Sample.Recorder record, String figure, ChaosCluster cluster, long faultAt, long waitMs) {
         try {
             await().atMost(Duration.ofMillis(waitMs))
                     .pollInterval(Duration.ofMillis(50))
@@ -139,6 +108,6 @@ final class FailoverTrial {
             // no takeover within the wait: recorded as NaN
         }
         History.Verdict v = cluster.history.check(faultAt, System.nanoTime());
-        samples.add(new Sample(c, timingName, n, figure, "ms", v.takeoverMs() < 0 ? Double.NaN : v.takeoverMs()));
+        record.add(figure, "ms", v.takeoverMs() < 0 ? Double.NaN : v.takeoverMs());
     }
 }

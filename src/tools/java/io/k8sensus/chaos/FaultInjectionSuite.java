@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -124,47 +125,24 @@ public final class FaultInjectionSuite {
             String bound = s.setup().held() != null
                     ? s.boundText()
                     : (s.leaderChanges() ? "takeover <= " : "gap <= ") + s.boundMs() + " ms (" + s.boundText() + ")";
-            if (r.skipped() != null) {
-                md.append("| ")
-                        .append(s.name())
-                        .append(" | ")
-                        .append(s.fault())
-                        .append(" | ")
-                        .append(bound)
-                        .append(" | - | - | - | - | - | - | - | - | SKIPPED: ")
-                        .append(r.skipped())
-                        .append(" |\n");
-                continue;
-            }
+            List<String> cells = new ArrayList<>(List.of(s.name(), s.fault(), bound));
             History.Verdict v = r.verdict();
-            md.append("| ")
-                    .append(s.name())
-                    .append(" | ")
-                    .append(s.fault())
-                    .append(" | ")
-                    .append(bound)
-                    .append(" | ")
-                    .append(v.takeoverMs() < 0 ? "none (same leader)" : v.takeoverMs() + " ms")
-                    .append(" | ")
-                    .append(v.overlaps())
-                    .append(" | ")
-                    .append(v.stale())
-                    .append(" (")
-                    .append(s.staleAllowed())
-                    .append(") | ")
-                    .append(s.setup().fenced() ? String.valueOf(v.fenced()) : "no fence")
-                    .append(" | ")
-                    .append(s.setup().fenced() ? String.valueOf(v.staleAccepted()) : "no fence")
-                    .append(" | ")
-                    .append(v.bothActingMs() < 0 ? "never" : v.bothActingMs() + " ms")
-                    .append(" | ")
-                    .append(v.epochRegressions())
-                    .append(" | ")
-                    .append(v.maxGapMs())
-                    .append(" ms | ")
-                    .append(r.passed() ? "PASS" : "FAIL")
-                    .append(r.held() == null ? "" : " (" + r.held() + ")")
-                    .append(" |\n");
+            if (r.skipped() != null) {
+                cells.addAll(Collections.nCopies(8, "-"));
+                cells.add("SKIPPED: " + r.skipped());
+            } else {
+                cells.addAll(List.of(
+                        v.takeoverMs() < 0 ? "none (same leader)" : v.takeoverMs() + " ms",
+                        String.valueOf(v.overlaps()),
+                        v.stale() + " (" + s.staleAllowed() + ")",
+                        s.setup().fenced() ? String.valueOf(v.fenced()) : "no fence",
+                        s.setup().fenced() ? String.valueOf(v.staleAccepted()) : "no fence",
+                        v.bothActingMs() < 0 ? "never" : v.bothActingMs() + " ms",
+                        String.valueOf(v.epochRegressions()),
+                        v.maxGapMs() + " ms",
+                        (r.passed() ? "PASS" : "FAIL") + (r.held() == null ? "" : " (" + r.held() + ")")));
+            }
+            md.append("| ").append(String.join(" | ", cells)).append(" |\n");
         }
         return md.toString();
     }

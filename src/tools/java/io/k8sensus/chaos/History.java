@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -160,25 +162,20 @@ final class History {
     }
 
     List<Completion> completions(String group) {
-        return completions.stream()
-                .filter(c -> c.group().equals(group))
-                .sorted(Comparator.comparingLong(Completion::nanos))
-                .toList();
+        return oldestFirst(completions, c -> c.group().equals(group), Completion::nanos);
     }
 
     List<FenceAnswer> fenceAnswers(String group) {
-        return fenceAnswers.stream()
-                .filter(f -> f.group().equals(group))
-                .sorted(Comparator.comparingLong(FenceAnswer::nanos))
-                .toList();
+        return oldestFirst(fenceAnswers, f -> f.group().equals(group), FenceAnswer::nanos);
     }
 
     /** Every state of a group's Lease the harness's watch saw, oldest first. */
     List<LeaseState> leaseStates(String group) {
-        return leaseStates.stream()
-                .filter(l -> l.group().equals(group))
-                .sorted(Comparator.comparingLong(LeaseState::nanos))
-                .toList();
+        return oldestFirst(leaseStates, l -> l.group().equals(group), LeaseState::nanos);
+    }
+
+    private static <T> List<T> oldestFirst(Collection<T> all, Predicate<T> in, ToLongFunction<T> nanos) {
+        return all.stream().filter(in).sorted(Comparator.comparingLong(nanos)).toList();
     }
 
     int size() {
@@ -194,24 +191,10 @@ final class History {
         List<Line> lines = new ArrayList<>();
         actions.forEach(a -> lines.add(new Line(
                 a.nanos(),
-                String.join(
-                        ",",
-                        "action",
-                        a.replica(),
-                        String.valueOf(a.life()),
-                        a.group(),
-                        String.valueOf(a.epoch()),
-                        String.valueOf(a.seq())))));
+                String.join(",", "action", a.replica(), "" + a.life(), a.group(), "" + a.epoch(), "" + a.seq()))));
         completions.forEach(c -> lines.add(new Line(
                 c.nanos(),
-                String.join(
-                        ",",
-                        "completion",
-                        c.replica(),
-                        String.valueOf(c.life()),
-                        c.group(),
-                        String.valueOf(c.epoch()),
-                        String.valueOf(c.seq())))));
+                String.join(",", "completion", c.replica(), "" + c.life(), c.group(), "" + c.epoch(), "" + c.seq()))));
         leaseStates.forEach(l -> lines.add(new Line(
                 l.nanos(),
                 String.join(
@@ -220,17 +203,17 @@ final class History {
                         l.holder() == null || l.holder().isEmpty() ? "none" : l.holder(),
                         "",
                         l.group(),
-                        String.valueOf(l.epoch()),
+                        "" + l.epoch(),
                         ""))));
         fenceAnswers.forEach(f -> lines.add(new Line(
                 f.nanos(),
                 String.join(
                         ",",
                         f.accepted() ? "fence-accepted" : "fence-refused",
-                        String.valueOf(f.leader()),
+                        "" + f.leader(),
                         "",
                         f.group(),
-                        String.valueOf(f.epoch()),
+                        "" + f.epoch(),
                         ""))));
         StringBuilder csv = new StringBuilder("ms,what,replica,life,group,epoch,seq\n");
         lines.stream()
@@ -403,18 +386,7 @@ final class History {
      * pair's common time; 0 if they only touched, -1 if never.
      */
     private static long twoActors(List<Term> terms, long from, long to) {
-        List<long[]> common = new ArrayList<>();
-        for (int i = 0; i < terms.size(); i++) {
-            for (int j = i + 1; j < terms.size(); j++) {
-                Term a = terms.get(i);
-                Term b = terms.get(j);
-                long start = Math.max(from, Math.max(a.from, b.from));
-                long end = Math.min(to, Math.min(a.to, b.to));
-                if (!a.replica.equals(b.replica) && end >= start) {
-                    common.add(new long[] {start, end});
-                }
-            }
-        }
+        List<long[]> common = common(terms, from, to);
         if (common.isEmpty()) {
             return -1;
         }
@@ -443,19 +415,27 @@ final class History {
 
     /** The longest time two replicas' terms both worked, in ms; -1 if never. */
     private static long bothActing(List<Term> terms) {
-        long longest = -1;
+        return common(terms, Long.MIN_VALUE, Long.MAX_VALUE).stream()
+                .mapToLong(c -> (c[1] - c[0]) / 1_000_000)
+                .max()
+                .orElse(-1);
+    }
+
+    /** The time, within [from, to], each pair of two replicas' terms both worked, as {start, end}. */
+    private static List<long[]> common(List<Term> terms, long from, long to) {
+        List<long[]> common = new ArrayList<>();
         for (int i = 0; i < terms.size(); i++) {
             for (int j = i + 1; j < terms.size(); j++) {
                 Term a = terms.get(i);
                 Term b = terms.get(j);
-                long from = Math.max(a.from, b.from);
-                long to = Math.min(a.to, b.to);
-                if (!a.replica.equals(b.replica) && to >= from) {
-                    longest = Math.max(longest, (to - from) / 1_000_000);
+                long start = Math.max(from, Math.max(a.from, b.from));
+                long end = Math.min(to, Math.min(a.to, b.to));
+                if (!a.replica.equals(b.replica) && end >= start) {
+                    common.add(new long[] {start, end});
                 }
             }
         }
-        return longest;
+        return common;
     }
 
     /** The epochs a group's Lease named over time, as the harness saw them. */

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IntSummaryStatistics;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -15,36 +16,20 @@ import java.util.regex.Pattern;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
- * A rolling update, measured ({@code --rollout 7x3,30x10}): G groups on R replicas of k8sensus, each group with one
- * leader-only timer route (period {@value #PERIOD_MS} ms, delay 0), with balancing on and off, and with every replica
- * running every group or one running one group fewer.
- * <p>
- * Before the rollout: replica-1 starts alone and leads every group, replica-2..R join, and the placement settles
- * (balanced, or two lease durations with balancing off), then one lease duration more. The rollout replaces each
- * replica once, oldest first, as a Deployment with {@code maxSurge: 1, maxUnavailable: 0} does: a new replica starts;
- * once it has said it started, 3 s later the oldest gets SIGTERM, and its Pod is deleted once its process has exited;
- * then the next step. After the last step the harness waits until the placement is balanced again (every group led,
- * with balancing off) and one lease duration more.
- * <p>
- * In the uneven variant the first new replica, {@code replica-<R+1>}, which stays to the end, runs every group but
- * the last ({@code g<G>}): it has neither its route nor its election. The group only the others run must stay with
- * them: a move of it is a handover to another replica that runs it, never to this one.
- * <p>
- * Figures ({@code rollout-<figure>-<G>x<R>[-uneven][-off]}), over the rollout (its first start to the end):
+ * A rolling update, measured ({@code --rollout 7x3,30x10}), as docs/BENCHMARKS.md ("Rolling updates") describes it: G
+ * groups on R replicas, balancing on and off, every replica running every group or the first new one lacking
+ * {@code g<G>} (which must then never be handed to it). Figures ({@code rollout-<figure>-<G>x<R>[-uneven][-off]}),
+ * from the rollout's first start to the end:
  * <ul>
  * <li>{@code gap}: per group (one sample each), the longest time without an action;</li>
- * <li>{@code moves}: handovers for balance ({@code event=released-for-balance});</li>
- * <li>{@code leader-changes}: new terms that acted, over all groups;</li>
- * <li>{@code both-acting}: the longest time two terms of one group both acted, whole run (-1: never);
- * {@code overlapping}, {@code stale}, {@code regressed}: actions of two replicas in one term, of an ended term, and
- * new terms whose epoch is not above the last, whole run ({@link History#check});</li>
- * <li>{@code rebalanced}: ms from the last step (the old Pod deleted) to a balanced placement, balancing on;</li>
- * <li>{@code most}, {@code fewest}: groups led per replica at the end;</li>
- * <li>uneven only, of {@code g<G>}: {@code only-gap} its longest gap, {@code only-terms} its new terms,
- * {@code only-holder-stopped} how many of the steps stopped its holder (each of those must hand it over),
- * {@code only-moves} its handovers for balance, {@code only-to-nonrunner} the times it was offered to, refused by or
- * held by the replica that does not run it (a move naming it in {@code to=}, an {@code event=balancing-refused} naming
- * it as target, a Lease state naming it holder).</li>
+ * <li>{@code moves}: handovers for balance; {@code leader-changes}: new terms that acted, over all groups;</li>
+ * <li>{@code both-acting}, {@code overlapping}, {@code stale}, {@code regressed}: over the whole run
+ * ({@link History#check});</li>
+ * <li>{@code rebalanced}: ms from the last step to a balanced placement; {@code most}, {@code fewest}: groups led per
+ * replica at the end;</li>
+ * <li>uneven only, of {@code g<G>}: {@code only-gap}, {@code only-terms}, {@code only-holder-stopped} (steps that
+ * stopped its holder), {@code only-moves}, {@code only-to-nonrunner} (times it was offered to, refused by or held by
+ * the replica that does not run it).</li>
  * </ul>
  */
 final class RolloutBenchmark {
@@ -192,63 +177,41 @@ final class RolloutBenchmark {
                 stale += verdict.stale();
                 regressed += verdict.epochRegressions();
             }
-            samples.add(sample(
-                    c,
-                    timingName,
+            Sample.Recorder record = new Sample.Recorder(samples, c, timingName, 1);
+            record.add(
                     "rollout-moves-" + size,
                     "moves",
                     during.stream()
                             .filter(l -> l.contains("event=released-for-balance"))
-                            .count()));
-            samples.add(sample(c, timingName, "rollout-leader-changes-" + size, "terms", changes));
-            samples.add(sample(c, timingName, "rollout-both-acting-" + size, "ms", bothActing));
-            samples.add(sample(c, timingName, "rollout-overlapping-" + size, "actions", overlapping));
-            samples.add(sample(c, timingName, "rollout-stale-" + size, "actions", stale));
-            samples.add(sample(c, timingName, "rollout-regressed-" + size, "terms", regressed));
-            samples.add(sample(c, timingName, "rollout-rebalanced-" + size, "ms", rebalanced));
+                            .count());
+            record.add("rollout-leader-changes-" + size, "terms", changes);
+            record.add("rollout-both-acting-" + size, "ms", bothActing);
+            record.add("rollout-overlapping-" + size, "actions", overlapping);
+            record.add("rollout-stale-" + size, "actions", stale);
+            record.add("rollout-regressed-" + size, "terms", regressed);
+            record.add("rollout-rebalanced-" + size, "ms", rebalanced);
             Map<String, Integer> loads = Placement.of(cluster).loads();
-            samples.add(sample(
-                    c,
-                    timingName,
-                    "rollout-most-" + size,
-                    "groups",
-                    live.stream()
-                            .mapToInt(name -> loads.getOrDefault(name, 0))
-                            .max()
-                            .orElse(0)));
-            samples.add(sample(
-                    c,
-                    timingName,
-                    "rollout-fewest-" + size,
-                    "groups",
-                    live.stream()
-                            .mapToInt(name -> loads.getOrDefault(name, 0))
-                            .min()
-                            .orElse(0)));
+            IntSummaryStatistics led =
+                    live.stream().mapToInt(name -> loads.getOrDefault(name, 0)).summaryStatistics();
+            record.add("rollout-most-" + size, "groups", live.isEmpty() ? 0 : led.getMax());
+            record.add("rollout-fewest-" + size, "groups", live.isEmpty() ? 0 : led.getMin());
             if (only != null) {
-                History.Verdict verdict = cluster.history.check(only, from, end);
-                samples.add(sample(c, timingName, "rollout-only-gap-" + size, "ms", verdict.maxGapMs()));
-                samples.add(sample(
-                        c,
-                        timingName,
-                        "rollout-only-terms-" + size,
-                        "terms",
-                        newTerms(cluster.history, only, from, end)));
-                samples.add(sample(c, timingName, "rollout-only-holder-stopped-" + size, "steps", holderStopped));
-                samples.add(sample(
-                        c,
-                        timingName,
+                record.add(
+                        "rollout-only-gap-" + size,
+                        "ms",
+                        cluster.history.check(only, from, end).maxGapMs());
+                record.add("rollout-only-terms-" + size, "terms", newTerms(cluster.history, only, from, end));
+                record.add("rollout-only-holder-stopped-" + size, "steps", holderStopped);
+                record.add(
                         "rollout-only-moves-" + size,
                         "moves",
                         during.stream()
                                 .filter(l -> l.contains("event=released-for-balance group=" + only + " "))
-                                .count()));
-                samples.add(sample(
-                        c,
-                        timingName,
+                                .count());
+                record.add(
                         "rollout-only-to-nonrunner-" + size,
                         "times",
-                        toNonRunner(lines, cluster.history, only, shortOne)));
+                        toNonRunner(lines, cluster.history, only, shortOne));
             }
             System.out.printf(
                     "[bench] rollout %s: %s%n",
@@ -303,9 +266,5 @@ final class RolloutBenchmark {
                 + (int) history.leaseStates(group).stream()
                         .filter(s -> replica.equals(s.holder()))
                         .count();
-    }
-
-    private static Sample sample(String contender, String timingName, String figure, String unit, double value) {
-        return new Sample(contender, timingName, 1, figure, unit, value);
     }
 }

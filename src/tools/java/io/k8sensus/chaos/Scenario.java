@@ -72,18 +72,7 @@ record Scenario(
         static final Setup SHIPPED = new Setup(History.HEARTBEAT, null, null, false);
 
         Setup(String group, String routeFile, Injection before, boolean fenced) {
-            this(group, routeFile, before, fenced, null, null, false);
-        }
-
-        Setup(
-                String group,
-                String routeFile,
-                Injection before,
-                boolean fenced,
-                ChaosCluster.Timings timings,
-                Check after,
-                boolean toolClasses) {
-            this(group, routeFile, before, fenced, timings, after, toolClasses, null);
+            this(group, routeFile, before, fenced, null, null, false, null);
         }
     }
 
@@ -259,29 +248,21 @@ record Scenario(
                         true,
                         handover,
                         "2P + 2 s",
-                        (c, leader) -> {
-                            c.stop(leader, "TERM");
-                            c.api().deletePod(leader);
-                        }),
+                        stopAndDelete("TERM")),
                 new Scenario(
                         "kill9-pod-deleted",
                         "kill -9 of the leader, its Pod deleted",
                         true,
                         crash,
                         crashText,
-                        (c, leader) -> {
-                            c.stop(leader, "KILL");
-                            c.api().deletePod(leader);
-                        }),
+                        stopAndDelete("KILL")),
                 new Scenario(
                         "kill9-pod-ready",
                         "kill -9 of the leader, its Pod left Ready (node lost)",
                         true,
                         crash,
                         crashText,
-                        (c, leader) -> {
-                            c.stop(leader, "KILL");
-                        }),
+                        (c, leader) -> c.stop(leader, "KILL")),
                 new Scenario(
                         "kill9-restart",
                         "kill -9 of the leader, restarted at once under the same Pod name",
@@ -366,10 +347,7 @@ record Scenario(
                         true,
                         crash,
                         crashText,
-                        (c, leader) -> {
-                            c.stop(leader, "KILL");
-                            c.api().deletePod(leader);
-                        }),
+                        stopAndDelete("KILL")),
                 // the old term must be waited out (its holder may still act until its renew deadline), and the new
                 // one must have a higher epoch than any before the deletion
                 new Scenario(
@@ -410,10 +388,7 @@ record Scenario(
                         0,
                         SLOW_WORK_MS + handover,
                         "D + 2P + 2 s, D: work per action",
-                        (c, leader) -> {
-                            c.stop(leader, "TERM");
-                            c.api().deletePod(leader);
-                        },
+                        stopAndDelete("TERM"),
                         new Setup("slow", SLOW_ROUTE, null, false)),
                 new Scenario(
                         "not-ready-in-flight",
@@ -442,7 +417,8 @@ record Scenario(
                                 false,
                                 SLOW_RENEWAL,
                                 c -> leaseDurationIs(c, (int) (SLOW_RENEWAL.leaseMs() / 1000)),
-                                false)),
+                                false,
+                                null)),
                 new Scenario(
                         "blocking-stop",
                         "the leader's API connection blackholed; its group has a delegate whose"
@@ -459,7 +435,8 @@ record Scenario(
                                 false,
                                 null,
                                 null,
-                                true)),
+                                true,
+                                null)),
                 slowAnswers(
                         "slow-answers-r2",
                         "R/2",
@@ -471,6 +448,14 @@ record Scenario(
                         new Held(2.0 / 3, false),
                         "no new term, >= 2/3 of the expected actions while slow"),
                 slowAnswers("slow-answers-r", "R", new Held(0, true), "never two terms acting"));
+    }
+
+    /** Stops the leader with {@code signal}, then deletes its Pod (after its exit). */
+    private static Injection stopAndDelete(String signal) {
+        return (c, leader) -> {
+            c.stop(leader, signal);
+            c.api().deletePod(leader);
+        };
     }
 
     /** Sets the Lease's spec.leaseDurationSeconds as kubectl edit would. */

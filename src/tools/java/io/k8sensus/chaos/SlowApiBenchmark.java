@@ -142,19 +142,13 @@ final class SlowApiBenchmark {
             System.out.printf(
                     "[bench] %s slow API %s run %d: election events while slow %s%n", c, level.name(), n, events);
             List<Sample> samples = new ArrayList<>();
-            samples.add(new Sample(c, TIMINGS_NAME, n, figure(level, "actions"), "actions", w.actions()));
-            samples.add(new Sample(
-                    c,
-                    TIMINGS_NAME,
-                    n,
-                    figure(level, "expected-actions"),
-                    "actions",
-                    Math.floor((to - from) / 1e6 / PERIOD_MS)));
-            samples.add(new Sample(c, TIMINGS_NAME, n, figure(level, "leader-changes"), "changes", w.newTerms()));
-            samples.add(new Sample(c, TIMINGS_NAME, n, figure(level, "two-actors"), "ms", w.twoActorsMs()));
-            samples.add(new Sample(c, TIMINGS_NAME, n, figure(level, "stale-actions"), "actions", w.stale()));
-            samples.add(
-                    new Sample(c, TIMINGS_NAME, n, figure(level, "baseline-actions"), "actions", baseline.actions()));
+            Sample.Recorder record = new Sample.Recorder(samples, c, TIMINGS_NAME, n);
+            record.add(figure(level, "actions"), "actions", w.actions());
+            record.add(figure(level, "expected-actions"), "actions", Math.floor((to - from) / 1e6 / PERIOD_MS));
+            record.add(figure(level, "leader-changes"), "changes", w.newTerms());
+            record.add(figure(level, "two-actors"), "ms", w.twoActorsMs());
+            record.add(figure(level, "stale-actions"), "actions", w.stale());
+            record.add(figure(level, "baseline-actions"), "actions", baseline.actions());
             return samples;
         }
     }

@@ -227,13 +227,11 @@ record Schedule(
         };
         int group = groups > 1 ? r.nextInt(groups) : 0;
         boolean everyone = (kind == Fault.Kind.SLOW_API || kind == Fault.Kind.API_DOWN) && r.nextInt(3) == 0;
-        boolean nobody = kind == Fault.Kind.LEASE_DELETED
-                || kind == Fault.Kind.FOREIGN_HOLDER
-                || kind == Fault.Kind.METADATA_TOUCH
-                || kind == Fault.Kind.DURATION_EDIT
-                || kind == Fault.Kind.SPEC_EDIT
-                || kind == Fault.Kind.LEASE_RESTORED
-                || kind == Fault.Kind.STEP_DOWN;
+        boolean nobody = switch (kind) {
+            case LEASE_DELETED, FOREIGN_HOLDER, METADATA_TOUCH, DURATION_EDIT, SPEC_EDIT, LEASE_RESTORED, STEP_DOWN ->
+                true;
+            default -> false;
+        };
         return new Fault(kind, everyone || nobody ? -1 : replica, at, forMs, param, group);
     }
 

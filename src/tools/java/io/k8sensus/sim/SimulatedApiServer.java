@@ -79,17 +79,8 @@ final class SimulatedApiServer {
             if (lease != null) {
                 return new Answer.Conflict();
             }
-            String stamp = stamp();
             holderDurationMs.put(group, create.leaseDurationSeconds() * 1000L);
-            return new Answer.Ok(commit(
-                    group,
-                    new LeaseRecord(
-                            create.holder(),
-                            create.epoch(),
-                            stamp,
-                            stamp,
-                            create.leaseDurationSeconds() * 1000L,
-                            null)));
+            return taken(group, create.holder(), create.epoch(), create.leaseDurationSeconds() * 1000L);
         }
         if (request instanceof LeaseRequest.Restore restore) {
             if (lease != null) {
@@ -115,17 +106,8 @@ final class SimulatedApiServer {
             if (!lease.version().equals(acquire.baseVersion())) {
                 return new Answer.Conflict();
             }
-            String stamp = stamp();
             holderDurationMs.put(group, acquire.leaseDurationSeconds() * 1000L);
-            return new Answer.Ok(commit(
-                    group,
-                    new LeaseRecord(
-                            acquire.holder(),
-                            acquire.epoch(),
-                            stamp,
-                            stamp,
-                            acquire.leaseDurationSeconds() * 1000L,
-                            null)));
+            return taken(group, acquire.holder(), acquire.epoch(), acquire.leaseDurationSeconds() * 1000L);
         }
         if (request instanceof LeaseRequest.RaiseEpoch raise) {
             LeaseRecord l = raise.lease();
@@ -133,16 +115,7 @@ final class SimulatedApiServer {
                 return new Answer.Conflict();
             }
             if (raise.placeholder() != null) {
-                String stamp = stamp();
-                return new Answer.Ok(commit(
-                        group,
-                        new LeaseRecord(
-                                raise.placeholder(),
-                                raise.epoch(),
-                                stamp,
-                                stamp,
-                                raise.leaseDurationSeconds() * 1000L,
-                                null)));
+                return taken(group, raise.placeholder(), raise.epoch(), raise.leaseDurationSeconds() * 1000L);
             }
             return new Answer.Ok(commit(
                     group,
@@ -153,9 +126,7 @@ final class SimulatedApiServer {
             // a JSON Patch conditioned on the term (holder, epoch, acquire time), whatever the resourceVersion: a
             // failed test is 422, and nothing is written
             LeaseRecord t = renew.term();
-            if (!Objects.equals(lease.holder(), t.holder())
-                    || lease.epoch() != t.epoch()
-                    || !Objects.equals(lease.acquireTime(), t.acquireTime())) {
+            if (!sameTerm(lease, t)) {
                 return new Answer.TermLost();
             }
             return new Answer.Ok(commit(
@@ -164,12 +135,22 @@ final class SimulatedApiServer {
         }
         // a JSON Patch conditioned on the term, as a renewal: a metadata write in between does not make it conflict
         LeaseRecord t = ((LeaseRequest.Release) request).term();
-        if (!Objects.equals(lease.holder(), t.holder())
-                || lease.epoch() != t.epoch()
-                || !Objects.equals(lease.acquireTime(), t.acquireTime())) {
+        if (!sameTerm(lease, t)) {
             return new Answer.TermLost();
         }
         return new Answer.Ok(commit(group, new LeaseRecord(null, t.epoch(), null, null, 0, null)));
+    }
+
+    /** A new term written: acquired and renewed now. */
+    private Answer taken(String group, String holder, long epoch, long durationMs) {
+        String stamp = stamp();
+        return new Answer.Ok(commit(group, new LeaseRecord(holder, epoch, stamp, stamp, durationMs, null)));
+    }
+
+    private static boolean sameTerm(LeaseRecord lease, LeaseRecord term) {
+        return Objects.equals(lease.holder(), term.holder())
+                && lease.epoch() == term.epoch()
+                && Objects.equals(lease.acquireTime(), term.acquireTime());
     }
 
     // ------------------------------------------------------------------------------------------ by hand

@@ -20,6 +20,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The simulated world: one run of a {@link Schedule}. Its replicas run what the jar runs, the real {@link GroupTurn} of
@@ -229,9 +230,7 @@ final class Simulation {
             String unbalanced = unbalanced();
             if (convergedAt < 0 && unbalanced == null && !moveUnderWay()) {
                 convergedAt = now();
-                if (trace != null) {
-                    log(null, "BALANCED: " + ledNow());
-                }
+                log(null, () -> "BALANCED: " + ledNow());
             } else if (convergedAt >= 0
                     && (unbalanced != null || releasesForBalance > releasesBefore)
                     && movesOnCrashMarks.stream().noneMatch(group -> (group + " has no leader").equals(unbalanced))) {
@@ -371,9 +370,7 @@ final class Simulation {
         }
 
         void event(ElectionEvent event) {
-            if (trace != null) {
-                log(p, name + "  " + event);
-            }
+            log(p, () -> name + "  " + event);
         }
 
         @Override
@@ -542,14 +539,12 @@ final class Simulation {
         boolean forBalance = handover.cause() == Handover.Cause.BALANCE;
         switch (step) {
             case STARTED -> {
-                if (trace != null) {
-                    log(
-                            g.p,
-                            g.name + " hands over: "
-                                    + (forBalance
-                                            ? handover.move() + " (loads as seen here: " + g.p.balancer.loads() + ")"
-                                            : handover.cause()));
-                }
+                log(
+                        g.p,
+                        () -> g.name + " hands over: "
+                                + (forBalance
+                                        ? handover.move() + " (loads as seen here: " + g.p.balancer.loads() + ")"
+                                        : handover.cause()));
                 if (forBalance) {
                     moves++;
                     if (now() > faultsEnd) {
@@ -601,9 +596,7 @@ final class Simulation {
         if (record != null) {
             g.highestSeen = Math.max(g.highestSeen, record.epoch());
         }
-        if (trace != null) {
-            log(g.p, g.name + " sees " + record);
-        }
+        log(g.p, () -> g.name + " sees " + record);
         g.turn.onLease(record, g.p.local());
         afterCall(g);
         drive(g);
@@ -692,9 +685,7 @@ final class Simulation {
         }
         long timeout = p.virtual(p.local() + Schedule.callTimeoutMs(p.timings()) * MS);
         at(p, timeout, () -> answer(g, id, request, new Answer.Failed("timeout")));
-        if (trace != null) {
-            log(p, g.name + " -> " + request);
-        }
+        log(p, () -> g.name + " -> " + request);
         if (active(Fault.Kind.API_DOWN, p.index) != null) {
             at(p, now() + MS, () -> answer(g, id, request, new Answer.Failed("connection refused")));
             return;
@@ -752,9 +743,7 @@ final class Simulation {
             g.sawLease = true;
             g.highestSeen = Math.max(g.highestSeen, ok.lease().epoch());
         }
-        if (trace != null) {
-            log(g.p, g.name + " <- " + answer);
-        }
+        log(g.p, () -> g.name + " <- " + answer);
         g.turn.onAnswer(request, answer, g.p.local());
         afterCall(g);
         drive(g);
@@ -902,12 +891,7 @@ final class Simulation {
                     at(p, now(), () -> {
                         // SIGTERM: each group drains and releases on its own, then the view stops
                         stopping.stopping = true;
-                        for (Group g : stopping.groups.values()) {
-                            g.stopping = true;
-                            g.turn.onStopping();
-                            afterCall(g);
-                            drive(g);
-                        }
+                        stopping.groups.values().forEach(this::stopGroup);
                         if (stopping.groups.isEmpty() && stopping.alive) {
                             exit(stopping, "stopped (it ran no group)");
                         }
@@ -1031,13 +1015,7 @@ final class Simulation {
                 runs.get(fault.replica()).remove(group);
                 Group g = p == null ? null : p.groups.get(group);
                 if (g != null && !g.stopping) {
-                    at(p, now(), () -> {
-                        // the route is removed: the view drains the group's work, releases its term and stops
-                        g.stopping = true;
-                        g.turn.onStopping();
-                        afterCall(g);
-                        drive(g);
-                    });
+                    at(p, now(), () -> stopGroup(g)); // the route is removed
                 }
             }
             case GROUP_ADDED -> {
@@ -1055,6 +1033,14 @@ final class Simulation {
                 }
             }
         }
+    }
+
+    /** A group's view stops: it drains the group's work, releases its term and stops. */
+    private void stopGroup(Group g) {
+        g.stopping = true;
+        g.turn.onStopping();
+        afterCall(g);
+        drive(g);
     }
 
     /**
@@ -1184,9 +1170,7 @@ final class Simulation {
                 at(p, now() + startLatency, () -> {
                     if (token == t && state == State.STARTING) {
                         state = State.RUNNING;
-                        if (trace != null) {
-                            log(p, g.name + "  delegate runs in epoch " + epoch);
-                        }
+                        log(p, () -> g.name + "  delegate runs in epoch " + epoch);
                         tick(t);
                         heard(g);
                     }
@@ -1201,9 +1185,7 @@ final class Simulation {
                 at(p, now() + stopLatency, () -> {
                     if (token == t) {
                         state = State.STOPPED;
-                        if (trace != null) {
-                            log(p, g.name + "  delegate stopped");
-                        }
+                        log(p, () -> g.name + "  delegate stopped");
                         heard(g);
                     }
                 });
@@ -1237,17 +1219,13 @@ final class Simulation {
                 Group other = q.groups.get(g.name);
                 if (q != p && q.alive && other != null && other.work.inFlight > 0) {
                     inFlightOverlaps++;
-                    if (trace != null) {
-                        log(
-                                p,
-                                g.name + "  starts an exchange while " + q + " has " + other.work.inFlight
-                                        + " in flight (fenced)");
-                    }
+                    log(
+                            p,
+                            () -> g.name + "  starts an exchange while " + q + " has " + other.work.inFlight
+                                    + " in flight (fenced)");
                 }
             }
-            if (trace != null) {
-                log(p, g.name + "  exchange starts in epoch " + epoch);
-            }
+            log(p, () -> g.name + "  exchange starts in epoch " + epoch);
             inFlight++;
             long duration = schedule.balanceChecked()
                     ? (random.nextInt(10) == 0 ? p.timings().leaseDurationNanos() * 3 / 2 : random.nextLong(300 * MS))
@@ -1459,6 +1437,13 @@ final class Simulation {
 
     private long now() {
         return time.now();
+    }
+
+    /** Builds the line only when there is a trace. */
+    private void log(Process p, Supplier<String> what) {
+        if (trace != null) {
+            log(p, what.get());
+        }
     }
 
     private void log(Process p, String what) {

@@ -268,20 +268,15 @@ public final class Simulator {
                         + " + " + p.getProperty("count") + ", not " + from + " + " + count
                         + ": remove it or give the same --from and --schedules");
             }
-            totals.next = Long.parseLong(p.getProperty("next"));
-            totals.schedules = Long.parseLong(p.getProperty("schedules"));
-            totals.violations = Long.parseLong(p.getProperty("violations"));
-            totals.limitations = Long.parseLong(p.getProperty("limitations"));
-            totals.faults = Long.parseLong(p.getProperty("faults"));
-            totals.terms = Long.parseLong(p.getProperty("terms"));
-            totals.events = Long.parseLong(p.getProperty("events"));
-            totals.exchanges = Long.parseLong(p.getProperty("exchanges"));
-            totals.refused = Long.parseLong(p.getProperty("refused"));
-            totals.fenced = Long.parseLong(p.getProperty("fenced"));
-            totals.overlaps = Long.parseLong(p.getProperty("overlaps"));
-            totals.moves = Long.parseLong(p.getProperty("moves"));
-            totals.nanos = Long.parseLong(p.getProperty("nanos"));
-            totals.firstViolationSeed = Long.parseLong(p.getProperty("firstViolationSeed"));
+            for (String name : totals.fields().keySet()) {
+                if (!name.equals("from") && !name.equals("count")) { // the running totals: every field but the seeds
+                    try {
+                        Totals.class.getDeclaredField(name).setLong(totals, Long.parseLong(p.getProperty(name)));
+                    } catch (ReflectiveOperationException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
             if (progress != null) {
                 progress.printf(
                         "resuming from %s: %,d schedules done, next seed %d%n", file, totals.schedules, totals.next);
@@ -337,15 +332,8 @@ public final class Simulator {
     static String replay(long seed) {
         Schedule schedule = Schedule.draw(seed);
         StringBuilder out = new StringBuilder();
-        out.append("seed ")
-                .append(seed)
-                .append(": ")
-                .append(schedule.timings().size())
-                .append(" replicas, faults end at ")
-                .append(schedule.faultsEndMs())
-                .append(" ms, bound ")
-                .append(schedule.boundMs())
-                .append(" ms\n");
+        out.append("seed " + seed + ": " + schedule.timings().size() + " replicas, faults end at "
+                + schedule.faultsEndMs() + " ms, bound " + schedule.boundMs() + " ms\n");
         schedule.faults().forEach(f -> out.append("  ").append(f).append('\n'));
         StringBuilder trace = new StringBuilder();
         Simulation.Outcome outcome = Simulation.run(schedule, trace);
@@ -354,16 +342,10 @@ public final class Simulator {
             return out.toString();
         }
         Schedule shrunk = shrink(schedule);
-        out.append("VIOLATION: ")
-                .append(outcome.violation())
-                .append('\n')
-                .append("shrunk to ")
-                .append(shrunk.faults().size())
-                .append(" fault(s):\n");
+        out.append("VIOLATION: ").append(outcome.violation()).append("\nshrunk to ");
+        out.append(shrunk.faults().size()).append(" fault(s):\n");
         shrunk.faults().forEach(f -> out.append("  ").append(f).append('\n'));
-        StringBuilder shrunkTrace = new StringBuilder();
-        Simulation.run(shrunk, shrunkTrace);
-        out.append(shrunkTrace);
+        Simulation.run(shrunk, out);
         return out.toString();
     }
 

@@ -197,10 +197,6 @@ public final class PickupDir implements AutoCloseable {
         if (feeder != null) {
             feeder.shutdownNow();
         }
-        try (Stream<Path> files = Files.walk(root)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // a temporary directory left behind
-        }
+        PostgresServer.deleteTree(root);
     }
 }

@@ -189,7 +189,8 @@ public final class PostgresServer implements AutoCloseable {
         deleteTree(base);
     }
 
-    private static void deleteTree(Path root) {
+    /** Deletes a temporary directory and everything in it, as far as it can. */
+    static void deleteTree(Path root) {
         try (Stream<Path> files = Files.walk(root)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
