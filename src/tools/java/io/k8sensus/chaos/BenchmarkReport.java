@@ -517,7 +517,8 @@ final class BenchmarkReport {
         }
         return md.isEmpty()
                 ? ""
-                : "k8sensus against issue 24's targets:\n\n| target | k8sensus | met |\n|---|---|---|\n" + md + "\n";
+                : "k8sensus against the slow-API-server targets:\n\n| target | k8sensus | met |\n|---|---|---|\n" + md
+                        + "\n";
     }
 
     /** "; before: 50, 49 (of 50)": the actions of the steady state just before the API turned slow. */
