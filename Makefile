@@ -48,7 +48,7 @@ format: ## Format the Java sources in the project's one style (palantir-java-for
 test: ## Run the test suite (what CI runs)
 	$(MVN) verify
 
-chaos: target/k8sensus.jsa ## Fault-injection suite with real processes; writes its table in docs/RELIABILITY.md (about 7 min)
+chaos: target/k8sensus.jsa ## Fault-injection suite with real processes; writes its table in docs/RELIABILITY.md (about 8 min)
 	@$(TOOLS) io.k8sensus.chaos.FaultInjectionSuite --write docs/RELIABILITY.md $(ARGS)
 
 .PHONY: wiring
