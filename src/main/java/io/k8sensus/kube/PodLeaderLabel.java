@@ -71,8 +71,8 @@ public final class PodLeaderLabel implements LeadershipChanges {
                     .inNamespace(namespace)
                     .withName(pod)
                     .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 403) {
+        } catch (RuntimeException e) {
+            if (e instanceof KubernetesClientException k && k.getCode() == 403) {
                 refused = true;
                 KeyValueLog.warn(
                         LOG,
@@ -89,14 +89,6 @@ public final class PodLeaderLabel implements LeadershipChanges {
                         epoch,
                         RootCause.describe(e));
             }
-        } catch (RuntimeException e) {
-            KeyValueLog.warn(
-                    LOG,
-                    "event=leader-label-failed group={} pod={} epoch={} reason=\"{}\"",
-                    group,
-                    pod,
-                    epoch,
-                    RootCause.describe(e));
         }
     }
 

@@ -30,6 +30,24 @@ class ElectionSettingsTest {
                 false);
     }
 
+    /** The shipped timings, with the candidate labels, lease prefix and groups under test. */
+    private static ElectionSettings named(Map<String, String> labels, String prefix, Set<String> groups) {
+        return new ElectionSettings(
+                "pod-1",
+                "ns",
+                labels,
+                prefix,
+                groups,
+                new Timings(15000, 10000, 2000, 1.2),
+                null,
+                5000,
+                true,
+                true,
+                false,
+                null,
+                false);
+    }
+
     @Test
     void the_shipped_defaults_are_valid() {
         assertThat(settings(15000, 10000, 2000, 1.2, 8000).validate().leaseName("heartbeat"))
@@ -76,21 +94,7 @@ class ElectionSettingsTest {
 
     @Test
     void candidate_labels_must_not_be_empty_or_malformed() {
-        assertThatThrownBy(() -> new ElectionSettings(
-                                "pod-1",
-                                "ns",
-                                Map.of(),
-                                "k8sensus",
-                                Set.of("g"),
-                                new Timings(15000, 10000, 2000, 1.2),
-                                null,
-                                5000,
-                                true,
-                                true,
-                                false,
-                                null,
-                                false)
-                        .validate())
+        assertThatThrownBy(() -> named(Map.of(), "k8sensus", Set.of("g")).validate())
                 .hasMessageContaining("k8sensus.election.candidate-labels must name at least one label");
         assertThatThrownBy(() -> ElectionSettings.parseLabels("app=k8sensus,tier"))
                 .hasMessage(
@@ -99,53 +103,12 @@ class ElectionSettingsTest {
 
     @Test
     void groups_must_be_listed_and_valid_lease_name_parts() {
-        assertThatThrownBy(() -> new ElectionSettings(
-                                "pod-1",
-                                "ns",
-                                Map.of("a", "b"),
-                                "k8sensus",
-                                Set.of(),
-                                new Timings(15000, 10000, 2000, 1.2),
-                                null,
-                                5000,
-                                true,
-                                true,
-                                false,
-                                null,
-                                false)
-                        .validate())
+        assertThatThrownBy(() -> named(Map.of("a", "b"), "k8sensus", Set.of()).validate())
                 .hasMessageContaining("k8sensus.election.groups must list at least one group");
-        assertThatThrownBy(() -> new ElectionSettings(
-                                "pod-1",
-                                "ns",
-                                Map.of("a", "b"),
-                                "k8sensus",
-                                Set.of("Bad_Group"),
-                                new Timings(15000, 10000, 2000, 1.2),
-                                null,
-                                5000,
-                                true,
-                                true,
-                                false,
-                                null,
-                                false)
-                        .validate())
+        assertThatThrownBy(() ->
+                        named(Map.of("a", "b"), "k8sensus", Set.of("Bad_Group")).validate())
                 .hasMessageContaining("k8sensus.election.groups: group 'Bad_Group' must be lower-case letters");
-        assertThatThrownBy(() -> new ElectionSettings(
-                                "pod-1",
-                                "ns",
-                                Map.of("a", "b"),
-                                "K8s",
-                                Set.of("g"),
-                                new Timings(15000, 10000, 2000, 1.2),
-                                null,
-                                5000,
-                                true,
-                                true,
-                                false,
-                                null,
-                                false)
-                        .validate())
+        assertThatThrownBy(() -> named(Map.of("a", "b"), "K8s", Set.of("g")).validate())
                 .hasMessageContaining("k8sensus.election.lease-prefix must be lower-case letters");
     }
 
