@@ -84,6 +84,14 @@ public final class Elector {
     private boolean absent;
 
     private long highestEpoch = -1;
+    /**
+     * The epoch of an acquisition whose answer was lost (-1: none), while the Lease is seen at {@link #unansweredOn},
+     * the version that acquisition was conditioned on: nothing has landed since, that acquisition included, so its
+     * epoch is not yet in the Lease's history. Once the Lease is seen at any other version, it counts as written.
+     */
+    private long unansweredEpoch = -1;
+
+    private String unansweredOn;
     private boolean silenceChecked;
     private boolean silenceReported;
 
@@ -168,6 +176,9 @@ public final class Elector {
         }
         boolean reappeared = absent;
         absent = false;
+        if (!lease.version().equals(unansweredOn)) {
+            countUnansweredAsWritten();
+        }
         highestEpoch = Math.max(highestEpoch, lease.epoch());
         if (leads()) {
             if (lease.sameTerm(term) || !read && !reappeared && lease.epoch() < term.epoch()) {
@@ -462,9 +473,20 @@ public final class Elector {
         return timings.leaseDurationSeconds() * 1000L;
     }
 
-    /** Above every epoch this process has seen; 0 for the first term of a Lease it never saw. */
+    /**
+     * Above every epoch this process has seen or may have written; 0 for the first term of a Lease it never saw. A lost
+     * acquisition still pending on the version the Lease is seen at may land later: at most one of the two does, as
+     * both are conditioned on that version.
+     */
     private long nextEpoch() {
-        return highestEpoch + 1;
+        return Math.max(highestEpoch, unansweredEpoch) + 1;
+    }
+
+    /** The lost acquisition may have landed unseen (the Lease moved on from its version): its epoch counts as seen. */
+    private void countUnansweredAsWritten() {
+        highestEpoch = Math.max(highestEpoch, unansweredEpoch);
+        unansweredEpoch = -1;
+        unansweredOn = null;
     }
 
     /**
@@ -494,7 +516,7 @@ public final class Elector {
         if (request instanceof LeaseRequest.Read) {
             answeredRead(answer, now);
         } else if (request instanceof LeaseRequest.Create create) {
-            answeredAcquire(create.epoch(), answer, sentAt, now);
+            answeredAcquire(create.epoch(), null, answer, sentAt, now);
         } else if (request instanceof LeaseRequest.Restore restore) {
             answeredRestore(restore.last(), answer, sentAt, now);
         } else if (request instanceof LeaseRequest.RaiseEpoch raise) {
@@ -506,7 +528,7 @@ public final class Elector {
                 readWanted = true;
             }
         } else if (request instanceof LeaseRequest.Acquire acquire) {
-            answeredAcquire(acquire.epoch(), answer, sentAt, now);
+            answeredAcquire(acquire.epoch(), acquire.baseVersion(), answer, sentAt, now);
         } else if (request instanceof LeaseRequest.Release release) {
             answeredRelease(release.term(), answer, now);
         }
@@ -554,7 +576,8 @@ public final class Elector {
         }
     }
 
-    private void answeredAcquire(long epoch, Answer answer, long sentAt, long now) {
+    /** {@code baseVersion}: the version the acquisition was conditioned on; null for a creation. */
+    private void answeredAcquire(long epoch, String baseVersion, Answer answer, long sentAt, long now) {
         if (answer instanceof Answer.Ok ok) {
             if (ok.lease() == null) {
                 return;
@@ -582,11 +605,19 @@ public final class Elector {
             absent = true;
         } else if (answer instanceof Answer.Failed failed) {
             // it may land later: then the Lease names this replica in a term it never saw; that term expires. Its epoch
-            // may be written, so it counts as seen: a Lease put back from a backup below it is raised above it first,
-            // and the next acquisition is above it (simulation seed 7439431 at 5a3bd9e: an unknown acquisition of
-            // epoch 1, another replica's term of epoch 1, a backup of epoch 0 put back, then epoch 1 again)
+            // may be written, so once the Lease moves on from the version it named it counts as seen: a Lease put back
+            // from a backup below it is raised above it first (simulation seed 7439431 at 5a3bd9e: an unknown
+            // acquisition of epoch 1, another replica's term of epoch 1, a backup of epoch 0 put back, then epoch 1
+            // again). While the Lease is still read at that version, nothing landed: the silence seen before counts
+            // (an API server down for longer than the lease duration costs no extra lease duration after it is back)
             events.accept(new ElectionEvent.AcquireUnknown(epoch, failed.reason()));
-            highestEpoch = Math.max(highestEpoch, epoch);
+            if (baseVersion != null && !absent && known != null && baseVersion.equals(known.version())) {
+                unansweredOn = baseVersion;
+                unansweredEpoch = Math.max(unansweredEpoch, epoch);
+            } else {
+                countUnansweredAsWritten();
+                highestEpoch = Math.max(highestEpoch, epoch);
+            }
             readWanted = true;
         } else {
             readWanted = true; // a conflict: someone wrote first; read who

@@ -904,6 +904,37 @@ class ElectorTest {
     }
 
     @Test
+    void a_lease_read_at_the_version_a_lost_acquisition_named_is_taken_at_once_as_that_acquisition_did_not_land() {
+        // the API server was down: b's renewals and a's acquisition of b's expired term went unanswered
+        Replica a = new Replica("a").candidates("a", "b");
+        LeaseRecord silent = held("b", 4, "r9", "5");
+        a.sees(silent);
+        a.after(3000);
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("5", "a", 5, 3));
+        a.answer(new Answer.Failed("connection refused"));
+        a.after(4000); // the API server is back; the Lease still has the version the acquisition was conditioned on
+        assertThat(a.stepAnsweringReads(silent))
+                .as("nothing was written since version 5, so b's silence seen through the outage counts; the new term"
+                        + " is above the lost acquisition's epoch, which may still land on version 5 (one of the two)")
+                .isEqualTo(new LeaseRequest.Acquire("5", "a", 6, 3));
+    }
+
+    @Test
+    void an_acquisition_whose_answer_is_lost_counts_as_written_once_the_lease_moved_on_from_the_version_it_named() {
+        Replica a = new Replica("a").candidates("a", "b");
+        LeaseRecord silent = held("b", 4, "r9", "5");
+        a.sees(silent);
+        a.after(3000);
+        assertThat(a.step()).isEqualTo(new LeaseRequest.Acquire("5", "a", 5, 3));
+        a.answer(new Answer.Failed("timeout"));
+        LeaseRecord putBack = held("b", 4, "r9", "8"); // landed (unseen), then b's record put back from a backup
+        a.after(500).sees(putBack);
+        assertThat(a.stepAnsweringReads(putBack))
+                .as("epoch 5 may exist: raised above it before anyone takes it")
+                .isEqualTo(new LeaseRequest.RaiseEpoch(putBack, 5));
+    }
+
+    @Test
     void
             a_free_lease_found_unchanged_after_a_conflict_on_taking_it_is_waited_a_lease_duration_as_a_term_may_have_passed() {
         Replica a = new Replica("a").candidates("a", "b");
