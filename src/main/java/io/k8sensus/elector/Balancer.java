@@ -3,6 +3,7 @@ package io.k8sensus.elector;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -92,6 +93,8 @@ public final class Balancer {
      * candidate is taken to run it.
      */
     private final Map<String, Map<String, String>> runners = new TreeMap<>();
+    /** {@link #marks}'s answers, kept until the runners or the processes seen change: it is asked on every turn. */
+    private final Map<String, Map<String, String>> currentMarks = new HashMap<>();
     /**
      * Per group, how many groups in all each of its runners says it leads (on its mark). A replica says so only while
      * it leads a group that some candidate does not run ({@link #leadsToSay}): that candidate cannot count the group,
@@ -207,6 +210,7 @@ public final class Balancer {
     public synchronized void onRemoved(String group) {
         leaders.remove(group);
         runners.remove(group);
+        currentMarks.remove(group);
         said.remove(group);
         refused.remove(group);
         declinedOnce.remove(group);
@@ -224,7 +228,9 @@ public final class Balancer {
             loads = null;
         }
         candidateSince.keySet().retainAll(names);
-        marksSeen.keySet().retainAll(names);
+        if (marksSeen.keySet().retainAll(names)) {
+            currentMarks.clear();
+        }
         unresponsive.keySet().retainAll(names);
         refused.values().forEach(targets -> targets.keySet().retainAll(names)); // a Pod replaced counts again
         declinedOnce.values().forEach(targets -> targets.keySet().retainAll(names));
@@ -243,6 +249,7 @@ public final class Balancer {
         Map<String, String> given = Map.copyOf(marks);
         if (given.isEmpty()) {
             runners.remove(group); // a Lease not marked yet (this replica's own mark too): every candidate may run it
+            currentMarks.remove(group);
             return;
         }
         given.forEach((name, mark) -> {
@@ -250,12 +257,14 @@ public final class Balancer {
             long process = processOf(mark);
             if (seen == null || process > seen.process()) {
                 marksSeen.put(name, new MarkSeen(process, now));
+                currentMarks.clear(); // a newer process of that Pod: its older marks on every group are left out
             }
         });
         if (given.equals(runners.get(group))) {
             return;
         }
         runners.put(group, given);
+        currentMarks.remove(group);
         Map<String, String> refusedHere = refused.get(group);
         if (refusedHere != null) {
             refusedHere
@@ -486,14 +495,16 @@ public final class Balancer {
         if (marks == null) {
             return null;
         }
-        Map<String, String> current = new TreeMap<>();
-        marks.forEach((name, mark) -> {
-            MarkSeen newest = marksSeen.get(name);
-            if (newest == null || processOf(mark) >= newest.process()) {
-                current.put(name, mark);
-            }
+        return currentMarks.computeIfAbsent(group, g -> {
+            Map<String, String> current = new TreeMap<>();
+            marks.forEach((name, mark) -> {
+                MarkSeen newest = marksSeen.get(name);
+                if (newest == null || processOf(mark) >= newest.process()) {
+                    current.put(name, mark);
+                }
+            });
+            return Collections.unmodifiableMap(current);
         });
-        return current;
     }
 
     /** The process part of a mark, {@code <process>.<view>} (0: a mark of another form). */
