@@ -321,6 +321,22 @@ class BalancerTest {
     }
 
     @Test
+    void
+            a_pod_that_left_the_candidates_is_forgotten_so_back_under_its_name_its_marks_count_until_a_newer_one_is_seen() {
+        Balancer a = balancer("a", "a=g1 g2 g3 g4,b=", SETTLED);
+        a.onRunners("g4", Map.of("a", "1.x", "b", "1.y"), SETTLED);
+        a.onRunners("g3", Map.of("a", "1.x", "b", "2.z"), SETTLED);
+        assertThat(a.runs("b", "g4")).as("process 1's mark, process 2 seen").isFalse();
+        a.onCandidates(Set.of("a"), SETTLED);
+        a.onCandidates(Set.of("a", "b"), SETTLED); // a Pod under the same name (a StatefulSet's): nothing known of it
+        assertThat(a.runs("b", "g4")).as("its marks are all it is known by").isTrue();
+        a.onRunners("g2", Map.of("a", "1.x", "b", "3.w"), SETTLED);
+        assertThat(a.runs("b", "g4")).isFalse();
+        assertThat(a.runs("b", "g3")).isFalse();
+        assertThat(a.runs("b", "g2")).isTrue();
+    }
+
+    @Test
     void a_target_that_lets_a_group_go_twice_is_not_offered_it_again_until_it_runs_it_anew_or_its_pod_is_replaced() {
         Balancer a = balancer("a", "a=g1 g2 g3 g4,b=,c=g5 g6 g7", SETTLED);
         long now = SETTLED;
