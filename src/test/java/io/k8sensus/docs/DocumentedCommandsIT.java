@@ -119,7 +119,7 @@ class DocumentedCommandsIT {
             way("make run ARGS=\"--routes my-routes/\"", How.FIRST_ROUTE, "the first route, run and edited"),
             way("make validate ROUTES=my-routes/", How.FIRST_ROUTE, "the first route, checked"),
             run("make run ARGS=\"--help\"", UnaryOperator.identity(), "Usage: make run"),
-            run("make run ARGS=\"--metrics\"", withArgs("--duration 20"), "/observe/metrics (probes:"),
+            run("make run ARGS=\"--metrics\"", withArgs("--duration 10"), "/observe/metrics (probes:"),
             run("make run ARGS=\"--recipe sql --kill-leader-every 20\"", withArgs("--duration 30"), "jobs: "),
             way(
                     "make run( ARGS=\"(--replicas 3 --duration 45 )?(--routes my-routes/ )?--kill-leader-every 20\")?",
@@ -141,11 +141,11 @@ class DocumentedCommandsIT {
             run("make format", command -> "mvn -B -ntp -q spotless:check", null),
             run(
                     "make simulate( ARGS=\"--schedules \\d+( --write [^ \"]+)?\")?",
-                    then(without("--schedules", "--write"), withArgs("--schedules 3000")),
+                    then(without("--schedules", "--write"), withArgs("--schedules 500")),
                     "violations: 0"),
             run(
                     "make simulate-balance( ARGS=\"--schedules \\d+\")?",
-                    then(without("--schedules"), withArgs("--schedules 300")),
+                    then(without("--schedules"), withArgs("--schedules 100")),
                     "0 violations"),
             way(
                     "make mutation",
