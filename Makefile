@@ -13,7 +13,10 @@ build: target/k8sensus.jar ## Build target/k8sensus.jar (and target/lib/) withou
 
 # The tools (src/tools/java: the local cluster, chaos, bench, simulation, wiring workload) run from their own classes
 # and libraries, built with the jar; the test classes are not on their path
-TOOLS := java -cp target/tools-classes:target/classes:$$(cat target/classpath-tools.txt)
+TOOLS_CLASSPATH := target/tools-classes:target/classes:$$(cat target/classpath-tools.txt)
+TOOLS := java -cp $(TOOLS_CLASSPATH)
+# the simulations check the elector's own assertions too (every change of role against its table of transitions)
+SIMULATE := java -ea -cp $(TOOLS_CLASSPATH)
 
 target/k8sensus.jar target/classpath-tools.txt &: $(SOURCES)
 	$(MVN) -q package -DskipTests
@@ -56,11 +59,11 @@ wiring: target/k8sensus.jsa ## The recipes' full workload (SQL, JMS, file; 1,000
 	@$(TOOLS) io.k8sensus.wiring.WiringWorkload --write docs/WIRING.md $(ARGS)
 
 simulate: target/k8sensus.jar ## Deterministic simulation of fault schedules against the elector (ARGS="--schedules 10000000", "--seed N" replays one)
-	@$(TOOLS) io.k8sensus.sim.Simulator $(ARGS)
+	@$(SIMULATE) io.k8sensus.sim.Simulator $(ARGS)
 
 .PHONY: simulate-balance
 simulate-balance: target/k8sensus.jar ## Deterministic simulation of balancing under faults (ARGS="--schedules 100000", "--seed N" replays one)
-	@$(TOOLS) io.k8sensus.sim.BalanceSimulation $(ARGS)
+	@$(SIMULATE) io.k8sensus.sim.BalanceSimulation $(ARGS)
 
 .PHONY: mutation
 mutation: ## Mutation testing of the elector with PIT, one thread (about 8 min): target/pit-reports/, the mutants no test detected, the score
