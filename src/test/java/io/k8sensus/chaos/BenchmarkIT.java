@@ -3,21 +3,44 @@ package io.k8sensus.chaos;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The benchmark's smoke form: one trial of every figure for every contender, so that the harness cannot rot. */
+/**
+ * The benchmark's smoke form: every contender's class-data archive trained on its own start, as the benchmark trains
+ * them before its first phase, then one trial of every figure for every contender mapping it, so that the harness
+ * cannot rot. (The run without archives, {@code --no-class-data}, is DocumentedCommandsIT's short make bench.)
+ */
 class BenchmarkIT {
 
+    static final ChaosCluster.Timings TIMINGS = Benchmark.TIMINGS.get("short");
+    static final Path JAR = Path.of("target", "k8sensus.jar");
+
+    @BeforeAll
+    static void trainEveryContendersArchive() throws Exception {
+        ClassDataArchives.train(List.of(Contender.values()), JAR, TIMINGS, Path.of("target", "bench-it", "class-data"));
+    }
+
+    @AfterAll
+    static void forgetTheArchives() {
+        ClassDataArchives.forget(); // the other tests of this JVM run every contender without one
+    }
+
     @Test
-    void every_contender_yields_every_figure() throws Exception {
+    void every_contender_maps_its_own_archive_and_yields_every_figure() throws Exception {
         for (Contender contender : Contender.values()) {
-            List<Sample> samples = FailoverTrial.run(
-                    contender, "short", Benchmark.TIMINGS.get("short"), Path.of("target", "k8sensus.jar"), 1);
+            // -Xshare:on with its archive: a replica that cannot map it (another class path, a directory on it) does
+            // not start, and the trial fails
+            assertThat(ClassDataArchives.flags(contender))
+                    .as(contender.label)
+                    .containsExactly(
+                            "-XX:SharedArchiveFile="
+                                    + Path.of("target", "bench-it", "class-data", contender.label + ".jsa")
+                                            .toAbsolutePath(),
+                            "-Xshare:on");
+            List<Sample> samples = FailoverTrial.run(contender, "short", TIMINGS, JAR, 1);
             System.out.println(contender.label + ": " + samples);
             assertThat(samples)
                     .extracting(Sample::figure)
@@ -59,44 +82,10 @@ class BenchmarkIT {
     }
 
     @Test
-    void every_contender_starts_with_a_class_data_archive_trained_on_its_own_start() throws Exception {
-        ChaosCluster.Timings t = Benchmark.TIMINGS.get("short");
-        Path jar = Path.of("target", "k8sensus.jar");
-        try {
-            ClassDataArchives.train(List.of(Contender.values()), jar, t, Path.of("target", "bench-it", "class-data"));
-            for (Contender contender : Contender.values()) {
-                // -Xshare:on: a JVM that cannot map the archive (another class path, a directory on it) does not start
-                List<String> flags = new ArrayList<>(ClassDataArchives.flags(contender));
-                assertThat(flags).singleElement().asString().startsWith("-XX:SharedArchiveFile=");
-                flags.add("-Xshare:on");
-                try (ChaosCluster cluster =
-                        new ChaosCluster(t, contender.launcher(jar, t, ExtraGroups.NONE, List.of(), flags))) {
-                    cluster.start("replica-1", Map.of());
-                    Awaitility.await()
-                            .atMost(Duration.ofSeconds(120))
-                            .pollInterval(Duration.ofMillis(100))
-                            .until(() -> cluster.history.size() >= 1);
-                    assertThat(cluster.output()).as(contender.label).noneMatch(line -> line.contains("[cds]"));
-                }
-            }
-        } finally {
-            ClassDataArchives.forget(); // the other tests run every contender without one
-        }
-    }
-
-    @Test
     void the_cost_of_more_groups_is_measured_for_every_contender() throws Exception {
         for (Contender contender : Contender.values()) {
             // every group must get a leader before the window opens: the harness fails otherwise
-            List<Sample> samples = ApiCostScaling.run(
-                    contender,
-                    "short",
-                    Benchmark.TIMINGS.get("short"),
-                    Path.of("target", "k8sensus.jar"),
-                    2,
-                    2,
-                    3_000,
-                    5_000);
+            List<Sample> samples = ApiCostScaling.run(contender, "short", TIMINGS, JAR, 2, 2, 3_000, 5_000);
             assertThat(samples).singleElement().satisfies(s -> {
                 assertThat(s.figure()).isEqualTo("api-total-2-replicas-2-groups");
                 assertThat(s.value()).isPositive();

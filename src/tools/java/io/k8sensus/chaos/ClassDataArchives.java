@@ -24,10 +24,14 @@ final class ClassDataArchives {
 
     private ClassDataArchives() {}
 
-    /** The JVM flags of a contender's replicas: its trained archive, or the JDK's own only. */
+    /**
+     * The JVM flags of a contender's replicas: its trained archive, or the JDK's own only. A trained archive is mapped
+     * with {@code -Xshare:on}: a replica that cannot map it (another class path, a jar changed since) does not start,
+     * rather than run on without it, as an unequal start of one contender would skew every figure.
+     */
     static List<String> flags(Contender contender) {
         Path archive = TRAINED.get(contender);
-        return archive == null ? List.of("-Xshare:auto") : List.of("-XX:SharedArchiveFile=" + archive);
+        return archive == null ? List.of("-Xshare:auto") : List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:on");
     }
 
     /** Forgets every trained archive: the replicas started from now on map none. */
