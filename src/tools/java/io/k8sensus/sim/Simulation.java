@@ -91,8 +91,6 @@ final class Simulation {
     private final Set<String> movesOnCrashMarks = new TreeSet<>();
 
     private int viewsStarted;
-    /** The longest a group was dark between a release for balance and the next term, after the faults. */
-    private long longestBalanceDarkNanos;
     /** The processes; a restart or a twin is a new process under the same name. */
     private final List<Process> processes = new ArrayList<>();
 
@@ -283,8 +281,7 @@ final class Simulation {
             this.rate = schedule.rates()[index];
             this.offset = random.nextLong(1L << 40);
             this.balancer = new Balancer(name, timings(), balancing);
-            SplittableRandom jitter = random.split();
-            this.jitter = jitter;
+            this.jitter = random.split();
             for (String group : runs.get(index)) {
                 groups.put(group, new Group(this, group, jitter));
             }
@@ -636,8 +633,8 @@ final class Simulation {
         log(p, "exits: " + why);
         p.alive = false;
         for (Group g : p.groups.values()) {
-            g.work.state =
-                    Work.State.STOPPED; // a dead process starts nothing more; its exchanges in flight die with it
+            // a dead process starts nothing more; its exchanges in flight die with it
+            g.work.state = Work.State.STOPPED;
             history.closed(g.name, g.actor);
             if (g.stopping && g.doneStopping) {
                 Process gone = p;
@@ -958,28 +955,12 @@ final class Simulation {
             case FOREIGN_HOLDER -> {
                 if (lease != null) {
                     String holder = fault.param() >= 0 ? "r" + fault.param() : "intruder";
-                    api.overwrite(
-                            group,
-                            new LeaseRecord(
-                                    holder,
-                                    lease.epoch(),
-                                    lease.acquireTime(),
-                                    lease.renewTime(),
-                                    lease.leaseDurationMs(),
-                                    null));
+                    api.overwrite(group, edited(lease, holder, lease.leaseDurationMs()));
                 }
             }
             case DURATION_EDIT -> {
                 if (lease != null) {
-                    api.edit(
-                            group,
-                            new LeaseRecord(
-                                    lease.holder(),
-                                    lease.epoch(),
-                                    lease.acquireTime(),
-                                    lease.renewTime(),
-                                    fault.param(),
-                                    null));
+                    api.edit(group, edited(lease, lease.holder(), fault.param()));
                 }
             }
             case SPEC_EDIT -> {
@@ -1033,6 +1014,11 @@ final class Simulation {
                 }
             }
         }
+    }
+
+    /** The Lease's record with another holder or lease duration, as a hand edit of its spec writes it. */
+    private static LeaseRecord edited(LeaseRecord lease, String holder, long leaseDurationMs) {
+        return new LeaseRecord(holder, lease.epoch(), lease.acquireTime(), lease.renewTime(), leaseDurationMs, null);
     }
 
     /** A group's view stops: it drains the group's work, releases its term and stops. */
@@ -1286,12 +1272,12 @@ final class Simulation {
         if (darkSince != null) {
             movesOnCrashMarks.remove(g.name); // led again after its release
         }
-        if (darkSince != null && darkSince > faultsEnd) {
-            longestBalanceDarkNanos = Math.max(longestBalanceDarkNanos, now() - darkSince);
-            if (schedule.balanceChecked() && now() - darkSince > MOVE_DARK_BOUND_MS * MS) {
-                history.violation(g.name + " was dark " + (now() - darkSince) / MS + " ms after its release for balance"
-                        + " (bound " + MOVE_DARK_BOUND_MS + " ms)");
-            }
+        if (darkSince != null
+                && darkSince > faultsEnd
+                && schedule.balanceChecked()
+                && now() - darkSince > MOVE_DARK_BOUND_MS * MS) {
+            history.violation(g.name + " was dark " + (now() - darkSince) / MS + " ms after its release for balance"
+                    + " (bound " + MOVE_DARK_BOUND_MS + " ms)");
         }
         history.mayAct(
                 g.name,
@@ -1401,8 +1387,8 @@ final class Simulation {
             String mark = RunnerMarks.marks(api.runners(g.name)).get(name);
             boolean leftByCrash = mark != null && !mark.startsWith(Long.toString(to.incarnation + 1, 36) + ".");
             if (!runsNow && leftByCrash) {
-                movesOnCrashMarks.add(
-                        g.name); // the stated limit: this move may come after the placement was judged even
+                // the stated limit: this move may come after the placement was judged even
+                movesOnCrashMarks.add(g.name);
             }
             if (!runsNow && !leftByCrash && (stopped == null || now() - stopped > 2000 * MS)) {
                 history.violation(g + " hands " + g.name + " to " + name + ", which does not run it");

@@ -88,18 +88,14 @@ public final class Simulator {
 
     /** Runs seeds {@code from .. from + count - 1} on {@code threads} threads; {@code progress} may be null. */
     static Summary run(long from, long count, int threads, PrintStream progress) throws Exception {
-        return run(from, count, threads, progress, null);
+        return run(from, count, threads, progress, null, CHUNK);
     }
 
     /**
-     * As {@link #run(long, long, int, PrintStream)}, in chunks of {@link #CHUNK} seeds; after each chunk the totals so
+     * As {@link #run(long, long, int, PrintStream)}, in chunks of {@code chunk} seeds; after each chunk the totals so
      * far go to {@code checkpoint} (when not null), and a run started again with the same seeds and checkpoint goes
      * on after its last whole chunk: a run of hours survives a stopped machine.
      */
-    static Summary run(long from, long count, int threads, PrintStream progress, Path checkpoint) throws Exception {
-        return run(from, count, threads, progress, checkpoint, CHUNK);
-    }
-
     static Summary run(long from, long count, int threads, PrintStream progress, Path checkpoint, long chunk)
             throws Exception {
         Totals totals = checkpoint == null ? new Totals(from, count) : Totals.resume(checkpoint, from, count, progress);
@@ -404,7 +400,8 @@ public final class Simulator {
         }
         System.out.printf("simulating %,d schedules from seed %d on %d threads%n", schedules, from, threads);
         String checkpoint = line.text("--checkpoint", null);
-        Summary summary = run(from, schedules, threads, System.out, checkpoint == null ? null : Path.of(checkpoint));
+        Summary summary =
+                run(from, schedules, threads, System.out, checkpoint == null ? null : Path.of(checkpoint), CHUNK);
         System.out.println(summary.describe());
         if (write != null) {
             DocBlock.write(
