@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.DoubleFunction;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
@@ -64,12 +65,8 @@ final class BenchmarkReport {
 
     /** The rest of a table's header: a column per contender, then the line under the header. */
     private static String contenderColumns(List<String> contenders) {
-        StringBuilder md = new StringBuilder();
-        contenders.forEach(c -> md.append(' ').append(Contender.titleOf(c)).append(" |"));
-        return md.append("\n|---|")
-                .append("---|".repeat(contenders.size()))
-                .append('\n')
-                .toString();
+        return contenders.stream().map(c -> " " + Contender.titleOf(c) + " |").collect(Collectors.joining()) + "\n|---|"
+                + "---|".repeat(contenders.size()) + "\n";
     }
 
     /** A sample's values, sorted, a missing one (NaN) as infinite. */
@@ -150,9 +147,8 @@ final class BenchmarkReport {
                 .filter(s -> s.figure().startsWith("api-total-"))
                 .toList();
         if (!scaling.isEmpty()) {
-            md.append("API requests per second of the whole group at steady state (")
-                    .append(scaling.get(0).timings())
-                    .append(" timings, one trial per size):\n\n| replicas x groups |");
+            md.append("API requests per second of the whole group at steady state ("
+                    + scaling.get(0).timings() + " timings, one trial per size):\n\n| replicas x groups |");
             md.append(contenderColumns(contenders));
             scaling.stream().map(Sample::figure).distinct().forEach(figure -> {
                 String[] parts = figure.substring("api-total-".length()).split("-");
@@ -167,9 +163,9 @@ final class BenchmarkReport {
         List<Sample> memory =
                 samples.stream().filter(s -> s.figure().startsWith("nmt-")).toList();
         if (!memory.isEmpty()) {
-            md.append("Committed memory of the leader by area, MiB (native memory tracking, at steady state of three")
-                    .append(" replicas; the raw summaries of every replica are in [bench/memory/](bench/memory/)):\n\n")
-                    .append("| area |");
+            md.append(
+                    "Committed memory of the leader by area, MiB (native memory tracking, at steady state of three"
+                            + " replicas; the raw summaries of every replica are in [bench/memory/](bench/memory/)):\n\n| area |");
             md.append(contenderColumns(contenders));
             memory.stream()
                     .map(Sample::figure)
@@ -187,11 +183,10 @@ final class BenchmarkReport {
                             c -> first(memory, c, figure, v -> String.format(Locale.ROOT, "%.1f", v)))));
             md.append('\n');
         }
-        md.append("Every figure (median and p95 interpolated, p95 only from ")
-                .append(MIN_TRIALS_FOR_P95)
-                .append(" trials on; [samples.csv](bench/samples.csv) has each value):\n\n")
-                .append("| contender | timings | figure | unit | median | p95 | max | trials |\n")
-                .append("|---|---|---|---|---|---|---|---|\n");
+        md.append(
+                "Every figure (median and p95 interpolated, p95 only from " + MIN_TRIALS_FOR_P95
+                        + " trials on; [samples.csv](bench/samples.csv) has each value):\n\n"
+                        + "| contender | timings | figure | unit | median | p95 | max | trials |\n|---|---|---|---|---|---|---|---|\n");
         csv(samples)
                 .lines()
                 .skip(1)
@@ -401,16 +396,11 @@ final class BenchmarkReport {
                         + " two replicas' terms both acted (`never`); *stale*: actions of a term that had ended.\n\n")
                 .append("| lateness |");
         for (String c : contenders) {
-            Stream.of("actions", "changes", "two acting", "stale")
-                    .forEach(column -> md.append(' ')
-                            .append(label(c))
-                            .append(": ")
-                            .append(column)
-                            .append(" |"));
+            for (String column : List.of("actions", "changes", "two acting", "stale")) {
+                md.append(" " + label(c) + ": " + column + " |");
+            }
         }
-        md.append("\n|---|")
-                .append("---|---|---|---|".repeat(contenders.size()))
-                .append('\n');
+        md.append("\n|---|" + "---|---|---|---|".repeat(contenders.size()) + "\n");
         for (String level : levels) {
             List<String> cells = new ArrayList<>();
             cells.add(level + " (" + SlowApiBenchmark.Level.parse(level).delayMs(t.renewMs()) / 1000.0 + " s)");
