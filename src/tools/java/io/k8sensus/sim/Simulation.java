@@ -180,10 +180,8 @@ final class Simulation {
         } else {
             long checkAt = faultsEnd + schedule.boundMs() * MS;
             long endAt = checkAt + 2 * schedule.maxLeaseMs() * MS;
-            at(
-                    checkAt,
-                    () -> checkEveryGroupLed(
-                            "within the bound of " + schedule.boundMs() + " ms after the faults" + " ended"));
+            String withinBound = "within the bound of " + schedule.boundMs() + " ms after the faults ended";
+            at(checkAt, () -> checkEveryGroupLed(withinBound));
             at(endAt, () -> checkEveryGroupLed("at the end"));
             while (history.violation() == null && time.runNext(endAt)) {
                 eventCount++;
@@ -637,8 +635,7 @@ final class Simulation {
             g.work.state = Work.State.STOPPED;
             history.closed(g.name, g.actor);
             if (g.stopping && g.doneStopping) {
-                Process gone = p;
-                at(now() + latency(), () -> api.mark(g.name, gone.name, null)); // a graceful stop takes its marks off
+                at(now() + latency(), () -> api.mark(g.name, p.name, null)); // a graceful stop takes its marks off
             }
         }
         for (String group : groups) {
@@ -884,13 +881,12 @@ final class Simulation {
             }
             case GRACEFUL_STOP -> {
                 if (p != null) {
-                    Process stopping = p;
                     at(p, now(), () -> {
                         // SIGTERM: each group drains and releases on its own, then the view stops
-                        stopping.stopping = true;
-                        stopping.groups.values().forEach(this::stopGroup);
-                        if (stopping.groups.isEmpty() && stopping.alive) {
-                            exit(stopping, "stopped (it ran no group)");
+                        p.stopping = true;
+                        p.groups.values().forEach(this::stopGroup);
+                        if (p.groups.isEmpty() && p.alive) {
+                            exit(p, "stopped (it ran no group)");
                         }
                     });
                 }
@@ -899,10 +895,9 @@ final class Simulation {
             case TWIN -> {
                 if (p != null) {
                     start(fault.replica());
-                    Process old = p;
                     at(until, () -> {
-                        if (old.alive) {
-                            exit(old, "the first of two processes under one name dies");
+                        if (p.alive) {
+                            exit(p, "the first of two processes under one name dies");
                         }
                     });
                 }
@@ -913,19 +908,18 @@ final class Simulation {
             }
             case WATCH_DOWN -> {
                 if (p != null) {
-                    Process watcher = p;
-                    for (Group g : watcher.groups.values()) {
+                    for (Group g : p.groups.values()) {
                         g.watchUp = false;
                         at(p, now(), () -> g.turn.onWatch(false));
                     }
                     at(until, () -> {
-                        for (Group g : watcher.groups.values()) {
+                        for (Group g : p.groups.values()) {
                             g.watchUp = true;
                             LeaseRecord relisted = api.lease(g.name);
                             Map<String, String> marks = api.runners(g.name);
                             long listedAt = Math.max(g.lastWatchAt, now() + latency());
                             g.lastWatchAt = listedAt;
-                            at(watcher, listedAt, () -> {
+                            at(p, listedAt, () -> {
                                 g.turn.onWatch(true);
                                 observe(g, relisted, marks);
                             });
@@ -1002,12 +996,10 @@ final class Simulation {
             case GROUP_ADDED -> {
                 runs.get(fault.replica()).add(group);
                 if (p != null && !p.stopping) {
-                    Process runner = p;
                     at(p, now(), () -> {
-                        Group old = runner.groups.get(group);
-                        if (old == null && runner.alive && !runner.stopping) {
-                            Group g = new Group(runner, group, runner.jitter);
-                            runner.groups.put(group, g);
+                        if (!p.groups.containsKey(group) && p.alive && !p.stopping) {
+                            Group g = new Group(p, group, p.jitter);
+                            p.groups.put(group, g);
                             startGroup(g);
                         }
                     });
