@@ -281,7 +281,7 @@ final class Simulation {
             this.balancer = new Balancer(name, timings(), balancing);
             this.jitter = random.split();
             for (String group : runs.get(index)) {
-                groups.put(group, new Group(this, group, jitter));
+                groups.put(group, new Group(this, group));
             }
         }
 
@@ -354,12 +354,12 @@ final class Simulation {
         /** This view's runner mark: a new one each time the group's view starts, as {@code RunnerMarks} makes it. */
         final String mark;
 
-        Group(Process p, String name, SplittableRandom jitter) {
+        Group(Process p, String name) {
             this.p = p;
             this.name = name;
             this.mark = Long.toString(p.incarnation + 1, 36) + "." + ++viewsStarted; // <process>.<view>
             this.actor = p.toString();
-            this.elector = new Elector(p.name, p.timings(), jitter::nextDouble, this::event);
+            this.elector = new Elector(p.name, p.timings(), p.jitter::nextDouble, this::event);
             this.turn = new GroupTurn(name, elector, p.balancer);
             this.work = new Work(this, workRandom.split());
         }
@@ -998,7 +998,7 @@ final class Simulation {
                 if (p != null && !p.stopping) {
                     at(p, now(), () -> {
                         if (!p.groups.containsKey(group) && p.alive && !p.stopping) {
-                            Group g = new Group(p, group, p.jitter);
+                            Group g = new Group(p, group);
                             p.groups.put(group, g);
                             startGroup(g);
                         }
