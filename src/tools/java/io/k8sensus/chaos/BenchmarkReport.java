@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.DoubleFunction;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
@@ -64,12 +65,8 @@ final class BenchmarkReport {
 
     /** The rest of a table's header: a column per contender, then the line under the header. */
     private static String contenderColumns(List<String> contenders) {
-        StringBuilder md = new StringBuilder();
-        contenders.forEach(c -> md.append(' ').append(Contender.titleOf(c)).append(" |"));
-        return md.append("\n|---|")
-                .append("---|".repeat(contenders.size()))
-                .append('\n')
-                .toString();
+        return contenders.stream().map(c -> " " + Contender.titleOf(c) + " |").collect(Collectors.joining()) + "\n|---|"
+                + "---|".repeat(contenders.size()) + "\n";
     }
 
     /** A sample's values, sorted, a missing one (NaN) as infinite. */
@@ -150,9 +147,8 @@ final class BenchmarkReport {
                 .filter(s -> s.figure().startsWith("api-total-"))
                 .toList();
         if (!scaling.isEmpty()) {
-            md.append("API requests per second of the whole group at steady state (")
-                    .append(scaling.get(0).timings())
-                    .append(" timings, one trial per size):\n\n| replicas x groups |");
+            md.append("API requests per second of the whole group at steady state ("
+                    + scaling.get(0).timings() + " timings, one trial per size):\n\n| replicas x groups |");
             md.append(contenderColumns(contenders));
             scaling.stream().map(Sample::figure).distinct().forEach(figure -> {
                 String[] parts = figure.substring("api-total-".length()).split("-");
@@ -167,9 +163,9 @@ final class BenchmarkReport {
         List<Sample> memory =
                 samples.stream().filter(s -> s.figure().startsWith("nmt-")).toList();
         if (!memory.isEmpty()) {
-            md.append("Committed memory of the leader by area, MiB (native memory tracking, at steady state of three")
-                    .append(" replicas; the raw summaries of every replica are in [bench/memory/](bench/memory/)):\n\n")
-                    .append("| area |");
+            md.append(
+                    "Committed memory of the leader by area, MiB (native memory tracking, at steady state of three"
+                            + " replicas; the raw summaries of every replica are in [bench/memory/](bench/memory/)):\n\n| area |");
             md.append(contenderColumns(contenders));
             memory.stream()
                     .map(Sample::figure)
@@ -187,11 +183,10 @@ final class BenchmarkReport {
                             c -> first(memory, c, figure, v -> String.format(Locale.ROOT, "%.1f", v)))));
             md.append('\n');
         }
-        md.append("Every figure (median and p95 interpolated, p95 only from ")
-                .append(MIN_TRIALS_FOR_P95)
-                .append(" trials on; [samples.csv](bench/samples.csv) has each value):\n\n")
-                .append("| contender | timings | figure | unit | median | p95 | max | trials |\n")
-                .append("|---|---|---|---|---|---|---|---|\n");
+        md.append(
+                "Every figure (median and p95 interpolated, p95 only from " + MIN_TRIALS_FOR_P95
+                        + " trials on; [samples.csv](bench/samples.csv) has each value):\n\n"
+                        + "| contender | timings | figure | unit | median | p95 | max | trials |\n|---|---|---|---|---|---|---|---|\n");
         csv(samples)
                 .lines()
                 .skip(1)
@@ -215,26 +210,21 @@ final class BenchmarkReport {
         if (labels.isEmpty()) {
             return "";
         }
-        StringBuilder md = new StringBuilder("Rolling updates (")
-                .append(samples.stream()
-                        .filter(s -> s.figure().startsWith(gap))
-                        .findFirst()
-                        .orElseThrow()
-                        .timings())
-                .append(" timings, routes every ")
-                .append(RolloutBenchmark.PERIOD_MS)
-                .append(" ms, one run per row):")
-                .append(" each replica replaced once, oldest first; a new replica starts, ")
-                .append(RolloutBenchmark.SURGE_MS / 1000)
-                .append(" s after it has started the oldest gets SIGTERM,")
-                .append(" its Pod is deleted once it has exited. \"one short\": the first new replica runs every")
-                .append(" group but the last, g\\<G\\>.\n\n")
-                .append("| groups x replicas | route sets | balancing | longest gap per group: max / median")
-                .append(" | moves for balance | leader changes | two terms at once | overlapping / stale / regressed")
-                .append(
-                        " | after the last step: balanced (off: all led) | groups per replica at the end, most / fewest")
-                .append(" | g\\<G\\>: new terms (its holder stopped) / moves / offered to or held by the replica")
-                .append(" without it |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+        String timings = samples.stream()
+                .filter(s -> s.figure().startsWith(gap))
+                .findFirst()
+                .orElseThrow()
+                .timings();
+        StringBuilder md = new StringBuilder("Rolling updates (" + timings + " timings, routes every "
+                + RolloutBenchmark.PERIOD_MS + " ms, one run per row): each replica replaced once, oldest first; a new"
+                + " replica starts, " + RolloutBenchmark.SURGE_MS / 1000 + " s after it has started the oldest gets"
+                + " SIGTERM, its Pod is deleted once it has exited. \"one short\": the first new replica runs every"
+                + " group but the last, g\\<G\\>.\n\n"
+                + "| groups x replicas | route sets | balancing | longest gap per group: max / median"
+                + " | moves for balance | leader changes | two terms at once | overlapping / stale / regressed"
+                + " | after the last step: balanced (off: all led) | groups per replica at the end, most / fewest"
+                + " | g\\<G\\>: new terms (its holder stopped) / moves / offered to or held by the replica"
+                + " without it |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (String label : labels) {
             String[] size = label.split("-")[0].split("x");
             boolean uneven = label.contains("-uneven");
@@ -295,13 +285,8 @@ final class BenchmarkReport {
         ChaosCluster.Timings t = Benchmark.TIMINGS.get(timing);
         md.append("Medians, **").append(timing).append("** timings");
         if (t != null) {
-            md.append(" (lease ")
-                    .append(t.leaseMs() / 1000.0)
-                    .append(" s, renew deadline ")
-                    .append(t.renewMs() / 1000.0)
-                    .append(" s, retry period ")
-                    .append(t.retryMs() / 1000.0)
-                    .append(" s)");
+            md.append(" (lease " + t.leaseMs() / 1000.0 + " s, renew deadline " + t.renewMs() / 1000.0
+                    + " s, retry period " + t.retryMs() / 1000.0 + " s)");
         }
         md.append(", ").append(trials(of)).append(" trials; the maximum in brackets:\n\n| figure |");
         md.append(contenderColumns(contenders));
@@ -394,81 +379,47 @@ final class BenchmarkReport {
         ChaosCluster.Timings t = SlowApiBenchmark.timings();
         int runs = (int) samples.stream().mapToInt(Sample::trial).distinct().count();
         StringBuilder md = new StringBuilder(provenance.strip()).append("\n\n");
-        md.append("Every API answer to every replica late by the given share of R for ")
-                .append(SlowApiBenchmark.HOLD_MS / 1000)
-                .append(" s (lease ")
-                .append(t.leaseMs() / 1000.0)
-                .append(" s, renew deadline R ")
-                .append(t.renewMs() / 1000.0)
-                .append(" s, retry period ")
-                .append(t.retryMs() / 1000.0)
-                .append(" s, call timeout ")
-                .append(t.callTimeoutMs() / 1000.0)
-                .append(" s")
-                .append(
-                        contenders.contains(SlowApiBenchmark.FABRIC8_DEFAULTS)
-                                ? "; for fabric8's elector, fabric8's request and connection timeouts: 1.6 s, or its default"
-                                        + " 10 s where the column says so)"
-                                : ", fabric8's request and connection timeouts for its" + " elector)")
-                .append(", three replicas, a leader-only action every ")
-                .append(t.periodMs())
-                .append(" ms; ")
-                .append(runs)
-                .append(runs == 1 ? " run" : " runs")
-                .append(" per contender and lateness, each run's value in turn. *actions*: those done while the API")
-                .append(" was slow, of the expected in brackets, and (*before*) those of the ")
-                .append(SlowApiBenchmark.BASELINE_MS / 1000)
-                .append(" s of steady state just before, a baseline of")
-                .append(
-                        " what the machine's load let the action do; *changes*: terms that began then; *two acting*: the")
-                .append(
-                        " time two replicas' terms both acted (`never`); *stale*: actions of a term that had ended.\n\n")
+        String timeouts = contenders.contains(SlowApiBenchmark.FABRIC8_DEFAULTS)
+                ? "; for fabric8's elector, fabric8's request and connection timeouts: 1.6 s, or its default 10 s where"
+                        + " the column says so)"
+                : ", fabric8's request and connection timeouts for its elector)";
+        md.append("Every API answer to every replica late by the given share of R for "
+                        + SlowApiBenchmark.HOLD_MS / 1000
+                        + " s (lease " + t.leaseMs() / 1000.0 + " s, renew deadline R " + t.renewMs() / 1000.0
+                        + " s, retry period " + t.retryMs() / 1000.0 + " s, call timeout " + t.callTimeoutMs() / 1000.0
+                        + " s" + timeouts + ", three replicas, a leader-only action every " + t.periodMs() + " ms; "
+                        + runs + (runs == 1 ? " run" : " runs")
+                        + " per contender and lateness, each run's value in turn. *actions*: those done while the API"
+                        + " was slow, of the expected in brackets, and (*before*) those of the "
+                        + SlowApiBenchmark.BASELINE_MS / 1000 + " s of steady state just before, a baseline of what the"
+                        + " machine's load let the action do; *changes*: terms that began then; *two acting*: the time"
+                        + " two replicas' terms both acted (`never`); *stale*: actions of a term that had ended.\n\n")
                 .append("| lateness |");
         for (String c : contenders) {
-            Stream.of("actions", "changes", "two acting", "stale")
-                    .forEach(column -> md.append(' ')
-                            .append(label(c))
-                            .append(": ")
-                            .append(column)
-                            .append(" |"));
+            for (String column : List.of("actions", "changes", "two acting", "stale")) {
+                md.append(" " + label(c) + ": " + column + " |");
+            }
         }
-        md.append("\n|---|")
-                .append("---|---|---|---|".repeat(contenders.size()))
-                .append('\n');
+        md.append("\n|---|" + "---|---|---|---|".repeat(contenders.size()) + "\n");
         for (String level : levels) {
-            SlowApiBenchmark.Level l = SlowApiBenchmark.Level.parse(level);
-            md.append("| ")
-                    .append(level)
-                    .append(" (")
-                    .append(l.delayMs(t.renewMs()) / 1000.0)
-                    .append(" s) |");
+            List<String> cells = new ArrayList<>();
+            cells.add(level + " (" + SlowApiBenchmark.Level.parse(level).delayMs(t.renewMs()) / 1000.0 + " s)");
             for (String c : contenders) {
                 List<Sample> of = samples.stream()
                         .filter(s ->
                                 s.contender().equals(c) && slowLevel(s.figure()).equals(level))
                         .toList();
                 List<Double> expected = values(of, level, "expected-actions");
-                md.append(' ')
-                        .append(join(values(of, level, "actions"), BenchmarkReport::whole))
-                        .append(
-                                expected.isEmpty()
-                                        ? ""
-                                        : " (of "
-                                                + join(
-                                                        expected.stream()
-                                                                .distinct()
-                                                                .toList(),
-                                                        BenchmarkReport::whole) + ")")
-                        .append(baseline(values(of, level, "baseline-actions")))
-                        .append(" | ")
-                        .append(join(values(of, level, "leader-changes"), BenchmarkReport::whole))
-                        .append(" | ")
-                        .append(join(values(of, level, "two-actors"), v -> human(v, "ms")))
-                        .append(" | ")
-                        .append(join(values(of, level, "stale-actions"), BenchmarkReport::whole))
-                        .append(" |");
+                cells.add(join(values(of, level, "actions"), BenchmarkReport::whole)
+                        + (expected.isEmpty()
+                                ? ""
+                                : " (of " + join(expected.stream().distinct().toList(), BenchmarkReport::whole) + ")")
+                        + baseline(values(of, level, "baseline-actions")));
+                cells.add(join(values(of, level, "leader-changes"), BenchmarkReport::whole));
+                cells.add(join(values(of, level, "two-actors"), v -> human(v, "ms")));
+                cells.add(join(values(of, level, "stale-actions"), BenchmarkReport::whole));
             }
-            md.append('\n');
+            md.append(row(cells.toArray(String[]::new)));
         }
         md.append('\n').append(slowApiTargets(samples, levels));
         return md.toString();

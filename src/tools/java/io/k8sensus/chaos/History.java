@@ -1,6 +1,7 @@
 package io.k8sensus.chaos;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -12,6 +13,7 @@ import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The sink and the checker. Three things are recorded, each with the time it arrived on this process's monotonic
@@ -187,34 +189,27 @@ final class History {
      * fence-accepted, fence-refused), replica (the holder, for a Lease state), life, group, epoch, seq.
      */
     String csv(long originNanos) {
-        record Line(long nanos, String text) {}
         List<Line> lines = new ArrayList<>();
-        actions.forEach(a -> lines.add(new Line(
-                a.nanos(),
-                String.join(",", "action", a.replica(), "" + a.life(), a.group(), "" + a.epoch(), "" + a.seq()))));
-        completions.forEach(c -> lines.add(new Line(
-                c.nanos(),
-                String.join(",", "completion", c.replica(), "" + c.life(), c.group(), "" + c.epoch(), "" + c.seq()))));
-        leaseStates.forEach(l -> lines.add(new Line(
+        actions.forEach(
+                a -> lines.add(Line.of(a.nanos(), "action", a.replica(), a.life(), a.group(), a.epoch(), a.seq())));
+        completions.forEach(
+                c -> lines.add(Line.of(c.nanos(), "completion", c.replica(), c.life(), c.group(), c.epoch(), c.seq())));
+        leaseStates.forEach(l -> lines.add(Line.of(
                 l.nanos(),
-                String.join(
-                        ",",
-                        "lease",
-                        l.holder() == null || l.holder().isEmpty() ? "none" : l.holder(),
-                        "",
-                        l.group(),
-                        "" + l.epoch(),
-                        ""))));
-        fenceAnswers.forEach(f -> lines.add(new Line(
+                "lease",
+                l.holder() == null || l.holder().isEmpty() ? "none" : l.holder(),
+                "",
+                l.group(),
+                l.epoch(),
+                "")));
+        fenceAnswers.forEach(f -> lines.add(Line.of(
                 f.nanos(),
-                String.join(
-                        ",",
-                        f.accepted() ? "fence-accepted" : "fence-refused",
-                        "" + f.leader(),
-                        "",
-                        f.group(),
-                        "" + f.epoch(),
-                        ""))));
+                f.accepted() ? "fence-accepted" : "fence-refused",
+                f.leader(),
+                "",
+                f.group(),
+                f.epoch(),
+                "")));
         StringBuilder csv = new StringBuilder("ms,what,replica,life,group,epoch,seq\n");
         lines.stream()
                 .sorted(Comparator.comparingLong(Line::nanos))
@@ -223,6 +218,13 @@ final class History {
                         .append(l.text())
                         .append('\n'));
         return csv.toString();
+    }
+
+    /** A line of {@link #csv}: when it arrived, and its cells joined. */
+    private record Line(long nanos, String text) {
+        static Line of(long nanos, Object... cells) {
+            return new Line(nanos, Arrays.stream(cells).map(String::valueOf).collect(Collectors.joining(",")));
+        }
     }
 
     /** The heartbeat's history; see {@link #check(String, long, long)}. */
@@ -288,14 +290,14 @@ final class History {
     private record Reading(Verdict verdict, List<Term> terms) {}
 
     private Reading read(String group, long faultNanos, long endNanos) {
-        LeaseEpochs lease = new LeaseEpochs(leaseStates(group));
+        List<LeaseState> lease = leaseStates(group);
         long newestEpoch = Long.MIN_VALUE;
         long highestEpoch = Long.MIN_VALUE;
         String owner = null;
         long takeover = -1;
         int overlaps = 0;
         int stale = 0;
-        int regressions = lease.regressions();
+        int regressions = regressions(lease);
         long lastValid = faultNanos;
         long maxGap = 0;
         List<Long> epochs = new ArrayList<>();
@@ -305,7 +307,7 @@ final class History {
                 break;
             }
             boolean afterFault = a.nanos() >= faultNanos;
-            long leaseEpoch = lease.highestAt(a.nanos());
+            long leaseEpoch = highestAt(lease, a.nanos());
             Term term = terms.get(a.term());
             if (term == null) {
                 // a new term must have an epoch above every one that acted, and not below the Lease's
@@ -342,7 +344,7 @@ final class History {
             if (c.nanos() > endNanos) {
                 break;
             }
-            if (c.epoch() < lease.highestAt(c.nanos()) || c.epoch() < newestAt(terms.values(), c.nanos())) {
+            if (c.epoch() < highestAt(lease, c.nanos()) || c.epoch() < newestAt(terms.values(), c.nanos())) {
                 stale++; // its work went on after a newer term was granted or acted
             }
             if (term != null) {
@@ -360,7 +362,7 @@ final class History {
                 fenced++;
                 continue;
             }
-            if (f.epoch() < highestAccepted || f.epoch() < lease.highestAt(f.nanos())) {
+            if (f.epoch() < highestAccepted || f.epoch() < highestAt(lease, f.nanos())) {
                 staleAccepted++;
             }
             highestAccepted = Math.max(highestAccepted, f.epoch());
@@ -438,37 +440,30 @@ final class History {
         return common;
     }
 
-    /** The epochs a group's Lease named over time, as the harness saw them. */
-    private static final class LeaseEpochs {
-
-        private final List<LeaseState> states;
-
-        LeaseEpochs(List<LeaseState> states) {
-            this.states = states;
-        }
-
-        /** The highest epoch the Lease had named up to {@code nanos}; MIN_VALUE before its first state. */
-        long highestAt(long nanos) {
-            long highest = Long.MIN_VALUE;
-            for (LeaseState s : states) {
-                if (s.nanos() > nanos) {
-                    break;
-                }
-                highest = Math.max(highest, s.epoch());
+    /**
+     * The highest epoch a group's Lease had named up to {@code nanos}, of its states as the harness saw them, oldest
+     * first; MIN_VALUE before its first state.
+     */
+    private static long highestAt(List<LeaseState> states, long nanos) {
+        long highest = Long.MIN_VALUE;
+        for (LeaseState s : states) {
+            if (s.nanos() > nanos) {
+                break;
             }
-            return highest;
+            highest = Math.max(highest, s.epoch());
         }
+        return highest;
+    }
 
-        /** States whose epoch is below one the Lease named before them. */
-        int regressions() {
-            long highest = Long.MIN_VALUE;
-            int regressions = 0;
-            for (LeaseState s : states) {
-                regressions += s.epoch() < highest ? 1 : 0;
-                highest = Math.max(highest, s.epoch());
-            }
-            return regressions;
+    /** The states of a group's Lease whose epoch is below one the Lease named before them. */
+    private static int regressions(List<LeaseState> states) {
+        long highest = Long.MIN_VALUE;
+        int regressions = 0;
+        for (LeaseState s : states) {
+            regressions += s.epoch() < highest ? 1 : 0;
+            highest = Math.max(highest, s.epoch());
         }
+        return regressions;
     }
 
     /** One replica process working with one epoch: from its first action's start to its last start or completion. */

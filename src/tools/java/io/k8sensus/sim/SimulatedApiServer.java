@@ -126,7 +126,7 @@ final class SimulatedApiServer {
             // a JSON Patch conditioned on the term (holder, epoch, acquire time), whatever the resourceVersion: a
             // failed test is 422, and nothing is written
             LeaseRecord t = renew.term();
-            if (!sameTerm(lease, t)) {
+            if (!lease.sameTerm(t)) {
                 return new Answer.TermLost();
             }
             return new Answer.Ok(commit(
@@ -135,7 +135,7 @@ final class SimulatedApiServer {
         }
         // a JSON Patch conditioned on the term, as a renewal: a metadata write in between does not make it conflict
         LeaseRecord t = ((LeaseRequest.Release) request).term();
-        if (!sameTerm(lease, t)) {
+        if (!lease.sameTerm(t)) {
             return new Answer.TermLost();
         }
         return new Answer.Ok(commit(group, new LeaseRecord(null, t.epoch(), null, null, 0, null)));
@@ -145,12 +145,6 @@ final class SimulatedApiServer {
     private Answer taken(String group, String holder, long epoch, long durationMs) {
         String stamp = stamp();
         return new Answer.Ok(commit(group, new LeaseRecord(holder, epoch, stamp, stamp, durationMs, null)));
-    }
-
-    private static boolean sameTerm(LeaseRecord lease, LeaseRecord term) {
-        return Objects.equals(lease.holder(), term.holder())
-                && lease.epoch() == term.epoch()
-                && Objects.equals(lease.acquireTime(), term.acquireTime());
     }
 
     // ------------------------------------------------------------------------------------------ by hand
@@ -163,9 +157,7 @@ final class SimulatedApiServer {
         version++;
         deleted.put(group, true);
         runners.remove(group);
-        if (trace != null) {
-            log(group + " Lease deleted");
-        }
+        log(group + " Lease deleted");
         published.accept(group, null);
         return true;
     }
@@ -188,11 +180,7 @@ final class SimulatedApiServer {
      * (to it, nothing happened) from one that knew better.
      */
     LeaseRecord restore(String group, LeaseRecord old) {
-        return overwrite(
-                group,
-                new LeaseRecord(
-                        old.holder(), old.epoch(), old.acquireTime(), old.renewTime(), old.leaseDurationMs(), null),
-                old);
+        return overwrite(group, old, old);
     }
 
     private HandWrite handWrite(String group, String version) {

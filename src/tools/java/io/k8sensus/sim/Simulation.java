@@ -91,8 +91,6 @@ final class Simulation {
     private final Set<String> movesOnCrashMarks = new TreeSet<>();
 
     private int viewsStarted;
-    /** The longest a group was dark between a release for balance and the next term, after the faults. */
-    private long longestBalanceDarkNanos;
     /** The processes; a restart or a twin is a new process under the same name. */
     private final List<Process> processes = new ArrayList<>();
 
@@ -182,10 +180,8 @@ final class Simulation {
         } else {
             long checkAt = faultsEnd + schedule.boundMs() * MS;
             long endAt = checkAt + 2 * schedule.maxLeaseMs() * MS;
-            at(
-                    checkAt,
-                    () -> checkEveryGroupLed(
-                            "within the bound of " + schedule.boundMs() + " ms after the faults" + " ended"));
+            String withinBound = "within the bound of " + schedule.boundMs() + " ms after the faults ended";
+            at(checkAt, () -> checkEveryGroupLed(withinBound));
             at(endAt, () -> checkEveryGroupLed("at the end"));
             while (history.violation() == null && time.runNext(endAt)) {
                 eventCount++;
@@ -283,10 +279,9 @@ final class Simulation {
             this.rate = schedule.rates()[index];
             this.offset = random.nextLong(1L << 40);
             this.balancer = new Balancer(name, timings(), balancing);
-            SplittableRandom jitter = random.split();
-            this.jitter = jitter;
+            this.jitter = random.split();
             for (String group : runs.get(index)) {
-                groups.put(group, new Group(this, group, jitter));
+                groups.put(group, new Group(this, group));
             }
         }
 
@@ -359,12 +354,12 @@ final class Simulation {
         /** This view's runner mark: a new one each time the group's view starts, as {@code RunnerMarks} makes it. */
         final String mark;
 
-        Group(Process p, String name, SplittableRandom jitter) {
+        Group(Process p, String name) {
             this.p = p;
             this.name = name;
             this.mark = Long.toString(p.incarnation + 1, 36) + "." + ++viewsStarted; // <process>.<view>
             this.actor = p.toString();
-            this.elector = new Elector(p.name, p.timings(), jitter::nextDouble, this::event);
+            this.elector = new Elector(p.name, p.timings(), p.jitter::nextDouble, this::event);
             this.turn = new GroupTurn(name, elector, p.balancer);
             this.work = new Work(this, workRandom.split());
         }
@@ -636,12 +631,11 @@ final class Simulation {
         log(p, "exits: " + why);
         p.alive = false;
         for (Group g : p.groups.values()) {
-            g.work.state =
-                    Work.State.STOPPED; // a dead process starts nothing more; its exchanges in flight die with it
+            // a dead process starts nothing more; its exchanges in flight die with it
+            g.work.state = Work.State.STOPPED;
             history.closed(g.name, g.actor);
             if (g.stopping && g.doneStopping) {
-                Process gone = p;
-                at(now() + latency(), () -> api.mark(g.name, gone.name, null)); // a graceful stop takes its marks off
+                at(now() + latency(), () -> api.mark(g.name, p.name, null)); // a graceful stop takes its marks off
             }
         }
         for (String group : groups) {
@@ -887,13 +881,12 @@ final class Simulation {
             }
             case GRACEFUL_STOP -> {
                 if (p != null) {
-                    Process stopping = p;
                     at(p, now(), () -> {
                         // SIGTERM: each group drains and releases on its own, then the view stops
-                        stopping.stopping = true;
-                        stopping.groups.values().forEach(this::stopGroup);
-                        if (stopping.groups.isEmpty() && stopping.alive) {
-                            exit(stopping, "stopped (it ran no group)");
+                        p.stopping = true;
+                        p.groups.values().forEach(this::stopGroup);
+                        if (p.groups.isEmpty() && p.alive) {
+                            exit(p, "stopped (it ran no group)");
                         }
                     });
                 }
@@ -902,10 +895,9 @@ final class Simulation {
             case TWIN -> {
                 if (p != null) {
                     start(fault.replica());
-                    Process old = p;
                     at(until, () -> {
-                        if (old.alive) {
-                            exit(old, "the first of two processes under one name dies");
+                        if (p.alive) {
+                            exit(p, "the first of two processes under one name dies");
                         }
                     });
                 }
@@ -916,19 +908,18 @@ final class Simulation {
             }
             case WATCH_DOWN -> {
                 if (p != null) {
-                    Process watcher = p;
-                    for (Group g : watcher.groups.values()) {
+                    for (Group g : p.groups.values()) {
                         g.watchUp = false;
                         at(p, now(), () -> g.turn.onWatch(false));
                     }
                     at(until, () -> {
-                        for (Group g : watcher.groups.values()) {
+                        for (Group g : p.groups.values()) {
                             g.watchUp = true;
                             LeaseRecord relisted = api.lease(g.name);
                             Map<String, String> marks = api.runners(g.name);
                             long listedAt = Math.max(g.lastWatchAt, now() + latency());
                             g.lastWatchAt = listedAt;
-                            at(watcher, listedAt, () -> {
+                            at(p, listedAt, () -> {
                                 g.turn.onWatch(true);
                                 observe(g, relisted, marks);
                             });
@@ -958,28 +949,12 @@ final class Simulation {
             case FOREIGN_HOLDER -> {
                 if (lease != null) {
                     String holder = fault.param() >= 0 ? "r" + fault.param() : "intruder";
-                    api.overwrite(
-                            group,
-                            new LeaseRecord(
-                                    holder,
-                                    lease.epoch(),
-                                    lease.acquireTime(),
-                                    lease.renewTime(),
-                                    lease.leaseDurationMs(),
-                                    null));
+                    api.overwrite(group, edited(lease, holder, lease.leaseDurationMs()));
                 }
             }
             case DURATION_EDIT -> {
                 if (lease != null) {
-                    api.edit(
-                            group,
-                            new LeaseRecord(
-                                    lease.holder(),
-                                    lease.epoch(),
-                                    lease.acquireTime(),
-                                    lease.renewTime(),
-                                    fault.param(),
-                                    null));
+                    api.edit(group, edited(lease, lease.holder(), fault.param()));
                 }
             }
             case SPEC_EDIT -> {
@@ -1021,18 +996,21 @@ final class Simulation {
             case GROUP_ADDED -> {
                 runs.get(fault.replica()).add(group);
                 if (p != null && !p.stopping) {
-                    Process runner = p;
                     at(p, now(), () -> {
-                        Group old = runner.groups.get(group);
-                        if (old == null && runner.alive && !runner.stopping) {
-                            Group g = new Group(runner, group, runner.jitter);
-                            runner.groups.put(group, g);
+                        if (!p.groups.containsKey(group) && p.alive && !p.stopping) {
+                            Group g = new Group(p, group);
+                            p.groups.put(group, g);
                             startGroup(g);
                         }
                     });
                 }
             }
         }
+    }
+
+    /** The Lease's record with another holder or lease duration, as a hand edit of its spec writes it. */
+    private static LeaseRecord edited(LeaseRecord lease, String holder, long leaseDurationMs) {
+        return new LeaseRecord(holder, lease.epoch(), lease.acquireTime(), lease.renewTime(), leaseDurationMs, null);
     }
 
     /** A group's view stops: it drains the group's work, releases its term and stops. */
@@ -1286,12 +1264,12 @@ final class Simulation {
         if (darkSince != null) {
             movesOnCrashMarks.remove(g.name); // led again after its release
         }
-        if (darkSince != null && darkSince > faultsEnd) {
-            longestBalanceDarkNanos = Math.max(longestBalanceDarkNanos, now() - darkSince);
-            if (schedule.balanceChecked() && now() - darkSince > MOVE_DARK_BOUND_MS * MS) {
-                history.violation(g.name + " was dark " + (now() - darkSince) / MS + " ms after its release for balance"
-                        + " (bound " + MOVE_DARK_BOUND_MS + " ms)");
-            }
+        if (darkSince != null
+                && darkSince > faultsEnd
+                && schedule.balanceChecked()
+                && now() - darkSince > MOVE_DARK_BOUND_MS * MS) {
+            history.violation(g.name + " was dark " + (now() - darkSince) / MS + " ms after its release for balance"
+                    + " (bound " + MOVE_DARK_BOUND_MS + " ms)");
         }
         history.mayAct(
                 g.name,
@@ -1401,8 +1379,8 @@ final class Simulation {
             String mark = RunnerMarks.marks(api.runners(g.name)).get(name);
             boolean leftByCrash = mark != null && !mark.startsWith(Long.toString(to.incarnation + 1, 36) + ".");
             if (!runsNow && leftByCrash) {
-                movesOnCrashMarks.add(
-                        g.name); // the stated limit: this move may come after the placement was judged even
+                // the stated limit: this move may come after the placement was judged even
+                movesOnCrashMarks.add(g.name);
             }
             if (!runsNow && !leftByCrash && (stopped == null || now() - stopped > 2000 * MS)) {
                 history.violation(g + " hands " + g.name + " to " + name + ", which does not run it");

@@ -4,15 +4,16 @@ import io.k8sensus.cli.CommandLine;
 import io.k8sensus.tools.DocBlock;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -88,18 +89,14 @@ public final class Simulator {
 
     /** Runs seeds {@code from .. from + count - 1} on {@code threads} threads; {@code progress} may be null. */
     static Summary run(long from, long count, int threads, PrintStream progress) throws Exception {
-        return run(from, count, threads, progress, null);
+        return run(from, count, threads, progress, null, CHUNK);
     }
 
     /**
-     * As {@link #run(long, long, int, PrintStream)}, in chunks of {@link #CHUNK} seeds; after each chunk the totals so
+     * As {@link #run(long, long, int, PrintStream)}, in chunks of {@code chunk} seeds; after each chunk the totals so
      * far go to {@code checkpoint} (when not null), and a run started again with the same seeds and checkpoint goes
      * on after its last whole chunk: a run of hours survives a stopped machine.
      */
-    static Summary run(long from, long count, int threads, PrintStream progress, Path checkpoint) throws Exception {
-        return run(from, count, threads, progress, checkpoint, CHUNK);
-    }
-
     static Summary run(long from, long count, int threads, PrintStream progress, Path checkpoint, long chunk)
             throws Exception {
         Totals totals = checkpoint == null ? new Totals(from, count) : Totals.resume(checkpoint, from, count, progress);
@@ -222,8 +219,12 @@ public final class Simulator {
 
         void save(Path file) throws IOException {
             Properties p = new Properties();
-            for (var field : fields().entrySet()) {
-                p.setProperty(field.getKey(), Long.toString(field.getValue()));
+            try {
+                for (Field field : fields()) {
+                    p.setProperty(field.getName(), Long.toString(field.getLong(this)));
+                }
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
             }
             Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
             try (var out = Files.newBufferedWriter(temporary)) {
@@ -232,25 +233,11 @@ public final class Simulator {
             Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
 
-        private Map<String, Long> fields() {
-            Map<String, Long> f = new LinkedHashMap<>();
-            f.put("from", from);
-            f.put("count", count);
-            f.put("next", next);
-            f.put("schedules", schedules);
-            f.put("violations", violations);
-            f.put("limitations", limitations);
-            f.put("faults", faults);
-            f.put("terms", terms);
-            f.put("events", events);
-            f.put("exchanges", exchanges);
-            f.put("refused", refused);
-            f.put("fenced", fenced);
-            f.put("overlaps", overlaps);
-            f.put("moves", moves);
-            f.put("nanos", nanos);
-            f.put("firstViolationSeed", firstViolationSeed);
-            return f;
+        /** What the file keeps: every field of the totals, the seeds' range (final) and the running totals. */
+        private static List<Field> fields() {
+            return Arrays.stream(Totals.class.getDeclaredFields())
+                    .filter(f -> !Modifier.isStatic(f.getModifiers()))
+                    .toList();
         }
 
         /** The totals kept in {@code file} for the same seeds, or fresh ones (with a line saying why). */
@@ -268,14 +255,14 @@ public final class Simulator {
                         + " + " + p.getProperty("count") + ", not " + from + " + " + count
                         + ": remove it or give the same --from and --schedules");
             }
-            for (String name : totals.fields().keySet()) {
-                if (!name.equals("from") && !name.equals("count")) { // the running totals: every field but the seeds
-                    try {
-                        Totals.class.getDeclaredField(name).setLong(totals, Long.parseLong(p.getProperty(name)));
-                    } catch (ReflectiveOperationException e) {
-                        throw new IllegalStateException(e);
+            try {
+                for (Field field : fields()) {
+                    if (!Modifier.isFinal(field.getModifiers())) { // the running totals: every field but the seeds
+                        field.setLong(totals, Long.parseLong(p.getProperty(field.getName())));
                     }
                 }
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
             }
             if (progress != null) {
                 progress.printf(
@@ -404,7 +391,8 @@ public final class Simulator {
         }
         System.out.printf("simulating %,d schedules from seed %d on %d threads%n", schedules, from, threads);
         String checkpoint = line.text("--checkpoint", null);
-        Summary summary = run(from, schedules, threads, System.out, checkpoint == null ? null : Path.of(checkpoint));
+        Summary summary =
+                run(from, schedules, threads, System.out, checkpoint == null ? null : Path.of(checkpoint), CHUNK);
         System.out.println(summary.describe());
         if (write != null) {
             DocBlock.write(

@@ -102,16 +102,10 @@ final class TermHistory {
                 log("ACTS " + w);
             }
             terms++;
-            if (blind) {
-                g.blindAfterDeletion = true;
-            }
+            g.blindAfterDeletion |= blind;
             if (epoch <= g.highestTermEpoch) {
-                fail(
-                        g,
-                        w,
-                        null,
-                        "term " + w + " has epoch " + epoch + ", not above the " + g.highestTermEpoch
-                                + " of an earlier term");
+                String what = "term " + w + " has epoch " + epoch + ", not above the " + g.highestTermEpoch;
+                fail(g, w, null, what + " of an earlier term");
             }
             g.highestTermEpoch = Math.max(g.highestTermEpoch, epoch);
             g.open.put(actor, w);
@@ -156,11 +150,8 @@ final class TermHistory {
         long t = now.getAsLong();
         Window w = g.open.get(actor);
         if (w == null || w.epoch != epoch || t > w.end) {
-            fail(
-                    g,
-                    w,
-                    null,
-                    actor + " starts an exchange of " + group + " epoch " + epoch + " outside its window " + w);
+            String what = actor + " starts an exchange of " + group + " epoch " + epoch;
+            fail(g, w, null, what + " outside its window " + w);
         }
         for (Exchange x : g.highestByActor.values()) {
             if (!x.actor().equals(actor) && x.epoch() >= epoch) {
