@@ -2,6 +2,7 @@ package io.k8sensus.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +34,44 @@ class TermHistoryTest {
         history.mayAct("g", "r1#1", 0, 2500 * MS, true);
         assertThat(history.violation()).isNull();
         assertThat(history.limitation()).isTrue();
+    }
+
+    @Test
+    void two_terms_at_once_are_the_documented_limit_only_where_a_hand_write_hid_one_from_the_other_process() {
+        history.mayAct("g", "r1#0", 1, 2000 * MS, false); // its record was replaced by a backup before r0 saw it
+        now = 500 * MS;
+        history.mayAct("g", "r0#0", 2, 2500 * MS, false, Set.of(TermHistory.term("r1", 1)));
+        assertThat(history.violation()).isNull();
+        assertThat(history.limitation()).isTrue();
+
+        TermHistory seen = new TermHistory(() -> now, null);
+        now = 0;
+        seen.mayAct("g", "r1#0", 1, 2000 * MS, false);
+        now = 500 * MS;
+        // another term was hidden from r0, not r1's: r0 could know r1's term
+        seen.mayAct("g", "r0#0", 2, 2500 * MS, false, Set.of(TermHistory.term("r2", 1)));
+        assertThat(seen.violation()).startsWith("two processes may act at once");
+    }
+
+    @Test
+    void an_epoch_not_above_an_earlier_terms_is_the_documented_limit_only_where_every_such_term_was_hidden_from_it() {
+        history.mayAct("g", "r2#0", 1, 500 * MS, false);
+        now = 600 * MS;
+        history.mayAct("g", "r0#1", 2, 1500 * MS, false);
+        now = 2000 * MS;
+        history.mayAct("g", "r1#0", 2, 3000 * MS, false, Set.of(TermHistory.term("r0", 2)));
+        assertThat(history.violation()).isNull();
+        assertThat(history.limitation()).isTrue();
+
+        TermHistory partly = new TermHistory(() -> now, null);
+        now = 0;
+        partly.mayAct("g", "r0#1", 2, 500 * MS, false);
+        now = 600 * MS;
+        partly.mayAct("g", "r2#0", 3, 1500 * MS, false);
+        now = 2000 * MS;
+        // r0's epoch 2 was hidden from r1, but r2's epoch 3 was not
+        partly.mayAct("g", "r1#0", 2, 3000 * MS, false, Set.of(TermHistory.term("r0", 2)));
+        assertThat(partly.violation()).contains("not above the 3");
     }
 
     @Test

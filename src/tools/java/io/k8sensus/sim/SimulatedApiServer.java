@@ -6,9 +6,11 @@ import io.k8sensus.elector.LeaseRequest;
 import io.k8sensus.kube.RunnerMarks;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
@@ -28,6 +30,8 @@ final class SimulatedApiServer {
     private final Map<String, List<LeaseRecord>> history = new HashMap<>();
 
     private final Map<String, Boolean> deleted = new HashMap<>();
+    /** Per group, the terms a hand write replaced while they were the Lease's record ({@link #hidden}). */
+    private final Map<String, Set<String>> hidden = new HashMap<>();
     /**
      * Per group, the lease duration the term's holder wrote when it took the Lease (the annotation
      * {@code KubeLeaseStore.HOLDER_DURATION}): an edit of the spec leaves it, and the store reads the longer of the two.
@@ -151,9 +155,11 @@ final class SimulatedApiServer {
 
     /** Someone deletes {@code group}'s Lease (false: there was none). */
     boolean delete(String group) {
-        if (leases.remove(group) == null) {
+        LeaseRecord gone = leases.remove(group);
+        if (gone == null) {
             return false;
         }
+        hide(group, gone);
         version++;
         deleted.put(group, true);
         runners.remove(group);
@@ -168,6 +174,10 @@ final class SimulatedApiServer {
     }
 
     private LeaseRecord overwrite(String group, LeaseRecord record, LeaseRecord restored) {
+        LeaseRecord before = leases.get(group);
+        if (before != null && !before.sameTerm(record)) {
+            hide(group, before);
+        }
         LeaseRecord written = commit(group, record);
         handWrites.put(
                 group + "/" + written.version(), new HandWrite(now.getAsLong(), written.holder() == null, restored));
@@ -181,6 +191,21 @@ final class SimulatedApiServer {
      */
     LeaseRecord restore(String group, LeaseRecord old) {
         return overwrite(group, old, old);
+    }
+
+    /** A hand write replaced {@code record} while it was the Lease's: its term is hidden from whoever had not seen it. */
+    private void hide(String group, LeaseRecord record) {
+        if (record.holder() != null) {
+            hidden.computeIfAbsent(group, g -> new HashSet<>()).add(TermHistory.term(record.holder(), record.epoch()));
+        }
+    }
+
+    /**
+     * The terms ({@link TermHistory#term}) of {@code group} that a hand write (a deletion, an edit, a backup put back)
+     * replaced while they were the Lease's record.
+     */
+    Set<String> hidden(String group) {
+        return hidden.getOrDefault(group, Set.of());
     }
 
     private HandWrite handWrite(String group, String version) {

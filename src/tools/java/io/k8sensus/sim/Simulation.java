@@ -328,6 +328,9 @@ final class Simulation {
         boolean sawLease;
         long highestSeen = -1;
         boolean blindCreate;
+        /** The terms ({@link TermHistory#term}) this process has seen in this group's Lease. */
+        final Set<String> seenTerms = new HashSet<>();
+
         boolean blindAcquire;
         /** The newest version of the Lease this process has seen, restores from a backup left out. */
         long newestSeenVersion = -1;
@@ -599,6 +602,9 @@ final class Simulation {
 
     /** Keeps the newest version a process has seen of a group's Lease, restores from a backup left out. */
     private void seen(Group g, LeaseRecord record) {
+        if (record != null && record.holder() != null) {
+            g.seenTerms.add(TermHistory.term(record.holder(), record.epoch()));
+        }
         if (record != null && !api.byHand(g.name, record.version())) {
             g.sawReplicasWrite = true;
         }
@@ -1276,7 +1282,15 @@ final class Simulation {
                 g.actor,
                 e.epoch(),
                 p.virtual(e.mayActUntil()),
-                g.blindCreate && api.deleted(g.name) || g.blindAcquire);
+                g.blindCreate && api.deleted(g.name) || g.blindAcquire,
+                hiddenAndUnseen(g));
+    }
+
+    /** The terms of {@code g}'s group that a hand write hid and this process never saw: it cannot know them. */
+    private Set<String> hiddenAndUnseen(Group g) {
+        Set<String> unseen = new HashSet<>(api.hidden(g.name));
+        unseen.removeAll(g.seenTerms);
+        return unseen;
     }
 
     /**

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
@@ -19,8 +20,10 @@ import java.util.function.LongSupplier;
  * A break of these is a violation, unless it is the documented limit, which needs a group's Lease deleted or written
  * by hand: two terms at once where one of them is blind, begun by a process that had never seen the Lease before it
  * was deleted (it created it) or freed by hand (it took the free record at once): it cannot know the term it overlaps;
- * an epoch not above an earlier one after such a blind creation, or after the Lease came back below its newest epoch
- * when no live replica knew the newest. Nothing else is excused.
+ * two terms at once, or an epoch not above an earlier term's, where a hand write replaced the earlier term's record
+ * while it was the Lease's and the other term's process never saw it (it cannot know it either); an epoch not above an
+ * earlier one after a blind creation, or after the Lease came back below its newest epoch when no live replica knew
+ * the newest. Nothing else is excused.
  */
 final class TermHistory {
 
@@ -32,16 +35,19 @@ final class TermHistory {
         final long start;
         /** Begun by a process that never saw the Lease before it was deleted or freed by hand: it cannot know older terms. */
         final boolean blind;
+        /** The terms ({@link #term}) a hand write hid from this window's process before it began: it cannot know them. */
+        final Set<String> hiddenFromIt;
 
         long end;
 
-        Window(String group, String actor, long epoch, long start, long end, boolean blind) {
+        Window(String group, String actor, long epoch, long start, long end, boolean blind, Set<String> hiddenFromIt) {
             this.group = group;
             this.actor = actor;
             this.epoch = epoch;
             this.start = start;
             this.end = end;
             this.blind = blind;
+            this.hiddenFromIt = hiddenFromIt;
         }
 
         @Override
@@ -93,11 +99,28 @@ final class TermHistory {
      * or extends it (a renewal), and checks it against every other term of the group.
      */
     void mayAct(String group, String actor, long epoch, long end, boolean blind) {
+        mayAct(group, actor, epoch, end, blind, Set.of());
+    }
+
+    /** A term's name as a Lease records it: its holder (a process's replica name, without its incarnation) and epoch. */
+    static String term(String holder, long epoch) {
+        return holder + "/" + epoch;
+    }
+
+    private static String term(Window w) {
+        return term(w.actor.replaceFirst("#.*", ""), w.epoch);
+    }
+
+    /**
+     * The same, where {@code hiddenFromIt} are the terms ({@link #term}) that a hand write replaced while they were the
+     * Lease's record and that {@code actor} never saw.
+     */
+    void mayAct(String group, String actor, long epoch, long end, boolean blind, Set<String> hiddenFromIt) {
         Group g = group(group);
         Window w = g.open.get(actor);
         if (w == null || w.epoch != epoch) {
             closed(group, actor);
-            w = new Window(group, actor, epoch, now.getAsLong(), end, blind);
+            w = new Window(group, actor, epoch, now.getAsLong(), end, blind, hiddenFromIt);
             if (trace != null) {
                 log("ACTS " + w);
             }
@@ -105,7 +128,15 @@ final class TermHistory {
             g.blindAfterDeletion |= blind;
             if (epoch <= g.highestTermEpoch) {
                 String what = "term " + w + " has epoch " + epoch + ", not above the " + g.highestTermEpoch;
-                fail(g, w, null, what + " of an earlier term");
+                Window taker = w;
+                boolean everyOneHidden = g.windows.stream()
+                        .filter(earlier -> earlier.epoch >= epoch)
+                        .allMatch(earlier -> taker.hiddenFromIt.contains(term(earlier)));
+                if (everyOneHidden) {
+                    excused(what + " of an earlier term hidden from it by hand");
+                } else {
+                    fail(g, w, null, what + " of an earlier term");
+                }
             }
             g.highestTermEpoch = Math.max(g.highestTermEpoch, epoch);
             g.open.put(actor, w);
@@ -235,18 +266,24 @@ final class TermHistory {
 
     /**
      * Records a violation, or counts it apart as the documented limit: two actors only where one of the two terms is
-     * itself a blind creation's; an epoch not above an earlier one only after a blind creation or a lost epoch.
+     * itself a blind creation's, or one of them was hidden by hand from the other's process; an epoch not above an
+     * earlier one only after a blind creation or a lost epoch.
      */
     private void fail(Group g, Window a, Window b, String what) {
-        boolean epochCheck = a != null && b == null;
-        boolean limit =
-                epochCheck ? g.blindAfterDeletion || g.epochLost : a != null && b != null && (a.blind || b.blind);
+        boolean limit = b == null
+                ? g.blindAfterDeletion || g.epochLost
+                : a.blind || b.blind || a.hiddenFromIt.contains(term(b)) || b.hiddenFromIt.contains(term(a));
         if (limit) {
-            limitation = true;
-            log("LIMIT " + what);
-            return;
+            excused(what);
+        } else {
+            violation(what);
         }
-        violation(what);
+    }
+
+    /** The documented limit: counted apart. */
+    private void excused(String what) {
+        limitation = true;
+        log("LIMIT " + what);
     }
 
     private void log(String what) {
