@@ -1288,7 +1288,11 @@ final class Simulation {
 
     /** The terms of {@code g}'s group that a hand write hid and this process never saw: it cannot know them. */
     private Set<String> hiddenAndUnseen(Group g) {
-        Set<String> unseen = new HashSet<>(api.hidden(g.name));
+        Set<String> hidden = api.hidden(g.name);
+        if (hidden.isEmpty()) {
+            return Set.of(); // nearly every turn: no copy
+        }
+        Set<String> unseen = new HashSet<>(hidden);
         unseen.removeAll(g.seenTerms);
         return unseen;
     }
