@@ -459,12 +459,15 @@ class DocumentedCommandsIT {
     /** Runs a command to its end (stopped after {@code limit}, which fails), with its output. */
     private Result exec(String command, Duration limit) throws Exception {
         System.out.println("$ " + command);
+        long started = System.nanoTime();
         Live live = start(command);
         boolean done = live.process().waitFor(limit.toSeconds(), TimeUnit.SECONDS);
         if (!done) {
             stopTree(live.process());
         }
         live.reader().join(10_000);
+        // the suite's time is a budget: each command's share shows in the test's report
+        System.out.printf("$ %s took %.1f s%n", command, (System.nanoTime() - started) / 1e9);
         String output;
         synchronized (live.lines()) {
             output = String.join("\n", live.lines());
