@@ -46,6 +46,8 @@ final class SimulatedApiServer {
     private record HandWrite(long at, boolean freed, LeaseRecord restored) {}
     /** The runners' marks on each group's Lease (its annotations): they go with the Lease when it is deleted. */
     private final Map<String, Map<String, String>> runners = new HashMap<>();
+    /** Each group's marks as last delivered, until they change: one copy per change, not per read. */
+    private final Map<String, Map<String, String>> runnersDelivered = new HashMap<>();
 
     private final BiConsumer<String, LeaseRecord> published;
     private final StringBuilder trace;
@@ -163,6 +165,7 @@ final class SimulatedApiServer {
         version++;
         deleted.put(group, true);
         runners.remove(group);
+        runnersDelivered.remove(group);
         log(group + " Lease deleted");
         published.accept(group, null);
         return true;
@@ -284,13 +287,14 @@ final class SimulatedApiServer {
         } else {
             annotations.put(key, value);
         }
+        runnersDelivered.remove(group);
         touch(group);
         return true;
     }
 
     /** The runners' marks on {@code group}'s Lease (annotation to value), as a watch delivers them with the Lease. */
     Map<String, String> runners(String group) {
-        return Map.copyOf(runners.getOrDefault(group, Map.of()));
+        return runnersDelivered.computeIfAbsent(group, g -> Map.copyOf(runners.getOrDefault(g, Map.of())));
     }
 
     /** A controller touches the Lease's metadata: a new resourceVersion, the spec unchanged. */

@@ -252,6 +252,9 @@ final class Simulation {
     private final class Process extends VirtualTime.Process {
         final int index;
         final String name;
+        /** The annotation its marks go under ({@link RunnerMarks#key}). */
+        final String markKey;
+
         final int incarnation;
         final double rate;
         final long offset;
@@ -275,6 +278,7 @@ final class Simulation {
         Process(int index, int incarnation) {
             this.index = index;
             this.name = "r" + index;
+            this.markKey = RunnerMarks.key(name);
             this.incarnation = incarnation;
             this.rate = schedule.rates()[index];
             this.offset = random.nextLong(1L << 40);
@@ -352,6 +356,15 @@ final class Simulation {
         boolean markLater;
         /** The marks on the Lease as this view last saw it (annotation to value; null: no Lease seen). */
         Map<String, String> lastMarks;
+        /** The marks last parsed for this view, and what they said: parsed again only when the server's copy changed. */
+        Map<String, String> parsedFrom;
+
+        Map<String, String> parsedMarks;
+        Map<String, Integer> parsedLeads;
+        /** The marks and the count in the last mark found up to date: no need to build the value again for them. */
+        Map<String, String> markFoundIn;
+
+        OptionalInt markFoundSaying;
         /** When the view's notifier thread is free again: listeners hear the changes in order, one at a time. */
         long notifierFreeAt;
         /** This view's runner mark: a new one each time the group's view starts, as {@code RunnerMarks} makes it. */
@@ -409,8 +422,22 @@ final class Simulation {
      * most once per retry period, as {@code LeaseElectionView} does; a view that stops takes its mark off.
      */
     private void ensureMark(Group g) {
+        ensureMark(g, g.p.balancer.leadsToSay(g.p.local()));
+    }
+
+    /** As {@link #ensureMark(Group)}, with what the balancer says this replica leads now. */
+    private void ensureMark(Group g, OptionalInt leads) {
         Process p = g.p;
-        if (g.stopping || g.lastMarks == null || markValue(g).equals(g.lastMarks.get(RunnerMarks.key(p.name)))) {
+        if (g.stopping || g.lastMarks == null) {
+            return;
+        }
+        if (g.markFoundIn == g.lastMarks && leads.equals(g.markFoundSaying)) {
+            return;
+        }
+        String value = RunnerMarks.value(g.mark, p.name, leads); // as the view's loop thread reads it when it writes
+        if (value.equals(g.lastMarks.get(p.markKey))) {
+            g.markFoundIn = g.lastMarks;
+            g.markFoundSaying = leads;
             return;
         }
         long retry = p.timings().retryNanos(0);
@@ -428,16 +455,11 @@ final class Simulation {
         if (active(Fault.Kind.API_DOWN, p.index) != null || active(Fault.Kind.BLACKHOLE, p.index) != null) {
             return;
         }
-        String value = markValue(g); // as the view's loop thread reads it when it writes
         at(now() + latency(), () -> {
             if (p.alive && !g.stopping) {
                 api.mark(g.name, p.name, value);
             }
         });
-    }
-
-    private String markValue(Group g) {
-        return RunnerMarks.value(g.mark, g.p.name, g.p.balancer.leadsToSay(g.p.local()));
     }
 
     /** Runs the action for process {@code p} at {@code when}, unless it has died; later if it is paused then. */
@@ -585,7 +607,12 @@ final class Simulation {
         if (g.p.groups.get(g.name) != g) {
             return; // the group's view has stopped
         }
-        g.turn.onRunners(RunnerMarks.marks(marks), RunnerMarks.leads(marks), g.p.local());
+        if (g.parsedFrom != marks) { // the server hands out one copy per change of the marks
+            g.parsedFrom = marks;
+            g.parsedMarks = RunnerMarks.marks(marks);
+            g.parsedLeads = RunnerMarks.leads(marks);
+        }
+        g.turn.onRunners(g.parsedMarks, g.parsedLeads, g.p.local());
         g.lastMarks = record != null ? marks : null;
         ensureMark(g);
         g.firstSawAt = g.firstSawAt < 0 ? now() : g.firstSawAt;
@@ -1247,9 +1274,9 @@ final class Simulation {
         OptionalInt leads = p.balancer.leadsToSay(p.local());
         if (!leads.equals(p.leadsSaid)) { // what it says changed: every view brings its mark up to date at once
             p.leadsSaid = leads;
-            List.copyOf(p.groups.values()).forEach(this::ensureMark);
+            List.copyOf(p.groups.values()).forEach(each -> ensureMark(each, leads));
         } else {
-            ensureMark(g);
+            ensureMark(g, leads);
         }
         Elector e = g.elector;
         if (!e.leads()) {
