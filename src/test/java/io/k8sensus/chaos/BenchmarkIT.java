@@ -40,7 +40,8 @@ class BenchmarkIT {
                                     + Path.of("target", "bench-it", "class-data", contender.label + ".jsa")
                                             .toAbsolutePath(),
                             "-Xshare:on");
-            List<Sample> samples = FailoverTrial.run(contender, "short", TIMINGS, JAR, 1);
+            // API requests counted over 4 s instead of the benchmark's 10 s: a smoke test of the figure, not the figure
+            List<Sample> samples = FailoverTrial.run(contender, "short", TIMINGS, JAR, 1, 4_000);
             System.out.println(contender.label + ": " + samples);
             assertThat(samples)
                     .extracting(Sample::figure)

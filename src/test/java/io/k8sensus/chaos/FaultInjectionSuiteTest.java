@@ -1,7 +1,9 @@
 package io.k8sensus.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.k8sensus.cli.CommandLine;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +30,21 @@ class FaultInjectionSuiteTest {
             CLOCK_OFFSET, null, false, "faketime is not installed (apt-get install faketime)", null, null);
     private static final ChaosRun.Result FAILED = new ChaosRun.Result(
             STEADY, new History.Verdict(-1, 1, 0, 0, 0, 500, 2, 0, 300), false, null, "replica-1", "");
+
+    @Test
+    void the_list_names_every_scenario_that_only_takes_and_only_refuses_any_other_name() {
+        List<String> names = Scenario.all(FaultInjectionSuite.TIMINGS).stream()
+                .map(Scenario::name)
+                .toList();
+        assertThat(FaultInjectionSuite.list().lines().map(l -> l.split(" ")[0])).containsExactlyElementsOf(names);
+        assertThat(FaultInjectionSuite.known("sigterm,api-down")).containsExactly("sigterm", "api-down");
+        assertThat(FaultInjectionSuite.known(null))
+                .as("no --only: every scenario")
+                .isNull();
+        assertThatThrownBy(() -> FaultInjectionSuite.known("sigterm,sigtrem"))
+                .isInstanceOf(CommandLine.UsageException.class)
+                .hasMessage("no such scenario: sigtrem (make chaos ARGS=\"--list\" lists them)");
+    }
 
     @Test
     void a_skipped_scenario_fails_the_run_unless_skipping_is_allowed() {

@@ -26,6 +26,16 @@ final class FailoverTrial {
      */
     static List<Sample> run(Contender contender, String timingName, ChaosCluster.Timings t, Path jar, int n)
             throws Exception {
+        return run(contender, timingName, t, jar, n, REQUEST_WINDOW_MS);
+    }
+
+    /** The steady state over which the API requests are counted. */
+    static final long REQUEST_WINDOW_MS = 10_000;
+
+    /** As {@link #run(Contender, String, ChaosCluster.Timings, Path, int)}, counting requests over {@code windowMs}. */
+    static List<Sample> run(
+            Contender contender, String timingName, ChaosCluster.Timings t, Path jar, int n, long windowMs)
+            throws Exception {
         List<Sample> samples = new ArrayList<>();
         Sample.Recorder record = new Sample.Recorder(samples, contender.label, timingName, n);
         long wait = 2 * t.leaseMs() + 10_000;
@@ -39,8 +49,8 @@ final class FailoverTrial {
             List<String> names = List.of("replica-1", "replica-2", "replica-3");
             // the joins' own requests (first list, opening watches) are start-up, not steady state
             ChaosRun.pause(t.leaseMs());
-            Map<String, Integer> byVerb = cluster.requestsDuring(names, 10_000);
-            double seconds = 10.0;
+            Map<String, Integer> byVerb = cluster.requestsDuring(names, windowMs);
+            double seconds = windowMs / 1000.0;
             int total = byVerb.values().stream().mapToInt(Integer::intValue).sum();
             record.add("api-requests-per-replica", "req/s", total / seconds / 3);
             byVerb.forEach((verb, count) -> record.add("api-" + verb + "-per-replica", "req/s", count / seconds / 3));

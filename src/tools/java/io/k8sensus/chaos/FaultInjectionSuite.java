@@ -17,6 +17,7 @@ import java.util.List;
  * {@code --only a,b} runs some, and then writes nothing (a part of the suite would replace the whole table). Exits 1
  * if a scenario fails, and if one was skipped (its tool, faketime, is not installed) unless {@code --allow-skipped}
  * says that is fine. {@code --jar PATH} runs the replicas from another build's jar (its lib/ beside it).
+ * {@code --list} prints the scenarios and runs none.
  */
 public final class FaultInjectionSuite {
 
@@ -26,12 +27,16 @@ public final class FaultInjectionSuite {
     private FaultInjectionSuite() {}
 
     public static void main(String[] args) throws Exception {
+        String usage = "Usage: make chaos ARGS=\"[--only scenario,...] [--allow-skipped] [--jar other/k8sensus.jar]"
+                + " | --list\"";
         CommandLine line = CommandLine.parseOrExit(
-                args,
-                List.of("--only", "--write", "--jar"),
-                List.of("--allow-skipped"),
-                "Usage: make chaos ARGS=\"[--only scenario,...] [--allow-skipped] [--jar other/k8sensus.jar]\"");
+                args, List.of("--only", "--write", "--jar"), List.of("--allow-skipped", "--list"), usage);
+        if (line.has("--list")) {
+            System.out.print(list());
+            return;
+        }
         String only = line.text("--only", null);
+        CommandLine.orExit(() -> known(only), usage);
         String write = line.text("--write", null);
         // another build's jar (with its lib/ beside it), e.g. an older commit's, under this harness
         Path jar = Path.of(line.text("--jar", Path.of("target", "k8sensus.jar").toString()));
@@ -39,7 +44,7 @@ public final class FaultInjectionSuite {
         String load;
         String commit = RunConditions.commit(); // what was built and run, whatever changes meanwhile
         try (RunConditions machine = new RunConditions()) {
-            results = run(jar, only == null ? null : List.of(only.split(",")));
+            results = run(jar, known(only));
             load = machine.describe();
         }
         String table = table(results);
@@ -80,6 +85,30 @@ public final class FaultInjectionSuite {
     }
 
     /** 0 when every scenario passed (or was skipped, if that is allowed); 1 otherwise. */
+    /** The scenarios, one line each: the name {@code --only} takes, the fault, and what bounds the takeover. */
+    static String list() {
+        StringBuilder out = new StringBuilder();
+        for (Scenario s : Scenario.all(TIMINGS)) {
+            out.append(String.format("%-23s %s; %s%n", s.name(), s.fault(), s.boundText()));
+        }
+        return out.toString();
+    }
+
+    /** {@code only} as scenario names (null: all); a name that is not a scenario's is a usage error. */
+    static List<String> known(String only) {
+        if (only == null) {
+            return null;
+        }
+        List<String> names = Scenario.all(TIMINGS).stream().map(Scenario::name).toList();
+        List<String> asked = List.of(only.split(","));
+        List<String> unknown = asked.stream().filter(n -> !names.contains(n)).toList();
+        if (!unknown.isEmpty()) {
+            throw new CommandLine.UsageException(
+                    "no such scenario: " + String.join(", ", unknown) + " (make chaos ARGS=\"--list\" lists them)");
+        }
+        return asked;
+    }
+
     static int exitCode(List<ChaosRun.Result> results, boolean allowSkipped) {
         return results.stream().allMatch(r -> r.passed() || allowSkipped && r.skipped() != null) ? 0 : 1;
     }
