@@ -104,13 +104,13 @@ class DocumentedCommandsIT {
     }
 
     /**
-     * Every documented benchmark command cut to the same shortest run of each of its phases: one takeover trial, the
-     * memory breakdown and one slow-API-server run, k8sensus alone, into the scratch directory. The documented forms
-     * differ in lengths, contenders and where they write (BenchmarkIT runs every contender; the phases for balance,
-     * rollout and scaling have their own tests): the harness runs once here. No class-data archives: training them
-     * takes longer than the run (BenchmarkIT trains and maps them).
+     * Every documented benchmark command cut to the same shortest run of the phases no other test runs: the memory
+     * breakdown and one slow-API-server run, k8sensus alone, into the scratch directory, with its report. The documented
+     * forms differ in lengths, contenders and where they write: the harness runs once here. The takeover trials run in
+     * BenchmarkIT (one per contender, through the same FailoverTrial.run), as do the class-data archives; the phases for
+     * balance, rollout and scaling have their own tests.
      */
-    private static final UnaryOperator<String> SHORT_BENCH = command -> "make bench ARGS=\"--trials 1 --contenders"
+    private static final UnaryOperator<String> SHORT_BENCH = command -> "make bench ARGS=\"--trials 0 --contenders"
             + " k8sensus --no-class-data --slow-api R/2 --slow-api-runs 1 --out target/bench-docs\"";
 
     static final List<Way> WAYS = List.of(
@@ -120,7 +120,8 @@ class DocumentedCommandsIT {
             way("make validate ROUTES=my-routes/", How.FIRST_ROUTE, "the first route, checked"),
             run("make run ARGS=\"--help\"", UnaryOperator.identity(), "Usage: make run"),
             run("make run ARGS=\"--metrics\"", withArgs("--duration 10"), "/observe/metrics (probes:"),
-            run("make run ARGS=\"--recipe sql --kill-leader-every 20\"", withArgs("--duration 30"), "jobs: "),
+            // the recipe's jobs on the make run launcher; SqlRecipeIT kills, stops and pauses leaders under it
+            run("make run ARGS=\"--recipe sql --kill-leader-every 20\"", withArgs("--duration 12"), "jobs: "),
             way(
                     "make run( ARGS=\"(--replicas 3 --duration 45 )?(--routes my-routes/ )?--kill-leader-every 20\")?",
                     How.TEST,
