@@ -2,6 +2,7 @@ package io.k8sensus.sim;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,6 +40,11 @@ final class TermHistory {
         final Set<String> hiddenFromIt;
 
         long end;
+        /**
+         * The windows found overlapping this one, each pair judged once (either way round): the verdict rests on what
+         * the two windows were when they began, so a renewal that extends the overlap changes nothing (null: none).
+         */
+        Set<Window> overlapsJudged;
 
         Window(String group, String actor, long epoch, long start, long end, boolean blind, Set<String> hiddenFromIt) {
             this.group = group;
@@ -146,10 +152,22 @@ final class TermHistory {
         }
         g.lastLedAt = now.getAsLong();
         for (Window other : g.windows) {
-            if (!other.actor.equals(actor) && other.start < w.end && w.start < other.end) {
+            if (!other.actor.equals(actor) && other.start < w.end && w.start < other.end && firstJudged(w, other)) {
                 fail(g, w, other, "two processes may act at once: " + other + " and " + w);
             }
         }
+    }
+
+    /** Whether the overlap of {@code w} and {@code other} is judged for the first time (it is now). */
+    private static boolean firstJudged(Window w, Window other) {
+        if (w.overlapsJudged == null) {
+            w.overlapsJudged = new HashSet<>();
+        }
+        if (other.overlapsJudged == null) {
+            other.overlapsJudged = new HashSet<>();
+        }
+        other.overlapsJudged.add(w); // the verdict is the same either way round
+        return w.overlapsJudged.add(other);
     }
 
     /** {@code actor} no longer acts in {@code group} (its term ended, or it died): its window ends now at the latest. */
