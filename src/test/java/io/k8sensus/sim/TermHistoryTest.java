@@ -125,6 +125,37 @@ class TermHistoryTest {
     }
 
     @Test
+    void an_exchange_of_an_epoch_repeated_after_a_term_hidden_from_its_process_is_the_documented_limit_only_then() {
+        // seed 5756066: r1's term of epoch 1 was replaced by a backup before r0 saw it; r0 took epoch 1 again
+        history.mayAct("g", "r1#0", 1, 2000 * MS, false);
+        now = 200 * MS;
+        history.exchangeStarted("g", "r1#0", 1);
+        now = 500 * MS;
+        history.closed("g", "r1#0"); // its renewal refused
+        now = 600 * MS;
+        history.mayAct("g", "r0#0", 1, 2600 * MS, false, Set.of(TermHistory.term("r1", 1)));
+        now = 900 * MS;
+        history.exchangeStarted("g", "r0#0", 1);
+        assertThat(history.violation()).isNull();
+        assertThat(history.limitation()).isTrue();
+
+        TermHistory seen = new TermHistory(() -> now, null);
+        now = 0;
+        seen.mayAct("g", "r1#0", 1, 2000 * MS, false);
+        now = 200 * MS;
+        seen.exchangeStarted("g", "r1#0", 1);
+        now = 500 * MS;
+        seen.closed("g", "r1#0");
+        now = 600 * MS;
+        // another term was hidden from r0, not r1's: r0 could know r1's term, so its epoch 1 again is a violation
+        seen.mayAct("g", "r0#0", 1, 2600 * MS, false, Set.of(TermHistory.term("r2", 1)));
+        now = 900 * MS;
+        seen.exchangeStarted("g", "r0#0", 1);
+        assertThat(seen.violation()).contains("not above the 1");
+        assertThat(seen.limitation()).isFalse();
+    }
+
+    @Test
     void an_action_of_an_older_epoch_after_a_newer_one_is_refused_by_the_fence_and_counted() {
         history.acted("g", 2);
         history.acted("g", 1); // a paused leader's exchange, ending once it wakes
