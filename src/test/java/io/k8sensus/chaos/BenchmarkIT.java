@@ -4,11 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.parallel.Execution;
@@ -29,23 +24,9 @@ class BenchmarkIT {
     static final ChaosCluster.Timings TIMINGS = Benchmark.TIMINGS.get("short");
     static final Path JAR = Path.of("target", "k8sensus.jar");
 
-    /** Each contender's archive trained as the benchmark trains it, the three at once (most of it is waiting). */
     @BeforeAll
     static void trainEveryContendersArchive() throws Exception {
-        ExecutorService training = Executors.newFixedThreadPool(Contender.values().length);
-        try {
-            List<Future<Object>> trained = training.invokeAll(Stream.of(Contender.values())
-                    .map(c -> (Callable<Object>) () -> {
-                        ClassDataArchives.train(List.of(c), JAR, TIMINGS, Path.of("target", "bench-it", "class-data"));
-                        return c;
-                    })
-                    .toList());
-            for (Future<Object> each : trained) {
-                each.get(); // a contender whose archive could not be trained fails the class here
-            }
-        } finally {
-            training.shutdownNow();
-        }
+        ClassDataArchives.train(List.of(Contender.values()), JAR, TIMINGS, Path.of("target", "bench-it", "class-data"));
     }
 
     @AfterAll

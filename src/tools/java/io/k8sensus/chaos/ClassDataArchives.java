@@ -70,7 +70,8 @@ final class ClassDataArchives {
                         .until(() -> cluster.history.size() >= 1);
                 ChaosRun.pause(ACTING_MS);
                 cluster.signal("cds-training", "TERM");
-                cluster.awaitExit("cds-training");
+                // the JVM writes the archive as it exits, on one thread: seconds alone, longer on busy cores
+                cluster.awaitExit("cds-training", 120);
             }
             if (!Files.isRegularFile(archive) || Files.size(archive) == 0) {
                 throw new IllegalStateException("no class-data archive written for " + contender.label);

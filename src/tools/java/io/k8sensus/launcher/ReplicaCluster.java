@@ -98,7 +98,12 @@ public class ReplicaCluster implements AutoCloseable {
     }
 
     public void awaitExit(String name) throws Exception {
-        replica(name).process().onExit().get(30, TimeUnit.SECONDS);
+        awaitExit(name, 30);
+    }
+
+    /** Waits for the process to exit, at most {@code seconds}. */
+    public void awaitExit(String name, long seconds) throws Exception {
+        replica(name).process().onExit().get(seconds, TimeUnit.SECONDS);
     }
 
     /** Stops every process at once (resumed first, should it be paused) and waits for them. */
