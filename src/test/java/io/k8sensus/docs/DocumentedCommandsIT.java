@@ -146,6 +146,8 @@ class DocumentedCommandsIT {
                     "make simulate( ARGS=\"--schedules \\d+( --write [^ \"]+)?\")?",
                     then(without("--schedules", "--write"), withArgs("--schedules 500")),
                     "violations: 0"),
+            // a seed that once failed, replayed with its trace: it now ends as the documented limit
+            run("make simulate ARGS=\"--seed \\d+\"", UnaryOperator.identity(), "no violation"),
             run(
                     "make simulate-balance( ARGS=\"--schedules \\d+\")?",
                     then(without("--schedules"), withArgs("--schedules 100")),
