@@ -31,20 +31,22 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Every command of the README and docs/ runs here, in CI, or in a named test, so that none can rot: a command added
  * to a document without a way below fails {@link #everyDocumentedCommandHasOneWay}. The make commands run as a user
- * runs them, from a scratch directory laid out like a clone (the Makefile, the sources and the built jar and tools;
+ * runs them, each test from a scratch directory of its own laid out like a clone (the Makefile, the sources and the built jar and tools;
  * a copy of k8s/), with a stop added to those that run until Ctrl-C or for many minutes, and their output checked.
  * The README's first route is followed step by step: written, run, seen to fire on one replica, edited, seen to
  * change without a restart. What needs a cluster, a registry or an image builder is not run; what it names (the
  * namespace, the Leases, the labels, the image) is checked against what k8s/ deploys.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class DocumentedCommandsIT {
 
     enum How {
@@ -219,21 +221,20 @@ class DocumentedCommandsIT {
             way("kubectl .*", How.CHECKED, "needs a cluster; the names it uses are those k8s/ deploys"));
 
     private final List<Process> started = Collections.synchronizedList(new ArrayList<>());
-    /** One scratch clone for the class: make run builds its class-data archive once. */
-    private static Path scratch;
+    /**
+     * A scratch clone of each test's own: the README's first route and the make commands run at the same time (the
+     * class is concurrent), and each make run builds the class-data archive of its own clone's jar path.
+     */
+    private Path scratch;
 
-    @BeforeAll
-    static void cloneOnce() throws IOException {
+    @BeforeEach
+    void cloneForThisTest() throws IOException {
         scratch = scratchClone();
     }
 
     @AfterEach
-    void stop() {
+    void stopAndClean() throws IOException {
         started.forEach(DocumentedCommandsIT::stopTree);
-    }
-
-    @AfterAll
-    static void clean() throws IOException {
         try (Stream<Path> files = Files.walk(scratch)) {
             // symbolic links are deleted, not followed
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
