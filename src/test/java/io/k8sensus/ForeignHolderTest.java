@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.k8sensus.testing.FiringHistory;
 import io.k8sensus.testing.LogCapture;
@@ -49,8 +50,14 @@ class ForeignHolderTest {
             AtomicInteger renewals = new AtomicInteger();
             renewer.scheduleAtFixedRate(
                     () -> {
-                        renewAsOtherApplication(3);
-                        renewals.incrementAndGet();
+                        try {
+                            renewAsOtherApplication(3);
+                            renewals.incrementAndGet();
+                        } catch (KubernetesClientException e) {
+                            // a write that lost to the replica's runner mark (409) or timed out on busy cores: the
+                            // other application renews again at its next period, as it would. Thrown out of the
+                            // task, it would end the schedule, and the Lease would expire for real
+                        }
                     },
                     0,
                     500,
