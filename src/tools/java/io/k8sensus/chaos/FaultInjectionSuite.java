@@ -36,7 +36,7 @@ public final class FaultInjectionSuite {
             return;
         }
         String only = line.text("--only", null);
-        CommandLine.orExit(() -> known(only), usage);
+        List<String> scenarios = CommandLine.orExit(() -> known(only), usage);
         String write = line.text("--write", null);
         // another build's jar (with its lib/ beside it), e.g. an older commit's, under this harness
         Path jar = Path.of(line.text("--jar", Path.of("target", "k8sensus.jar").toString()));
@@ -44,7 +44,7 @@ public final class FaultInjectionSuite {
         String load;
         String commit = RunConditions.commit(); // what was built and run, whatever changes meanwhile
         try (RunConditions machine = new RunConditions()) {
-            results = run(jar, known(only));
+            results = run(jar, scenarios);
             load = machine.describe();
         }
         String table = table(results);
