@@ -36,6 +36,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every command of the README and docs/ runs here, in CI, or in a named test, so that none can rot: a command added
@@ -52,7 +55,7 @@ class DocumentedCommandsIT {
     enum How {
         /** Run here (the first route's steps in {@link #theReadmesFirstRouteFiresOnOneReplicaAndAnEditChangesIt}). */
         FIRST_ROUTE,
-        /** Run here, as written or with a stop added ({@link Way#bounded}), in {@link #theMakeCommandsRun}. */
+        /** Run here, as written or with a stop added ({@link Way#bounded}), in {@link #theMakeCommandRuns}. */
         RUN,
         /** The test named does what it does (the same class and options, at a shorter length). */
         TEST,
@@ -222,8 +225,8 @@ class DocumentedCommandsIT {
 
     private final List<Process> started = Collections.synchronizedList(new ArrayList<>());
     /**
-     * A scratch clone of each test's own: the README's first route and the make commands run at the same time (the
-     * class is concurrent), and each make run builds the class-data archive of its own clone's jar path.
+     * A scratch clone of each test's own: the README's first route and the make commands run two at a time (the class
+     * is concurrent), and each writes only in its own clone.
      */
     private Path scratch;
 
@@ -268,6 +271,7 @@ class DocumentedCommandsIT {
             }
         }
         assertThat(problems).isEmpty();
+        assertThat(commandsToRun()).as("commands run here").hasSizeGreaterThan(6);
         String ci = Files.readString(Path.of(".ci", "run"));
         commands.stream()
                 .filter(c -> wayOf(c).how() == How.CI)
@@ -354,8 +358,11 @@ class DocumentedCommandsIT {
         assertThat(refused.output()).contains("hello.camel.yaml:", "unknown group 'nosuchgroup'");
     }
 
-    @Test
-    void theMakeCommandsRun() throws Exception {
+    /**
+     * Each distinct command to run here, once, with the way that bounds it: a test of its own with a scratch clone of its
+     * own, so that two run at a time (the class is concurrent) and the longest (make bench) is not queued behind the rest.
+     */
+    static Stream<Arguments> commandsToRun() throws IOException {
         Map<String, Way> runs = new LinkedHashMap<>();
         for (Command command : DocumentedCommands.all()) {
             Way way = wayOf(command);
@@ -363,22 +370,21 @@ class DocumentedCommandsIT {
                 runs.putIfAbsent(way.bounded().apply(command.text()), way); // one run of each distinct command
             }
         }
-        assertThat(runs).as("commands run here").hasSizeGreaterThan(6);
-        for (Map.Entry<String, Way> run : runs.entrySet()) {
-            Result result = exec(run.getKey(), Duration.ofMinutes(5));
-            assertThat(result.exit())
-                    .as(run.getKey() + " exits 0:\n" + result.output())
-                    .isZero();
-            if (run.getValue().expect() != null) {
-                assertThat(result.output())
-                        .as(run.getKey())
-                        .contains(run.getValue().expect());
-            }
-            if (run.getKey().equals("make manifests")) {
-                assertThat(differences(Path.of("k8s"), scratch.resolve("k8s")))
-                        .as("k8s/ is what make manifests derives from its routes")
-                        .isEmpty();
-            }
+        return runs.entrySet().stream().map(run -> Arguments.of(run.getKey(), run.getValue()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("commandsToRun")
+    void theMakeCommandRuns(String command, Way way) throws Exception {
+        Result result = exec(command, Duration.ofMinutes(5));
+        assertThat(result.exit()).as(command + " exits 0:\n" + result.output()).isZero();
+        if (way.expect() != null) {
+            assertThat(result.output()).as(command).contains(way.expect());
+        }
+        if (command.equals("make manifests")) {
+            assertThat(differences(Path.of("k8s"), scratch.resolve("k8s")))
+                    .as("k8s/ is what make manifests derives from its routes")
+                    .isEmpty();
         }
     }
 
@@ -444,11 +450,13 @@ class DocumentedCommandsIT {
             }
         }
         DirectoryCopy.copy(repo.resolve("k8s"), dir.resolve("k8s"));
-        // target/ of its own, so that the class-data archive make run builds fits this directory's jar path; the
-        // jar, its libraries and the tools are those mvn package built
+        // target/ of its own, for what the commands write there (target/bench-docs...); the jar, its libraries, the
+        // tools and the class-data archive are those mvn package built (a JVM maps the archive from this directory too:
+        // the jars are at the same paths relative to it, and make finds the archive newer than the jar, as in a clone)
         Path target = Files.createDirectories(dir.resolve("target"));
         for (String built : List.of(
                 "k8sensus.jar",
+                "k8sensus.jsa",
                 "k8sensus-stock-camel.jar",
                 "k8sensus-client-go.jar",
                 "lib",
