@@ -360,7 +360,7 @@ class DocumentedCommandsIT {
 
     /**
      * Each distinct command to run here, once, with the way that bounds it: a test of its own with a scratch clone of its
-     * own, so that two run at a time (the class is concurrent) and the longest (make bench) is not queued behind the rest.
+     * own, so that two run at a time (the class is concurrent) instead of one after another.
      */
     static Stream<Arguments> commandsToRun() throws IOException {
         Map<String, Way> runs = new LinkedHashMap<>();
