@@ -127,32 +127,29 @@ class TermHistoryTest {
     @Test
     void an_exchange_of_an_epoch_repeated_after_a_term_hidden_from_its_process_is_the_documented_limit_only_then() {
         // seed 5756066: r1's term of epoch 1 was replaced by a backup before r0 saw it; r0 took epoch 1 again
-        history.mayAct("g", "r1#0", 1, 2000 * MS, false);
-        now = 200 * MS;
-        history.exchangeStarted("g", "r1#0", 1);
-        now = 500 * MS;
-        history.closed("g", "r1#0"); // its renewal refused
-        now = 600 * MS;
-        history.mayAct("g", "r0#0", 1, 2600 * MS, false, Set.of(TermHistory.term("r1", 1)));
-        now = 900 * MS;
-        history.exchangeStarted("g", "r0#0", 1);
+        r0RepeatsEpochOneAfterR1sExchange(history, TermHistory.term("r1", 1));
         assertThat(history.violation()).isNull();
         assertThat(history.limitation()).isTrue();
 
-        TermHistory seen = new TermHistory(() -> now, null);
-        now = 0;
-        seen.mayAct("g", "r1#0", 1, 2000 * MS, false);
-        now = 200 * MS;
-        seen.exchangeStarted("g", "r1#0", 1);
-        now = 500 * MS;
-        seen.closed("g", "r1#0");
-        now = 600 * MS;
         // another term was hidden from r0, not r1's: r0 could know r1's term, so its epoch 1 again is a violation
-        seen.mayAct("g", "r0#0", 1, 2600 * MS, false, Set.of(TermHistory.term("r2", 1)));
-        now = 900 * MS;
-        seen.exchangeStarted("g", "r0#0", 1);
+        TermHistory seen = new TermHistory(() -> now, null);
+        r0RepeatsEpochOneAfterR1sExchange(seen, TermHistory.term("r2", 1));
         assertThat(seen.violation()).contains("not above the 1");
         assertThat(seen.limitation()).isFalse();
+    }
+
+    /** r1 leads with epoch 1 and starts an exchange, its term ends; then r0, from which {@code hidden} was hidden, takes epoch 1 and starts one. */
+    private void r0RepeatsEpochOneAfterR1sExchange(TermHistory h, String hidden) {
+        now = 0;
+        h.mayAct("g", "r1#0", 1, 2000 * MS, false);
+        now = 200 * MS;
+        h.exchangeStarted("g", "r1#0", 1);
+        now = 500 * MS;
+        h.closed("g", "r1#0"); // its renewal refused
+        now = 600 * MS;
+        h.mayAct("g", "r0#0", 1, 2600 * MS, false, Set.of(hidden));
+        now = 900 * MS;
+        h.exchangeStarted("g", "r0#0", 1);
     }
 
     @Test
