@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
  * works. The leader says so in one line per outage (no stack trace per poll), works again when the database is
  * back, and no job is lost or done twice.
  */
-class SqlOutageIT {
+class SqlRecipeOutageIT {
 
     private static final int JOBS = 150;
 
